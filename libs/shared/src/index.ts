@@ -1,0 +1,6 @@
+export * from './domain/brand';
+export * from './domain/domain-error';
+export * from './domain/message-metadata';
+export * from './domain/result';
+export * from './contracts/topics';
+export * from './application/config';
