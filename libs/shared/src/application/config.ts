@@ -46,6 +46,12 @@ export const env = {
     z
       .string()
       .min(1)
-      .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0)),
-  logLevel: () => z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      ),
+  logLevel: () =>
+    z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 };

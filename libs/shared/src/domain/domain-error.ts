@@ -21,6 +21,7 @@ export type DomainErrorKind =
   | 'validation' // the input is wrong: 400 / DLQ
   | 'not-found' // 404
   | 'conflict' // concurrency or state conflict: 409
+  | 'unauthenticated' // 401
   | 'forbidden' // 403
   | 'unprocessable' // well-formed but refused by a rule: 422
   | 'unavailable'; // a dependency is down: 503, retry

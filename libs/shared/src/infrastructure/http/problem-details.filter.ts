@@ -1,0 +1,86 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { type DomainErrorKind, isDomainError } from '../../domain/domain-error';
+import { RequestContextStore } from '../logging/request-context';
+
+const STATUS: Record<DomainErrorKind, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unprocessable: 422,
+  unavailable: 503,
+};
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  correlationId?: string;
+  [extension: string]: unknown;
+}
+
+/** Every error leaves as RFC 9457 application/problem+json with a stable `code`. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<{ url?: string }>();
+    const problem = toProblem(exception);
+    problem.instance = req.url;
+    const correlationId = RequestContextStore.correlationId();
+    if (correlationId) problem.correlationId = correlationId;
+    if (problem.status >= 500)
+      this.logger.error(exception instanceof Error ? exception : String(exception));
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+}
+
+export function toProblem(exception: unknown): ProblemDetails {
+  if (isDomainError(exception)) {
+    const status = STATUS[exception.kind];
+    return {
+      type: `https://lethe.dev/problems/${exception.code.toLowerCase().replace(/_/g, '-')}`,
+      title: exception.code,
+      status,
+      code: exception.code,
+      detail: exception.message,
+      ...(Object.keys(exception.details).length > 0 ? { details: exception.details } : {}),
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = httpCode(status, exception);
+    return { type: 'about:blank', title: code, status, code, detail: exception.message };
+  }
+  return {
+    type: 'about:blank',
+    title: 'INTERNAL',
+    status: 500,
+    code: 'INTERNAL',
+    detail: 'internal error',
+  };
+}
+
+function httpCode(status: number, e: HttpException): string {
+  const body = e.getResponse();
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 400 && typeof body === 'object' && body !== null && 'message' in body) {
+    return String(body.message).includes('JSON') ? 'INVALID_JSON' : 'BAD_REQUEST';
+  }
+  return `HTTP_${status}`;
+}

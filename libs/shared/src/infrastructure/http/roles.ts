@@ -1,0 +1,13 @@
+import { SetMetadata } from '@nestjs/common';
+
+/** Roles of DESIGN §3.2. */
+export const ROLES = ['publisher', 'compliance', 'auditor', 'ml-admin', 'ops', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLES_KEY = 'lethe:roles';
+export const PUBLIC_KEY = 'lethe:public';
+
+/** The roles a route admits. A route without @Roles or @Public is denied to everyone. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/** Open route (only `GET /health` and public key material should use it). */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);

@@ -1,0 +1,3 @@
+export * from './http';
+export * from './logging';
+export * from './kafka';

@@ -1,0 +1,42 @@
+import type { Kafka } from 'kafkajs';
+import type { TopicName } from '../../contracts/topics';
+
+export interface TopicSpec {
+  readonly topic: TopicName;
+  readonly numPartitions?: number;
+  readonly configEntries?: readonly { name: string; value: string }[];
+}
+
+export const namespacedTopic = (namespace: string, topic: string): string => `${namespace}${topic}`;
+
+/**
+ * Creates the topics an app needs (the broker runs with auto-create off). Idempotent: existing
+ * topics are left as they are. Returns the names that were created now.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: readonly TopicSpec[],
+  opts: { namespace?: string; defaultPartitions?: number; replicationFactor?: number } = {},
+): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = specs
+      .map((s) => ({ ...s, name: namespacedTopic(opts.namespace ?? '', s.topic) }))
+      .filter((s) => !existing.has(s.name));
+    if (wanted.length === 0) return [];
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: wanted.map((s) => ({
+        topic: s.name,
+        numPartitions: s.numPartitions ?? opts.defaultPartitions ?? 6,
+        replicationFactor: opts.replicationFactor ?? -1,
+        configEntries: s.configEntries ? [...s.configEntries] : [],
+      })),
+    });
+    return wanted.map((s) => s.name);
+  } finally {
+    await admin.disconnect();
+  }
+}
