@@ -1,0 +1,24 @@
+export {
+  startLocalPostgres,
+  type LocalPostgres,
+  type LocalPostgresOptions,
+} from './postgres/start-local-postgres';
+export {
+  createDatabase,
+  dropDatabase,
+  sealTemplate,
+  serverVersion,
+  withPgClient,
+} from './postgres/databases';
+export { withDatabase, databaseOf, redactUrl } from './postgres/pg-url';
+export {
+  MIGRATIONS_TABLE,
+  isMigrationFile,
+  migrationFiles,
+  runMigrations,
+} from './postgres/migrations';
+export { createTestDatabase, type TestDatabase } from './testing/create-test-database';
+export { TEMPLATE_DATABASE, TestEnv } from './testing/test-env';
+export { freePort, freePorts } from './support/free-port';
+export { consoleLogger, silentLogger, type InfraLogger } from './support/logger';
+export { dataDir, cacheDir, repoRoot } from './support/paths';

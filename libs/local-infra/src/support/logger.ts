@@ -1,0 +1,14 @@
+/** The little logging surface local-infra needs; console by default, silent with LETHE_INFRA_QUIET=1. */
+export interface InfraLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export const consoleLogger: InfraLogger = {
+  info: (message) => {
+    if (process.env.LETHE_INFRA_QUIET !== '1') console.log(`[local-infra] ${message}`);
+  },
+  warn: (message) => console.warn(`[local-infra] ${message}`),
+};
+
+export const silentLogger: InfraLogger = { info: () => undefined, warn: () => undefined };
