@@ -1,0 +1,8 @@
+import { Injectable } from '@nestjs/common';
+
+/** What the worker reports about itself on /health. */
+@Injectable()
+export class WorkerStatus {
+  workerId = '';
+  backend = 'uninitialised';
+}

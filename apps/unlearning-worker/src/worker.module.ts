@@ -1,0 +1,26 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
+import type { WorkerConfig } from './config';
+import { HealthController } from './health.controller';
+import { WorkerStatus } from './worker-status';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig, backend: string): DynamicModule {
+    const status = new WorkerStatus();
+    status.workerId = config.WORKER_ID;
+    status.backend = backend;
+    return {
+      module: WorkerModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: WorkerStatus, useValue: status },
+        // The worker exposes no authenticated route; an empty registry denies everything but @Public.
+        { provide: ApiKeyRegistry, useValue: new ApiKeyRegistry([]) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

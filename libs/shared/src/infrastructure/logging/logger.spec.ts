@@ -1,0 +1,49 @@
+import { Writable } from 'node:stream';
+import { createLogger } from './logger';
+import { RequestContextStore } from './request-context';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { lines, destination };
+}
+
+describe('createLogger', () => {
+  it('writes JSON with the correlation id of the current context', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ app: 'test', destination });
+    RequestContextStore.run({ correlationId: 'corr-1' }, () =>
+      logger.info({ requestId: 'r1' }, 'hello'),
+    );
+    logger.info('outside');
+    expect(lines[0]).toMatchObject({
+      app: 'test',
+      level: 'info',
+      msg: 'hello',
+      requestId: 'r1',
+      correlationId: 'corr-1',
+    });
+    expect(lines[1]).not.toHaveProperty('correlationId');
+  });
+
+  it('redacts subject ids, tokens and keys at any of the listed depths', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ app: 'test', destination });
+    logger.info({
+      subjectId: 'user-42',
+      data: { subjectId: 'user-43', features: [1, 2] },
+      req: { headers: { authorization: 'Bearer x' } },
+      hmacKey: 'k',
+    });
+    const text = JSON.stringify(lines[0]);
+    expect(text).not.toContain('user-42');
+    expect(text).not.toContain('user-43');
+    expect(text).not.toContain('Bearer x');
+    expect(lines[0]).toMatchObject({ subjectId: '[REDACTED]', hmacKey: '[REDACTED]' });
+  });
+});
