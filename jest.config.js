@@ -7,7 +7,7 @@ const { compilerOptions } = require('./tsconfig.json');
 const transform = {
   '^.+\\.ts$': [
     'ts-jest',
-    { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false },
+    { tsconfig: 'tsconfig.jest.json', diagnostics: false },
   ],
 };
 const moduleNameMapper = pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' });
