@@ -3,49 +3,41 @@ import { apiKeysSchema } from '@lethe/shared/infrastructure/http';
 import { env, loadConfig } from '@lethe/shared';
 
 /** Every environment variable the governance service reads. Validated once, at boot. */
-export const governanceConfigSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: env.port(3000),
-    LOG_LEVEL: env.logLevel(),
-    /** Unset: an embedded PostgreSQL server is started (development and demo only). */
-    DATABASE_URL: z.string().url().startsWith('postgres').optional(),
-    /** Unset: a local Apache Kafka broker is started (development and demo only; needs Java + Maven). */
-    KAFKA_BROKERS: env.csv().optional(),
-    KAFKA_CLIENT_ID: z.string().min(1).default('lethe-governance'),
-    /** Prefix for every topic and consumer group name (tests, shared clusters). */
-    LETHE_TOPIC_NAMESPACE: z
-      .string()
-      .regex(/^[a-z0-9._-]*$/)
-      .default(''),
-    /** name:key:role+role,... (see libs/shared/src/infrastructure/http/api-keys.ts). */
-    LETHE_API_KEYS: apiKeysSchema,
-    /** Key of the HMAC that turns subject ids into pseudonymous subject references. */
-    LETHE_SUBJECT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters'),
-    /** Requests arriving within this window are coalesced into one unlearning job per model. */
-    LETHE_COALESCE_WINDOW_MS: env.int(2000),
-    LETHE_MAX_EVENT_BYTES: env.int(64 * 1024, 1024),
-  })
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && !c.DATABASE_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['DATABASE_URL'],
-        message: 'required in production (no embedded database)',
-      });
-    }
-    if (c.NODE_ENV === 'production' && !c.KAFKA_BROKERS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KAFKA_BROKERS'],
-        message: 'required in production (no local broker)',
-      });
-    }
-  });
+export const governanceConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: env.port(3000),
+  LOG_LEVEL: env.logLevel(),
+  /** Unset: an embedded PostgreSQL server is started (development and demo only). */
+  DATABASE_URL: z.string().url().startsWith('postgres').optional(),
+  /** Unset: a local Apache Kafka broker is started (development and demo only; needs Java + Maven). */
+  KAFKA_BROKERS: env.csv().optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('lethe-governance'),
+  /** Prefix for every topic and consumer group name (tests, shared clusters). */
+  LETHE_TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9._-]*$/)
+    .default(''),
+  /** name:key:role+role,... (see libs/shared/src/infrastructure/http/api-keys.ts). */
+  LETHE_API_KEYS: apiKeysSchema,
+  /** Key of the HMAC that turns subject ids into pseudonymous subject references. */
+  LETHE_SUBJECT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters'),
+  /** Requests arriving within this window are coalesced into one unlearning job per model. */
+  LETHE_COALESCE_WINDOW_MS: env.int(2000),
+  LETHE_MAX_EVENT_BYTES: env.int(64 * 1024, 1024),
+});
+
+/** Production never falls back to the embedded database or the local broker. */
+const productionChecks = (e: Readonly<Record<string, string | undefined>>): string[] =>
+  e.NODE_ENV !== 'production'
+    ? []
+    : [
+        ...(e.DATABASE_URL ? [] : ['DATABASE_URL: required in production (no embedded database)']),
+        ...(e.KAFKA_BROKERS ? [] : ['KAFKA_BROKERS: required in production (no local broker)']),
+      ];
 
 export type GovernanceConfig = z.output<typeof governanceConfigSchema>;
 
 export const loadGovernanceConfig = (
   source: Record<string, string | undefined> = process.env,
-): GovernanceConfig => loadConfig('governance', governanceConfigSchema, source);
+): GovernanceConfig => loadConfig('governance', governanceConfigSchema, source, productionChecks);

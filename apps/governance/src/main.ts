@@ -49,7 +49,6 @@ async function bootstrap(): Promise<void> {
     limit: config.LETHE_MAX_EVENT_BYTES,
     type: ['application/json', 'application/*+json'],
   });
-  app.enableShutdownHooks();
 
   const openApi = new DocumentBuilder()
     .setTitle('Lethe governance API')

@@ -23,14 +23,18 @@ export function loadConfig<S extends z.ZodTypeAny>(
   app: string,
   schema: S,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  crossChecks: (env: Readonly<Record<string, string | undefined>>) => readonly string[] = () => [],
 ): z.output<S> {
   const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data as z.output<S>;
-  const problems = parsed.error.issues.map((i) => {
-    const path = i.path.join('.') || '(root)';
-    return `${path}: ${i.message}`;
-  });
-  throw new ConfigValidationError(app, problems);
+  // Rules across variables run on the raw environment, so they report even when a field fails.
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)),
+    ...crossChecks(env),
+  ];
+  if (problems.length > 0) throw new ConfigValidationError(app, problems);
+  return (parsed as z.SafeParseSuccess<z.output<S>>).data;
 }
 
 /** Zod helpers for environment variables (always strings). */
