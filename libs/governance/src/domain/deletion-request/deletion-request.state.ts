@@ -1,0 +1,168 @@
+import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import { assertNever } from '../shared/decider';
+import type { DeadlineBasis } from './deadline';
+import type { DeletionRequestEvent, DeletionScope } from './deletion-request.events';
+
+/** Request statuses of DESIGN §3.2. */
+export type RequestStatus =
+  | 'received'
+  | 'scheduled'
+  | 'unlearning'
+  | 'certified'
+  | 'no-records'
+  | 'rejected'
+  | 'failed'
+  | 'needs-retrain';
+
+export const TERMINAL_STATUSES: readonly RequestStatus[] = [
+  'certified',
+  'no-records',
+  'rejected',
+  'failed',
+  'needs-retrain',
+];
+
+/** Where one affected model stands for this request. */
+export type ModelProgressStatus =
+  'pending' | 'scheduled' | 'unlearning' | 'unlearned' | 'failed' | 'needs-retrain';
+
+export interface ModelProgress {
+  readonly modelId: ModelId;
+  readonly status: ModelProgressStatus;
+  readonly jobId: JobId | null;
+  readonly reason: string | null;
+  readonly versionAfter: number | null;
+  readonly certificateId: CertificateId | null;
+}
+
+export interface AbsentRequest {
+  readonly status: 'absent';
+}
+
+export interface ExistingRequest {
+  readonly status: RequestStatus;
+  readonly requestId: DeletionRequestId;
+  readonly sourceEventId: string;
+  readonly subjectRef: SubjectRef;
+  readonly scope: DeletionScope | null;
+  readonly receivedAt: string;
+  readonly deadline: string;
+  readonly deadlineBasis: DeadlineBasis;
+  readonly lineageResolved: boolean;
+  readonly models: Readonly<Record<string, ModelProgress>>;
+  /** Why the request is where it is, for terminal statuses. */
+  readonly reason: string | null;
+  readonly recordsErased: boolean;
+}
+
+export type DeletionRequestState = AbsentRequest | ExistingRequest;
+
+export const initialDeletionRequestState = (): DeletionRequestState => ({ status: 'absent' });
+
+export const isTerminal = (status: RequestStatus): boolean => TERMINAL_STATUSES.includes(status);
+
+/**
+ * The request status follows from where each affected model stands: any failure wins, then
+ * needs-retrain, then all unlearned = certified, then the least advanced model in flight.
+ */
+export const deriveStatus = (
+  models: Readonly<Record<string, ModelProgress>>,
+): { status: RequestStatus; reason: string | null } => {
+  const all = Object.values(models);
+  const failed = all.find((m) => m.status === 'failed');
+  if (failed) return { status: 'failed', reason: `model ${failed.modelId}: ${failed.reason}` };
+  const retrain = all.find((m) => m.status === 'needs-retrain');
+  if (retrain)
+    return { status: 'needs-retrain', reason: `model ${retrain.modelId}: ${retrain.reason}` };
+  if (all.length > 0 && all.every((m) => m.status === 'unlearned')) {
+    return { status: 'certified', reason: `unlearned from ${all.length} model(s)` };
+  }
+  if (all.some((m) => m.status === 'pending')) return { status: 'received', reason: null };
+  if (all.some((m) => m.status === 'scheduled')) return { status: 'scheduled', reason: null };
+  return { status: 'unlearning', reason: null };
+};
+
+const withModel = (
+  state: ExistingRequest,
+  modelId: ModelId,
+  patch: Partial<ModelProgress>,
+): ExistingRequest => {
+  const current = state.models[modelId];
+  if (!current) return state;
+  const models = { ...state.models, [modelId]: { ...current, ...patch } };
+  return { ...state, models, ...deriveStatus(models) };
+};
+
+export const evolveDeletionRequest = (
+  state: DeletionRequestState,
+  event: DeletionRequestEvent,
+): DeletionRequestState => {
+  if (event.type === 'DeletionRequested') {
+    if (state.status !== 'absent') return state;
+    const d = event.data;
+    return {
+      status: 'received',
+      requestId: d.requestId,
+      sourceEventId: d.sourceEventId,
+      subjectRef: d.subjectRef,
+      scope: d.scope,
+      receivedAt: d.receivedAt,
+      deadline: d.deadline,
+      deadlineBasis: d.deadlineBasis,
+      lineageResolved: false,
+      models: {},
+      reason: null,
+      recordsErased: false,
+    };
+  }
+  if (state.status === 'absent') return state;
+  switch (event.type) {
+    case 'LineageResolved': {
+      const models: Record<string, ModelProgress> = {};
+      for (const m of event.data.affectedModels) {
+        models[m.modelId] = {
+          modelId: m.modelId,
+          status: 'pending',
+          jobId: null,
+          reason: null,
+          versionAfter: null,
+          certificateId: null,
+        };
+      }
+      return { ...state, lineageResolved: true, models, ...deriveStatus(models) };
+    }
+    case 'NoRecordsFound':
+      return { ...state, lineageResolved: true, status: 'no-records', reason: event.data.reason };
+    case 'DeletionRequestRejected':
+      return { ...state, status: 'rejected', reason: `${event.data.code}: ${event.data.reason}` };
+    case 'UnlearningScheduled':
+      return withModel(state, event.data.modelId, { status: 'scheduled', jobId: event.data.jobId });
+    case 'UnlearningStarted':
+      return withModel(state, event.data.modelId, {
+        status: 'unlearning',
+        jobId: event.data.jobId,
+      });
+    case 'ModelUnlearned':
+      return withModel(state, event.data.modelId, {
+        status: 'unlearned',
+        versionAfter: event.data.versionAfter,
+        certificateId: event.data.certificateId,
+        reason: null,
+      });
+    case 'ModelUnlearningFailed':
+      return withModel(state, event.data.modelId, {
+        status: event.data.outcome,
+        reason: event.data.reason,
+      });
+    case 'UnlearningRetried':
+      return withModel(state, event.data.modelId, {
+        status: 'scheduled',
+        jobId: event.data.jobId,
+        reason: null,
+      });
+    case 'SubjectRecordsErased':
+      return { ...state, recordsErased: true };
+    default:
+      return assertNever(event);
+  }
+};

@@ -1,0 +1,83 @@
+import { DomainError, type DomainErrorKind } from '@lethe/shared';
+
+/**
+ * Every code the governance core raises. Codes are part of the contract (HTTP problem+json `code`,
+ * DLQ header `lethe-error-code`): add new ones, never rename or reuse.
+ */
+export const GovernanceErrorCode = {
+  // intake (DESIGN §3.1): the inbound event itself is wrong
+  INVALID_JSON: 'INVALID_JSON',
+  SCHEMA_VIOLATION: 'SCHEMA_VIOLATION',
+  UNKNOWN_TYPE: 'UNKNOWN_TYPE',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_SPECVERSION: 'UNSUPPORTED_SPECVERSION',
+  UNSUPPORTED_CONTENT_TYPE: 'UNSUPPORTED_CONTENT_TYPE',
+  SUBJECT_MISMATCH: 'SUBJECT_MISMATCH',
+  DEADLINE_REQUIRED: 'DEADLINE_REQUIRED',
+  UNKNOWN_DATASET: 'UNKNOWN_DATASET',
+  // lineage and registry
+  DATASET_ALREADY_EXISTS: 'DATASET_ALREADY_EXISTS',
+  DATASET_NOT_FOUND: 'DATASET_NOT_FOUND',
+  RECORD_CONFLICT: 'RECORD_CONFLICT',
+  INVALID_RECORDS: 'INVALID_RECORDS',
+  MODEL_ALREADY_REGISTERED: 'MODEL_ALREADY_REGISTERED',
+  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  MODEL_VERSION_CONFLICT: 'MODEL_VERSION_CONFLICT',
+  EMPTY_TRAINING_SET: 'EMPTY_TRAINING_SET',
+  UNKNOWN_RECORD: 'UNKNOWN_RECORD',
+  // lifecycle
+  REQUEST_NOT_FOUND: 'REQUEST_NOT_FOUND',
+  REQUEST_NOT_CERTIFIED: 'REQUEST_NOT_CERTIFIED',
+  ILLEGAL_TRANSITION: 'ILLEGAL_TRANSITION',
+  JOB_NOT_FOUND: 'JOB_NOT_FOUND',
+  JOB_NOT_RETRYABLE: 'JOB_NOT_RETRYABLE',
+  JOB_ATTEMPT_MISMATCH: 'JOB_ATTEMPT_MISMATCH',
+  // infrastructure seen at the edge
+  CONCURRENCY_CONFLICT: 'CONCURRENCY_CONFLICT',
+} as const;
+
+export type GovernanceErrorCode = (typeof GovernanceErrorCode)[keyof typeof GovernanceErrorCode];
+
+const kindOf: Record<GovernanceErrorCode, DomainErrorKind> = {
+  INVALID_JSON: 'validation',
+  SCHEMA_VIOLATION: 'validation',
+  UNKNOWN_TYPE: 'validation',
+  PAYLOAD_TOO_LARGE: 'validation',
+  UNSUPPORTED_SPECVERSION: 'validation',
+  UNSUPPORTED_CONTENT_TYPE: 'validation',
+  SUBJECT_MISMATCH: 'validation',
+  DEADLINE_REQUIRED: 'validation',
+  UNKNOWN_DATASET: 'unprocessable',
+  DATASET_ALREADY_EXISTS: 'conflict',
+  DATASET_NOT_FOUND: 'not-found',
+  RECORD_CONFLICT: 'conflict',
+  INVALID_RECORDS: 'validation',
+  MODEL_ALREADY_REGISTERED: 'conflict',
+  MODEL_NOT_FOUND: 'not-found',
+  MODEL_VERSION_CONFLICT: 'conflict',
+  EMPTY_TRAINING_SET: 'unprocessable',
+  UNKNOWN_RECORD: 'unprocessable',
+  REQUEST_NOT_FOUND: 'not-found',
+  REQUEST_NOT_CERTIFIED: 'conflict',
+  ILLEGAL_TRANSITION: 'conflict',
+  JOB_NOT_FOUND: 'not-found',
+  JOB_NOT_RETRYABLE: 'conflict',
+  JOB_ATTEMPT_MISMATCH: 'conflict',
+  CONCURRENCY_CONFLICT: 'conflict',
+};
+
+/** The one error class of this bounded context; `code` says which rule was broken. */
+export class GovernanceError extends DomainError {
+  readonly kind: DomainErrorKind;
+
+  constructor(
+    readonly code: GovernanceErrorCode,
+    message: string,
+    details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message, details);
+    this.kind = kindOf[code];
+  }
+}
+
+export const isGovernanceError = (e: unknown): e is GovernanceError => e instanceof GovernanceError;

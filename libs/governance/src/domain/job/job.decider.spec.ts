@@ -1,0 +1,194 @@
+import { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import { deciderSpec } from '../../testing/decider-specification';
+import { backoffDelayMs } from './backoff';
+import type { JobCommand, JobResult } from './job.commands';
+import { jobDecider } from './job.decider';
+import type { JobEvent } from './job.events';
+
+const spec = deciderSpec(jobDecider);
+const jobId = JobId('job-1');
+const modelId = ModelId('mnist-mlp');
+const t0 = '2026-11-26T12:00:00.000Z';
+const at = (ms: number) => new Date(Date.parse(t0) + ms).toISOString();
+const backoff = { baseMs: 1000, maxMs: 60_000 };
+
+const scheduled: JobEvent = {
+  type: 'UnlearningJobScheduled',
+  data: {
+    jobId,
+    modelId,
+    requestIds: [DeletionRequestId('dr-1')],
+    subjectRefs: [SubjectRef('ref-1')],
+    baseVersion: 1,
+    maxAttempts: 3,
+    scheduledAt: t0,
+  },
+};
+const dispatched = (attempt: number, ms = 0): JobEvent => ({
+  type: 'UnlearningJobDispatched',
+  data: { jobId, modelId, attempt, baseVersion: 1, dispatchedAt: at(ms) },
+});
+const result = (attempt: number, r: JobResult, ms = 0): JobCommand => ({
+  type: 'RecordJobResult',
+  data: { jobId, attempt, result: r, backoff, now: at(ms) },
+});
+const fail = { kind: 'failed', reason: 'OOM', retryable: true } as const;
+
+describe('unlearning job decider', () => {
+  it('is dispatched as attempt 1', () => {
+    spec
+      .given([scheduled])
+      .when({ type: 'DispatchJob', data: { jobId, baseVersion: 1, now: at(0) } })
+      .then([dispatched(1)]);
+  });
+
+  it('a dispatched job is not dispatched again', () => {
+    spec
+      .given([scheduled, dispatched(1)])
+      .when({ type: 'DispatchJob', data: { jobId, baseVersion: 1, now: at(0) } })
+      .thenNothing();
+  });
+
+  it('a retryable failure waits with exponential backoff, then redispatches', () => {
+    const failed1: JobEvent = {
+      type: 'UnlearningJobAttemptFailed',
+      data: {
+        jobId,
+        attempt: 1,
+        reason: 'OOM',
+        nextAttemptAt: at(1000 + 1000),
+        failedAt: at(1000),
+      },
+    };
+    spec
+      .given([scheduled, dispatched(1)])
+      .when(result(1, fail, 1000))
+      .then([failed1]);
+    spec
+      .given([scheduled, dispatched(1), failed1])
+      .when({ type: 'DispatchJob', data: { jobId, baseVersion: 1, now: at(1999) } })
+      .thenNothing();
+    spec
+      .given([scheduled, dispatched(1), failed1])
+      .when({ type: 'DispatchJob', data: { jobId, baseVersion: 1, now: at(2000) } })
+      .then([dispatched(2, 2000)]);
+    const failed2 = spec
+      .given([scheduled, dispatched(1), failed1, dispatched(2, 2000)])
+      .when(result(2, fail, 3000))
+      .events();
+    expect(failed2).toEqual([
+      {
+        type: 'UnlearningJobAttemptFailed',
+        data: {
+          jobId,
+          attempt: 2,
+          reason: 'OOM',
+          nextAttemptAt: at(3000 + 2000),
+          failedAt: at(3000),
+        },
+      },
+    ]);
+  });
+
+  it('ends failed with its reason when the attempts are used up', () => {
+    const history: JobEvent[] = [scheduled];
+    for (let a = 1; a <= 2; a++) {
+      history.push(dispatched(a));
+      history.push(...spec.given(history).when(result(a, fail)).events());
+    }
+    history.push(dispatched(3));
+    spec
+      .given(history)
+      .when(result(3, fail, 5000))
+      .then([
+        {
+          type: 'UnlearningJobFailed',
+          data: {
+            jobId,
+            attempt: 3,
+            reason: 'OOM (gave up after 3 attempt(s))',
+            failedAt: at(5000),
+          },
+        },
+      ]);
+  });
+
+  it('a non-retryable failure ends failed at once', () => {
+    spec
+      .given([scheduled, dispatched(1)])
+      .when(result(1, { kind: 'failed', reason: 'bad weights', retryable: false }))
+      .then([
+        {
+          type: 'UnlearningJobFailed',
+          data: { jobId, attempt: 1, reason: 'bad weights', failedAt: t0 },
+        },
+      ]);
+  });
+
+  it('an admin retry of a failed job starts a new round; a non-failed job cannot be retried', () => {
+    const failed: JobEvent = {
+      type: 'UnlearningJobFailed',
+      data: { jobId, attempt: 1, reason: 'x', failedAt: t0 },
+    };
+    spec
+      .given([scheduled, dispatched(1), failed])
+      .when({ type: 'RetryJob', data: { jobId, requestedBy: 'api-key:admin', now: at(10) } })
+      .then([
+        {
+          type: 'UnlearningJobRetryRequested',
+          data: { jobId, requestedBy: 'api-key:admin', requestedAt: at(10) },
+        },
+      ]);
+    spec
+      .given([scheduled, dispatched(1)])
+      .when({ type: 'RetryJob', data: { jobId, requestedBy: 'a', now: at(10) } })
+      .thenThrows('JOB_NOT_RETRYABLE');
+    spec
+      .given([])
+      .when({ type: 'RetryJob', data: { jobId, requestedBy: 'a', now: at(10) } })
+      .thenThrows('JOB_NOT_FOUND');
+  });
+
+  it('started then succeeded; a duplicate success changes nothing', () => {
+    const started = spec
+      .given([scheduled, dispatched(1)])
+      .when(result(1, { kind: 'started', workerId: 'w-1' }))
+      .events();
+    expect(started).toHaveLength(1);
+    const ok = { kind: 'succeeded', versionAfter: 2, certificateId: CertificateId('c-1') } as const;
+    const succeeded = spec
+      .given([scheduled, dispatched(1), ...started])
+      .when(result(1, ok))
+      .events();
+    expect(succeeded.map((e) => e.type)).toEqual(['UnlearningJobSucceeded']);
+    spec
+      .given([scheduled, dispatched(1), ...started, ...succeeded])
+      .when(result(1, ok))
+      .thenNothing();
+  });
+
+  it('refuses a result for another attempt', () => {
+    spec
+      .given([scheduled, dispatched(1)])
+      .when(result(2, fail))
+      .thenThrows('JOB_ATTEMPT_MISMATCH');
+  });
+
+  it('needs-retrain is terminal', () => {
+    spec
+      .given([scheduled, dispatched(1)])
+      .when(result(1, { kind: 'needs-retrain', reason: 'accuracy floor' }))
+      .then([
+        {
+          type: 'UnlearningJobNeedsRetrain',
+          data: { jobId, attempt: 1, reason: 'accuracy floor', decidedAt: t0 },
+        },
+      ]);
+  });
+
+  it('backoff doubles and is capped', () => {
+    expect([1, 2, 3, 4, 10].map((n) => backoffDelayMs({ baseMs: 100, maxMs: 500 }, n))).toEqual([
+      100, 200, 400, 500, 500,
+    ]);
+  });
+});

@@ -1,0 +1,93 @@
+import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import type { DomainEvent } from '../shared/decider';
+
+export type UnlearningJobScheduled = DomainEvent<
+  'UnlearningJobScheduled',
+  {
+    readonly jobId: JobId;
+    readonly modelId: ModelId;
+    readonly requestIds: readonly DeletionRequestId[];
+    readonly subjectRefs: readonly SubjectRef[];
+    readonly baseVersion: number;
+    readonly maxAttempts: number;
+    readonly scheduledAt: string;
+  }
+>;
+
+export type UnlearningJobDispatched = DomainEvent<
+  'UnlearningJobDispatched',
+  {
+    readonly jobId: JobId;
+    readonly modelId: ModelId;
+    readonly attempt: number;
+    readonly baseVersion: number;
+    readonly dispatchedAt: string;
+  }
+>;
+
+export type UnlearningJobStarted = DomainEvent<
+  'UnlearningJobStarted',
+  {
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly workerId: string | null;
+    readonly startedAt: string;
+  }
+>;
+
+export type UnlearningJobSucceeded = DomainEvent<
+  'UnlearningJobSucceeded',
+  {
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly versionAfter: number;
+    readonly certificateId: CertificateId | null;
+    readonly completedAt: string;
+  }
+>;
+
+export type UnlearningJobAttemptFailed = DomainEvent<
+  'UnlearningJobAttemptFailed',
+  {
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly reason: string;
+    readonly nextAttemptAt: string;
+    readonly failedAt: string;
+  }
+>;
+
+export type UnlearningJobFailed = DomainEvent<
+  'UnlearningJobFailed',
+  {
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly reason: string;
+    readonly failedAt: string;
+  }
+>;
+
+export type UnlearningJobNeedsRetrain = DomainEvent<
+  'UnlearningJobNeedsRetrain',
+  {
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly reason: string;
+    readonly decidedAt: string;
+  }
+>;
+
+export type UnlearningJobRetryRequested = DomainEvent<
+  'UnlearningJobRetryRequested',
+  { readonly jobId: JobId; readonly requestedBy: string; readonly requestedAt: string }
+>;
+
+export type JobEvent =
+  | UnlearningJobScheduled
+  | UnlearningJobDispatched
+  | UnlearningJobStarted
+  | UnlearningJobSucceeded
+  | UnlearningJobAttemptFailed
+  | UnlearningJobFailed
+  | UnlearningJobNeedsRetrain
+  | UnlearningJobRetryRequested;

@@ -1,0 +1,83 @@
+import type { DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import { assertNever } from '../shared/decider';
+import type { JobEvent } from './job.events';
+
+export type JobStatus =
+  | 'awaiting-dispatch'
+  | 'dispatched'
+  | 'running'
+  | 'retry-wait'
+  | 'succeeded'
+  | 'failed'
+  | 'needs-retrain';
+
+export interface ExistingJob {
+  readonly status: JobStatus;
+  readonly jobId: JobId;
+  readonly modelId: ModelId;
+  readonly requestIds: readonly DeletionRequestId[];
+  readonly subjectRefs: readonly SubjectRef[];
+  readonly baseVersion: number;
+  readonly maxAttempts: number;
+  /** Attempts ever dispatched: the worker's idempotency key is (jobId, attempt). */
+  readonly attempt: number;
+  /** Attempts in the current round (an admin retry starts a new round). */
+  readonly attemptsInRound: number;
+  readonly nextAttemptAt: string | null;
+  readonly reason: string | null;
+}
+
+export type JobState = { readonly status: 'absent' } | ExistingJob;
+
+export const initialJobState = (): JobState => ({ status: 'absent' });
+
+export const evolveJob = (state: JobState, event: JobEvent): JobState => {
+  if (event.type === 'UnlearningJobScheduled') {
+    if (state.status !== 'absent') return state;
+    const d = event.data;
+    return {
+      status: 'awaiting-dispatch',
+      jobId: d.jobId,
+      modelId: d.modelId,
+      requestIds: d.requestIds,
+      subjectRefs: d.subjectRefs,
+      baseVersion: d.baseVersion,
+      maxAttempts: d.maxAttempts,
+      attempt: 0,
+      attemptsInRound: 0,
+      nextAttemptAt: null,
+      reason: null,
+    };
+  }
+  if (state.status === 'absent') return state;
+  switch (event.type) {
+    case 'UnlearningJobDispatched':
+      return {
+        ...state,
+        status: 'dispatched',
+        attempt: event.data.attempt,
+        attemptsInRound: state.attemptsInRound + 1,
+        baseVersion: event.data.baseVersion,
+        nextAttemptAt: null,
+      };
+    case 'UnlearningJobStarted':
+      return { ...state, status: 'running' };
+    case 'UnlearningJobSucceeded':
+      return { ...state, status: 'succeeded', reason: null };
+    case 'UnlearningJobAttemptFailed':
+      return {
+        ...state,
+        status: 'retry-wait',
+        nextAttemptAt: event.data.nextAttemptAt,
+        reason: event.data.reason,
+      };
+    case 'UnlearningJobFailed':
+      return { ...state, status: 'failed', reason: event.data.reason, nextAttemptAt: null };
+    case 'UnlearningJobNeedsRetrain':
+      return { ...state, status: 'needs-retrain', reason: event.data.reason };
+    case 'UnlearningJobRetryRequested':
+      return { ...state, status: 'awaiting-dispatch', attemptsInRound: 0, reason: null };
+    default:
+      return assertNever(event);
+  }
+};

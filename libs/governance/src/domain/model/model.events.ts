@@ -1,0 +1,89 @@
+import type { DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import type { DomainEvent } from '../shared/decider';
+
+/** What a model version was trained on, summarised: the membership itself lives in the lineage store. */
+export interface TrainingSetSummary {
+  readonly datasetIds: readonly string[];
+  readonly recordCount: number;
+  /** sha256 over the sorted `datasetId/recordId` list: ties the summary to the lineage rows. */
+  readonly digest: string;
+}
+
+export type ModelRegistered = DomainEvent<
+  'ModelRegistered',
+  {
+    readonly modelId: ModelId;
+    readonly name: string;
+    readonly description: string | null;
+    readonly registeredAt: string;
+  }
+>;
+
+export type ModelVersionRegistered = DomainEvent<
+  'ModelVersionRegistered',
+  {
+    readonly modelId: ModelId;
+    readonly version: number;
+    readonly parentVersion: number | null;
+    readonly origin: 'registration' | 'training' | 'unlearning';
+    readonly jobId: JobId | null;
+    readonly trainingSet: TrainingSetSummary;
+    readonly registeredAt: string;
+  }
+>;
+
+export type DeletionQueued = DomainEvent<
+  'DeletionQueued',
+  {
+    readonly modelId: ModelId;
+    readonly requestId: DeletionRequestId;
+    readonly subjectRef: SubjectRef;
+    readonly queuedAt: string;
+  }
+>;
+
+export type UnlearningJobOpened = DomainEvent<
+  'UnlearningJobOpened',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly requestIds: readonly DeletionRequestId[];
+    readonly subjectRefs: readonly SubjectRef[];
+    readonly baseVersion: number;
+    readonly openedAt: string;
+  }
+>;
+
+export type UnlearningJobRequeued = DomainEvent<
+  'UnlearningJobRequeued',
+  { readonly modelId: ModelId; readonly jobId: JobId; readonly requeuedAt: string }
+>;
+
+export type UnlearningJobResumed = DomainEvent<
+  'UnlearningJobResumed',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly baseVersion: number;
+    readonly resumedAt: string;
+  }
+>;
+
+export type UnlearningJobClosed = DomainEvent<
+  'UnlearningJobClosed',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly outcome: 'succeeded' | 'failed' | 'needs-retrain';
+    readonly closedAt: string;
+  }
+>;
+
+export type ModelEvent =
+  | ModelRegistered
+  | ModelVersionRegistered
+  | DeletionQueued
+  | UnlearningJobOpened
+  | UnlearningJobRequeued
+  | UnlearningJobResumed
+  | UnlearningJobClosed;
