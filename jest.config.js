@@ -25,7 +25,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,bench,scripts}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,bench,scripts,deploy}/**/*.spec.ts'],
     },
     {
       ...common,
