@@ -1,0 +1,262 @@
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { backoffDelayMs } from '../domain/retry-policy';
+import { AdvisoryLockSpace, OUTBOX_NOTIFY_CHANNEL } from '../postgres/advisory-locks';
+import { sql, type Queryable } from '../postgres/queryable';
+import { OUTBOX_ID_HEADER } from './outbox-message';
+
+export type Logger = Pick<Console, 'info' | 'warn' | 'error'>;
+
+export interface OutboxRelayOptions {
+  /** Maps a contract topic to the Kafka topic; default identity (tests: t => `${ns}${t}`). */
+  readonly topicName?: (topic: string) => string;
+  /** Rows per Kafka send; default 1000. */
+  readonly batchSize?: number;
+  /** Poll interval when idle; default 250 ms (a NOTIFY wakes the relay earlier). */
+  readonly idleDelayMs?: number;
+  /** LISTEN on `lethe_outbox` to wake up on new rows; default true. */
+  readonly listen?: boolean;
+  /** Backoff after a failed batch; default 100 → 10 000 ms, jittered. */
+  readonly retry?: { readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly logger?: Logger;
+}
+
+export interface OutboxRelayStats {
+  readonly published: number;
+  readonly batches: number;
+  readonly failures: number;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+const silentLogger: Logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/**
+ * Publishes outbox rows to Kafka: at least once, in `(transaction_id, id)` order, only rows of
+ * ended transactions (same xmin rule as subscribers), never skipping one. A batch is sent with one
+ * idempotent `sendBatch` (acks -1) and then marked published in the same database transaction;
+ * a failed send marks nothing and the same rows are retried after a backoff. One relay publishes
+ * at a time (transaction-scoped advisory lock), so several instances keep the order.
+ */
+export class OutboxRelay {
+  private readonly topicName: (topic: string) => string;
+  private readonly batchSize: number;
+  private readonly idleDelayMs: number;
+  private readonly retry: { readonly baseDelayMs: number; readonly maxDelayMs: number };
+  private readonly logger: Logger;
+  private producer: Producer | undefined;
+  private connecting: Promise<Producer> | undefined;
+  private loopDone: Promise<void> | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private notified = false;
+  private listener: { client: ListenClient; release: () => void } | undefined;
+  private counters = { published: 0, batches: 0, failures: 0 };
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly kafka: Kafka,
+    private readonly options: OutboxRelayOptions = {},
+  ) {
+    this.topicName = options.topicName ?? ((t) => t);
+    this.batchSize = options.batchSize ?? 1000;
+    this.idleDelayMs = options.idleDelayMs ?? 250;
+    this.retry = options.retry ?? { baseDelayMs: 100, maxDelayMs: 10_000 };
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  get stats(): OutboxRelayStats {
+    return { ...this.counters };
+  }
+
+  get running(): boolean {
+    return this.loopDone !== undefined;
+  }
+
+  /** Connects the producer (and LISTEN) and starts the background loop. */
+  async start(): Promise<void> {
+    if (this.loopDone) return;
+    await this.ensureProducer();
+    if (this.options.listen ?? true) await this.startListening();
+    this.stopping = false;
+    this.loopDone = this.loop();
+  }
+
+  /** Lets the in-flight batch finish (sent and marked, or rolled back), then disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loopDone;
+    this.loopDone = undefined;
+    await this.stopListening();
+    const producer = this.producer;
+    this.producer = undefined;
+    this.connecting = undefined;
+    await producer?.disconnect();
+  }
+
+  /** Publishes one batch; returns the rows published (0 when idle or another relay holds the lock). */
+  async relayOnce(): Promise<number> {
+    const producer = await this.ensureProducer();
+    return this.dataSource.transaction(async (manager) => {
+      const [lock] = await sql<{ locked: boolean }>(
+        manager,
+        'SELECT pg_try_advisory_xact_lock($1, 0) AS locked',
+        [AdvisoryLockSpace.outboxRelay],
+      );
+      if (!lock?.locked) return 0;
+      const rows = await sql<OutboxRow>(
+        manager,
+        `SELECT id::text AS id, topic, key, value, headers
+           FROM outbox
+          WHERE published_at IS NULL
+            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          ORDER BY transaction_id, id
+          LIMIT $1`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) return 0;
+      await producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
+      await manager.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
+        rows.map((r) => r.id),
+      ]);
+      this.counters.published += rows.length;
+      this.counters.batches += 1;
+      return rows.length;
+    });
+  }
+
+  private toTopicMessages(rows: readonly OutboxRow[]): { topic: string; messages: Message[] }[] {
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) {
+      const topic = this.topicName(row.topic);
+      let messages = byTopic.get(topic);
+      if (!messages) byTopic.set(topic, (messages = []));
+      messages.push({
+        key: row.key,
+        value: row.value,
+        headers: { ...row.headers, [OUTBOX_ID_HEADER]: row.id },
+      });
+    }
+    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        this.notified = false;
+        const published = await this.relayOnce();
+        failures = 0;
+        if (published === 0 && !this.notified) await this.pause(this.idleDelayMs);
+      } catch (error) {
+        failures += 1;
+        this.counters.failures += 1;
+        const delay = Math.max(this.retry.baseDelayMs, backoffDelayMs(failures, this.retry));
+        this.logger.warn(
+          `outbox relay: batch failed (${failures} in a row), retrying in ${delay} ms: ${String(error)}`,
+        );
+        await this.pause(delay);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private ensureProducer(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      try {
+        await producer.connect();
+      } catch (e) {
+        this.connecting = undefined;
+        throw e;
+      }
+      this.producer = producer;
+      return producer;
+    })();
+    return this.connecting;
+  }
+
+  private async startListening(): Promise<void> {
+    try {
+      const driver = this.dataSource.driver as PostgresDriver;
+      const [client, release] = (await driver.obtainMasterConnection()) as [
+        ListenClient,
+        () => void,
+      ];
+      client.on('notification', this.onNotification);
+      await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
+      this.listener = { client, release };
+    } catch (error) {
+      this.logger.warn(`outbox relay: LISTEN failed, polling only: ${String(error)}`);
+    }
+  }
+
+  private async stopListening(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    if (!listener) return;
+    listener.client.removeListener('notification', this.onNotification);
+    try {
+      await listener.client.query(`UNLISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
+    } catch {
+      // the connection is going back to the pool anyway
+    }
+    listener.release();
+  }
+
+  private readonly onNotification = (): void => {
+    this.notified = true;
+    this.wake?.();
+  };
+}
+
+interface ListenClient {
+  query(text: string): Promise<unknown>;
+  on(event: 'notification', listener: () => void): unknown;
+  removeListener(event: 'notification', listener: () => void): unknown;
+}
+
+/** Deletes outbox rows published more than `olderThanMs` ago; returns how many. */
+export async function pruneOutbox(db: Queryable, olderThanMs: number): Promise<number> {
+  const rows = await sql<{ n: string }>(
+    db,
+    `WITH d AS (DELETE FROM outbox
+                 WHERE published_at IS NOT NULL
+                   AND published_at < now() - make_interval(secs => $1::double precision / 1000)
+                RETURNING 1)
+     SELECT count(*)::text AS n FROM d`,
+    [olderThanMs],
+  );
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,0 +1,162 @@
+import type { EntityManager } from 'typeorm';
+import type { Event, NewEvent } from '../domain/event';
+import { EventStoreConcurrencyError, EventStoreDuplicateEventError } from '../domain/errors';
+import {
+  assertValidExpectedVersion,
+  matchesExpectedVersion as matches,
+  type ExpectedVersion,
+} from '../domain/expected-version';
+import { enqueueOutbox } from '../outbox/enqueue-outbox';
+import type { OutboxMessage } from '../outbox/outbox-message';
+import { assertInTransaction, pgErrorOf, PG_UNIQUE_VIOLATION, sql } from './queryable';
+
+export interface AppendResult {
+  /** Version of the stream after the append (the number of events in it). */
+  readonly nextExpectedVersion: number;
+  /** Global position of the last appended event; 0n when nothing was appended. */
+  readonly lastGlobalPosition: bigint;
+  /** xid8 of the appending transaction; 0n when nothing was appended. */
+  readonly transactionId: bigint;
+}
+
+/**
+ * Appends `events` to `streamId` (and `outbox` rows) inside the caller's transaction.
+ *
+ * The `streams` row serializes writers: a conditional INSERT/UPDATE takes its row lock, so a
+ * concurrent writer blocks until the first commits, then re-checks the version and fails with
+ * EventStoreConcurrencyError. The same statement refuses an append from a transaction whose xid is
+ * older than the stream's last writer's, so that (transaction_id, global_position) order never
+ * reorders one stream. `unique(stream_id, stream_version)` is the backstop.
+ */
+export async function appendToStream<E extends Event>(
+  manager: EntityManager,
+  streamId: string,
+  expected: ExpectedVersion,
+  events: readonly NewEvent<E>[],
+  outbox: readonly OutboxMessage[] = [],
+): Promise<AppendResult> {
+  assertInTransaction(manager, 'appendToStream');
+  assertValidExpectedVersion(expected);
+
+  if (events.length === 0) {
+    const actual = await lockedVersion(manager, streamId);
+    if (!matches(expected, actual))
+      throw new EventStoreConcurrencyError(streamId, expected, actual);
+    await enqueueOutbox(manager, outbox);
+    return { nextExpectedVersion: actual, lastGlobalPosition: 0n, transactionId: 0n };
+  }
+
+  const version = await advanceStream(manager, streamId, expected, events.length);
+  const first = version - events.length;
+  let inserted: { last: string; txid: string } | undefined;
+  try {
+    [inserted] = await sql<{ last: string; txid: string }>(
+      manager,
+      `WITH ins AS (
+         INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+         SELECT $1, $2::int + t.ord::int, (t.x->>'id')::uuid, t.x->>'type', (t.x->>'v')::int,
+                t.x->'data', t.x->'metadata'
+           FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS t(x, ord)
+          ORDER BY t.ord
+         RETURNING global_position)
+       SELECT max(global_position)::text AS last, pg_current_xact_id()::text AS txid FROM ins`,
+      [streamId, first, JSON.stringify(events.map(toJson))],
+    );
+  } catch (e) {
+    const pg = pgErrorOf(e);
+    if (pg.code === PG_UNIQUE_VIOLATION && pg.constraint === 'events_event_id_uq') {
+      throw new EventStoreDuplicateEventError(streamId, pg.message ?? 'event_id');
+    }
+    if (pg.code === PG_UNIQUE_VIOLATION && pg.constraint === 'events_stream_version_uq') {
+      // The transaction is aborted here, so the actual version cannot be read: -1 = unknown.
+      throw new EventStoreConcurrencyError(streamId, expected, -1);
+    }
+    throw e;
+  }
+  await enqueueOutbox(manager, outbox);
+  return {
+    nextExpectedVersion: version,
+    lastGlobalPosition: BigInt(inserted?.last ?? 0),
+    transactionId: BigInt(inserted?.txid ?? 0),
+  };
+}
+
+function toJson(e: NewEvent): Record<string, unknown> {
+  return {
+    id: e.metadata.messageId,
+    type: e.type,
+    v: e.metadata.schemaVersion,
+    data: e.data ?? null,
+    metadata: e.metadata,
+  };
+}
+
+/** Bumps the stream version by `count` if `expected` holds; returns the new version. */
+async function advanceStream(
+  manager: EntityManager,
+  streamId: string,
+  expected: ExpectedVersion,
+  count: number,
+): Promise<number> {
+  let rows: { version: number }[];
+  if (expected === 'no-stream' || expected === 0) {
+    rows = await sql(
+      manager,
+      `INSERT INTO streams (stream_id, version, last_transaction_id)
+       VALUES ($1, $2, pg_current_xact_id())
+       ON CONFLICT (stream_id) DO NOTHING
+       RETURNING version`,
+      [streamId, count],
+    );
+  } else if (expected === 'any') {
+    rows = await sql(
+      manager,
+      `INSERT INTO streams AS s (stream_id, version, last_transaction_id)
+       VALUES ($1, $2, pg_current_xact_id())
+       ON CONFLICT (stream_id) DO UPDATE
+          SET version = s.version + EXCLUDED.version,
+              last_transaction_id = EXCLUDED.last_transaction_id,
+              updated_at = now()
+        WHERE s.last_transaction_id <= EXCLUDED.last_transaction_id
+       RETURNING version`,
+      [streamId, count],
+    );
+  } else {
+    rows = await sql(
+      manager,
+      `UPDATE streams
+          SET version = version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
+        WHERE stream_id = $1 AND version = $2 AND last_transaction_id <= pg_current_xact_id()
+       RETURNING version`,
+      [streamId, expected, count],
+    );
+  }
+  const row = rows[0];
+  if (row) return row.version;
+  throw await conflict(manager, streamId, expected);
+}
+
+async function conflict(
+  manager: EntityManager,
+  streamId: string,
+  expected: ExpectedVersion,
+): Promise<EventStoreConcurrencyError> {
+  const [row] = await sql<{ version: number; ordered: boolean }>(
+    manager,
+    `SELECT version, last_transaction_id <= pg_current_xact_id() AS ordered
+       FROM streams WHERE stream_id = $1`,
+    [streamId],
+  );
+  const actual = row?.version ?? 0;
+  const reason = matches(expected, actual) && row && !row.ordered ? 'transaction-order' : 'version';
+  return new EventStoreConcurrencyError(streamId, expected, actual, reason);
+}
+
+async function lockedVersion(manager: EntityManager, streamId: string): Promise<number> {
+  const [row] = await sql<{ version: number }>(
+    manager,
+    'SELECT version FROM streams WHERE stream_id = $1 FOR SHARE',
+    [streamId],
+  );
+  return row?.version ?? 0;
+}

@@ -1,0 +1,35 @@
+import type { MessageMetadata } from '@lethe/shared';
+import type { Event, RecordedEvent } from '../domain/event';
+
+/** Columns selected for a RecordedEvent (bigint and xid8 as text, to keep precision). */
+export const EVENT_COLUMNS = `global_position::text AS global_position, stream_id, stream_version,
+  event_id::text AS event_id, type, schema_version, data, metadata,
+  transaction_id::text AS transaction_id, recorded_at`;
+
+export interface EventRow {
+  global_position: string;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: MessageMetadata;
+  transaction_id: string;
+  recorded_at: Date;
+}
+
+export function toRecordedEvent<E extends Event>(row: EventRow): RecordedEvent<E> {
+  return {
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    globalPosition: BigInt(row.global_position),
+    transactionId: BigInt(row.transaction_id),
+    schemaVersion: row.schema_version,
+    recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+  } as unknown as RecordedEvent<E>;
+}

@@ -1,0 +1,34 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { CodedError } from '@lethe/shared';
+import { EventStoreErrorCodes } from '../domain/errors';
+
+/** Anything that runs raw SQL: a DataSource (auto-commit) or an EntityManager (maybe transactional). */
+export type Queryable = DataSource | EntityManager;
+
+export async function sql<Row>(
+  db: Queryable,
+  text: string,
+  params: unknown[] = [],
+): Promise<Row[]> {
+  return (await db.query(text, params)) as Row[];
+}
+
+/** Throws unless `manager` runs inside a transaction (appends must share the caller's transaction). */
+export function assertInTransaction(manager: EntityManager, operation: string): void {
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new CodedError(
+      EventStoreErrorCodes.transactionRequired,
+      'validation',
+      `${operation} must run inside a transaction (dataSource.transaction(manager => …))`,
+    );
+  }
+}
+
+/** The pg error behind a TypeORM QueryFailedError (or the error itself). */
+export function pgErrorOf(e: unknown): { code?: string; constraint?: string; message?: string } {
+  const err = e as { driverError?: unknown };
+  const inner = (err?.driverError ?? e) as { code?: string; constraint?: string; message?: string };
+  return inner ?? {};
+}
+
+export const PG_UNIQUE_VIOLATION = '23505';
