@@ -1,0 +1,38 @@
+import { startApp } from './support/app-process';
+
+/** A deliberately wrong environment stops each app at boot with the whole list of problems. */
+describe('configuration errors at boot', () => {
+  it('governance exits 78 and lists every problem', async () => {
+    const app = startApp('governance', {
+      PORT: 'not-a-port',
+      LETHE_API_KEYS: 'crm:short:wizard',
+      LETHE_SUBJECT_HMAC_KEY: 'too-short',
+      NODE_ENV: 'production',
+    });
+    expect(await app.exited).toBe(78);
+    const out = app.output();
+    expect(out).toContain('governance: invalid configuration (6 problems)');
+    for (const field of [
+      'PORT',
+      'LETHE_API_KEYS',
+      'LETHE_SUBJECT_HMAC_KEY',
+      'DATABASE_URL',
+      'KAFKA_BROKERS',
+    ]) {
+      expect(out).toContain(`- ${field}:`);
+    }
+  }, 60_000);
+
+  it('unlearning worker exits 78 and lists every problem', async () => {
+    const app = startApp('unlearning-worker', {
+      PORT: '70000',
+      LETHE_TF_BACKEND: 'gpu',
+      LOG_LEVEL: 'loud',
+    });
+    expect(await app.exited).toBe(78);
+    const out = app.output();
+    expect(out).toContain('unlearning-worker: invalid configuration (3 problems)');
+    for (const field of ['PORT', 'LETHE_TF_BACKEND', 'LOG_LEVEL'])
+      expect(out).toContain(`- ${field}:`);
+  }, 60_000);
+});
