@@ -22,3 +22,13 @@ export { TEMPLATE_DATABASE, TestEnv } from './testing/test-env';
 export { freePort, freePorts } from './support/free-port';
 export { consoleLogger, silentLogger, type InfraLogger } from './support/logger';
 export { dataDir, cacheDir, repoRoot } from './support/paths';
+export {
+  startLocalKafka,
+  stopKafkaByPid,
+  type LocalKafka,
+  type LocalKafkaOptions,
+} from './kafka/start-local-kafka';
+export { resolveKafka, type ResolvedKafka } from './kafka/resolve-kafka';
+export { DEFAULT_KAFKA_VERSION, kafkaVersion } from './kafka/kafka-version';
+export { createTopics, deleteTopics, type TopicSpec } from './kafka/topics';
+export { testKafka, namespacedTopic, newNamespace, type TestKafka } from './testing/test-kafka';

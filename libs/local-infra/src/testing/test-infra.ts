@@ -3,6 +3,7 @@ import { register as registerTsconfigPaths } from 'tsconfig-paths';
 import { consoleLogger } from '../support/logger';
 import { repoRoot } from '../support/paths';
 import { startLocalPostgres, type LocalPostgres } from '../postgres/start-local-postgres';
+import { startLocalKafka, type LocalKafka } from '../kafka/start-local-kafka';
 import { createDatabase, dropDatabase, sealTemplate } from '../postgres/databases';
 import { migrationFiles, runMigrations } from '../postgres/migrations';
 import { TEMPLATE_DATABASE, TestEnv } from './test-env';
@@ -19,7 +20,8 @@ const STATE_KEY = Symbol.for('lethe.local-infra.test-infra');
 type GlobalWithState = typeof globalThis & { [STATE_KEY]?: TestInfraState };
 
 /**
- * Starts PostgreSQL (unless DATABASE_URL) once per jest run, builds the migrated template
+ * Starts PostgreSQL (unless DATABASE_URL) and Kafka (unless KAFKA_BROKERS or LETHE_TEST_KAFKA=off)
+ * in parallel, once per jest run, builds the migrated template
  * database and publishes everything through process.env (inherited by jest's workers).
  * Idempotent: jest calls it once per project that lists it.
  */
@@ -31,13 +33,29 @@ export async function startTestInfra(): Promise<void> {
   const logger = consoleLogger;
   const startedAt = Date.now();
   try {
-    const postgres = await startLocalPostgres({ logger });
-    state.started.push(postgres);
-    await prepareTemplate(postgres);
-    process.env[TestEnv.pgAdminUrl] = postgres.url;
-    process.env[TestEnv.pgTemplate] = TEMPLATE_DATABASE;
-    process.env[TestEnv.pgVersion] = postgres.serverVersion;
-    logger.info(`PostgreSQL server version: ${postgres.version}`);
+    const wantKafka = process.env[TestEnv.kafkaSwitch] !== 'off';
+    const [pg, kafka] = await Promise.allSettled([
+      startLocalPostgres({ logger }).then(async (postgres) => {
+        state.started.push(postgres);
+        await prepareTemplate(postgres);
+        return postgres;
+      }),
+      wantKafka
+        ? startLocalKafka({ logger }).then((broker) => {
+            state.started.push(broker);
+            return broker;
+          })
+        : Promise.resolve(undefined),
+    ]);
+    if (pg.status === 'rejected') throw pg.reason;
+    if (kafka.status === 'rejected') throw kafka.reason;
+    publish(pg.value, kafka.value);
+    logger.info(`PostgreSQL server version: ${pg.value.version}`);
+    logger.info(
+      kafka.value
+        ? `Kafka version: ${kafka.value.version}, brokers ${kafka.value.brokers.join(',')}`
+        : `Kafka not started (${TestEnv.kafkaSwitch}=off)`,
+    );
     logger.info(`test infrastructure ready in ${Date.now() - startedAt} ms`);
   } catch (error) {
     await stopTestInfra();
@@ -54,6 +72,16 @@ export async function stopTestInfra(): Promise<void> {
   const results = await Promise.allSettled(state.started.reverse().map((s) => s.stop()));
   for (const result of results) {
     if (result.status === 'rejected') consoleLogger.warn(`stop failed: ${String(result.reason)}`);
+  }
+}
+
+function publish(postgres: LocalPostgres, kafka: LocalKafka | undefined): void {
+  process.env[TestEnv.pgAdminUrl] = postgres.url;
+  process.env[TestEnv.pgTemplate] = TEMPLATE_DATABASE;
+  process.env[TestEnv.pgVersion] = postgres.serverVersion;
+  if (kafka) {
+    process.env[TestEnv.kafkaBrokers] = kafka.brokers.join(',');
+    process.env[TestEnv.kafkaVersion] = kafka.version;
   }
 }
 
