@@ -141,7 +141,7 @@ function forwardTrace(
         const ai = a[r * inN + i]!;
         if (ai === 0) continue;
         const wi = weightOffset + i * out;
-        for (let j = 0; j < out; j++) z[zr + j] += ai * w[wi + j]!;
+        for (let j = 0; j < out; j++) z[zr + j]! += ai * w[wi + j]!;
       }
     }
     if (l < L - 1) {
@@ -350,7 +350,7 @@ export function mlpHessianVectorProduct(
         const rai = ra[r * inN + i]!;
         if (ai === 0 && rai === 0) continue;
         const wi = weightOffset + i * out;
-        for (let j = 0; j < out; j++) rz[r * out + j] += rai * params[wi + j]! + ai * v[wi + j]!;
+        for (let j = 0; j < out; j++) rz[r * out + j]! += rai * params[wi + j]! + ai * v[wi + j]!;
       }
     }
     rZs.push(rz);
