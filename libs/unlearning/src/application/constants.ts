@@ -1,0 +1,151 @@
+import { tf } from '../infrastructure/tf/tf';
+import { backendName } from '../infrastructure/tf/backend';
+import { DeviceData } from '../infrastructure/data/device-data';
+import { datasetSize, selectRows, type Dataset } from '../infrastructure/data/dataset';
+import { Objective } from '../infrastructure/model/objective';
+import type { Architecture } from '../infrastructure/model/architecture';
+import { hessianOperator } from '../infrastructure/hessian/operator';
+import { lanczosExtremes, powerExtremes } from '../infrastructure/hessian/spectrum';
+import { createRng } from '../infrastructure/random/prng';
+import { norm2 } from '../infrastructure/model/flat-vector';
+import type { ProgressCallback } from '../infrastructure/progress';
+import type { Seed } from '../domain/random';
+
+export interface ConstantsSettings {
+  /** Krylov dimension for λ_min/λ_max (default 30). */
+  readonly iterations?: number;
+  readonly method?: 'lanczos' | 'power';
+  /** Use a seeded subsample of D_r of this size for the spectrum (default: all of D_r). */
+  readonly hessianSampleSize?: number;
+  /** Also estimate λ_max of this many damped Hessians on random minibatches of `batchSize` rows (LiSSA scale check). */
+  readonly minibatchSamples?: number;
+  readonly batchSize?: number;
+  /** Multiplier on the largest minibatch λ_max for the suggested LiSSA scale H (default 2). */
+  readonly scaleSafety?: number;
+  readonly seed: Seed;
+}
+
+export interface MeasuredConstants {
+  /** Largest / smallest eigenvalue of the UNDAMPED ∇²L(w, D_r) (L2 term included). */
+  readonly lambdaMax: number;
+  readonly lambdaMin: number;
+  /** Same for the damped H + λI. */
+  readonly dampedLambdaMax: number;
+  readonly dampedLambdaMin: number;
+  readonly damping: number;
+  /** ||∇L(w, D_r)||₂ at the point of measurement (L2 included). */
+  readonly gradientNorm: number;
+  /** ||w||₂. */
+  readonly parameterNorm: number;
+  /** max over sampled minibatches of λ_max(∇²L_B + λI), when sampled. */
+  readonly minibatchLambdaMax?: number;
+  /** Suggested LiSSA scale H = safety · max(minibatch λ_max, λ_max + λ). */
+  readonly suggestedScale: number;
+  readonly method: 'lanczos' | 'power';
+  readonly iterations: number;
+  readonly hessianSampleSize: number;
+  readonly measured: readonly string[];
+  readonly backend: string;
+  readonly wallTimeMs: number;
+}
+
+/**
+ * Measures the constants of the certificate at w on D_r with HVPs: λ_max and λ_min of the Hessian
+ * (Lanczos or power iteration), the gradient norm (for G), and optionally the minibatch λ_max that
+ * the LiSSA scale H must dominate. M is never measured here (it is an assumption).
+ */
+export const measureConstants = async (opts: {
+  arch: Architecture;
+  params: Float32Array;
+  retain: Dataset;
+  l2: number;
+  damping: number;
+  settings: ConstantsSettings;
+  onProgress?: ProgressCallback;
+}): Promise<MeasuredConstants> => {
+  const started = Date.now();
+  const s = opts.settings;
+  const objective = new Objective(opts.arch, opts.l2);
+  const n = datasetSize(opts.retain);
+  const sampleSize = Math.min(n, s.hessianSampleSize ?? n);
+  const rng = createRng(s.seed);
+  const sample =
+    sampleSize < n
+      ? selectRows(
+          opts.retain,
+          Array.from(rng.derive('hessian-sample').permutation(n).subarray(0, sampleSize)).sort(
+            (a, b) => a - b,
+          ),
+        )
+      : opts.retain;
+  const full = DeviceData.from(opts.retain);
+  const sub = sample === opts.retain ? full : DeviceData.from(sample);
+  const w = tf.tensor1d(opts.params);
+  try {
+    const g = objective.gradient(w, full);
+    const gradientNorm = norm2(g.dataSync());
+    g.dispose();
+    const op = hessianOperator(objective, w, sub, 0);
+    const method = s.method ?? 'lanczos';
+    const spec =
+      method === 'lanczos'
+        ? await lanczosExtremes(op, {
+            iterations: s.iterations ?? 30,
+            seed: `${String(s.seed)}/lanczos`,
+            phase: 'constants',
+            ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+          })
+        : await powerExtremes(op, {
+            iterations: s.iterations ?? 100,
+            seed: `${String(s.seed)}/power`,
+            ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+          });
+    let minibatchLambdaMax: number | undefined;
+    const samples = s.minibatchSamples ?? 0;
+    if (samples > 0) {
+      const b = s.batchSize ?? 10;
+      const mb = rng.derive('minibatch');
+      minibatchLambdaMax = -Infinity;
+      for (let k = 0; k < samples; k++) {
+        const rows = new Int32Array(b);
+        for (let i = 0; i < b; i++) rows[i] = mb.int(n);
+        const batch = full.gather(rows);
+        try {
+          const est = await lanczosExtremes(
+            { size: w.size, apply: (v) => objective.batchHvp(w, v, batch, opts.damping) },
+            { iterations: Math.min(15, s.iterations ?? 15), seed: `${String(s.seed)}/mb/${k}` },
+          );
+          minibatchLambdaMax = Math.max(minibatchLambdaMax, est.max);
+        } finally {
+          batch.x.dispose();
+          batch.y.dispose();
+        }
+        opts.onProgress?.({ phase: 'constants-minibatch', done: k + 1, total: samples });
+      }
+    }
+    const safety = s.scaleSafety ?? 2;
+    const measured = ['lambdaMin', 'lambdaMax', 'G'];
+    if (minibatchLambdaMax !== undefined) measured.push('minibatchLambdaMax');
+    return {
+      lambdaMax: spec.max,
+      lambdaMin: spec.min,
+      dampedLambdaMax: spec.max + opts.damping,
+      dampedLambdaMin: spec.min + opts.damping,
+      damping: opts.damping,
+      gradientNorm,
+      parameterNorm: norm2(opts.params),
+      ...(minibatchLambdaMax !== undefined ? { minibatchLambdaMax } : {}),
+      suggestedScale: safety * Math.max(minibatchLambdaMax ?? -Infinity, spec.max + opts.damping),
+      method: spec.method,
+      iterations: spec.iterations,
+      hessianSampleSize: sampleSize,
+      measured,
+      backend: backendName(),
+      wallTimeMs: Date.now() - started,
+    };
+  } finally {
+    w.dispose();
+    if (sub !== full) sub.dispose();
+    full.dispose();
+  }
+};

@@ -1,0 +1,95 @@
+import { tf } from '../infrastructure/tf/tf';
+import type { DeviceData } from '../infrastructure/data/device-data';
+import type { Objective } from '../infrastructure/model/objective';
+import { hessianOperator } from '../infrastructure/hessian/operator';
+import {
+  lissaInverseHvp,
+  type LissaResult,
+  type LissaSettings,
+} from '../infrastructure/hessian/lissa';
+import { exactInverseHvp } from '../infrastructure/hessian/exact';
+import { conjugateGradient } from '../infrastructure/hessian/conjugate-gradient';
+import type { ProgressCallback } from '../infrastructure/progress';
+
+/** How (∇²L(w, D_r) + λI)⁻¹ g is computed. The damping λ is given separately. */
+export type InverseHvpMethod =
+  | { readonly kind: 'lissa'; readonly settings: Omit<LissaSettings, 'damping'> }
+  | { readonly kind: 'exact'; readonly maxParams?: number; readonly allowIndefinite?: boolean }
+  | { readonly kind: 'cg'; readonly tolerance?: number; readonly maxIterations?: number };
+
+export interface InverseHvpResult {
+  readonly solution: Float32Array;
+  readonly method: InverseHvpMethod['kind'];
+  /** CG only: ||g − A x|| (absolute), the solver error enters the bound as residual/(λ+λ_min). */
+  readonly residualNorm?: number;
+  readonly iterations?: number;
+  readonly lissa?: Omit<LissaResult, 'solution'>;
+  readonly wallTimeMs: number;
+}
+
+/**
+ * Inverse damped-Hessian-vector product at w on the data (D_r): LiSSA (the paper's method),
+ * exact dense solve (small p; oracle) or conjugate gradient (full-batch HVPs).
+ */
+export const inverseHvp = async (opts: {
+  objective: Objective;
+  params: Float32Array;
+  vector: Float32Array;
+  data: DeviceData;
+  damping: number;
+  method: InverseHvpMethod;
+  onProgress?: ProgressCallback;
+}): Promise<InverseHvpResult> => {
+  const started = Date.now();
+  const m = opts.method;
+  if (m.kind === 'lissa') {
+    const r = await lissaInverseHvp({
+      objective: opts.objective,
+      params: opts.params,
+      vector: opts.vector,
+      data: opts.data,
+      settings: { ...m.settings, damping: opts.damping },
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    const { solution, ...diag } = r;
+    return {
+      solution,
+      method: 'lissa',
+      lissa: diag,
+      iterations: r.hvpCount,
+      wallTimeMs: Date.now() - started,
+    };
+  }
+  const w = tf.tensor1d(opts.params);
+  try {
+    const op = hessianOperator(opts.objective, w, opts.data, opts.damping);
+    if (m.kind === 'exact') {
+      const r = await exactInverseHvp(op, opts.vector, {
+        ...(m.maxParams !== undefined ? { maxParams: m.maxParams } : {}),
+        ...(m.allowIndefinite !== undefined ? { allowIndefinite: m.allowIndefinite } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
+      return {
+        solution: Float32Array.from(r.solution),
+        method: 'exact',
+        iterations: op.size,
+        wallTimeMs: Date.now() - started,
+      };
+    }
+    const r = await conjugateGradient(op, opts.vector, {
+      ...(m.tolerance !== undefined ? { tolerance: m.tolerance } : {}),
+      ...(m.maxIterations !== undefined ? { maxIterations: m.maxIterations } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    const gNorm = Math.sqrt(opts.vector.reduce((s, v) => s + v * v, 0));
+    return {
+      solution: Float32Array.from(r.solution),
+      method: 'cg',
+      residualNorm: r.relativeResidual * gNorm,
+      iterations: r.iterations,
+      wallTimeMs: Date.now() - started,
+    };
+  } finally {
+    w.dispose();
+  }
+};

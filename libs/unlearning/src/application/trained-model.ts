@@ -1,0 +1,64 @@
+import type { Architecture } from '../infrastructure/model/architecture';
+import { decodeWeights, encodeWeights, modelDigest } from '../infrastructure/model/weights-codec';
+import { trainProjectedAdam } from '../infrastructure/training/train';
+import type { TrainingProfile, TrainingRecipe } from '../infrastructure/training/recipe';
+import type { Dataset } from '../infrastructure/data/dataset';
+import type { ProgressCallback } from '../infrastructure/progress';
+
+/** A model Lethe trained (so that the norm-ball guarantee holds), with its digest and profile. */
+export interface TrainedModel {
+  readonly arch: Architecture;
+  readonly params: Float32Array;
+  /** SHA-256 of the weights file (see weights-codec.ts). */
+  readonly digest: string;
+  readonly profile: TrainingProfile;
+}
+
+/** Trains from the seeded initialisation with projected Adam. */
+export const trainModel = async (opts: {
+  arch: Architecture;
+  data: Dataset;
+  recipe: TrainingRecipe;
+  onProgress?: ProgressCallback;
+}): Promise<TrainedModel> => {
+  const r = await trainProjectedAdam(opts);
+  return {
+    arch: opts.arch,
+    params: r.params,
+    digest: modelDigest(opts.arch, r.params),
+    profile: r.profile,
+  };
+};
+
+/**
+ * Exact unlearning: retrain from scratch on D_r with the same recipe and seed (the reference w~*
+ * of the definition; ε = 0). Progress phases are reported as 'retrain…'.
+ */
+export const retrainModel = async (opts: {
+  arch: Architecture;
+  retain: Dataset;
+  recipe: TrainingRecipe;
+  onProgress?: ProgressCallback;
+}): Promise<TrainedModel> =>
+  trainModel({
+    arch: opts.arch,
+    data: opts.retain,
+    recipe: opts.recipe,
+    ...(opts.onProgress
+      ? {
+          onProgress: (p) =>
+            opts.onProgress?.({ ...p, phase: p.phase.replace(/^train/, 'retrain') }),
+        }
+      : {}),
+  });
+
+/** Weights file bytes (stable binary layout) of a model's parameters. */
+export const saveWeights = (arch: Architecture, params: Float32Array): Uint8Array =>
+  encodeWeights(arch, params);
+
+export const loadWeights = (
+  bytes: Uint8Array,
+): { arch: Architecture; params: Float32Array; digest: string } => {
+  const { arch, params } = decodeWeights(bytes);
+  return { arch, params, digest: modelDigest(arch, params) };
+};

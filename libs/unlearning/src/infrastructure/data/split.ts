@@ -1,0 +1,71 @@
+import { createRng } from '../random/prng';
+import { datasetSize, selectRows, type Dataset } from './dataset';
+import { unlearningError, UnlearningErrorCode } from '../errors';
+
+export interface RecordedSplit {
+  readonly seed: string;
+  /** What was split, e.g. 'train/test' or 'forget/retain'. */
+  readonly kind: string;
+  readonly firstIds: readonly string[];
+  readonly secondIds: readonly string[];
+}
+
+const seededPartition = (
+  ds: Dataset,
+  firstCount: number,
+  seed: number | string,
+  kind: string,
+): { first: number[]; second: number[]; record: RecordedSplit } => {
+  const n = datasetSize(ds);
+  if (!Number.isInteger(firstCount) || firstCount < 0 || firstCount > n) {
+    throw unlearningError(
+      UnlearningErrorCode.InvalidSettings,
+      `cannot take ${firstCount} of ${n} rows`,
+      {},
+      'validation',
+    );
+  }
+  const perm = createRng(`split/${kind}/${String(seed)}`).permutation(n);
+  const first = Array.from(perm.subarray(0, firstCount)).sort((a, b) => a - b);
+  const second = Array.from(perm.subarray(firstCount)).sort((a, b) => a - b);
+  return {
+    first,
+    second,
+    record: {
+      seed: String(seed),
+      kind,
+      firstIds: first.map((r) => ds.ids[r] as string),
+      secondIds: second.map((r) => ds.ids[r] as string),
+    },
+  };
+};
+
+/** Seeded train/test split; rows keep their original order inside each part. */
+export const trainTestSplit = (
+  ds: Dataset,
+  opts: { testSize: number; seed: number | string; trainSize?: number },
+): { train: Dataset; test: Dataset; split: RecordedSplit } => {
+  const p = seededPartition(ds, opts.testSize, opts.seed, 'train/test');
+  const trainRows = opts.trainSize === undefined ? p.second : p.second.slice(0, opts.trainSize);
+  return {
+    test: selectRows(ds, p.first, `${ds.name}/test`),
+    train: selectRows(ds, trainRows, `${ds.name}/train`),
+    split: {
+      ...p.record,
+      secondIds: trainRows.map((r) => ds.ids[r] as string),
+    },
+  };
+};
+
+/** Seeded choice of the set to forget D_u (count rows) and the remaining set D_r. */
+export const forgetRetainSplit = (
+  ds: Dataset,
+  opts: { forgetCount: number; seed: number | string },
+): { forget: Dataset; retain: Dataset; split: RecordedSplit } => {
+  const p = seededPartition(ds, opts.forgetCount, opts.seed, 'forget/retain');
+  return {
+    forget: selectRows(ds, p.first, `${ds.name}/forget`),
+    retain: selectRows(ds, p.second, `${ds.name}/retain`),
+    split: p.record,
+  };
+};
