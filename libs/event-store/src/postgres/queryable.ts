@@ -5,12 +5,25 @@ import { EventStoreErrorCodes } from '../domain/errors';
 /** Anything that runs raw SQL: a DataSource (auto-commit) or an EntityManager (maybe transactional). */
 export type Queryable = DataSource | EntityManager;
 
+/**
+ * Runs `text` and returns its rows, whatever the command (TypeORM's plain `query()` returns
+ * `[rows, count]` for UPDATE/DELETE … RETURNING, so the structured result is used).
+ */
 export async function sql<Row>(
   db: Queryable,
   text: string,
   params: unknown[] = [],
 ): Promise<Row[]> {
-  return (await db.query(text, params)) as Row[];
+  if ('createQueryRunner' in db) {
+    const runner = db.createQueryRunner();
+    try {
+      return (await runner.query(text, params, true)).records as Row[];
+    } finally {
+      await runner.release();
+    }
+  }
+  if (db.queryRunner) return (await db.queryRunner.query(text, params, true)).records as Row[];
+  return sql<Row>(db.connection, text, params);
 }
 
 /** Throws unless `manager` runs inside a transaction (appends must share the caller's transaction). */
