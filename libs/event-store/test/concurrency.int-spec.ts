@@ -1,0 +1,286 @@
+import {
+  appendToStream,
+  EventStoreConcurrencyError,
+  handleCommand,
+  readStream,
+  type Decider,
+  type Event,
+} from '../src';
+import {
+  ev,
+  eventually,
+  openTestStore,
+  openTransaction,
+  waitForLockWait,
+  type OpenTransaction,
+  type TestStore,
+} from './helpers';
+
+type Added = Event<'Added', { n: number; at: number }>;
+type Counter = { total: number; count: number };
+type Add = { n: number };
+
+const counter: Decider<Counter, Add, Added> = {
+  initialState: () => ({ total: 0, count: 0 }),
+  evolve: (s, e) => ({ total: s.total + e.data.n, count: s.count + 1 }),
+  // `at` records the version the decision was based on: a stale decision would be visible.
+  decide: (c, s) => [{ type: 'Added', data: { n: c.n, at: s.count } }],
+};
+
+const metadata = { correlationId: 'corr', causationId: null, actor: 'system:test' };
+
+describe('event store: concurrent writers (two real transactions)', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('a second writer at the same expected version blocks on the stream row, then gets CONCURRENCY_CONFLICT', async () => {
+    await store.dataSource.transaction((m) =>
+      appendToStream(m, 's-1', 'no-stream', [ev('Added', { n: 1 })]),
+    );
+    const a = await openTransaction(store.dataSource);
+    const b = await openTransaction(store.dataSource);
+    try {
+      await appendToStream(a.manager, 's-1', 1, [ev('Added', { n: 2 })]);
+      const bAppend = appendToStream(b.manager, 's-1', 1, [ev('Added', { n: 3 })]).then(
+        () => 'appended',
+        (e: unknown) => e,
+      );
+      await waitForLockWait(store.dataSource, store.databaseName); // B is blocked behind A
+      await a.commit();
+      const outcome = await bAppend;
+      expect(outcome).toBeInstanceOf(EventStoreConcurrencyError);
+      expect(outcome).toMatchObject({
+        code: 'CONCURRENCY_CONFLICT',
+        streamId: 's-1',
+        expected: 1,
+        actual: 2,
+      });
+    } finally {
+      await b.rollback();
+    }
+    const read = await readStream<Added>(store.dataSource, 's-1');
+    expect(read.events.map((e) => e.data.n)).toEqual([1, 2]);
+  });
+
+  it("two concurrent creators ('no-stream'): one wins, the other conflicts", async () => {
+    const a = await openTransaction(store.dataSource);
+    const b = await openTransaction(store.dataSource);
+    try {
+      await appendToStream(a.manager, 's-2', 'no-stream', [ev('Added', { n: 1 })]);
+      const bAppend = appendToStream(b.manager, 's-2', 'no-stream', [ev('Added', { n: 2 })]).catch(
+        (e: unknown) => e,
+      );
+      await waitForLockWait(store.dataSource, store.databaseName);
+      await a.commit();
+      expect(await bAppend).toMatchObject({
+        code: 'CONCURRENCY_CONFLICT',
+        expected: 'no-stream',
+        actual: 1,
+      });
+    } finally {
+      await b.rollback();
+    }
+  });
+
+  it('handleCommand: the losing writer retries with a fresh read and appends at the next version', async () => {
+    const streamId = 'counter-1';
+    await handleCommand(store.dataSource, streamId, counter, { n: 1 }, { metadata });
+
+    // A decides and appends, then holds its transaction open in `inTransaction`.
+    let releaseA!: () => void;
+    const aHolding = new Promise<void>((resolve) => (releaseA = resolve));
+    let aAppended!: () => void;
+    const aReady = new Promise<void>((resolve) => (aAppended = resolve));
+    const a = handleCommand(
+      store.dataSource,
+      streamId,
+      counter,
+      { n: 10 },
+      {
+        metadata,
+        inTransaction: async () => {
+          aAppended();
+          await aHolding;
+        },
+      },
+    );
+    await aReady;
+    // B reads version 1 (A is uncommitted), decides, and blocks on the stream row.
+    const b = handleCommand(
+      store.dataSource,
+      streamId,
+      counter,
+      { n: 100 },
+      { metadata, retry: { baseDelayMs: 1 } },
+    );
+    await waitForLockWait(store.dataSource, store.databaseName);
+    releaseA();
+
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.attempts).toBe(1);
+    expect(ra.nextExpectedVersion).toBe(2);
+    expect(rb.attempts).toBe(2);
+    expect(rb.nextExpectedVersion).toBe(3);
+    expect(rb.newState).toEqual({ total: 111, count: 3 });
+
+    const read = await readStream<Added>(store.dataSource, streamId);
+    expect(read.events.map((e) => [e.streamVersion, e.data.n, e.data.at])).toEqual([
+      [1, 1, 0],
+      [2, 10, 1],
+      [3, 100, 2], // B's retry decided on the state that includes A's event
+    ]);
+  });
+
+  it('handleCommand: many concurrent writers on one stream all succeed, versions stay gapless', async () => {
+    const streamId = 'counter-many';
+    const writers = 12;
+    const results = await Promise.all(
+      Array.from({ length: writers }, (_, i) =>
+        handleCommand(
+          store.dataSource,
+          streamId,
+          counter,
+          { n: i + 1 },
+          {
+            metadata,
+            retry: { maxAttempts: 50, baseDelayMs: 2, maxDelayMs: 50 },
+          },
+        ),
+      ),
+    );
+    const read = await readStream<Added>(store.dataSource, streamId);
+    expect(read.events.map((e) => e.streamVersion)).toEqual(
+      Array.from({ length: writers }, (_, i) => i + 1),
+    );
+    expect(read.events.map((e) => e.data.at)).toEqual(Array.from({ length: writers }, (_, i) => i));
+    expect(read.events.reduce((s, e) => s + e.data.n, 0)).toBe((writers * (writers + 1)) / 2);
+    expect(results.some((r) => r.attempts > 1)).toBe(true);
+  });
+
+  it('handleCommand gives up after maxAttempts and rethrows the conflict', async () => {
+    const streamId = 'counter-busy';
+    await handleCommand(store.dataSource, streamId, counter, { n: 1 }, { metadata });
+    let attempts = 0;
+    const busy: Decider<Counter, Add, Added> = {
+      ...counter,
+      decide: (c, s) => {
+        attempts += 1;
+        return counter.decide(c, s);
+      },
+    };
+    // Every attempt loses: a competing transaction appends (uncommitted) before each attempt reads,
+    // and commits once the attempt is blocked behind it.
+    const arm = async (): Promise<OpenTransaction> => {
+      const c = await openTransaction(store.dataSource);
+      await appendToStream(c.manager, streamId, 'any', [ev('Added', { n: 0, at: -1 })]);
+      return c;
+    };
+    let competitor = await arm();
+    let armed = 1;
+    const run = handleCommand(
+      store.dataSource,
+      streamId,
+      busy,
+      { n: 1 },
+      {
+        metadata,
+        retry: { maxAttempts: 3 },
+        sleep: async () => {
+          competitor = await arm();
+          armed += 1;
+        },
+      },
+    );
+    for (let round = 1; round <= 3; round++) {
+      await eventually(() => expect(armed).toBe(round));
+      await waitForLockWait(store.dataSource, store.databaseName);
+      await competitor.commit();
+    }
+    await expect(run).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT' });
+    expect(attempts).toBe(3);
+  });
+
+  it('an explicit expectedVersion mismatch fails at once, without retry', async () => {
+    const streamId = 'counter-if-match';
+    await handleCommand(store.dataSource, streamId, counter, { n: 1 }, { metadata });
+    let attempts = 0;
+    const spy: Decider<Counter, Add, Added> = {
+      ...counter,
+      decide: (c, s) => (attempts++, counter.decide(c, s)),
+    };
+    await expect(
+      handleCommand(store.dataSource, streamId, spy, { n: 1 }, { metadata, expectedVersion: 0 }),
+    ).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', expected: 0, actual: 1 });
+    expect(attempts).toBe(0);
+    const ok = await handleCommand(
+      store.dataSource,
+      streamId,
+      counter,
+      { n: 1 },
+      { metadata, expectedVersion: 1 },
+    );
+    expect(ok.nextExpectedVersion).toBe(2);
+  });
+
+  it('a decider refusal rolls everything back and propagates unchanged', async () => {
+    const refusing: Decider<Counter, Add, Added> = {
+      ...counter,
+      decide: () => {
+        throw new Error('refused');
+      },
+    };
+    await expect(
+      handleCommand(
+        store.dataSource,
+        'counter-refused',
+        refusing,
+        { n: 1 },
+        {
+          metadata,
+          inTransaction: async (m) => {
+            await m.query(`INSERT INTO idempotency_keys (key, stream_id) VALUES ('never', 'x')`);
+          },
+        },
+      ),
+    ).rejects.toThrow('refused');
+    expect((await readStream(store.dataSource, 'counter-refused')).streamExists).toBe(false);
+  });
+
+  it('refuses an append from a transaction older than the stream’s last writer (transaction-order), a retry succeeds', async () => {
+    await store.dataSource.transaction((m) =>
+      appendToStream(m, 's-order', 'no-stream', [ev('Added', { n: 1 })]),
+    );
+    const old = await openTransaction(store.dataSource);
+    try {
+      // `old` takes its transaction id first (any write does), then a younger transaction appends and commits.
+      await old.manager.query(
+        `INSERT INTO idempotency_keys (key, stream_id) VALUES ('k-old', 's-order')`,
+      );
+      await store.dataSource.transaction((m) =>
+        appendToStream(m, 's-order', 1, [ev('Added', { n: 2 })]),
+      );
+      // Version 2 is right, but `old`'s xid is smaller than the last writer's: its event would sort first.
+      const outcome = await appendToStream(old.manager, 's-order', 2, [
+        ev('Added', { n: 3 }),
+      ]).catch((e: unknown) => e);
+      expect(outcome).toMatchObject({
+        code: 'CONCURRENCY_CONFLICT',
+        reason: 'transaction-order',
+        actual: 2,
+      });
+    } finally {
+      await old.rollback();
+    }
+    await store.dataSource.transaction((m) =>
+      appendToStream(m, 's-order', 2, [ev('Added', { n: 3 })]),
+    );
+    const read = await readStream<Added>(store.dataSource, 's-order');
+    const txids = read.events.map((e) => e.transactionId);
+    expect(txids).toEqual([...txids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+  });
+});
