@@ -1,0 +1,92 @@
+import type { CommandBus } from '@nestjs/cqrs';
+import type { KafkaMessage } from 'kafkajs';
+import { isDomainError } from '@lethe/shared';
+import { GovernanceError } from '../../../domain/governance.errors';
+import type {
+  DeadLetter,
+  DeadLetterPublisher,
+} from '../../../infrastructure/kafka/dead-letter-publisher';
+import type { Clock } from '../../ports/clock.port';
+import { RequestDeletionCommand, type DeletionIntakeItem } from './request-deletion.command';
+import type { DeletionRequestValidator } from './request-deletion.dto';
+
+export interface IntakeChunkResult {
+  readonly accepted: number;
+  readonly created: number;
+  readonly deadLettered: number;
+}
+
+/**
+ * The Kafka door's logic, apart from kafkajs' consumer loop: validate a chunk of messages, run
+ * the one RequestDeletionCommand for the valid ones, dead-letter the rest. When it resolves, every
+ * message of the chunk is either durable in the event store or on the DLQ, so the caller may
+ * commit the offsets. If the command fails as a whole, each message is retried alone, so one
+ * poison message ends on the DLQ instead of blocking the partition; infrastructure errors
+ * (database down) propagate and nothing is committed.
+ */
+export class DeletionIntakeProcessor {
+  constructor(
+    private readonly validator: DeletionRequestValidator,
+    private readonly commandBus: CommandBus,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly clock: Clock,
+  ) {}
+
+  async process(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+  ): Promise<IntakeChunkResult> {
+    const receivedAt = this.clock.now();
+    const letters: DeadLetter[] = [];
+    const valid: { message: KafkaMessage; item: DeletionIntakeItem }[] = [];
+    for (const message of messages) {
+      const parsed = this.validator.fromBytes(message.value);
+      if (parsed.ok) valid.push({ message, item: { event: parsed.value, receivedAt } });
+      else letters.push({ message, topic, partition, error: parsed.error });
+    }
+    let created = 0;
+    let accepted = 0;
+    const outcomes = await this.runAll(valid.map((v) => v.item));
+    outcomes.forEach((outcome, i) => {
+      const v = valid[i];
+      if (!v) return;
+      if (outcome.ok) {
+        accepted += 1;
+        if (outcome.created) created += 1;
+      } else {
+        letters.push({ message: v.message, topic, partition, error: outcome.error });
+      }
+    });
+    await this.deadLetters.publish(letters);
+    return { accepted, created, deadLettered: letters.length };
+  }
+
+  private async runAll(items: readonly DeletionIntakeItem[]) {
+    if (items.length === 0) return [];
+    try {
+      return await this.commandBus.execute(new RequestDeletionCommand(items, 'kafka', 'kafka', ''));
+    } catch (e) {
+      if (items.length === 1 || !isDomainError(e)) throw e;
+      // A domain error for the batch: isolate the item that causes it.
+      const results = [];
+      for (const item of items) {
+        try {
+          const [one] = await this.commandBus.execute(
+            new RequestDeletionCommand([item], 'kafka', 'kafka', ''),
+          );
+          results.push(
+            one ?? {
+              ok: false as const,
+              error: new GovernanceError('SCHEMA_VIOLATION', 'no outcome'),
+            },
+          );
+        } catch (inner) {
+          if (!(inner instanceof GovernanceError)) throw inner;
+          results.push({ ok: false as const, error: inner });
+        }
+      }
+      return results;
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { SubjectId } from '@lethe/shared';
+import type { NewEvent } from '@lethe/event-store';
+import { computeDeadline } from '../../../domain/deletion-request/deadline';
+import type { DeletionRequested } from '../../../domain/deletion-request/deletion-request.events';
+import { GovernanceError } from '../../../domain/governance.errors';
+import { streams } from '../../../domain/shared/stream-names';
+import {
+  appendToNewStreams,
+  type NewStream,
+} from '../../../infrastructure/persistence/append-to-new-streams';
+import { DatasetRegistry } from '../../../infrastructure/persistence/dataset-registry';
+import { governanceEventMessage } from '../../../infrastructure/messaging/governance-cloud-event';
+import { CLOCK, type Clock } from '../../ports/clock.port';
+import {
+  SUBJECT_PSEUDONYMIZER,
+  type SubjectPseudonymizer,
+} from '../../ports/subject-pseudonymizer.port';
+import { requestedEventIdFor, requestIdFor } from '../../ids';
+import {
+  RequestDeletionCommand,
+  type DeletionIntakeItem,
+  type DeletionIntakeOutcome,
+} from './request-deletion.command';
+
+/**
+ * Turns validated deletion events into `DeletionRequested` events on one new stream per request,
+ * all in one transaction (multi-row appends), skipping requests that exist already: the same
+ * CloudEvent id again, from either door, changes nothing. Unknown datasets in `scope` are refused
+ * per item (UNKNOWN_DATASET) without failing the rest of the batch.
+ */
+@CommandHandler(RequestDeletionCommand)
+export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCommand> {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly datasets: DatasetRegistry,
+    @Inject(SUBJECT_PSEUDONYMIZER) private readonly pseudonymizer: SubjectPseudonymizer,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute(command: RequestDeletionCommand): Promise<readonly DeletionIntakeOutcome[]> {
+    const known = await this.datasets.existing(
+      command.items.flatMap((i) => i.event.data.scope?.datasetIds ?? []),
+    );
+    const outcomes: DeletionIntakeOutcome[] = [];
+    const toAppend = new Map<string, NewStream>();
+    for (const item of command.items) {
+      const requestId = requestIdFor(item.event.id);
+      const unknown = (item.event.data.scope?.datasetIds ?? []).filter((d) => !known.has(d));
+      if (unknown.length > 0) {
+        outcomes.push({
+          ok: false,
+          error: new GovernanceError(
+            'UNKNOWN_DATASET',
+            `scope names unknown dataset(s): ${unknown.join(', ')}`,
+            {
+              datasetIds: unknown,
+            },
+          ),
+        });
+        continue;
+      }
+      outcomes.push({ ok: true, requestId, created: false });
+      const target = streams.deletionRequest(requestId);
+      if (toAppend.has(target.streamId)) continue; // same id twice in one batch: first wins
+      const event = this.toEvent(item, command);
+      toAppend.set(target.streamId, {
+        streamId: target.streamId,
+        events: [event],
+        outbox: [governanceEventMessage(event, target, 1)],
+      });
+    }
+    if (toAppend.size === 0) return outcomes;
+
+    // Sorted, so two concurrent batches lock stream rows in the same order (no deadlock).
+    const batch = [...toAppend.values()].sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
+    const created = await this.dataSource.transaction((manager) =>
+      appendToNewStreams(manager, batch),
+    );
+    const claimed = new Set<string>();
+    return outcomes.map((o) => {
+      if (!o.ok) return o;
+      const streamId = streams.deletionRequest(o.requestId).streamId;
+      const isNew = created.has(streamId) && !claimed.has(streamId);
+      if (isNew) claimed.add(streamId);
+      return { ...o, created: isNew };
+    });
+  }
+
+  private toEvent(
+    item: DeletionIntakeItem,
+    command: RequestDeletionCommand,
+  ): NewEvent<DeletionRequested> {
+    const { event, receivedAt } = item;
+    const requestedAt = event.time ? new Date(event.time) : receivedAt;
+    const clockStartsAt = requestedAt < receivedAt ? requestedAt : receivedAt;
+    const deadline = computeDeadline({
+      legalBasis: event.data.legalBasis,
+      clockStartsAt: clockStartsAt.toISOString(),
+      requestedDeadline: event.data.deadline ?? null,
+    });
+    if (deadline === null) {
+      // The validator refuses this case (DEADLINE_REQUIRED); reaching here is a bug.
+      throw new GovernanceError('DEADLINE_REQUIRED', 'no deadline can be computed');
+    }
+    const scope = event.data.scope;
+    return {
+      type: 'DeletionRequested',
+      data: {
+        requestId: requestIdFor(event.id),
+        sourceEventId: event.id,
+        source: event.source,
+        channel: command.channel,
+        subjectRef: this.pseudonymizer.refOf(SubjectId(event.data.subjectId)),
+        scope: scope
+          ? { datasetIds: scope.datasetIds ?? null, recordIds: scope.recordIds ?? null }
+          : null,
+        legalBasis: event.data.legalBasis,
+        requestedAt: requestedAt.toISOString(),
+        receivedAt: receivedAt.toISOString(),
+        deadline: deadline.at,
+        deadlineBasis: deadline.basis,
+      },
+      metadata: {
+        messageId: requestedEventIdFor(event.id),
+        correlationId: command.channel === 'http' ? command.correlationId : event.id,
+        causationId: event.id,
+        actor: command.channel === 'http' ? command.actor : `kafka:${event.source}`,
+        occurredAt: this.clock.now().toISOString(),
+        schemaVersion: 1,
+      },
+    };
+  }
+}

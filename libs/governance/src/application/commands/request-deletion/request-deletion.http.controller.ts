@@ -1,0 +1,47 @@
+import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
+import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
+import { actorOf, correlationIdOf } from '../../../infrastructure/http/request-principal';
+import { CLOCK, type Clock } from '../../ports/clock.port';
+import { RequestDeletionCommand } from './request-deletion.command';
+import { DeletionRequestValidator } from './request-deletion.dto';
+
+/** HTTP door of RequestDeletion: the same CloudEvent as on Kafka; 202 + request id; idempotent. */
+@ApiTags('deletion-requests')
+@Controller('v1/deletion-requests')
+export class RequestDeletionHttpController {
+  private readonly validator: DeletionRequestValidator;
+
+  constructor(
+    private readonly commandBus: CommandBus,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GOVERNANCE_OPTIONS) options: ResolvedGovernanceOptions,
+  ) {
+    this.validator = new DeletionRequestValidator(options.maxEventBytes);
+  }
+
+  @Post()
+  @HttpCode(202)
+  @Roles('publisher')
+  @ApiOperation({ summary: 'Request deletion (CloudEvent lethe.deletion.requested.v1)' })
+  async request(
+    @Body() body: unknown,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<{ requestId: string; status: 'accepted'; duplicate: boolean }> {
+    const parsed = this.validator.fromValue(body);
+    if (!parsed.ok) throw parsed.error;
+    const [outcome] = await this.commandBus.execute(
+      new RequestDeletionCommand(
+        [{ event: parsed.value, receivedAt: this.clock.now() }],
+        'http',
+        actorOf(req),
+        correlationIdOf(),
+      ),
+    );
+    if (!outcome) throw new Error('RequestDeletionCommand returned no outcome');
+    if (!outcome.ok) throw outcome.error;
+    return { requestId: outcome.requestId, status: 'accepted', duplicate: !outcome.created };
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Topics } from '@lethe/shared';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { DeadLetterPublisher } from '../../../infrastructure/kafka/dead-letter-publisher';
+import { KAFKA } from '../../../infrastructure/kafka/kafka.provider';
+import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
+import { CLOCK, type Clock } from '../../ports/clock.port';
+import { DeletionIntakeProcessor } from './deletion-intake.processor';
+import { DeletionRequestValidator } from './request-deletion.dto';
+
+/** Largest slice of a fetched batch handled in one transaction. */
+const CHUNK = 2000;
+
+/**
+ * Kafka door of RequestDeletion: consumes `lethe.deletion-requests.v1` with manual offset commits.
+ * For each chunk of a batch: validate → one transaction → DLQ the refused → commit the offset after
+ * the last message of the chunk. A crash anywhere before the commit redelivers the chunk, which
+ * the command absorbs (same CloudEvent id → nothing changes).
+ */
+@Injectable()
+export class DeletionRequestsKafkaConsumer
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
+  private readonly logger = new Logger(DeletionRequestsKafkaConsumer.name);
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
+    private readonly commandBus: CommandBus,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.run.intakeConsumer) await this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  async start(): Promise<void> {
+    const { namespace, intakeGroupId } = this.options.kafka;
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await this.producer.connect();
+    const processor = new DeletionIntakeProcessor(
+      new DeletionRequestValidator(this.options.maxEventBytes),
+      this.commandBus,
+      new DeadLetterPublisher(this.producer, namespace),
+      this.clock,
+    );
+    this.consumer = this.kafka.consumer({
+      groupId: `${namespace}${intakeGroupId}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 50,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topic: `${namespace}${Topics.deletionRequests}`,
+      fromBeginning: true,
+    });
+    const consumer = this.consumer;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.handleBatch(processor, consumer, payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.consumer = null;
+    this.producer = null;
+  }
+
+  private async handleBatch(
+    processor: DeletionIntakeProcessor,
+    consumer: Consumer,
+    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+  ): Promise<void> {
+    for (let i = 0; i < batch.messages.length; i += CHUNK) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(i, i + CHUNK);
+      const last = chunk[chunk.length - 1];
+      if (!last) return;
+      const result = await processor.process(batch.topic, batch.partition, chunk);
+      // Events are committed (or dead-lettered) now: only then move the group's offset.
+      await consumer.commitOffsets([
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: (BigInt(last.offset) + 1n).toString(),
+        },
+      ]);
+      resolveOffset(last.offset);
+      await heartbeat();
+      if (result.deadLettered > 0) {
+        this.logger.warn(
+          `intake: ${result.deadLettered} message(s) of partition ${batch.partition} sent to the DLQ`,
+        );
+      }
+    }
+  }
+}

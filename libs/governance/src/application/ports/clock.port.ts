@@ -1,0 +1,7 @@
+/** Time as the application sees it; tests inject a fixed or stepping clock. */
+export interface Clock {
+  now(): Date;
+}
+
+export const CLOCK = Symbol('Clock');
+export const systemClock: Clock = { now: () => new Date() };

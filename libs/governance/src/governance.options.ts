@@ -1,0 +1,84 @@
+import type { BackoffPolicy } from './domain/job/backoff';
+
+/** What the governance core needs from the app's configuration (see ../CONFIG.md). */
+export interface GovernanceModuleOptions {
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId?: string;
+    /** Prefix of every topic and consumer-group name (tests, shared clusters). Default ''. */
+    readonly namespace?: string;
+    /** Consumer group of the intake consumer (before the namespace). Default 'lethe-governance-intake'. */
+    readonly intakeGroupId?: string;
+  };
+  /** Key of the HMAC that turns subject ids into SubjectRefs (≥ 32 bytes). */
+  readonly subjectHmacKey: string;
+  /** Largest inbound deletion event in bytes (Kafka; HTTP is limited by the app's body parser). */
+  readonly maxEventBytes?: number;
+  readonly scheduling?: {
+    /** Requests for one model arriving within this window share one job. Default 2000. */
+    readonly coalesceWindowMs?: number;
+    /** A job takes at most this many requests. Default 500. */
+    readonly maxRequestsPerJob?: number;
+    /** Attempts per round before a job ends `failed`. Default 3. */
+    readonly maxAttempts?: number;
+    readonly backoff?: BackoffPolicy;
+    /** How often the scheduler looks for work. Default 500. */
+    readonly tickMs?: number;
+  };
+  /** Which background parts run in this process. Defaults: all true. */
+  readonly run?: {
+    readonly intakeConsumer?: boolean;
+    readonly projections?: boolean;
+    readonly scheduler?: boolean;
+  };
+}
+
+export interface ResolvedGovernanceOptions {
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly namespace: string;
+    readonly intakeGroupId: string;
+  };
+  readonly subjectHmacKey: string;
+  readonly maxEventBytes: number;
+  readonly scheduling: {
+    readonly coalesceWindowMs: number;
+    readonly maxRequestsPerJob: number;
+    readonly maxAttempts: number;
+    readonly backoff: BackoffPolicy;
+    readonly tickMs: number;
+  };
+  readonly run: {
+    readonly intakeConsumer: boolean;
+    readonly projections: boolean;
+    readonly scheduler: boolean;
+  };
+}
+
+export const GOVERNANCE_OPTIONS = Symbol('GovernanceOptions');
+
+export const resolveGovernanceOptions = (
+  o: GovernanceModuleOptions,
+): ResolvedGovernanceOptions => ({
+  kafka: {
+    brokers: o.kafka.brokers,
+    clientId: o.kafka.clientId ?? 'lethe-governance',
+    namespace: o.kafka.namespace ?? '',
+    intakeGroupId: o.kafka.intakeGroupId ?? 'lethe-governance-intake',
+  },
+  subjectHmacKey: o.subjectHmacKey,
+  maxEventBytes: o.maxEventBytes ?? 64 * 1024,
+  scheduling: {
+    coalesceWindowMs: o.scheduling?.coalesceWindowMs ?? 2000,
+    maxRequestsPerJob: o.scheduling?.maxRequestsPerJob ?? 500,
+    maxAttempts: o.scheduling?.maxAttempts ?? 3,
+    backoff: o.scheduling?.backoff ?? { baseMs: 5_000, maxMs: 300_000 },
+    tickMs: o.scheduling?.tickMs ?? 500,
+  },
+  run: {
+    intakeConsumer: o.run?.intakeConsumer ?? true,
+    projections: o.run?.projections ?? true,
+    scheduler: o.run?.scheduler ?? true,
+  },
+});

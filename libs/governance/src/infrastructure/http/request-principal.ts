@@ -1,0 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
+
+/** `api-key:<name>` of the caller (set by the global AuthGuard), or `anonymous`. */
+export const actorOf = (req: AuthenticatedRequest): string =>
+  req.principal ? `api-key:${req.principal.name}` : 'anonymous';
+
+/** The request's correlation id (set by the app's correlation middleware), or a fresh one. */
+export const correlationIdOf = (): string => RequestContextStore.correlationId() ?? randomUUID();

@@ -1,0 +1,45 @@
+import { DlqHeaders, Topics } from '@lethe/shared';
+import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import type { GovernanceError } from '../../domain/governance.errors';
+
+export interface DeadLetter {
+  readonly message: KafkaMessage;
+  readonly topic: string;
+  readonly partition: number;
+  readonly error: GovernanceError;
+}
+
+/** Header values are bytes on the wire; keep them short and free of control characters. */
+const headerText = (s: string, max = 500): string => s.replace(/[\r\n\t]+/g, ' ').slice(0, max);
+
+/**
+ * Publishes refused messages to `lethe.deletion-requests.v1.dlq`: the original key and bytes,
+ * the original headers, plus the `lethe-*` headers of DESIGN §3.1. Resolves once the broker has
+ * them (acks = all), so the caller may then commit the original offsets.
+ */
+export class DeadLetterPublisher {
+  constructor(
+    private readonly producer: Producer,
+    private readonly namespace: string,
+  ) {}
+
+  async publish(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.producer.send({
+      topic: `${this.namespace}${Topics.deletionRequestsDlq}`,
+      acks: -1,
+      messages: letters.map((l) => ({
+        key: l.message.key,
+        value: l.message.value,
+        headers: {
+          ...(l.message.headers ?? {}),
+          [DlqHeaders.errorCode]: l.error.code,
+          [DlqHeaders.errorMessage]: headerText(l.error.message),
+          [DlqHeaders.originalTopic]: l.topic,
+          [DlqHeaders.originalPartition]: String(l.partition),
+          [DlqHeaders.originalOffset]: l.message.offset,
+        } satisfies IHeaders,
+      })),
+    });
+  }
+}
