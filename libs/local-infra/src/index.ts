@@ -32,3 +32,4 @@ export { resolveKafka, type ResolvedKafka } from './kafka/resolve-kafka';
 export { DEFAULT_KAFKA_VERSION, kafkaVersion } from './kafka/kafka-version';
 export { createTopics, deleteTopics, type TopicSpec } from './kafka/topics';
 export { testKafka, namespacedTopic, newNamespace, type TestKafka } from './testing/test-kafka';
+export { isAlive as isPidAlive } from './support/processes';

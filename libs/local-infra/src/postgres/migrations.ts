@@ -15,8 +15,18 @@ export function isMigrationFile(file: string): boolean {
   );
 }
 
+/**
+ * The migrations folder: `migrations/` of the repository, or of the compiled tree (`dist/migrations`)
+ * when this code itself runs compiled.
+ */
+export function defaultMigrationsDir(): string {
+  return __filename.endsWith('.js')
+    ? path.resolve(__dirname, '..', '..', '..', '..', 'migrations')
+    : path.join(repoRoot(), 'migrations');
+}
+
 /** Absolute paths of the project's migration files, sorted. */
-export function migrationFiles(dir = path.join(repoRoot(), 'migrations')): string[] {
+export function migrationFiles(dir = defaultMigrationsDir()): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
