@@ -1,0 +1,84 @@
+import { UnlearningError, UnlearningErrorCodes } from '../errors';
+import { epsilonForSigma, type GaussianMechanism } from '../privacy/gaussian-mechanism';
+
+/**
+ * The certificate's `guarantee` block (DESIGN.md §3.3), plus `settings`/`statements` (additive
+ * keys) so that a reader sees every number and every statement the claim rests on. Same shape as
+ * the engine's ReleaseGuarantee (application/guarantee.ts).
+ */
+export type GuaranteeType = 'certified' | 'exact' | 'none';
+
+export interface Guarantee {
+  readonly type: GuaranteeType;
+  /** (ε, δ) claimed: numbers for certified, 0 for exact, null for none. */
+  readonly epsilon: number | null;
+  readonly delta: number | null;
+  /** σ of the release noise (0 for exact). */
+  readonly sigma: number;
+  /** Δ ≥ ‖w~ − w~*‖₂ the noise is calibrated to (0 for exact, null when not computed). */
+  readonly bound: number | null;
+  readonly mechanism?: GaussianMechanism;
+  readonly boundTerms?: Readonly<Record<string, number>>;
+  readonly formula?: string;
+  /** Constants used: C, lambda, M, lambdaMin, lambdaMax, G, rho, … */
+  readonly assumptions: Readonly<Record<string, number | string>>;
+  readonly measured: readonly string[];
+  readonly assumed: readonly string[];
+  readonly settings?: readonly string[];
+  /** Statements the claim rests on (from certifiedBound().assumptions and the engine). */
+  readonly statements?: readonly string[];
+}
+
+const fail = (message: string, details: Record<string, unknown> = {}): never => {
+  throw new UnlearningError(UnlearningErrorCodes.PRIVACY_INVALID_PARAMS, message, details);
+};
+
+/**
+ * Honesty check before signing: throws PRIVACY_INVALID_PARAMS when the guarantee claims more than
+ * its numbers support.
+ * - certified: finite ε > 0, δ ∈ (0, 1), σ > 0, bound > 0, and the (ε, δ) claimed must be
+ *   achievable with this σ for this bound (ε ≥ the ε that σ implies, analytic = exact); M listed
+ *   as assumed; measured/assumed disjoint and all present in `assumptions`.
+ * - exact: ε = δ = 0.
+ * - none: ε = δ = null (a fixed-σ release claims nothing).
+ */
+export function assertHonestGuarantee(g: Guarantee): void {
+  const measured = new Set(g.measured);
+  for (const name of g.assumed)
+    if (measured.has(name)) fail('constant both measured and assumed', { name });
+  for (const name of [...g.measured, ...g.assumed]) {
+    if (!(name in g.assumptions))
+      fail('measured/assumed names a constant missing from assumptions', { name });
+  }
+  if (g.type === 'exact') {
+    if (g.epsilon !== 0 || g.delta !== 0) fail('an exact guarantee has epsilon = delta = 0');
+    return;
+  }
+  if (g.type === 'none') {
+    if (g.epsilon !== null || g.delta !== null)
+      fail('a "none" guarantee must not state (epsilon, delta)');
+    return;
+  }
+  if (g.type !== 'certified') fail('unknown guarantee type', { type: g.type });
+  const { epsilon, delta, sigma, bound } = g;
+  if (epsilon === null || !Number.isFinite(epsilon) || !(epsilon > 0))
+    fail('certified needs a finite epsilon > 0', { epsilon });
+  if (delta === null || !(delta > 0 && delta < 1))
+    fail('certified needs delta in (0, 1)', { delta });
+  if (!(sigma > 0) || !Number.isFinite(sigma)) fail('certified needs sigma > 0', { sigma });
+  if (bound === null || !(bound > 0) || !Number.isFinite(bound))
+    fail('certified needs a finite bound > 0', { bound });
+  if (!g.assumed.includes('M')) fail('a certified guarantee must list M as assumed');
+  const supported = epsilonForSigma({
+    sigma,
+    delta: delta!,
+    sensitivity: bound!,
+    mechanism: 'analytic',
+  }).epsilon;
+  if (epsilon! < supported * (1 - 1e-9)) {
+    fail('claimed epsilon is smaller than what sigma supports for this bound', {
+      epsilon,
+      supportedEpsilon: supported,
+    });
+  }
+}
