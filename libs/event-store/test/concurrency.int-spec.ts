@@ -38,7 +38,7 @@ describe('event store: concurrent writers (two real transactions)', () => {
     await store.close();
   });
 
-  it('a second writer at the same expected version blocks on the stream row, then gets CONCURRENCY_CONFLICT', async () => {
+  it('a second writer at the same expected version waits for the first, then gets CONCURRENCY_CONFLICT', async () => {
     await store.dataSource.transaction((m) =>
       appendToStream(m, 's-1', 'no-stream', [ev('Added', { n: 1 })]),
     );
@@ -110,7 +110,7 @@ describe('event store: concurrent writers (two real transactions)', () => {
       },
     );
     await aReady;
-    // B reads version 1 (A is uncommitted), decides, and blocks on the stream row.
+    // B reads version 1 (A is uncommitted), decides, and blocks on the stream lock.
     const b = handleCommand(
       store.dataSource,
       streamId,

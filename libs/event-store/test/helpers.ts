@@ -59,22 +59,21 @@ export async function openTransaction(dataSource: DataSource): Promise<OpenTrans
   const qr = dataSource.createQueryRunner();
   await qr.connect();
   await qr.startTransaction();
+  let finished = false;
+  const finish = async (how: 'commit' | 'rollback'): Promise<void> => {
+    if (finished) return; // releasing twice would hand one connection to two query runners
+    finished = true;
+    try {
+      if (how === 'commit') await qr.commitTransaction();
+      else await qr.rollbackTransaction();
+    } finally {
+      await qr.release();
+    }
+  };
   return {
     manager: qr.manager,
-    commit: async () => {
-      try {
-        await qr.commitTransaction();
-      } finally {
-        await qr.release();
-      }
-    },
-    rollback: async () => {
-      try {
-        await qr.rollbackTransaction();
-      } finally {
-        await qr.release();
-      }
-    },
+    commit: () => finish('commit'),
+    rollback: () => finish('rollback'),
   };
 }
 

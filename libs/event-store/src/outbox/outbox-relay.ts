@@ -122,7 +122,7 @@ export class OutboxRelay {
            FROM outbox
           WHERE published_at IS NULL
             AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-          ORDER BY transaction_id, id
+          ORDER BY outbox.transaction_id, outbox.id -- the table's bigint id, not the text output
           LIMIT $1`,
         [this.batchSize],
       );

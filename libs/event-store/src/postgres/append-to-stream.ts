@@ -8,6 +8,7 @@ import {
 } from '../domain/expected-version';
 import { enqueueOutbox } from '../outbox/enqueue-outbox';
 import type { OutboxMessage } from '../outbox/outbox-message';
+import { AdvisoryLockSpace } from './advisory-locks';
 import { assertInTransaction, pgErrorOf, PG_UNIQUE_VIOLATION, sql } from './queryable';
 
 export interface AppendResult {
@@ -22,11 +23,13 @@ export interface AppendResult {
 /**
  * Appends `events` to `streamId` (and `outbox` rows) inside the caller's transaction.
  *
- * The `streams` row serializes writers: a conditional INSERT/UPDATE takes its row lock, so a
- * concurrent writer blocks until the first commits, then re-checks the version and fails with
- * EventStoreConcurrencyError. The same statement refuses an append from a transaction whose xid is
- * older than the stream's last writer's, so that (transaction_id, global_position) order never
- * reorders one stream. `unique(stream_id, stream_version)` is the backstop.
+ * Writers of one stream are serialized by a transaction-scoped advisory lock (held to commit), so a
+ * concurrent writer waits for the first to end, then the conditional INSERT/UPDATE of the
+ * `streams` row re-checks the version and fails with EventStoreConcurrencyError. The same
+ * statement refuses an append from a transaction whose xid is older than the stream's last
+ * writer's (possible only if the caller wrote something earlier in its transaction), so that the
+ * (transaction_id, global_position) order never reorders one stream. The `streams` row lock and
+ * `unique(stream_id, stream_version)` are the backstops.
  */
 export async function appendToStream<E extends Event>(
   manager: EntityManager,
@@ -38,8 +41,15 @@ export async function appendToStream<E extends Event>(
   assertInTransaction(manager, 'appendToStream');
   assertValidExpectedVersion(expected);
 
+  // Serialize the stream's writers before this transaction takes an id (if it has none yet): the
+  // next writer then gets a younger id than the last one, and the order check below holds.
+  await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+    AdvisoryLockSpace.stream,
+    streamId,
+  ]);
+
   if (events.length === 0) {
-    const actual = await lockedVersion(manager, streamId);
+    const actual = await currentVersion(manager, streamId);
     if (!matches(expected, actual))
       throw new EventStoreConcurrencyError(streamId, expected, actual);
     await enqueueOutbox(manager, outbox);
@@ -152,10 +162,10 @@ async function conflict(
   return new EventStoreConcurrencyError(streamId, expected, actual, reason);
 }
 
-async function lockedVersion(manager: EntityManager, streamId: string): Promise<number> {
+async function currentVersion(manager: EntityManager, streamId: string): Promise<number> {
   const [row] = await sql<{ version: number }>(
     manager,
-    'SELECT version FROM streams WHERE stream_id = $1 FOR SHARE',
+    'SELECT version FROM streams WHERE stream_id = $1',
     [streamId],
   );
   return row?.version ?? 0;

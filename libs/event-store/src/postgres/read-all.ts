@@ -41,13 +41,14 @@ export async function readAll<E extends Event = Event>(
     `WITH snap AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
      SELECT snap.xmin::text AS snapshot_xmin, e.*
        FROM snap LEFT JOIN LATERAL (
-         SELECT ${EVENT_COLUMNS}
+         SELECT ${EVENT_COLUMNS}, transaction_id AS order_tx, global_position AS order_pos
            FROM events
           WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
             AND transaction_id < snap.xmin
             AND ($4::text[] IS NULL OR type = ANY($4::text[]))
-          ORDER BY transaction_id, global_position
-          LIMIT $3) e ON true`,
+          ORDER BY order_tx, order_pos -- not the text-cast output columns
+          LIMIT $3) e ON true
+      ORDER BY e.order_tx, e.order_pos`,
     [
       after.transactionId.toString(),
       after.position.toString(),

@@ -32,7 +32,8 @@ export async function readStream<E extends Event = Event>(
          SELECT ${EVENT_COLUMNS}
            FROM events
           WHERE stream_id = $1 AND stream_version >= $2 AND stream_version <= $3
-          ORDER BY stream_version) e ON true`,
+          ORDER BY stream_version) e ON true
+      ORDER BY e.stream_version`,
     [streamId, options.fromVersion ?? 1, options.toVersion ?? 2_147_483_647],
   );
   const currentVersion = rows[0]?.current_version ?? null;
