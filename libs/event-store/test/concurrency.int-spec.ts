@@ -284,3 +284,43 @@ describe('event store: concurrent writers (two real transactions)', () => {
     expect(txids).toEqual([...txids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
   });
 });
+
+describe('event store: multi-stream transactions that lock streams in opposite orders', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('a deadlock surfaces as a retriable CONCURRENCY_CONFLICT (reason deadlock)', async () => {
+    const a = await openTransaction(store.dataSource);
+    const b = await openTransaction(store.dataSource);
+    try {
+      await appendToStream(a.manager, 'left', 'any', [ev('Added', { n: 1 })]);
+      await appendToStream(b.manager, 'right', 'any', [ev('Added', { n: 2 })]);
+      const aSecond = appendToStream(a.manager, 'right', 'any', [ev('Added', { n: 3 })]).then(
+        () => 'ok',
+        (e: unknown) => e,
+      );
+      await waitForLockWait(store.dataSource, store.databaseName);
+      const bSecond = appendToStream(b.manager, 'left', 'any', [ev('Added', { n: 4 })]).then(
+        () => 'ok',
+        (e: unknown) => e,
+      );
+      const outcomes = await Promise.all([aSecond, bSecond]);
+      const failed = outcomes.filter((o) => o !== 'ok');
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatchObject({
+        code: 'CONCURRENCY_CONFLICT',
+        reason: 'deadlock',
+        actual: -1,
+      });
+      expect(failed[0]).toBeInstanceOf(EventStoreConcurrencyError);
+    } finally {
+      await a.rollback();
+      await b.rollback();
+    }
+  });
+});

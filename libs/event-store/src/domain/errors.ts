@@ -15,9 +15,13 @@ export const EventStoreErrorCodes = {
  * Why an append was refused:
  * - 'version': the stream is not at the expected version;
  * - 'transaction-order': the appending transaction is older (xid) than the stream's last writer,
- *   so its events would sort before that writer's in the global order; retry in a new transaction.
+ *   so its events would sort before that writer's in the global order; retry in a new transaction;
+ * - 'deadlock' / 'serialization': PostgreSQL aborted the transaction (40P01 / 40001), typically
+ *   two multi-stream transactions locking streams in opposite orders; retry.
+ * In the last two cases the actual version is unknown (-1).
  */
-export type ConcurrencyConflictReason = 'version' | 'transaction-order';
+export type ConcurrencyConflictReason =
+  'version' | 'transaction-order' | 'deadlock' | 'serialization';
 
 /** Expected-version check failed. Retrying in a fresh transaction (after re-reading) may succeed. */
 export class EventStoreConcurrencyError extends DomainError {
@@ -33,7 +37,9 @@ export class EventStoreConcurrencyError extends DomainError {
     super(
       reason === 'version'
         ? `stream ${streamId}: expected version ${String(expected)}, actual ${actual}`
-        : `stream ${streamId}: appending transaction is older than the stream's last writer`,
+        : reason === 'transaction-order'
+          ? `stream ${streamId}: appending transaction is older than the stream's last writer`
+          : `stream ${streamId}: transaction aborted by PostgreSQL (${reason}), retry`,
       { streamId, expected, actual, reason },
     );
   }

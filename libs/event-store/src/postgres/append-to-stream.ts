@@ -9,7 +9,15 @@ import {
 import { enqueueOutbox } from '../outbox/enqueue-outbox';
 import type { OutboxMessage } from '../outbox/outbox-message';
 import { AdvisoryLockSpace } from './advisory-locks';
-import { assertInTransaction, pgErrorOf, PG_UNIQUE_VIOLATION, sql } from './queryable';
+import { eventJson } from './event-rows';
+import {
+  assertInTransaction,
+  pgErrorOf,
+  PG_DEADLOCK_DETECTED,
+  PG_SERIALIZATION_FAILURE,
+  PG_UNIQUE_VIOLATION,
+  sql,
+} from './queryable';
 
 export interface AppendResult {
   /** Version of the stream after the append (the number of events in it). */
@@ -40,7 +48,35 @@ export async function appendToStream<E extends Event>(
 ): Promise<AppendResult> {
   assertInTransaction(manager, 'appendToStream');
   assertValidExpectedVersion(expected);
+  try {
+    return await append(manager, streamId, expected, events, outbox);
+  } catch (e) {
+    throw asConcurrencyError(e, streamId, expected) ?? e;
+  }
+}
 
+/** Deadlocks and serialization failures are retriable conflicts too (the transaction is aborted). */
+export function asConcurrencyError(
+  e: unknown,
+  streamId: string,
+  expected: ExpectedVersion,
+): EventStoreConcurrencyError | undefined {
+  const code = pgErrorOf(e).code;
+  if (code === PG_DEADLOCK_DETECTED)
+    return new EventStoreConcurrencyError(streamId, expected, -1, 'deadlock');
+  if (code === PG_SERIALIZATION_FAILURE) {
+    return new EventStoreConcurrencyError(streamId, expected, -1, 'serialization');
+  }
+  return undefined;
+}
+
+async function append<E extends Event>(
+  manager: EntityManager,
+  streamId: string,
+  expected: ExpectedVersion,
+  events: readonly NewEvent<E>[],
+  outbox: readonly OutboxMessage[],
+): Promise<AppendResult> {
   // Serialize the stream's writers before this transaction takes an id (if it has none yet): the
   // next writer then gets a younger id than the last one, and the order check below holds.
   await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
@@ -70,7 +106,7 @@ export async function appendToStream<E extends Event>(
           ORDER BY t.ord
          RETURNING global_position)
        SELECT max(global_position)::text AS last, pg_current_xact_id()::text AS txid FROM ins`,
-      [streamId, first, JSON.stringify(events.map(toJson))],
+      [streamId, first, JSON.stringify(events.map(eventJson))],
     );
   } catch (e) {
     const pg = pgErrorOf(e);
@@ -88,16 +124,6 @@ export async function appendToStream<E extends Event>(
     nextExpectedVersion: version,
     lastGlobalPosition: BigInt(inserted?.last ?? 0),
     transactionId: BigInt(inserted?.txid ?? 0),
-  };
-}
-
-function toJson(e: NewEvent): Record<string, unknown> {
-  return {
-    id: e.metadata.messageId,
-    type: e.type,
-    v: e.metadata.schemaVersion,
-    data: e.data ?? null,
-    metadata: e.metadata,
   };
 }
 

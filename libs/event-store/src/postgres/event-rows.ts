@@ -1,5 +1,5 @@
 import type { MessageMetadata } from '@lethe/shared';
-import type { Event, RecordedEvent } from '../domain/event';
+import type { Event, NewEvent, RecordedEvent } from '../domain/event';
 
 /** Columns selected for a RecordedEvent (bigint and xid8 as text, to keep precision). */
 export const EVENT_COLUMNS = `global_position::text AS global_position, stream_id, stream_version,
@@ -32,4 +32,15 @@ export function toRecordedEvent<E extends Event>(row: EventRow): RecordedEvent<E
     schemaVersion: row.schema_version,
     recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
   } as unknown as RecordedEvent<E>;
+}
+
+/** One event as the JSON element the INSERT … FROM jsonb_array_elements statements read. */
+export function eventJson(e: NewEvent): Record<string, unknown> {
+  return {
+    id: e.metadata.messageId,
+    type: e.type,
+    v: e.metadata.schemaVersion,
+    data: e.data ?? null,
+    metadata: e.metadata,
+  };
 }

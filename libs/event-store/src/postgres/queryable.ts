@@ -45,3 +45,5 @@ export function pgErrorOf(e: unknown): { code?: string; constraint?: string; mes
 }
 
 export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_DEADLOCK_DETECTED = '40P01';
+export const PG_SERIALIZATION_FAILURE = '40001';

@@ -1,0 +1,75 @@
+import type { EntityManager } from 'typeorm';
+import type { Event, NewEvent } from '../domain/event';
+import { EventStoreDuplicateEventError } from '../domain/errors';
+import { enqueueOutbox } from '../outbox/enqueue-outbox';
+import type { OutboxMessage } from '../outbox/outbox-message';
+import { asConcurrencyError } from './append-to-stream';
+import { eventJson } from './event-rows';
+import { assertInTransaction, pgErrorOf, PG_UNIQUE_VIOLATION, sql } from './queryable';
+
+export interface NewStream<E extends Event = Event> {
+  readonly streamId: string;
+  readonly events: readonly NewEvent<E>[];
+  /** Outbox rows written only if this stream is created. */
+  readonly outbox?: readonly OutboxMessage[];
+}
+
+/**
+ * Creates, in the caller's transaction, every stream of `streams` that does not exist yet, with its
+ * events (versions 1..n) and outbox rows; streams that already exist are skipped without error (so
+ * is a repeated stream id in the input: the first entry wins). Three statements for the whole
+ * batch: one INSERT … ON CONFLICT DO NOTHING into `streams`, one for events, one for the outbox.
+ * A concurrent creator of the same stream holds its row: this call waits, then skips it.
+ * Bulk intake path: same invariants as `appendToStream(…, 'no-stream', …)` per stream.
+ */
+export async function appendToNewStreams<E extends Event>(
+  manager: EntityManager,
+  streams: readonly NewStream<E>[],
+): Promise<{ created: ReadonlySet<string> }> {
+  assertInTransaction(manager, 'appendToNewStreams');
+  const unique = new Map<string, NewStream<E>>();
+  for (const s of streams)
+    if (s.events.length > 0 && !unique.has(s.streamId)) unique.set(s.streamId, s);
+  if (unique.size === 0) return { created: new Set() };
+  const candidates = [...unique.values()];
+  const firstId = candidates[0]?.streamId ?? '';
+  try {
+    const rows = await sql<{ stream_id: string }>(
+      manager,
+      `INSERT INTO streams (stream_id, version, last_transaction_id)
+       SELECT t.id, t.version, pg_current_xact_id()
+         FROM unnest($1::text[], $2::int[]) AS t(id, version)
+       ON CONFLICT (stream_id) DO NOTHING
+       RETURNING stream_id`,
+      [candidates.map((s) => s.streamId), candidates.map((s) => s.events.length)],
+    );
+    const created = new Set(rows.map((r) => r.stream_id));
+    if (created.size === 0) return { created };
+    const fresh = candidates.filter((s) => created.has(s.streamId));
+    await manager.query(
+      `INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+       SELECT t.x->>'s', (t.x->>'n')::int, (t.x->>'id')::uuid, t.x->>'type', (t.x->>'v')::int,
+              t.x->'data', t.x->'metadata'
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(x, ord)
+        ORDER BY t.ord`,
+      [
+        JSON.stringify(
+          fresh.flatMap((s) =>
+            s.events.map((e, i) => ({ ...eventJson(e), s: s.streamId, n: i + 1 })),
+          ),
+        ),
+      ],
+    );
+    await enqueueOutbox(
+      manager,
+      fresh.flatMap((s) => s.outbox ?? []),
+    );
+    return { created };
+  } catch (e) {
+    const pg = pgErrorOf(e);
+    if (pg.code === PG_UNIQUE_VIOLATION && pg.constraint === 'events_event_id_uq') {
+      throw new EventStoreDuplicateEventError(firstId, pg.message ?? 'event_id');
+    }
+    throw asConcurrencyError(e, firstId, 'no-stream') ?? e;
+  }
+}
