@@ -137,6 +137,7 @@ async function startBroker(
     { encoding: 'utf8', timeout: 120_000 },
   );
   if (format.error || format.status !== 0) {
+    rmSync(layout.home, { recursive: true, force: true });
     throw new Error(
       `formatting KRaft storage failed (${format.error?.message ?? `exit ${format.status}`}):\n` +
         `${format.stdout ?? ''}${format.stderr ?? ''}\n${tail(layout.serverLog)}`,
@@ -176,11 +177,14 @@ async function startBroker(
     await waitUntilAnswering(brokers, deadline - Date.now(), () => exited);
     await warmUp(brokers, deadline - Date.now(), () => exited);
   } catch (error) {
+    // Stop first (the JVM may still be writing), read the logs, then remove the folder.
+    await stopBroker(child, undefined, stopTimeoutMs, logger);
+    const logs =
+      `--- tail of ${layout.serverLog} ---\n${tail(layout.serverLog)}\n` +
+      `--- tail of stdout.log ---\n${tail(path.join(layout.home, 'stdout.log'))}`;
     await stop();
     throw new Error(
-      `Kafka ${layout.version} did not start on ${brokers[0]}: ${(error as Error).message}\n` +
-        `--- tail of ${layout.serverLog} ---\n${tail(layout.serverLog)}\n` +
-        `--- tail of stdout.log ---\n${tail(path.join(layout.home, 'stdout.log'))}`,
+      `Kafka ${layout.version} did not start on ${brokers[0]}: ${(error as Error).message}\n${logs}`,
     );
   }
   logger.info(
@@ -270,7 +274,7 @@ async function warmUp(
 
 async function stopBroker(
   child: ChildProcess,
-  home: string,
+  home: string | undefined,
   timeoutMs: number,
   logger: InfraLogger,
 ): Promise<void> {
@@ -283,6 +287,7 @@ async function stopBroker(
     }
   }
   running.delete(child);
+  if (home === undefined) return;
   if (process.env.LETHE_KAFKA_KEEP_LOGS === '1')
     logger.info(`kept ${home} (LETHE_KAFKA_KEEP_LOGS=1)`);
   else rmSync(home, { recursive: true, force: true });
