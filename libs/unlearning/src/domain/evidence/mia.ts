@@ -246,7 +246,8 @@ export function membershipInferenceAttack(input: MiaInput): MiaResult {
     idx.forEach((row, k) => {
       x.set(features.subarray(row * dim, (row + 1) * dim), k * dim);
       const label = input.isUnlearned[row];
-      if (label !== 0 && label !== 1) return fail('isUnlearned labels must be 0 or 1', { row, label });
+      if (label !== 0 && label !== 1)
+        return fail('isUnlearned labels must be 0 or 1', { row, label });
       y.push(label);
     });
     return { x, y };

@@ -8,7 +8,7 @@ import {
   spend,
   type GaussianRelease,
 } from './accountant';
-import { analyticGaussianEpsilon, analyticGaussianSigma } from './gaussian-mechanism';
+import { analyticGaussianSigma } from './gaussian-mechanism';
 
 // σ of the analytic mechanism for ε = 1, δ = 1e-5, Δ = 1 (mpmath reference 3.730631634815942).
 const sigma1 = analyticGaussianSigma(1, 1e-5, 1);

@@ -87,7 +87,7 @@ function checkLedger(l: PrivacyLedger): void {
     [l.sumEpsilon, l.sumDelta, l.sumMuSquared].every(
       (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0,
     );
-  if (!ok) fail('PRIVACY_INVALID_PARAMS', 'malformed privacy ledger', { ledger: l as unknown });
+  if (!ok) fail('PRIVACY_INVALID_PARAMS', 'malformed privacy ledger', { ledger: l });
 }
 
 export function recordRelease(ledger: PrivacyLedger, release: Release): PrivacyLedger {

@@ -56,8 +56,8 @@ const fail = (message: string, details: Record<string, unknown> = {}): never => 
 };
 
 export function mlpLayout(spec: MlpSpec): MlpLayout {
-  const sizes = spec.layerSizes;
-  if (!Array.isArray(sizes) || sizes.length < 2) fail('layerSizes needs at least [input, classes]');
+  const sizes: readonly number[] = spec.layerSizes;
+  if (sizes === undefined || sizes.length < 2) fail('layerSizes needs at least [input, classes]');
   for (const s of sizes)
     if (!Number.isInteger(s) || s < 1) fail('layer sizes must be integers >= 1', { sizes });
   if (spec.hiddenActivation !== 'relu' && spec.hiddenActivation !== 'tanh') {
