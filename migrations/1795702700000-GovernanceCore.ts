@@ -78,6 +78,7 @@ export class GovernanceCore1795702700000 implements MigrationInterface {
         records_erased boolean NOT NULL DEFAULT false,
         models jsonb NOT NULL DEFAULT '[]'::jsonb,
         history jsonb NOT NULL DEFAULT '[]'::jsonb,
+        state jsonb NOT NULL,
         stream_version integer NOT NULL,
         updated_at timestamptz NOT NULL
       )`);
@@ -96,6 +97,8 @@ export class GovernanceCore1795702700000 implements MigrationInterface {
         oldest_queued_at timestamptz NULL,
         in_flight_job_id text NULL,
         requeued_job_ids jsonb NOT NULL DEFAULT '[]'::jsonb,
+        state jsonb NOT NULL,
+        stream_version integer NOT NULL,
         registered_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL
       )`);
@@ -128,6 +131,8 @@ export class GovernanceCore1795702700000 implements MigrationInterface {
         version_after integer NULL,
         certificate_id text NULL,
         history jsonb NOT NULL DEFAULT '[]'::jsonb,
+        state jsonb NOT NULL,
+        stream_version integer NOT NULL,
         scheduled_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL
       )`);

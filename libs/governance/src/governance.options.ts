@@ -30,6 +30,8 @@ export interface GovernanceModuleOptions {
     readonly intakeConsumer?: boolean;
     readonly projections?: boolean;
     readonly scheduler?: boolean;
+    /** The outbox → Kafka relay (one per deployment is enough; it takes an advisory lock). */
+    readonly outboxRelay?: boolean;
   };
 }
 
@@ -80,5 +82,6 @@ export const resolveGovernanceOptions = (
     intakeConsumer: o.run?.intakeConsumer ?? true,
     projections: o.run?.projections ?? true,
     scheduler: o.run?.scheduler ?? true,
+    outboxRelay: o.run?.outboxRelay ?? true,
   },
 });

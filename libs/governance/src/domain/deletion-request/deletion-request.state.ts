@@ -43,8 +43,12 @@ export interface ExistingRequest {
   readonly status: RequestStatus;
   readonly requestId: DeletionRequestId;
   readonly sourceEventId: string;
+  readonly source: string;
+  readonly channel: 'kafka' | 'http';
   readonly subjectRef: SubjectRef;
   readonly scope: DeletionScope | null;
+  readonly legalBasis: string;
+  readonly requestedAt: string;
   readonly receivedAt: string;
   readonly deadline: string;
   readonly deadlineBasis: DeadlineBasis;
@@ -104,8 +108,12 @@ export const evolveDeletionRequest = (
       status: 'received',
       requestId: d.requestId,
       sourceEventId: d.sourceEventId,
+      source: d.source,
+      channel: d.channel,
       subjectRef: d.subjectRef,
       scope: d.scope,
+      legalBasis: d.legalBasis,
+      requestedAt: d.requestedAt,
       receivedAt: d.receivedAt,
       deadline: d.deadline,
       deadlineBasis: d.deadlineBasis,

@@ -1,4 +1,4 @@
-import type { DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import { assertNever } from '../shared/decider';
 import type { JobEvent } from './job.events';
 
@@ -25,6 +25,9 @@ export interface ExistingJob {
   readonly attemptsInRound: number;
   readonly nextAttemptAt: string | null;
   readonly reason: string | null;
+  readonly versionAfter: number | null;
+  readonly certificateId: CertificateId | null;
+  readonly scheduledAt: string;
 }
 
 export type JobState = { readonly status: 'absent' } | ExistingJob;
@@ -47,6 +50,9 @@ export const evolveJob = (state: JobState, event: JobEvent): JobState => {
       attemptsInRound: 0,
       nextAttemptAt: null,
       reason: null,
+      versionAfter: null,
+      certificateId: null,
+      scheduledAt: d.scheduledAt,
     };
   }
   if (state.status === 'absent') return state;
@@ -63,7 +69,13 @@ export const evolveJob = (state: JobState, event: JobEvent): JobState => {
     case 'UnlearningJobStarted':
       return { ...state, status: 'running' };
     case 'UnlearningJobSucceeded':
-      return { ...state, status: 'succeeded', reason: null };
+      return {
+        ...state,
+        status: 'succeeded',
+        reason: null,
+        versionAfter: event.data.versionAfter,
+        certificateId: event.data.certificateId,
+      };
     case 'UnlearningJobAttemptFailed':
       return {
         ...state,

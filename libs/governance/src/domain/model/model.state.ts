@@ -12,6 +12,8 @@ export interface RegisteredModel {
   readonly status: 'registered';
   readonly modelId: ModelId;
   readonly name: string;
+  readonly description: string | null;
+  readonly registeredAt: string;
   readonly currentVersion: number;
   /** Requests waiting for the next job, oldest first. */
   readonly queue: readonly QueuedDeletion[];
@@ -32,6 +34,8 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
       status: 'registered',
       modelId: event.data.modelId,
       name: event.data.name,
+      description: event.data.description,
+      registeredAt: event.data.registeredAt,
       currentVersion: 0,
       queue: [],
       inFlightJobId: null,

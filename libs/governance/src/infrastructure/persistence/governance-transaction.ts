@@ -42,11 +42,12 @@ export class GovernanceTransaction {
     target: StreamTarget,
     decider: Decider<C, E, S>,
     command: C,
+    metadata: MetadataContext = this.metadata,
   ): Promise<{ events: readonly E[]; state: S }> {
     const current = await this.load(target, decider);
     const events = decider.decide(command, current.state as S);
     if (events.length === 0) return { events, state: current.state as S };
-    const newEvents = withMetadata(events, this.metadata);
+    const newEvents = withMetadata(events, metadata);
     const outbox = newEvents.map((e, i) =>
       governanceEventMessage(e, target, current.version + i + 1),
     );

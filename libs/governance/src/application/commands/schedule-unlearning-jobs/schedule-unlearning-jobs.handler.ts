@@ -1,0 +1,162 @@
+import { Inject, Logger } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { DeletionRequestId, JobId, ModelId } from '@lethe/shared';
+import { deletionRequestDecider } from '../../../domain/deletion-request/deletion-request.decider';
+import { jobDecider } from '../../../domain/job/job.decider';
+import type { ExistingJob } from '../../../domain/job/job.state';
+import { modelDecider } from '../../../domain/model/model.decider';
+import { streams } from '../../../domain/shared/stream-names';
+import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
+import { unlearningJobMessage } from '../../../infrastructure/messaging/unlearning-job-message';
+import {
+  runGovernanceTransaction,
+  type GovernanceTransaction,
+} from '../../../infrastructure/persistence/governance-transaction';
+import { LineageStore } from '../../../infrastructure/persistence/lineage-store';
+import { newJobId } from '../../ids';
+import { metadataFor } from '../../metadata';
+import { CLOCK, type Clock } from '../../ports/clock.port';
+import {
+  ScheduleUnlearningJobsCommand,
+  type SchedulingSummary,
+} from './schedule-unlearning-jobs.command';
+
+@CommandHandler(ScheduleUnlearningJobsCommand)
+export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUnlearningJobsCommand> {
+  private readonly logger = new Logger('UnlearningScheduler');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lineage: LineageStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
+  ) {}
+
+  async execute(): Promise<SchedulingSummary> {
+    const { coalesceWindowMs, maxRequestsPerJob } = this.options.scheduling;
+    const now = this.clock.now();
+    // Candidates come from the read model; the model's decider has the final word.
+    const models = (await this.dataSource.query(
+      `SELECT model_id FROM gov_models_view
+        WHERE in_flight_job_id IS NULL
+          AND (jsonb_array_length(requeued_job_ids) > 0
+               OR oldest_queued_at <= $1::timestamptz
+               OR jsonb_array_length(queued_request_ids) >= $2)
+        ORDER BY oldest_queued_at NULLS FIRST`,
+      [new Date(now.getTime() - coalesceWindowMs).toISOString(), maxRequestsPerJob],
+    )) as { model_id: string }[];
+    let jobsOpened = 0;
+    for (const { model_id } of models) {
+      if (await this.openJob(ModelId(model_id))) jobsOpened += 1;
+    }
+    const due = (await this.dataSource.query(
+      `SELECT job_id FROM gov_jobs_view WHERE status = 'retry-wait' AND next_attempt_at <= $1::timestamptz`,
+      [now.toISOString()],
+    )) as { job_id: string }[];
+    let jobsDispatched = jobsOpened;
+    for (const { job_id } of due) {
+      const meta = metadataFor(this.clock, `job:${job_id}`, 'system:scheduler');
+      const sent = await runGovernanceTransaction(this.dataSource, meta, (tx) =>
+        this.dispatch(tx, JobId(job_id)),
+      );
+      if (sent) jobsDispatched += 1;
+    }
+    return { jobsOpened, jobsDispatched };
+  }
+
+  /** Opens (or resumes) a job for the model and dispatches it; false when there was nothing to do. */
+  private async openJob(modelId: ModelId): Promise<boolean> {
+    const { coalesceWindowMs, maxRequestsPerJob, maxAttempts } = this.options.scheduling;
+    const jobId = newJobId();
+    const meta = metadataFor(this.clock, `job:${jobId}`, 'system:scheduler');
+    return runGovernanceTransaction(this.dataSource, meta, async (tx) => {
+      const now = this.clock.now().toISOString();
+      const { events } = await tx.decide(streams.model(modelId), modelDecider, {
+        type: 'OpenUnlearningJob',
+        data: { modelId, jobId, now, coalesceWindowMs, maxRequestsPerJob },
+      });
+      for (const e of events) {
+        if (e.type === 'UnlearningJobOpened') {
+          const { requestIds, subjectRefs, baseVersion } = e.data;
+          await tx.decide(streams.job(jobId), jobDecider, {
+            type: 'ScheduleJob',
+            data: { jobId, modelId, requestIds, subjectRefs, baseVersion, maxAttempts, now },
+          });
+          for (const requestId of requestIds) {
+            await tx.decide(streams.deletionRequest(requestId), deletionRequestDecider, {
+              type: 'ScheduleUnlearning',
+              data: { requestId, modelId, jobId, now },
+            });
+          }
+          await this.dispatch(tx, jobId);
+          this.logger.log(
+            `job ${jobId} opened for model ${modelId} with ${requestIds.length} request(s)`,
+          );
+          return true;
+        }
+        if (e.type === 'UnlearningJobResumed') {
+          await this.dispatch(tx, e.data.jobId, e.data.baseVersion);
+          return true;
+        }
+      }
+      return false;
+    });
+  }
+
+  /** DispatchJob + the job message in the outbox (same transaction); false when not due. */
+  private async dispatch(
+    tx: GovernanceTransaction,
+    jobId: JobId,
+    baseVersion?: number,
+  ): Promise<boolean> {
+    const job = await tx.state(streams.job(jobId), jobDecider);
+    if (job.status === 'absent') return false;
+    const { events, state } = await tx.decide(streams.job(jobId), jobDecider, {
+      type: 'DispatchJob',
+      data: {
+        jobId,
+        baseVersion: baseVersion ?? job.baseVersion,
+        now: this.clock.now().toISOString(),
+      },
+    });
+    const dispatched = events.find((e) => e.type === 'UnlearningJobDispatched');
+    if (!dispatched || state.status === 'absent') return false;
+    await tx.enqueue([
+      await this.jobMessage(tx, state, dispatched.data.attempt, dispatched.data.dispatchedAt),
+    ]);
+    return true;
+  }
+
+  private async jobMessage(
+    tx: GovernanceTransaction,
+    job: ExistingJob,
+    attempt: number,
+    dispatchedAt: string,
+  ) {
+    const records = await this.lineage.recordsToForget(tx.manager, job.modelId, job.requestIds);
+    let deadline: string | null = null;
+    for (const requestId of job.requestIds) {
+      const r = await tx.state(
+        streams.deletionRequest(DeletionRequestId(requestId)),
+        deletionRequestDecider,
+      );
+      if (r.status !== 'absent' && (deadline === null || r.deadline < deadline))
+        deadline = r.deadline;
+    }
+    return unlearningJobMessage(
+      {
+        jobId: job.jobId,
+        modelId: job.modelId,
+        attempt,
+        baseVersion: job.baseVersion,
+        requestIds: job.requestIds,
+        subjectRefs: job.subjectRefs,
+        records,
+        deadline,
+        dispatchedAt,
+      },
+      tx.metadata.correlationId,
+    );
+  }
+}

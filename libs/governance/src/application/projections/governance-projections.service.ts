@@ -1,0 +1,67 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ProjectionRunner, type Projection } from '@lethe/event-store';
+import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
+import { LineageStore } from '../../infrastructure/persistence/lineage-store';
+import { RecordsStore } from '../../infrastructure/persistence/records-store';
+import { resolveLineageProcessManager } from '../commands/resolve-lineage/resolve-lineage.process-manager';
+import { CLOCK, type Clock } from '../ports/clock.port';
+import { deletionRequestsProjection } from './deletion-requests.projection';
+import { jobsProjection } from './jobs.projection';
+import { modelsProjection } from './models.projection';
+
+/** Read models, rebuildable from the events. */
+export const READ_MODELS = [
+  'governance.deletion-requests',
+  'governance.models',
+  'governance.jobs',
+] as const;
+
+/** Runs the read-model projections and the lineage process manager (checkpointed subscriptions). */
+@Injectable()
+export class GovernanceProjections implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly runner: ProjectionRunner;
+  private started = false;
+
+  constructor(
+    dataSource: DataSource,
+    records: RecordsStore,
+    lineage: LineageStore,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
+  ) {
+    const logger = new Logger('GovernanceProjections');
+    const projections: Projection[] = [
+      deletionRequestsProjection() as Projection,
+      modelsProjection() as Projection,
+      jobsProjection() as Projection,
+      resolveLineageProcessManager(records, lineage, clock) as Projection,
+    ];
+    this.runner = new ProjectionRunner(dataSource, projections, {
+      batchSize: 2000,
+      idleDelayMs: 25,
+      logger: {
+        info: (m) => logger.log(m),
+        warn: (m) => logger.warn(m),
+        error: (m) => logger.error(m),
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.run.projections) return;
+    await this.runner.start();
+    this.started = true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.started) await this.runner.stop();
+    this.started = false;
+  }
+}

@@ -1,0 +1,45 @@
+import type { JobEvent } from '../../domain/job/job.events';
+import { evolveJob, initialJobState, type JobState } from '../../domain/job/job.state';
+import { stateViewProjection } from './state-view.projection';
+
+export const JOB_EVENT_TYPES: readonly JobEvent['type'][] = [
+  'UnlearningJobScheduled',
+  'UnlearningJobDispatched',
+  'UnlearningJobStarted',
+  'UnlearningJobSucceeded',
+  'UnlearningJobAttemptFailed',
+  'UnlearningJobFailed',
+  'UnlearningJobNeedsRetrain',
+  'UnlearningJobRetryRequested',
+];
+
+/** Read model `gov_jobs_view`: status, attempts, next attempt, reason, history. */
+export const jobsProjection = () =>
+  stateViewProjection<JobState, JobEvent>({
+    name: 'governance.jobs',
+    table: 'gov_jobs_view',
+    idColumn: 'job_id',
+    eventTypes: JOB_EVENT_TYPES,
+    initialState: initialJobState,
+    evolve: evolveJob,
+    keepHistory: true,
+    tables: ['gov_jobs_view'],
+    columns: (s, _previous, last) => {
+      if (s.status === 'absent') return null;
+      return {
+        model_id: s.modelId,
+        status: s.status,
+        attempt: s.attempt,
+        attempts_in_round: s.attemptsInRound,
+        max_attempts: s.maxAttempts,
+        base_version: s.baseVersion,
+        request_ids: s.requestIds,
+        next_attempt_at: s.nextAttemptAt,
+        reason: s.reason,
+        version_after: s.versionAfter,
+        certificate_id: s.certificateId,
+        scheduled_at: s.scheduledAt,
+        updated_at: last.metadata.occurredAt,
+      };
+    },
+  });

@@ -1,0 +1,69 @@
+import type { EntityManager } from 'typeorm';
+import type { RecordedEvent } from '@lethe/event-store';
+import type { ModelEvent, ModelVersionRegistered } from '../../domain/model/model.events';
+import { evolveModel, initialModelState, type ModelState } from '../../domain/model/model.state';
+import { stateViewProjection } from './state-view.projection';
+
+export const MODEL_EVENT_TYPES: readonly ModelEvent['type'][] = [
+  'ModelRegistered',
+  'ModelVersionRegistered',
+  'DeletionQueued',
+  'UnlearningJobOpened',
+  'UnlearningJobRequeued',
+  'UnlearningJobResumed',
+  'UnlearningJobClosed',
+];
+
+const insertVersions = async (
+  events: readonly RecordedEvent<ModelEvent>[],
+  manager: EntityManager,
+): Promise<void> => {
+  const versions = events
+    .filter((e): e is RecordedEvent<ModelVersionRegistered> => e.type === 'ModelVersionRegistered')
+    .map((e) => ({
+      model_id: e.data.modelId,
+      version: e.data.version,
+      parent_version: e.data.parentVersion,
+      origin: e.data.origin,
+      job_id: e.data.jobId,
+      dataset_ids: e.data.trainingSet.datasetIds,
+      record_count: e.data.trainingSet.recordCount,
+      digest: e.data.trainingSet.digest,
+      registered_at: e.data.registeredAt,
+    }));
+  if (versions.length === 0) return;
+  await manager.query(
+    `INSERT INTO gov_model_versions_view
+     SELECT * FROM jsonb_populate_recordset(NULL::gov_model_versions_view, $1::jsonb)
+     ON CONFLICT (model_id, version) DO NOTHING`,
+    [JSON.stringify(versions)],
+  );
+};
+
+/** Read models `gov_models_view` (queue, job in flight) and `gov_model_versions_view`. */
+export const modelsProjection = () =>
+  stateViewProjection<ModelState, ModelEvent>({
+    name: 'governance.models',
+    table: 'gov_models_view',
+    idColumn: 'model_id',
+    eventTypes: MODEL_EVENT_TYPES,
+    initialState: initialModelState,
+    evolve: evolveModel,
+    keepHistory: false,
+    tables: ['gov_models_view', 'gov_model_versions_view'],
+    alsoHandle: insertVersions,
+    columns: (s, _previous, last) => {
+      if (s.status === 'absent') return null;
+      return {
+        name: s.name,
+        description: s.description,
+        current_version: s.currentVersion,
+        queued_request_ids: s.queue.map((q) => q.requestId),
+        oldest_queued_at: s.queue[0]?.queuedAt ?? null,
+        in_flight_job_id: s.inFlightJobId,
+        requeued_job_ids: s.requeuedJobIds,
+        registered_at: s.registeredAt,
+        updated_at: last.metadata.occurredAt,
+      };
+    },
+  });

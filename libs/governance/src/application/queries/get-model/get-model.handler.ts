@@ -1,0 +1,79 @@
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { GovernanceError } from '../../../domain/governance.errors';
+import { GetModelQuery, type ModelView } from './get-model.query';
+
+@QueryHandler(GetModelQuery)
+export class GetModelHandler implements IQueryHandler<GetModelQuery> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async execute(q: GetModelQuery): Promise<ModelView> {
+    const [m] = (await this.dataSource.query('SELECT * FROM gov_models_view WHERE model_id = $1', [
+      q.modelId,
+    ])) as {
+      model_id: string;
+      name: string;
+      description: string | null;
+      current_version: number;
+      registered_at: Date;
+      queued_request_ids: string[];
+      in_flight_job_id: string | null;
+    }[];
+    if (!m)
+      throw new GovernanceError('MODEL_NOT_FOUND', `model ${q.modelId} not found`, {
+        modelId: q.modelId,
+      });
+    const versions = (await this.dataSource.query(
+      'SELECT * FROM gov_model_versions_view WHERE model_id = $1 ORDER BY version',
+      [q.modelId],
+    )) as {
+      version: number;
+      parent_version: number | null;
+      origin: string;
+      job_id: string | null;
+      dataset_ids: string[];
+      record_count: number;
+      digest: string;
+      registered_at: Date;
+    }[];
+    const jobs = (await this.dataSource.query(
+      `SELECT job_id, status, attempt, jsonb_array_length(request_ids) AS n, reason, scheduled_at
+         FROM gov_jobs_view WHERE model_id = $1 ORDER BY scheduled_at DESC LIMIT 50`,
+      [q.modelId],
+    )) as {
+      job_id: string;
+      status: string;
+      attempt: number;
+      n: number;
+      reason: string | null;
+      scheduled_at: Date;
+    }[];
+    return {
+      modelId: m.model_id,
+      name: m.name,
+      description: m.description,
+      currentVersion: m.current_version,
+      registeredAt: m.registered_at.toISOString(),
+      queuedRequestIds: m.queued_request_ids,
+      inFlightJobId: m.in_flight_job_id,
+      versions: versions.map((v) => ({
+        version: v.version,
+        parentVersion: v.parent_version,
+        origin: v.origin,
+        jobId: v.job_id,
+        datasetIds: v.dataset_ids,
+        recordCount: v.record_count,
+        digest: v.digest,
+        registeredAt: v.registered_at.toISOString(),
+      })),
+      jobs: jobs.map((j) => ({
+        jobId: j.job_id,
+        status: j.status,
+        attempt: j.attempt,
+        requestCount: j.n,
+        reason: j.reason,
+        scheduledAt: j.scheduled_at.toISOString(),
+      })),
+    };
+  }
+}

@@ -1,0 +1,101 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AddDatasetRecordsHandler } from './application/commands/add-dataset-records/add-dataset-records.handler';
+import { AddDatasetRecordsHttpController } from './application/commands/add-dataset-records/add-dataset-records.http.controller';
+import { EraseSubjectRecordsHandler } from './application/commands/erase-subject-records/erase-subject-records.handler';
+import { RecordJobResultHandler } from './application/commands/record-job-result/record-job-result.handler';
+import { RegisterDatasetHandler } from './application/commands/register-dataset/register-dataset.handler';
+import { RegisterDatasetHttpController } from './application/commands/register-dataset/register-dataset.http.controller';
+import { RegisterModelHandler } from './application/commands/register-model/register-model.handler';
+import { RegisterModelHttpController } from './application/commands/register-model/register-model.http.controller';
+import { RequestDeletionHandler } from './application/commands/request-deletion/request-deletion.handler';
+import { RequestDeletionHttpController } from './application/commands/request-deletion/request-deletion.http.controller';
+import { DeletionRequestsKafkaConsumer } from './application/commands/request-deletion/request-deletion.kafka.consumer';
+import { RetryJobHandler } from './application/commands/retry-job/retry-job.handler';
+import { RetryJobHttpController } from './application/commands/retry-job/retry-job.http.controller';
+import { ScheduleUnlearningJobsHandler } from './application/commands/schedule-unlearning-jobs/schedule-unlearning-jobs.handler';
+import { UnlearningSchedulerService } from './application/commands/schedule-unlearning-jobs/unlearning-scheduler.service';
+import { CLOCK, systemClock } from './application/ports/clock.port';
+import { SUBJECT_PSEUDONYMIZER } from './application/ports/subject-pseudonymizer.port';
+import { GovernanceProjections } from './application/projections/governance-projections.service';
+import { GetDeletionRequestHandler } from './application/queries/get-deletion-request/get-deletion-request.handler';
+import { GetDeletionRequestHttpController } from './application/queries/get-deletion-request/get-deletion-request.http.controller';
+import { GetJobHandler } from './application/queries/get-job/get-job.handler';
+import { GetJobHttpController } from './application/queries/get-job/get-job.http.controller';
+import { GetModelHandler } from './application/queries/get-model/get-model.handler';
+import { GetModelHttpController } from './application/queries/get-model/get-model.http.controller';
+import {
+  GOVERNANCE_OPTIONS,
+  resolveGovernanceOptions,
+  type GovernanceModuleOptions,
+  type ResolvedGovernanceOptions,
+} from './governance.options';
+import { HmacSubjectPseudonymizer } from './infrastructure/crypto/hmac-subject-pseudonymizer';
+import { kafkaProvider } from './infrastructure/kafka/kafka.provider';
+import { GovernanceOutboxRelay } from './infrastructure/messaging/outbox-relay.service';
+import { DatasetRegistry } from './infrastructure/persistence/dataset-registry';
+import { LineageStore } from './infrastructure/persistence/lineage-store';
+import { RecordsStore } from './infrastructure/persistence/records-store';
+
+const commandHandlers = [
+  RequestDeletionHandler,
+  RegisterDatasetHandler,
+  AddDatasetRecordsHandler,
+  RegisterModelHandler,
+  ScheduleUnlearningJobsHandler,
+  RecordJobResultHandler,
+  RetryJobHandler,
+  EraseSubjectRecordsHandler,
+];
+const queryHandlers = [GetDeletionRequestHandler, GetModelHandler, GetJobHandler];
+
+/**
+ * The governance core: deletion-request intake (HTTP + Kafka), lineage, scheduling of unlearning
+ * jobs, read models. Needs a TypeORM DataSource in the container (TypeOrmModule.forRoot) with
+ * the migrations applied, and CqrsModule.forRoot() in the app.
+ */
+@Module({})
+export class GovernanceModule {
+  static forRoot(options: GovernanceModuleOptions): DynamicModule {
+    return {
+      module: GovernanceModule,
+      imports: [CqrsModule],
+      controllers: [
+        RequestDeletionHttpController,
+        GetDeletionRequestHttpController,
+        RegisterDatasetHttpController,
+        AddDatasetRecordsHttpController,
+        RegisterModelHttpController,
+        GetModelHttpController,
+        RetryJobHttpController,
+        GetJobHttpController,
+      ],
+      providers: [
+        { provide: GOVERNANCE_OPTIONS, useValue: resolveGovernanceOptions(options) },
+        { provide: CLOCK, useValue: systemClock },
+        {
+          provide: SUBJECT_PSEUDONYMIZER,
+          inject: [GOVERNANCE_OPTIONS],
+          useFactory: (o: ResolvedGovernanceOptions) =>
+            new HmacSubjectPseudonymizer(o.subjectHmacKey),
+        },
+        kafkaProvider,
+        DatasetRegistry,
+        RecordsStore,
+        LineageStore,
+        ...commandHandlers,
+        ...queryHandlers,
+        GovernanceProjections,
+        GovernanceOutboxRelay,
+        UnlearningSchedulerService,
+        DeletionRequestsKafkaConsumer,
+      ],
+      exports: [
+        GovernanceProjections,
+        DeletionRequestsKafkaConsumer,
+        GovernanceOutboxRelay,
+        SUBJECT_PSEUDONYMIZER,
+      ],
+    };
+  }
+}

@@ -1,0 +1,19 @@
+// Public API of @lethe/governance.
+export { GovernanceModule } from './governance.module';
+export type { GovernanceModuleOptions } from './governance.options';
+export {
+  GovernanceErrorCode,
+  GovernanceError,
+  isGovernanceError,
+} from './domain/governance.errors';
+export { RequestDeletionCommand } from './application/commands/request-deletion/request-deletion.command';
+export { RecordJobResultCommand } from './application/commands/record-job-result/record-job-result.command';
+export { EraseSubjectRecordsCommand } from './application/commands/erase-subject-records/erase-subject-records.command';
+export { ScheduleUnlearningJobsCommand } from './application/commands/schedule-unlearning-jobs/schedule-unlearning-jobs.command';
+export type { JobResult } from './domain/job/job.commands';
+export type { UnlearningJobMessageV1, UnlearningJobDataV1 } from './contracts/unlearning-job.v1';
+export { UNLEARNING_JOB_TYPE_V1 } from './contracts/unlearning-job.v1';
+export {
+  GovernanceProjections,
+  READ_MODELS,
+} from './application/projections/governance-projections.service';

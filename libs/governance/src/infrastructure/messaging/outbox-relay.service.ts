@@ -1,0 +1,47 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { OutboxRelay } from '@lethe/event-store';
+import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
+import { KAFKA } from '../kafka/kafka.provider';
+
+/** Publishes the outbox (governance events, job messages) to Kafka, topic names namespaced. */
+@Injectable()
+export class GovernanceOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly relay: OutboxRelay;
+  private started = false;
+
+  constructor(
+    dataSource: DataSource,
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
+  ) {
+    const logger = new Logger('OutboxRelay');
+    const ns = options.kafka.namespace;
+    this.relay = new OutboxRelay(dataSource, kafka, {
+      topicName: (t) => `${ns}${t}`,
+      logger: {
+        info: (m) => logger.log(m),
+        warn: (m) => logger.warn(m),
+        error: (m) => logger.error(m),
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.run.outboxRelay) return;
+    await this.relay.start();
+    this.started = true;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.started) await this.relay.stop();
+    this.started = false;
+  }
+}
