@@ -55,6 +55,7 @@ export interface ResolvedGovernanceOptions {
     readonly intakeConsumer: boolean;
     readonly projections: boolean;
     readonly scheduler: boolean;
+    readonly outboxRelay: boolean;
   };
 }
 
