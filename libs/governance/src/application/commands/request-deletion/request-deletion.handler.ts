@@ -2,17 +2,15 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { SubjectId } from '@lethe/shared';
-import type { NewEvent } from '@lethe/event-store';
+import { appendToNewStreams, type NewEvent, type NewStream } from '@lethe/event-store';
 import { computeDeadline } from '../../../domain/deletion-request/deadline';
 import type { DeletionRequested } from '../../../domain/deletion-request/deletion-request.events';
 import { GovernanceError } from '../../../domain/governance.errors';
 import { streams } from '../../../domain/shared/stream-names';
-import {
-  appendToNewStreams,
-  type NewStream,
-} from '../../../infrastructure/persistence/append-to-new-streams';
 import { DatasetRegistry } from '../../../infrastructure/persistence/dataset-registry';
 import { governanceEventMessage } from '../../../infrastructure/messaging/governance-cloud-event';
+import { runGovernanceTransaction } from '../../../infrastructure/persistence/governance-transaction';
+import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import {
   SUBJECT_PSEUDONYMIZER,
@@ -76,8 +74,10 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
 
     // Sorted, so two concurrent batches lock stream rows in the same order (no deadlock).
     const batch = [...toAppend.values()].sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
-    const created = await this.dataSource.transaction((manager) =>
-      appendToNewStreams(manager, batch),
+    const { created } = await runGovernanceTransaction(
+      this.dataSource,
+      metadataFor(this.clock, command.correlationId, command.actor),
+      (tx) => appendToNewStreams(tx.manager, batch),
     );
     const claimed = new Set<string>();
     return outcomes.map((o) => {
