@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import { ConfigValidationError } from '@lethe/shared';
 import { correlationMiddleware } from '@lethe/shared/infrastructure/http';
 import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/logging';
-import { startLocalPostgres } from '@lethe/local-infra';
+import { Kafka, logLevel } from 'kafkajs';
+import { startLocalKafka, startLocalPostgres } from '@lethe/local-infra';
+import { GovernanceTopics } from '@lethe/shared';
+import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
 import { AppModule } from './app.module';
 import { type GovernanceConfig, loadGovernanceConfig } from './config';
 
@@ -25,22 +28,36 @@ async function bootstrap(): Promise<void> {
   }
   const logger = createLogger({ app: 'governance', level: config.LOG_LEVEL });
 
+  const infraLogger = { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) };
   // Embedded default: a real PostgreSQL server under .data/ when DATABASE_URL is unset.
   const postgres = await startLocalPostgres({
     persistent: true,
     dataDir: path.resolve(process.cwd(), '.data', 'governance-postgres'),
-    logger: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) },
+    logger: infraLogger,
   });
   logger.info(
     { external: postgres.external, serverVersion: postgres.serverVersion },
     'postgres ready',
   );
 
+  // Embedded default: a local Apache Kafka broker (KRaft) when KAFKA_BROKERS is unset.
+  const kafka = await startLocalKafka({ logger: infraLogger });
+  const created = await ensureTopics(
+    new Kafka({
+      clientId: config.KAFKA_CLIENT_ID,
+      brokers: kafka.brokers,
+      logLevel: logLevel.WARN,
+    }),
+    GovernanceTopics.map((topic) => ({ topic })),
+    { namespace: config.LETHE_TOPIC_NAMESPACE },
+  );
+  logger.info({ brokers: kafka.brokers, version: kafka.version, created }, 'kafka ready');
+
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({
       config,
       databaseUrl: postgres.url,
-      kafkaBrokers: config.KAFKA_BROKERS ?? [],
+      kafkaBrokers: kafka.brokers,
     }),
     { logger: new NestPinoLogger(logger), bodyParser: true },
   );
@@ -58,6 +75,7 @@ async function bootstrap(): Promise<void> {
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
 
   const stopInfra = async () => {
+    await kafka.stop();
     await postgres.stop();
   };
   process.once('SIGINT', () => void app.close().then(stopInfra));
