@@ -1,4 +1,4 @@
-import { createTestDatabase, freePort, type TestDatabase } from '@lethe/local-infra';
+import { createTestDatabase, freePort, testKafka, type TestDatabase } from '@lethe/local-infra';
 import { type AppProcess, startApp, waitForHttp } from './support/app-process';
 
 /** Black-box: the governance service boots on a real PostgreSQL database and serves over HTTP. */
@@ -9,13 +9,14 @@ describe('governance service over HTTP', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    const kafka = testKafka();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     app = startApp('governance', {
       PORT: String(port),
       DATABASE_URL: db.url,
-      KAFKA_BROKERS: process.env.LETHE_TEST_KAFKA_BROKERS ?? '127.0.0.1:1',
-      LETHE_TOPIC_NAMESPACE: `e2e-boot-${port}.`,
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      LETHE_TOPIC_NAMESPACE: kafka.namespace,
       LETHE_API_KEYS: 'ops:ops-key-0000000001:ops,crm:crm-key-0000000001:publisher',
       LETHE_SUBJECT_HMAC_KEY: 'e2e-subject-hmac-key-0123456789abcdef',
       LOG_LEVEL: 'info',
