@@ -2,7 +2,6 @@ import type { DeletionRequestEvent } from '../../domain/deletion-request/deletio
 import {
   evolveDeletionRequest,
   initialDeletionRequestState,
-  isTerminal,
   type DeletionRequestState,
 } from '../../domain/deletion-request/deletion-request.state';
 import { stateViewProjection } from './state-view.projection';
@@ -31,9 +30,8 @@ export const deletionRequestsProjection = () =>
     evolve: evolveDeletionRequest,
     keepHistory: true,
     tables: ['gov_deletion_requests_view'],
-    columns: (s, previous, last) => {
+    columns: (s, _previous, last) => {
       if (s.status === 'absent') return null;
-      const completedBefore = (previous?.completed_at as Date | string | null | undefined) ?? null;
       return {
         source_event_id: s.sourceEventId,
         source: s.source,
@@ -46,7 +44,7 @@ export const deletionRequestsProjection = () =>
         received_at: s.receivedAt,
         deadline: s.deadline,
         deadline_basis: s.deadlineBasis,
-        completed_at: isTerminal(s.status) ? (completedBefore ?? last.metadata.occurredAt) : null,
+        completed_at: s.settledAt,
         records_erased: s.recordsErased,
         models: Object.values(s.models),
         updated_at: last.metadata.occurredAt,

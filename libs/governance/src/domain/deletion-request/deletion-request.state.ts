@@ -57,6 +57,8 @@ export interface ExistingRequest {
   /** Why the request is where it is, for terminal statuses. */
   readonly reason: string | null;
   readonly recordsErased: boolean;
+  /** When the request last reached a terminal status (null while open). */
+  readonly settledAt: string | null;
 }
 
 export type DeletionRequestState = AbsentRequest | ExistingRequest;
@@ -97,7 +99,47 @@ const withModel = (
   return { ...state, models, ...deriveStatus(models) };
 };
 
+/** When an event happened, from its own payload (events carry their business time). */
+const timeOf = (event: DeletionRequestEvent): string => {
+  switch (event.type) {
+    case 'DeletionRequested':
+      return event.data.receivedAt;
+    case 'LineageResolved':
+    case 'NoRecordsFound':
+      return event.data.resolvedAt;
+    case 'DeletionRequestRejected':
+      return event.data.rejectedAt;
+    case 'UnlearningScheduled':
+      return event.data.scheduledAt;
+    case 'UnlearningStarted':
+      return event.data.startedAt;
+    case 'ModelUnlearned':
+      return event.data.completedAt;
+    case 'ModelUnlearningFailed':
+      return event.data.failedAt;
+    case 'UnlearningRetried':
+      return event.data.retriedAt;
+    case 'SubjectRecordsErased':
+      return event.data.erasedAt;
+    default:
+      return assertNever(event);
+  }
+};
+
 export const evolveDeletionRequest = (
+  state: DeletionRequestState,
+  event: DeletionRequestEvent,
+): DeletionRequestState => {
+  const next = applyEvent(state, event);
+  if (next.status === 'absent' || state.status === 'absent') return next;
+  const wasTerminal = isTerminal(state.status);
+  const nowTerminal = isTerminal(next.status);
+  if (nowTerminal && !wasTerminal) return { ...next, settledAt: timeOf(event) };
+  if (!nowTerminal && wasTerminal) return { ...next, settledAt: null };
+  return next;
+};
+
+const applyEvent = (
   state: DeletionRequestState,
   event: DeletionRequestEvent,
 ): DeletionRequestState => {
@@ -121,6 +163,7 @@ export const evolveDeletionRequest = (
       models: {},
       reason: null,
       recordsErased: false,
+      settledAt: null,
     };
   }
   if (state.status === 'absent') return state;

@@ -44,9 +44,9 @@ export class LineageStore {
     }
     await manager.query(
       `INSERT INTO gov_training_records (model_id, version, dataset_id, record_id)
-       SELECT $1, $2, dataset_id, record_id FROM gov_records WHERE dataset_id = ANY($3::text[])
+       SELECT $1::text, $2::int, dataset_id, record_id FROM gov_records WHERE dataset_id = ANY($3::text[])
        UNION
-       SELECT $1, $2, t.dataset_id, t.record_id FROM jsonb_to_recordset($4::jsonb) AS t(dataset_id text, record_id text)
+       SELECT $1::text, $2::int, t.dataset_id, t.record_id FROM jsonb_to_recordset($4::jsonb) AS t(dataset_id text, record_id text)
        ON CONFLICT DO NOTHING`,
       [modelId, version, [...datasetIds], refs],
     );
@@ -64,7 +64,7 @@ export class LineageStore {
   ): Promise<TrainingSetSummary> {
     await manager.query(
       `INSERT INTO gov_training_records (model_id, version, dataset_id, record_id)
-       SELECT t.model_id, $3, t.dataset_id, t.record_id FROM gov_training_records t
+       SELECT t.model_id, $3::int, t.dataset_id, t.record_id FROM gov_training_records t
         WHERE t.model_id = $1 AND t.version = $2
           AND NOT EXISTS (SELECT 1 FROM gov_request_records rr
                            WHERE rr.model_id = t.model_id AND rr.request_id = ANY($4::text[])
@@ -106,7 +106,7 @@ export class LineageStore {
     if (memberships.length === 0) return;
     await manager.query(
       `INSERT INTO gov_request_records (request_id, model_id, dataset_id, record_id)
-       SELECT $1, m, d, r FROM unnest($2::text[], $3::text[], $4::text[]) AS t(m, d, r)
+       SELECT $1::text, m, d, r FROM unnest($2::text[], $3::text[], $4::text[]) AS t(m, d, r)
        ON CONFLICT DO NOTHING`,
       [
         requestId,

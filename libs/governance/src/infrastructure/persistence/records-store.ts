@@ -82,14 +82,15 @@ export class RecordsStore {
     subjectRef: SubjectRef,
     scope: DeletionScope | null,
   ): Promise<RecordRef[]> {
-    const rows = (await manager.query(
+    // TypeORM answers a DELETE … RETURNING with [rows, affectedCount].
+    const [rows] = (await manager.query(
       `DELETE FROM gov_records
         WHERE subject_ref = $1
           AND ($2::text[] IS NULL OR dataset_id = ANY($2::text[]))
           AND ($3::text[] IS NULL OR record_id = ANY($3::text[]))
        RETURNING dataset_id, record_id`,
       [subjectRef, scope?.datasetIds ?? null, scope?.recordIds ?? null],
-    )) as { dataset_id: string; record_id: string }[];
+    )) as [{ dataset_id: string; record_id: string }[], number];
     return rows.map((r) => ({ datasetId: r.dataset_id, recordId: r.record_id }));
   }
 }

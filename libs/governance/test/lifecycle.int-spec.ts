@@ -1,0 +1,296 @@
+import request from 'supertest';
+import { JobId, ModelId, SubjectRef, type DeletionRequestId } from '@lethe/shared';
+import { CommandBus } from '@nestjs/cqrs';
+import { EraseSubjectRecordsCommand, GovernanceProjections, READ_MODELS, RecordJobResultCommand, ScheduleUnlearningJobsCommand } from '../src';
+import { modelDecider } from '../src/domain/model/model.decider';
+import { streams } from '../src/domain/shared/stream-names';
+import { runGovernanceTransaction } from '../src/infrastructure/persistence/governance-transaction';
+import { bearer, count, deletionEvent, KEYS, startGovernance, type GovernanceTestApp } from './harness';
+
+jest.setTimeout(120_000);
+
+/** Lineage → scheduling → results → certification, on real Postgres (no Kafka in this file). */
+describe('governance lifecycle (real Postgres)', () => {
+  let t: GovernanceTestApp;
+  let bus: CommandBus;
+  let projections: GovernanceProjections;
+  const http = () => request(t.app.getHttpServer());
+  // Twice: the lineage resolver appends events that the read models then take in.
+  const settle = async () => {
+    await projections.runner.catchUp(undefined, 30_000);
+    await projections.runner.catchUp(undefined, 30_000);
+  };
+  const schedule = () => bus.execute(new ScheduleUnlearningJobsCommand());
+  const getRequest = async (id: string) =>
+    (await http().get(`/v1/deletion-requests/${id}`).set(bearer(KEYS.compliance)).expect(200)).body as {
+      status: string;
+      reason: string | null;
+      overdue: boolean;
+      deadline: string;
+      models: { modelId: string; status: string; jobId: string | null }[];
+      certificateIds: string[];
+      history: { type: string }[];
+      recordsErased: boolean;
+    };
+  const post = async (event: object) =>
+    (
+      await http()
+        .post('/v1/deletion-requests')
+        .set(bearer(KEYS.publisher))
+        .send(event)
+        .expect(202)
+    ).body as { requestId: DeletionRequestId; duplicate: boolean };
+
+  beforeAll(async () => {
+    t = await startGovernance({ withKafka: false, run: { projections: false, scheduler: false } });
+    bus = t.app.get(CommandBus);
+    projections = t.app.get(GovernanceProjections);
+
+    await http()
+      .post('/v1/datasets')
+      .set(bearer(KEYS.admin))
+      .send({ datasetId: 'mnist-demo', name: 'MNIST demo' })
+      .expect(201);
+    const records = Array.from({ length: 20 }, (_, i) => ({
+      recordId: `r-${i}`,
+      subjectId: `user-${i % 5}`,
+      features: [i, i + 0.5, 1],
+      label: i % 10,
+    }));
+    const added = await http()
+      .post('/v1/datasets/mnist-demo/records')
+      .set(bearer(KEYS.admin))
+      .send(records.slice(0, 10))
+      .expect(200);
+    expect(added.body).toMatchObject({ added: 10, unchanged: 0 });
+    const ndjson = records.slice(5).map((r) => JSON.stringify(r)).join('\n');
+    const streamed = await http()
+      .post('/v1/datasets/mnist-demo/records')
+      .set(bearer(KEYS.admin))
+      .set('Content-Type', 'application/x-ndjson')
+      .send(ndjson)
+      .expect(200);
+    expect(streamed.body).toMatchObject({ added: 10, unchanged: 5 });
+    const model = await http()
+      .post('/v1/models')
+      .set(bearer(KEYS.admin))
+      .send({ modelId: 'mnist-mlp', name: 'MNIST MLP', training: { datasetIds: ['mnist-demo'] } })
+      .expect(201);
+    expect(model.body).toMatchObject({ modelId: 'mnist-mlp', version: 1, trainingSet: { recordCount: 20 } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses bad registry input with coded problem+json', async () => {
+    const dup = await http()
+      .post('/v1/datasets')
+      .set(bearer(KEYS.admin))
+      .send({ datasetId: 'mnist-demo', name: 'again' })
+      .expect(409);
+    expect(dup.headers['content-type']).toContain('application/problem+json');
+    expect(dup.body.code).toBe('DATASET_ALREADY_EXISTS');
+    const conflict = await http()
+      .post('/v1/datasets/mnist-demo/records')
+      .set(bearer(KEYS.admin))
+      .send([{ recordId: 'r-0', subjectId: 'someone-else', features: [1], label: 1 }])
+      .expect(409);
+    expect(conflict.body.code).toBe('RECORD_CONFLICT');
+    const badRecord = await http()
+      .post('/v1/datasets/mnist-demo/records')
+      .set(bearer(KEYS.admin))
+      .send([{ recordId: 'x', subjectId: 's', features: 'nope', label: 1 }])
+      .expect(400);
+    expect(badRecord.body.code).toBe('INVALID_RECORDS');
+    const unknownModelData = await http()
+      .post('/v1/models')
+      .set(bearer(KEYS.admin))
+      .send({ modelId: 'm2', name: 'x', training: { records: [{ datasetId: 'mnist-demo', recordId: 'nope' }] } })
+      .expect(422);
+    expect(unknownModelData.body.code).toBe('UNKNOWN_RECORD');
+    await http().post('/v1/models').set(bearer(KEYS.publisher)).send({}).expect(403);
+    await http().post('/v1/deletion-requests').send(deletionEvent('x', 'y')).expect(401);
+  });
+
+  it('takes a request from received through scheduled and unlearning to certified, coalescing requests into one job', async () => {
+    const a = await post(deletionEvent('evt-a', 'user-1'));
+    const b = await post(deletionEvent('evt-b', 'user-2', { scope: { datasetIds: ['mnist-demo'] } }));
+    const none = await post(deletionEvent('evt-none', 'nobody'));
+    expect(a.duplicate).toBe(false);
+    await settle();
+
+    expect(await getRequest(none.requestId)).toMatchObject({
+      status: 'no-records',
+      reason: 'no records of the subject in scope',
+    });
+    const receivedA = await getRequest(a.requestId);
+    expect(receivedA.status).toBe('received');
+    expect(receivedA.models).toEqual([expect.objectContaining({ modelId: 'mnist-mlp', status: 'pending' })]);
+
+    // Inside the coalescing window nothing is opened; after it, one job takes both requests.
+    expect((await schedule()).jobsOpened).toBe(0);
+    t.clock.advance(1_000);
+    expect((await schedule()).jobsOpened).toBe(1);
+    await settle();
+    const [scheduledA, scheduledB] = [await getRequest(a.requestId), await getRequest(b.requestId)];
+    expect(scheduledA.status).toBe('scheduled');
+    expect(scheduledB.status).toBe('scheduled');
+    const jobId = scheduledA.models[0]?.jobId;
+    expect(jobId).toBeTruthy();
+    expect(scheduledB.models[0]?.jobId).toBe(jobId);
+
+    // The job message went into the outbox (same transaction), keyed by model, with the records.
+    const [msg] = (await t.dataSource.query(
+      `SELECT key, convert_from(value, 'UTF8')::jsonb AS value FROM outbox WHERE topic = 'lethe.unlearning-jobs.v1'`,
+    )) as { key: string; value: { type: string; data: { attempt: number; records: unknown[]; requestIds: string[] } } }[];
+    expect(msg?.key).toBe('mnist-mlp');
+    expect(msg?.value.type).toBe('lethe.unlearning.job.v1');
+    expect(msg?.value.data.attempt).toBe(1);
+    expect(msg?.value.data.requestIds.sort()).toEqual([a.requestId, b.requestId].sort());
+    expect(msg?.value.data.records).toHaveLength(8); // user-1 and user-2 own 4 records each
+
+    const job = JobId(jobId as string);
+    await bus.execute(new RecordJobResultCommand(job, 1, { kind: 'started', workerId: 'w1' }, 'system:test', 'c'));
+    await settle();
+    expect((await getRequest(a.requestId)).status).toBe('unlearning');
+    const done = { kind: 'succeeded' as const, versionAfter: 2, certificateId: null };
+    await bus.execute(new RecordJobResultCommand(job, 1, done, 'system:test', 'c'));
+    await bus.execute(new RecordJobResultCommand(job, 1, done, 'system:test', 'c')); // redelivered: no-op
+    await settle();
+    const certified = await getRequest(a.requestId);
+    expect(certified).toMatchObject({ status: 'certified', reason: 'unlearned from 1 model(s)', overdue: false });
+    expect(certified.history.map((h) => h.type)).toEqual([
+      'DeletionRequested',
+      'LineageResolved',
+      'UnlearningScheduled',
+      'UnlearningStarted',
+      'ModelUnlearned',
+    ]);
+
+    const model = await http().get('/v1/models/mnist-mlp').set(bearer(KEYS.compliance)).expect(200);
+    expect(model.body.currentVersion).toBe(2);
+    expect(model.body.versions.map((v: { recordCount: number }) => v.recordCount)).toEqual([20, 12]);
+    expect(model.body.inFlightJobId).toBeNull();
+    const jobView = await http().get(`/v1/jobs/${job}`).set(bearer(KEYS.admin)).expect(200);
+    expect(jobView.body).toMatchObject({ status: 'succeeded', versionAfter: 2, attempt: 1 });
+
+    // Erasure after certification: records gone, the fact recorded with the subject reference only.
+    const erased = await bus.execute(new EraseSubjectRecordsCommand(a.requestId, 'system:test', 'c'));
+    expect(erased.erased).toBe(4);
+    expect(await count(t.dataSource, "SELECT count(*) n FROM gov_records WHERE subject_id = 'user-1'")).toBe(0);
+    await settle();
+    expect((await getRequest(a.requestId)).recordsErased).toBe(true);
+    const refuse = bus.execute(new EraseSubjectRecordsCommand(none.requestId, 'system:test', 'c'));
+    await expect(refuse).rejects.toMatchObject({ code: 'REQUEST_NOT_CERTIFIED' });
+  });
+
+  it('retries a failing job with backoff, ends it failed with its reason, and lets an admin retry it', async () => {
+    const d = await post(deletionEvent('evt-d', 'user-3'));
+    await settle();
+    t.clock.advance(1_000);
+    expect((await schedule()).jobsOpened).toBe(1);
+    await settle();
+    const job = JobId((await getRequest(d.requestId)).models[0]?.jobId as string);
+    const fail = { kind: 'failed' as const, reason: 'worker ran out of memory', retryable: true };
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await bus.execute(new RecordJobResultCommand(job, attempt, fail, 'system:test', 'c'));
+      await settle();
+      if (attempt < 3) {
+        expect((await schedule()).jobsDispatched).toBe(0); // backoff not elapsed
+        t.clock.advance(1_100);
+        expect((await schedule()).jobsDispatched).toBe(1);
+      }
+    }
+    await settle();
+    const failed = await getRequest(d.requestId);
+    expect(failed.status).toBe('failed');
+    expect(failed.reason).toBe('model mnist-mlp: worker ran out of memory (gave up after 3 attempt(s))');
+    const jobView = (await http().get(`/v1/jobs/${job}`).set(bearer(KEYS.admin)).expect(200)).body;
+    expect(jobView).toMatchObject({ status: 'failed', attempt: 3 });
+
+    await http().post(`/v1/jobs/${job}/retry`).set(bearer(KEYS.compliance)).expect(403);
+    await http().post(`/v1/jobs/${job}/retry`).set(bearer(KEYS.admin)).expect(202);
+    const again = await http().post(`/v1/jobs/${job}/retry`).set(bearer(KEYS.admin)).expect(202);
+    expect(again.body.status).toBe('awaiting-dispatch');
+    await settle();
+    expect((await getRequest(d.requestId)).status).toBe('scheduled');
+    expect((await schedule()).jobsOpened).toBe(1); // resumed: the model slot goes to the retried job
+    await bus.execute(
+      new RecordJobResultCommand(job, 4, { kind: 'succeeded', versionAfter: 3, certificateId: null }, 's', 'c'),
+    );
+    await settle();
+    expect((await getRequest(d.requestId)).status).toBe('certified');
+    const done = await http().post(`/v1/jobs/${job}/retry`).set(bearer(KEYS.admin)).expect(409);
+    expect(done.body.code).toBe('JOB_NOT_RETRYABLE');
+  });
+
+  it('computes the statutory deadline and flags an overdue request', async () => {
+    const gdpr = await post(deletionEvent('evt-gdpr', 'nobody-1', { time: '2026-01-31T10:00:00Z' }));
+    const late = await post(
+      deletionEvent('evt-late', 'user-4', { legalBasis: 'contract', deadline: '2020-01-01T00:00:00Z' }),
+    );
+    await settle();
+    const g = await getRequest(gdpr.requestId);
+    expect(g.deadline).toBe('2026-02-28T10:00:00.000Z');
+    expect(g.overdue).toBe(false); // settled as no-records
+    const l = await getRequest(late.requestId);
+    expect(l).toMatchObject({ status: 'received', overdue: true, deadline: '2020-01-01T00:00:00.000Z' });
+  });
+
+  it('two concurrent writers on one stream: one wins, the other retries on the new version', async () => {
+    const modelId = ModelId('mnist-mlp');
+    let attempts = 0;
+    let release!: () => void;
+    const bothRead = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const writer = (n: number) =>
+      runGovernanceTransaction(
+        t.dataSource,
+        { correlationId: 'race', causationId: null, actor: 'system:test' },
+        async (tx) => {
+          attempts += 1;
+          await tx.state(streams.model(modelId), modelDecider);
+          reads += 1;
+          if (reads === 2) release();
+          await Promise.race([bothRead, new Promise((r) => setTimeout(r, 2_000))]);
+          await tx.decide(streams.model(modelId), modelDecider, {
+            type: 'QueueDeletion',
+            data: {
+              modelId,
+              requestId: `race-${n}` as DeletionRequestId,
+              subjectRef: SubjectRef('sr1_race'),
+              now: new Date().toISOString(),
+            },
+          });
+        },
+      );
+    const before = await count(t.dataSource, "SELECT version n FROM streams WHERE stream_id = 'model-mnist-mlp'");
+    await Promise.all([writer(1), writer(2)]);
+    expect(attempts).toBe(3); // both read the same version; the loser ran once more
+    const after = await count(t.dataSource, "SELECT version n FROM streams WHERE stream_id = 'model-mnist-mlp'");
+    expect(after - before).toBe(2);
+  });
+
+  it('never stores a raw subject id in events or outbox messages', async () => {
+    for (const table of ['events', 'outbox']) {
+      const col = table === 'events' ? 'data::text' : "convert_from(value, 'UTF8')";
+      expect(await count(t.dataSource, `SELECT count(*) n FROM ${table} WHERE ${col} ~ 'user-[0-9]'`)).toBe(0);
+    }
+    expect(await count(t.dataSource, "SELECT count(*) n FROM events WHERE data::text LIKE '%sr1_%'")).toBeGreaterThan(0);
+  });
+
+  it('rebuilds every read model from the events to exactly the live rows', async () => {
+    await settle();
+    const snapshot = async () => ({
+      requests: await t.dataSource.query('SELECT * FROM gov_deletion_requests_view ORDER BY request_id'),
+      models: await t.dataSource.query('SELECT * FROM gov_models_view ORDER BY model_id'),
+      versions: await t.dataSource.query('SELECT * FROM gov_model_versions_view ORDER BY model_id, version'),
+      jobs: await t.dataSource.query('SELECT * FROM gov_jobs_view ORDER BY job_id'),
+    });
+    const live = await snapshot();
+    expect(live.requests.length).toBeGreaterThan(5);
+    for (const name of READ_MODELS) await projections.runner.rebuild(name);
+    expect(await snapshot()).toEqual(live);
+  });
+});
