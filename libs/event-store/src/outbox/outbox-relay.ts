@@ -1,5 +1,5 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
-import type { DataSource } from 'typeorm';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { backoffDelayMs } from '../domain/retry-policy';
 import { AdvisoryLockSpace, OUTBOX_NOTIFY_CHANNEL } from '../postgres/advisory-locks';
@@ -11,7 +11,7 @@ export type Logger = Pick<Console, 'info' | 'warn' | 'error'>;
 export interface OutboxRelayOptions {
   /** Maps a contract topic to the Kafka topic; default identity (tests: t => `${ns}${t}`). */
   readonly topicName?: (topic: string) => string;
-  /** Rows per Kafka send; default 1000. */
+  /** Rows per Kafka send; default 2000. */
   readonly batchSize?: number;
   /** Poll interval when idle; default 250 ms (a NOTIFY wakes the relay earlier). */
   readonly idleDelayMs?: number;
@@ -30,6 +30,7 @@ export interface OutboxRelayStats {
 
 interface OutboxRow {
   id: string;
+  transaction_id: string;
   topic: string;
   key: string | null;
   value: Buffer | null;
@@ -45,9 +46,9 @@ const silentLogger: Logger = {
 /**
  * Publishes outbox rows to Kafka: at least once, in `(transaction_id, id)` order, only rows of
  * ended transactions (same xmin rule as subscribers), never skipping one. A batch is sent with one
- * idempotent `sendBatch` (acks -1) and then marked published in the same database transaction;
- * a failed send marks nothing and the same rows are retried after a backoff. One relay publishes
- * at a time (transaction-scoped advisory lock), so several instances keep the order.
+ * idempotent `sendBatch` (acks -1) and marked published only once Kafka acknowledged it; a failed
+ * send marks nothing and the same rows are retried after a backoff. One relay publishes at a time
+ * (advisory lock), so several instances keep the order; the others stand by.
  */
 export class OutboxRelay {
   private readonly topicName: (topic: string) => string;
@@ -70,7 +71,7 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions = {},
   ) {
     this.topicName = options.topicName ?? ((t) => t);
-    this.batchSize = options.batchSize ?? 1000;
+    this.batchSize = options.batchSize ?? 2000;
     this.idleDelayMs = options.idleDelayMs ?? 250;
     this.retry = options.retry ?? { baseDelayMs: 100, maxDelayMs: 10_000 };
     this.logger = options.logger ?? silentLogger;
@@ -106,7 +107,10 @@ export class OutboxRelay {
     await producer?.disconnect();
   }
 
-  /** Publishes one batch; returns the rows published (0 when idle or another relay holds the lock). */
+  /**
+   * Publishes one batch in one transaction (transaction-scoped lock, no pipelining); returns the
+   * rows published, 0 when idle or while another relay (or this one's loop) holds the lock.
+   */
   async relayOnce(): Promise<number> {
     const producer = await this.ensureProducer();
     return this.dataSource.transaction(async (manager) => {
@@ -116,25 +120,38 @@ export class OutboxRelay {
         [AdvisoryLockSpace.outboxRelay],
       );
       if (!lock?.locked) return 0;
-      const rows = await sql<OutboxRow>(
-        manager,
-        `SELECT id::text AS id, topic, key, value, headers
-           FROM outbox
-          WHERE published_at IS NULL
-            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-          ORDER BY outbox.transaction_id, outbox.id -- the table's bigint id, not the text output
-          LIMIT $1`,
-        [this.batchSize],
-      );
-      if (rows.length === 0) return 0;
+      const rows = await this.fetch(manager, START_CURSOR);
+      const last = rows[rows.length - 1];
+      if (!last) return 0;
       await producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
-      await manager.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [
-        rows.map((r) => r.id),
-      ]);
-      this.counters.published += rows.length;
-      this.counters.batches += 1;
+      await markPublished(manager, last);
+      this.count(rows.length);
       return rows.length;
     });
+  }
+
+  /**
+   * Unpublished rows after `after`, only of ended transactions, in (transaction_id, id) order.
+   * Every row at or below the returned last one was visible to this read (its transaction id is
+   * below xmin), so nothing can later appear behind a cursor taken from it.
+   */
+  private fetch(db: Queryable, after: Cursor): Promise<OutboxRow[]> {
+    return sql<OutboxRow>(
+      db,
+      `SELECT id::text AS id, transaction_id::text AS transaction_id, topic, key, value, headers
+         FROM outbox
+        WHERE published_at IS NULL
+          AND (outbox.transaction_id, outbox.id) > ($1::text::xid8, $2::bigint)
+          AND outbox.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY outbox.transaction_id, outbox.id -- the table's columns, not the text output
+        LIMIT $3`,
+      [after.transaction_id, after.id, this.batchSize],
+    );
+  }
+
+  private count(rows: number): void {
+    this.counters.published += rows;
+    this.counters.batches += 1;
   }
 
   private toTopicMessages(rows: readonly OutboxRow[]): { topic: string; messages: Message[] }[] {
@@ -152,15 +169,55 @@ export class OutboxRelay {
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
 
+  /**
+   * The leader loop: holds a session-level advisory lock on its own connection, and reads batch
+   * N+1 while batch N is being sent (pipelined). Batch N+1 is sent only after batch N was
+   * acknowledged and marked; on any failure the prefetched rows are dropped, the lock is released
+   * and, after a backoff, reading restarts from the first unpublished row.
+   */
   private async loop(): Promise<void> {
     let failures = 0;
+    let leader: QueryRunner | undefined;
+    let next: Promise<OutboxRow[]> | undefined;
+    let cursor = START_CURSOR;
     while (!this.stopping) {
       try {
+        if (!leader) {
+          leader = await this.tryLead();
+          if (!leader) {
+            await this.pause(this.idleDelayMs);
+            continue;
+          }
+          cursor = START_CURSOR;
+        }
         this.notified = false;
-        const published = await this.relayOnce();
+        const rows = await (next ?? this.fetch(this.dataSource, cursor));
+        next = undefined;
+        const last = rows[rows.length - 1];
+        if (!last) {
+          if (!this.notified) await this.pause(this.idleDelayMs);
+          continue;
+        }
+        const producer = await this.ensureProducer();
+        const sending = producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
+        const prefetch = this.fetch(this.dataSource, last);
+        prefetch.catch(() => undefined); // awaited below, or dropped after a failed send
+        try {
+          await sending;
+        } catch (error) {
+          await prefetch.catch(() => undefined);
+          throw error;
+        }
+        await markPublished(leader.manager, last);
+        this.count(rows.length);
+        cursor = last;
+        next = prefetch;
         failures = 0;
-        if (published === 0 && !this.notified) await this.pause(this.idleDelayMs);
       } catch (error) {
+        if (next) await next.catch(() => undefined);
+        next = undefined;
+        await this.resign(leader);
+        leader = undefined;
         failures += 1;
         this.counters.failures += 1;
         const delay = Math.max(this.retry.baseDelayMs, backoffDelayMs(failures, this.retry));
@@ -170,6 +227,34 @@ export class OutboxRelay {
         await this.pause(delay);
       }
     }
+    if (next) await next.catch(() => undefined);
+    await this.resign(leader);
+  }
+
+  /** A connection holding the relay's session-level advisory lock, or undefined if another has it. */
+  private async tryLead(): Promise<QueryRunner | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const [row] = (await runner.query('SELECT pg_try_advisory_lock($1, 0) AS locked', [
+        AdvisoryLockSpace.outboxRelay,
+      ])) as { locked: boolean }[];
+      if (row?.locked) return runner;
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
+    await runner.release();
+    return undefined;
+  }
+
+  private async resign(leader: QueryRunner | undefined): Promise<void> {
+    if (!leader) return;
+    try {
+      await leader.query('SELECT pg_advisory_unlock($1, 0)', [AdvisoryLockSpace.outboxRelay]);
+    } catch {
+      // a broken connection has lost its session lock anyway
+    }
+    await leader.release();
   }
 
   private pause(ms: number): Promise<void> {
@@ -194,6 +279,8 @@ export class OutboxRelay {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
+        // Java-compatible murmur2 on the key: same key, same partition as any other Kafka client.
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       try {
         await producer.connect();
@@ -239,6 +326,25 @@ export class OutboxRelay {
     this.notified = true;
     this.wake?.();
   };
+}
+
+interface Cursor {
+  readonly transaction_id: string;
+  readonly id: string;
+}
+
+const START_CURSOR: Cursor = { transaction_id: '0', id: '0' };
+
+/**
+ * Marks the batch ending at `last` published: exactly the unpublished rows up to its
+ * (transaction_id, id), see `fetch`. A range update beats thousands of id probes.
+ */
+async function markPublished(db: Queryable, last: Cursor): Promise<void> {
+  await db.query(
+    `UPDATE outbox SET published_at = now()
+      WHERE published_at IS NULL AND (transaction_id, id) <= ($1::text::xid8, $2::bigint)`,
+    [last.transaction_id, last.id],
+  );
 }
 
 interface ListenClient {
