@@ -10,10 +10,15 @@ import {
 import { exactInverseHvp } from '../infrastructure/hessian/exact';
 import { conjugateGradient } from '../infrastructure/hessian/conjugate-gradient';
 import type { ProgressCallback } from '../infrastructure/progress';
+import type { Seed } from '../domain/random';
 
 /** How (∇²L(w, D_r) + λI)⁻¹ g is computed. The damping λ is given separately. */
 export type InverseHvpMethod =
-  | { readonly kind: 'lissa'; readonly settings: Omit<LissaSettings, 'damping'> }
+  | {
+      readonly kind: 'lissa';
+      /** LiSSA settings without the damping; the seed defaults to one derived from the request. */
+      readonly settings: Omit<LissaSettings, 'damping' | 'seed'> & { readonly seed?: Seed };
+    }
   | { readonly kind: 'exact'; readonly maxParams?: number; readonly allowIndefinite?: boolean }
   | { readonly kind: 'cg'; readonly tolerance?: number; readonly maxIterations?: number };
 
@@ -48,7 +53,7 @@ export const inverseHvp = async (opts: {
       params: opts.params,
       vector: opts.vector,
       data: opts.data,
-      settings: { ...m.settings, damping: opts.damping },
+      settings: { ...m.settings, seed: m.settings.seed ?? 'lissa', damping: opts.damping },
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const { solution, ...diag } = r;

@@ -1,7 +1,7 @@
 import type { Architecture } from '../infrastructure/model/architecture';
 import { decodeWeights, encodeWeights, modelDigest } from '../infrastructure/model/weights-codec';
 import { trainProjectedAdam } from '../infrastructure/training/train';
-import type { TrainingProfile, TrainingRecipe } from '../infrastructure/training/recipe';
+import type { EngineTrainingProfile, TrainingRecipe } from '../infrastructure/training/recipe';
 import type { Dataset } from '../infrastructure/data/dataset';
 import type { ProgressCallback } from '../infrastructure/progress';
 
@@ -11,7 +11,7 @@ export interface TrainedModel {
   readonly params: Float32Array;
   /** SHA-256 of the weights file (see weights-codec.ts). */
   readonly digest: string;
-  readonly profile: TrainingProfile;
+  readonly profile: EngineTrainingProfile;
 }
 
 /** Trains from the seeded initialisation with projected Adam. */

@@ -10,24 +10,31 @@ export interface RecordedSplit {
   readonly secondIds: readonly string[];
 }
 
+/**
+ * Seeded partition: a random permutation of the rows; `first` = its first firstCount rows,
+ * `second` = the next secondCount rows (default: all the rest). Both sorted by original position.
+ */
 const seededPartition = (
   ds: Dataset,
   firstCount: number,
   seed: number | string,
   kind: string,
+  secondCount?: number,
 ): { first: number[]; second: number[]; record: RecordedSplit } => {
   const n = datasetSize(ds);
-  if (!Number.isInteger(firstCount) || firstCount < 0 || firstCount > n) {
+  const rest = secondCount ?? n - firstCount;
+  const ok = (v: number) => Number.isInteger(v) && v >= 0;
+  if (!ok(firstCount) || !ok(rest) || firstCount + rest > n) {
     throw unlearningError(
       UnlearningErrorCode.InvalidSettings,
-      `cannot take ${firstCount} of ${n} rows`,
+      `cannot take ${firstCount} + ${rest} of ${n} rows`,
       {},
       'validation',
     );
   }
   const perm = createRng(`split/${kind}/${String(seed)}`).permutation(n);
   const first = Array.from(perm.subarray(0, firstCount)).sort((a, b) => a - b);
-  const second = Array.from(perm.subarray(firstCount)).sort((a, b) => a - b);
+  const second = Array.from(perm.subarray(firstCount, firstCount + rest)).sort((a, b) => a - b);
   return {
     first,
     second,
@@ -40,20 +47,19 @@ const seededPartition = (
   };
 };
 
-/** Seeded train/test split; rows keep their original order inside each part. */
+/**
+ * Seeded train/test split; rows keep their original order inside each part. `trainSize` takes a
+ * random subset of that size of the non-test rows (default: all of them).
+ */
 export const trainTestSplit = (
   ds: Dataset,
   opts: { testSize: number; seed: number | string; trainSize?: number },
 ): { train: Dataset; test: Dataset; split: RecordedSplit } => {
-  const p = seededPartition(ds, opts.testSize, opts.seed, 'train/test');
-  const trainRows = opts.trainSize === undefined ? p.second : p.second.slice(0, opts.trainSize);
+  const p = seededPartition(ds, opts.testSize, opts.seed, 'train/test', opts.trainSize);
   return {
     test: selectRows(ds, p.first, `${ds.name}/test`),
-    train: selectRows(ds, trainRows, `${ds.name}/train`),
-    split: {
-      ...p.record,
-      secondIds: trainRows.map((r) => ds.ids[r] as string),
-    },
+    train: selectRows(ds, p.second, `${ds.name}/train`),
+    split: p.record,
   };
 };
 

@@ -69,7 +69,12 @@ const tryWasm = async (): Promise<{ ok: true } | { ok: false; reason: string }> 
 
 const trySet = async (name: string): Promise<boolean> => {
   try {
-    return await tf.setBackend(name);
+    const ok = await tf.setBackend(name);
+    if (ok && name === 'cpu') {
+      // The cpu backend prints an "install tfjs-node" banner on first use; the choice is ours.
+      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+    }
+    return ok;
   } catch {
     return false;
   }

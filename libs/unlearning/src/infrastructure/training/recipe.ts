@@ -1,3 +1,4 @@
+import type { TrainingProfile } from '../../domain/model/training-profile';
 import type { Architecture } from '../model/architecture';
 
 /**
@@ -30,20 +31,16 @@ export const DEFAULT_RECIPE: Omit<TrainingRecipe, 'seed'> = {
   batchSize: 128,
 };
 
-/** What a training (or retraining) run records. */
-export interface TrainingProfile {
-  readonly architecture: Architecture;
+/**
+ * What a training (or retraining) run records: the domain's TrainingProfile (C, lambda = l2, lr,
+ * epochs, batch, seed, data digest, final gradient norm, backend, architecture) plus engine detail.
+ */
+export interface EngineTrainingProfile extends TrainingProfile {
   readonly recipe: Required<TrainingRecipe>;
-  readonly loss: 'softmax-cross-entropy';
   readonly trainSize: number;
-  readonly dataDigest: string;
   /** L(w, D_train) (L2 included) at the returned parameters. */
   readonly finalLoss: number;
-  /** ||∇L(w, D_train)||₂ (L2 included) at the returned parameters. */
-  readonly finalGradientNorm: number;
-  readonly parameterNorm: number;
   readonly parameterCount: number;
   readonly steps: number;
-  readonly backend: string;
   readonly wallTimeMs: number;
 }

@@ -10,11 +10,11 @@ import { parameterCount, type Architecture } from '../model/architecture';
 import { norm2 } from '../model/flat-vector';
 import { unlearningError, UnlearningErrorCode } from '../errors';
 import { yieldToEventLoop, type ProgressCallback } from '../progress';
-import type { TrainingProfile, TrainingRecipe } from './recipe';
+import type { EngineTrainingProfile, TrainingRecipe } from './recipe';
 
 export interface TrainResult {
   readonly params: Float32Array;
-  readonly profile: TrainingProfile;
+  readonly profile: EngineTrainingProfile;
 }
 
 const fullRecipe = (r: TrainingRecipe): Required<TrainingRecipe> => ({
@@ -154,17 +154,23 @@ export const trainProjectedAdam = async (opts: {
     return {
       params,
       profile: {
-        architecture: opts.arch,
-        recipe,
+        C: recipe.C,
+        lambda: recipe.l2,
         loss: 'softmax-cross-entropy',
-        trainSize: n,
+        lr: recipe.learningRate,
+        epochs: recipe.epochs,
+        batchSize: recipe.batchSize,
+        seed: recipe.seed,
         dataDigest: datasetDigest(opts.data),
+        finalGradNorm: finalGradientNorm,
+        backend: backendName(),
+        architecture: opts.arch,
+        finalParamNorm: norm2(params),
+        recipe,
+        trainSize: n,
         finalLoss,
-        finalGradientNorm,
-        parameterNorm: norm2(params),
         parameterCount: p,
         steps: step,
-        backend: backendName(),
         wallTimeMs: Date.now() - started,
       },
     };

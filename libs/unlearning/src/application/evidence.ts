@@ -1,0 +1,83 @@
+import type { Dataset } from '../infrastructure/data/dataset';
+import { concatDatasets } from '../infrastructure/data/dataset';
+import { evaluate, posteriors, type Evaluation } from '../infrastructure/evaluation/evaluate';
+import type { Architecture } from '../infrastructure/model/architecture';
+import { distance } from '../infrastructure/model/flat-vector';
+import {
+  membershipInferenceAttack,
+  type MiaEvaluation,
+  type MiaFeatureMethod,
+  type MiaResult,
+} from '../domain/evidence/mia';
+import { createRng } from '../infrastructure/random/prng';
+import { selectRows } from '../infrastructure/data/dataset';
+import type { Seed } from '../domain/random';
+
+export interface UnlearningEvidence {
+  readonly accuracy: {
+    readonly forget: Evaluation;
+    readonly retain: Evaluation;
+    readonly test?: Evaluation;
+  };
+  /** ||released − retrained||₂ when a retrained model is given. */
+  readonly distanceToRetrained?: number;
+  /** ||released − original||₂. */
+  readonly distanceToOriginal: number;
+  readonly mia?: MiaResult;
+}
+
+/**
+ * Evidence for a release: accuracy on D_u, D_r and test; distances to the original and (when
+ * computed) the retrained model; membership-inference AUC (domain mia.ts, posteriors from tfjs)
+ * of an attack telling D_u from a sample of D_r with the original and released posteriors.
+ */
+export const collectEvidence = (opts: {
+  arch: Architecture;
+  original: Float32Array;
+  released: Float32Array;
+  retrained?: Float32Array;
+  forget: Dataset;
+  retain: Dataset;
+  test?: Dataset;
+  mia?: {
+    readonly method?: MiaFeatureMethod;
+    readonly evaluation?: MiaEvaluation;
+    /** Cap on the D_r rows used as negatives (default 5 × |D_u|). */
+    readonly maxNegatives?: number;
+    readonly seed: Seed;
+  };
+}): UnlearningEvidence => {
+  const { arch } = opts;
+  const accuracy = {
+    forget: evaluate(arch, opts.released, opts.forget),
+    retain: evaluate(arch, opts.released, opts.retain),
+    ...(opts.test ? { test: evaluate(arch, opts.released, opts.test) } : {}),
+  };
+  let mia: MiaResult | undefined;
+  if (opts.mia) {
+    const nNeg = Math.min(
+      opts.retain.labels.length,
+      opts.mia.maxNegatives ?? 5 * opts.forget.labels.length,
+    );
+    const negRows = Array.from(
+      createRng(opts.mia.seed).permutation(opts.retain.labels.length).subarray(0, nNeg),
+    );
+    const rows = concatDatasets(opts.forget, selectRows(opts.retain, negRows), 'mia');
+    const isUnlearned = new Uint8Array(rows.labels.length);
+    isUnlearned.fill(1, 0, opts.forget.labels.length);
+    mia = membershipInferenceAttack({
+      originalPosteriors: Float64Array.from(posteriors(arch, opts.original, rows)),
+      unlearnedPosteriors: Float64Array.from(posteriors(arch, opts.released, rows)),
+      classes: rows.classes,
+      isUnlearned,
+      ...(opts.mia.method ? { method: opts.mia.method } : {}),
+      ...(opts.mia.evaluation ? { evaluation: opts.mia.evaluation } : {}),
+    });
+  }
+  return {
+    accuracy,
+    distanceToOriginal: distance(opts.released, opts.original),
+    ...(opts.retrained ? { distanceToRetrained: distance(opts.released, opts.retrained) } : {}),
+    ...(mia ? { mia } : {}),
+  };
+};

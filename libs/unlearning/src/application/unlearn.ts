@@ -1,0 +1,441 @@
+import { tf } from '../infrastructure/tf/tf';
+import { backendName } from '../infrastructure/tf/backend';
+import { DeviceData } from '../infrastructure/data/device-data';
+import {
+  datasetSize,
+  rowsOfIds,
+  selectIds,
+  withoutIds,
+  type Dataset,
+} from '../infrastructure/data/dataset';
+import { Objective } from '../infrastructure/model/objective';
+import { parameterCount, type Architecture } from '../infrastructure/model/architecture';
+import { axpy, distance, norm2, projectToBall } from '../infrastructure/model/flat-vector';
+import { addGaussianNoise } from '../infrastructure/model/noise';
+import { modelDigest } from '../infrastructure/model/weights-codec';
+import type { TrainingRecipe } from '../infrastructure/training/recipe';
+import { unlearningError, UnlearningErrorCode } from '../infrastructure/errors';
+import type { ProgressCallback } from '../infrastructure/progress';
+import { certifiedBound, type LissaErrorForm } from '../domain/bound/certified-bound';
+import { calibrateSigma, type MechanismPolicy } from '../domain/privacy/gaussian-mechanism';
+import { deriveSeed, type Seed } from '../domain/random';
+import { inverseHvp, type InverseHvpMethod, type InverseHvpResult } from './inverse-hvp';
+import { measureConstants, type ConstantsSettings, type MeasuredConstants } from './constants';
+import { retrainModel } from './trained-model';
+import { boundGuarantee, exactGuarantee, type ReleaseGuarantee } from './guarantee';
+
+export type UnlearningMode = 'certified' | 'exact' | 'paper-experiment';
+export type UpdateForm = 'nonconvergence' | 'converged';
+export type UnlearningMethod = 'newton-lissa' | 'newton-exact' | 'newton-cg' | 'retrain';
+
+export interface NewtonSettings {
+  /**
+   * 'nonconvergence' (official code): w~ = w − (H+λI)⁻¹∇L(w, D_r).
+   * 'converged': w~ = w + (n_u/(n−n_u))·(H+λI)⁻¹∇L(w, D_u) (needs ∇L(w, D) = 0).
+   */
+  readonly form: UpdateForm;
+  /** λ, the local convex approximation's damping. */
+  readonly damping: number;
+  readonly inverse: InverseHvpMethod;
+  /**
+   * Project w~ back onto the C-ball (not in the paper or the repo; never increases the distance to
+   * the retrained model, which lies in the ball; research/paper.md §2.5). Default true.
+   */
+  readonly projectToBall?: boolean;
+}
+
+export interface CertificationSettings {
+  readonly epsilon: number;
+  readonly delta: number;
+  /** Hessian-Lipschitz constant: always an assumption. */
+  readonly M: number;
+  /** LiSSA failure probability (LiSSA only), default 0.1. */
+  readonly rho?: number;
+  readonly lissaErrorForm?: LissaErrorForm;
+  readonly mechanism?: MechanismPolicy;
+  /** Override G (then listed as assumed, not measured). */
+  readonly G?: number;
+}
+
+/** The model a request starts from: w* for the first request, the noise-free chain state after. */
+export interface StartPoint {
+  readonly arch: Architecture;
+  readonly params: Float32Array;
+  /** The training recipe (C, l2, … and, for retraining, everything else). */
+  readonly recipe: TrainingRecipe;
+  /** ||∇L(w*, D)|| at the end of training (from the profile), used in the G proxy. */
+  readonly trainingGradientNorm?: number;
+}
+
+export interface UnlearnRequest {
+  readonly start: StartPoint;
+  /** D before this request (D_r(k−1)); D_u ⊂ D. */
+  readonly data: Dataset;
+  readonly forgetIds: readonly string[];
+  readonly mode: UnlearningMode;
+  /** Required for 'certified' and 'paper-experiment'. */
+  readonly newton?: NewtonSettings;
+  /** Required for 'certified'. */
+  readonly certification?: CertificationSettings;
+  /** 'paper-experiment': the noise std, given directly (repo: 1e-3). */
+  readonly sigma?: number;
+  /** Seed of the release noise (and of the constants' random starts). */
+  readonly seed: Seed;
+  /** Pre-measured constants at the start point on D_r, else measured (certified) with these settings. */
+  readonly constants?: MeasuredConstants;
+  readonly constantsSettings?: Omit<ConstantsSettings, 'seed'>;
+  /** Measure constants also in paper-experiment mode (informational bound). Default false. */
+  readonly measureInPaperMode?: boolean;
+  readonly onProgress?: ProgressCallback;
+}
+
+export interface UnlearnDiagnostics {
+  readonly n: number;
+  readonly nU: number;
+  /** ||g|| of the vector the inverse-HVP is applied to (scaled by n_u/(n−n_u) in converged form). */
+  readonly updateGradientNorm: number;
+  /** ||w~ − w|| before projection. */
+  readonly stepNorm: number;
+  readonly projected: boolean;
+  /** ||∇L(w~, D_r)|| at the noise-free update (L2 included). */
+  readonly gradientResidualNorm: number;
+  /** ||release − w~|| (the drawn noise's norm). */
+  readonly noiseNorm: number;
+  readonly inverse?: Omit<InverseHvpResult, 'solution'>;
+  readonly constants?: MeasuredConstants;
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+export interface UnlearnOutcome {
+  readonly mode: UnlearningMode;
+  readonly method: UnlearningMethod;
+  /** PRIVATE: the noise-free w~ (Newton) or the retrained model (exact). Never release this. */
+  readonly chainParams: Float32Array;
+  readonly chainDigest: string;
+  /** What may leave the worker: w~ + N(0, σ²I), or the retrained model (exact). */
+  readonly released: { readonly params: Float32Array; readonly digest: string };
+  readonly remainingIds: readonly string[];
+  readonly guarantee: ReleaseGuarantee;
+  readonly diagnostics: UnlearnDiagnostics;
+  readonly seed: string;
+  readonly backend: string;
+}
+
+const invalid = (message: string, details: Record<string, unknown> = {}) =>
+  unlearningError(UnlearningErrorCode.InvalidSettings, message, details, 'validation');
+
+const methodOf = (m: InverseHvpMethod): UnlearningMethod =>
+  m.kind === 'lissa' ? 'newton-lissa' : m.kind === 'exact' ? 'newton-exact' : 'newton-cg';
+
+/**
+ * One deletion request on one model (paper Algorithm 1; research/paper.md §2.6):
+ * - 'certified': Newton step with the damped Hessian, Δ from the certified bound (domain), σ from
+ *   (ε, δ, Δ), release = w~ + N(0, σ²I).
+ * - 'exact': retrain from scratch on D_r with the same recipe and seed (ε = 0).
+ * - 'paper-experiment': Newton step, σ given; guarantee 'none'.
+ * The returned `chainParams` are the private noise-free state for the next request.
+ */
+export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
+  const t0 = Date.now();
+  const timings: Record<string, number> = {};
+  const { start, data } = req;
+  const p = parameterCount(start.arch);
+  if (start.params.length !== p) throw invalid('start parameters do not fit the architecture');
+  const uniqueForget = [...new Set(req.forgetIds)];
+  if (uniqueForget.length === 0) throw invalid('forgetIds is empty');
+  rowsOfIds(data, uniqueForget); // throws UNKNOWN_RECORDS for ids not in D
+  const n = datasetSize(data);
+  const nU = uniqueForget.length;
+  if (nU >= n) throw invalid('cannot forget every record (D_r would be empty)', { n, nU });
+  const retain = withoutIds(data, uniqueForget, `${data.name}/retain`);
+  const forget = selectIds(data, uniqueForget, `${data.name}/forget`);
+  const seed = String(req.seed);
+
+  if (req.mode === 'exact') {
+    const retrained = await retrainModel({
+      arch: start.arch,
+      retain,
+      recipe: start.recipe,
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+    timings['retrain'] = Date.now() - t0;
+    return {
+      mode: 'exact',
+      method: 'retrain',
+      chainParams: retrained.params,
+      chainDigest: retrained.digest,
+      released: { params: Float32Array.from(retrained.params), digest: retrained.digest },
+      remainingIds: retain.ids,
+      guarantee: exactGuarantee(start.recipe),
+      diagnostics: {
+        n,
+        nU,
+        updateGradientNorm: 0,
+        stepNorm: distance(retrained.params, start.params),
+        projected: false,
+        gradientResidualNorm: retrained.profile.finalGradNorm,
+        noiseNorm: 0,
+        timingsMs: { ...timings, total: Date.now() - t0 },
+      },
+      seed,
+      backend: backendName(),
+    };
+  }
+
+  const newton = req.newton;
+  if (!newton) throw invalid(`mode '${req.mode}' needs newton settings`);
+  if (req.mode === 'certified' && !req.certification)
+    throw invalid("mode 'certified' needs certification settings");
+  if (
+    req.mode === 'paper-experiment' &&
+    !(req.sigma !== undefined && req.sigma > 0 && Number.isFinite(req.sigma))
+  ) {
+    // σ = 0 would release the private noise-free state (DESIGN.md invariant 4).
+    throw invalid("mode 'paper-experiment' needs sigma > 0");
+  }
+  const recipe = start.recipe;
+  const objective = new Objective(start.arch, recipe.l2);
+
+  // Constants at the start point on D_r (certified; optional otherwise).
+  let constants = req.constants;
+  if (!constants && (req.mode === 'certified' || req.measureInPaperMode)) {
+    const tc = Date.now();
+    constants = await measureConstants({
+      arch: start.arch,
+      params: start.params,
+      retain,
+      l2: recipe.l2,
+      damping: newton.damping,
+      settings: { ...(req.constantsSettings ?? {}), seed: deriveSeed(seed, 'constants') },
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+    timings['constants'] = Date.now() - tc;
+  }
+
+  if (req.mode === 'certified' && constants) {
+    // Fail fast (before the expensive inverse-HVP) when no certified bound can exist:
+    // λ + λ_min <= 0, or a LiSSA scale H below λ_max + λ. Throws BOUND_INVALID_INPUT.
+    const cert = req.certification as CertificationSettings;
+    certifiedBound({
+      C: recipe.C,
+      lambda: newton.damping,
+      M: cert.M,
+      lambdaMin: constants.lambdaMin,
+      lambdaMax: constants.lambdaMax,
+      G: cert.G ?? Math.max(constants.gradientNorm, start.trainingGradientNorm ?? 0),
+      p,
+      n,
+      nU,
+      form: newton.form,
+      ...(newton.inverse.kind === 'lissa'
+        ? {
+            lissa: {
+              S: newton.inverse.settings.chains,
+              s: newton.inverse.settings.depth,
+              H: newton.inverse.settings.scale,
+              b: newton.inverse.settings.batchSize,
+              rho: cert.rho ?? 0.1,
+            },
+          }
+        : {}),
+      startNorm: norm2(start.params),
+    });
+  }
+
+  const device = DeviceData.from(retain);
+  const w = tf.tensor1d(start.params);
+  let step: Float32Array;
+  let g: Float32Array;
+  let inv: InverseHvpResult;
+  try {
+    const tg = Date.now();
+    if (newton.form === 'nonconvergence') {
+      const gt = objective.gradient(w, device);
+      g = gt.dataSync().slice() as Float32Array;
+      gt.dispose();
+    } else {
+      const fd = DeviceData.from(forget);
+      try {
+        const gt = tf.tidy(() => tf.mul(objective.gradient(w, fd), nU / (n - nU)));
+        g = gt.dataSync().slice() as Float32Array;
+        gt.dispose();
+      } finally {
+        fd.dispose();
+      }
+    }
+    timings['gradient'] = Date.now() - tg;
+    const ti = Date.now();
+    const method: InverseHvpMethod =
+      newton.inverse.kind === 'lissa'
+        ? {
+            ...newton.inverse,
+            settings: {
+              ...newton.inverse.settings,
+              seed: newton.inverse.settings.seed ?? deriveSeed(seed, 'lissa'),
+            },
+          }
+        : newton.inverse;
+    inv = await inverseHvp({
+      objective,
+      params: start.params,
+      vector: g,
+      data: device,
+      damping: newton.damping,
+      method,
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+    timings['inverseHvp'] = Date.now() - ti;
+    // nonconvergence: w~ = w − A⁻¹∇L(w, D_r); converged: w~ = w + A⁻¹(n_u/(n−n_u))∇L(w, D_u).
+    step = inv.solution;
+  } finally {
+    w.dispose();
+  }
+  const sign = newton.form === 'nonconvergence' ? -1 : 1;
+  const unprojected = axpy(start.params, sign, step);
+  const stepNorm = norm2(step);
+  const project = newton.projectToBall ?? true;
+  const chainParams = project ? projectToBall(unprojected, recipe.C) : unprojected;
+  const projected = project && norm2(unprojected) > recipe.C;
+  const updateGradientNorm = norm2(g);
+
+  let gradientResidualNorm: number;
+  {
+    const wt = tf.tensor1d(chainParams);
+    const gr = objective.gradient(wt, device);
+    gradientResidualNorm = norm2(gr.dataSync());
+    gr.dispose();
+    wt.dispose();
+    device.dispose();
+  }
+
+  // Guarantee and noise.
+  let guarantee: ReleaseGuarantee;
+  let sigma: number;
+  const settingsNames = ['C', 'lambda'];
+  if (newton.inverse.kind === 'lissa') settingsNames.push('H', 's', 'S', 'b', 'rho');
+  const lissaBound =
+    newton.inverse.kind === 'lissa'
+      ? {
+          S: newton.inverse.settings.chains,
+          s: newton.inverse.settings.depth,
+          H: newton.inverse.settings.scale,
+          b: newton.inverse.settings.batchSize,
+          rho: req.certification?.rho ?? 0.1,
+          ...(req.certification?.lissaErrorForm
+            ? { errorForm: req.certification.lissaErrorForm }
+            : {}),
+        }
+      : undefined;
+  const boundFor = (M: number, G: number) =>
+    certifiedBound({
+      C: recipe.C,
+      lambda: newton.damping,
+      M,
+      lambdaMin: (constants as MeasuredConstants).lambdaMin,
+      lambdaMax: (constants as MeasuredConstants).lambdaMax,
+      G,
+      p,
+      n,
+      nU,
+      form: newton.form,
+      ...(lissaBound ? { lissa: lissaBound } : {}),
+      updateGradNorm: updateGradientNorm,
+      startNorm: norm2(start.params),
+    });
+  const solverTerm =
+    inv.residualNorm !== undefined && constants
+      ? inv.residualNorm / (newton.damping + constants.lambdaMin)
+      : undefined;
+  const measuredG = constants
+    ? Math.max(constants.gradientNorm, start.trainingGradientNorm ?? 0)
+    : undefined;
+  if (req.mode === 'certified') {
+    const cert = req.certification as CertificationSettings;
+    const G = cert.G ?? (measuredG as number);
+    const b = boundFor(cert.M, G);
+    const delta = b.bound + (solverTerm ?? 0);
+    const cal = calibrateSigma({
+      epsilon: cert.epsilon,
+      delta: cert.delta,
+      sensitivity: delta,
+      ...(cert.mechanism ? { mechanism: cert.mechanism } : {}),
+    });
+    sigma = cal.sigma;
+    guarantee = boundGuarantee(b, {
+      type: 'certified',
+      epsilon: cert.epsilon,
+      delta: cert.delta,
+      sigma,
+      mechanism: cal.mechanism,
+      ...(solverTerm !== undefined ? { solverTerm } : {}),
+      extraValues: { startNorm: norm2(start.params) },
+      measured: ['lambdaMin', 'lambdaMax', 'gradNormForLissa', 'startNorm'].filter(
+        (m) => m !== 'gradNormForLissa' || b.constants.gradNormForLissa !== undefined,
+      ),
+      // ADR 0004: M always assumed; G stands for ‖∇L(w~*, D_r)‖ (only a proxy is measurable);
+      // L is the local spectral norm at the start point.
+      assumed: ['M', 'G', 'L'],
+      settings: settingsNames,
+      statements: [
+        cert.G === undefined
+          ? 'G taken as max(‖∇L(w, D_r)‖ at the start point, ‖∇L(w*, D)‖ at the end of training): a measured proxy for ‖∇L(w~*, D_r)‖'
+          : 'G given by the operator',
+        'λ_min/λ_max are Lanczos Ritz values (inner estimates) of the Hessian on D_r',
+        ...(project
+          ? ['w~ projected onto the C-ball (derived; never increases the distance to w~*)']
+          : []),
+      ],
+    });
+  } else {
+    sigma = req.sigma as number;
+    guarantee = {
+      type: 'none',
+      epsilon: null,
+      delta: null,
+      sigma,
+      bound: null,
+      assumptions: {
+        C: recipe.C,
+        lambda: newton.damping,
+        ...(constants
+          ? {
+              lambdaMin: constants.lambdaMin,
+              lambdaMax: constants.lambdaMax,
+              G: measuredG as number,
+            }
+          : {}),
+      },
+      measured: constants ? ['lambdaMin', 'lambdaMax', 'G'] : [],
+      assumed: [],
+      settings: [...settingsNames, 'sigma'],
+      statements: ['paper-experiment mode: σ set directly, no (ε, δ) claim'],
+    };
+  }
+
+  const noiseSeed = deriveSeed(seed, 'release-noise');
+  const releasedParams = addGaussianNoise(chainParams, sigma, noiseSeed);
+  const { solution: _s, ...invDiag } = inv;
+  return {
+    mode: req.mode,
+    method: methodOf(newton.inverse),
+    chainParams,
+    chainDigest: modelDigest(start.arch, chainParams),
+    released: { params: releasedParams, digest: modelDigest(start.arch, releasedParams) },
+    remainingIds: retain.ids,
+    guarantee,
+    diagnostics: {
+      n,
+      nU,
+      updateGradientNorm,
+      stepNorm,
+      projected,
+      gradientResidualNorm,
+      noiseNorm: distance(releasedParams, chainParams),
+      inverse: invDiag,
+      ...(constants ? { constants } : {}),
+      timingsMs: { ...timings, total: Date.now() - t0 },
+    },
+    seed,
+    backend: backendName(),
+  };
+};
