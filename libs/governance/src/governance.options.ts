@@ -1,3 +1,4 @@
+import type { Kafka } from 'kafkajs';
 import type { BackoffPolicy } from './domain/job/backoff';
 
 /** What the governance core needs from the app's configuration (see ../CONFIG.md). */
@@ -9,6 +10,10 @@ export interface GovernanceModuleOptions {
     readonly namespace?: string;
     /** Consumer group of the intake consumer (before the namespace). Default 'lethe-governance-intake'. */
     readonly intakeGroupId?: string;
+    /** A client to use instead of building one from `brokers` (shared clients, tests). */
+    readonly client?: Kafka;
+    /** Intake consumer session timeout: how soon a dead consumer's partitions move. Default 30000. */
+    readonly sessionTimeoutMs?: number;
   };
   /** Key of the HMAC that turns subject ids into SubjectRefs (≥ 32 bytes). */
   readonly subjectHmacKey: string;
@@ -41,6 +46,8 @@ export interface ResolvedGovernanceOptions {
     readonly clientId: string;
     readonly namespace: string;
     readonly intakeGroupId: string;
+    readonly client: Kafka | null;
+    readonly sessionTimeoutMs: number;
   };
   readonly subjectHmacKey: string;
   readonly maxEventBytes: number;
@@ -69,6 +76,8 @@ export const resolveGovernanceOptions = (
     clientId: o.kafka.clientId ?? 'lethe-governance',
     namespace: o.kafka.namespace ?? '',
     intakeGroupId: o.kafka.intakeGroupId ?? 'lethe-governance-intake',
+    client: o.kafka.client ?? null,
+    sessionTimeoutMs: o.kafka.sessionTimeoutMs ?? 30_000,
   },
   subjectHmacKey: o.subjectHmacKey,
   maxEventBytes: o.maxEventBytes ?? 64 * 1024,

@@ -4,7 +4,10 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { createTestDatabase, type TestDatabase } from '@lethe/local-infra/testing/create-test-database';
+import {
+  createTestDatabase,
+  type TestDatabase,
+} from '@lethe/local-infra/testing/create-test-database';
 import { createTopics } from '@lethe/local-infra/kafka/topics';
 import { namespacedTopic, newNamespace, testKafka } from '@lethe/local-infra/testing/test-kafka';
 import { Topics } from '@lethe/shared';
@@ -13,8 +16,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { GovernanceModule, type GovernanceModuleOptions } from '../src';
 import { CLOCK, type Clock } from '../src/application/ports/clock.port';
+import { HMAC_KEY } from './support/keys';
 
-export const HMAC_KEY = 'test-hmac-key-0123456789abcdef0123456789';
+export { HMAC_KEY };
+
 export const KEYS = {
   publisher: 'publisher-key-0123456789',
   compliance: 'compliance-key-0123456789',
@@ -36,6 +41,7 @@ export class TestClock implements Clock {
 export interface GovernanceTestApp {
   app: INestApplication;
   dataSource: DataSource;
+  databaseUrl: string;
   clock: TestClock;
   namespace: string;
   brokers: string[];
@@ -74,12 +80,25 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
   const moduleRef = await Test.createTestingModule({
     imports: [
       CqrsModule.forRoot(),
-      TypeOrmModule.forRoot({ type: 'postgres', url, synchronize: false, logging: false, extra: { max: 10 } }),
+      TypeOrmModule.forRoot({
+        type: 'postgres',
+        url,
+        synchronize: false,
+        logging: false,
+        extra: { max: 10 },
+      }),
       GovernanceModule.forRoot({
-        kafka: { brokers, namespace },
+        kafka: { brokers, namespace, sessionTimeoutMs: 6000 },
         subjectHmacKey: HMAC_KEY,
-        scheduling: { coalesceWindowMs: 300, tickMs: 100, backoff: { baseMs: 200, maxMs: 1000 }, ...options.scheduling },
-        run: withKafka ? options.run : { intakeConsumer: false, outboxRelay: false, ...options.run },
+        scheduling: {
+          coalesceWindowMs: 300,
+          tickMs: 100,
+          backoff: { baseMs: 200, maxMs: 1000 },
+          ...options.scheduling,
+        },
+        run: withKafka
+          ? options.run
+          : { intakeConsumer: false, outboxRelay: false, ...options.run },
       }),
     ],
     providers: [
@@ -106,6 +125,7 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
   return {
     app,
     dataSource: app.get(DataSource),
+    databaseUrl: url,
     clock,
     namespace,
     brokers,
@@ -130,7 +150,8 @@ export async function eventually<T>(
   for (;;) {
     const v = await probe();
     if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`eventually: timed out; last value ${JSON.stringify(v)}`);
+    if (Date.now() > deadline)
+      throw new Error(`eventually: timed out; last value ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -155,7 +176,11 @@ export const deletionEvent = (
   },
 });
 
-export const count = async (ds: DataSource, sql: string, params: unknown[] = []): Promise<number> => {
+export const count = async (
+  ds: DataSource,
+  sql: string,
+  params: unknown[] = [],
+): Promise<number> => {
   const [row] = (await ds.query(sql, params)) as { n: string | number }[];
   return Number(row?.n ?? 0);
 };

@@ -1,11 +1,24 @@
 import request from 'supertest';
 import { JobId, ModelId, SubjectRef, type DeletionRequestId } from '@lethe/shared';
 import { CommandBus } from '@nestjs/cqrs';
-import { EraseSubjectRecordsCommand, GovernanceProjections, READ_MODELS, RecordJobResultCommand, ScheduleUnlearningJobsCommand } from '../src';
+import {
+  EraseSubjectRecordsCommand,
+  GovernanceProjections,
+  READ_MODELS,
+  RecordJobResultCommand,
+  ScheduleUnlearningJobsCommand,
+} from '../src';
 import { modelDecider } from '../src/domain/model/model.decider';
 import { streams } from '../src/domain/shared/stream-names';
 import { runGovernanceTransaction } from '../src/infrastructure/persistence/governance-transaction';
-import { bearer, count, deletionEvent, KEYS, startGovernance, type GovernanceTestApp } from './harness';
+import {
+  bearer,
+  count,
+  deletionEvent,
+  KEYS,
+  startGovernance,
+  type GovernanceTestApp,
+} from './harness';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +35,8 @@ describe('governance lifecycle (real Postgres)', () => {
   };
   const schedule = () => bus.execute(new ScheduleUnlearningJobsCommand());
   const getRequest = async (id: string) =>
-    (await http().get(`/v1/deletion-requests/${id}`).set(bearer(KEYS.compliance)).expect(200)).body as {
+    (await http().get(`/v1/deletion-requests/${id}`).set(bearer(KEYS.compliance)).expect(200))
+      .body as {
       status: string;
       reason: string | null;
       overdue: boolean;
@@ -33,13 +47,8 @@ describe('governance lifecycle (real Postgres)', () => {
       recordsErased: boolean;
     };
   const post = async (event: object) =>
-    (
-      await http()
-        .post('/v1/deletion-requests')
-        .set(bearer(KEYS.publisher))
-        .send(event)
-        .expect(202)
-    ).body as { requestId: DeletionRequestId; duplicate: boolean };
+    (await http().post('/v1/deletion-requests').set(bearer(KEYS.publisher)).send(event).expect(202))
+      .body as { requestId: DeletionRequestId; duplicate: boolean };
 
   beforeAll(async () => {
     t = await startGovernance({ withKafka: false, run: { projections: false, scheduler: false } });
@@ -63,7 +72,10 @@ describe('governance lifecycle (real Postgres)', () => {
       .send(records.slice(0, 10))
       .expect(200);
     expect(added.body).toMatchObject({ added: 10, unchanged: 0 });
-    const ndjson = records.slice(5).map((r) => JSON.stringify(r)).join('\n');
+    const ndjson = records
+      .slice(5)
+      .map((r) => JSON.stringify(r))
+      .join('\n');
     const streamed = await http()
       .post('/v1/datasets/mnist-demo/records')
       .set(bearer(KEYS.admin))
@@ -76,7 +88,11 @@ describe('governance lifecycle (real Postgres)', () => {
       .set(bearer(KEYS.admin))
       .send({ modelId: 'mnist-mlp', name: 'MNIST MLP', training: { datasetIds: ['mnist-demo'] } })
       .expect(201);
-    expect(model.body).toMatchObject({ modelId: 'mnist-mlp', version: 1, trainingSet: { recordCount: 20 } });
+    expect(model.body).toMatchObject({
+      modelId: 'mnist-mlp',
+      version: 1,
+      trainingSet: { recordCount: 20 },
+    });
   });
 
   afterAll(async () => {
@@ -106,7 +122,11 @@ describe('governance lifecycle (real Postgres)', () => {
     const unknownModelData = await http()
       .post('/v1/models')
       .set(bearer(KEYS.admin))
-      .send({ modelId: 'm2', name: 'x', training: { records: [{ datasetId: 'mnist-demo', recordId: 'nope' }] } })
+      .send({
+        modelId: 'm2',
+        name: 'x',
+        training: { records: [{ datasetId: 'mnist-demo', recordId: 'nope' }] },
+      })
       .expect(422);
     expect(unknownModelData.body.code).toBe('UNKNOWN_RECORD');
     await http().post('/v1/models').set(bearer(KEYS.publisher)).send({}).expect(403);
@@ -115,7 +135,9 @@ describe('governance lifecycle (real Postgres)', () => {
 
   it('takes a request from received through scheduled and unlearning to certified, coalescing requests into one job', async () => {
     const a = await post(deletionEvent('evt-a', 'user-1'));
-    const b = await post(deletionEvent('evt-b', 'user-2', { scope: { datasetIds: ['mnist-demo'] } }));
+    const b = await post(
+      deletionEvent('evt-b', 'user-2', { scope: { datasetIds: ['mnist-demo'] } }),
+    );
     const none = await post(deletionEvent('evt-none', 'nobody'));
     expect(a.duplicate).toBe(false);
     await settle();
@@ -126,7 +148,9 @@ describe('governance lifecycle (real Postgres)', () => {
     });
     const receivedA = await getRequest(a.requestId);
     expect(receivedA.status).toBe('received');
-    expect(receivedA.models).toEqual([expect.objectContaining({ modelId: 'mnist-mlp', status: 'pending' })]);
+    expect(receivedA.models).toEqual([
+      expect.objectContaining({ modelId: 'mnist-mlp', status: 'pending' }),
+    ]);
 
     // Inside the coalescing window nothing is opened; after it, one job takes both requests.
     expect((await schedule()).jobsOpened).toBe(0);
@@ -143,7 +167,10 @@ describe('governance lifecycle (real Postgres)', () => {
     // The job message went into the outbox (same transaction), keyed by model, with the records.
     const [msg] = (await t.dataSource.query(
       `SELECT key, convert_from(value, 'UTF8')::jsonb AS value FROM outbox WHERE topic = 'lethe.unlearning-jobs.v1'`,
-    )) as { key: string; value: { type: string; data: { attempt: number; records: unknown[]; requestIds: string[] } } }[];
+    )) as {
+      key: string;
+      value: { type: string; data: { attempt: number; records: unknown[]; requestIds: string[] } };
+    }[];
     expect(msg?.key).toBe('mnist-mlp');
     expect(msg?.value.type).toBe('lethe.unlearning.job.v1');
     expect(msg?.value.data.attempt).toBe(1);
@@ -151,7 +178,9 @@ describe('governance lifecycle (real Postgres)', () => {
     expect(msg?.value.data.records).toHaveLength(8); // user-1 and user-2 own 4 records each
 
     const job = JobId(jobId as string);
-    await bus.execute(new RecordJobResultCommand(job, 1, { kind: 'started', workerId: 'w1' }, 'system:test', 'c'));
+    await bus.execute(
+      new RecordJobResultCommand(job, 1, { kind: 'started', workerId: 'w1' }, 'system:test', 'c'),
+    );
     await settle();
     expect((await getRequest(a.requestId)).status).toBe('unlearning');
     const done = { kind: 'succeeded' as const, versionAfter: 2, certificateId: null };
@@ -159,7 +188,11 @@ describe('governance lifecycle (real Postgres)', () => {
     await bus.execute(new RecordJobResultCommand(job, 1, done, 'system:test', 'c')); // redelivered: no-op
     await settle();
     const certified = await getRequest(a.requestId);
-    expect(certified).toMatchObject({ status: 'certified', reason: 'unlearned from 1 model(s)', overdue: false });
+    expect(certified).toMatchObject({
+      status: 'certified',
+      reason: 'unlearned from 1 model(s)',
+      overdue: false,
+    });
     expect(certified.history.map((h) => h.type)).toEqual([
       'DeletionRequested',
       'LineageResolved',
@@ -170,15 +203,21 @@ describe('governance lifecycle (real Postgres)', () => {
 
     const model = await http().get('/v1/models/mnist-mlp').set(bearer(KEYS.compliance)).expect(200);
     expect(model.body.currentVersion).toBe(2);
-    expect(model.body.versions.map((v: { recordCount: number }) => v.recordCount)).toEqual([20, 12]);
+    expect(model.body.versions.map((v: { recordCount: number }) => v.recordCount)).toEqual([
+      20, 12,
+    ]);
     expect(model.body.inFlightJobId).toBeNull();
     const jobView = await http().get(`/v1/jobs/${job}`).set(bearer(KEYS.admin)).expect(200);
     expect(jobView.body).toMatchObject({ status: 'succeeded', versionAfter: 2, attempt: 1 });
 
     // Erasure after certification: records gone, the fact recorded with the subject reference only.
-    const erased = await bus.execute(new EraseSubjectRecordsCommand(a.requestId, 'system:test', 'c'));
+    const erased = await bus.execute(
+      new EraseSubjectRecordsCommand(a.requestId, 'system:test', 'c'),
+    );
     expect(erased.erased).toBe(4);
-    expect(await count(t.dataSource, "SELECT count(*) n FROM gov_records WHERE subject_id = 'user-1'")).toBe(0);
+    expect(
+      await count(t.dataSource, "SELECT count(*) n FROM gov_records WHERE subject_id = 'user-1'"),
+    ).toBe(0);
     await settle();
     expect((await getRequest(a.requestId)).recordsErased).toBe(true);
     const refuse = bus.execute(new EraseSubjectRecordsCommand(none.requestId, 'system:test', 'c'));
@@ -205,7 +244,9 @@ describe('governance lifecycle (real Postgres)', () => {
     await settle();
     const failed = await getRequest(d.requestId);
     expect(failed.status).toBe('failed');
-    expect(failed.reason).toBe('model mnist-mlp: worker ran out of memory (gave up after 3 attempt(s))');
+    expect(failed.reason).toBe(
+      'model mnist-mlp: worker ran out of memory (gave up after 3 attempt(s))',
+    );
     const jobView = (await http().get(`/v1/jobs/${job}`).set(bearer(KEYS.admin)).expect(200)).body;
     expect(jobView).toMatchObject({ status: 'failed', attempt: 3 });
 
@@ -217,7 +258,13 @@ describe('governance lifecycle (real Postgres)', () => {
     expect((await getRequest(d.requestId)).status).toBe('scheduled');
     expect((await schedule()).jobsOpened).toBe(1); // resumed: the model slot goes to the retried job
     await bus.execute(
-      new RecordJobResultCommand(job, 4, { kind: 'succeeded', versionAfter: 3, certificateId: null }, 's', 'c'),
+      new RecordJobResultCommand(
+        job,
+        4,
+        { kind: 'succeeded', versionAfter: 3, certificateId: null },
+        's',
+        'c',
+      ),
     );
     await settle();
     expect((await getRequest(d.requestId)).status).toBe('certified');
@@ -226,16 +273,25 @@ describe('governance lifecycle (real Postgres)', () => {
   });
 
   it('computes the statutory deadline and flags an overdue request', async () => {
-    const gdpr = await post(deletionEvent('evt-gdpr', 'nobody-1', { time: '2026-01-31T10:00:00Z' }));
+    const gdpr = await post(
+      deletionEvent('evt-gdpr', 'nobody-1', { time: '2026-01-31T10:00:00Z' }),
+    );
     const late = await post(
-      deletionEvent('evt-late', 'user-4', { legalBasis: 'contract', deadline: '2020-01-01T00:00:00Z' }),
+      deletionEvent('evt-late', 'user-4', {
+        legalBasis: 'contract',
+        deadline: '2020-01-01T00:00:00Z',
+      }),
     );
     await settle();
     const g = await getRequest(gdpr.requestId);
     expect(g.deadline).toBe('2026-02-28T10:00:00.000Z');
     expect(g.overdue).toBe(false); // settled as no-records
     const l = await getRequest(late.requestId);
-    expect(l).toMatchObject({ status: 'received', overdue: true, deadline: '2020-01-01T00:00:00.000Z' });
+    expect(l).toMatchObject({
+      status: 'received',
+      overdue: true,
+      deadline: '2020-01-01T00:00:00.000Z',
+    });
   });
 
   it('two concurrent writers on one stream: one wins, the other retries on the new version', async () => {
@@ -265,27 +321,41 @@ describe('governance lifecycle (real Postgres)', () => {
           });
         },
       );
-    const before = await count(t.dataSource, "SELECT version n FROM streams WHERE stream_id = 'model-mnist-mlp'");
+    const before = await count(
+      t.dataSource,
+      "SELECT version n FROM streams WHERE stream_id = 'model-mnist-mlp'",
+    );
     await Promise.all([writer(1), writer(2)]);
     expect(attempts).toBe(3); // both read the same version; the loser ran once more
-    const after = await count(t.dataSource, "SELECT version n FROM streams WHERE stream_id = 'model-mnist-mlp'");
+    const after = await count(
+      t.dataSource,
+      "SELECT version n FROM streams WHERE stream_id = 'model-mnist-mlp'",
+    );
     expect(after - before).toBe(2);
   });
 
   it('never stores a raw subject id in events or outbox messages', async () => {
     for (const table of ['events', 'outbox']) {
       const col = table === 'events' ? 'data::text' : "convert_from(value, 'UTF8')";
-      expect(await count(t.dataSource, `SELECT count(*) n FROM ${table} WHERE ${col} ~ 'user-[0-9]'`)).toBe(0);
+      expect(
+        await count(t.dataSource, `SELECT count(*) n FROM ${table} WHERE ${col} ~ 'user-[0-9]'`),
+      ).toBe(0);
     }
-    expect(await count(t.dataSource, "SELECT count(*) n FROM events WHERE data::text LIKE '%sr1_%'")).toBeGreaterThan(0);
+    expect(
+      await count(t.dataSource, "SELECT count(*) n FROM events WHERE data::text LIKE '%sr1_%'"),
+    ).toBeGreaterThan(0);
   });
 
   it('rebuilds every read model from the events to exactly the live rows', async () => {
     await settle();
     const snapshot = async () => ({
-      requests: await t.dataSource.query('SELECT * FROM gov_deletion_requests_view ORDER BY request_id'),
+      requests: await t.dataSource.query(
+        'SELECT * FROM gov_deletion_requests_view ORDER BY request_id',
+      ),
       models: await t.dataSource.query('SELECT * FROM gov_models_view ORDER BY model_id'),
-      versions: await t.dataSource.query('SELECT * FROM gov_model_versions_view ORDER BY model_id, version'),
+      versions: await t.dataSource.query(
+        'SELECT * FROM gov_model_versions_view ORDER BY model_id, version',
+      ),
       jobs: await t.dataSource.query('SELECT * FROM gov_jobs_view ORDER BY job_id'),
     });
     const live = await snapshot();

@@ -8,6 +8,7 @@ export const kafkaProvider: Provider = {
   provide: KAFKA,
   inject: [GOVERNANCE_OPTIONS],
   useFactory: (o: ResolvedGovernanceOptions) =>
+    o.kafka.client ??
     new Kafka({
       clientId: o.kafka.clientId,
       brokers: [...o.kafka.brokers],

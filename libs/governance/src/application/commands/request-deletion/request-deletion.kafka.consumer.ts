@@ -7,7 +7,13 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Topics } from '@lethe/shared';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type Producer,
+} from 'kafkajs';
 import { DeadLetterPublisher } from '../../../infrastructure/kafka/dead-letter-publisher';
 import { KAFKA } from '../../../infrastructure/kafka/kafka.provider';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
@@ -51,6 +57,7 @@ export class DeletionRequestsKafkaConsumer
     const { namespace, intakeGroupId } = this.options.kafka;
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
     });
@@ -65,6 +72,8 @@ export class DeletionRequestsKafkaConsumer
       groupId: `${namespace}${intakeGroupId}`,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 50,
+      sessionTimeout: this.options.kafka.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.options.kafka.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
     await this.consumer.connect();

@@ -1,0 +1,263 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import request from 'supertest';
+import { DlqHeaders, Topics } from '@lethe/shared';
+import type { Consumer, IHeaders } from 'kafkajs';
+import { GovernanceProjections } from '../src';
+import { DeletionRequestsKafkaConsumer } from '../src/application/commands/request-deletion/request-deletion.kafka.consumer';
+import { requestIdFor } from '../src/application/ids';
+import {
+  bearer,
+  count,
+  deletionEvent,
+  eventually,
+  KEYS,
+  startGovernance,
+  type GovernanceTestApp,
+} from './harness';
+
+jest.setTimeout(180_000);
+
+interface DlqMessage {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+const text = (h: IHeaders): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(h).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString() : String(v)]),
+  );
+
+/** Kafka + HTTP intake against the real broker and Postgres. */
+describe('deletion-request intake (real Kafka + Postgres)', () => {
+  let t: GovernanceTestApp;
+  const consumers: Consumer[] = [];
+  const requested = (where = '') =>
+    count(t.dataSource, `SELECT count(*) n FROM events WHERE type = 'DeletionRequested' ${where}`);
+  const produce = async (
+    messages: { key?: string; value: Buffer | string; headers?: IHeaders }[],
+  ) => {
+    const producer = t.kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < messages.length; i += 1000) {
+      await producer.send({
+        topic: t.topic(Topics.deletionRequests),
+        acks: -1,
+        messages: messages.slice(i, i + 1000),
+      });
+    }
+    await producer.disconnect();
+  };
+  const committedTotal = async (): Promise<number> => {
+    const admin = t.kafka.admin();
+    await admin.connect();
+    const [offsets] = await admin.fetchOffsets({
+      groupId: `${t.namespace}lethe-governance-intake`,
+      topics: [t.topic(Topics.deletionRequests)],
+    });
+    await admin.disconnect();
+    return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  };
+  const readDlq = async (expected: number): Promise<DlqMessage[]> => {
+    const got: DlqMessage[] = [];
+    const consumer = t.kafka.consumer({
+      groupId: `${t.namespace}dlq-reader-${consumers.length}`,
+      maxWaitTimeInMs: 100,
+    });
+    consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic: t.topic(Topics.deletionRequestsDlq), fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push({
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers: text(message.headers ?? {}),
+        });
+      },
+    });
+    await eventually(
+      async () => got.length,
+      (n) => n >= expected,
+      60_000,
+    );
+    return got;
+  };
+
+  beforeAll(async () => {
+    t = await startGovernance({
+      run: { scheduler: false, outboxRelay: false, projections: false },
+    });
+    await request(t.app.getHttpServer())
+      .post('/v1/datasets')
+      .set(bearer(KEYS.admin))
+      .send({ datasetId: 'mnist-demo', name: 'MNIST demo' })
+      .expect(201);
+  });
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
+    await t?.close();
+  });
+
+  it('the same event three times (Kafka, Kafka, HTTP) makes one request', async () => {
+    const event = deletionEvent('dup-1', 'user-42', { scope: { datasetIds: ['mnist-demo'] } });
+    const bytes = JSON.stringify(event);
+    await produce([
+      { key: 'user-42', value: bytes },
+      { key: 'user-42', value: bytes },
+    ]);
+    const http = await request(t.app.getHttpServer())
+      .post('/v1/deletion-requests')
+      .set(bearer(KEYS.publisher))
+      .send(event)
+      .expect(202);
+    expect(http.body.requestId).toBe(requestIdFor('dup-1'));
+    await eventually(committedTotal, (n) => n >= 2);
+    expect(await requested()).toBe(1);
+    const projections = t.app.get(GovernanceProjections);
+    await projections.runner.catchUp('governance.deletion-requests');
+    expect(await count(t.dataSource, 'SELECT count(*) n FROM gov_deletion_requests_view')).toBe(1);
+    const again = await request(t.app.getHttpServer())
+      .post('/v1/deletion-requests')
+      .set(bearer(KEYS.publisher))
+      .send(event)
+      .expect(202);
+    expect(again.body).toEqual({
+      requestId: http.body.requestId,
+      status: 'accepted',
+      duplicate: true,
+    });
+  });
+
+  it('sends every kind of malformed input to the DLQ with its code, changes nothing, and moves on', async () => {
+    const base = deletionEvent('bad', 'user-7');
+    const variant = (patch: (e: Record<string, unknown>) => void) => {
+      const e = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+      patch(e);
+      return JSON.stringify(e);
+    };
+    const data = (e: Record<string, unknown>) => e.data as Record<string, unknown>;
+    const cases: [string, Buffer | string][] = [
+      ['INVALID_JSON', '{"specversion": "1.0", "id": '],
+      ['INVALID_JSON', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])], // not UTF-8
+      ['UNKNOWN_TYPE', variant((e) => (e.type = 'lethe.deletion.cancelled.v1'))],
+      ['SCHEMA_VIOLATION', variant((e) => delete data(e).subjectId)], // missing field
+      ['SCHEMA_VIOLATION', variant((e) => (data(e).scope = { datasetIds: 'mnist-demo' }))], // wrong type
+      ['SCHEMA_VIOLATION', '[1, 2, 3]'], // not an object
+      ['PAYLOAD_TOO_LARGE', variant((e) => (e.source = 'x'.repeat(70 * 1024)))],
+      ['UNKNOWN_DATASET', variant((e) => (data(e).scope = { datasetIds: ['no-such-dataset'] }))],
+      ['UNSUPPORTED_SPECVERSION', variant((e) => (e.specversion = '0.3'))],
+      ['SUBJECT_MISMATCH', variant((e) => (e.subject = 'someone-else'))],
+      ['DEADLINE_REQUIRED', variant((e) => (data(e).legalBasis = 'contract'))],
+      ['UNSUPPORTED_CONTENT_TYPE', variant((e) => (e.datacontenttype = 'text/xml'))],
+    ];
+    const eventsBefore = await count(t.dataSource, 'SELECT count(*) n FROM events');
+    const committedBefore = await committedTotal();
+    const valid = deletionEvent('after-the-poison', 'user-8');
+    await produce([
+      ...cases.map(([code, value]) => ({ key: 'k', value, headers: { 'x-case': code } })),
+      { key: 'user-8', value: JSON.stringify(valid) },
+    ]);
+    const dlq = await readDlq(cases.length);
+    expect(dlq).toHaveLength(cases.length);
+    expect(dlq.map((m) => m.headers[DlqHeaders.errorCode]).sort()).toEqual(
+      cases.map(([c]) => c).sort(),
+    );
+    for (const m of dlq) {
+      expect(m.headers[DlqHeaders.errorCode]).toBe(m.headers['x-case']);
+      expect(m.headers[DlqHeaders.originalTopic]).toBe(t.topic(Topics.deletionRequests));
+      expect(m.headers[DlqHeaders.originalPartition]).toMatch(/^\d+$/);
+      expect(m.headers[DlqHeaders.originalOffset]).toMatch(/^\d+$/);
+      expect(m.headers[DlqHeaders.errorMessage]?.length).toBeGreaterThan(0);
+      expect(m.headers[DlqHeaders.errorMessage]).not.toContain('user-7');
+      const original = cases.find(([code]) => code === m.headers['x-case'] && true);
+      expect(original).toBeDefined();
+    }
+    // The original bytes travel unchanged (checked on the byte-exact non-UTF-8 case).
+    const raw = dlq.find((m) => m.value?.includes(0xff));
+    expect(raw?.value).toEqual(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
+    // The poison did not block the partition: the valid message behind it was taken in.
+    await eventually(
+      () => requested(`AND data->>'sourceEventId' = 'after-the-poison'`),
+      (n) => n === 1,
+    );
+    await eventually(committedTotal, (n) => n >= committedBefore + cases.length + 1);
+    // Nothing else changed: exactly one new event (the valid request).
+    expect(await count(t.dataSource, 'SELECT count(*) n FROM events')).toBe(eventsBefore + 1);
+  });
+
+  it('answers the same codes over HTTP as problem+json', async () => {
+    const res = await request(t.app.getHttpServer())
+      .post('/v1/deletion-requests')
+      .set(bearer(KEYS.publisher))
+      .send({ ...deletionEvent('http-bad', 'u'), type: 'nope.v1' })
+      .expect(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ code: 'UNKNOWN_TYPE', status: 400 });
+    const unknown = await request(t.app.getHttpServer())
+      .post('/v1/deletion-requests')
+      .set(bearer(KEYS.publisher))
+      .send(deletionEvent('http-bad-2', 'u', { scope: { datasetIds: ['nope'] } }))
+      .expect(422);
+    expect(unknown.body.code).toBe('UNKNOWN_DATASET');
+  });
+
+  it('a consumer killed after its transaction and before its offset commit loses nothing and doubles nothing on restart', async () => {
+    // Stop the in-process consumer; a child process takes the partitions and dies mid-way.
+    await t.app.get(DeletionRequestsKafkaConsumer).stop();
+    const before = await requested();
+    const committedBefore = await committedTotal();
+    const n = 5000;
+    await produce(
+      Array.from({ length: n }, (_, i) => ({
+        key: `crash-user-${i}`,
+        value: JSON.stringify(deletionEvent(`crash-${i}`, `crash-user-${i}`)),
+      })),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        path.join(__dirname, 'support/crashing-intake.process.ts'),
+      ],
+      {
+        cwd: path.resolve(__dirname, '../../..'),
+        env: {
+          ...process.env,
+          DATABASE_URL: t.databaseUrl,
+          KAFKA_BROKERS: t.brokers.join(','),
+          NAMESPACE: t.namespace,
+          CRASH_ON_COMMIT: '2',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, sig) => resolve(sig)),
+    );
+    expect(output).toContain('crashing before offset commit 2');
+    expect(signal).toBe('SIGKILL');
+
+    const durableAtCrash = (await requested()) - before;
+    const committedAtCrash = (await committedTotal()) - committedBefore;
+    // The crash left events durable whose offsets were never committed.
+    expect(durableAtCrash).toBeGreaterThan(committedAtCrash);
+
+    await t.app.get(DeletionRequestsKafkaConsumer).start();
+    await eventually(committedTotal, (c) => c >= committedBefore + n, 120_000);
+    expect((await requested()) - before).toBe(n);
+    expect(
+      await count(
+        t.dataSource,
+        `SELECT count(*) n FROM (SELECT stream_id FROM events WHERE type = 'DeletionRequested' GROUP BY stream_id HAVING count(*) > 1) d`,
+      ),
+    ).toBe(0);
+  });
+});
