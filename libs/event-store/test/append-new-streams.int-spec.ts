@@ -39,9 +39,11 @@ describe('appendToNewStreams: bulk creation of new streams (intake path)', () =>
     ]);
     const r2 = await readStream<{ type: string; data: { n: number } }>(store.dataSource, 'req-2');
     expect(r2.events.map((e) => e.data.n)).toEqual([0]); // untouched
-    const outbox = (await store.dataSource.query(`SELECT key FROM outbox ORDER BY id`)) as {
-      key: string;
-    }[];
+    const outbox = await store.dataSource.query<
+      {
+        key: string;
+      }[]
+    >(`SELECT key FROM outbox ORDER BY id`);
     expect(outbox.map((o) => o.key)).toEqual(['req-1', 'req-3']);
     // and the new events are in the global log in batch order
     const all = await readAll(store.dataSource, START);
@@ -94,7 +96,7 @@ describe('appendToNewStreams: bulk creation of new streams (intake path)', () =>
     const { created } = await store.dataSource.transaction((m) => appendToNewStreams(m, streams));
     const ms = performance.now() - started;
     expect(created.size).toBe(1000);
-    // eslint-disable-next-line no-console
+
     console.log(
       `appendToNewStreams: 1000 streams / 2000 events / 1000 outbox rows in ${ms.toFixed(0)} ms`,
     );

@@ -96,11 +96,11 @@ describe('event store: append and read (PostgreSQL)', () => {
     });
     const read = await readStream<Deposited>(store.dataSource, 'account-3');
     expect(read.events.map((e) => e.data.amount)).toEqual([1, 2]);
-    const outbox = (await store.dataSource.query(
-      `SELECT count(*)::int AS n FROM outbox WHERE topic = 't'`,
-    )) as {
-      n: number;
-    }[];
+    const outbox = await store.dataSource.query<
+      {
+        n: number;
+      }[]
+    >(`SELECT count(*)::int AS n FROM outbox WHERE topic = 't'`);
     expect(outbox[0]?.n).toBe(0);
   });
 
@@ -187,9 +187,9 @@ describe('event store: append and read (PostgreSQL)', () => {
     );
     expect(agg).toEqual({ state: 17.5, currentVersion: 2, streamExists: true });
     // stored rows are untouched
-    const raw = (await store.dataSource.query(
+    const raw = await store.dataSource.query<{ type: string; schema_version: number }[]>(
       `SELECT type, schema_version FROM events WHERE stream_id = 'legacy-1' ORDER BY stream_version`,
-    )) as { type: string; schema_version: number }[];
+    );
     expect(raw[0]).toEqual({ type: 'Credited', schema_version: 1 });
   });
 
@@ -204,7 +204,7 @@ describe('event store: append and read (PostgreSQL)', () => {
     const read = await readStream<Deposited>(store.dataSource, 'bulk-1');
     expect(read.events.map((e) => e.data.amount)).toEqual(events.map((e) => e.data.amount));
     expect(read.events.map((e) => e.streamVersion)).toEqual(events.map((_, i) => i + 1));
-    // eslint-disable-next-line no-console
+
     console.log(
       `append of 2000 events in one transaction: ${ms.toFixed(0)} ms (${Math.round(2000 / (ms / 1000))} events/s)`,
     );

@@ -42,7 +42,7 @@ export function ev<T extends string, D>(
   data: D,
   m: Partial<MessageMetadata> = {},
 ): NewEvent<Event<T, D>> {
-  return { type, data, metadata: meta(m) } as NewEvent<Event<T, D>>;
+  return { type, data, metadata: meta(m) };
 }
 
 /**
@@ -85,11 +85,11 @@ export async function waitForLockWait(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const rows = (await dataSource.query(
+    const rows = await dataSource.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM pg_stat_activity
         WHERE datname = $1 AND wait_event_type = 'Lock'`,
       [databaseName],
-    )) as { n: number }[];
+    );
     if ((rows[0]?.n ?? 0) > 0) return;
     if (Date.now() > deadline) throw new Error('no session started waiting on a lock');
     await sleep(10);

@@ -68,9 +68,9 @@ describe('OutboxRelay → Kafka (real broker)', () => {
   }
 
   async function unpublished(): Promise<number> {
-    const [row] = (await store.dataSource.query(
+    const [row] = await store.dataSource.query<{ n: number }[]>(
       'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
-    )) as { n: number }[];
+    );
     return row!.n;
   }
 
@@ -242,7 +242,7 @@ describe('OutboxRelay → Kafka (real broker)', () => {
     const seconds = (performance.now() - started) / 1000;
     await relay.stop();
     const rate = n / seconds;
-    // eslint-disable-next-line no-console
+
     console.log(
       `outbox relay: ${n} messages (~350 B) in ${seconds.toFixed(2)} s = ${Math.round(rate)} msg/s`,
     );

@@ -42,20 +42,20 @@ function balances(
 }
 
 async function readModel(store: TestStore, table = 'test_balances') {
-  return (await store.dataSource.query(
-    `SELECT stream_id, balance, seen, last_version FROM ${table} ORDER BY stream_id`,
-  )) as { stream_id: string; balance: number; seen: number; last_version: number }[];
+  return await store.dataSource.query<
+    { stream_id: string; balance: number; seen: number; last_version: number }[]
+  >(`SELECT stream_id, balance, seen, last_version FROM ${table} ORDER BY stream_id`);
 }
 
 /** What the read model must contain, computed straight from the events table. */
 async function expectedModel(store: TestStore) {
-  return (await store.dataSource.query(
+  return await store.dataSource.query<unknown[]>(
     `SELECT stream_id,
             sum(CASE type WHEN 'Deposited' THEN (data->>'amount')::int ELSE -(data->>'amount')::int END)::int AS balance,
             count(*)::int AS seen, max(stream_version) AS last_version
        FROM events WHERE type IN ('Deposited', 'Withdrawn')
       GROUP BY stream_id ORDER BY stream_id`,
-  )) as unknown[];
+  );
 }
 
 async function writeLoad(store: TestStore, writers: number, perWriter: number): Promise<void> {

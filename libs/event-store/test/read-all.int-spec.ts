@@ -38,18 +38,18 @@ describe('readAll: global order that never skips out-of-order commits', () => {
       await appendToStream(late.manager, 'stream-late', 'no-stream', [
         ev('Tick', { label: 'late' }),
       ]);
-      const [pEarly, pLate] = (await store.dataSource.query(
+      const [pEarly, pLate] = await store.dataSource.query<{ p: string }[]>(
         `SELECT global_position::text AS p FROM events ORDER BY global_position`,
-      )) as { p: string }[];
+      );
       // Nothing is committed yet: the events table still looks empty from outside.
       expect(pEarly).toBeUndefined();
       expect(pLate).toBeUndefined();
 
       await late.commit(); // the later-allocated position commits first
       // The naive subscriber (global_position > last seen) would take 'late' now and later skip 'early'.
-      const naive = (await store.dataSource.query(
+      const naive = await store.dataSource.query<{ label: string }[]>(
         `SELECT data->>'label' AS label FROM events WHERE global_position > 0 ORDER BY global_position`,
-      )) as { label: string }[];
+      );
       expect(naive.map((r) => r.label)).toEqual(['late']);
 
       await poll();

@@ -11,7 +11,6 @@ import { ev, openTestStore, type TestStore } from './helpers';
 
 jest.setTimeout(120_000);
 
-/* eslint-disable no-console */
 const rate = (n: number, ms: number): string => `${Math.round(n / (ms / 1000))}/s`;
 
 type Added = Event<'Added', { n: number }>;
@@ -113,9 +112,11 @@ describe('event store throughput (rough figures on this machine; floors are far 
     await runner.catchUp('bench');
     const pms = performance.now() - t0;
     console.log(`projection catch-up (batched upsert), batches of 1000: ${rate(n, pms)} events`);
-    const [row] = (await store.dataSource.query('SELECT sum(n)::int AS n FROM bench_counts')) as {
-      n: number;
-    }[];
+    const [row] = await store.dataSource.query<
+      {
+        n: number;
+      }[]
+    >('SELECT sum(n)::int AS n FROM bench_counts');
     expect(row?.n).toBe(n);
   });
 });

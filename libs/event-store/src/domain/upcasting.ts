@@ -68,7 +68,7 @@ export class UpcasterRegistry {
       data,
       schemaVersion: version,
       metadata: { ...event.metadata, schemaVersion: version },
-    } as RecordedEvent<E>;
+    };
   }
 }
 
