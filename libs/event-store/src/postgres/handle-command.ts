@@ -74,9 +74,10 @@ export async function handleCommand<State, Command, E extends Event>(
       );
       return { ...result, attempts: attempt };
     } catch (e) {
+      // A stale version the caller pinned (expectedVersion) cannot succeed on retry; every other
+      // conflict (stale read, transaction order, deadlock, serialization) can.
       const retriable =
-        isConcurrencyError(e) &&
-        (options.expectedVersion === undefined || e.reason === 'transaction-order');
+        isConcurrencyError(e) && (options.expectedVersion === undefined || e.reason !== 'version');
       if (!retriable || attempt >= policy.maxAttempts) throw e;
       await sleep(backoffDelayMs(attempt, policy));
     }
