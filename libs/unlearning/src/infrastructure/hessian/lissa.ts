@@ -18,6 +18,11 @@ export interface LissaSettings {
   readonly batchSize: number;
   readonly damping: number;
   readonly seed: Seed;
+  /**
+   * Use the whole dataset's Hessian at every step instead of a sampled minibatch (deterministic:
+   * a truncated Neumann series; `batchSize` is then ignored). For small D_r and as a test oracle.
+   */
+  readonly fullBatch?: boolean;
   /** Check the iterate's norm every this many steps (default 10; the last step is always checked). */
   readonly checkEvery?: number;
   /** Divergence when ||v_j|| > growthLimit·(j+1)·||g|| (a convergent recursion has ||v_j|| <= (j+1)||g||). Default 10. */
@@ -110,13 +115,20 @@ export const lissaInverseHvp = async (opts: {
       let v: Tensor1D = g.clone();
       try {
         for (let j = 1; j <= s.depth; j++) {
-          const rows = new Int32Array(s.batchSize);
-          for (let k = 0; k < s.batchSize; k++) rows[k] = rng.int(opts.data.n);
-          const next = tf.tidy(() => {
-            const batch = opts.data.gather(rows);
-            const hv = opts.objective.batchHvp(w, v, batch, s.damping);
-            return tf.add(g, tf.sub(v, tf.div(hv, s.scale))) as Tensor1D;
-          });
+          let next: Tensor1D;
+          if (s.fullBatch) {
+            const hv = opts.objective.hvp(w, v, opts.data, s.damping);
+            next = tf.tidy(() => tf.add(g, tf.sub(v, tf.div(hv, s.scale))) as Tensor1D);
+            hv.dispose();
+          } else {
+            const rows = new Int32Array(s.batchSize);
+            for (let k = 0; k < s.batchSize; k++) rows[k] = rng.int(opts.data.n);
+            next = tf.tidy(() => {
+              const batch = opts.data.gather(rows);
+              const hv = opts.objective.batchHvp(w, v, batch, s.damping);
+              return tf.add(g, tf.sub(v, tf.div(hv, s.scale))) as Tensor1D;
+            });
+          }
           v.dispose();
           v = next;
           hvps++;

@@ -1,0 +1,173 @@
+import { useBackend, relativeError } from '../../test/tf-test-helpers';
+import { fitConvexOptimum, softmaxRegressionM } from '../../test/convex-fixtures';
+import { logisticData } from '../infrastructure/data/synthetic';
+import { forgetRetainSplit } from '../infrastructure/data/split';
+import { logisticRegression, mlp } from '../infrastructure/model/architecture';
+import { distance, norm2, equalVectors } from '../infrastructure/model/flat-vector';
+import { modelDigest } from '../infrastructure/model/weights-codec';
+import { initialParameters } from '../infrastructure/model/init';
+import { assertHonestGuarantee } from '../domain/model/guarantee';
+import { measureConstants } from './constants';
+import { unlearn, type UnlearnRequest } from './unlearn';
+
+jest.setTimeout(120_000);
+
+/**
+ * L2-regularised logistic regression (convex; constants known): the Newton-updated model must be
+ * within the certified bound Δ of the retrained optimum, and within the much tighter Newton
+ * quadratic-convergence bound computed from the measured distance ||w* − w~*||.
+ */
+describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
+  const l2 = 0.05;
+  const C = 10;
+  const data = logisticData({ n: 400, dim: 5, seed: 'convex', maxNorm: 1.5, signal: 5 });
+  const { forget, retain } = forgetRetainSplit(data, { forgetCount: 40, seed: 9 });
+  const arch = logisticRegression(5, 2);
+  const M = softmaxRegressionM(data);
+  const recipe = { C, l2, learningRate: 0.05, epochs: 30, batchSize: 50, seed: 1 };
+  let wStar: Float32Array;
+  let wRetrained: Float32Array;
+  let request: (over: Partial<UnlearnRequest>) => UnlearnRequest;
+
+  beforeAll(async () => {
+    await useBackend('wasm');
+    const full = await fitConvexOptimum(data, l2);
+    const retrained = await fitConvexOptimum(retain, l2);
+    expect(full.gradientNorm).toBeLessThan(1e-5);
+    expect(retrained.gradientNorm).toBeLessThan(1e-5);
+    wStar = full.params;
+    wRetrained = retrained.params;
+    expect(norm2(wStar)).toBeLessThan(C); // both optima inside the ball: the theorem's setting
+    expect(norm2(wRetrained)).toBeLessThan(C);
+    request = (over) => ({
+      start: { arch, params: wStar, recipe },
+      data,
+      forgetIds: forget.ids,
+      mode: 'certified',
+      newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'exact' } },
+      certification: { epsilon: 1, delta: 1e-5, M },
+      seed: 'convex-request',
+      ...over,
+    });
+  });
+
+  it('exact Newton step: ||w~ − w~*|| <= Δ and <= the measured quadratic bound', async () => {
+    const out = await unlearn(request({}));
+    const err = distance(out.chainParams, wRetrained);
+    const e = distance(wStar, wRetrained);
+    const c = out.diagnostics.constants!;
+    expect(c.lambdaMin).toBeGreaterThanOrEqual(l2 * 0.999); // strongly convex: λ_min >= l2
+    // Newton from w*: error <= (M/2)·e²/λ_min (+ the tiny stationarity residual at w~*).
+    const quadratic = ((M / 2) * e * e) / c.lambdaMin;
+    expect(err).toBeLessThan(quadratic);
+    expect(err).toBeLessThan(0.05 * e); // and the step really moved towards w~*
+    const bound = out.guarantee.bound as number;
+    expect(err).toBeLessThan(bound);
+    expect(out.guarantee.type).toBe('certified');
+    expect(out.method).toBe('newton-exact');
+    expect(() => assertHonestGuarantee(out.guarantee)).not.toThrow();
+    expect(out.guarantee.assumed).toEqual(expect.arrayContaining(['M', 'G']));
+    expect(out.guarantee.measured).toEqual(expect.arrayContaining(['lambdaMin', 'lambdaMax']));
+    expect(out.guarantee.assumptions['M']).toBe(M);
+  });
+
+  it('the release is the noise-free update plus N(0, σ²I): never equal to it, σ from (ε, δ, Δ)', async () => {
+    const out = await unlearn(request({}));
+    const sigma = out.guarantee.sigma;
+    const expectedSigma =
+      ((out.guarantee.bound as number) * Math.sqrt(2 * Math.log(1.25 / 1e-5))) / 1;
+    expect(sigma).toBeCloseTo(expectedSigma, 6);
+    expect(equalVectors(out.released.params, out.chainParams)).toBe(false);
+    expect(out.released.digest).not.toBe(out.chainDigest);
+    expect(out.released.digest).toBe(modelDigest(arch, out.released.params));
+    const noise = out.diagnostics.noiseNorm / Math.sqrt(out.chainParams.length);
+    expect(noise / sigma).toBeGreaterThan(0.4);
+    expect(noise / sigma).toBeLessThan(1.8);
+    // Same seed, same release; another seed, other noise.
+    const again = await unlearn(request({}));
+    expect(again.released.digest).toBe(out.released.digest);
+    const other = await unlearn(request({ seed: 'other' }));
+    expect(other.released.digest).not.toBe(out.released.digest);
+    expect(other.chainDigest).toBe(out.chainDigest);
+  });
+
+  it('LiSSA, CG and the converged form agree with the exact step', async () => {
+    const exact = await unlearn(request({}));
+    const constants = await measureConstants({
+      arch,
+      params: wStar,
+      retain,
+      l2,
+      damping: 0,
+      settings: { seed: 1, minibatchSamples: 4, batchSize: 40 },
+    });
+    const lissa = await unlearn(
+      request({
+        constants,
+        newton: {
+          form: 'nonconvergence',
+          damping: 0,
+          inverse: {
+            kind: 'lissa',
+            settings: { chains: 2, depth: 400, scale: constants.suggestedScale, batchSize: 40 },
+          },
+        },
+      }),
+    );
+    const step = distance(wStar, exact.chainParams);
+    expect(distance(lissa.chainParams, exact.chainParams)).toBeLessThan(0.1 * step);
+    expect(lissa.guarantee.boundTerms?.['lissa']).toBeGreaterThan(0);
+    expect(lissa.guarantee.settings).toEqual(expect.arrayContaining(['H', 's', 'S', 'b', 'rho']));
+    expect(distance(lissa.chainParams, wRetrained)).toBeLessThan(lissa.guarantee.bound as number);
+
+    const cg = await unlearn(
+      request({
+        newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'cg', tolerance: 1e-6 } },
+      }),
+    );
+    expect(relativeError(cg.chainParams, exact.chainParams)).toBeLessThan(1e-5);
+    // At an exact optimum ∇L(w*, D) = 0, so both forms are the same step.
+    const conv = await unlearn(
+      request({ newton: { form: 'converged', damping: 0, inverse: { kind: 'exact' } } }),
+    );
+    expect(distance(conv.chainParams, exact.chainParams)).toBeLessThan(0.02 * step);
+  });
+
+  it('exact mode retrains with the recipe (ε = 0); paper-experiment claims nothing', async () => {
+    const exact = await unlearn(request({ mode: 'exact' }));
+    expect(exact.method).toBe('retrain');
+    expect(exact.guarantee).toMatchObject({ type: 'exact', epsilon: 0, delta: 0, sigma: 0 });
+    expect(exact.remainingIds).toEqual(retain.ids);
+    expect(() => assertHonestGuarantee(exact.guarantee)).not.toThrow();
+
+    const paper = await unlearn(
+      request({ mode: 'paper-experiment', sigma: 1e-3, certification: undefined }),
+    );
+    expect(paper.guarantee).toMatchObject({
+      type: 'none',
+      epsilon: null,
+      delta: null,
+      sigma: 1e-3,
+    });
+    expect(() => assertHonestGuarantee(paper.guarantee)).not.toThrow();
+    await expect(
+      unlearn(request({ mode: 'paper-experiment', sigma: 0, certification: undefined })),
+    ).rejects.toMatchObject({ code: 'INVALID_UNLEARNING_SETTINGS' });
+  });
+
+  it('refuses unknown record ids, and an uncertifiable setting fails fast with BOUND_INVALID_INPUT', async () => {
+    await expect(unlearn(request({ forgetIds: ['nope'] }))).rejects.toMatchObject({
+      code: 'UNKNOWN_RECORDS',
+    });
+    // A tanh MLP at its initialisation has negative curvature; λ = 0 cannot be certified.
+    const net = mlp([5, 6, 2], 'tanh');
+    await expect(
+      unlearn(
+        request({
+          start: { arch: net, params: initialParameters(net, 1), recipe },
+          newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'cg' } },
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'BOUND_INVALID_INPUT' });
+  });
+});
