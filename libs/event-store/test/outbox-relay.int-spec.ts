@@ -214,41 +214,4 @@ describe('OutboxRelay → Kafka (real broker)', () => {
     await single.stop();
     expect(await unpublished()).toBe(0);
   });
-
-  it('throughput: relays thousands of rows/s with the default batch size (target ≥ 10k/s)', async () => {
-    const n = 40_000;
-    const chunk = 5_000;
-    for (let i = 0; i < n; i += chunk) {
-      await store.dataSource.transaction((m) =>
-        enqueueOutbox(
-          m,
-          Array.from({ length: chunk }, (_, j) => {
-            const seq = i + j;
-            return {
-              topic: EVENTS,
-              key: `agg-${seq % 500}`,
-              value: { key: `agg-${seq % 500}`, seq, pad: 'x'.repeat(300) },
-              headers: { 'ce-type': 'lethe.test.v1' },
-            };
-          }),
-        ),
-      );
-    }
-    // Pipelined background loop, default batch size, LISTEN on.
-    const relay = new OutboxRelay(store.dataSource, kafka, { topicName });
-    const started = performance.now();
-    await relay.start();
-    await eventually(() => expect(relay.stats.published).toBe(n), 60_000, 5);
-    const seconds = (performance.now() - started) / 1000;
-    await relay.stop();
-    const rate = n / seconds;
-
-    console.log(
-      `outbox relay: ${n} messages (~350 B) in ${seconds.toFixed(2)} s = ${Math.round(rate)} msg/s`,
-    );
-    expect(await unpublished()).toBe(0);
-    // Target ≥ 10k/s: measured 12–15k/s on the idle 2-core dev machine. The floor is lower so that
-    // a CPU shared with other test runs (Kafka's JVM, PostgreSQL) does not make it flaky.
-    expect(rate).toBeGreaterThan(5_000);
-  });
 });

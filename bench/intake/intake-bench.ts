@@ -1,0 +1,217 @@
+/**
+ * Governance intake benchmark: publishes N deletion events to the real broker and measures until
+ * the last is visible in the read model (gov_deletion_requests_view).
+ *
+ *   npm run bench:intake -- [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off]
+ *
+ * `intake`: the intake consumer + the deletion-requests projection (what "visible" needs).
+ * `full`:   also the lineage resolver, the other projections and the outbox relay, all competing
+ *           for the same 2 cores (the realistic deployment).
+ * Postgres and Kafka are started locally (or taken from DATABASE_URL / KAFKA_BROKERS); every run
+ * gets a fresh database and fresh topics.
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Client } from 'pg';
+import {
+  createDatabase,
+  createTopics,
+  dropDatabase,
+  runMigrations,
+  silentLogger,
+  startLocalKafka,
+  startLocalPostgres,
+} from '@lethe/local-infra';
+import { Topics } from '@lethe/shared';
+import { GovernanceModule } from '@lethe/governance';
+
+interface Args {
+  sizes: number[];
+  partitions: number;
+  pipeline: 'intake' | 'full';
+  fsync: boolean;
+}
+
+const parseArgs = (argv: string[]): Args => {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    sizes: (get('n') ?? '1000,5000,20000').split(',').map(Number),
+    partitions: Number(get('partitions') ?? 4),
+    pipeline: get('pipeline') === 'full' ? 'full' : 'intake',
+    fsync: get('fsync') !== 'off',
+  };
+};
+
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+
+interface RunResult {
+  n: number;
+  seconds: number;
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function runOnce(
+  n: number,
+  args: Args,
+  pgAdminUrl: string,
+  brokers: string[],
+): Promise<RunResult> {
+  const tag = randomBytes(3).toString('hex');
+  const namespace = `bench-${tag}.`;
+  const dbName = `lethe_bench_${tag}`;
+  const url = await createDatabase(pgAdminUrl, dbName);
+  await runMigrations(url);
+  await createTopics(brokers, [
+    { topic: `${namespace}${Topics.deletionRequests}`, numPartitions: args.partitions },
+    { topic: `${namespace}${Topics.deletionRequestsDlq}`, numPartitions: 1 },
+    { topic: `${namespace}${Topics.governanceEvents}`, numPartitions: args.partitions },
+    { topic: `${namespace}${Topics.unlearningJobs}`, numPartitions: args.partitions },
+  ]);
+
+  // Visibility probe (bench only, not part of the schema): a statement trigger logs each row the
+  // projection inserts; a poller reads the log incrementally and stamps when it first saw a row.
+  const probe = new Client({ connectionString: url });
+  await probe.connect();
+  await probe.query(`
+    CREATE TABLE bench_visible (id bigserial PRIMARY KEY, source_event_id text NOT NULL);
+    CREATE FUNCTION bench_log_visible() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO bench_visible (source_event_id) SELECT source_event_id FROM new_rows;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER bench_visible AFTER INSERT ON gov_deletion_requests_view
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bench_log_visible();`);
+
+  const full = args.pipeline === 'full';
+  @Module({
+    imports: [
+      CqrsModule.forRoot(),
+      TypeOrmModule.forRoot({ type: 'postgres', url, synchronize: false, extra: { max: 10 } }),
+      GovernanceModule.forRoot({
+        kafka: { brokers, namespace },
+        subjectHmacKey: 'bench-hmac-key-0123456789abcdef0123456789',
+        run: {
+          intakeConsumer: true,
+          projections: full ? true : ['governance.deletion-requests'],
+          scheduler: full,
+          outboxRelay: full,
+        },
+      }),
+    ],
+  })
+  class BenchModule {}
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
+  const kafka = new Kafka({ clientId: `bench-${tag}`, brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+
+  const sentAt = new Map<string, number>();
+  const seenAt = new Map<string, number>();
+  let lastId = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const res = await probe.query<{ id: string; source_event_id: string }>(
+        'SELECT id, source_event_id FROM bench_visible WHERE id > $1 ORDER BY id',
+        [lastId],
+      );
+      const now = Date.now();
+      for (const r of res.rows) {
+        lastId = Math.max(lastId, Number(r.id));
+        if (!seenAt.has(r.source_event_id)) seenAt.set(r.source_event_id, now);
+      }
+      if (seenAt.size >= n) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+
+  const start = Date.now();
+  const BATCH = 500;
+  for (let i = 0; i < n; i += BATCH) {
+    const messages = [];
+    const now = Date.now();
+    for (let j = i; j < Math.min(n, i + BATCH); j++) {
+      const id = `${tag}-${j}`;
+      const subjectId = `user-${tag}-${j}`;
+      sentAt.set(id, now);
+      messages.push({
+        key: subjectId,
+        value: JSON.stringify({
+          specversion: '1.0',
+          id,
+          source: 'urn:lethe:bench',
+          type: 'lethe.deletion.requested.v1',
+          subject: subjectId,
+          time: new Date(now).toISOString(),
+          datacontenttype: 'application/json',
+          data: { subjectId, legalBasis: 'gdpr-art-17' },
+        }),
+      });
+    }
+    await producer.send({ topic: `${namespace}${Topics.deletionRequests}`, acks: -1, messages });
+  }
+  const timeout = Date.now() + 600_000;
+  while (seenAt.size < n && Date.now() < timeout) await new Promise((r) => setTimeout(r, 20));
+  polling = false;
+  await poller;
+  const end = Math.max(...seenAt.values());
+
+  const latencies = [...seenAt.entries()]
+    .map(([id, t]) => t - (sentAt.get(id) ?? t))
+    .sort((a, b) => a - b);
+  await producer.disconnect();
+  await app.close();
+  await probe.end();
+  await dropDatabase(pgAdminUrl, dbName);
+  if (seenAt.size < n) throw new Error(`only ${seenAt.size}/${n} visible after 10 minutes`);
+  const seconds = (end - start) / 1000;
+  return {
+    n,
+    seconds,
+    eventsPerSecond: n / seconds,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    max: latencies[latencies.length - 1] ?? NaN,
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const pg = await startLocalPostgres({ logger: silentLogger, fast: !args.fsync });
+  const kafka = await startLocalKafka({ logger: silentLogger });
+  try {
+    process.stdout.write(
+      `governance intake bench: pipeline=${args.pipeline} partitions=${args.partitions} fsync=${args.fsync ? 'on' : 'off'} ` +
+        `(${pg.version.split(' on ')[0]}, Kafka ${kafka.version})\n\n`,
+    );
+    process.stdout.write('|      N | seconds | events/s | p50 ms | p99 ms | max ms |\n');
+    process.stdout.write('|-------:|--------:|---------:|-------:|-------:|-------:|\n');
+    for (const n of args.sizes) {
+      const r = await runOnce(n, args, pg.url, kafka.brokers);
+      process.stdout.write(
+        `| ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
+          `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} |\n`,
+      );
+    }
+  } finally {
+    await kafka.stop();
+    await pg.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
