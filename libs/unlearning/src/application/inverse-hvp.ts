@@ -1,6 +1,8 @@
 import { tf } from '../infrastructure/tf/tf';
-import type { DeviceData } from '../infrastructure/data/device-data';
-import type { Objective } from '../infrastructure/model/objective';
+import { DeviceData } from '../infrastructure/data/device-data';
+import type { Dataset } from '../infrastructure/data/dataset';
+import { Objective } from '../infrastructure/model/objective';
+import type { Architecture } from '../infrastructure/model/architecture';
 import { hessianOperator } from '../infrastructure/hessian/operator';
 import {
   lissaInverseHvp,
@@ -96,5 +98,48 @@ export const inverseHvp = async (opts: {
     };
   } finally {
     w.dispose();
+  }
+};
+
+/**
+ * Convenience for callers holding plain datasets (benchmarks, the worker): uploads `data`, computes
+ * (∇²L(w, data) + λI)⁻¹ v with the chosen method, v defaulting to ∇L(w, data) (the paper's
+ * nonconvergence direction), and disposes everything. Times the gradient and the solve separately.
+ */
+export const inverseHvpOnDataset = async (opts: {
+  arch: Architecture;
+  params: Float32Array;
+  data: Dataset;
+  l2: number;
+  damping: number;
+  method: InverseHvpMethod;
+  vector?: Float32Array;
+  onProgress?: ProgressCallback;
+}): Promise<InverseHvpResult & { readonly vector: Float32Array; readonly gradientMs: number }> => {
+  const objective = new Objective(opts.arch, opts.l2);
+  const device = DeviceData.from(opts.data);
+  try {
+    const tg = Date.now();
+    let vector = opts.vector;
+    if (!vector) {
+      const w = tf.tensor1d(opts.params);
+      const g = objective.gradient(w, device);
+      vector = g.dataSync().slice() as Float32Array;
+      g.dispose();
+      w.dispose();
+    }
+    const gradientMs = Date.now() - tg;
+    const r = await inverseHvp({
+      objective,
+      params: opts.params,
+      vector,
+      data: device,
+      damping: opts.damping,
+      method: opts.method,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    return { ...r, vector, gradientMs };
+  } finally {
+    device.dispose();
   }
 };

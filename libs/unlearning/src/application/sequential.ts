@@ -4,7 +4,7 @@ import type { Architecture } from '../infrastructure/model/architecture';
 import { modelDigest } from '../infrastructure/model/weights-codec';
 import type { EngineTrainingProfile, TrainingRecipe } from '../infrastructure/training/recipe';
 import type { ProgressCallback } from '../infrastructure/progress';
-import { unlearningError, UnlearningErrorCode } from '../infrastructure/errors';
+import { unlearningError, EngineErrorCode } from '../infrastructure/errors';
 import { isUnlearningError, UnlearningErrorCodes } from '../domain/errors';
 import {
   cumulativeGuarantee,
@@ -126,7 +126,7 @@ export const processDeletionRequest = async (opts: {
   const { state, policy } = opts;
   if (policy.mode === 'certified' && (!policy.target || !opts.settings.certification)) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidSettings,
+      EngineErrorCode.InvalidSettings,
       'certified mode needs policy.target and settings.certification',
       {},
       'validation',
@@ -134,7 +134,7 @@ export const processDeletionRequest = async (opts: {
   }
   if (policy.mode === 'paper-experiment' && opts.settings.sigma === undefined) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidSettings,
+      EngineErrorCode.InvalidSettings,
       'paper-experiment needs settings.sigma',
       {},
       'validation',
@@ -142,7 +142,7 @@ export const processDeletionRequest = async (opts: {
   }
   if (policy.accuracyFloor !== undefined && !opts.validation && policy.mode === 'certified') {
     throw unlearningError(
-      UnlearningErrorCode.InvalidSettings,
+      EngineErrorCode.InvalidSettings,
       'an accuracy floor needs a validation set',
       {},
       'validation',

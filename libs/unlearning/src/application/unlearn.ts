@@ -14,17 +14,18 @@ import { axpy, distance, norm2, projectToBall } from '../infrastructure/model/fl
 import { addGaussianNoise } from '../infrastructure/model/noise';
 import { modelDigest } from '../infrastructure/model/weights-codec';
 import type { TrainingRecipe } from '../infrastructure/training/recipe';
-import { unlearningError, UnlearningErrorCode } from '../infrastructure/errors';
+import { unlearningError, EngineErrorCode } from '../infrastructure/errors';
 import type { ProgressCallback } from '../infrastructure/progress';
 import { certifiedBound, type LissaErrorForm } from '../domain/bound/certified-bound';
 import { calibrateSigma, type MechanismPolicy } from '../domain/privacy/gaussian-mechanism';
 import { deriveSeed, type Seed } from '../domain/random';
+import type { UnlearningMode } from '../domain/model/unlearning-mode';
 import { inverseHvp, type InverseHvpMethod, type InverseHvpResult } from './inverse-hvp';
 import { measureConstants, type ConstantsSettings, type MeasuredConstants } from './constants';
 import { retrainModel } from './trained-model';
 import { boundGuarantee, exactGuarantee, type ReleaseGuarantee } from './guarantee';
 
-export type UnlearningMode = 'certified' | 'exact' | 'paper-experiment';
+export type { UnlearningMode };
 export type UpdateForm = 'nonconvergence' | 'converged';
 export type UnlearningMethod = 'newton-lissa' | 'newton-exact' | 'newton-cg' | 'retrain';
 
@@ -122,7 +123,7 @@ export interface UnlearnOutcome {
 }
 
 const invalid = (message: string, details: Record<string, unknown> = {}) =>
-  unlearningError(UnlearningErrorCode.InvalidSettings, message, details, 'validation');
+  unlearningError(EngineErrorCode.InvalidSettings, message, details, 'validation');
 
 const methodOf = (m: InverseHvpMethod): UnlearningMethod =>
   m.kind === 'lissa' ? 'newton-lissa' : m.kind === 'exact' ? 'newton-exact' : 'newton-cg';

@@ -1,7 +1,7 @@
 import { CodedError, type DomainErrorKind } from '@lethe/shared';
 
 /** Stable codes raised by the numeric engine. */
-export const UnlearningErrorCode = {
+export const EngineErrorCode = {
   LissaDiverged: 'LISSA_DIVERGED',
   CgNegativeCurvature: 'CG_NEGATIVE_CURVATURE',
   CgNotConverged: 'CG_NOT_CONVERGED',
@@ -15,10 +15,10 @@ export const UnlearningErrorCode = {
   UnknownRecords: 'UNKNOWN_RECORDS',
   NonFinite: 'NON_FINITE_VALUES',
 } as const;
-export type UnlearningErrorCode = (typeof UnlearningErrorCode)[keyof typeof UnlearningErrorCode];
+export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
 
 export const unlearningError = (
-  code: UnlearningErrorCode,
+  code: EngineErrorCode,
   message: string,
   details: Readonly<Record<string, unknown>> = {},
   kind: DomainErrorKind = 'unprocessable',

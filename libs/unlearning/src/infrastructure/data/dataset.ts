@@ -1,4 +1,4 @@
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 
 /**
  * A labelled dataset in plain typed arrays. Row i: features[i*dim .. (i+1)*dim), labels[i], ids[i].
@@ -19,7 +19,7 @@ export const makeDataset = (d: Dataset): Dataset => {
   const n = d.labels.length;
   if (d.features.length !== n * d.dim || d.ids.length !== n) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidDataset,
+      EngineErrorCode.InvalidDataset,
       'dataset arrays disagree in size',
       {
         n,
@@ -34,7 +34,7 @@ export const makeDataset = (d: Dataset): Dataset => {
     const y = d.labels[i] as number;
     if (y < 0 || y >= d.classes) {
       throw unlearningError(
-        UnlearningErrorCode.InvalidDataset,
+        EngineErrorCode.InvalidDataset,
         `label ${y} out of range`,
         {
           row: i,
@@ -45,7 +45,7 @@ export const makeDataset = (d: Dataset): Dataset => {
   }
   if (new Set(d.ids).size !== n) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidDataset,
+      EngineErrorCode.InvalidDataset,
       'record ids are not unique',
       {},
       'validation',
@@ -80,7 +80,7 @@ export const rowsOfIds = (ds: Dataset, ids: readonly string[]): number[] => {
   });
   if (missing.length > 0) {
     throw unlearningError(
-      UnlearningErrorCode.UnknownRecords,
+      EngineErrorCode.UnknownRecords,
       `${missing.length} record ids are not in ${ds.name}`,
       {
         missing: missing.slice(0, 10),
@@ -109,7 +109,7 @@ export const withoutIds = (ds: Dataset, ids: readonly string[], name = ds.name):
 export const concatDatasets = (a: Dataset, b: Dataset, name = a.name): Dataset => {
   if (a.dim !== b.dim || a.classes !== b.classes) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidDataset,
+      EngineErrorCode.InvalidDataset,
       'cannot concatenate datasets of different shape',
       {},
       'validation',

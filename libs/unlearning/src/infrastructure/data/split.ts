@@ -1,6 +1,6 @@
 import { createRng } from '../random/prng';
 import { datasetSize, selectRows, type Dataset } from './dataset';
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 
 export interface RecordedSplit {
   readonly seed: string;
@@ -26,7 +26,7 @@ const seededPartition = (
   const ok = (v: number) => Number.isInteger(v) && v >= 0;
   if (!ok(firstCount) || !ok(rest) || firstCount + rest > n) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidSettings,
+      EngineErrorCode.InvalidSettings,
       `cannot take ${firstCount} + ${rest} of ${n} rows`,
       {},
       'validation',

@@ -1,4 +1,4 @@
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 import { yieldToEventLoop, type ProgressCallback } from '../progress';
 import { applyHost, type SymmetricOperator } from './operator';
 
@@ -40,7 +40,7 @@ export const conjugateGradient = async (
     for (let i = 0; i < p; i++) dad += (d[i] as number) * (ad[i] as number);
     if (!(dad > 0)) {
       throw unlearningError(
-        UnlearningErrorCode.CgNegativeCurvature,
+        EngineErrorCode.CgNegativeCurvature,
         'non-positive curvature in CG: the damped Hessian is not positive definite',
         {
           iteration: it,
@@ -71,7 +71,7 @@ export const conjugateGradient = async (
   const rel = Math.sqrt(rr) / bNorm;
   if (rel > tol && opts.strict) {
     throw unlearningError(
-      UnlearningErrorCode.CgNotConverged,
+      EngineErrorCode.CgNotConverged,
       `CG stopped at relative residual ${rel}`,
       {
         iterations: it,

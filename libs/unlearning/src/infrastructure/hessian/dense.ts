@@ -3,7 +3,7 @@
  * for LiSSA/CG and the spectrum (Cholesky, LU with partial pivoting, cyclic Jacobi eigenvalues).
  * Matrices are row-major Float64Array of size n×n.
  */
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 
 /** Cholesky factor L (lower, row-major) of a symmetric positive definite A; throws if not PD. */
 export const cholesky = (a: Float64Array, n: number): Float64Array => {
@@ -15,7 +15,7 @@ export const cholesky = (a: Float64Array, n: number): Float64Array => {
       if (i === j) {
         if (!(s > 0)) {
           throw unlearningError(
-            UnlearningErrorCode.NotPositiveDefinite,
+            EngineErrorCode.NotPositiveDefinite,
             'matrix is not positive definite',
             {
               pivot: i,
@@ -59,7 +59,7 @@ export const luSolve = (a: Float64Array, n: number, b: ArrayLike<number>): Float
     }
     const pv = m[piv * n + c] as number;
     if (pv === 0 || !Number.isFinite(pv)) {
-      throw unlearningError(UnlearningErrorCode.NotPositiveDefinite, 'matrix is singular', {
+      throw unlearningError(EngineErrorCode.NotPositiveDefinite, 'matrix is singular', {
         column: c,
       });
     }

@@ -1,5 +1,5 @@
 import { tf, type Tensor1D } from '../tf/tf';
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 import { yieldToEventLoop, type ProgressCallback } from '../progress';
 import type { SymmetricOperator } from './operator';
 import { cholesky, choleskySolve, luSolve } from './dense';
@@ -19,7 +19,7 @@ export const denseMatrix = async (
   const max = opts.maxParams ?? DEFAULT_MAX_DENSE_PARAMS;
   if (p > max) {
     throw unlearningError(
-      UnlearningErrorCode.ExactSolveTooLarge,
+      EngineErrorCode.ExactSolveTooLarge,
       `a dense Hessian for ${p} parameters is refused (limit ${max})`,
       { parameters: p, limit: max },
     );

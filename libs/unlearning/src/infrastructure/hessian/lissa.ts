@@ -4,7 +4,7 @@ import type { Seed } from '../../domain/random';
 import { createRng } from '../random/prng';
 import type { DeviceData } from '../data/device-data';
 import type { Objective } from '../model/objective';
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 import { yieldToEventLoop, type ProgressCallback } from '../progress';
 
 /**
@@ -54,7 +54,7 @@ const validate = (s: LissaSettings): void => {
   for (const k of ints) {
     if (!Number.isInteger(s[k]) || s[k] < 1) {
       throw unlearningError(
-        UnlearningErrorCode.InvalidSettings,
+        EngineErrorCode.InvalidSettings,
         `lissa.${k} must be an integer >= 1`,
         { [k]: s[k] },
         'validation',
@@ -63,7 +63,7 @@ const validate = (s: LissaSettings): void => {
   }
   if (!(s.scale > 0) || !Number.isFinite(s.scale)) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidSettings,
+      EngineErrorCode.InvalidSettings,
       'lissa.scale must be > 0',
       { scale: s.scale },
       'validation',
@@ -71,7 +71,7 @@ const validate = (s: LissaSettings): void => {
   }
   if (!(s.damping >= 0) || !Number.isFinite(s.damping)) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidSettings,
+      EngineErrorCode.InvalidSettings,
       'lissa.damping must be >= 0',
       { damping: s.damping },
       'validation',

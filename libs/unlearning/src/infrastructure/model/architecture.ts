@@ -1,4 +1,4 @@
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 
 export type Activation = 'relu' | 'tanh';
 
@@ -89,7 +89,7 @@ const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.is
 export const validateArchitecture = (raw: unknown): Architecture => {
   const bad = (why: string) =>
     unlearningError(
-      UnlearningErrorCode.InvalidArchitecture,
+      EngineErrorCode.InvalidArchitecture,
       `invalid architecture: ${why}`,
       {
         architecture: raw,

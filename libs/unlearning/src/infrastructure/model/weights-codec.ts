@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 import { leBytes } from '../data/digest';
 import {
   architectureJson,
@@ -29,7 +29,7 @@ export const encodeWeights = (arch: Architecture, params: Float32Array): Uint8Ar
   const p = parameterCount(arch);
   if (params.length !== p) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidWeights,
+      EngineErrorCode.InvalidWeights,
       `expected ${p} parameters, got ${params.length}`,
       {},
       'validation',
@@ -52,7 +52,7 @@ export const encodeWeights = (arch: Architecture, params: Float32Array): Uint8Ar
 export const decodeWeights = (bytes: Uint8Array): { arch: Architecture; params: Float32Array } => {
   const bad = (why: string) =>
     unlearningError(
-      UnlearningErrorCode.InvalidWeights,
+      EngineErrorCode.InvalidWeights,
       `invalid weights file: ${why}`,
       {},
       'validation',

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { tf } from './tf';
 import { registerGradientFixes } from './gradient-fixes';
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 
 /** What `LETHE_TF_BACKEND` may say. */
 export type BackendMode = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -25,7 +25,7 @@ export const parseBackendMode = (raw: string | undefined): BackendMode => {
   const v = (raw ?? 'auto').trim().toLowerCase();
   if ((BACKEND_MODES as readonly string[]).includes(v)) return v as BackendMode;
   throw unlearningError(
-    UnlearningErrorCode.BackendUnavailable,
+    EngineErrorCode.BackendUnavailable,
     `LETHE_TF_BACKEND must be one of ${BACKEND_MODES.join('|')}, got "${raw}"`,
     { value: raw },
     'validation',
@@ -92,7 +92,7 @@ const select = async (mode: BackendMode): Promise<BackendInfo> => {
     }
     if (mode === 'tensorflow') {
       throw unlearningError(
-        UnlearningErrorCode.BackendUnavailable,
+        EngineErrorCode.BackendUnavailable,
         'LETHE_TF_BACKEND=tensorflow but no TensorFlow native binding could be loaded',
         { fallbacks },
         'unavailable',
@@ -105,7 +105,7 @@ const select = async (mode: BackendMode): Promise<BackendInfo> => {
     fallbacks.push(r.reason);
     if (mode === 'wasm') {
       throw unlearningError(
-        UnlearningErrorCode.BackendUnavailable,
+        EngineErrorCode.BackendUnavailable,
         'wasm backend failed',
         {
           fallbacks,
@@ -116,7 +116,7 @@ const select = async (mode: BackendMode): Promise<BackendInfo> => {
   }
   if (await trySet('cpu')) return { name: 'cpu', requested: mode, fallbacks };
   throw unlearningError(
-    UnlearningErrorCode.BackendUnavailable,
+    EngineErrorCode.BackendUnavailable,
     'no tfjs backend could start',
     {
       fallbacks,

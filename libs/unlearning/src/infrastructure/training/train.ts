@@ -8,7 +8,7 @@ import { initialParameters } from '../model/init';
 import { Objective } from '../model/objective';
 import { parameterCount, type Architecture } from '../model/architecture';
 import { norm2 } from '../model/flat-vector';
-import { unlearningError, UnlearningErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../errors';
 import { yieldToEventLoop, type ProgressCallback } from '../progress';
 import type { EngineTrainingProfile, TrainingRecipe } from './recipe';
 
@@ -29,7 +29,7 @@ const validateRecipe = (r: Required<TrainingRecipe>): void => {
   for (const k of positive) {
     if (!(Number.isFinite(r[k]) && r[k] > 0)) {
       throw unlearningError(
-        UnlearningErrorCode.InvalidSettings,
+        EngineErrorCode.InvalidSettings,
         `recipe.${k} must be > 0`,
         { [k]: r[k] },
         'validation',
@@ -38,7 +38,7 @@ const validateRecipe = (r: Required<TrainingRecipe>): void => {
   }
   if (!(Number.isFinite(r.l2) && r.l2 >= 0)) {
     throw unlearningError(
-      UnlearningErrorCode.InvalidSettings,
+      EngineErrorCode.InvalidSettings,
       'recipe.l2 must be >= 0',
       { l2: r.l2 },
       'validation',
@@ -64,17 +64,12 @@ export const trainProjectedAdam = async (opts: {
   validateRecipe(recipe);
   const n = datasetSize(opts.data);
   if (n === 0)
-    throw unlearningError(
-      UnlearningErrorCode.InvalidDataset,
-      'empty training set',
-      {},
-      'validation',
-    );
+    throw unlearningError(EngineErrorCode.InvalidDataset, 'empty training set', {}, 'validation');
   const p = parameterCount(opts.arch);
   const init = opts.initial ?? initialParameters(opts.arch, recipe.seed);
   if (init.length !== p)
     throw unlearningError(
-      UnlearningErrorCode.InvalidWeights,
+      EngineErrorCode.InvalidWeights,
       'initial parameters do not fit the architecture',
       {},
       'validation',
@@ -134,7 +129,7 @@ export const trainProjectedAdam = async (opts: {
       const meanLoss = (lossSum.dataSync()[0] as number) / n;
       lossSum.dispose();
       if (!Number.isFinite(meanLoss)) {
-        throw unlearningError(UnlearningErrorCode.NonFinite, `training loss became ${meanLoss}`, {
+        throw unlearningError(EngineErrorCode.NonFinite, `training loss became ${meanLoss}`, {
           epoch,
         });
       }

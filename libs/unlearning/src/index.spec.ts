@@ -1,0 +1,36 @@
+import * as lib from '@lethe/unlearning';
+
+describe('@lethe/unlearning public API', () => {
+  it('exports both halves (domain maths and the tfjs engine)', () => {
+    for (const name of [
+      'certifiedBound',
+      'calibrateSigma',
+      'decideUnlearningAction',
+      'membershipInferenceAttack',
+      'mlpHessianVectorProduct',
+      'initTensorflow',
+      'trainModel',
+      'retrainModel',
+      'unlearn',
+      'processDeletionRequest',
+      'lissaInverseHvp',
+      'exactInverseHvp',
+      'conjugateGradient',
+      'measureConstants',
+      'inverseHvpOnDataset',
+      'loadMnist',
+      'encodeWeights',
+      'collectEvidence',
+    ] as const) {
+      expect(typeof (lib as Record<string, unknown>)[name]).toBe('function');
+    }
+  });
+
+  it('the engine architecture matches the domain parameter count', () => {
+    expect(lib.parameterCount(lib.paperMnistMlp())).toBe(26506);
+    const arch = lib.mlp([3, 4, 2], 'tanh');
+    expect(lib.decodeWeights(lib.encodeWeights(arch, lib.initialParameters(arch, 1))).arch).toEqual(
+      arch,
+    );
+  });
+});
