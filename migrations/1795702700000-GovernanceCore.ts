@@ -76,9 +76,10 @@ export class GovernanceCore1795702700000 implements MigrationInterface {
         deadline_basis text NOT NULL,
         completed_at timestamptz NULL,
         records_erased boolean NOT NULL DEFAULT false,
+        scope jsonb NULL,
+        lineage_resolved boolean NOT NULL DEFAULT false,
         models jsonb NOT NULL DEFAULT '[]'::jsonb,
         history jsonb NOT NULL DEFAULT '[]'::jsonb,
-        state jsonb NOT NULL,
         stream_version integer NOT NULL,
         updated_at timestamptz NOT NULL
       )`);

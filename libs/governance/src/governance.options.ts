@@ -33,7 +33,8 @@ export interface GovernanceModuleOptions {
   /** Which background parts run in this process. Defaults: all true. */
   readonly run?: {
     readonly intakeConsumer?: boolean;
-    readonly projections?: boolean;
+    /** true: all; false: none; a list: only those subscriptions (names in READ_MODELS + lineage). */
+    readonly projections?: boolean | readonly string[];
     readonly scheduler?: boolean;
     /** The outbox → Kafka relay (one per deployment is enough; it takes an advisory lock). */
     readonly outboxRelay?: boolean;
@@ -60,7 +61,7 @@ export interface ResolvedGovernanceOptions {
   };
   readonly run: {
     readonly intakeConsumer: boolean;
-    readonly projections: boolean;
+    readonly projections: boolean | readonly string[];
     readonly scheduler: boolean;
     readonly outboxRelay: boolean;
   };

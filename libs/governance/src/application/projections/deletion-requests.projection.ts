@@ -1,10 +1,42 @@
 import type { DeletionRequestEvent } from '../../domain/deletion-request/deletion-request.events';
+import { DeletionRequestId, SubjectRef } from '@lethe/shared';
+import type { DeadlineBasis } from '../../domain/deletion-request/deadline';
+import type { DeletionScope } from '../../domain/deletion-request/deletion-request.events';
 import {
   evolveDeletionRequest,
   initialDeletionRequestState,
   type DeletionRequestState,
+  type ModelProgress,
+  type RequestStatus,
 } from '../../domain/deletion-request/deletion-request.state';
-import { stateViewProjection } from './state-view.projection';
+import { stateViewProjection, type ViewRow } from './state-view.projection';
+
+const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
+
+/** The row holds the whole state in columns (no duplicate state jsonb: intake writes many rows). */
+const requestStateFromRow = (r: ViewRow): DeletionRequestState => {
+  const models = (r.models as ModelProgress[]) ?? [];
+  return {
+    status: r.status as RequestStatus,
+    requestId: DeletionRequestId(String(r.request_id)),
+    sourceEventId: String(r.source_event_id),
+    source: String(r.source),
+    channel: r.channel as 'kafka' | 'http',
+    subjectRef: SubjectRef(String(r.subject_ref)),
+    scope: (r.scope as DeletionScope | null) ?? null,
+    legalBasis: String(r.legal_basis),
+    requestedAt: iso(r.requested_at),
+    receivedAt: iso(r.received_at),
+    deadline: iso(r.deadline),
+    deadlineBasis: r.deadline_basis as DeadlineBasis,
+    lineageResolved: Boolean(r.lineage_resolved),
+    models: Object.fromEntries(models.map((m) => [m.modelId, m])),
+    reason: (r.reason as string | null) ?? null,
+    recordsErased: Boolean(r.records_erased),
+    settledAt: isoOrNull(r.completed_at),
+  };
+};
 
 export const DELETION_REQUEST_EVENT_TYPES: readonly DeletionRequestEvent['type'][] = [
   'DeletionRequested',
@@ -30,6 +62,7 @@ export const deletionRequestsProjection = () =>
     evolve: evolveDeletionRequest,
     keepHistory: true,
     tables: ['gov_deletion_requests_view'],
+    fromRow: requestStateFromRow,
     columns: (s, _previous, last) => {
       if (s.status === 'absent') return null;
       return {
@@ -46,6 +79,8 @@ export const deletionRequestsProjection = () =>
         deadline_basis: s.deadlineBasis,
         completed_at: s.settledAt,
         records_erased: s.recordsErased,
+        scope: s.scope,
+        lineage_resolved: s.lineageResolved,
         models: Object.values(s.models),
         updated_at: last.metadata.occurredAt,
       };

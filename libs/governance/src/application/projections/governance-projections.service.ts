@@ -6,7 +6,11 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ProjectionRunner, type Projection } from '@lethe/event-store';
+import {
+  ProjectionRunner,
+  type Projection,
+  type ProjectionRunnerOptions,
+} from '@lethe/event-store';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
 import { LineageStore } from '../../infrastructure/persistence/lineage-store';
 import { RecordsStore } from '../../infrastructure/persistence/records-store';
@@ -27,23 +31,26 @@ export const READ_MODELS = [
 @Injectable()
 export class GovernanceProjections implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly runner: ProjectionRunner;
+  private readonly all: readonly Projection[];
+  private readonly runnerOptions: ProjectionRunnerOptions;
+  private partial: ProjectionRunner | null = null;
   private started = false;
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     records: RecordsStore,
     lineage: LineageStore,
     @Inject(CLOCK) clock: Clock,
     @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
   ) {
     const logger = new Logger('GovernanceProjections');
-    const projections: Projection[] = [
+    this.all = [
       deletionRequestsProjection() as Projection,
       modelsProjection() as Projection,
       jobsProjection() as Projection,
       resolveLineageProcessManager(records, lineage, clock) as Projection,
     ];
-    this.runner = new ProjectionRunner(dataSource, projections, {
+    this.runnerOptions = {
       batchSize: 2000,
       idleDelayMs: 25,
       logger: {
@@ -51,17 +58,30 @@ export class GovernanceProjections implements OnApplicationBootstrap, OnApplicat
         warn: (m) => logger.warn(m),
         error: (m) => logger.error(m),
       },
-    });
+    };
+    this.runner = new ProjectionRunner(dataSource, this.all, this.runnerOptions);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.run.projections) return;
-    await this.runner.start();
-    this.started = true;
+    const only = this.options.run.projections;
+    if (only === true) {
+      await this.runner.start();
+      this.started = true;
+      return;
+    }
+    this.partial = new ProjectionRunner(
+      this.dataSource,
+      this.all.filter((p) => only.includes(p.name)),
+      this.runnerOptions,
+    );
+    await this.partial.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.started) await this.runner.stop();
+    await this.partial?.stop();
     this.started = false;
+    this.partial = null;
   }
 }

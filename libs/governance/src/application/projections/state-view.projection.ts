@@ -9,9 +9,8 @@ export interface HistoryEntry {
   readonly status: string;
 }
 
-/** A row of a state view as loaded: its columns, plus the folded domain state. */
+/** A row of a state view as loaded. */
 export type ViewRow = Readonly<Record<string, unknown>> & {
-  readonly state: unknown;
   readonly stream_version: number;
   readonly history?: HistoryEntry[];
 };
@@ -30,6 +29,11 @@ export interface StateViewSpec<S extends { status: string }, E extends Event> {
     last: RecordedEvent<E>,
   ) => Record<string, unknown> | null;
   readonly keepHistory: boolean;
+  /**
+   * How to get the domain state back from a row. Default: the `state` jsonb column, which the
+   * projection then also writes; a view whose columns hold the whole state can skip that column.
+   */
+  readonly fromRow?: (row: ViewRow) => S;
   /** Other read-model writes from the same events (same transaction). */
   readonly alsoHandle?: (
     events: readonly RecordedEvent<E>[],
@@ -51,11 +55,21 @@ export const stateViewProjection = <S extends { status: string }, E extends Even
   eventTypes: spec.eventTypes,
   async handle(events, manager) {
     if (events.length === 0) return;
-    const ids = [...new Set(events.map((e) => aggregateIdOf(e.streamId)))];
-    const loaded = (await manager.query(
-      `SELECT * FROM ${spec.table} WHERE ${spec.idColumn} = ANY($1::text[])`,
-      [ids],
-    )) as ViewRow[];
+    // A stream whose first event here is its version 1 has no row yet: only load the others.
+    const firstVersion = new Map<string, number>();
+    for (const e of events) {
+      const id = aggregateIdOf(e.streamId);
+      if (!firstVersion.has(id)) firstVersion.set(id, e.streamVersion);
+    }
+    const ids = [...firstVersion].filter(([, v]) => v > 1).map(([id]) => id);
+    const loaded =
+      ids.length === 0
+        ? []
+        : ((await manager.query(
+            `SELECT * FROM ${spec.table} WHERE ${spec.idColumn} = ANY($1::text[])`,
+            [ids],
+          )) as ViewRow[]);
+    const fromRow = spec.fromRow ?? ((row: ViewRow) => row.state as S);
     const previous = new Map(loaded.map((r) => [String(r[spec.idColumn]), r]));
     const working = new Map<
       string,
@@ -65,7 +79,7 @@ export const stateViewProjection = <S extends { status: string }, E extends Even
       const id = aggregateIdOf(event.streamId);
       const prev = previous.get(id);
       const cur = working.get(id) ?? {
-        state: (prev?.state as S | undefined) ?? spec.initialState(),
+        state: prev ? fromRow(prev) : spec.initialState(),
         version: prev?.stream_version ?? 0,
         history: [...(prev?.history ?? [])],
         last: event,
@@ -91,7 +105,7 @@ export const stateViewProjection = <S extends { status: string }, E extends Even
       rows.push({
         ...columns,
         [spec.idColumn]: id,
-        state: w.state,
+        ...(spec.fromRow ? {} : { state: w.state }),
         stream_version: w.version,
         ...(spec.keepHistory ? { history: w.history } : {}),
       });

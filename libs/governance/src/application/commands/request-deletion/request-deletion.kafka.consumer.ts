@@ -22,7 +22,7 @@ import { DeletionIntakeProcessor } from './deletion-intake.processor';
 import { DeletionRequestValidator } from './request-deletion.dto';
 
 /** Largest slice of a fetched batch handled in one transaction. */
-const CHUNK = 2000;
+const CHUNK = 5000;
 
 /**
  * Kafka door of RequestDeletion: consumes `lethe.deletion-requests.v1` with manual offset commits.
