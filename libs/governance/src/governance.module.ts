@@ -10,7 +10,7 @@ import { RegisterModelHandler } from './application/commands/register-model/regi
 import { RegisterModelHttpController } from './application/commands/register-model/register-model.http.controller';
 import { RequestDeletionHandler } from './application/commands/request-deletion/request-deletion.handler';
 import { RequestDeletionHttpController } from './application/commands/request-deletion/request-deletion.http.controller';
-import { DeletionRequestsKafkaConsumer } from './application/commands/request-deletion/request-deletion.kafka.consumer';
+import { DeletionRequestsKafkaConsumer } from './infrastructure/kafka/deletion-requests.kafka-consumer';
 import { RetryJobHandler } from './application/commands/retry-job/retry-job.handler';
 import { RetryJobHttpController } from './application/commands/retry-job/retry-job.http.controller';
 import { ScheduleUnlearningJobsHandler } from './application/commands/schedule-unlearning-jobs/schedule-unlearning-jobs.handler';
@@ -33,9 +33,12 @@ import {
 import { HmacSubjectPseudonymizer } from './infrastructure/crypto/hmac-subject-pseudonymizer';
 import { kafkaProvider } from './infrastructure/kafka/kafka.provider';
 import { GovernanceOutboxRelay } from './infrastructure/messaging/outbox-relay.service';
-import { DatasetRegistry } from './infrastructure/persistence/dataset-registry';
-import { LineageStore } from './infrastructure/persistence/lineage-store';
-import { RecordsStore } from './infrastructure/persistence/records-store';
+import { DatasetRegistry } from './application/ports/dataset-registry.port';
+import { LineageStore } from './application/ports/lineage-store.port';
+import { RecordsStore } from './application/ports/records-store.port';
+import { PgDatasetRegistry } from './infrastructure/persistence/dataset-registry';
+import { PgLineageStore } from './infrastructure/persistence/lineage-store';
+import { PgRecordsStore } from './infrastructure/persistence/records-store';
 
 const commandHandlers = [
   RequestDeletionHandler,
@@ -80,9 +83,9 @@ export class GovernanceModule {
             new HmacSubjectPseudonymizer(o.subjectHmacKey),
         },
         kafkaProvider,
-        DatasetRegistry,
-        RecordsStore,
-        LineageStore,
+        { provide: DatasetRegistry, useClass: PgDatasetRegistry },
+        { provide: RecordsStore, useClass: PgRecordsStore },
+        { provide: LineageStore, useClass: PgLineageStore },
         ...commandHandlers,
         ...queryHandlers,
         GovernanceProjections,

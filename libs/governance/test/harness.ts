@@ -181,6 +181,6 @@ export const count = async (
   sql: string,
   params: unknown[] = [],
 ): Promise<number> => {
-  const [row] = (await ds.query(sql, params)) as { n: string | number }[];
+  const [row] = await ds.query<{ n: string | number }[]>(sql, params);
   return Number(row?.n ?? 0);
 };

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { DlqHeaders, Topics } from '@lethe/shared';
 import type { Consumer, IHeaders } from 'kafkajs';
 import { GovernanceProjections } from '../src';
-import { DeletionRequestsKafkaConsumer } from '../src/application/commands/request-deletion/request-deletion.kafka.consumer';
+import { DeletionRequestsKafkaConsumer } from '../src/infrastructure/kafka/deletion-requests.kafka-consumer';
 import { requestIdFor } from '../src/application/ids';
 import {
   bearer,

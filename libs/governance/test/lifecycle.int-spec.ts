@@ -10,7 +10,7 @@ import {
 } from '../src';
 import { modelDecider } from '../src/domain/model/model.decider';
 import { streams } from '../src/domain/shared/stream-names';
-import { runGovernanceTransaction } from '../src/infrastructure/persistence/governance-transaction';
+import { runGovernanceTransaction } from '../src/application/unit-of-work/governance-transaction';
 import {
   bearer,
   count,
@@ -165,12 +165,17 @@ describe('governance lifecycle (real Postgres)', () => {
     expect(scheduledB.models[0]?.jobId).toBe(jobId);
 
     // The job message went into the outbox (same transaction), keyed by model, with the records.
-    const [msg] = (await t.dataSource.query(
+    const [msg] = await t.dataSource.query<
+      {
+        key: string;
+        value: {
+          type: string;
+          data: { attempt: number; records: unknown[]; requestIds: string[] };
+        };
+      }[]
+    >(
       `SELECT key, convert_from(value, 'UTF8')::jsonb AS value FROM outbox WHERE topic = 'lethe.unlearning-jobs.v1'`,
-    )) as {
-      key: string;
-      value: { type: string; data: { attempt: number; records: unknown[]; requestIds: string[] } };
-    }[];
+    );
     expect(msg?.key).toBe('mnist-mlp');
     expect(msg?.value.type).toBe('lethe.unlearning.job.v1');
     expect(msg?.value.data.attempt).toBe(1);

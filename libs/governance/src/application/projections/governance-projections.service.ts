@@ -12,8 +12,8 @@ import {
   type ProjectionRunnerOptions,
 } from '@lethe/event-store';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
-import { LineageStore } from '../../infrastructure/persistence/lineage-store';
-import { RecordsStore } from '../../infrastructure/persistence/records-store';
+import { LineageStore } from '../ports/lineage-store.port';
+import { RecordsStore } from '../ports/records-store.port';
 import { resolveLineageProcessManager } from '../commands/resolve-lineage/resolve-lineage.process-manager';
 import { CLOCK, type Clock } from '../ports/clock.port';
 import { deletionRequestsProjection } from './deletion-requests.projection';
@@ -45,10 +45,10 @@ export class GovernanceProjections implements OnApplicationBootstrap, OnApplicat
   ) {
     const logger = new Logger('GovernanceProjections');
     this.all = [
-      deletionRequestsProjection() as Projection,
-      modelsProjection() as Projection,
-      jobsProjection() as Projection,
-      resolveLineageProcessManager(records, lineage, clock) as Projection,
+      deletionRequestsProjection(),
+      modelsProjection(),
+      jobsProjection(),
+      resolveLineageProcessManager(records, lineage, clock),
     ];
     this.runnerOptions = {
       batchSize: 2000,

@@ -65,10 +65,10 @@ export const stateViewProjection = <S extends { status: string }, E extends Even
     const loaded =
       ids.length === 0
         ? []
-        : ((await manager.query(
+        : await manager.query<ViewRow[]>(
             `SELECT * FROM ${spec.table} WHERE ${spec.idColumn} = ANY($1::text[])`,
             [ids],
-          )) as ViewRow[]);
+          );
     const fromRow = spec.fromRow ?? ((row: ViewRow) => row.state as S);
     const previous = new Map(loaded.map((r) => [String(r[spec.idColumn]), r]));
     const working = new Map<

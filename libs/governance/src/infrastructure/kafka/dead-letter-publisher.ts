@@ -1,13 +1,6 @@
 import { DlqHeaders, Topics } from '@lethe/shared';
-import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
-import type { GovernanceError } from '../../domain/governance.errors';
-
-export interface DeadLetter {
-  readonly message: KafkaMessage;
-  readonly topic: string;
-  readonly partition: number;
-  readonly error: GovernanceError;
-}
+import type { IHeaders, Producer } from 'kafkajs';
+import type { DeadLetter, DeadLetterSink } from '../../application/ports/dead-letter.port';
 
 /** Header values are bytes on the wire; keep them short and free of control characters. */
 const headerText = (s: string, max = 500): string => s.replace(/[\r\n\t]+/g, ' ').slice(0, max);
@@ -17,7 +10,7 @@ const headerText = (s: string, max = 500): string => s.replace(/[\r\n\t]+/g, ' '
  * the original headers, plus the `lethe-*` headers of DESIGN §3.1. Resolves once the broker has
  * them (acks = all), so the caller may then commit the original offsets.
  */
-export class DeadLetterPublisher {
+export class DeadLetterPublisher implements DeadLetterSink {
   constructor(
     private readonly producer: Producer,
     private readonly namespace: string,

@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TrainingSetSummary } from '../../domain/model/model.events';
-import type { RecordRef } from './records-store';
-
-export interface TrainingMembership extends RecordRef {
-  readonly modelId: string;
-  readonly version: number;
-}
+import type { RecordRef } from '../../domain/deletion-request/scope';
+import { LineageStore, type TrainingMembership } from '../../application/ports/lineage-store.port';
 
 /**
  * Lineage (write side): which records each model version was trained on (gov_training_records),
@@ -14,7 +10,7 @@ export interface TrainingMembership extends RecordRef {
  * affected model must forget (gov_request_records).
  */
 @Injectable()
-export class LineageStore {
+export class PgLineageStore implements LineageStore {
   /**
    * Records version `version` of `modelId` as trained on every record now in `datasetIds` plus
    * the listed `records` (which must exist). Returns the summary, or the refs that do not exist.
@@ -29,13 +25,13 @@ export class LineageStore {
     const refs = JSON.stringify(
       records.map((r) => ({ dataset_id: r.datasetId, record_id: r.recordId })),
     );
-    const unknown = (await manager.query(
+    const unknown = await manager.query<{ dataset_id: string; record_id: string }[]>(
       `SELECT t.dataset_id, t.record_id
          FROM jsonb_to_recordset($1::jsonb) AS t(dataset_id text, record_id text)
         WHERE NOT EXISTS (SELECT 1 FROM gov_records g
                            WHERE g.dataset_id = t.dataset_id AND g.record_id = t.record_id)`,
       [refs],
-    )) as { dataset_id: string; record_id: string }[];
+    );
     if (unknown.length > 0) {
       return {
         summary: { datasetIds: [], recordCount: 0, digest: '' },
@@ -82,14 +78,16 @@ export class LineageStore {
     records: readonly RecordRef[],
   ): Promise<TrainingMembership[]> {
     if (records.length === 0) return [];
-    const rows = (await manager.query(
+    const rows = await manager.query<
+      { model_id: string; version: number; dataset_id: string; record_id: string }[]
+    >(
       `SELECT t.model_id, t.version, t.dataset_id, t.record_id
          FROM gov_training_records t
          JOIN gov_lineage_models m ON m.model_id = t.model_id AND m.current_version = t.version
          JOIN unnest($1::text[], $2::text[]) AS r(dataset_id, record_id)
            ON r.dataset_id = t.dataset_id AND r.record_id = t.record_id`,
       [records.map((r) => r.datasetId), records.map((r) => r.recordId)],
-    )) as { model_id: string; version: number; dataset_id: string; record_id: string }[];
+    );
     return rows.map((r) => ({
       modelId: r.model_id,
       version: r.version,
@@ -123,12 +121,12 @@ export class LineageStore {
     modelId: string,
     requestIds: readonly string[],
   ): Promise<RecordRef[]> {
-    const rows = (await manager.query(
+    const rows = await manager.query<{ dataset_id: string; record_id: string }[]>(
       `SELECT DISTINCT dataset_id, record_id FROM gov_request_records
         WHERE model_id = $1 AND request_id = ANY($2::text[])
         ORDER BY dataset_id, record_id`,
       [modelId, [...requestIds]],
-    )) as { dataset_id: string; record_id: string }[];
+    );
     return rows.map((r) => ({ datasetId: r.dataset_id, recordId: r.record_id }));
   }
 
@@ -149,14 +147,14 @@ export class LineageStore {
     modelId: string,
     version: number,
   ): Promise<TrainingSetSummary> {
-    const [row] = (await manager.query(
+    const [row] = await manager.query<{ n: number; datasets: string[]; digest: string }[]>(
       `SELECT count(*)::int AS n,
               coalesce(array_agg(DISTINCT dataset_id ORDER BY dataset_id), '{}') AS datasets,
               'sha256:' || encode(sha256(convert_to(coalesce(string_agg(dataset_id || '/' || record_id, E'\\n'
                  ORDER BY dataset_id, record_id), ''), 'UTF8')), 'hex') AS digest
          FROM gov_training_records WHERE model_id = $1 AND version = $2`,
       [modelId, version],
-    )) as { n: number; datasets: string[]; digest: string }[];
+    );
     return { datasetIds: row?.datasets ?? [], recordCount: row?.n ?? 0, digest: row?.digest ?? '' };
   }
 }

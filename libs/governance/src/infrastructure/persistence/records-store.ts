@@ -2,26 +2,18 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { SubjectRef } from '@lethe/shared';
 import type { DeletionScope } from '../../domain/deletion-request/deletion-request.events';
-
-export interface NewRecord {
-  readonly recordId: string;
-  readonly subjectId: string;
-  readonly subjectRef: SubjectRef;
-  readonly features: readonly number[];
-  readonly label: number | string;
-}
-
-export interface RecordRef {
-  readonly datasetId: string;
-  readonly recordId: string;
-}
+import {
+  RecordsStore,
+  type NewRecord,
+  type RecordRef,
+} from '../../application/ports/records-store.port';
 
 /**
  * The erasable records store (gov_records): the only table that holds a raw subject id. Records
  * are immutable once written; erasure deletes them (SubjectRecordsErased says that it happened).
  */
 @Injectable()
-export class RecordsStore {
+export class PgRecordsStore implements RecordsStore {
   /** Inserts new records; existing (dataset, record) pairs are left as they are. */
   async insert(
     manager: EntityManager,
@@ -38,7 +30,7 @@ export class RecordsStore {
         label: r.label,
       })),
     );
-    const inserted = (await manager.query(
+    const inserted = await manager.query<{ record_id: string }[]>(
       `INSERT INTO gov_records (dataset_id, record_id, subject_id, subject_ref, features, label)
        SELECT $1, t.record_id, t.subject_id, t.subject_ref,
               ARRAY(SELECT jsonb_array_elements_text(t.features)::real), t.label
@@ -47,15 +39,15 @@ export class RecordsStore {
        ON CONFLICT (dataset_id, record_id) DO NOTHING
        RETURNING record_id`,
       [datasetId, payload],
-    )) as { record_id: string }[];
+    );
     // Re-sent records must be the same subject's; a different subject under an existing id is a conflict.
-    const conflicting = (await manager.query(
+    const conflicting = await manager.query<{ record_id: string }[]>(
       `SELECT g.record_id FROM gov_records g
          JOIN jsonb_to_recordset($2::jsonb) AS t(record_id text, subject_ref text)
            ON g.record_id = t.record_id
         WHERE g.dataset_id = $1 AND g.subject_ref <> t.subject_ref`,
       [datasetId, payload],
-    )) as { record_id: string }[];
+    );
     return { added: inserted.length, conflicting: conflicting.map((c) => c.record_id) };
   }
 
@@ -65,10 +57,12 @@ export class RecordsStore {
     subjectRefs: readonly SubjectRef[],
   ): Promise<(RecordRef & { subjectRef: SubjectRef })[]> {
     if (subjectRefs.length === 0) return [];
-    const rows = (await manager.query(
+    const rows = await manager.query<
+      { subject_ref: SubjectRef; dataset_id: string; record_id: string }[]
+    >(
       `SELECT subject_ref, dataset_id, record_id FROM gov_records WHERE subject_ref = ANY($1::text[])`,
       [[...new Set(subjectRefs)]],
-    )) as { subject_ref: SubjectRef; dataset_id: string; record_id: string }[];
+    );
     return rows.map((r) => ({
       subjectRef: r.subject_ref,
       datasetId: r.dataset_id,
@@ -83,20 +77,14 @@ export class RecordsStore {
     scope: DeletionScope | null,
   ): Promise<RecordRef[]> {
     // TypeORM answers a DELETE … RETURNING with [rows, affectedCount].
-    const [rows] = (await manager.query(
+    const [rows] = await manager.query<[{ dataset_id: string; record_id: string }[], number]>(
       `DELETE FROM gov_records
         WHERE subject_ref = $1
           AND ($2::text[] IS NULL OR dataset_id = ANY($2::text[]))
           AND ($3::text[] IS NULL OR record_id = ANY($3::text[]))
        RETURNING dataset_id, record_id`,
       [subjectRef, scope?.datasetIds ?? null, scope?.recordIds ?? null],
-    )) as [{ dataset_id: string; record_id: string }[], number];
+    );
     return rows.map((r) => ({ datasetId: r.dataset_id, recordId: r.record_id }));
   }
 }
-
-/** Whether a record falls in a request's scope (null scope = everything of the subject). */
-export const inScope = (scope: DeletionScope | null, r: RecordRef): boolean =>
-  scope === null ||
-  ((scope.datasetIds === null || scope.datasetIds.includes(r.datasetId)) &&
-    (scope.recordIds === null || scope.recordIds.includes(r.recordId)));

@@ -5,8 +5,8 @@ import { SubjectId } from '@lethe/shared';
 import { datasetDecider } from '../../../domain/dataset/dataset.decider';
 import { GovernanceError } from '../../../domain/governance.errors';
 import { streams } from '../../../domain/shared/stream-names';
-import { runGovernanceTransaction } from '../../../infrastructure/persistence/governance-transaction';
-import { RecordsStore } from '../../../infrastructure/persistence/records-store';
+import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
+import { RecordsStore } from '../../ports/records-store.port';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import {

@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import { DatasetId } from '@lethe/shared';
 import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
 import { GovernanceError } from '../../../domain/governance.errors';
-import { actorOf, correlationIdOf } from '../../../infrastructure/http/request-principal';
-import { parseOrThrow } from '../../../infrastructure/http/zod-validation';
+import { actorOf, correlationIdOf } from '../../http/request-principal';
+import { parseOrThrow } from '../../http/zod-validation';
 import { AddDatasetRecordsCommand } from './add-dataset-records.command';
 import { datasetRecordSchema, type DatasetRecordDto } from './add-dataset-records.dto';
 

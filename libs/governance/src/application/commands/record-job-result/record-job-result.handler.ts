@@ -12,8 +12,8 @@ import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../gov
 import {
   runGovernanceTransaction,
   type GovernanceTransaction,
-} from '../../../infrastructure/persistence/governance-transaction';
-import { LineageStore } from '../../../infrastructure/persistence/lineage-store';
+} from '../../unit-of-work/governance-transaction';
+import { LineageStore } from '../../ports/lineage-store.port';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { RecordJobResultCommand } from './record-job-result.command';

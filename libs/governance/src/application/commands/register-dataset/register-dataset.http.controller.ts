@@ -3,8 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DatasetId } from '@lethe/shared';
 import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
-import { actorOf, correlationIdOf } from '../../../infrastructure/http/request-principal';
-import { parseOrThrow } from '../../../infrastructure/http/zod-validation';
+import { actorOf, correlationIdOf } from '../../http/request-principal';
+import { parseOrThrow } from '../../http/zod-validation';
 import { RegisterDatasetCommand } from './register-dataset.command';
 import { RegisterDatasetRequestDto, registerDatasetSchema } from './register-dataset.dto';
 

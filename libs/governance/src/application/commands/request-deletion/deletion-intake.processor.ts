@@ -2,10 +2,7 @@ import type { CommandBus } from '@nestjs/cqrs';
 import type { KafkaMessage } from 'kafkajs';
 import { isDomainError } from '@lethe/shared';
 import { GovernanceError } from '../../../domain/governance.errors';
-import type {
-  DeadLetter,
-  DeadLetterPublisher,
-} from '../../../infrastructure/kafka/dead-letter-publisher';
+import type { DeadLetter, DeadLetterSink } from '../../ports/dead-letter.port';
 import type { Clock } from '../../ports/clock.port';
 import { RequestDeletionCommand, type DeletionIntakeItem } from './request-deletion.command';
 import type { DeletionRequestValidator } from './request-deletion.dto';
@@ -28,7 +25,7 @@ export class DeletionIntakeProcessor {
   constructor(
     private readonly validator: DeletionRequestValidator,
     private readonly commandBus: CommandBus,
-    private readonly deadLetters: DeadLetterPublisher,
+    private readonly deadLetters: DeadLetterSink,
     private readonly clock: Clock,
   ) {}
 

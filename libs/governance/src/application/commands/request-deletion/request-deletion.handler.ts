@@ -7,9 +7,9 @@ import { computeDeadline } from '../../../domain/deletion-request/deadline';
 import type { DeletionRequested } from '../../../domain/deletion-request/deletion-request.events';
 import { GovernanceError } from '../../../domain/governance.errors';
 import { streams } from '../../../domain/shared/stream-names';
-import { DatasetRegistry } from '../../../infrastructure/persistence/dataset-registry';
-import { governanceEventMessage } from '../../../infrastructure/messaging/governance-cloud-event';
-import { runGovernanceTransaction } from '../../../infrastructure/persistence/governance-transaction';
+import { DatasetRegistry } from '../../ports/dataset-registry.port';
+import { governanceEventMessage } from '../../messages/governance-cloud-event';
+import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import {

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
-import { actorOf, correlationIdOf } from '../../../infrastructure/http/request-principal';
+import { actorOf, correlationIdOf } from '../../http/request-principal';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { RequestDeletionCommand } from './request-deletion.command';
 import { DeletionRequestValidator } from './request-deletion.dto';

@@ -8,12 +8,10 @@ import type {
 } from '../../../domain/deletion-request/deletion-request.events';
 import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
-import { GovernanceTransaction } from '../../../infrastructure/persistence/governance-transaction';
-import {
-  LineageStore,
-  type TrainingMembership,
-} from '../../../infrastructure/persistence/lineage-store';
-import { inScope, RecordsStore } from '../../../infrastructure/persistence/records-store';
+import { GovernanceTransaction } from '../../unit-of-work/governance-transaction';
+import { LineageStore, type TrainingMembership } from '../../ports/lineage-store.port';
+import { inScope } from '../../../domain/deletion-request/scope';
+import type { RecordsStore } from '../../ports/records-store.port';
 import { metadataFor } from '../../metadata';
 import type { Clock } from '../../ports/clock.port';
 

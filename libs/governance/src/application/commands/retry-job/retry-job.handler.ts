@@ -5,7 +5,7 @@ import { deletionRequestDecider } from '../../../domain/deletion-request/deletio
 import { jobDecider } from '../../../domain/job/job.decider';
 import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
-import { runGovernanceTransaction } from '../../../infrastructure/persistence/governance-transaction';
+import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { RetryJobCommand } from './retry-job.command';

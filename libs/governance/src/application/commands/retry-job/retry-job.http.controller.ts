@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JobId } from '@lethe/shared';
 import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
-import { actorOf, correlationIdOf } from '../../../infrastructure/http/request-principal';
+import { actorOf, correlationIdOf } from '../../http/request-principal';
 import { RetryJobCommand } from './retry-job.command';
 
 @ApiTags('jobs')

@@ -8,12 +8,12 @@ import type { ExistingJob } from '../../../domain/job/job.state';
 import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
-import { unlearningJobMessage } from '../../../infrastructure/messaging/unlearning-job-message';
+import { unlearningJobMessage } from '../../messages/unlearning-job-message';
 import {
   runGovernanceTransaction,
   type GovernanceTransaction,
-} from '../../../infrastructure/persistence/governance-transaction';
-import { LineageStore } from '../../../infrastructure/persistence/lineage-store';
+} from '../../unit-of-work/governance-transaction';
+import { LineageStore } from '../../ports/lineage-store.port';
 import { newJobId } from '../../ids';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
@@ -37,7 +37,7 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
     const { coalesceWindowMs, maxRequestsPerJob } = this.options.scheduling;
     const now = this.clock.now();
     // Candidates come from the read model; the model's decider has the final word.
-    const models = (await this.dataSource.query(
+    const models = await this.dataSource.query<{ model_id: string }[]>(
       `SELECT model_id FROM gov_models_view
         WHERE in_flight_job_id IS NULL
           AND (jsonb_array_length(requeued_job_ids) > 0
@@ -45,15 +45,15 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
                OR jsonb_array_length(queued_request_ids) >= $2)
         ORDER BY oldest_queued_at NULLS FIRST`,
       [new Date(now.getTime() - coalesceWindowMs).toISOString(), maxRequestsPerJob],
-    )) as { model_id: string }[];
+    );
     let jobsOpened = 0;
     for (const { model_id } of models) {
       if (await this.openJob(ModelId(model_id))) jobsOpened += 1;
     }
-    const due = (await this.dataSource.query(
+    const due = await this.dataSource.query<{ job_id: string }[]>(
       `SELECT job_id FROM gov_jobs_view WHERE status = 'retry-wait' AND next_attempt_at <= $1::timestamptz`,
       [now.toISOString()],
-    )) as { job_id: string }[];
+    );
     let jobsDispatched = jobsOpened;
     for (const { job_id } of due) {
       const meta = metadataFor(this.clock, `job:${job_id}`, 'system:scheduler');

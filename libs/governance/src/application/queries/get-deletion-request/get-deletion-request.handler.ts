@@ -39,10 +39,10 @@ export class GetDeletionRequestHandler implements IQueryHandler<GetDeletionReque
   ) {}
 
   async execute(q: GetDeletionRequestQuery): Promise<DeletionRequestView> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Row[]>(
       'SELECT * FROM gov_deletion_requests_view WHERE request_id = $1',
       [q.requestId],
-    )) as Row[];
+    );
     if (!row) {
       throw new GovernanceError('REQUEST_NOT_FOUND', `deletion request ${q.requestId} not found`, {
         requestId: q.requestId,

@@ -8,24 +8,24 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
   async execute(q: GetJobQuery): Promise<JobView> {
-    const [j] = (await this.dataSource.query('SELECT * FROM gov_jobs_view WHERE job_id = $1', [
-      q.jobId,
-    ])) as {
-      job_id: string;
-      model_id: string;
-      status: string;
-      attempt: number;
-      attempts_in_round: number;
-      max_attempts: number;
-      base_version: number;
-      request_ids: string[];
-      next_attempt_at: Date | null;
-      reason: string | null;
-      version_after: number | null;
-      certificate_id: string | null;
-      scheduled_at: Date;
-      history: unknown[];
-    }[];
+    const [j] = await this.dataSource.query<
+      {
+        job_id: string;
+        model_id: string;
+        status: string;
+        attempt: number;
+        attempts_in_round: number;
+        max_attempts: number;
+        base_version: number;
+        request_ids: string[];
+        next_attempt_at: Date | null;
+        reason: string | null;
+        version_after: number | null;
+        certificate_id: string | null;
+        scheduled_at: Date;
+        history: unknown[];
+      }[]
+    >('SELECT * FROM gov_jobs_view WHERE job_id = $1', [q.jobId]);
     if (!j)
       throw new GovernanceError('JOB_NOT_FOUND', `unlearning job ${q.jobId} not found`, {
         jobId: q.jobId,

@@ -8,46 +8,47 @@ export class GetModelHandler implements IQueryHandler<GetModelQuery> {
   constructor(private readonly dataSource: DataSource) {}
 
   async execute(q: GetModelQuery): Promise<ModelView> {
-    const [m] = (await this.dataSource.query('SELECT * FROM gov_models_view WHERE model_id = $1', [
-      q.modelId,
-    ])) as {
-      model_id: string;
-      name: string;
-      description: string | null;
-      current_version: number;
-      registered_at: Date;
-      queued_request_ids: string[];
-      in_flight_job_id: string | null;
-    }[];
+    const [m] = await this.dataSource.query<
+      {
+        model_id: string;
+        name: string;
+        description: string | null;
+        current_version: number;
+        registered_at: Date;
+        queued_request_ids: string[];
+        in_flight_job_id: string | null;
+      }[]
+    >('SELECT * FROM gov_models_view WHERE model_id = $1', [q.modelId]);
     if (!m)
       throw new GovernanceError('MODEL_NOT_FOUND', `model ${q.modelId} not found`, {
         modelId: q.modelId,
       });
-    const versions = (await this.dataSource.query(
-      'SELECT * FROM gov_model_versions_view WHERE model_id = $1 ORDER BY version',
-      [q.modelId],
-    )) as {
-      version: number;
-      parent_version: number | null;
-      origin: string;
-      job_id: string | null;
-      dataset_ids: string[];
-      record_count: number;
-      digest: string;
-      registered_at: Date;
-    }[];
-    const jobs = (await this.dataSource.query(
+    const versions = await this.dataSource.query<
+      {
+        version: number;
+        parent_version: number | null;
+        origin: string;
+        job_id: string | null;
+        dataset_ids: string[];
+        record_count: number;
+        digest: string;
+        registered_at: Date;
+      }[]
+    >('SELECT * FROM gov_model_versions_view WHERE model_id = $1 ORDER BY version', [q.modelId]);
+    const jobs = await this.dataSource.query<
+      {
+        job_id: string;
+        status: string;
+        attempt: number;
+        n: number;
+        reason: string | null;
+        scheduled_at: Date;
+      }[]
+    >(
       `SELECT job_id, status, attempt, jsonb_array_length(request_ids) AS n, reason, scheduled_at
          FROM gov_jobs_view WHERE model_id = $1 ORDER BY scheduled_at DESC LIMIT 50`,
       [q.modelId],
-    )) as {
-      job_id: string;
-      status: string;
-      attempt: number;
-      n: number;
-      reason: string | null;
-      scheduled_at: Date;
-    }[];
+    );
     return {
       modelId: m.model_id,
       name: m.name,

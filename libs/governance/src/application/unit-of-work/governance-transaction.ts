@@ -12,7 +12,7 @@ import {
 } from '@lethe/event-store';
 import type { Decider } from '../../domain/shared/decider';
 import type { StreamTarget } from '../../domain/shared/stream-names';
-import { governanceEventMessage } from '../messaging/governance-cloud-event';
+import { governanceEventMessage } from '../messages/governance-cloud-event';
 
 interface Loaded {
   state: unknown;

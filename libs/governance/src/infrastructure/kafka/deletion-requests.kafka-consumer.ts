@@ -14,12 +14,12 @@ import {
   type Kafka,
   type Producer,
 } from 'kafkajs';
-import { DeadLetterPublisher } from '../../../infrastructure/kafka/dead-letter-publisher';
-import { KAFKA } from '../../../infrastructure/kafka/kafka.provider';
-import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
-import { CLOCK, type Clock } from '../../ports/clock.port';
-import { DeletionIntakeProcessor } from './deletion-intake.processor';
-import { DeletionRequestValidator } from './request-deletion.dto';
+import { DeadLetterPublisher } from './dead-letter-publisher';
+import { KAFKA } from './kafka.provider';
+import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
+import { CLOCK, type Clock } from '../../application/ports/clock.port';
+import { DeletionIntakeProcessor } from '../../application/commands/request-deletion/deletion-intake.processor';
+import { DeletionRequestValidator } from '../../application/commands/request-deletion/request-deletion.dto';
 
 /** Largest slice of a fetched batch handled in one transaction. */
 const CHUNK = 5000;
@@ -100,10 +100,11 @@ export class DeletionRequestsKafkaConsumer
   private async handleBatch(
     processor: DeletionIntakeProcessor,
     consumer: Consumer,
-    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+    payload: EachBatchPayload,
   ): Promise<void> {
+    const { batch } = payload;
     for (let i = 0; i < batch.messages.length; i += CHUNK) {
-      if (!isRunning() || isStale()) return;
+      if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(i, i + CHUNK);
       const last = chunk[chunk.length - 1];
       if (!last) return;
@@ -116,8 +117,8 @@ export class DeletionRequestsKafkaConsumer
           offset: (BigInt(last.offset) + 1n).toString(),
         },
       ]);
-      resolveOffset(last.offset);
-      await heartbeat();
+      payload.resolveOffset(last.offset);
+      await payload.heartbeat();
       if (result.deadLettered > 0) {
         this.logger.warn(
           `intake: ${result.deadLettered} message(s) of partition ${batch.partition} sent to the DLQ`,

@@ -5,7 +5,7 @@ import {
   type UnlearningJobDataV1,
   type UnlearningJobMessageV1,
 } from '../../contracts/unlearning-job.v1';
-import { uuidFromName } from '../../application/ids';
+import { uuidFromName } from '../ids';
 import { CLOUDEVENTS_JSON, GOVERNANCE_SOURCE } from './governance-cloud-event';
 
 /**
