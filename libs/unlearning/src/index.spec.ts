@@ -21,6 +21,7 @@ describe('@lethe/unlearning public API', () => {
       'loadMnist',
       'encodeWeights',
       'collectEvidence',
+      'createTfjsEngine',
     ] as const) {
       expect(typeof (lib as Record<string, unknown>)[name]).toBe('function');
     }

@@ -1,33 +1,18 @@
 /**
  * @lethe/unlearning — certified unlearning for deep networks (Zhang et al., ICML 2024).
  *
- * Two halves:
  * - domain/ (pure TypeScript, float64): certified bound, Gaussian mechanism, privacy accountant,
  *   policy, membership-inference evidence, float64 reference models, seeded randomness, types.
- * - infrastructure/ + application/ (TensorFlow.js): backend selection, second-order-safe gradients,
- *   models as functions of a flat parameter vector, MNIST and synthetic data, projected Adam,
- *   exact HVPs, LiSSA / exact / CG inverse-HVPs, Lanczos constants, the Newton update with noise,
- *   sequential chains with the policy, evidence.
+ * - application/: the use cases (train, retrain, unlearn, sequential chain, evidence) against the
+ *   NumericEngine port, plus pure model/data helpers (architecture, flat vectors, datasets,
+ *   weights file, noise).
+ * - infrastructure/: the TensorFlow.js adapter (`createTfjsEngine`): backend selection,
+ *   second-order-safe gradients, projected Adam, exact HVPs, LiSSA / exact / CG, Lanczos, data.
  * See libs/unlearning/README.md.
  */
 export * from './domain';
 
-// ---- TensorFlow.js runtime
-export { tf } from './infrastructure/tf/tf';
-export {
-  initTensorflow,
-  parseBackendMode,
-  backendName,
-  BACKEND_MODES,
-  type BackendMode,
-  type BackendInfo,
-} from './infrastructure/tf/backend';
-export { registerGradientFixes } from './infrastructure/tf/gradient-fixes';
-export { softmaxCrossEntropy } from './infrastructure/tf/cross-entropy';
-export { EngineErrorCode, unlearningError } from './infrastructure/errors';
-export { yieldToEventLoop, type Progress, type ProgressCallback } from './infrastructure/progress';
-
-// ---- Models as functions of their parameters
+// ---- Application: pure model and data helpers
 export {
   paperMnistMlp,
   mlp,
@@ -43,10 +28,7 @@ export {
   type LogisticRegressionArchitecture,
   type Activation,
   type ParamBlock,
-} from './infrastructure/model/architecture';
-export { initialParameters } from './infrastructure/model/init';
-export { forwardLogits } from './infrastructure/model/forward';
-export { Objective } from './infrastructure/model/objective';
+} from './application/model/architecture';
 export {
   distance,
   axpy,
@@ -55,7 +37,7 @@ export {
   allFinite,
   equalVectors,
   type FlatVector,
-} from './infrastructure/model/flat-vector';
+} from './application/model/flat-vector';
 export {
   encodeWeights,
   decodeWeights,
@@ -63,10 +45,8 @@ export {
   sha256Hex,
   WEIGHTS_MAGIC,
   WEIGHTS_FORMAT_VERSION,
-} from './infrastructure/model/weights-codec';
-export { addGaussianNoise } from './infrastructure/model/noise';
-
-// ---- Data
+} from './application/model/weights-codec';
+export { addGaussianNoise } from './application/model/noise';
 export {
   makeDataset,
   datasetSize,
@@ -76,53 +56,30 @@ export {
   withoutIds,
   concatDatasets,
   type Dataset,
-} from './infrastructure/data/dataset';
-export { DeviceData, type TensorBatch } from './infrastructure/data/device-data';
-export { datasetDigest } from './infrastructure/data/digest';
-export {
-  loadMnist,
-  MNIST_MEAN,
-  MNIST_STD,
-  MNIST_SIDE,
-  MNIST_DIM,
-} from './infrastructure/data/mnist';
-export { trainTestSplit, forgetRetainSplit, type RecordedSplit } from './infrastructure/data/split';
-export { gaussianBlobs, logisticData, maxRowNorm } from './infrastructure/data/synthetic';
-export { augmentImages } from './infrastructure/data/augment';
-
-// ---- Training
-export { trainProjectedAdam, type TrainResult } from './infrastructure/training/train';
+} from './application/model/dataset';
 export {
   DEFAULT_RECIPE,
   type TrainingRecipe,
   type EngineTrainingProfile,
-} from './infrastructure/training/recipe';
+} from './application/model/recipe';
+export { EngineErrorCode, unlearningError } from './application/errors';
+export { yieldToEventLoop, type Progress, type ProgressCallback } from './application/progress';
 
-// ---- Hessians
-export { hessianOperator, type SymmetricOperator } from './infrastructure/hessian/operator';
+// ---- Application: the port and the use cases
 export {
-  lissaInverseHvp,
   REPO_LISSA,
+  type NumericEngine,
+  type TrainRequest,
+  type TrainResult,
+  type ObjectiveSpec,
+  type Evaluation,
   type LissaSettings,
   type LissaResult,
-} from './infrastructure/hessian/lissa';
-export {
-  denseMatrix,
-  exactInverseHvp,
-  DEFAULT_MAX_DENSE_PARAMS,
-} from './infrastructure/hessian/exact';
-export { luSolve } from './infrastructure/hessian/dense';
-export { conjugateGradient, type CgResult } from './infrastructure/hessian/conjugate-gradient';
-export {
-  lanczosExtremes,
-  powerExtremes,
-  type SpectrumEstimate,
-} from './infrastructure/hessian/spectrum';
-
-// ---- Evaluation
-export { evaluate, posteriors, type Evaluation } from './infrastructure/evaluation/evaluate';
-
-// ---- Application (orchestration)
+  type InverseHvpMethod,
+  type InverseHvpResult,
+  type ConstantsSettings,
+  type MeasuredConstants,
+} from './application/ports/numeric-engine';
 export {
   trainModel,
   retrainModel,
@@ -130,17 +87,6 @@ export {
   loadWeights,
   type TrainedModel,
 } from './application/trained-model';
-export {
-  inverseHvp,
-  inverseHvpOnDataset,
-  type InverseHvpMethod,
-  type InverseHvpResult,
-} from './application/inverse-hvp';
-export {
-  measureConstants,
-  type ConstantsSettings,
-  type MeasuredConstants,
-} from './application/constants';
 export {
   unlearn,
   type UnlearnRequest,
@@ -163,3 +109,50 @@ export {
 } from './application/sequential';
 export { collectEvidence, type UnlearningEvidence } from './application/evidence';
 export { exactGuarantee, boundGuarantee, type ReleaseGuarantee } from './application/guarantee';
+
+// ---- Infrastructure: the TensorFlow.js engine
+export { createTfjsEngine, tfjsEngine } from './infrastructure/engine/tfjs-engine';
+export { tf } from './infrastructure/tf/tf';
+export {
+  initTensorflow,
+  parseBackendMode,
+  backendName,
+  BACKEND_MODES,
+  type BackendMode,
+  type BackendInfo,
+} from './infrastructure/tf/backend';
+export { registerGradientFixes } from './infrastructure/tf/gradient-fixes';
+export { softmaxCrossEntropy } from './infrastructure/tf/cross-entropy';
+export { initialParameters } from './infrastructure/model/init';
+export { forwardLogits } from './infrastructure/model/forward';
+export { Objective } from './infrastructure/model/objective';
+export { DeviceData, type TensorBatch } from './infrastructure/data/device-data';
+export { datasetDigest } from './infrastructure/data/digest';
+export {
+  loadMnist,
+  MNIST_MEAN,
+  MNIST_STD,
+  MNIST_SIDE,
+  MNIST_DIM,
+} from './infrastructure/data/mnist';
+export { trainTestSplit, forgetRetainSplit, type RecordedSplit } from './infrastructure/data/split';
+export { gaussianBlobs, logisticData, maxRowNorm } from './infrastructure/data/synthetic';
+export { augmentImages } from './infrastructure/data/augment';
+export { trainProjectedAdam } from './infrastructure/training/train';
+export { hessianOperator, type SymmetricOperator } from './infrastructure/hessian/operator';
+export { lissaInverseHvp } from './infrastructure/hessian/lissa';
+export {
+  denseMatrix,
+  exactInverseHvp,
+  DEFAULT_MAX_DENSE_PARAMS,
+} from './infrastructure/hessian/exact';
+export { luSolve } from './infrastructure/hessian/dense';
+export { conjugateGradient, type CgResult } from './infrastructure/hessian/conjugate-gradient';
+export {
+  lanczosExtremes,
+  powerExtremes,
+  type SpectrumEstimate,
+} from './infrastructure/hessian/spectrum';
+export { inverseHvp, inverseHvpOnDataset } from './infrastructure/engine/inverse-hvp';
+export { measureConstants } from './infrastructure/engine/constants';
+export { evaluate, posteriors } from './infrastructure/evaluation/evaluate';

@@ -1,12 +1,12 @@
 import { tf } from '../src/infrastructure/tf/tf';
 import { DeviceData } from '../src/infrastructure/data/device-data';
-import type { Dataset } from '../src/infrastructure/data/dataset';
+import type { Dataset } from '../src/application/model/dataset';
 import { maxRowNorm } from '../src/infrastructure/data/synthetic';
-import { logisticRegression, parameterCount } from '../src/infrastructure/model/architecture';
+import { logisticRegression, parameterCount } from '../src/application/model/architecture';
 import { Objective } from '../src/infrastructure/model/objective';
 import { hessianOperator } from '../src/infrastructure/hessian/operator';
 import { exactInverseHvp } from '../src/infrastructure/hessian/exact';
-import { norm2 } from '../src/infrastructure/model/flat-vector';
+import { norm2 } from '../src/application/model/flat-vector';
 
 /**
  * The exact minimiser of the L2-regularised (strongly convex) softmax regression objective on a

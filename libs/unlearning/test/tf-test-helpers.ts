@@ -1,5 +1,9 @@
 import { initTensorflow, type BackendMode } from '../src/infrastructure/tf/backend';
 import { tf } from '../src/infrastructure/tf/tf';
+import { tfjsEngine } from '../src/infrastructure/engine/tfjs-engine';
+
+/** The tfjs NumericEngine (after `useBackend`). */
+export const engine = tfjsEngine;
 
 /** Switches the tfjs backend for a test (cpu and wasm are both always available here). */
 export const useBackend = async (

@@ -1,16 +1,16 @@
-import type { Dataset } from '../infrastructure/data/dataset';
-import { concatDatasets } from '../infrastructure/data/dataset';
-import { evaluate, posteriors, type Evaluation } from '../infrastructure/evaluation/evaluate';
-import type { Architecture } from '../infrastructure/model/architecture';
-import { distance } from '../infrastructure/model/flat-vector';
+import type { Dataset } from './model/dataset';
+import { concatDatasets } from './model/dataset';
+import type { Evaluation, NumericEngine } from './ports/numeric-engine';
+import type { Architecture } from './model/architecture';
+import { distance } from './model/flat-vector';
 import {
   membershipInferenceAttack,
   type MiaEvaluation,
   type MiaFeatureMethod,
   type MiaResult,
 } from '../domain/evidence/mia';
-import { createRng } from '../infrastructure/random/prng';
-import { selectRows } from '../infrastructure/data/dataset';
+import { createRng } from './model/rng';
+import { selectRows } from './model/dataset';
 import type { Seed } from '../domain/random';
 
 export interface UnlearningEvidence {
@@ -31,27 +31,30 @@ export interface UnlearningEvidence {
  * computed) the retrained model; membership-inference AUC (domain mia.ts, posteriors from tfjs)
  * of an attack telling D_u from a sample of D_r with the original and released posteriors.
  */
-export const collectEvidence = (opts: {
-  arch: Architecture;
-  original: Float32Array;
-  released: Float32Array;
-  retrained?: Float32Array;
-  forget: Dataset;
-  retain: Dataset;
-  test?: Dataset;
-  mia?: {
-    readonly method?: MiaFeatureMethod;
-    readonly evaluation?: MiaEvaluation;
-    /** Cap on the D_r rows used as negatives (default 5 × |D_u|). */
-    readonly maxNegatives?: number;
-    readonly seed: Seed;
-  };
-}): UnlearningEvidence => {
+export const collectEvidence = (
+  engine: NumericEngine,
+  opts: {
+    arch: Architecture;
+    original: Float32Array;
+    released: Float32Array;
+    retrained?: Float32Array;
+    forget: Dataset;
+    retain: Dataset;
+    test?: Dataset;
+    mia?: {
+      readonly method?: MiaFeatureMethod;
+      readonly evaluation?: MiaEvaluation;
+      /** Cap on the D_r rows used as negatives (default 5 × |D_u|). */
+      readonly maxNegatives?: number;
+      readonly seed: Seed;
+    };
+  },
+): UnlearningEvidence => {
   const { arch } = opts;
   const accuracy = {
-    forget: evaluate(arch, opts.released, opts.forget),
-    retain: evaluate(arch, opts.released, opts.retain),
-    ...(opts.test ? { test: evaluate(arch, opts.released, opts.test) } : {}),
+    forget: engine.evaluate(arch, opts.released, opts.forget),
+    retain: engine.evaluate(arch, opts.released, opts.retain),
+    ...(opts.test ? { test: engine.evaluate(arch, opts.released, opts.test) } : {}),
   };
   let mia: MiaResult | undefined;
   if (opts.mia) {
@@ -66,8 +69,8 @@ export const collectEvidence = (opts: {
     const isUnlearned = new Uint8Array(rows.labels.length);
     isUnlearned.fill(1, 0, opts.forget.labels.length);
     mia = membershipInferenceAttack({
-      originalPosteriors: Float64Array.from(posteriors(arch, opts.original, rows)),
-      unlearnedPosteriors: Float64Array.from(posteriors(arch, opts.released, rows)),
+      originalPosteriors: Float64Array.from(engine.posteriors(arch, opts.original, rows)),
+      unlearnedPosteriors: Float64Array.from(engine.posteriors(arch, opts.released, rows)),
       classes: rows.classes,
       isUnlearned,
       ...(opts.mia.method ? { method: opts.mia.method } : {}),

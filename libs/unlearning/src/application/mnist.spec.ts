@@ -1,12 +1,12 @@
-import { useBackend } from '../../test/tf-test-helpers';
+import { engine, useBackend } from '../../test/tf-test-helpers';
 import { loadMnist } from '../infrastructure/data/mnist';
 import { trainTestSplit } from '../infrastructure/data/split';
-import { selectRows, withoutIds } from '../infrastructure/data/dataset';
-import { paperMnistMlp } from '../infrastructure/model/architecture';
+import { selectRows, withoutIds } from './model/dataset';
+import { paperMnistMlp } from './model/architecture';
 import { evaluate } from '../infrastructure/evaluation/evaluate';
-import { norm2 } from '../infrastructure/model/flat-vector';
+import { norm2 } from './model/flat-vector';
 import { trainModel, retrainModel, type TrainedModel } from './trained-model';
-import { measureConstants, type MeasuredConstants } from './constants';
+import type { MeasuredConstants } from './ports/numeric-engine';
 import { unlearn } from './unlearn';
 import { collectEvidence } from './evidence';
 import { processDeletionRequest, startSequentialChain } from './sequential';
@@ -36,9 +36,9 @@ describe('MNIST end to end (wasm)', () => {
 
   beforeAll(async () => {
     await useBackend('wasm');
-    original = await trainModel({ arch, data: train, recipe });
-    retrained = await retrainModel({ arch, retain, recipe });
-    constants = await measureConstants({
+    original = await trainModel(engine, { arch, data: train, recipe });
+    retrained = await retrainModel(engine, { arch, retain, recipe });
+    constants = await engine.measureConstants({
       arch,
       params: original.params,
       retain,
@@ -57,7 +57,7 @@ describe('MNIST end to end (wasm)', () => {
   });
 
   it('a LiSSA Newton step moves accuracy on D_u toward the retrained model, keeping D_r', async () => {
-    const out = await unlearn({
+    const out = await unlearn(engine, {
       start: { arch, params: original.params, recipe },
       data: train,
       forgetIds: forget.ids,
@@ -88,7 +88,7 @@ describe('MNIST end to end (wasm)', () => {
     expect(after.retain).toBeGreaterThan(before.retain - 0.02); // without hurting D_r
     expect(after.test).toBeGreaterThan(before.test - 0.05);
 
-    const evidence = collectEvidence({
+    const evidence = collectEvidence(engine, {
       arch,
       original: original.params,
       released: out.released.params,
@@ -107,7 +107,7 @@ describe('MNIST end to end (wasm)', () => {
 
   it('certified mode on the MLP: the worst-case σ breaks the accuracy floor, so the policy retrains', async () => {
     const state = startSequentialChain(original, train.ids);
-    const step = await processDeletionRequest({
+    const step = await processDeletionRequest(engine, {
       state,
       dataset: train,
       forgetIds: forget.ids,

@@ -1,10 +1,10 @@
-import { useBackend } from '../../test/tf-test-helpers';
+import { engine, useBackend } from '../../test/tf-test-helpers';
 import { fitConvexOptimum, softmaxRegressionM } from '../../test/convex-fixtures';
 import { logisticData } from '../infrastructure/data/synthetic';
 import { trainTestSplit } from '../infrastructure/data/split';
-import { logisticRegression } from '../infrastructure/model/architecture';
-import { equalVectors } from '../infrastructure/model/flat-vector';
-import { modelDigest } from '../infrastructure/model/weights-codec';
+import { logisticRegression } from './model/architecture';
+import { equalVectors } from './model/flat-vector';
+import { modelDigest } from './model/weights-codec';
 import { trainModel, type TrainedModel } from './trained-model';
 import {
   processDeletionRequest,
@@ -52,7 +52,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
 
   beforeAll(async () => {
     await useBackend('wasm');
-    model = await trainModel({ arch, data: train, recipe });
+    model = await trainModel(engine, { arch, data: train, recipe });
     // Sanity for the fixture: the optimum lies well inside the ball.
     expect((await fitConvexOptimum(train, l2)).params.length).toBe(10);
   });
@@ -64,7 +64,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
     let prevEpsilon = 0;
     for (let k = 1; k <= 3; k++) {
       const forgetIds = state.remainingIds.slice(0, 10);
-      const step = await processDeletionRequest({
+      const step = await processDeletionRequest(engine, {
         state,
         dataset: train,
         forgetIds,
@@ -104,7 +104,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
       cumulativeBudget: { epsilon: 1.05, delta: 1e-4 },
     };
     let state = startSequentialChain(model, train.ids);
-    const first = await processDeletionRequest({
+    const first = await processDeletionRequest(engine, {
       state,
       dataset: train,
       forgetIds: state.remainingIds.slice(0, 5),
@@ -114,7 +114,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
     });
     expect(first.decision.action).toBe('newton');
     state = first.state;
-    const second = await processDeletionRequest({
+    const second = await processDeletionRequest(engine, {
       state,
       dataset: train,
       forgetIds: state.remainingIds.slice(0, 5),
@@ -132,7 +132,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
     expect(second.refused?.guarantee?.type).toBe('certified');
 
     // Without permission to retrain, the request is parked and nothing changes.
-    const parked = await processDeletionRequest({
+    const parked = await processDeletionRequest(engine, {
       state: first.state,
       dataset: train,
       forgetIds: first.state.remainingIds.slice(0, 5),
@@ -147,7 +147,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
 
   it('the accuracy floor refuses the noisy release (the worst-case σ ruins the model) and says why', async () => {
     const state = startSequentialChain(model, train.ids);
-    const step = await processDeletionRequest({
+    const step = await processDeletionRequest(engine, {
       state,
       dataset: train,
       forgetIds: state.remainingIds.slice(0, 5),
@@ -164,7 +164,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
 
   it('an uncertifiable request (LiSSA scale below λ_max) goes to retrain with the reason', async () => {
     const state = startSequentialChain(model, train.ids);
-    const step = await processDeletionRequest({
+    const step = await processDeletionRequest(engine, {
       state,
       dataset: train,
       forgetIds: state.remainingIds.slice(0, 5),
@@ -190,7 +190,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
 
   it('exact mode always retrains; paper-experiment never touches the ledger', async () => {
     const state = startSequentialChain(model, train.ids);
-    const exact = await processDeletionRequest({
+    const exact = await processDeletionRequest(engine, {
       state,
       dataset: train,
       forgetIds: state.remainingIds.slice(0, 5),
@@ -200,7 +200,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
     });
     expect(exact.decision.action).toBe('retrain');
     expect(exact.guarantee?.type).toBe('exact');
-    const paper = await processDeletionRequest({
+    const paper = await processDeletionRequest(engine, {
       state,
       dataset: train,
       forgetIds: state.remainingIds.slice(0, 5),

@@ -1,10 +1,9 @@
-import { selectIds, type Dataset } from '../infrastructure/data/dataset';
-import { evaluate } from '../infrastructure/evaluation/evaluate';
-import type { Architecture } from '../infrastructure/model/architecture';
-import { modelDigest } from '../infrastructure/model/weights-codec';
-import type { EngineTrainingProfile, TrainingRecipe } from '../infrastructure/training/recipe';
-import type { ProgressCallback } from '../infrastructure/progress';
-import { unlearningError, EngineErrorCode } from '../infrastructure/errors';
+import { selectIds, type Dataset } from './model/dataset';
+import type { Architecture } from './model/architecture';
+import { modelDigest } from './model/weights-codec';
+import type { EngineTrainingProfile, TrainingRecipe } from './model/recipe';
+import type { ProgressCallback } from './progress';
+import { unlearningError, EngineErrorCode } from './errors';
 import { isUnlearningError, UnlearningErrorCodes } from '../domain/errors';
 import {
   cumulativeGuarantee,
@@ -29,7 +28,7 @@ import {
   type UnlearningMode,
 } from './unlearn';
 import type { ReleaseGuarantee } from './guarantee';
-import type { ConstantsSettings } from './constants';
+import type { ConstantsSettings, NumericEngine } from './ports/numeric-engine';
 
 /**
  * The PRIVATE state of one model's unlearning chain (paper Algorithm 2): the noise-free w~(k),
@@ -112,17 +111,20 @@ export const startSequentialChain = (
  * (with reasons); newton continues from the noise-free state and gets fresh noise; retrain resets
  * the chain and the ledger. `dataset` must contain every id of `state.remainingIds`.
  */
-export const processDeletionRequest = async (opts: {
-  state: SequentialState;
-  dataset: Dataset;
-  forgetIds: readonly string[];
-  policy: SequentialPolicy;
-  settings: SequentialSettings;
-  /** For the accuracy floor (released model's accuracy); required when a floor is set. */
-  validation?: Dataset;
-  seed: Seed;
-  onProgress?: ProgressCallback;
-}): Promise<SequentialStep> => {
+export const processDeletionRequest = async (
+  engine: NumericEngine,
+  opts: {
+    state: SequentialState;
+    dataset: Dataset;
+    forgetIds: readonly string[];
+    policy: SequentialPolicy;
+    settings: SequentialSettings;
+    /** For the accuracy floor (released model's accuracy); required when a floor is set. */
+    validation?: Dataset;
+    seed: Seed;
+    onProgress?: ProgressCallback;
+  },
+): Promise<SequentialStep> => {
   const { state, policy } = opts;
   if (policy.mode === 'certified' && (!policy.target || !opts.settings.certification)) {
     throw unlearningError(
@@ -164,7 +166,7 @@ export const processDeletionRequest = async (opts: {
   let validationAccuracy: number | undefined;
   if (policy.mode !== 'exact') {
     try {
-      candidate = await unlearn({
+      candidate = await unlearn(engine, {
         start,
         data,
         forgetIds: opts.forgetIds,
@@ -181,7 +183,7 @@ export const processDeletionRequest = async (opts: {
                 delta: (policy.target as { delta: number }).delta,
               },
             }
-          : { sigma: opts.settings.sigma as number }),
+          : { sigma: opts.settings.sigma }),
         ...(opts.settings.constantsSettings
           ? { constantsSettings: opts.settings.constantsSettings }
           : {}),
@@ -198,7 +200,7 @@ export const processDeletionRequest = async (opts: {
       notCertifiable = `${(e as { code: string }).code}: ${(e as Error).message}`;
     }
     if (candidate && policy.accuracyFloor !== undefined && opts.validation) {
-      validationAccuracy = evaluate(
+      validationAccuracy = engine.evaluate(
         state.arch,
         candidate.released.params,
         opts.validation,
@@ -241,7 +243,7 @@ export const processDeletionRequest = async (opts: {
   }
 
   if (decision.action === 'retrain') {
-    const exact = await unlearn({
+    const exact = await unlearn(engine, {
       start,
       data,
       forgetIds: opts.forgetIds,

@@ -1,9 +1,9 @@
-import type { Architecture } from '../infrastructure/model/architecture';
-import { decodeWeights, encodeWeights, modelDigest } from '../infrastructure/model/weights-codec';
-import { trainProjectedAdam } from '../infrastructure/training/train';
-import type { EngineTrainingProfile, TrainingRecipe } from '../infrastructure/training/recipe';
-import type { Dataset } from '../infrastructure/data/dataset';
-import type { ProgressCallback } from '../infrastructure/progress';
+import type { Architecture } from './model/architecture';
+import { decodeWeights, encodeWeights, modelDigest } from './model/weights-codec';
+import type { NumericEngine } from './ports/numeric-engine';
+import type { EngineTrainingProfile, TrainingRecipe } from './model/recipe';
+import type { Dataset } from './model/dataset';
+import type { ProgressCallback } from './progress';
 
 /** A model Lethe trained (so that the norm-ball guarantee holds), with its digest and profile. */
 export interface TrainedModel {
@@ -15,13 +15,16 @@ export interface TrainedModel {
 }
 
 /** Trains from the seeded initialisation with projected Adam. */
-export const trainModel = async (opts: {
-  arch: Architecture;
-  data: Dataset;
-  recipe: TrainingRecipe;
-  onProgress?: ProgressCallback;
-}): Promise<TrainedModel> => {
-  const r = await trainProjectedAdam(opts);
+export const trainModel = async (
+  engine: NumericEngine,
+  opts: {
+    arch: Architecture;
+    data: Dataset;
+    recipe: TrainingRecipe;
+    onProgress?: ProgressCallback;
+  },
+): Promise<TrainedModel> => {
+  const r = await engine.train(opts);
   return {
     arch: opts.arch,
     params: r.params,
@@ -34,13 +37,16 @@ export const trainModel = async (opts: {
  * Exact unlearning: retrain from scratch on D_r with the same recipe and seed (the reference w~*
  * of the definition; ε = 0). Progress phases are reported as 'retrain…'.
  */
-export const retrainModel = async (opts: {
-  arch: Architecture;
-  retain: Dataset;
-  recipe: TrainingRecipe;
-  onProgress?: ProgressCallback;
-}): Promise<TrainedModel> =>
-  trainModel({
+export const retrainModel = async (
+  engine: NumericEngine,
+  opts: {
+    arch: Architecture;
+    retain: Dataset;
+    recipe: TrainingRecipe;
+    onProgress?: ProgressCallback;
+  },
+): Promise<TrainedModel> =>
+  trainModel(engine, {
     arch: opts.arch,
     data: opts.retain,
     recipe: opts.recipe,

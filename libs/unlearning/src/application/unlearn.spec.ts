@@ -1,13 +1,12 @@
-import { useBackend, relativeError } from '../../test/tf-test-helpers';
+import { engine, useBackend, relativeError, liveTensors } from '../../test/tf-test-helpers';
 import { fitConvexOptimum, softmaxRegressionM } from '../../test/convex-fixtures';
 import { logisticData } from '../infrastructure/data/synthetic';
 import { forgetRetainSplit } from '../infrastructure/data/split';
-import { logisticRegression, mlp } from '../infrastructure/model/architecture';
-import { distance, norm2, equalVectors } from '../infrastructure/model/flat-vector';
-import { modelDigest } from '../infrastructure/model/weights-codec';
+import { logisticRegression, mlp } from './model/architecture';
+import { distance, norm2, equalVectors } from './model/flat-vector';
+import { modelDigest } from './model/weights-codec';
 import { initialParameters } from '../infrastructure/model/init';
 import { assertHonestGuarantee } from '../domain/model/guarantee';
-import { measureConstants } from './constants';
 import { unlearn, type UnlearnRequest } from './unlearn';
 
 jest.setTimeout(120_000);
@@ -17,7 +16,7 @@ jest.setTimeout(120_000);
  * within the certified bound Δ of the retrained optimum, and within the much tighter Newton
  * quadratic-convergence bound computed from the measured distance ||w* − w~*||.
  */
-describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
+describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () => {
   const l2 = 0.05;
   const C = 10;
   const data = logisticData({ n: 400, dim: 5, seed: 'convex', maxNorm: 1.5, signal: 5 });
@@ -52,7 +51,7 @@ describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
   });
 
   it('exact Newton step: ||w~ − w~*|| <= Δ and <= the measured quadratic bound', async () => {
-    const out = await unlearn(request({}));
+    const out = await unlearn(engine, request({}));
     const err = distance(out.chainParams, wRetrained);
     const e = distance(wStar, wRetrained);
     const c = out.diagnostics.constants!;
@@ -72,7 +71,7 @@ describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
   });
 
   it('the release is the noise-free update plus N(0, σ²I): never equal to it, σ from (ε, δ, Δ)', async () => {
-    const out = await unlearn(request({}));
+    const out = await unlearn(engine, request({}));
     const sigma = out.guarantee.sigma;
     const expectedSigma =
       ((out.guarantee.bound as number) * Math.sqrt(2 * Math.log(1.25 / 1e-5))) / 1;
@@ -84,16 +83,17 @@ describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
     expect(noise / sigma).toBeGreaterThan(0.4);
     expect(noise / sigma).toBeLessThan(1.8);
     // Same seed, same release; another seed, other noise.
-    const again = await unlearn(request({}));
+    const again = await unlearn(engine, request({}));
     expect(again.released.digest).toBe(out.released.digest);
-    const other = await unlearn(request({ seed: 'other' }));
+    const other = await unlearn(engine, request({ seed: 'other' }));
     expect(other.released.digest).not.toBe(out.released.digest);
     expect(other.chainDigest).toBe(out.chainDigest);
   });
 
-  it('LiSSA, CG and the converged form agree with the exact step', async () => {
-    const exact = await unlearn(request({}));
-    const constants = await measureConstants({
+  it('LiSSA, CG and the converged form agree with the exact step (and leak no tensor)', async () => {
+    const before = liveTensors();
+    const exact = await unlearn(engine, request({}));
+    const constants = await engine.measureConstants({
       arch,
       params: wStar,
       retain,
@@ -102,6 +102,7 @@ describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
       settings: { seed: 1, minibatchSamples: 4, batchSize: 40 },
     });
     const lissa = await unlearn(
+      engine,
       request({
         constants,
         newton: {
@@ -121,6 +122,7 @@ describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
     expect(distance(lissa.chainParams, wRetrained)).toBeLessThan(lissa.guarantee.bound as number);
 
     const cg = await unlearn(
+      engine,
       request({
         newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'cg', tolerance: 1e-6 } },
       }),
@@ -128,19 +130,22 @@ describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
     expect(relativeError(cg.chainParams, exact.chainParams)).toBeLessThan(1e-5);
     // At an exact optimum ∇L(w*, D) = 0, so both forms are the same step.
     const conv = await unlearn(
+      engine,
       request({ newton: { form: 'converged', damping: 0, inverse: { kind: 'exact' } } }),
     );
     expect(distance(conv.chainParams, exact.chainParams)).toBeLessThan(0.02 * step);
+    expect(liveTensors()).toBe(before);
   });
 
   it('exact mode retrains with the recipe (ε = 0); paper-experiment claims nothing', async () => {
-    const exact = await unlearn(request({ mode: 'exact' }));
+    const exact = await unlearn(engine, request({ mode: 'exact' }));
     expect(exact.method).toBe('retrain');
     expect(exact.guarantee).toMatchObject({ type: 'exact', epsilon: 0, delta: 0, sigma: 0 });
     expect(exact.remainingIds).toEqual(retain.ids);
     expect(() => assertHonestGuarantee(exact.guarantee)).not.toThrow();
 
     const paper = await unlearn(
+      engine,
       request({ mode: 'paper-experiment', sigma: 1e-3, certification: undefined }),
     );
     expect(paper.guarantee).toMatchObject({
@@ -151,18 +156,19 @@ describe('unlearn() on L2-regularised logistic regression (wasm)', () => {
     });
     expect(() => assertHonestGuarantee(paper.guarantee)).not.toThrow();
     await expect(
-      unlearn(request({ mode: 'paper-experiment', sigma: 0, certification: undefined })),
+      unlearn(engine, request({ mode: 'paper-experiment', sigma: 0, certification: undefined })),
     ).rejects.toMatchObject({ code: 'INVALID_UNLEARNING_SETTINGS' });
   });
 
   it('refuses unknown record ids, and an uncertifiable setting fails fast with BOUND_INVALID_INPUT', async () => {
-    await expect(unlearn(request({ forgetIds: ['nope'] }))).rejects.toMatchObject({
+    await expect(unlearn(engine, request({ forgetIds: ['nope'] }))).rejects.toMatchObject({
       code: 'UNKNOWN_RECORDS',
     });
     // A tanh MLP at its initialisation has negative curvature; λ = 0 cannot be certified.
     const net = mlp([5, 6, 2], 'tanh');
     await expect(
       unlearn(
+        engine,
         request({
           start: { arch: net, params: initialParameters(net, 1), recipe },
           newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'cg' } },

@@ -1,27 +1,22 @@
-import { tf } from '../infrastructure/tf/tf';
-import { backendName } from '../infrastructure/tf/backend';
-import { DeviceData } from '../infrastructure/data/device-data';
-import {
-  datasetSize,
-  rowsOfIds,
-  selectIds,
-  withoutIds,
-  type Dataset,
-} from '../infrastructure/data/dataset';
-import { Objective } from '../infrastructure/model/objective';
-import { parameterCount, type Architecture } from '../infrastructure/model/architecture';
-import { axpy, distance, norm2, projectToBall } from '../infrastructure/model/flat-vector';
-import { addGaussianNoise } from '../infrastructure/model/noise';
-import { modelDigest } from '../infrastructure/model/weights-codec';
-import type { TrainingRecipe } from '../infrastructure/training/recipe';
-import { unlearningError, EngineErrorCode } from '../infrastructure/errors';
-import type { ProgressCallback } from '../infrastructure/progress';
+import { datasetSize, rowsOfIds, selectIds, withoutIds, type Dataset } from './model/dataset';
+import { parameterCount, type Architecture } from './model/architecture';
+import { axpy, distance, norm2, projectToBall, scale } from './model/flat-vector';
+import { addGaussianNoise } from './model/noise';
+import { modelDigest } from './model/weights-codec';
+import type { TrainingRecipe } from './model/recipe';
+import { unlearningError, EngineErrorCode } from './errors';
+import type { ProgressCallback } from './progress';
 import { certifiedBound, type LissaErrorForm } from '../domain/bound/certified-bound';
 import { calibrateSigma, type MechanismPolicy } from '../domain/privacy/gaussian-mechanism';
 import { deriveSeed, type Seed } from '../domain/random';
 import type { UnlearningMode } from '../domain/model/unlearning-mode';
-import { inverseHvp, type InverseHvpMethod, type InverseHvpResult } from './inverse-hvp';
-import { measureConstants, type ConstantsSettings, type MeasuredConstants } from './constants';
+import type {
+  ConstantsSettings,
+  InverseHvpMethod,
+  InverseHvpResult,
+  MeasuredConstants,
+  NumericEngine,
+} from './ports/numeric-engine';
 import { retrainModel } from './trained-model';
 import { boundGuarantee, exactGuarantee, type ReleaseGuarantee } from './guarantee';
 
@@ -136,7 +131,10 @@ const methodOf = (m: InverseHvpMethod): UnlearningMethod =>
  * - 'paper-experiment': Newton step, σ given; guarantee 'none'.
  * The returned `chainParams` are the private noise-free state for the next request.
  */
-export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
+export const unlearn = async (
+  engine: NumericEngine,
+  req: UnlearnRequest,
+): Promise<UnlearnOutcome> => {
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const { start, data } = req;
@@ -153,7 +151,7 @@ export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
   const seed = String(req.seed);
 
   if (req.mode === 'exact') {
-    const retrained = await retrainModel({
+    const retrained = await retrainModel(engine, {
       arch: start.arch,
       retain,
       recipe: start.recipe,
@@ -179,7 +177,7 @@ export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
         timingsMs: { ...timings, total: Date.now() - t0 },
       },
       seed,
-      backend: backendName(),
+      backend: engine.backend(),
     };
   }
 
@@ -195,13 +193,12 @@ export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
     throw invalid("mode 'paper-experiment' needs sigma > 0");
   }
   const recipe = start.recipe;
-  const objective = new Objective(start.arch, recipe.l2);
 
   // Constants at the start point on D_r (certified; optional otherwise).
   let constants = req.constants;
   if (!constants && (req.mode === 'certified' || req.measureInPaperMode)) {
     const tc = Date.now();
-    constants = await measureConstants({
+    constants = await engine.measureConstants({
       arch: start.arch,
       params: start.params,
       retain,
@@ -243,54 +240,43 @@ export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
     });
   }
 
-  const device = DeviceData.from(retain);
-  const w = tf.tensor1d(start.params);
-  let step: Float32Array;
-  let g: Float32Array;
-  let inv: InverseHvpResult;
-  try {
-    const tg = Date.now();
-    if (newton.form === 'nonconvergence') {
-      const gt = objective.gradient(w, device);
-      g = gt.dataSync().slice() as Float32Array;
-      gt.dispose();
-    } else {
-      const fd = DeviceData.from(forget);
-      try {
-        const gt = tf.tidy(() => tf.mul(objective.gradient(w, fd), nU / (n - nU)));
-        g = gt.dataSync().slice() as Float32Array;
-        gt.dispose();
-      } finally {
-        fd.dispose();
-      }
-    }
-    timings['gradient'] = Date.now() - tg;
-    const ti = Date.now();
-    const method: InverseHvpMethod =
-      newton.inverse.kind === 'lissa'
-        ? {
-            ...newton.inverse,
-            settings: {
-              ...newton.inverse.settings,
-              seed: newton.inverse.settings.seed ?? deriveSeed(seed, 'lissa'),
-            },
-          }
-        : newton.inverse;
-    inv = await inverseHvp({
-      objective,
-      params: start.params,
-      vector: g,
-      data: device,
-      damping: newton.damping,
-      method,
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    });
-    timings['inverseHvp'] = Date.now() - ti;
-    // nonconvergence: w~ = w − A⁻¹∇L(w, D_r); converged: w~ = w + A⁻¹(n_u/(n−n_u))∇L(w, D_u).
-    step = inv.solution;
-  } finally {
-    w.dispose();
-  }
+  const objectiveSpec = { arch: start.arch, l2: recipe.l2 };
+  const tg = Date.now();
+  const g =
+    newton.form === 'nonconvergence'
+      ? await engine.gradient({ ...objectiveSpec, params: start.params, data: retain })
+      : scale(
+          await engine.gradient({ ...objectiveSpec, params: start.params, data: forget }),
+          nU / (n - nU),
+        );
+  timings['gradient'] = Date.now() - tg;
+  const ti = Date.now();
+  const method: InverseHvpMethod =
+    newton.inverse.kind === 'lissa'
+      ? {
+          ...newton.inverse,
+          settings: {
+            ...newton.inverse.settings,
+            seed: newton.inverse.settings.seed ?? deriveSeed(seed, 'lissa'),
+          },
+        }
+      : newton.inverse;
+  const {
+    vector: _v,
+    gradientMs: _gm,
+    ...inv
+  } = await engine.inverseHvp({
+    ...objectiveSpec,
+    params: start.params,
+    vector: g,
+    data: retain,
+    damping: newton.damping,
+    method,
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+  });
+  timings['inverseHvp'] = Date.now() - ti;
+  // nonconvergence: w~ = w − A⁻¹∇L(w, D_r); converged: w~ = w + A⁻¹(n_u/(n−n_u))∇L(w, D_u).
+  const step = inv.solution;
   const sign = newton.form === 'nonconvergence' ? -1 : 1;
   const unprojected = axpy(start.params, sign, step);
   const stepNorm = norm2(step);
@@ -298,16 +284,9 @@ export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
   const chainParams = project ? projectToBall(unprojected, recipe.C) : unprojected;
   const projected = project && norm2(unprojected) > recipe.C;
   const updateGradientNorm = norm2(g);
-
-  let gradientResidualNorm: number;
-  {
-    const wt = tf.tensor1d(chainParams);
-    const gr = objective.gradient(wt, device);
-    gradientResidualNorm = norm2(gr.dataSync());
-    gr.dispose();
-    wt.dispose();
-    device.dispose();
-  }
+  const gradientResidualNorm = norm2(
+    await engine.gradient({ ...objectiveSpec, params: chainParams, data: retain }),
+  );
 
   // Guarantee and noise.
   let guarantee: ReleaseGuarantee;
@@ -352,7 +331,8 @@ export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
     : undefined;
   if (req.mode === 'certified') {
     const cert = req.certification as CertificationSettings;
-    const G = cert.G ?? (measuredG as number);
+    const G = cert.G ?? measuredG;
+    if (G === undefined) throw invalid('certified mode needs measured constants or G');
     const b = boundFor(cert.M, G);
     const delta = b.bound + (solverTerm ?? 0);
     const cal = calibrateSigma({
@@ -437,6 +417,6 @@ export const unlearn = async (req: UnlearnRequest): Promise<UnlearnOutcome> => {
       timingsMs: { ...timings, total: Date.now() - t0 },
     },
     seed,
-    backend: backendName(),
+    backend: engine.backend(),
   };
 };

@@ -1,5 +1,5 @@
-import { createRng } from '../random/prng';
-import { concatDatasets, makeDataset, type Dataset } from './dataset';
+import { createRng } from '../../application/model/rng';
+import { concatDatasets, makeDataset, type Dataset } from '../../application/model/dataset';
 
 /**
  * Seeded augmentation to scale an image dataset up for benchmarks: each copy shifts every image by

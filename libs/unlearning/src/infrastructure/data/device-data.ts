@@ -1,5 +1,5 @@
 import { tf, type Tensor2D } from '../tf/tf';
-import type { Dataset } from './dataset';
+import type { Dataset } from '../../application/model/dataset';
 
 export interface TensorBatch {
   readonly x: Tensor2D;

@@ -1,4 +1,4 @@
-import { makeDataset, type Dataset } from './dataset';
+import { makeDataset, type Dataset } from '../../application/model/dataset';
 
 /** Normalisation of the paper's code (torchvision MNIST): (x − 0.1307) / 0.3081. */
 export const MNIST_MEAN = 0.1307;

@@ -1,6 +1,6 @@
-import { createRng } from '../random/prng';
-import { datasetSize, selectRows, type Dataset } from './dataset';
-import { unlearningError, EngineErrorCode } from '../errors';
+import { createRng } from '../../application/model/rng';
+import { datasetSize, selectRows, type Dataset } from '../../application/model/dataset';
+import { unlearningError, EngineErrorCode } from '../../application/errors';
 
 export interface RecordedSplit {
   readonly seed: string;

@@ -1,5 +1,5 @@
-import { createRng } from '../random/prng';
-import { makeDataset, type Dataset } from './dataset';
+import { createRng } from '../../application/model/rng';
+import { makeDataset, type Dataset } from '../../application/model/dataset';
 
 /**
  * Seeded Gaussian blobs: `classes` centres drawn on a sphere of radius `separation`, samples =

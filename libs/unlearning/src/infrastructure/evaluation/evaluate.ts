@@ -1,16 +1,9 @@
+import type { Evaluation } from '../../application/ports/numeric-engine';
 import { tf } from '../tf/tf';
 import { softmaxCrossEntropy } from '../tf/cross-entropy';
 import { forwardLogits } from '../model/forward';
-import type { Architecture } from '../model/architecture';
-import { datasetSize, type Dataset } from '../data/dataset';
-
-export interface Evaluation {
-  readonly n: number;
-  /** Fraction of correct argmax predictions (= micro-F1 for single-label data). NaN when n = 0. */
-  readonly accuracy: number;
-  /** Mean cross-entropy (no L2). NaN when n = 0. */
-  readonly loss: number;
-}
+import type { Architecture } from '../../application/model/architecture';
+import { datasetSize, type Dataset } from '../../application/model/dataset';
 
 const CHUNK = 2000;
 

@@ -1,5 +1,5 @@
-import { unlearningError, EngineErrorCode } from '../errors';
-import { yieldToEventLoop, type ProgressCallback } from '../progress';
+import { unlearningError, EngineErrorCode } from '../../application/errors';
+import { yieldToEventLoop, type ProgressCallback } from '../../application/progress';
 import { applyHost, type SymmetricOperator } from './operator';
 
 export interface CgResult {
@@ -28,7 +28,7 @@ export const conjugateGradient = async (
   const tol = opts.tolerance ?? 1e-6;
   const maxIt = opts.maxIterations ?? Math.min(p, 500);
   const x = new Float64Array(p);
-  const r = Float64Array.from(b as ArrayLike<number>);
+  const r = Float64Array.from(b);
   const d = Float64Array.from(r);
   const bNorm = Math.sqrt(r.reduce((s, v) => s + v * v, 0));
   if (bNorm === 0) return { solution: x, iterations: 0, relativeResidual: 0 };

@@ -3,7 +3,7 @@
  * for LiSSA/CG and the spectrum (Cholesky, LU with partial pivoting, cyclic Jacobi eigenvalues).
  * Matrices are row-major Float64Array of size n×n.
  */
-import { unlearningError, EngineErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../../application/errors';
 
 /** Cholesky factor L (lower, row-major) of a symmetric positive definite A; throws if not PD. */
 export const cholesky = (a: Float64Array, n: number): Float64Array => {
@@ -51,7 +51,7 @@ export const choleskySolve = (l: Float64Array, n: number, b: ArrayLike<number>):
 /** Solves A x = b by LU with partial pivoting (A need not be definite); throws if singular. */
 export const luSolve = (a: Float64Array, n: number, b: ArrayLike<number>): Float64Array => {
   const m = Float64Array.from(a);
-  const x = Float64Array.from(b as ArrayLike<number>);
+  const x = Float64Array.from(b);
   for (let c = 0; c < n; c++) {
     let piv = c;
     for (let r = c + 1; r < n; r++) {

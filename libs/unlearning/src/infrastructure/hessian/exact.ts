@@ -1,6 +1,6 @@
 import { tf, type Tensor1D } from '../tf/tf';
-import { unlearningError, EngineErrorCode } from '../errors';
-import { yieldToEventLoop, type ProgressCallback } from '../progress';
+import { unlearningError, EngineErrorCode } from '../../application/errors';
+import { yieldToEventLoop, type ProgressCallback } from '../../application/progress';
 import type { SymmetricOperator } from './operator';
 import { cholesky, choleskySolve, luSolve } from './dense';
 

@@ -2,7 +2,7 @@ import { tf } from '../tf/tf';
 import { useBackend, relativeError, liveTensors } from '../../../test/tf-test-helpers';
 import { gaussianBlobs } from '../data/synthetic';
 import { DeviceData } from '../data/device-data';
-import { mlp } from '../model/architecture';
+import { mlp } from '../../application/model/architecture';
 import { initialParameters } from '../model/init';
 import { Objective } from '../model/objective';
 import { trainProjectedAdam } from '../training/train';

@@ -1,53 +1,11 @@
+import type { LissaResult, LissaSettings } from '../../application/ports/numeric-engine';
 import { tf, type Tensor1D } from '../tf/tf';
 import { UnlearningError, UnlearningErrorCodes } from '../../domain/errors';
-import type { Seed } from '../../domain/random';
-import { createRng } from '../random/prng';
+import { createRng } from '../../application/model/rng';
 import type { DeviceData } from '../data/device-data';
 import type { Objective } from '../model/objective';
-import { unlearningError, EngineErrorCode } from '../errors';
-import { yieldToEventLoop, type ProgressCallback } from '../progress';
-
-/**
- * LiSSA settings, named as in the paper (repo names in brackets):
- * S chains [s1], depth s [s2], scale H [scale], Hessian minibatch b [unlearn-bs], damping λ [gamma].
- */
-export interface LissaSettings {
-  readonly chains: number;
-  readonly depth: number;
-  readonly scale: number;
-  readonly batchSize: number;
-  readonly damping: number;
-  readonly seed: Seed;
-  /**
-   * Use the whole dataset's Hessian at every step instead of a sampled minibatch (deterministic:
-   * a truncated Neumann series; `batchSize` is then ignored). For small D_r and as a test oracle.
-   */
-  readonly fullBatch?: boolean;
-  /** Check the iterate's norm every this many steps (default 10; the last step is always checked). */
-  readonly checkEvery?: number;
-  /** Divergence when ||v_j|| > growthLimit·(j+1)·||g|| (a convergent recursion has ||v_j|| <= (j+1)||g||). Default 10. */
-  readonly growthLimit?: number;
-}
-
-/** The repo's defaults (paper.md §2.2, §4.4). */
-export const REPO_LISSA: Omit<LissaSettings, 'seed'> = {
-  chains: 10,
-  depth: 1000,
-  scale: 1000,
-  batchSize: 10,
-  damping: 0.01,
-};
-
-export interface LissaResult {
-  /** ≈ (H_{w} + λI)⁻¹ g, averaged over chains. */
-  readonly solution: Float32Array;
-  readonly hvpCount: number;
-  /** ||v_s|| / H per chain. */
-  readonly chainNorms: readonly number[];
-  /** max over checks of ||v_j|| / ((j+1)||g||); <= 1 for a convergent recursion. */
-  readonly maxGrowth: number;
-  readonly wallTimeMs: number;
-}
+import { unlearningError, EngineErrorCode } from '../../application/errors';
+import { yieldToEventLoop, type ProgressCallback } from '../../application/progress';
 
 const validate = (s: LissaSettings): void => {
   const ints = ['chains', 'depth', 'batchSize'] as const;
@@ -118,7 +76,7 @@ export const lissaInverseHvp = async (opts: {
           let next: Tensor1D;
           if (s.fullBatch) {
             const hv = opts.objective.hvp(w, v, opts.data, s.damping);
-            next = tf.tidy(() => tf.add(g, tf.sub(v, tf.div(hv, s.scale))) as Tensor1D);
+            next = tf.tidy(() => tf.add<Tensor1D>(g, tf.sub(v, tf.div(hv, s.scale))));
             hv.dispose();
           } else {
             const rows = new Int32Array(s.batchSize);
@@ -126,7 +84,7 @@ export const lissaInverseHvp = async (opts: {
             next = tf.tidy(() => {
               const batch = opts.data.gather(rows);
               const hv = opts.objective.batchHvp(w, v, batch, s.damping);
-              return tf.add(g, tf.sub(v, tf.div(hv, s.scale))) as Tensor1D;
+              return tf.add<Tensor1D>(g, tf.sub(v, tf.div(hv, s.scale)));
             });
           }
           v.dispose();
@@ -162,7 +120,7 @@ export const lissaInverseHvp = async (opts: {
           if (j % 200 === 0) await yieldToEventLoop();
         }
         chainNorms.push(tf.tidy(() => tf.norm(v).dataSync()[0] as number) / s.scale);
-        const nextAcc = tf.tidy(() => tf.add(acc, tf.div(v, s.scale * s.chains)) as Tensor1D);
+        const nextAcc = tf.tidy(() => tf.add<Tensor1D>(acc, tf.div(v, s.scale * s.chains)));
         acc.dispose();
         acc = nextAcc;
       } finally {

@@ -1,6 +1,6 @@
 import type { Seed } from '../../domain/random';
-import { createRng } from '../random/prng';
-import { yieldToEventLoop, type ProgressCallback } from '../progress';
+import { createRng } from '../../application/model/rng';
+import { yieldToEventLoop, type ProgressCallback } from '../../application/progress';
 import { applyHost, type SymmetricOperator } from './operator';
 import { symmetricEigenvalues } from './dense';
 

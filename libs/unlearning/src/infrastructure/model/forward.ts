@@ -1,5 +1,9 @@
 import { tf, type Tensor1D, type Tensor2D } from '../tf/tf';
-import { layerWidths, parameterLayout, type Architecture } from './architecture';
+import {
+  layerWidths,
+  parameterLayout,
+  type Architecture,
+} from '../../application/model/architecture';
 
 /**
  * The model as a function of its flat parameter vector: logits = f(w, x). Only slice, reshape,

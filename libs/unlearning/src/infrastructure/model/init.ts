@@ -1,5 +1,9 @@
-import { createRng } from '../random/prng';
-import { parameterCount, parameterLayout, type Architecture } from './architecture';
+import { createRng } from '../../application/model/rng';
+import {
+  parameterCount,
+  parameterLayout,
+  type Architecture,
+} from '../../application/model/architecture';
 
 /**
  * Seeded initialisation with PyTorch's defaults for nn.Linear (parity with the official code):

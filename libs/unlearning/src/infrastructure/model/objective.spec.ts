@@ -1,14 +1,14 @@
-import { tf, type Tensor1D } from '../tf/tf';
+import { tf } from '../tf/tf';
 import { useBackend, relativeError, liveTensors } from '../../../test/tf-test-helpers';
 import {
   mlpHessianVectorProduct,
   mlpLossAndGradient,
   type MlpSpec,
 } from '../../domain/reference/float64-mlp';
-import { createRng } from '../random/prng';
+import { createRng } from '../../application/model/rng';
 import { gaussianBlobs } from '../data/synthetic';
 import { DeviceData } from '../data/device-data';
-import { mlp, type Activation } from './architecture';
+import { mlp, type Activation } from '../../application/model/architecture';
 import { initialParameters } from './init';
 import { Objective } from './objective';
 
@@ -79,7 +79,7 @@ describe.each(['cpu', 'wasm'] as const)(
       const params = initialParameters(arch, 2);
       const out = tf.tidy(() => {
         const w = tf.tensor1d(params);
-        const v = tf.ones([params.length]) as Tensor1D;
+        const v = tf.ones<tf.Rank.R1>([params.length]);
         const b = data.slice(0, 10);
         const plain = objective.dataHvp(w, v, b);
         const damped = objective.batchHvp(w, v, b, 0.5);

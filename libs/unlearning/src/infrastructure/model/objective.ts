@@ -2,7 +2,7 @@ import { tf, type Scalar, type Tensor1D, type Tensor2D } from '../tf/tf';
 import { softmaxCrossEntropy } from '../tf/cross-entropy';
 import type { DeviceData, TensorBatch } from '../data/device-data';
 import { forwardLogits } from './forward';
-import type { Architecture } from './architecture';
+import type { Architecture } from '../../application/model/architecture';
 
 /**
  * The training objective L(w, S) = mean_{x∈S} CE(f(w, x), y) + (l2/2)·||w||² (the coupled weight
@@ -40,7 +40,7 @@ export class Objective {
 
   /** Regularised minibatch HVP: (∇²L_B + l2·I + damping·I)·v. */
   batchHvp(w: Tensor1D, v: Tensor1D, b: TensorBatch, damping = 0): Tensor1D {
-    return tf.tidy(() => tf.add(this.dataHvp(w, v, b), tf.mul(v, this.l2 + damping)) as Tensor1D);
+    return tf.tidy(() => tf.add<Tensor1D>(this.dataHvp(w, v, b), tf.mul(v, this.l2 + damping)));
   }
 
   /** Chunked mean over a full device dataset of a per-batch (mean) quantity. */
@@ -50,7 +50,7 @@ export class Objective {
       const next = tf.tidy(() => {
         const b = data.slice(start, this.chunkSize);
         const weight = b.x.shape[0] / data.n;
-        return tf.add(acc, tf.mul(f(b), weight)) as Tensor1D;
+        return tf.add<Tensor1D>(acc, tf.mul(f(b), weight));
       });
       acc.dispose();
       acc = next;
@@ -61,7 +61,7 @@ export class Objective {
   /** ∇L(w, D) over the whole dataset, L2 included. */
   gradient(w: Tensor1D, data: DeviceData): Tensor1D {
     const g = this.fullMean(data, (b) => this.dataGradient(w, b), w.size);
-    const out = tf.tidy(() => tf.add(g, tf.mul(w, this.l2)) as Tensor1D);
+    const out = tf.tidy(() => tf.add<Tensor1D>(g, tf.mul(w, this.l2)));
     g.dispose();
     return out;
   }
@@ -69,7 +69,7 @@ export class Objective {
   /** (∇²L(w, D) + damping·I)·v over the whole dataset, L2 included. */
   hvp(w: Tensor1D, v: Tensor1D, data: DeviceData, damping = 0): Tensor1D {
     const h = this.fullMean(data, (b) => this.dataHvp(w, v, b), w.size);
-    const out = tf.tidy(() => tf.add(h, tf.mul(v, this.l2 + damping)) as Tensor1D);
+    const out = tf.tidy(() => tf.add<Tensor1D>(h, tf.mul(v, this.l2 + damping)));
     h.dispose();
     return out;
   }

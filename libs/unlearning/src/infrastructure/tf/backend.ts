@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { tf } from './tf';
 import { registerGradientFixes } from './gradient-fixes';
-import { unlearningError, EngineErrorCode } from '../errors';
+import { unlearningError, EngineErrorCode } from '../../application/errors';
 
 /** What `LETHE_TF_BACKEND` may say. */
 export type BackendMode = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -38,7 +38,6 @@ export const parseBackendMode = (raw: string | undefined): BackendMode => {
  */
 const tryRequire = (name: string): { ok: true } | { ok: false; reason: string } => {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const req: NodeRequire = require;
     req(name);
     return { ok: true };
@@ -54,9 +53,11 @@ const wasmDistDir = (): string => {
 
 const tryWasm = async (): Promise<{ ok: true } | { ok: false; reason: string }> => {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const wasm =
-      require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+    // Loaded lazily: importing it registers a backend that needs async initialisation.
+    const req: NodeRequire = require;
+    const wasm = req(
+      '@tensorflow/tfjs-backend-wasm',
+    ) as typeof import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());
     // Node: no worker threads for the wasm backend (tfjs #3830); one thread, said explicitly.
     wasm.setThreadsCount(1);

@@ -25,4 +25,4 @@ export const softmaxCrossEntropy = (logits: Tensor2D, oneHot: Tensor2D): Scalar 
 };
 
 /** Per-row softmax probabilities (for evaluation only; not on any differentiated path). */
-export const softmaxRows = (logits: Tensor2D): Tensor2D => tf.softmax(logits) as Tensor2D;
+export const softmaxRows = (logits: Tensor2D): Tensor2D => tf.softmax(logits);

@@ -24,7 +24,7 @@ const swapLast = (t: Tensor): Tensor => {
   return tf.transpose(t, perm);
 };
 
-const mm = (a: Tensor, b: Tensor): Tensor => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+const mm = (a: Tensor, b: Tensor): Tensor => tf.matMul(a, b);
 
 export const registerGradientFixes = (): void => {
   if (registered) return;

@@ -1,11 +1,11 @@
 import { useBackend, liveTensors } from '../../../test/tf-test-helpers';
 import { gaussianBlobs } from '../data/synthetic';
 import { datasetDigest } from '../data/digest';
-import { mlp } from '../model/architecture';
-import { norm2 } from '../model/flat-vector';
+import { mlp } from '../../application/model/architecture';
+import { norm2 } from '../../application/model/flat-vector';
 import { evaluate } from '../evaluation/evaluate';
 import { trainProjectedAdam } from './train';
-import type { Progress } from '../progress';
+import type { Progress } from '../../application/progress';
 
 jest.setTimeout(60_000);
 

@@ -1,21 +1,17 @@
+import type { TrainResult } from '../../application/ports/numeric-engine';
 import { tf, type Tensor1D } from '../tf/tf';
 import { backendName } from '../tf/backend';
 import { DeviceData } from '../data/device-data';
 import { datasetDigest } from '../data/digest';
-import { datasetSize, type Dataset } from '../data/dataset';
-import { createRng } from '../random/prng';
+import { datasetSize, type Dataset } from '../../application/model/dataset';
+import { createRng } from '../../application/model/rng';
 import { initialParameters } from '../model/init';
 import { Objective } from '../model/objective';
-import { parameterCount, type Architecture } from '../model/architecture';
-import { norm2 } from '../model/flat-vector';
-import { unlearningError, EngineErrorCode } from '../errors';
-import { yieldToEventLoop, type ProgressCallback } from '../progress';
-import type { EngineTrainingProfile, TrainingRecipe } from './recipe';
-
-export interface TrainResult {
-  readonly params: Float32Array;
-  readonly profile: EngineTrainingProfile;
-}
+import { parameterCount, type Architecture } from '../../application/model/architecture';
+import { norm2 } from '../../application/model/flat-vector';
+import { unlearningError, EngineErrorCode } from '../../application/errors';
+import { yieldToEventLoop, type ProgressCallback } from '../../application/progress';
+import type { TrainingRecipe } from '../../application/model/recipe';
 
 const fullRecipe = (r: TrainingRecipe): Required<TrainingRecipe> => ({
   beta1: 0.9,
@@ -83,7 +79,7 @@ export const trainProjectedAdam = async (opts: {
   let w: Tensor1D = tf.tidy(() => {
     const w0 = tf.tensor1d(init);
     const nrm = tf.norm(w0);
-    return tf.mul(w0, tf.minimum(1, tf.div(recipe.C, tf.maximum(nrm, 1e-30)))) as Tensor1D;
+    return tf.mul<Tensor1D>(w0, tf.minimum(1, tf.div(recipe.C, tf.maximum(nrm, 1e-30))));
   });
   let m: Tensor1D = tf.zeros([p]);
   let v: Tensor1D = tf.zeros([p]);
@@ -102,8 +98,11 @@ export const trainProjectedAdam = async (opts: {
             w,
           );
           const g = tf.add(grad, tf.mul(w, recipe.l2));
-          const m1 = tf.add(tf.mul(m, recipe.beta1), tf.mul(g, 1 - recipe.beta1));
-          const v1 = tf.add(tf.mul(v, recipe.beta2), tf.mul(tf.square(g), 1 - recipe.beta2));
+          const m1 = tf.add<Tensor1D>(tf.mul(m, recipe.beta1), tf.mul(g, 1 - recipe.beta1));
+          const v1 = tf.add<Tensor1D>(
+            tf.mul(v, recipe.beta2),
+            tf.mul(tf.square(g), 1 - recipe.beta2),
+          );
           const mHat = tf.div(m1, 1 - Math.pow(recipe.beta1, t));
           const vHat = tf.div(v1, 1 - Math.pow(recipe.beta2, t));
           const stepped = tf.sub(
@@ -112,10 +111,10 @@ export const trainProjectedAdam = async (opts: {
           );
           const factor = tf.minimum(1, tf.div(recipe.C, tf.maximum(tf.norm(stepped), 1e-30)));
           return {
-            w: tf.mul(stepped, factor) as Tensor1D,
-            m: m1 as Tensor1D,
-            v: v1 as Tensor1D,
-            loss: tf.add(lossSum, tf.mul(value, rows.length)) as tf.Scalar,
+            w: tf.mul<Tensor1D>(stepped, factor),
+            m: m1,
+            v: v1,
+            loss: tf.add<tf.Scalar>(lossSum, tf.mul(value, rows.length)),
           };
         });
         w.dispose();

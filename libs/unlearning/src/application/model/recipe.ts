@@ -1,5 +1,4 @@
 import type { TrainingProfile } from '../../domain/model/training-profile';
-import type { Architecture } from '../model/architecture';
 
 /**
  * How a model is trained (and retrained: the same recipe on D_r). Projected Adam with coupled L2

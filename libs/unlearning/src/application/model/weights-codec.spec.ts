@@ -5,7 +5,7 @@ import {
   parameterCount,
   parameterLayout,
 } from './architecture';
-import { initialParameters } from './init';
+import { initialParameters } from '../../infrastructure/model/init';
 import { decodeWeights, encodeWeights, modelDigest, WEIGHTS_MAGIC } from './weights-codec';
 
 describe('weights file (stable binary layout)', () => {

@@ -1,38 +1,15 @@
-import { tf } from '../infrastructure/tf/tf';
-import { DeviceData } from '../infrastructure/data/device-data';
-import type { Dataset } from '../infrastructure/data/dataset';
-import { Objective } from '../infrastructure/model/objective';
-import type { Architecture } from '../infrastructure/model/architecture';
-import { hessianOperator } from '../infrastructure/hessian/operator';
-import {
-  lissaInverseHvp,
-  type LissaResult,
-  type LissaSettings,
-} from '../infrastructure/hessian/lissa';
-import { exactInverseHvp } from '../infrastructure/hessian/exact';
-import { conjugateGradient } from '../infrastructure/hessian/conjugate-gradient';
-import type { ProgressCallback } from '../infrastructure/progress';
-import type { Seed } from '../domain/random';
-
-/** How (∇²L(w, D_r) + λI)⁻¹ g is computed. The damping λ is given separately. */
-export type InverseHvpMethod =
-  | {
-      readonly kind: 'lissa';
-      /** LiSSA settings without the damping; the seed defaults to one derived from the request. */
-      readonly settings: Omit<LissaSettings, 'damping' | 'seed'> & { readonly seed?: Seed };
-    }
-  | { readonly kind: 'exact'; readonly maxParams?: number; readonly allowIndefinite?: boolean }
-  | { readonly kind: 'cg'; readonly tolerance?: number; readonly maxIterations?: number };
-
-export interface InverseHvpResult {
-  readonly solution: Float32Array;
-  readonly method: InverseHvpMethod['kind'];
-  /** CG only: ||g − A x|| (absolute), the solver error enters the bound as residual/(λ+λ_min). */
-  readonly residualNorm?: number;
-  readonly iterations?: number;
-  readonly lissa?: Omit<LissaResult, 'solution'>;
-  readonly wallTimeMs: number;
-}
+import type { InverseHvpMethod, InverseHvpResult } from '../../application/ports/numeric-engine';
+import { tf } from '../tf/tf';
+import { backendName } from '../tf/backend';
+import { DeviceData } from '../data/device-data';
+import type { Dataset } from '../../application/model/dataset';
+import { Objective } from '../model/objective';
+import type { Architecture } from '../../application/model/architecture';
+import { hessianOperator } from '../hessian/operator';
+import { lissaInverseHvp } from '../hessian/lissa';
+import { exactInverseHvp } from '../hessian/exact';
+import { conjugateGradient } from '../hessian/conjugate-gradient';
+import type { ProgressCallback } from '../../application/progress';
 
 /**
  * Inverse damped-Hessian-vector product at w on the data (D_r): LiSSA (the paper's method),
@@ -65,6 +42,7 @@ export const inverseHvp = async (opts: {
       lissa: diag,
       iterations: r.hvpCount,
       wallTimeMs: Date.now() - started,
+      backend: backendName(),
     };
   }
   const w = tf.tensor1d(opts.params);
@@ -81,6 +59,7 @@ export const inverseHvp = async (opts: {
         method: 'exact',
         iterations: op.size,
         wallTimeMs: Date.now() - started,
+        backend: backendName(),
       };
     }
     const r = await conjugateGradient(op, opts.vector, {
@@ -95,6 +74,7 @@ export const inverseHvp = async (opts: {
       residualNorm: r.relativeResidual * gNorm,
       iterations: r.iterations,
       wallTimeMs: Date.now() - started,
+      backend: backendName(),
     };
   } finally {
     w.dispose();

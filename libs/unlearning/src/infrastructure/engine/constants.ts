@@ -1,53 +1,15 @@
-import { tf } from '../infrastructure/tf/tf';
-import { backendName } from '../infrastructure/tf/backend';
-import { DeviceData } from '../infrastructure/data/device-data';
-import { datasetSize, selectRows, type Dataset } from '../infrastructure/data/dataset';
-import { Objective } from '../infrastructure/model/objective';
-import type { Architecture } from '../infrastructure/model/architecture';
-import { hessianOperator } from '../infrastructure/hessian/operator';
-import { lanczosExtremes, powerExtremes } from '../infrastructure/hessian/spectrum';
-import { createRng } from '../infrastructure/random/prng';
-import { norm2 } from '../infrastructure/model/flat-vector';
-import type { ProgressCallback } from '../infrastructure/progress';
-import type { Seed } from '../domain/random';
-
-export interface ConstantsSettings {
-  /** Krylov dimension for λ_min/λ_max (default 30). */
-  readonly iterations?: number;
-  readonly method?: 'lanczos' | 'power';
-  /** Use a seeded subsample of D_r of this size for the spectrum (default: all of D_r). */
-  readonly hessianSampleSize?: number;
-  /** Also estimate λ_max of this many damped Hessians on random minibatches of `batchSize` rows (LiSSA scale check). */
-  readonly minibatchSamples?: number;
-  readonly batchSize?: number;
-  /** Multiplier on the largest minibatch λ_max for the suggested LiSSA scale H (default 2). */
-  readonly scaleSafety?: number;
-  readonly seed: Seed;
-}
-
-export interface MeasuredConstants {
-  /** Largest / smallest eigenvalue of the UNDAMPED ∇²L(w, D_r) (L2 term included). */
-  readonly lambdaMax: number;
-  readonly lambdaMin: number;
-  /** Same for the damped H + λI. */
-  readonly dampedLambdaMax: number;
-  readonly dampedLambdaMin: number;
-  readonly damping: number;
-  /** ||∇L(w, D_r)||₂ at the point of measurement (L2 included). */
-  readonly gradientNorm: number;
-  /** ||w||₂. */
-  readonly parameterNorm: number;
-  /** max over sampled minibatches of λ_max(∇²L_B + λI), when sampled. */
-  readonly minibatchLambdaMax?: number;
-  /** Suggested LiSSA scale H = safety · max(minibatch λ_max, λ_max + λ). */
-  readonly suggestedScale: number;
-  readonly method: 'lanczos' | 'power';
-  readonly iterations: number;
-  readonly hessianSampleSize: number;
-  readonly measured: readonly string[];
-  readonly backend: string;
-  readonly wallTimeMs: number;
-}
+import type { ConstantsSettings, MeasuredConstants } from '../../application/ports/numeric-engine';
+import { tf } from '../tf/tf';
+import { backendName } from '../tf/backend';
+import { DeviceData } from '../data/device-data';
+import { datasetSize, selectRows, type Dataset } from '../../application/model/dataset';
+import { Objective } from '../model/objective';
+import type { Architecture } from '../../application/model/architecture';
+import { hessianOperator } from '../hessian/operator';
+import { lanczosExtremes, powerExtremes } from '../hessian/spectrum';
+import { createRng } from '../../application/model/rng';
+import { norm2 } from '../../application/model/flat-vector';
+import type { ProgressCallback } from '../../application/progress';
 
 /**
  * Measures the constants of the certificate at w on D_r with HVPs: λ_max and λ_min of the Hessian

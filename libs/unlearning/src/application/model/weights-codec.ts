@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { unlearningError, EngineErrorCode } from '../errors';
-import { leBytes } from '../data/digest';
+import { leBytes } from './bytes';
 import {
   architectureJson,
   parameterCount,

@@ -40,7 +40,7 @@ export const projectToBall = (w: FlatVector, radius: number): FlatVector => {
 };
 
 export const allFinite = (a: ArrayLike<number>): boolean => {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i] as number)) return false;
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
 };
 

@@ -105,7 +105,7 @@ export const validateArchitecture = (raw: unknown): Architecture => {
     }
     if (a['activation'] !== 'relu' && a['activation'] !== 'tanh') throw bad('activation');
     if ((layers[layers.length - 1] as number) < 2) throw bad('need >= 2 classes');
-    return { kind: 'mlp', layers: [...(layers as number[])], activation: a['activation'] };
+    return { kind: 'mlp', layers: [...layers], activation: a['activation'] };
   }
   if (a['kind'] === 'logistic-regression') {
     if (!isPosInt(a['inputDim']) || !isPosInt(a['classes']) || a['classes'] < 2) {

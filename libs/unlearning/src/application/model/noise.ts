@@ -1,5 +1,5 @@
 import type { Seed } from '../../domain/random';
-import { createRng } from '../random/prng';
+import { createRng } from './rng';
 
 /**
  * The released model: params + N(0, σ²I), drawn from a seeded stream. A new array; the input
