@@ -48,6 +48,11 @@ export {
 } from './application/model/weights-codec';
 export { addGaussianNoise } from './application/model/noise';
 export {
+  flattenParameters,
+  unflattenParameters,
+  type ParameterTensor,
+} from './application/model/parameters';
+export {
   makeDataset,
   datasetSize,
   selectRows,
@@ -107,6 +112,11 @@ export {
   type SequentialSettings,
   type SequentialStep,
 } from './application/sequential';
+export {
+  serializeSequentialState,
+  deserializeSequentialState,
+  type SerializedSequentialState,
+} from './application/sequential-store';
 export { collectEvidence, type UnlearningEvidence } from './application/evidence';
 export { exactGuarantee, boundGuarantee, type ReleaseGuarantee } from './application/guarantee';
 

@@ -13,6 +13,7 @@ import {
   type SequentialSettings,
   type SequentialState,
 } from './sequential';
+import { deserializeSequentialState, serializeSequentialState } from './sequential-store';
 
 jest.setTimeout(120_000);
 
@@ -96,6 +97,19 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
       state = step.state;
     }
     expect(new Set(releases).size).toBe(3);
+    // The private store round-trips the state exactly (and checks the weights' digest).
+    const stored = serializeSequentialState(state);
+    expect(stored.meta.includes(releases[2] as string)).toBe(true); // only as previousReleaseDigest
+    const restored = deserializeSequentialState(stored);
+    expect(restored.chainDigest).toBe(state.chainDigest);
+    expect(Array.from(restored.chainParams)).toEqual(Array.from(state.chainParams));
+    expect(restored.remainingIds).toEqual(state.remainingIds);
+    expect(restored.ledger).toEqual(state.ledger);
+    const tampered = Uint8Array.from(stored.weights);
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1;
+    expect(() => deserializeSequentialState({ ...stored, weights: tampered })).toThrow(
+      expect.objectContaining({ code: 'INVALID_WEIGHTS_FILE' }),
+    );
   });
 
   it('the policy retrains when the budget would be exceeded, and resets the ledger', async () => {
