@@ -5,10 +5,7 @@ const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
 const transform = {
-  '^.+\\.ts$': [
-    'ts-jest',
-    { tsconfig: 'tsconfig.jest.json', diagnostics: false },
-  ],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }],
 };
 const moduleNameMapper = pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' });
 const common = {
