@@ -87,7 +87,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
 
   beforeAll(async () => {
     t = await startGovernance({
-      run: { scheduler: false, outboxRelay: false, projections: false },
+      run: { scheduler: false, outboxRelay: true, projections: false },
     });
     await request(t.app.getHttpServer())
       .post('/v1/datasets')
@@ -128,6 +128,43 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
       status: 'accepted',
       duplicate: true,
     });
+  });
+
+  it('publishes every domain event through the outbox as a CloudEvent keyed by aggregate id', async () => {
+    const requestId = requestIdFor('dup-1');
+    const got: { key: string; value: Record<string, unknown>; headers: Record<string, string> }[] =
+      [];
+    const consumer = t.kafka.consumer({
+      groupId: `${t.namespace}events-reader`,
+      maxWaitTimeInMs: 100,
+    });
+    consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic: t.topic(Topics.governanceEvents), fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push({
+          key: message.key?.toString() ?? '',
+          value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>,
+          headers: text(message.headers ?? {}),
+        });
+      },
+    });
+    const mine = await eventually(
+      async () => got.filter((m) => m.key === requestId),
+      (m) => m.length >= 1,
+      60_000,
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.headers['content-type']).toBe('application/cloudevents+json');
+    expect(mine[0]?.value).toMatchObject({
+      specversion: '1.0',
+      type: 'lethe.governance.deletion-requested.v1',
+      source: 'urn:lethe:governance',
+      subject: `deletion_request/${requestId}`,
+      data: { requestId, sourceEventId: 'dup-1', subjectRef: expect.stringMatching(/^sr1_/) },
+    });
+    expect(JSON.stringify(got)).not.toContain('user-42');
   });
 
   it('sends every kind of malformed input to the DLQ with its code, changes nothing, and moves on', async () => {

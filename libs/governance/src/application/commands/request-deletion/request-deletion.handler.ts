@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { SubjectId } from '@lethe/shared';
+import { SubjectId, type DeletionRequestId } from '@lethe/shared';
 import { appendToNewStreams, type NewEvent, type NewStream } from '@lethe/event-store';
 import { computeDeadline } from '../../../domain/deletion-request/deadline';
 import type { DeletionRequested } from '../../../domain/deletion-request/deletion-request.events';
@@ -16,7 +16,7 @@ import {
   SUBJECT_PSEUDONYMIZER,
   type SubjectPseudonymizer,
 } from '../../ports/subject-pseudonymizer.port';
-import { requestedEventIdFor, requestIdFor } from '../../ids';
+import { intakeIdsFor } from '../../ids';
 import {
   RequestDeletionCommand,
   type DeletionIntakeItem,
@@ -45,7 +45,8 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
     const outcomes: DeletionIntakeOutcome[] = [];
     const toAppend = new Map<string, NewStream>();
     for (const item of command.items) {
-      const requestId = requestIdFor(item.event.id);
+      const ids = intakeIdsFor(item.event.id);
+      const requestId = ids.requestId;
       const unknown = (item.event.data.scope?.datasetIds ?? []).filter((d) => !known.has(d));
       if (unknown.length > 0) {
         outcomes.push({
@@ -63,7 +64,7 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
       outcomes.push({ ok: true, requestId, created: false });
       const target = streams.deletionRequest(requestId);
       if (toAppend.has(target.streamId)) continue; // same id twice in one batch: first wins
-      const event = this.toEvent(item, command);
+      const event = this.toEvent(item, command, ids);
       toAppend.set(target.streamId, {
         streamId: target.streamId,
         events: [event],
@@ -92,6 +93,7 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
   private toEvent(
     item: DeletionIntakeItem,
     command: RequestDeletionCommand,
+    ids: { requestId: DeletionRequestId; eventId: string },
   ): NewEvent<DeletionRequested> {
     const { event, receivedAt } = item;
     const requestedAt = event.time ? new Date(event.time) : receivedAt;
@@ -109,7 +111,7 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
     return {
       type: 'DeletionRequested',
       data: {
-        requestId: requestIdFor(event.id),
+        requestId: ids.requestId,
         sourceEventId: event.id,
         source: event.source,
         channel: command.channel,
@@ -124,7 +126,7 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
         deadlineBasis: deadline.basis,
       },
       metadata: {
-        messageId: requestedEventIdFor(event.id),
+        messageId: ids.eventId,
         correlationId: command.channel === 'http' ? command.correlationId : event.id,
         causationId: event.id,
         actor: command.channel === 'http' ? command.actor : `kafka:${event.source}`,
