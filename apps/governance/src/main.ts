@@ -3,12 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import * as path from 'node:path';
-import { ConfigValidationError } from '@lethe/shared';
+import { ConfigValidationError, GovernanceTopics, isDomainError } from '@lethe/shared';
 import { correlationMiddleware } from '@lethe/shared/infrastructure/http';
 import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/logging';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalKafka, startLocalPostgres } from '@lethe/local-infra';
-import { GovernanceTopics } from '@lethe/shared';
 import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
 import { AppModule } from './app.module';
 import { type GovernanceConfig, loadGovernanceConfig } from './config';
@@ -86,8 +85,12 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((e: unknown) => {
-  process.stderr.write(
-    `governance failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-  );
+  // A coded error is an expected refusal: say what and why, without a stack trace.
+  const text = isDomainError(e)
+    ? `[${e.code}] ${e.message}`
+    : e instanceof Error
+      ? (e.stack ?? e.message)
+      : String(e);
+  process.stderr.write(`governance failed to start: ${text}\n`);
   process.exit(1);
 });

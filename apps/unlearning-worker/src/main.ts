@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigValidationError } from '@lethe/shared';
+import { ConfigValidationError, isDomainError } from '@lethe/shared';
 import { correlationMiddleware } from '@lethe/shared/infrastructure/http';
 import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/logging';
+import { initTensorflow } from '@lethe/unlearning';
 import { type WorkerConfig, loadWorkerConfig } from './config';
 import { WorkerModule } from './worker.module';
 
@@ -20,7 +21,13 @@ async function bootstrap(): Promise<void> {
     throw e;
   }
   const logger = createLogger({ app: 'unlearning-worker', level: config.LOG_LEVEL });
-  const backend = 'pending'; // replaced by the tfjs backend selection of libs/unlearning
+  // tfjs-node-gpu, then tfjs-node, then wasm (LETHE_TF_BACKEND=auto), or the one asked for.
+  const tf = await initTensorflow(config.LETHE_TF_BACKEND);
+  const backend = tf.binding ? `${tf.name} (${tf.binding})` : tf.name;
+  logger.info(
+    { backend, requested: tf.requested, fallbacks: tf.fallbacks },
+    'tensorflow backend selected',
+  );
   const app = await NestFactory.create(WorkerModule.forRoot(config, backend), {
     logger: new NestPinoLogger(logger),
   });
@@ -34,8 +41,12 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((e: unknown) => {
-  process.stderr.write(
-    `unlearning-worker failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-  );
+  // A coded error is an expected refusal: say what and why, without a stack trace.
+  const text = isDomainError(e)
+    ? `[${e.code}] ${e.message}`
+    : e instanceof Error
+      ? (e.stack ?? e.message)
+      : String(e);
+  process.stderr.write(`unlearning-worker failed to start: ${text}\n`);
   process.exit(1);
 });
