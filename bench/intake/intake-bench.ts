@@ -171,7 +171,9 @@ async function runOnce(
     for (let j = m.from; j < m.to; j++) sentAt.set(`${tag}-${j}`, m.at);
   });
   const produced = new Promise<void>((resolve, reject) => {
-    producer.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`producer exited ${code}`))));
+    producer.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`producer exited ${code}`)),
+    );
     producer.on('error', reject);
   });
   const timeout = Date.now() + 600_000;

@@ -14,6 +14,8 @@ export interface GovernanceModuleOptions {
     readonly client?: Kafka;
     /** Intake consumer session timeout: how soon a dead consumer's partitions move. Default 30000. */
     readonly sessionTimeoutMs?: number;
+    /** Partitions the intake consumer processes at once (one transaction each). Default 1. */
+    readonly intakeConcurrency?: number;
   };
   /** Key of the HMAC that turns subject ids into SubjectRefs (≥ 32 bytes). */
   readonly subjectHmacKey: string;
@@ -49,6 +51,7 @@ export interface ResolvedGovernanceOptions {
     readonly intakeGroupId: string;
     readonly client: Kafka | null;
     readonly sessionTimeoutMs: number;
+    readonly intakeConcurrency: number;
   };
   readonly subjectHmacKey: string;
   readonly maxEventBytes: number;
@@ -79,6 +82,7 @@ export const resolveGovernanceOptions = (
     intakeGroupId: o.kafka.intakeGroupId ?? 'lethe-governance-intake',
     client: o.kafka.client ?? null,
     sessionTimeoutMs: o.kafka.sessionTimeoutMs ?? 30_000,
+    intakeConcurrency: o.kafka.intakeConcurrency ?? 1,
   },
   subjectHmacKey: o.subjectHmacKey,
   maxEventBytes: o.maxEventBytes ?? 64 * 1024,

@@ -9,7 +9,7 @@ import {
   type ModelProgress,
   type RequestStatus,
 } from '../../domain/deletion-request/deletion-request.state';
-import { stateViewProjection, type ViewRow } from './state-view.projection';
+import { StateView, type ViewRow } from './state-view.projection';
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
@@ -51,9 +51,13 @@ export const DELETION_REQUEST_EVENT_TYPES: readonly DeletionRequestEvent['type']
   'SubjectRecordsErased',
 ];
 
-/** Read model `gov_deletion_requests_view`: status, reason, deadline, per-model progress, history. */
-export const deletionRequestsProjection = () =>
-  stateViewProjection<DeletionRequestState, DeletionRequestEvent>({
+/**
+ * Read model `gov_deletion_requests_view`: status, reason, deadline, per-model progress, history.
+ * Intake also writes the first row of each new request inline, in its own transaction (visible at
+ * once, and the subscription then has nothing to rewrite).
+ */
+export const deletionRequestsView = () =>
+  new StateView<DeletionRequestState, DeletionRequestEvent>({
     name: 'governance.deletion-requests',
     table: 'gov_deletion_requests_view',
     idColumn: 'request_id',
@@ -86,3 +90,5 @@ export const deletionRequestsProjection = () =>
       };
     },
   });
+
+export const deletionRequestsProjection = () => deletionRequestsView().projection;

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Event, Projection, RecordedEvent } from '@lethe/event-store';
+import type { MessageMetadata } from '@lethe/shared';
 import { aggregateIdOf } from '../../domain/shared/stream-names';
 
 export interface HistoryEntry {
@@ -26,7 +27,7 @@ export interface StateViewSpec<S extends { status: string }, E extends Event> {
   readonly columns: (
     state: S,
     previous: ViewRow | undefined,
-    last: RecordedEvent<E>,
+    last: FoldableEvent<E>,
   ) => Record<string, unknown> | null;
   readonly keepHistory: boolean;
   /**
@@ -42,53 +43,107 @@ export interface StateViewSpec<S extends { status: string }, E extends Event> {
   readonly tables: readonly string[];
 }
 
+/** What a fold needs of an event: recorded ones and ones about to be appended both have it. */
+export type FoldableEvent<E extends Event> = E & {
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly metadata: MessageMetadata;
+};
+
+interface Working<S, E extends Event> {
+  state: S;
+  version: number;
+  history: HistoryEntry[];
+  last: FoldableEvent<E>;
+}
+
 /**
  * A read model that is the fold of each stream through the domain's own `evolve`, one row per
- * stream: load the rows a batch touches (one SELECT), fold the events in memory, write every row
- * back (one upsert). Events at or below a row's `stream_version` are skipped, so replays are
- * harmless; a rebuild from START gives the same rows as the live run.
+ * stream. Per batch: one SELECT of the rows it touches, the fold in memory, one upsert. Events at
+ * or below a row's `stream_version` are skipped, so replays and rows already written inline (in
+ * the appending transaction, see `rowsOfNewStreams`) are harmless; a rebuild from START gives the
+ * same rows as the live run.
  */
-export const stateViewProjection = <S extends { status: string }, E extends Event>(
-  spec: StateViewSpec<S, E>,
-): Projection<E> => ({
-  name: spec.name,
-  eventTypes: spec.eventTypes,
-  async handle(events, manager) {
+export class StateView<S extends { status: string }, E extends Event> {
+  readonly projection: Projection<E>;
+
+  constructor(readonly spec: StateViewSpec<S, E>) {
+    this.projection = {
+      name: spec.name,
+      eventTypes: spec.eventTypes,
+      handle: (events, manager) => this.handle(events, manager),
+      reset: async (manager) => {
+        await manager.query(`TRUNCATE ${spec.tables.join(', ')}`);
+      },
+    };
+  }
+
+  /** Rows of streams that start in `events` (their version 1 is there): no read needed. */
+  rowsOfNewStreams(events: readonly FoldableEvent<E>[]): Record<string, unknown>[] {
+    return this.rows(this.fold(events, new Map()), new Map());
+  }
+
+  async writeRows(manager: EntityManager, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length > 0) await upsertRows(manager, this.spec.table, this.spec.idColumn, rows);
+  }
+
+  private async handle(events: readonly RecordedEvent<E>[], manager: EntityManager): Promise<void> {
     if (events.length === 0) return;
-    // A stream whose first event here is its version 1 has no row yet: only load the others.
+    const { table, idColumn } = this.spec;
     const firstVersion = new Map<string, number>();
     for (const e of events) {
       const id = aggregateIdOf(e.streamId);
       if (!firstVersion.has(id)) firstVersion.set(id, e.streamVersion);
     }
-    const ids = [...firstVersion].filter(([, v]) => v > 1).map(([id]) => id);
+    // Streams that start in this batch fold from the initial state; only their stored version is
+    // needed (a row written inline needs no rewrite). The others continue from their row.
+    const starting = [...firstVersion].filter(([, v]) => v === 1).map(([id]) => id);
+    const continuing = [...firstVersion].filter(([, v]) => v > 1).map(([id]) => id);
+    const stored =
+      starting.length === 0
+        ? []
+        : await manager.query<{ id: string; stream_version: number }[]>(
+            `SELECT ${idColumn} AS id, stream_version FROM ${table} WHERE ${idColumn} = ANY($1::text[])`,
+            [starting],
+          );
     const loaded =
-      ids.length === 0
+      continuing.length === 0
         ? []
         : await manager.query<ViewRow[]>(
-            `SELECT * FROM ${spec.table} WHERE ${spec.idColumn} = ANY($1::text[])`,
-            [ids],
+            `SELECT * FROM ${table} WHERE ${idColumn} = ANY($1::text[])`,
+            [continuing],
           );
-    const fromRow = spec.fromRow ?? ((row: ViewRow) => row.state as S);
-    const previous = new Map(loaded.map((r) => [String(r[spec.idColumn]), r]));
-    const working = new Map<
-      string,
-      { state: S; version: number; history: HistoryEntry[]; last: RecordedEvent<E> }
-    >();
+    const previous = new Map(loaded.map((r) => [String(r[idColumn]), r]));
+    const storedVersion = new Map(stored.map((r) => [r.id, r.stream_version]));
+    for (const r of loaded) storedVersion.set(String(r[idColumn]), r.stream_version);
+    const working = this.fold(events, previous);
+    for (const [id, w] of working) {
+      if ((storedVersion.get(id) ?? 0) >= w.version) working.delete(id);
+    }
+    await this.writeRows(manager, this.rows(working, previous));
+    await this.spec.alsoHandle?.(events, manager);
+  }
+
+  private fold(
+    events: readonly FoldableEvent<E>[],
+    previous: ReadonlyMap<string, ViewRow>,
+  ): Map<string, Working<S, E>> {
+    const fromRow = this.spec.fromRow ?? ((row: ViewRow) => row.state as S);
+    const working = new Map<string, Working<S, E>>();
     for (const event of events) {
       const id = aggregateIdOf(event.streamId);
       const prev = previous.get(id);
       const cur = working.get(id) ?? {
-        state: prev ? fromRow(prev) : spec.initialState(),
+        state: prev ? fromRow(prev) : this.spec.initialState(),
         version: prev?.stream_version ?? 0,
         history: [...(prev?.history ?? [])],
         last: event,
       };
       if (event.streamVersion <= cur.version) continue;
-      cur.state = spec.evolve(cur.state, event);
+      cur.state = this.spec.evolve(cur.state, event);
       cur.version = event.streamVersion;
       cur.last = event;
-      if (spec.keepHistory) {
+      if (this.spec.keepHistory) {
         cur.history.push({
           version: event.streamVersion,
           type: event.type,
@@ -98,25 +153,33 @@ export const stateViewProjection = <S extends { status: string }, E extends Even
       }
       working.set(id, cur);
     }
+    return working;
+  }
+
+  private rows(
+    working: ReadonlyMap<string, Working<S, E>>,
+    previous: ReadonlyMap<string, ViewRow>,
+  ): Record<string, unknown>[] {
     const rows: Record<string, unknown>[] = [];
     for (const [id, w] of working) {
-      const columns = spec.columns(w.state, previous.get(id), w.last);
+      const columns = this.spec.columns(w.state, previous.get(id), w.last);
       if (columns === null) continue;
       rows.push({
         ...columns,
-        [spec.idColumn]: id,
-        ...(spec.fromRow ? {} : { state: w.state }),
+        [this.spec.idColumn]: id,
+        ...(this.spec.fromRow ? {} : { state: w.state }),
         stream_version: w.version,
-        ...(spec.keepHistory ? { history: w.history } : {}),
+        ...(this.spec.keepHistory ? { history: w.history } : {}),
       });
     }
-    if (rows.length > 0) await upsertRows(manager, spec.table, spec.idColumn, rows);
-    await spec.alsoHandle?.(events, manager);
-  },
-  async reset(manager) {
-    await manager.query(`TRUNCATE ${spec.tables.join(', ')}`);
-  },
-});
+    return rows;
+  }
+}
+
+/** The projection of a state view (see StateView). */
+export const stateViewProjection = <S extends { status: string }, E extends Event>(
+  spec: StateViewSpec<S, E>,
+): Projection<E> => new StateView(spec).projection;
 
 /** One INSERT … ON CONFLICT DO UPDATE for all rows, columns matched by name. */
 export async function upsertRows(

@@ -85,7 +85,7 @@ export class DeletionRequestsKafkaConsumer
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.kafka.intakeConcurrency,
       eachBatch: (payload) => this.handleBatch(processor, consumer, payload),
     });
   }

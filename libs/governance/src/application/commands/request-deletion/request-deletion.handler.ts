@@ -12,6 +12,7 @@ import { governanceEventMessage } from '../../messages/governance-cloud-event';
 import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
+import { deletionRequestsView } from '../../projections/deletion-requests.projection';
 import {
   SUBJECT_PSEUDONYMIZER,
   type SubjectPseudonymizer,
@@ -22,6 +23,8 @@ import {
   type DeletionIntakeItem,
   type DeletionIntakeOutcome,
 } from './request-deletion.command';
+
+const requestsView = deletionRequestsView();
 
 /**
  * Turns validated deletion events into `DeletionRequested` events on one new stream per request,
@@ -43,7 +46,7 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
       command.items.flatMap((i) => i.event.data.scope?.datasetIds ?? []),
     );
     const outcomes: DeletionIntakeOutcome[] = [];
-    const toAppend = new Map<string, NewStream>();
+    const toAppend = new Map<string, NewStream<DeletionRequested>>();
     for (const item of command.items) {
       const ids = intakeIdsFor(item.event.id);
       const requestId = ids.requestId;
@@ -74,11 +77,23 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
     if (toAppend.size === 0) return outcomes;
 
     // Sorted, so two concurrent batches lock stream rows in the same order (no deadlock).
-    const batch = [...toAppend.values()].sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
+    const batch: NewStream<DeletionRequested>[] = [...toAppend.values()].sort((a, b) =>
+      a.streamId < b.streamId ? -1 : 1,
+    );
     const { created } = await runGovernanceTransaction(
       this.dataSource,
       metadataFor(this.clock, command.correlationId, command.actor),
-      (tx) => appendToNewStreams(tx.manager, batch),
+      async (tx) => {
+        const result = await appendToNewStreams(tx.manager, batch);
+        // Inline read model: the new requests are visible when this transaction commits.
+        const fresh = batch
+          .filter((s) => result.created.has(s.streamId))
+          .flatMap((s) =>
+            s.events.map((e, i) => ({ ...e, streamId: s.streamId, streamVersion: i + 1 })),
+          );
+        await requestsView.writeRows(tx.manager, requestsView.rowsOfNewStreams(fresh));
+        return result;
+      },
     );
     const claimed = new Set<string>();
     return outcomes.map((o) => {
