@@ -17,6 +17,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import {
   createDatabase,
@@ -59,6 +60,8 @@ const { Kafka, logLevel, Partitioners } = require('kafkajs');
   const kafka = new Kafka({ clientId: 'bench-producer-' + tag, brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  parentPort.postMessage({ ready: true });
+  await new Promise((resolve) => parentPort.once('message', resolve));
   for (let i = 0; i < n; i += 500) {
     const to = Math.min(n, i + 500);
     const at = Date.now();
@@ -76,6 +79,36 @@ const { Kafka, logLevel, Partitioners } = require('kafkajs');
   await producer.disconnect();
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
+
+/** One event through the whole path first, so the consumer group has joined before timing. */
+async function warmUp(brokers: string[], topic: string, probe: Client, tag: string): Promise<void> {
+  const kafka = new Kafka({ clientId: `bench-warmup-${tag}`, brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const id = `${tag}-warmup`;
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [
+      {
+        key: id,
+        value: JSON.stringify({
+          specversion: '1.0',
+          id,
+          source: 'urn:lethe:bench',
+          type: 'lethe.deletion.requested.v1',
+          data: { subjectId: id, legalBasis: 'gdpr-art-17' },
+        }),
+      },
+    ],
+  });
+  await producer.disconnect();
+  for (;;) {
+    const r = await probe.query('SELECT 1 FROM bench_visible WHERE source_event_id = $1', [id]);
+    if (r.rowCount) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
 
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
@@ -153,6 +186,7 @@ async function runOnce(
       const now = Date.now();
       for (const r of res.rows) {
         lastId = Math.max(lastId, Number(r.id));
+        if (r.source_event_id.endsWith('-warmup')) continue;
         if (!seenAt.has(r.source_event_id)) seenAt.set(r.source_event_id, now);
       }
       if (seenAt.size >= n) break;
@@ -160,15 +194,20 @@ async function runOnce(
     }
   })();
 
+  await warmUp(brokers, `${namespace}${Topics.deletionRequests}`, probe, tag);
+
   // The upstream publisher runs on its own thread (as another app would), so its CPU does not
   // count against the governance process's event loop.
-  const start = Date.now();
   const producer = new Worker(PRODUCER_SOURCE, {
     eval: true,
     workerData: { brokers, topic: `${namespace}${Topics.deletionRequests}`, tag, n },
   });
-  producer.on('message', (m: { from: number; to: number; at: number }) => {
-    for (let j = m.from; j < m.to; j++) sentAt.set(`${tag}-${j}`, m.at);
+  let start = 0;
+  const ready = new Promise<void>((resolve) => {
+    producer.on('message', (m: { ready?: true; from: number; to: number; at: number }) => {
+      if (m.ready) return resolve();
+      for (let j = m.from; j < m.to; j++) sentAt.set(`${tag}-${j}`, m.at);
+    });
   });
   const produced = new Promise<void>((resolve, reject) => {
     producer.on('exit', (code) =>
@@ -176,6 +215,9 @@ async function runOnce(
     );
     producer.on('error', reject);
   });
+  await ready;
+  start = Date.now();
+  producer.postMessage('go');
   const timeout = Date.now() + 600_000;
   while (seenAt.size < n && Date.now() < timeout) await new Promise((r) => setTimeout(r, 20));
   polling = false;
