@@ -15,6 +15,8 @@ describe('svg-plot', () => {
   it('formats ticks compactly', () => {
     expect(formatTick(0.1)).toBe('0.1');
     expect(formatTick(1e5)).toBe('1e5');
+    expect(formatTick(1e4)).toBe('1e4');
+    expect(formatTick(2500)).toBe('2500');
     expect(formatTick(1e-4)).toBe('1e-4');
     expect(formatTick(250)).toBe('250');
   });
@@ -75,5 +77,25 @@ describe('svg-plot', () => {
     });
     expect(svg).toContain('stroke-dasharray="6 4"');
     expect(svg).not.toContain('<circle');
+  });
+
+  it('draws a scatter without a polyline when line is false', () => {
+    const svg = renderLineChart({
+      title: 't',
+      x: { label: 'x', log: true },
+      y: { label: 'y', log: true },
+      series: [
+        {
+          name: 'pts',
+          points: [
+            [1, 1],
+            [100, 1000],
+          ],
+          line: false,
+        },
+      ],
+    });
+    expect(svg).not.toContain('<polyline');
+    expect(svg.match(/<circle/g)).toHaveLength(3); // two points + the legend marker
   });
 });

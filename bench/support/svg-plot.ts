@@ -13,7 +13,11 @@ export interface Series {
   readonly dash?: string;
   /** Draw a marker at every point (default true). */
   readonly markers?: boolean;
+  /** Join the points with a line (default true); false gives a scatter. */
+  readonly line?: boolean;
   readonly width?: number;
+  /** Marker radius in px (default 3.2). */
+  readonly markerSize?: number;
 }
 
 export interface AxisSpec {
@@ -84,7 +88,7 @@ export function logTicks(min: number, max: number): number[] {
 export function formatTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) {
+  if (a >= 1e4 || a < 1e-3) {
     const k = Math.round(Math.log10(a));
     if (Math.abs(a - Math.pow(10, k)) < 1e-9 * a) return `${v < 0 ? '-' : ''}1e${k}`;
     return v.toExponential(1);
@@ -119,7 +123,9 @@ export function renderLineChart(chart: LineChart): string {
   const W = chart.width ?? 900;
   const H = chart.height ?? 540;
   const legendRight = (chart.legend ?? 'right') === 'right';
-  const legendW = legendRight ? 250 : 0;
+  // Legend column sized to the longest name (≈ 6.6 px per character at 12 px).
+  const longest = Math.max(0, ...chart.series.map((s) => s.name.length));
+  const legendW = legendRight ? Math.min(460, Math.max(160, 52 + 6.6 * longest)) : 0;
   const legendRows = legendRight ? 0 : Math.ceil(chart.series.length / 3);
   const m = {
     left: 78,
@@ -217,13 +223,15 @@ export function renderLineChart(chart: LineChart): string {
     if (ps.length === 0) return;
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
     const d = ps.map((p) => `${r2(sx(p[0]))},${r2(sy(p[1]))}`).join(' ');
-    out.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}"${dash} points="${d}"/>`,
-    );
+    if (s.line ?? true) {
+      out.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="${s.width ?? 2}"${dash} points="${d}"/>`,
+      );
+    }
     if (s.markers ?? true) {
       for (const p of ps.filter(inside)) {
         out.push(
-          `<circle cx="${r2(sx(p[0]))}" cy="${r2(sy(p[1]))}" r="3.2" fill="${color}" stroke="#fff" stroke-width="0.8"/>`,
+          `<circle cx="${r2(sx(p[0]))}" cy="${r2(sy(p[1]))}" r="${s.markerSize ?? 3.2}" fill="${color}" stroke="#fff" stroke-width="0.8"/>`,
         );
       }
     }
@@ -234,9 +242,11 @@ export function renderLineChart(chart: LineChart): string {
   const legendItem = (s: Series, i: number, lx: number, ly: number): void => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
-    out.push(
-      `<line x1="${lx}" y1="${ly}" x2="${lx + 26}" y2="${ly}" stroke="${color}" stroke-width="${s.width ?? 2}"${dash}/>`,
-    );
+    if (s.line ?? true) {
+      out.push(
+        `<line x1="${lx}" y1="${ly}" x2="${lx + 26}" y2="${ly}" stroke="${color}" stroke-width="${s.width ?? 2}"${dash}/>`,
+      );
+    }
     if (s.markers ?? true) out.push(`<circle cx="${lx + 13}" cy="${ly}" r="3.2" fill="${color}"/>`);
     out.push(`<text x="${lx + 33}" y="${ly + 4}" font-size="12">${esc(s.name)}</text>`);
   };

@@ -54,7 +54,8 @@ function shortReason(reason: string): string {
       reason,
     );
   if (budget) return `cumulative ε ${num(Number(budget[1]))} > budget ${budget[3]}`;
-  if (reason.includes('lambda + lambdaMin must be > 0')) return 'no bound: λ + λ_min ≤ 0 at the start point';
+  if (reason.includes('lambda + lambdaMin must be > 0'))
+    return 'no bound: λ + λ_min ≤ 0 at the start point';
   if (reason.includes('lissa.H must be >=')) return 'no bound: H < λ_max + λ at the start point';
   if (reason.includes('LISSA_DIVERGED')) return 'no bound: LiSSA diverged';
   if (reason.startsWith('no valid certified bound')) return reason.slice(0, 90);
@@ -181,7 +182,8 @@ async function main(): Promise<void> {
       totalMs += ms;
       state = step.state;
       // The Newton candidate's guarantee (refused or released); a retrain's own is 'exact'.
-      const g = step.refused?.guarantee ?? (step.guarantee?.type === 'exact' ? null : step.guarantee);
+      const g =
+        step.refused?.guarantee ?? (step.guarantee?.type === 'exact' ? null : step.guarantee);
       const main = step.decision.reasons[0] ?? '';
       const released = step.release?.params;
       rows.push([
