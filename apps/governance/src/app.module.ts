@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import * as path from 'node:path';
 import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
+import { GovernanceModule } from '@lethe/governance';
 import type { GovernanceConfig } from './config';
 import { HealthController } from './health.controller';
 
@@ -42,6 +43,7 @@ export class AppModule {
           migrationsRun: true,
           extra: { max: 10 },
         }),
+        GovernanceModule.forRoot(governanceOptions(options)),
       ],
       controllers: [HealthController],
       providers: [
@@ -51,4 +53,32 @@ export class AppModule {
       ],
     };
   }
+}
+
+function governanceOptions({ config, kafkaBrokers }: AppModuleOptions) {
+  return {
+    kafka: {
+      brokers: kafkaBrokers,
+      clientId: config.KAFKA_CLIENT_ID,
+      namespace: config.LETHE_TOPIC_NAMESPACE,
+      intakeGroupId: config.LETHE_INTAKE_GROUP_ID,
+      sessionTimeoutMs: config.LETHE_INTAKE_SESSION_TIMEOUT_MS,
+      intakeConcurrency: config.LETHE_INTAKE_CONCURRENCY,
+    },
+    subjectHmacKey: config.LETHE_SUBJECT_HMAC_KEY,
+    maxEventBytes: config.LETHE_MAX_EVENT_BYTES,
+    scheduling: {
+      coalesceWindowMs: config.LETHE_COALESCE_WINDOW_MS,
+      maxRequestsPerJob: config.LETHE_MAX_REQUESTS_PER_JOB,
+      maxAttempts: config.LETHE_JOB_MAX_ATTEMPTS,
+      backoff: { baseMs: config.LETHE_JOB_BACKOFF_BASE_MS, maxMs: config.LETHE_JOB_BACKOFF_MAX_MS },
+      tickMs: config.LETHE_SCHEDULER_TICK_MS,
+    },
+    run: {
+      intakeConsumer: config.LETHE_RUN_INTAKE,
+      projections: config.LETHE_RUN_PROJECTIONS,
+      scheduler: config.LETHE_RUN_SCHEDULER,
+      outboxRelay: config.LETHE_RUN_OUTBOX_RELAY,
+    },
+  };
 }

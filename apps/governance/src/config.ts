@@ -25,6 +25,21 @@ export const governanceConfigSchema = z.object({
   /** Requests arriving within this window are coalesced into one unlearning job per model. */
   LETHE_COALESCE_WINDOW_MS: env.int(2000),
   LETHE_MAX_EVENT_BYTES: env.int(64 * 1024, 1024),
+  /** A full batch opens a job before the coalescing window closes. */
+  LETHE_MAX_REQUESTS_PER_JOB: env.int(500, 1),
+  /** Attempts per round before a job ends `failed`; then backoff doubling from base to max. */
+  LETHE_JOB_MAX_ATTEMPTS: env.int(3, 1),
+  LETHE_JOB_BACKOFF_BASE_MS: env.int(5000),
+  LETHE_JOB_BACKOFF_MAX_MS: env.int(300_000),
+  LETHE_SCHEDULER_TICK_MS: env.int(500, 10),
+  LETHE_INTAKE_GROUP_ID: z.string().min(1).default('lethe-governance-intake'),
+  LETHE_INTAKE_SESSION_TIMEOUT_MS: env.int(30_000, 6000),
+  LETHE_INTAKE_CONCURRENCY: env.int(1, 1),
+  /** Which background parts run in this process (all by default). */
+  LETHE_RUN_INTAKE: env.bool(true),
+  LETHE_RUN_PROJECTIONS: env.bool(true),
+  LETHE_RUN_SCHEDULER: env.bool(true),
+  LETHE_RUN_OUTBOX_RELAY: env.bool(true),
 });
 
 /** Production never falls back to the embedded database or the local broker. */
