@@ -8,6 +8,7 @@ import {
 import type { Response } from 'express';
 import { type DomainErrorKind, isDomainError } from '../../domain/domain-error';
 import { RequestContextStore } from '../logging/request-context';
+import { safeErrorFields } from '../logging/safe-error';
 
 const STATUS: Record<DomainErrorKind, number> = {
   validation: 400,
@@ -43,8 +44,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     problem.instance = req.url;
     const correlationId = RequestContextStore.correlationId();
     if (correlationId) problem.correlationId = correlationId;
-    if (problem.status >= 500)
-      this.logger.error(exception instanceof Error ? exception : String(exception));
+    if (problem.status >= 500) this.logger.error(safeErrorFields(exception), 'unhandled error');
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 }

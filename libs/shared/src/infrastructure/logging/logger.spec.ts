@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from './logger';
+import { NestPinoLogger } from './nest-logger';
+import { safeErrorFields } from './safe-error';
 import { RequestContextStore } from './request-context';
 
 function capture() {
@@ -45,5 +47,32 @@ describe('createLogger', () => {
     expect(text).not.toContain('user-43');
     expect(text).not.toContain('Bearer x');
     expect(lines[0]).toMatchObject({ subjectId: '[REDACTED]', hmacKey: '[REDACTED]' });
+  });
+});
+
+describe('NestPinoLogger and safeErrorFields', () => {
+  it('never logs the SQL parameters of a driver error', () => {
+    const { lines, destination } = capture();
+    const nest = new NestPinoLogger(createLogger({ app: 'test', destination }));
+    const driverError = Object.assign(new Error('insert failed'), {
+      code: '42703',
+      query: 'INSERT INTO records (subject_id) VALUES ($1)',
+      parameters: ['user-42'],
+      driverError: { detail: 'Key (subject_id)=(user-42)' },
+    });
+    nest.error(driverError, 'http');
+    nest.error(safeErrorFields(driverError), 'unhandled error', 'http');
+    const text = lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(text).not.toContain('user-42');
+    expect(lines[0]).toMatchObject({
+      context: 'http',
+      msg: 'insert failed',
+      error: { type: 'Error', code: '42703' },
+    });
+    expect(lines[1]).toMatchObject({
+      context: 'http',
+      msg: 'unhandled error',
+      error: { message: 'insert failed' },
+    });
   });
 });

@@ -33,6 +33,13 @@ export const REDACT_PATHS: readonly string[] = [
   '*.hmacKey',
   'databaseUrl',
   '*.databaseUrl',
+  // Driver errors: the SQL text and its parameters (which can hold personal data).
+  'err.parameters',
+  'err.query',
+  'err.driverError',
+  '*.err.parameters',
+  '*.err.query',
+  '*.err.driverError',
 ];
 
 export interface CreateLoggerOptions {

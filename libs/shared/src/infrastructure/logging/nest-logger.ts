@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { safeErrorFields } from './safe-error';
 
 /** Routes Nest's own log calls into the structured pino logger. */
 export class NestPinoLogger implements LoggerService {
@@ -34,9 +35,10 @@ export class NestPinoLogger implements LoggerService {
       typeof optional[optional.length - 1] === 'string' ? (optional.pop() as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
     if (message instanceof Error) {
-      this.logger[level]({ ...fields, err: message }, message.message);
+      this.logger[level]({ ...fields, ...safeErrorFields(message) }, message.message);
     } else if (typeof message === 'object' && message !== null) {
-      this.logger[level]({ ...fields, ...(message as Record<string, unknown>) });
+      const text = optional.find((o): o is string => typeof o === 'string');
+      this.logger[level]({ ...fields, ...(message as Record<string, unknown>) }, text);
     } else {
       const stack = optional.find((o) => typeof o === 'string');
       this.logger[level](stack ? { ...fields, stack } : fields, String(message));
