@@ -110,6 +110,35 @@ async function warmUp(brokers: string[], topic: string, probe: Client, tag: stri
   }
 }
 
+/** Visibility poller thread: reads the probe log incrementally, stamps first sight of each id. */
+const POLLER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Client } = require('pg');
+(async () => {
+  const client = new Client({ connectionString: workerData.url });
+  await client.connect();
+  let stop = false;
+  parentPort.on('message', () => { stop = true; });
+  parentPort.unref();
+  let lastId = 0;
+  let seen = 0;
+  while (!stop && seen < workerData.n) {
+    const res = await client.query('SELECT id, source_event_id FROM bench_visible WHERE id > $1 ORDER BY id', [lastId]);
+    const at = Date.now();
+    const batch = [];
+    for (const r of res.rows) {
+      lastId = Math.max(lastId, Number(r.id));
+      if (r.source_event_id.endsWith('-warmup')) continue;
+      batch.push([r.source_event_id, at]);
+    }
+    seen += batch.length;
+    if (batch.length > 0) parentPort.postMessage(batch);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await client.end();
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 
@@ -175,24 +204,15 @@ async function runOnce(
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
   const sentAt = new Map<string, number>();
   const seenAt = new Map<string, number>();
-  let lastId = 0;
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const res = await probe.query<{ id: string; source_event_id: string }>(
-        'SELECT id, source_event_id FROM bench_visible WHERE id > $1 ORDER BY id',
-        [lastId],
-      );
-      const now = Date.now();
-      for (const r of res.rows) {
-        lastId = Math.max(lastId, Number(r.id));
-        if (r.source_event_id.endsWith('-warmup')) continue;
-        if (!seenAt.has(r.source_event_id)) seenAt.set(r.source_event_id, now);
-      }
-      if (seenAt.size >= n) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
+  // The visibility poller runs on its own thread too, off the service's event loop.
+  const poller = new Worker(POLLER_SOURCE, { eval: true, workerData: { url, n } });
+  const polled = new Promise<void>((resolve, reject) => {
+    poller.on('message', (batch: [string, number][]) => {
+      for (const [id, at] of batch) if (!seenAt.has(id)) seenAt.set(id, at);
+    });
+    poller.on('exit', () => resolve());
+    poller.on('error', reject);
+  });
 
   await warmUp(brokers, `${namespace}${Topics.deletionRequests}`, probe, tag);
 
@@ -220,8 +240,8 @@ async function runOnce(
   producer.postMessage('go');
   const timeout = Date.now() + 600_000;
   while (seenAt.size < n && Date.now() < timeout) await new Promise((r) => setTimeout(r, 20));
-  polling = false;
-  await poller;
+  poller.postMessage('stop');
+  await polled;
   const end = Math.max(...seenAt.values());
 
   const latencies = [...seenAt.entries()]
