@@ -140,7 +140,8 @@ async function main(): Promise<void> {
       },
     });
     // LiSSA scale per λ: 2 × (largest undamped minibatch λ_max + λ).
-    const mbUndamped = (scale.minibatchLambdaMax ?? scale.lambdaMax + scale.damping) - scale.damping;
+    const mbUndamped =
+      (scale.minibatchLambdaMax ?? scale.lambdaMax + scale.damping) - scale.damping;
     const scaleFor = (lambda: number): number => Math.ceil(2 * (mbUndamped + lambda));
     perC.push({
       C,

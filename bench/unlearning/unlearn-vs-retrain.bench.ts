@@ -33,6 +33,8 @@ import {
   printHeader,
   printTable,
   quick,
+  sliceFixEnabled,
+  useSliceWorkaround,
   ratio,
   recipe,
   relativeError,
@@ -367,6 +369,38 @@ async function main(): Promise<void> {
       `minibatch λ_max. CG: tolerance 1e-6, full-data HVPs (not run above n = ${CG_MAX_N}: each CG ` +
       'iteration is a pass over D_r). Relative error = ‖x_LiSSA − x_CG‖ / ‖x_CG‖.',
   );
+
+  // What the DeviceData.slice bug costs: one gradient pass over D, shipped vs the workaround.
+  if (sliceFixEnabled) {
+    const bugRows: (string | number)[][] = [];
+    const w = (await trainModel(engine, { arch, data: test, recipe: recipe(1) })).params;
+    for (const n of SIZES.filter((x) => x >= 9000)) {
+      const data = trainingSet(real, n);
+      const timed = async (on: boolean): Promise<[number, Float32Array]> => {
+        useSliceWorkaround(on);
+        const t = now();
+        const g = await engine.gradient({ arch, l2: 5e-4, params: w, data });
+        return [now() - t, g];
+      };
+      const [shippedMs, g1] = await timed(false);
+      const [fixedMs, g2] = await timed(true);
+      bugRows.push([
+        n,
+        sec(shippedMs),
+        sec(fixedMs),
+        ratio(shippedMs / fixedMs),
+        g1.every((v, i) => v === g2[i]) ? 'yes' : 'NO',
+      ]);
+    }
+    printTable(
+      'Library bug: one full gradient pass over D, DeviceData.slice as shipped vs the bench workaround',
+      ['n', 'shipped s', 'workaround s', 'slow-down', 'bit-identical gradient'],
+      bugRows,
+      'The wasm Slice kernel copies the whole source tensor per 1,000-row chunk, so every full-data ' +
+        'pass (gradient, HVP, loss, Lanczos, CG, the end-of-training gradient) is O(n²). All other ' +
+        'tables use the workaround.',
+    );
+  }
 }
 
 run(main);
