@@ -3,15 +3,15 @@ import { DeletionRequestId, JobId } from '@lethe/shared';
 
 /** A UUID (version 8, RFC 9562) derived from a name: the same name gives the same id. */
 export const uuidFromName = (name: string): string =>
-  uuidOf(createHash('sha256').update(name, 'utf8').digest(), 0);
+  uuidOf(createHash('sha256').update(name, 'utf8').digest('hex'), 0);
 
-/** 16 bytes of `digest` from `offset` as a version-8 UUID. */
-const uuidOf = (digest: Buffer, offset: number): string => {
-  const b = Buffer.from(digest.subarray(offset, offset + 16));
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x80;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+const VARIANT = '89ab';
+
+/** 32 hex digits of `hex` from `offset` as a version-8 UUID (version and variant bits set). */
+const uuidOf = (hex: string, offset: number): string => {
+  const h = hex.slice(offset, offset + 32);
+  const variant = VARIANT[parseInt(h.charAt(16), 16) & 0x3] ?? '8';
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20)}`;
 };
 
 /**
@@ -21,10 +21,10 @@ const uuidOf = (digest: Buffer, offset: number): string => {
 export const intakeIdsFor = (
   cloudEventId: string,
 ): { requestId: DeletionRequestId; eventId: string } => {
-  const digest = createHash('sha256')
+  const hex = createHash('sha256')
     .update(`lethe:deletion-request:${cloudEventId}`, 'utf8')
-    .digest();
-  return { requestId: DeletionRequestId(uuidOf(digest, 0)), eventId: uuidOf(digest, 16) };
+    .digest('hex');
+  return { requestId: DeletionRequestId(uuidOf(hex, 0)), eventId: uuidOf(hex, 32) };
 };
 
 /**
