@@ -3,7 +3,13 @@ import type { AffectedModel, DeletionRequested } from './deletion-request.events
 
 /** Commands the deletion-request decider understands. `now` always comes from outside. */
 export type DeletionRequestCommand =
-  | { readonly type: 'RequestDeletion'; readonly data: DeletionRequested['data'] }
+  | {
+      readonly type: 'RequestDeletion';
+      readonly data: Omit<DeletionRequested['data'], 'deadline' | 'deadlineBasis'> & {
+        /** The event's own `deadline`, if any (the statutory one is computed here). */
+        readonly requestedDeadline: string | null;
+      };
+    }
   | {
       readonly type: 'ResolveLineage';
       readonly data: {

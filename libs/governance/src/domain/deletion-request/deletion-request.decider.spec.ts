@@ -24,7 +24,7 @@ const requested: DeletionRequested = {
     legalBasis: 'gdpr-art-17',
     requestedAt: '2026-11-26T12:00:00.000Z',
     receivedAt: '2026-11-26T12:00:01.000Z',
-    deadline: '2026-12-26T12:00:00.000Z',
+    deadline: '2026-12-26T12:00:00.000Z', // one calendar month after the earlier of the two
     deadlineBasis: 'gdpr',
   },
 };
@@ -61,13 +61,34 @@ const statusAfter = (events: readonly DeletionRequestEvent[]) =>
 
 describe('deletion request decider', () => {
   describe('RequestDeletion', () => {
-    it('given nothing, records the request as received', () => {
-      spec.given([]).when({ type: 'RequestDeletion', data: requested.data }).then([requested]);
+    const { deadline: _d, deadlineBasis: _b, ...rest } = requested.data;
+    const request = {
+      type: 'RequestDeletion' as const,
+      data: { ...rest, requestedDeadline: null },
+    };
+
+    it('given nothing, records the request as received with its statutory deadline', () => {
+      spec.given([]).when(request).then([requested]);
       expect(statusAfter([requested]).status).toBe('received');
     });
 
     it('given the same request already received, changes nothing (idempotent)', () => {
-      spec.given([requested]).when({ type: 'RequestDeletion', data: requested.data }).thenNothing();
+      spec.given([requested]).when(request).thenNothing();
+    });
+
+    it("takes the event's deadline when earlier, and needs one when no statute applies", () => {
+      const early = spec
+        .given([])
+        .when({ ...request, data: { ...request.data, requestedDeadline: '2026-12-01T00:00:00Z' } })
+        .events();
+      expect(early[0]?.data).toMatchObject({
+        deadline: '2026-12-01T00:00:00.000Z',
+        deadlineBasis: 'event',
+      });
+      spec
+        .given([])
+        .when({ ...request, data: { ...request.data, legalBasis: 'contract' } })
+        .thenThrows('DEADLINE_REQUIRED');
     });
   });
 

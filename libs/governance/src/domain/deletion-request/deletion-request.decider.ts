@@ -1,5 +1,6 @@
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
+import { computeDeadline } from './deadline';
 import type { DeletionRequestCommand } from './deletion-request.commands';
 import type { DeletionRequestEvent } from './deletion-request.events';
 import {
@@ -43,9 +44,34 @@ export const decideDeletionRequest = (
   state: DeletionRequestState,
 ): readonly DeletionRequestEvent[] => {
   switch (command.type) {
-    case 'RequestDeletion':
+    case 'RequestDeletion': {
       // Idempotent by construction: the stream id derives from the CloudEvent id.
-      return state.status === 'absent' ? [{ type: 'DeletionRequested', data: command.data }] : [];
+      if (state.status !== 'absent') return [];
+      const { requestedDeadline, ...data } = command.data;
+      // The statutory clock starts at the earlier of the subject's request and our receipt.
+      const clockStartsAt =
+        Date.parse(data.requestedAt) < Date.parse(data.receivedAt)
+          ? data.requestedAt
+          : data.receivedAt;
+      const deadline = computeDeadline({
+        legalBasis: data.legalBasis,
+        clockStartsAt,
+        requestedDeadline,
+      });
+      if (deadline === null) {
+        throw new GovernanceError(
+          'DEADLINE_REQUIRED',
+          'legalBasis names no known statute (gdpr-*, ccpa-*): a deadline is required',
+          { legalBasis: data.legalBasis },
+        );
+      }
+      return [
+        {
+          type: 'DeletionRequested',
+          data: { ...data, deadline: deadline.at, deadlineBasis: deadline.basis },
+        },
+      ];
+    }
 
     case 'ResolveLineage': {
       const s = existing(state, command.data.requestId);

@@ -3,8 +3,9 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { SubjectId, type DeletionRequestId } from '@lethe/shared';
 import { appendToNewStreams, type NewEvent, type NewStream } from '@lethe/event-store';
-import { computeDeadline } from '../../../domain/deletion-request/deadline';
+import { deletionRequestDecider } from '../../../domain/deletion-request/deletion-request.decider';
 import type { DeletionRequested } from '../../../domain/deletion-request/deletion-request.events';
+import { initialDeletionRequestState } from '../../../domain/deletion-request/deletion-request.state';
 import { GovernanceError } from '../../../domain/governance.errors';
 import { streams } from '../../../domain/shared/stream-names';
 import { DatasetRegistry } from '../../ports/dataset-registry.port';
@@ -112,34 +113,33 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
   ): NewEvent<DeletionRequested> {
     const { event, receivedAt } = item;
     const requestedAt = event.time ? new Date(event.time) : receivedAt;
-    const clockStartsAt = requestedAt < receivedAt ? requestedAt : receivedAt;
-    const deadline = computeDeadline({
-      legalBasis: event.data.legalBasis,
-      clockStartsAt: clockStartsAt.toISOString(),
-      requestedDeadline: event.data.deadline ?? null,
-    });
-    if (deadline === null) {
-      // The validator refuses this case (DEADLINE_REQUIRED); reaching here is a bug.
-      throw new GovernanceError('DEADLINE_REQUIRED', 'no deadline can be computed');
-    }
     const scope = event.data.scope;
-    return {
-      type: 'DeletionRequested',
-      data: {
-        requestId: ids.requestId,
-        sourceEventId: event.id,
-        source: event.source,
-        channel: command.channel,
-        subjectRef: this.pseudonymizer.refOf(SubjectId(event.data.subjectId)),
-        scope: scope
-          ? { datasetIds: scope.datasetIds ?? null, recordIds: scope.recordIds ?? null }
-          : null,
-        legalBasis: event.data.legalBasis,
-        requestedAt: requestedAt.toISOString(),
-        receivedAt: receivedAt.toISOString(),
-        deadline: deadline.at,
-        deadlineBasis: deadline.basis,
+    // A new stream: the decider's answer from the initial state (ADR 0006).
+    const [decided] = deletionRequestDecider.decide(
+      {
+        type: 'RequestDeletion',
+        data: {
+          requestId: ids.requestId,
+          sourceEventId: event.id,
+          source: event.source,
+          channel: command.channel,
+          subjectRef: this.pseudonymizer.refOf(SubjectId(event.data.subjectId)),
+          scope: scope
+            ? { datasetIds: scope.datasetIds ?? null, recordIds: scope.recordIds ?? null }
+            : null,
+          legalBasis: event.data.legalBasis,
+          requestedAt: requestedAt.toISOString(),
+          receivedAt: receivedAt.toISOString(),
+          requestedDeadline: event.data.deadline ?? null,
+        },
       },
+      initialDeletionRequestState(),
+    );
+    if (decided?.type !== 'DeletionRequested') {
+      throw new Error('unreachable: a new request stream decides DeletionRequested');
+    }
+    return {
+      ...decided,
       metadata: {
         messageId: ids.eventId,
         correlationId: command.channel === 'http' ? command.correlationId : event.id,
