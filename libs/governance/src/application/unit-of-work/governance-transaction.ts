@@ -22,17 +22,35 @@ interface Loaded {
 /**
  * One database transaction that may decide on several streams: each `decide` loads the stream
  * (or reuses what this transaction already wrote), runs the pure decider, appends with the
- * expected version and writes one outbox row per event to `lethe.governance-events.v1`. Extra
- * outbox rows (jobs) go in with `enqueue`. Everything commits together or not at all.
+ * expected version and queues one outbox row per event to `lethe.governance-events.v1`. Extra
+ * outbox rows (jobs) go in with `enqueue`. The queued rows are written in one statement, in
+ * decision order, when the work is done (see `inGovernanceTransaction`). Everything commits
+ * together or not at all.
  */
 export class GovernanceTransaction {
   private readonly loaded = new Map<string, Loaded>();
+  private readonly outbox: OutboxMessage[] = [];
   readonly appended: NewEvent[] = [];
 
-  constructor(
+  private constructor(
     readonly manager: EntityManager,
     readonly metadata: MetadataContext,
   ) {}
+
+  /**
+   * Runs `work` on a GovernanceTransaction over `manager` (which must be inside a database
+   * transaction), then writes the queued outbox rows.
+   */
+  static async run<T>(
+    manager: EntityManager,
+    metadata: MetadataContext,
+    work: (tx: GovernanceTransaction) => Promise<T>,
+  ): Promise<T> {
+    const tx = new GovernanceTransaction(manager, metadata);
+    const result = await work(tx);
+    await enqueueOutbox(manager, tx.outbox.splice(0));
+    return result;
+  }
 
   async state<C, E extends Event, S>(target: StreamTarget, decider: Decider<C, E, S>): Promise<S> {
     return (await this.load(target, decider)).state as S;
@@ -51,15 +69,16 @@ export class GovernanceTransaction {
     const outbox = newEvents.map((e, i) =>
       governanceEventMessage(e, target, current.version + i + 1),
     );
-    await appendToStream(this.manager, target.streamId, current.version, newEvents, outbox);
+    await appendToStream(this.manager, target.streamId, current.version, newEvents);
+    this.outbox.push(...outbox);
     const state = events.reduce(decider.evolve, current.state as S);
     this.loaded.set(target.streamId, { state, version: current.version + events.length });
     this.appended.push(...newEvents);
     return { events, state };
   }
 
-  async enqueue(messages: readonly OutboxMessage[]): Promise<void> {
-    await enqueueOutbox(this.manager, messages);
+  enqueue(messages: readonly OutboxMessage[]): void {
+    this.outbox.push(...messages);
   }
 
   private async load<C, E extends Event, S>(
@@ -104,7 +123,7 @@ export async function runGovernanceTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     try {
       return await dataSource.transaction((manager) =>
-        work(new GovernanceTransaction(manager, metadata)),
+        GovernanceTransaction.run(manager, metadata, work),
       );
     } catch (e) {
       if (!isConcurrencyError(e) || attempt >= policy.maxAttempts) throw e;

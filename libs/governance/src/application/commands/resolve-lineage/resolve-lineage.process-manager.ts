@@ -59,13 +59,8 @@ async function resolveBatch(
   for (const m of memberships) byRecord.set(key(m), [...(byRecord.get(key(m)) ?? []), m]);
 
   const now = clock.now().toISOString();
-  const tx = new GovernanceTransaction(
-    manager,
-    metadataFor(clock, 'lineage', 'system:lineage-resolver'),
-  );
-  for (const event of events) {
-    const { requestId, subjectRef } = event.data;
-    const scoped = inScopeOf.get(requestId) ?? [];
+  const affectedOf = (event: RecordedEvent<DeletionRequested>) => {
+    const scoped = inScopeOf.get(event.data.requestId) ?? [];
     const hits = scoped.flatMap((r) => byRecord.get(key(r)) ?? []);
     const perModel = new Map<string, { version: number; count: number }>();
     for (const h of hits) {
@@ -79,30 +74,39 @@ async function resolveBatch(
         version: v.version,
         recordCount: v.count,
       }));
-    const meta = metadataFor(
-      clock,
-      event.metadata.correlationId,
-      'system:lineage-resolver',
-      event.eventId,
-    );
-    const { events: decided } = await tx.decide(
-      streams.deletionRequest(requestId),
-      deletionRequestDecider,
-      {
-        type: 'ResolveLineage',
-        data: { requestId, affectedModels, recordCount: scoped.length, now },
-      },
-      meta,
-    );
-    if (!decided.some((d) => d.type === 'LineageResolved')) continue;
-    await lineage.recordRequestRecords(manager, requestId, hits);
-    for (const m of affectedModels) {
-      await tx.decide(
-        streams.model(m.modelId),
-        modelDecider,
-        { type: 'QueueDeletion', data: { modelId: m.modelId, requestId, subjectRef, now } },
+    return { scoped, hits, affectedModels };
+  };
+
+  const base = metadataFor(clock, 'lineage', 'system:lineage-resolver');
+  await GovernanceTransaction.run(manager, base, async (tx) => {
+    for (const event of events) {
+      const { requestId, subjectRef } = event.data;
+      const { scoped, hits, affectedModels } = affectedOf(event);
+      const meta = metadataFor(
+        clock,
+        event.metadata.correlationId,
+        'system:lineage-resolver',
+        event.eventId,
+      );
+      const { events: decided } = await tx.decide(
+        streams.deletionRequest(requestId),
+        deletionRequestDecider,
+        {
+          type: 'ResolveLineage',
+          data: { requestId, affectedModels, recordCount: scoped.length, now },
+        },
         meta,
       );
+      if (!decided.some((d) => d.type === 'LineageResolved')) continue;
+      await lineage.recordRequestRecords(manager, requestId, hits);
+      for (const m of affectedModels) {
+        await tx.decide(
+          streams.model(m.modelId),
+          modelDecider,
+          { type: 'QueueDeletion', data: { modelId: m.modelId, requestId, subjectRef, now } },
+          meta,
+        );
+      }
     }
-  }
+  });
 }

@@ -122,7 +122,7 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
     });
     const dispatched = events.find((e) => e.type === 'UnlearningJobDispatched');
     if (!dispatched || state.status === 'absent') return false;
-    await tx.enqueue([
+    tx.enqueue([
       await this.jobMessage(tx, state, dispatched.data.attempt, dispatched.data.dispatchedAt),
     ]);
     return true;
