@@ -17,7 +17,8 @@ describe('governance service over HTTP', () => {
       DATABASE_URL: db.url,
       KAFKA_BROKERS: kafka.brokers.join(','),
       LETHE_TOPIC_NAMESPACE: kafka.namespace,
-      LETHE_API_KEYS: 'ops:ops-key-0000000001:ops,crm:crm-key-0000000001:publisher',
+      LETHE_API_KEYS:
+        'ops:ops-key-0000000001:ops,crm:crm-key-0000000001:publisher,ml:ml-admin-key-000001:ml-admin',
       LETHE_SUBJECT_HMAC_KEY: 'e2e-subject-hmac-key-0123456789abcdef',
       LOG_LEVEL: 'info',
     });
@@ -55,5 +56,57 @@ describe('governance service over HTTP', () => {
       .filter((l) => l.startsWith('{'));
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(() => JSON.parse(l) as unknown).not.toThrow();
+  });
+
+  const post = (path: string, key: string, body: string, type = 'application/json') =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': type },
+      body,
+    });
+
+  it('refuses a deletion event over LETHE_MAX_EVENT_BYTES with 413 PAYLOAD_TOO_LARGE', async () => {
+    const big = JSON.stringify({ specversion: '1.0', id: 'big-1', pad: 'x'.repeat(100 * 1024) });
+    const res = await post(
+      '/v1/deletion-requests',
+      'crm-key-0000000001',
+      big,
+      'application/cloudevents+json',
+    );
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('takes a JSON-array records upload far above the event limit', async () => {
+    expect(
+      (
+        await post(
+          '/v1/datasets',
+          'ml-admin-key-000001',
+          JSON.stringify({ datasetId: 'big', name: 'big' }),
+        )
+      ).status,
+    ).toBe(201);
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      recordId: `r-${i}`,
+      subjectId: `person-${i}`,
+      features: Array.from({ length: 784 }, (_, j) => ((i + j) % 255) / 255),
+      label: i % 10,
+    }));
+    const body = JSON.stringify(records);
+    expect(body.length).toBeGreaterThan(500 * 1024);
+    const res = await post('/v1/datasets/big/records', 'ml-admin-key-000001', body);
+    expect(res.status).toBeLessThan(300);
+    expect(await res.json()).toMatchObject({ added: 300 });
+  });
+
+  it('denies a role that does not fit the route', async () => {
+    const res = await post(
+      '/v1/datasets',
+      'crm-key-0000000001',
+      JSON.stringify({ datasetId: 'x', name: 'x' }),
+    );
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -25,6 +25,8 @@ export const governanceConfigSchema = z.object({
   /** Requests arriving within this window are coalesced into one unlearning job per model. */
   LETHE_COALESCE_WINDOW_MS: env.int(2000),
   LETHE_MAX_EVENT_BYTES: env.int(64 * 1024, 1024),
+  /** JSON-array uploads of dataset records (NDJSON uploads are streamed and have no limit). */
+  LETHE_MAX_UPLOAD_BYTES: env.int(64 * 1024 * 1024, 1024),
   /** A full batch opens a job before the coalescing window closes. */
   LETHE_MAX_REQUESTS_PER_JOB: env.int(500, 1),
   /** Attempts per round before a job ends `failed`; then backoff doubling from base to max. */

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import * as path from 'node:path';
 import { ConfigValidationError, GovernanceTopics, isDomainError } from '@lethe/shared';
 import { correlationMiddleware } from '@lethe/shared/infrastructure/http';
@@ -61,9 +62,12 @@ async function bootstrap(): Promise<void> {
     { logger: new NestPinoLogger(logger), bodyParser: true },
   );
   app.use(correlationMiddleware);
+  const jsonTypes = ['application/json', 'application/*+json'];
+  // Dataset uploads may be large; every other JSON body (deletion events) keeps the event limit.
+  app.use('/v1/datasets', json({ limit: config.LETHE_MAX_UPLOAD_BYTES, type: jsonTypes }));
   app.useBodyParser('json', {
     limit: config.LETHE_MAX_EVENT_BYTES,
-    type: ['application/json', 'application/*+json'],
+    type: jsonTypes,
   });
 
   const openApi = new DocumentBuilder()

@@ -66,6 +66,16 @@ export function toProblem(exception: unknown): ProblemDetails {
     const code = httpCode(status, exception);
     return { type: 'about:blank', title: code, status, code, detail: exception.message };
   }
+  const client = clientHttpError(exception);
+  if (client) {
+    return {
+      type: 'about:blank',
+      title: client.code,
+      status: client.status,
+      code: client.code,
+      detail: client.message,
+    };
+  }
   return {
     type: 'about:blank',
     title: 'INTERNAL',
@@ -83,4 +93,29 @@ function httpCode(status: number, e: HttpException): string {
     return String(body.message).includes('JSON') ? 'INVALID_JSON' : 'BAD_REQUEST';
   }
   return `HTTP_${status}`;
+}
+
+/** Codes of the body parser's (http-errors) client errors, by their `type`. */
+const BODY_ERROR_CODES: Record<string, string> = {
+  'entity.too.large': 'PAYLOAD_TOO_LARGE',
+  'entity.parse.failed': 'INVALID_JSON',
+  'encoding.unsupported': 'UNSUPPORTED_ENCODING',
+  'charset.unsupported': 'UNSUPPORTED_ENCODING',
+  'request.aborted': 'REQUEST_ABORTED',
+  'request.size.invalid': 'BAD_REQUEST',
+};
+
+/** An error thrown by Express middleware (body parser) that says it is the client's (4xx, exposed). */
+function clientHttpError(
+  e: unknown,
+): { status: number; code: string; message: string } | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { status, statusCode, expose, type, message } = e as Record<string, unknown>;
+  const code = typeof status === 'number' ? status : statusCode;
+  if (typeof code !== 'number' || code < 400 || code > 499 || expose !== true) return undefined;
+  return {
+    status: code,
+    code: (typeof type === 'string' && BODY_ERROR_CODES[type]) || `HTTP_${code}`,
+    message: typeof message === 'string' ? message : 'bad request',
+  };
 }
