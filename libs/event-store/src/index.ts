@@ -15,6 +15,7 @@ export type { Queryable } from './postgres/queryable';
 export * from './postgres/advisory-locks';
 export { appendToStream, type AppendResult } from './postgres/append-to-stream';
 export * from './postgres/append-to-new-streams';
+export * from './postgres/append-to-streams';
 export * from './postgres/read-stream';
 export * from './postgres/aggregate-stream';
 export * from './postgres/read-all';

@@ -172,7 +172,8 @@ async function advanceStream(
   throw await conflict(manager, streamId, expected);
 }
 
-async function conflict(
+/** The conflict to report for `streamId` after its conditional write matched no row. */
+export async function conflict(
   manager: EntityManager,
   streamId: string,
   expected: ExpectedVersion,
