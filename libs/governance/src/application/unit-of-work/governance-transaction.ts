@@ -2,7 +2,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   aggregateStream,
   appendToStream,
+  appendToStreams,
   enqueueOutbox,
+  readStreamVersions,
+  type ExpectedVersion,
+  type RecordedEvent,
   isConcurrencyError,
   withMetadata,
   type Event,
@@ -19,6 +23,22 @@ interface Loaded {
   version: number;
 }
 
+interface Pending {
+  expected: ExpectedVersion;
+  events: NewEvent[];
+}
+
+export interface GovernanceTransactionOptions {
+  /**
+   * Bulk mode: `decide` appends nothing at once; the decided events of every stream are appended
+   * together by `flush()` (or at the end of `run`) with one `appendToStreams` (a handful of
+   * statements for any number of streams, same expected-version checks). Use it for use cases
+   * that touch many streams and make no other writes before `flush()` (so the stream locks are
+   * still taken before the transaction gets its id, see event-store API §2).
+   */
+  readonly bulk?: boolean;
+}
+
 /**
  * One database transaction that may decide on several streams: each `decide` loads the stream
  * (or reuses what this transaction already wrote), runs the pure decider, appends with the
@@ -30,11 +50,13 @@ interface Loaded {
 export class GovernanceTransaction {
   private readonly loaded = new Map<string, Loaded>();
   private readonly outbox: OutboxMessage[] = [];
+  private readonly pending = new Map<string, Pending>();
   readonly appended: NewEvent[] = [];
 
   private constructor(
     readonly manager: EntityManager,
     readonly metadata: MetadataContext,
+    private readonly options: GovernanceTransactionOptions = {},
   ) {}
 
   /**
@@ -45,11 +67,52 @@ export class GovernanceTransaction {
     manager: EntityManager,
     metadata: MetadataContext,
     work: (tx: GovernanceTransaction) => Promise<T>,
+    options: GovernanceTransactionOptions = {},
   ): Promise<T> {
-    const tx = new GovernanceTransaction(manager, metadata);
+    const tx = new GovernanceTransaction(manager, metadata, options);
     const result = await work(tx);
+    await tx.flush();
     await enqueueOutbox(manager, tx.outbox.splice(0));
     return result;
+  }
+
+  /** Bulk mode: appends every stream's pending events now (one `appendToStreams`). */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const appends = [...this.pending].map(([streamId, p]) => ({
+      streamId,
+      expected: p.expected,
+      events: p.events,
+    }));
+    this.pending.clear();
+    await appendToStreams(this.manager, appends);
+  }
+
+  /**
+   * Loads the state of many streams at once: one query for their versions; a stream whose whole
+   * history is in `known` (versions 1..current, e.g. events a subscriber holds in its batch) is
+   * folded from those events without reading it; the others are read one by one.
+   */
+  async preload<C, E extends Event, S>(
+    targets: readonly StreamTarget[],
+    decider: Decider<C, E, S>,
+    known: ReadonlyMap<string, readonly RecordedEvent<E>[]>,
+  ): Promise<void> {
+    const missing = targets.filter((t) => !this.loaded.has(t.streamId));
+    const versions = await readStreamVersions(
+      this.manager,
+      missing.map((t) => t.streamId),
+    );
+    for (const target of missing) {
+      const version = versions.get(target.streamId) ?? 0;
+      const events = known.get(target.streamId) ?? [];
+      const complete =
+        events.length === version && events.every((e, i) => e.streamVersion === i + 1);
+      if (!complete) continue; // load() reads it when first needed
+      let state = decider.initialState();
+      for (const e of events) state = decider.evolve(state, e);
+      this.loaded.set(target.streamId, { state, version });
+    }
   }
 
   async state<C, E extends Event, S>(target: StreamTarget, decider: Decider<C, E, S>): Promise<S> {
@@ -69,7 +132,13 @@ export class GovernanceTransaction {
     const outbox = newEvents.map((e, i) =>
       governanceEventMessage(e, target, current.version + i + 1),
     );
-    await appendToStream(this.manager, target.streamId, current.version, newEvents);
+    if (this.options.bulk) {
+      const p = this.pending.get(target.streamId);
+      if (p) p.events.push(...newEvents);
+      else this.pending.set(target.streamId, { expected: current.version, events: newEvents });
+    } else {
+      await appendToStream(this.manager, target.streamId, current.version, newEvents);
+    }
     this.outbox.push(...outbox);
     const state = events.reduce(decider.evolve, current.state as S);
     this.loaded.set(target.streamId, { state, version: current.version + events.length });
@@ -118,12 +187,13 @@ export async function runGovernanceTransaction<T>(
   metadata: MetadataContext,
   work: (tx: GovernanceTransaction) => Promise<T>,
   retry: Partial<TransactionRetry> = {},
+  options: GovernanceTransactionOptions = {},
 ): Promise<T> {
   const policy = { ...DEFAULT_RETRY, ...retry };
   for (let attempt = 1; ; attempt++) {
     try {
       return await dataSource.transaction((manager) =>
-        GovernanceTransaction.run(manager, metadata, work),
+        GovernanceTransaction.run(manager, metadata, work, options),
       );
     } catch (e) {
       if (!isConcurrencyError(e) || attempt >= policy.maxAttempts) throw e;

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Projection, RecordedEvent } from '@lethe/event-store';
-import { ModelId } from '@lethe/shared';
+import { ModelId, type DeletionRequestId } from '@lethe/shared';
 import { deletionRequestDecider } from '../../../domain/deletion-request/deletion-request.decider';
 import type {
   AffectedModel,
@@ -78,35 +78,52 @@ async function resolveBatch(
   };
 
   const base = metadataFor(clock, 'lineage', 'system:lineage-resolver');
-  await GovernanceTransaction.run(manager, base, async (tx) => {
-    for (const event of events) {
-      const { requestId, subjectRef } = event.data;
-      const { scoped, hits, affectedModels } = affectedOf(event);
-      const meta = metadataFor(
-        clock,
-        event.metadata.correlationId,
-        'system:lineage-resolver',
-        event.eventId,
-      );
-      const { events: decided } = await tx.decide(
-        streams.deletionRequest(requestId),
+  // Bulk: every stream's events go in with one appendToStreams at flush(); the request streams'
+  // states come from the batch itself (a stream at version 1 is exactly its DeletionRequested),
+  // with one query for their versions instead of one read per request.
+  await GovernanceTransaction.run(
+    manager,
+    base,
+    async (tx) => {
+      await tx.preload(
+        events.map((e) => streams.deletionRequest(e.data.requestId)),
         deletionRequestDecider,
-        {
-          type: 'ResolveLineage',
-          data: { requestId, affectedModels, recordCount: scoped.length, now },
-        },
-        meta,
+        new Map(events.map((e) => [e.streamId, [e]])),
       );
-      if (!decided.some((d) => d.type === 'LineageResolved')) continue;
-      await lineage.recordRequestRecords(manager, requestId, hits);
-      for (const m of affectedModels) {
-        await tx.decide(
-          streams.model(m.modelId),
-          modelDecider,
-          { type: 'QueueDeletion', data: { modelId: m.modelId, requestId, subjectRef, now } },
+      const lineageRows: { requestId: DeletionRequestId; hits: TrainingMembership[] }[] = [];
+      for (const event of events) {
+        const { requestId, subjectRef } = event.data;
+        const { scoped, hits, affectedModels } = affectedOf(event);
+        const meta = metadataFor(
+          clock,
+          event.metadata.correlationId,
+          'system:lineage-resolver',
+          event.eventId,
+        );
+        const { events: decided } = await tx.decide(
+          streams.deletionRequest(requestId),
+          deletionRequestDecider,
+          {
+            type: 'ResolveLineage',
+            data: { requestId, affectedModels, recordCount: scoped.length, now },
+          },
           meta,
         );
+        if (!decided.some((d) => d.type === 'LineageResolved')) continue;
+        lineageRows.push({ requestId, hits });
+        for (const m of affectedModels) {
+          await tx.decide(
+            streams.model(m.modelId),
+            modelDecider,
+            { type: 'QueueDeletion', data: { modelId: m.modelId, requestId, subjectRef, now } },
+            meta,
+          );
+        }
       }
-    }
-  });
+      // Appends first (stream locks before this transaction takes its id), then other writes.
+      await tx.flush();
+      for (const r of lineageRows) await lineage.recordRequestRecords(manager, r.requestId, r.hits);
+    },
+    { bulk: true },
+  );
 }

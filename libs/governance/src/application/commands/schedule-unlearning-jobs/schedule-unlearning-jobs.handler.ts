@@ -70,38 +70,45 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
     const { coalesceWindowMs, maxRequestsPerJob, maxAttempts } = this.options.scheduling;
     const jobId = newJobId();
     const meta = metadataFor(this.clock, `job:${jobId}`, 'system:scheduler');
-    return runGovernanceTransaction(this.dataSource, meta, async (tx) => {
-      const now = this.clock.now().toISOString();
-      const { events } = await tx.decide(streams.model(modelId), modelDecider, {
-        type: 'OpenUnlearningJob',
-        data: { modelId, jobId, now, coalesceWindowMs, maxRequestsPerJob },
-      });
-      for (const e of events) {
-        if (e.type === 'UnlearningJobOpened') {
-          const { requestIds, subjectRefs, baseVersion } = e.data;
-          await tx.decide(streams.job(jobId), jobDecider, {
-            type: 'ScheduleJob',
-            data: { jobId, modelId, requestIds, subjectRefs, baseVersion, maxAttempts, now },
-          });
-          for (const requestId of requestIds) {
-            await tx.decide(streams.deletionRequest(requestId), deletionRequestDecider, {
-              type: 'ScheduleUnlearning',
-              data: { requestId, modelId, jobId, now },
+    return runGovernanceTransaction(
+      this.dataSource,
+      meta,
+      async (tx) => {
+        const now = this.clock.now().toISOString();
+        const { events } = await tx.decide(streams.model(modelId), modelDecider, {
+          type: 'OpenUnlearningJob',
+          data: { modelId, jobId, now, coalesceWindowMs, maxRequestsPerJob },
+        });
+        for (const e of events) {
+          if (e.type === 'UnlearningJobOpened') {
+            const { requestIds, subjectRefs, baseVersion } = e.data;
+            await tx.decide(streams.job(jobId), jobDecider, {
+              type: 'ScheduleJob',
+              data: { jobId, modelId, requestIds, subjectRefs, baseVersion, maxAttempts, now },
             });
+            for (const requestId of requestIds) {
+              await tx.decide(streams.deletionRequest(requestId), deletionRequestDecider, {
+                type: 'ScheduleUnlearning',
+                data: { requestId, modelId, jobId, now },
+              });
+            }
+            await this.dispatch(tx, jobId);
+            this.logger.log(
+              `job ${jobId} opened for model ${modelId} with ${requestIds.length} request(s)`,
+            );
+            return true;
           }
-          await this.dispatch(tx, jobId);
-          this.logger.log(
-            `job ${jobId} opened for model ${modelId} with ${requestIds.length} request(s)`,
-          );
-          return true;
+          if (e.type === 'UnlearningJobResumed') {
+            await this.dispatch(tx, e.data.jobId, e.data.baseVersion);
+            return true;
+          }
         }
-        if (e.type === 'UnlearningJobResumed') {
-          await this.dispatch(tx, e.data.jobId, e.data.baseVersion);
-          return true;
-        }
-      }
-      return false;
-    });
+        return false;
+        // Bulk: model + job + every request stream appended together (appendToStreams).
+      },
+      {},
+      { bulk: true },
+    );
   }
 
   /** DispatchJob + the job message in the outbox (same transaction); false when not due. */
