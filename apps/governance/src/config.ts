@@ -24,7 +24,8 @@ export const governanceConfigSchema = z.object({
   LETHE_SUBJECT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters'),
   /** Requests arriving within this window are coalesced into one unlearning job per model. */
   LETHE_COALESCE_WINDOW_MS: env.int(2000),
-  LETHE_MAX_EVENT_BYTES: env.int(64 * 1024, 1024),
+  /** Below the broker's default message.max.bytes (1 MiB), leaving room for DLQ headers. */
+  LETHE_MAX_EVENT_BYTES: env.int(64 * 1024, 1024).pipe(z.number().max(900 * 1024)),
   /** JSON-array uploads of dataset records (NDJSON uploads are streamed and have no limit). */
   LETHE_MAX_UPLOAD_BYTES: env.int(64 * 1024 * 1024, 1024),
   /** A full batch opens a job before the coalescing window closes. */

@@ -50,6 +50,19 @@ describe('createLogger', () => {
   });
 });
 
+describe('redaction depth', () => {
+  it('redacts listed keys down to the documented depth', () => {
+    const { lines, destination } = capture();
+    createLogger({ app: 'test', destination }).info({
+      a: { b: { c: { d: { subjectId: 'user-77' } } } },
+      err: { detail: 'Key (subject_id)=(user-78) already exists' },
+    });
+    const text = JSON.stringify(lines[0]);
+    expect(text).not.toContain('user-77');
+    expect(text).not.toContain('user-78');
+  });
+});
+
 describe('NestPinoLogger and safeErrorFields', () => {
   it('never logs the SQL parameters of a driver error', () => {
     const { lines, destination } = capture();

@@ -2,45 +2,38 @@ import pino, { type Logger, type LoggerOptions } from 'pino';
 import { RequestContextStore } from './request-context';
 
 /**
- * Fields that never reach a log line in clear text: raw subject ids, tokens, keys, credentials,
- * features of records (personal data). Paths follow pino's redact syntax.
+ * Keys whose values never reach a log line in clear text: raw subject ids, record features
+ * (personal data), tokens, keys, credentials, and the SQL text, parameters and detail of driver
+ * errors (a unique-violation detail quotes the key's value).
  */
-export const REDACT_PATHS: readonly string[] = [
+export const REDACTED_KEYS: readonly string[] = [
   'subjectId',
-  '*.subjectId',
-  '*.*.subjectId',
   'subject',
-  '*.subject',
   'features',
-  '*.features',
   'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'req.headers.authorization',
   'apiKey',
-  '*.apiKey',
   'apiKeys',
-  '*.apiKeys',
   'token',
-  '*.token',
   'password',
-  '*.password',
   'privateKey',
-  '*.privateKey',
   'secret',
-  '*.secret',
   'hmacKey',
-  '*.hmacKey',
   'databaseUrl',
-  '*.databaseUrl',
-  // Driver errors: the SQL text and its parameters (which can hold personal data).
-  'err.parameters',
-  'err.query',
-  'err.driverError',
-  '*.err.parameters',
-  '*.err.query',
-  '*.err.driverError',
+  'parameters',
+  'query',
+  'driverError',
+  'detail',
 ];
+
+/** How deep in a logged object the keys above are found (pino's redaction has no recursive wildcard). */
+export const REDACT_DEPTH = 5;
+
+/** pino redact paths: every key at the top level and under 1..REDACT_DEPTH wildcard levels. */
+export const REDACT_PATHS: readonly string[] = REDACTED_KEYS.flatMap((key) =>
+  Array.from({ length: REDACT_DEPTH + 1 }, (_, depth) =>
+    [...Array<string>(depth).fill('*'), key].join('.'),
+  ),
+);
 
 export interface CreateLoggerOptions {
   readonly app: string;
