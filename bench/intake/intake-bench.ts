@@ -18,6 +18,9 @@ import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
@@ -143,6 +146,41 @@ const { Client } = require('pg');
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
+/** CPU seconds (user + system) used so far by `pid` and, with `children`, its direct children. */
+function cpuSeconds(pid: number | undefined, children = false): number {
+  if (!pid) return NaN;
+  const ticks = (p: number): number => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    } catch {
+      return 0;
+    }
+  };
+  let total = ticks(pid);
+  if (children) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const ppid = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1];
+        if (Number(ppid) === pid) total += ticks(Number(entry));
+      } catch {
+        // gone
+      }
+    }
+  }
+  return total / 100; // USER_HZ
+}
+
+/** Where the CPU went during a run: the service's main thread, the whole Node process, PG, Kafka. */
+interface CpuShare {
+  mainThreadBusy: number; // event-loop utilization of the service's thread, 0..1
+  nodeCpuS: number; // whole Node process (service + publisher + poller threads)
+  postgresCpuS: number;
+  kafkaCpuS: number;
+  loadAvg: number;
+}
+
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 
@@ -153,6 +191,7 @@ interface RunResult {
   p50: number;
   p99: number;
   max: number;
+  cpu: CpuShare;
 }
 
 async function runOnce(
@@ -160,6 +199,7 @@ async function runOnce(
   args: Args,
   pgAdminUrl: string,
   brokers: string[],
+  pids: { postgres?: number; kafka?: number },
 ): Promise<RunResult> {
   const tag = randomBytes(3).toString('hex');
   const namespace = `bench-${tag}.`;
@@ -240,10 +280,22 @@ async function runOnce(
     producer.on('error', reject);
   });
   await ready;
+  const elu0 = performance.eventLoopUtilization();
+  const node0 = process.cpuUsage();
+  const pg0 = cpuSeconds(pids.postgres, true);
+  const kafka0 = cpuSeconds(pids.kafka);
   start = Date.now();
   producer.postMessage('go');
   const timeout = Date.now() + 600_000;
   while (seenAt.size < n && Date.now() < timeout) await new Promise((r) => setTimeout(r, 20));
+  const nodeUsage = process.cpuUsage(node0);
+  const cpu: CpuShare = {
+    mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
+    nodeCpuS: (nodeUsage.user + nodeUsage.system) / 1e6,
+    postgresCpuS: cpuSeconds(pids.postgres, true) - pg0,
+    kafkaCpuS: cpuSeconds(pids.kafka) - kafka0,
+    loadAvg: (await import('node:os')).loadavg()[0] ?? NaN,
+  };
   poller.postMessage('stop');
   await polled;
   const end = Math.max(...seenAt.values());
@@ -264,7 +316,25 @@ async function runOnce(
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     max: latencies[latencies.length - 1] ?? NaN,
+    cpu,
   };
+}
+
+/** The postmaster's pid (first line of postmaster.pid in the data directory). */
+async function postmasterPid(url: string): Promise<number | undefined> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ data_directory: string }>('SHOW data_directory');
+    const dir = r.rows[0]?.data_directory;
+    if (!dir) return undefined;
+    const first = readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0];
+    return Number(first) || undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end();
+  }
 }
 
 async function main(): Promise<void> {
@@ -276,13 +346,22 @@ async function main(): Promise<void> {
       `governance intake bench: pipeline=${args.pipeline} partitions=${args.partitions} fsync=${args.fsync ? 'on' : 'off'} concurrency=${args.concurrency} ` +
         `(${pg.version.split(' on ')[0]}, Kafka ${kafka.version})\n\n`,
     );
-    process.stdout.write('|      N | seconds | events/s | p50 ms | p99 ms | max ms |\n');
-    process.stdout.write('|-------:|--------:|---------:|-------:|-------:|-------:|\n');
+    const pids = { postgres: await postmasterPid(pg.url), kafka: kafka.pid };
+    process.stdout.write(
+      '|      N | seconds | events/s | p50 ms | p99 ms | max ms | main thread busy | CPU s node / PG / Kafka | load |\n',
+    );
+    process.stdout.write(
+      '|-------:|--------:|---------:|-------:|-------:|-------:|-----------------:|------------------------:|-----:|\n',
+    );
     for (const n of args.sizes) {
-      const r = await runOnce(n, args, pg.url, kafka.brokers);
+      const r = await runOnce(n, args, pg.url, kafka.brokers, pids);
+      const c = r.cpu;
       process.stdout.write(
         `| ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
-          `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} |\n`,
+          `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
+          `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
+          `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
+          `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
       );
     }
   } finally {
