@@ -201,11 +201,11 @@ async function main(): Promise<void> {
         };
         st.boundExactInverse = exactInverse.bound;
         st.constants = constants;
-        st.noNoiseAcc = testAcc(out.chainParams);
+        st.noNoiseAcc = testAcc(out.private.chainParams);
         for (const [i, epsilon] of EPSILONS.entries()) {
           const sigma = calibrateSigma({ epsilon, delta: DELTA, sensitivity: bound }).sigma;
           st.sigmaByEps.push(sigma);
-          st.accByEps.push(noisyAcc(out.chainParams, sigma, `d/${C}/${lambda}/${i}`));
+          st.accByEps.push(noisyAcc(out.private.chainParams, sigma, `d/${C}/${lambda}/${i}`));
         }
       } catch (e) {
         const code = (e as { code?: string }).code;

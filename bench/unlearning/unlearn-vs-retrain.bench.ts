@@ -216,7 +216,7 @@ async function main(): Promise<void> {
       if (cgHere) {
         const lissaStep = nonconv.diagnostics.projected
           ? undefined
-          : original.params.map((w, i) => w - (nonconv.chainParams[i] as number));
+          : original.params.map((w, i) => w - (nonconv.private.chainParams[i] as number));
         let cgCell: (string | number)[] = ['—', '—', '—'];
         if (n <= CG_MAX_N && lissaStep) {
           log(`n = ${n}: CG reference`);
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
           sec(constantsMs),
           sec(nonconv.diagnostics.timingsMs['inverseHvp'] ?? NaN),
           ...cgCell,
-          num(nonconv.diagnostics.stepNorm),
+          num(nonconv.private.stepNorm),
           num(nonconv.diagnostics.updateGradientNorm),
         ]);
       }
@@ -341,7 +341,7 @@ async function main(): Promise<void> {
       acc(r.conv2.forget),
       acc(r.conv2.test),
       num(r.conv2.dist),
-      num(r.conv.diagnostics.stepNorm),
+      num(r.conv.private.stepNorm),
     ]),
     'Valid only near a stationary point (∇L(w*, D) = 0); the certified bound adds a term for ' +
       '‖∇L(w*, D)‖ otherwise. Shown because its cost does not grow with n.',

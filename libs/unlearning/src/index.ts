@@ -46,7 +46,13 @@ export {
   WEIGHTS_MAGIC,
   WEIGHTS_FORMAT_VERSION,
 } from './application/model/weights-codec';
-export { addGaussianNoise } from './application/model/noise';
+export {
+  addGaussianNoise,
+  addReleaseNoise,
+  standardNormals,
+  cryptoRandomWords,
+  type RandomWords,
+} from './application/model/noise';
 export {
   flattenParameters,
   unflattenParameters,
@@ -94,8 +100,11 @@ export {
 } from './application/trained-model';
 export {
   unlearn,
+  publicOutcome,
   type UnlearnRequest,
   type UnlearnOutcome,
+  type PublicUnlearnOutcome,
+  type UnlearnPrivate,
   type UnlearnDiagnostics,
   type UnlearningMethod,
   type UpdateForm,

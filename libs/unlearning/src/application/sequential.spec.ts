@@ -3,7 +3,7 @@ import { fitConvexOptimum, softmaxRegressionM } from '../../test/convex-fixtures
 import { logisticData } from '../infrastructure/data/synthetic';
 import { trainTestSplit } from '../infrastructure/data/split';
 import { logisticRegression } from './model/architecture';
-import { equalVectors } from './model/flat-vector';
+import { distance, equalVectors } from './model/flat-vector';
 import { modelDigest } from './model/weights-codec';
 import { trainModel, type TrainedModel } from './trained-model';
 import {
@@ -84,7 +84,16 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
       expect(step.state.remainingIds).toHaveLength(state.remainingIds.length - 10);
       expect(step.state.remainingIds.some((id) => forgetIds.includes(id))).toBe(false);
       // The step starts from the previous noise-free state, not from the previous release.
-      expect(step.outcome!.diagnostics.stepNorm).toBeLessThan(1);
+      expect(distance(step.state.chainParams, prevChain)).toBeLessThan(1);
+      // Nothing public carries a noise-free value: no chain digest, no chain vector.
+      const { state: _private, ...pub } = step;
+      const json = JSON.stringify(pub, (_k, v: unknown) =>
+        v instanceof Float32Array ? Array.from(v) : v,
+      );
+      expect(json).not.toContain(step.state.chainDigest);
+      expect(json).not.toContain(JSON.stringify(Array.from(step.state.chainParams)));
+      expect(typedArrays(pub).some((a) => equalVectors(a, step.state.chainParams))).toBe(false);
+      expect(Object.keys(step.outcome!)).not.toContain('private');
       expect(equalVectors(step.state.chainParams, prevChain)).toBe(false);
       expect(step.state.ledger.releases).toBe(k);
       // Composition: grows with k, never above basic composition (k·ε); GDP is tighter than that.

@@ -21,9 +21,11 @@ import {
 import { deriveSeed, type Seed } from '../domain/random';
 import type { TrainedModel } from './trained-model';
 import {
+  publicOutcome,
   unlearn,
   type CertificationSettings,
   type NewtonSettings,
+  type PublicUnlearnOutcome,
   type UnlearnOutcome,
   type UnlearningMode,
 } from './unlearn';
@@ -75,14 +77,18 @@ export interface SequentialSettings {
 }
 
 export interface SequentialStep {
-  /** The next state (unchanged for needs-retrain). */
+  /**
+   * The next PRIVATE state (unchanged for needs-retrain): store it in the private store, never
+   * publish it. Everything else in the step is public.
+   */
   readonly state: SequentialState;
   readonly decision: UnlearningDecision;
   /** What may be published; null when the request is parked (needs-retrain). */
   readonly release: { readonly params: Float32Array; readonly digest: string } | null;
   readonly guarantee: ReleaseGuarantee | null;
   readonly cumulative: CumulativeGuarantee;
-  readonly outcome: UnlearnOutcome | null;
+  /** The public part of the outcome (no noise-free value; see UnlearnPrivate). */
+  readonly outcome: PublicUnlearnOutcome | null;
   /** The Newton attempt that the policy refused, if any (for diagnostics; never released). */
   readonly refused?: { readonly guarantee: ReleaseGuarantee | null; readonly reason: string };
   /** Accuracy of the candidate release on the validation set, when measured. */
@@ -258,8 +264,8 @@ export const processDeletionRequest = async (
         arch: state.arch,
         recipe: state.recipe,
         profile: state.profile,
-        chainParams: Float32Array.from(exact.chainParams),
-        chainDigest: exact.chainDigest,
+        chainParams: Float32Array.from(exact.private.chainParams),
+        chainDigest: exact.private.chainDigest,
         chainOrigin: 'retrain',
         remainingIds: exact.remainingIds,
         k,
@@ -269,7 +275,7 @@ export const processDeletionRequest = async (
       release: exact.released,
       guarantee: exact.guarantee,
       cumulative: cumulativeGuarantee(ledger),
-      outcome: exact,
+      outcome: publicOutcome(exact),
       ...(candidate
         ? { refused: { guarantee: candidate.guarantee, reason: decision.reasons.join('; ') } }
         : {}),
@@ -293,8 +299,8 @@ export const processDeletionRequest = async (
       arch: state.arch,
       recipe: state.recipe,
       profile: state.profile,
-      chainParams: out.chainParams,
-      chainDigest: out.chainDigest,
+      chainParams: out.private.chainParams,
+      chainDigest: out.private.chainDigest,
       chainOrigin: 'newton',
       remainingIds: out.remainingIds,
       k,
@@ -304,7 +310,7 @@ export const processDeletionRequest = async (
     release: out.released,
     guarantee: out.guarantee,
     cumulative: cumulativeGuarantee(ledger),
-    outcome: out,
+    outcome: publicOutcome(out),
   };
 };
 

@@ -7,7 +7,9 @@ import { distance, norm2, equalVectors } from './model/flat-vector';
 import { modelDigest } from './model/weights-codec';
 import { initialParameters } from '../infrastructure/model/init';
 import { assertHonestGuarantee } from '../domain/model/guarantee';
-import { unlearn, type UnlearnRequest } from './unlearn';
+import { publicOutcome, unlearn, type UnlearnRequest } from './unlearn';
+import { addGaussianNoise } from './model/noise';
+import { deriveSeed } from '../domain/random';
 
 jest.setTimeout(120_000);
 
@@ -52,7 +54,7 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
 
   it('exact Newton step: ||w~ − w~*|| <= Δ and <= the measured quadratic bound', async () => {
     const out = await unlearn(engine, request({}));
-    const err = distance(out.chainParams, wRetrained);
+    const err = distance(out.private.chainParams, wRetrained);
     const e = distance(wStar, wRetrained);
     const c = out.diagnostics.constants!;
     expect(c.lambdaMin).toBeGreaterThanOrEqual(l2 * 0.999); // strongly convex: λ_min >= l2
@@ -76,18 +78,64 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
     const expectedSigma =
       ((out.guarantee.bound as number) * Math.sqrt(2 * Math.log(1.25 / 1e-5))) / 1;
     expect(sigma).toBeCloseTo(expectedSigma, 6);
-    expect(equalVectors(out.released.params, out.chainParams)).toBe(false);
-    expect(out.released.digest).not.toBe(out.chainDigest);
+    expect(equalVectors(out.released.params, out.private.chainParams)).toBe(false);
+    expect(out.released.digest).not.toBe(out.private.chainDigest);
     expect(out.released.digest).toBe(modelDigest(arch, out.released.params));
-    const noise = out.diagnostics.noiseNorm / Math.sqrt(out.chainParams.length);
+    const noise = out.private.noiseNorm / Math.sqrt(out.private.chainParams.length);
     expect(noise / sigma).toBeGreaterThan(0.4);
     expect(noise / sigma).toBeLessThan(1.8);
-    // Same seed, same release; another seed, other noise.
+    // Same request and seed: the same noise-free chain state, but fresh (CSPRNG) noise every time,
+    // so nobody can regenerate the noise from anything the outcome records.
     const again = await unlearn(engine, request({}));
-    expect(again.released.digest).toBe(out.released.digest);
-    const other = await unlearn(engine, request({ seed: 'other' }));
-    expect(other.released.digest).not.toBe(out.released.digest);
-    expect(other.chainDigest).toBe(out.chainDigest);
+    expect(again.private.chainDigest).toBe(out.private.chainDigest);
+    expect(equalVectors(again.private.chainParams, out.private.chainParams)).toBe(true);
+    expect(again.released.digest).not.toBe(out.released.digest);
+    const diff = distance(again.released.params, out.released.params);
+    expect(diff / Math.sqrt(2 * out.private.chainParams.length) / sigma).toBeGreaterThan(0.4);
+  });
+
+  it('records no noise seed: nothing public regenerates the release noise', async () => {
+    const out = await unlearn(engine, request({}));
+    const pub = publicOutcome(out);
+    const keys = (v: unknown, acc: string[] = []): string[] => {
+      if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return acc;
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        acc.push(k);
+        keys(x, acc);
+      }
+      return acc;
+    };
+    expect(keys(pub).filter((k) => /noise/i.test(k))).toEqual([]);
+    expect(keys(out.private).filter((k) => /seed/i.test(k))).toEqual([]);
+    // The only seed recorded is the request's, and the old derivation from it is not the noise.
+    expect(pub.seed).toBe('convex-request');
+    const fromSeed = addGaussianNoise(
+      out.private.chainParams,
+      out.guarantee.sigma,
+      deriveSeed('convex-request', 'release-noise'),
+    );
+    expect(equalVectors(fromSeed, out.released.params)).toBe(false);
+    expect(JSON.stringify(pub)).not.toMatch(/release-noise/);
+  });
+
+  it('the public outcome holds no noise-free value (chain digest, chain vector, step/noise norms)', async () => {
+    const out = await unlearn(engine, request({}));
+    const json = JSON.stringify(publicOutcome(out), (_k, v: unknown) =>
+      v instanceof Float32Array ? Array.from(v) : v,
+    );
+    expect(json).not.toContain(out.private.chainDigest);
+    expect(json).not.toContain(JSON.stringify(Array.from(out.private.chainParams)));
+    for (const x of out.private.chainParams)
+      if (String(x).length > 8) expect(json).not.toContain(String(x));
+    expect(json).not.toContain(String(out.private.stepNorm));
+    expect(json).not.toContain(String(out.private.noiseNorm));
+    expect(json).not.toContain(String(out.private.chainGradientResidualNorm));
+    expect(Object.keys(publicOutcome(out))).not.toContain('private');
+    // The residual reported publicly is measured at the release, not at w~.
+    const atRelease = norm2(
+      await engine.gradient({ arch, l2, params: out.released.params, data: retain }),
+    );
+    expect(out.diagnostics.gradientResidualNorm).toBeCloseTo(atRelease, 10);
   });
 
   it('LiSSA, CG and the converged form agree with the exact step (and leak no tensor)', async () => {
@@ -115,11 +163,13 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
         },
       }),
     );
-    const step = distance(wStar, exact.chainParams);
-    expect(distance(lissa.chainParams, exact.chainParams)).toBeLessThan(0.1 * step);
+    const step = distance(wStar, exact.private.chainParams);
+    expect(distance(lissa.private.chainParams, exact.private.chainParams)).toBeLessThan(0.1 * step);
     expect(lissa.guarantee.boundTerms?.['lissa']).toBeGreaterThan(0);
     expect(lissa.guarantee.settings).toEqual(expect.arrayContaining(['H', 's', 'S', 'b', 'rho']));
-    expect(distance(lissa.chainParams, wRetrained)).toBeLessThan(lissa.guarantee.bound as number);
+    expect(distance(lissa.private.chainParams, wRetrained)).toBeLessThan(
+      lissa.guarantee.bound as number,
+    );
 
     const cg = await unlearn(
       engine,
@@ -127,13 +177,13 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
         newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'cg', tolerance: 1e-6 } },
       }),
     );
-    expect(relativeError(cg.chainParams, exact.chainParams)).toBeLessThan(1e-5);
+    expect(relativeError(cg.private.chainParams, exact.private.chainParams)).toBeLessThan(1e-5);
     // At an exact optimum ∇L(w*, D) = 0, so both forms are the same step.
     const conv = await unlearn(
       engine,
       request({ newton: { form: 'converged', damping: 0, inverse: { kind: 'exact' } } }),
     );
-    expect(distance(conv.chainParams, exact.chainParams)).toBeLessThan(0.02 * step);
+    expect(distance(conv.private.chainParams, exact.private.chainParams)).toBeLessThan(0.02 * step);
     expect(liveTensors()).toBe(before);
   });
 

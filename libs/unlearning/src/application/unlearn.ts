@@ -1,7 +1,7 @@
 import { datasetSize, rowsOfIds, selectIds, withoutIds, type Dataset } from './model/dataset';
 import { parameterCount, type Architecture } from './model/architecture';
 import { axpy, distance, norm2, projectToBall, scale } from './model/flat-vector';
-import { addGaussianNoise } from './model/noise';
+import { addReleaseNoise } from './model/noise';
 import { modelDigest } from './model/weights-codec';
 import type { TrainingRecipe } from './model/recipe';
 import { unlearningError, EngineErrorCode } from './errors';
@@ -75,7 +75,7 @@ export interface UnlearnRequest {
   readonly certification?: CertificationSettings;
   /** 'paper-experiment': the noise std, given directly (repo: 1e-3). */
   readonly sigma?: number;
-  /** Seed of the release noise (and of the constants' random starts). */
+  /** Seed of the constants' random starts and of the LiSSA minibatches (NOT of the release noise). */
   readonly seed: Seed;
   /** Pre-measured constants at the start point on D_r, else measured (certified) with these settings. */
   readonly constants?: MeasuredConstants;
@@ -85,37 +85,64 @@ export interface UnlearnRequest {
   readonly onProgress?: ProgressCallback;
 }
 
+/** Diagnostics that may leave the worker (computed from the release, not from the chain state). */
 export interface UnlearnDiagnostics {
   readonly n: number;
   readonly nU: number;
   /** ||g|| of the vector the inverse-HVP is applied to (scaled by n_u/(n−n_u) in converged form). */
   readonly updateGradientNorm: number;
-  /** ||w~ − w|| before projection. */
-  readonly stepNorm: number;
   readonly projected: boolean;
-  /** ||∇L(w~, D_r)|| at the noise-free update (L2 included). */
+  /** ||∇L(release, D_r)|| at the RELEASED parameters (L2 included); for the certificate's evidence. */
   readonly gradientResidualNorm: number;
-  /** ||release − w~|| (the drawn noise's norm). */
-  readonly noiseNorm: number;
   readonly inverse?: Omit<InverseHvpResult, 'solution'>;
   readonly constants?: MeasuredConstants;
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
-export interface UnlearnOutcome {
-  readonly mode: UnlearningMode;
-  readonly method: UnlearningMethod;
-  /** PRIVATE: the noise-free w~ (Newton) or the retrained model (exact). Never release this. */
+/**
+ * PRIVATE values derived from the noise-free chain state w~. They go into the sequential private
+ * state/store only; never into a certificate, a log, a Kafka message or a public result (DESIGN.md
+ * invariant 4): with them, the release noise could be subtracted or narrowed down.
+ */
+export interface UnlearnPrivate {
+  /** The noise-free w~ (Newton) or the retrained model (exact). */
   readonly chainParams: Float32Array;
   readonly chainDigest: string;
-  /** What may leave the worker: w~ + N(0, σ²I), or the retrained model (exact). */
+  /** ||w~ − start|| before projection. */
+  readonly stepNorm: number;
+  /** ||∇L(w~, D_r)|| at the noise-free update (L2 included). */
+  readonly chainGradientResidualNorm: number;
+  /** ||release − w~|| (the drawn noise's norm). */
+  readonly noiseNorm: number;
+}
+
+/** What may leave the worker: the release, its guarantee and public diagnostics. */
+export interface PublicUnlearnOutcome {
+  readonly mode: UnlearningMode;
+  readonly method: UnlearningMethod;
+  /** w~ + N(0, σ²I) (noise from a CSPRNG, never seeded), or the retrained model (exact). */
   readonly released: { readonly params: Float32Array; readonly digest: string };
   readonly remainingIds: readonly string[];
   readonly guarantee: ReleaseGuarantee;
   readonly diagnostics: UnlearnDiagnostics;
+  /**
+   * The request seed (constants' random starts, LiSSA minibatches). It does NOT determine the
+   * release noise, which comes from a CSPRNG and has no seed.
+   */
   readonly seed: string;
   readonly backend: string;
 }
+
+export interface UnlearnOutcome extends PublicUnlearnOutcome {
+  /** PRIVATE: keep in the private chain store only; strip with `publicOutcome` before anything leaves. */
+  readonly private: UnlearnPrivate;
+}
+
+/** The outcome without its private part (a new object; nothing noise-free is reachable from it). */
+export const publicOutcome = (o: UnlearnOutcome): PublicUnlearnOutcome => {
+  const { private: _private, ...pub } = o;
+  return pub;
+};
 
 const invalid = (message: string, details: Record<string, unknown> = {}) =>
   unlearningError(EngineErrorCode.InvalidSettings, message, details, 'validation');
@@ -129,7 +156,8 @@ const methodOf = (m: InverseHvpMethod): UnlearningMethod =>
  *   (ε, δ, Δ), release = w~ + N(0, σ²I).
  * - 'exact': retrain from scratch on D_r with the same recipe and seed (ε = 0).
  * - 'paper-experiment': Newton step, σ given; guarantee 'none'.
- * The returned `chainParams` are the private noise-free state for the next request.
+ * The returned `private.chainParams` are the private noise-free state for the next request;
+ * `publicOutcome` strips them.
  */
 export const unlearn = async (
   engine: NumericEngine,
@@ -161,8 +189,6 @@ export const unlearn = async (
     return {
       mode: 'exact',
       method: 'retrain',
-      chainParams: retrained.params,
-      chainDigest: retrained.digest,
       released: { params: Float32Array.from(retrained.params), digest: retrained.digest },
       remainingIds: retain.ids,
       guarantee: exactGuarantee(start.recipe),
@@ -170,14 +196,20 @@ export const unlearn = async (
         n,
         nU,
         updateGradientNorm: 0,
-        stepNorm: distance(retrained.params, start.params),
         projected: false,
         gradientResidualNorm: retrained.profile.finalGradNorm,
-        noiseNorm: 0,
         timingsMs: { ...timings, total: Date.now() - t0 },
       },
       seed,
       backend: engine.backend(),
+      // After a retrain the chain state is the released model (depends on D_r only).
+      private: {
+        chainParams: retrained.params,
+        chainDigest: retrained.digest,
+        stepNorm: distance(retrained.params, start.params),
+        chainGradientResidualNorm: retrained.profile.finalGradNorm,
+        noiseNorm: 0,
+      },
     };
   }
 
@@ -284,7 +316,7 @@ export const unlearn = async (
   const chainParams = project ? projectToBall(unprojected, recipe.C) : unprojected;
   const projected = project && norm2(unprojected) > recipe.C;
   const updateGradientNorm = norm2(g);
-  const gradientResidualNorm = norm2(
+  const chainGradientResidualNorm = norm2(
     await engine.gradient({ ...objectiveSpec, params: chainParams, data: retain }),
   );
 
@@ -393,14 +425,15 @@ export const unlearn = async (
     };
   }
 
-  const noiseSeed = deriveSeed(seed, 'release-noise');
-  const releasedParams = addGaussianNoise(chainParams, sigma, noiseSeed);
+  // Release noise from a CSPRNG (never seeded, never recorded): ADR 0004.
+  const releasedParams = addReleaseNoise(chainParams, sigma);
+  const gradientResidualNorm = norm2(
+    await engine.gradient({ ...objectiveSpec, params: releasedParams, data: retain }),
+  );
   const { solution: _s, ...invDiag } = inv;
   return {
     mode: req.mode,
     method: methodOf(newton.inverse),
-    chainParams,
-    chainDigest: modelDigest(start.arch, chainParams),
     released: { params: releasedParams, digest: modelDigest(start.arch, releasedParams) },
     remainingIds: retain.ids,
     guarantee,
@@ -408,15 +441,20 @@ export const unlearn = async (
       n,
       nU,
       updateGradientNorm,
-      stepNorm,
       projected,
       gradientResidualNorm,
-      noiseNorm: distance(releasedParams, chainParams),
       inverse: invDiag,
       ...(constants ? { constants } : {}),
       timingsMs: { ...timings, total: Date.now() - t0 },
     },
     seed,
     backend: engine.backend(),
+    private: {
+      chainParams,
+      chainDigest: modelDigest(start.arch, chainParams),
+      stepNorm,
+      chainGradientResidualNorm,
+      noiseNorm: distance(releasedParams, chainParams),
+    },
   };
 };

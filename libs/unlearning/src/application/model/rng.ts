@@ -8,7 +8,8 @@ import {
 /**
  * Seeded randomness for the tfjs side, built on the domain's xoshiro128** generator
  * (domain/random.ts) so that both halves share one reproducibility contract. Used for
- * initialisation, splits, minibatch sampling and the released Gaussian noise, all recorded by seed.
+ * initialisation, splits and minibatch sampling, all recorded by seed. NOT for the release noise
+ * (application/model/noise.ts `addReleaseNoise` draws it from a CSPRNG).
  */
 export interface Rng {
   /** Uniform in [0, 1). */
