@@ -24,11 +24,12 @@ export async function enqueueOutbox(
  * cannot hold: base64); none = tombstone.
  */
 const OUTBOX_INSERT = `INSERT INTO outbox (topic, key, value, headers)
-  SELECT t.x->>'t', t.x->>'k',
-         COALESCE(convert_to((t.x->'j')::text, 'UTF8'), convert_to(t.x->>'s', 'UTF8'),
-                  decode(t.x->>'b', 'base64')),
-         COALESCE((t.x->'h')::jsonb, '{}'::jsonb)
-    FROM json_array_elements($1::json) WITH ORDINALITY AS t(x, ord)
+  SELECT t.t, t.k,
+         COALESCE(convert_to(t.j::text, 'UTF8'), convert_to(t.s, 'UTF8'), decode(t.b, 'base64')),
+         COALESCE(t.h, '{}'::jsonb)
+    FROM ROWS FROM (json_to_recordset($1::json)
+                    AS (t text, k text, j json, s text, b text, h jsonb))
+         WITH ORDINALITY AS t(t, k, j, s, b, h, ord)
    ORDER BY t.ord`;
 
 /** NUL or any surrogate (lone ones cannot be text; pairs are rare enough to send as bytes). */

@@ -4,7 +4,13 @@ import { EventStoreDuplicateEventError } from '../domain/errors';
 import { enqueueOutbox } from '../outbox/enqueue-outbox';
 import type { OutboxMessage } from '../outbox/outbox-message';
 import { asConcurrencyError } from './append-to-stream';
-import { eventJson } from './event-rows';
+import {
+  EVENT_ID_SQL,
+  EVENT_DATA_SQL,
+  EVENT_SCHEMA_VERSION_SQL,
+  eventJson,
+  eventsRecordset,
+} from './event-rows';
 import { assertInTransaction, pgErrorOf, PG_UNIQUE_VIOLATION, sql } from './queryable';
 
 export interface NewStream<E extends Event = Event> {
@@ -46,19 +52,16 @@ export async function appendToNewStreams<E extends Event>(
     const created = new Set(rows.map((r) => r.stream_id));
     if (created.size === 0) return { created };
     const fresh = candidates.filter((s) => created.has(s.streamId));
+    const eventRows: object[] = [];
+    for (const s of fresh) {
+      s.events.forEach((e, i) => eventRows.push(eventJson(e, s.streamId, i + 1)));
+    }
     await manager.query(
       `INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-       SELECT t.x->>'s', (t.x->>'n')::int, (t.x->>'id')::uuid, t.x->>'type', (t.x->>'v')::int,
-              t.x->'data', t.x->'metadata'
-         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(x, ord)
+       SELECT t.s, t.n, ${EVENT_ID_SQL}, t.type, ${EVENT_SCHEMA_VERSION_SQL}, ${EVENT_DATA_SQL}, t.metadata
+         FROM ${eventsRecordset('$1')}
         ORDER BY t.ord`,
-      [
-        JSON.stringify(
-          fresh.flatMap((s) =>
-            s.events.map((e, i) => ({ ...eventJson(e), s: s.streamId, n: i + 1 })),
-          ),
-        ),
-      ],
+      [JSON.stringify(eventRows)],
     );
     await enqueueOutbox(
       manager,

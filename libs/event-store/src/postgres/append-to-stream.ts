@@ -9,7 +9,13 @@ import {
 import { enqueueOutbox } from '../outbox/enqueue-outbox';
 import type { OutboxMessage } from '../outbox/outbox-message';
 import { AdvisoryLockSpace } from './advisory-locks';
-import { eventJson } from './event-rows';
+import {
+  EVENT_ID_SQL,
+  EVENT_DATA_SQL,
+  EVENT_SCHEMA_VERSION_SQL,
+  eventJson,
+  eventsRecordset,
+} from './event-rows';
 import {
   assertInTransaction,
   pgErrorOf,
@@ -100,13 +106,13 @@ async function append<E extends Event>(
       manager,
       `WITH ins AS (
          INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-         SELECT $1, $2::int + t.ord::int, (t.x->>'id')::uuid, t.x->>'type', (t.x->>'v')::int,
-                t.x->'data', t.x->'metadata'
-           FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS t(x, ord)
+         SELECT $1, $2::int + t.ord::int, ${EVENT_ID_SQL}, t.type, ${EVENT_SCHEMA_VERSION_SQL},
+                ${EVENT_DATA_SQL}, t.metadata
+           FROM ${eventsRecordset('$3')}
           ORDER BY t.ord
          RETURNING global_position)
        SELECT max(global_position)::text AS last, pg_current_xact_id()::text AS txid FROM ins`,
-      [streamId, first, JSON.stringify(events.map(eventJson))],
+      [streamId, first, JSON.stringify(events.map((e) => eventJson(e)))],
     );
   } catch (e) {
     const pg = pgErrorOf(e);

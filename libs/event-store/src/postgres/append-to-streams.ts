@@ -11,6 +11,13 @@ import type { OutboxMessage } from '../outbox/outbox-message';
 import { AdvisoryLockSpace } from './advisory-locks';
 import { asConcurrencyError, conflict, type AppendResult } from './append-to-stream';
 import {
+  EVENT_ID_SQL,
+  EVENT_DATA_SQL,
+  EVENT_SCHEMA_VERSION_SQL,
+  eventJson,
+  eventsRecordset,
+} from './event-rows';
+import {
   assertInTransaction,
   pgErrorOf,
   PG_UNIQUE_VIOLATION,
@@ -94,20 +101,10 @@ async function bulkAppend<E extends Event>(
   }
 
   if (writing.length > 0) {
-    const rows: Record<string, unknown>[] = [];
+    const rows: object[] = [];
     for (const a of writing) {
       const first = (versions.get(a.streamId) ?? 0) - a.events.length;
-      a.events.forEach((e, i) =>
-        rows.push({
-          s: a.streamId,
-          n: first + i + 1,
-          id: e.metadata.messageId,
-          type: e.type,
-          v: e.metadata.schemaVersion,
-          data: e.data ?? null,
-          metadata: e.metadata,
-        }),
-      );
+      a.events.forEach((e, i) => rows.push(eventJson(e, a.streamId, first + i + 1)));
     }
     let inserted: { stream_id: string; last: string; txid: string }[];
     try {
@@ -115,9 +112,8 @@ async function bulkAppend<E extends Event>(
         manager,
         `WITH ins AS (
            INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-           SELECT t.x->>'s', (t.x->>'n')::int, (t.x->>'id')::uuid, t.x->>'type', (t.x->>'v')::int,
-                  t.x->'data', t.x->'metadata'
-             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(x, ord)
+           SELECT t.s, t.n, ${EVENT_ID_SQL}, t.type, ${EVENT_SCHEMA_VERSION_SQL}, ${EVENT_DATA_SQL}, t.metadata
+             FROM ${eventsRecordset('$1')}
             ORDER BY t.ord
            RETURNING stream_id, global_position)
          SELECT stream_id, max(global_position)::text AS last, pg_current_xact_id()::text AS txid

@@ -34,13 +34,23 @@ export function toRecordedEvent<E extends Event>(row: EventRow): RecordedEvent<E
   } as unknown as RecordedEvent<E>;
 }
 
-/** One event as the JSON element the INSERT … FROM jsonb_array_elements statements read. */
-export function eventJson(e: NewEvent): Record<string, unknown> {
-  return {
-    id: e.metadata.messageId,
-    type: e.type,
-    v: e.metadata.schemaVersion,
-    data: e.data ?? null,
-    metadata: e.metadata,
-  };
+/**
+ * FROM clause of the events INSERT: one `jsonb_to_recordset` pass over a JSON array of elements
+ * `{ s?: streamId, n?: streamVersion, type, data, metadata }` (event id and schema version are
+ * taken from the metadata, so they travel once), as `t(s, n, type, data, metadata, ord)`.
+ */
+export const eventsRecordset = (param: string): string =>
+  `ROWS FROM (jsonb_to_recordset(${param}::jsonb)
+     AS (s text, n int, type text, data jsonb, metadata jsonb))
+   WITH ORDINALITY AS t(s, n, type, data, metadata, ord)`;
+export const EVENT_ID_SQL = "(t.metadata->>'messageId')::uuid";
+export const EVENT_SCHEMA_VERSION_SQL = "(t.metadata->>'schemaVersion')::int";
+/** A JSON null `data` arrives as SQL NULL from a recordset: store it as JSON null. */
+export const EVENT_DATA_SQL = "COALESCE(t.data, 'null'::jsonb)";
+
+/** One event as the JSON element the INSERT … FROM jsonb_to_recordset statements read. */
+export function eventJson(e: NewEvent, streamId?: string, streamVersion?: number): object {
+  return streamId === undefined
+    ? { type: e.type, data: e.data ?? null, metadata: e.metadata }
+    : { s: streamId, n: streamVersion, type: e.type, data: e.data ?? null, metadata: e.metadata };
 }

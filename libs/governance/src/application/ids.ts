@@ -1,9 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { DeletionRequestId, JobId } from '@lethe/shared';
 
 /** A UUID (version 8, RFC 9562) derived from a name: the same name gives the same id. */
-export const uuidFromName = (name: string): string =>
-  uuidOf(createHash('sha256').update(name, 'utf8').digest('hex'), 0);
+export const uuidFromName = (name: string): string => uuidOf(hash('sha256', name, 'hex'), 0);
 
 const VARIANT = '89ab';
 
@@ -21,9 +20,7 @@ const uuidOf = (hex: string, offset: number): string => {
 export const intakeIdsFor = (
   cloudEventId: string,
 ): { requestId: DeletionRequestId; eventId: string } => {
-  const hex = createHash('sha256')
-    .update(`lethe:deletion-request:${cloudEventId}`, 'utf8')
-    .digest('hex');
+  const hex = hash('sha256', `lethe:deletion-request:${cloudEventId}`, 'hex');
   return { requestId: DeletionRequestId(uuidOf(hex, 0)), eventId: uuidOf(hex, 32) };
 };
 

@@ -7,8 +7,16 @@ export const CLOUDEVENTS_JSON = 'application/cloudevents+json';
 const kebab = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
 /** CloudEvents `type` of a governance domain event: `lethe.governance.deletion-requested.v1`. */
-export const cloudEventTypeOf = (eventType: string, schemaVersion: number): string =>
-  `lethe.governance.${kebab(eventType)}.v${schemaVersion}`;
+const typeCache = new Map<string, string>();
+export const cloudEventTypeOf = (eventType: string, schemaVersion: number): string => {
+  const key = `${eventType}.v${schemaVersion}`;
+  let type = typeCache.get(key);
+  if (type === undefined) {
+    type = `lethe.governance.${kebab(eventType)}.v${schemaVersion}`;
+    typeCache.set(key, type); // a few dozen event types at most
+  }
+  return type;
+};
 
 export interface StreamRef {
   /** `deletion_request`, `model`, `unlearning_job`, `dataset`. */

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Topics } from '@lethe/shared';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import {
   Partitioners,
   type Consumer,
@@ -67,6 +68,7 @@ export class DeletionRequestsKafkaConsumer
       this.commandBus,
       new DeadLetterPublisher(this.producer, namespace),
       this.clock,
+      { warn: (m) => this.logger.warn(m) },
     );
     this.consumer = this.kafka.consumer({
       groupId: `${namespace}${intakeGroupId}`,
@@ -106,24 +108,30 @@ export class DeletionRequestsKafkaConsumer
     for (let i = 0; i < batch.messages.length; i += CHUNK) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(i, i + CHUNK);
+      const first = chunk[0];
       const last = chunk[chunk.length - 1];
-      if (!last) return;
-      const result = await processor.process(batch.topic, batch.partition, chunk);
-      // Events are committed (or dead-lettered) now: only then move the group's offset.
-      await consumer.commitOffsets([
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: (BigInt(last.offset) + 1n).toString(),
-        },
-      ]);
-      payload.resolveOffset(last.offset);
-      await payload.heartbeat();
-      if (result.deadLettered > 0) {
-        this.logger.warn(
-          `intake: ${result.deadLettered} message(s) of partition ${batch.partition} sent to the DLQ`,
-        );
-      }
+      if (!first || !last) return;
+      // The chunk's log lines carry its own correlation id (each message's events and DLQ line
+      // carry the message's: see DeletionIntakeProcessor).
+      const correlationId = `${batch.topic}:${batch.partition}:${first.offset}-${last.offset}`;
+      await RequestContextStore.run({ correlationId }, async () => {
+        const result = await processor.process(batch.topic, batch.partition, chunk);
+        // Events are committed (or dead-lettered) now: only then move the group's offset.
+        await consumer.commitOffsets([
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (BigInt(last.offset) + 1n).toString(),
+          },
+        ]);
+        payload.resolveOffset(last.offset);
+        await payload.heartbeat();
+        if (result.deadLettered > 0) {
+          this.logger.warn(
+            `intake: ${result.deadLettered} message(s) of partition ${batch.partition} sent to the DLQ`,
+          );
+        }
+      });
     }
   }
 }

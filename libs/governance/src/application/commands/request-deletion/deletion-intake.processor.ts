@@ -1,11 +1,17 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import type { KafkaMessage } from 'kafkajs';
 import { isDomainError } from '@lethe/shared';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GovernanceError } from '../../../domain/governance.errors';
 import type { DeadLetter, DeadLetterSink } from '../../ports/dead-letter.port';
 import type { Clock } from '../../ports/clock.port';
 import { RequestDeletionCommand, type DeletionIntakeItem } from './request-deletion.command';
 import type { DeletionRequestValidator } from './request-deletion.dto';
+import { correlationIdOfMessage } from './message-correlation';
+
+export interface IntakeLogger {
+  warn(message: string): void;
+}
 
 export interface IntakeChunkResult {
   readonly accepted: number;
@@ -27,6 +33,7 @@ export class DeletionIntakeProcessor {
     private readonly commandBus: CommandBus,
     private readonly deadLetters: DeadLetterSink,
     private readonly clock: Clock,
+    private readonly logger: IntakeLogger = { warn: () => undefined },
   ) {}
 
   async process(
@@ -35,12 +42,20 @@ export class DeletionIntakeProcessor {
     messages: readonly KafkaMessage[],
   ): Promise<IntakeChunkResult> {
     const receivedAt = this.clock.now();
-    const letters: DeadLetter[] = [];
+    const letters: (DeadLetter & { correlationId: string })[] = [];
     const valid: { message: KafkaMessage; item: DeletionIntakeItem }[] = [];
     for (const message of messages) {
       const parsed = this.validator.fromBytes(message.value);
-      if (parsed.ok) valid.push({ message, item: { event: parsed.value, receivedAt } });
-      else letters.push({ message, topic, partition, error: parsed.error });
+      // Per message: the upstream's x-correlation-id, else the CloudEvent id (else its position).
+      const correlationId = correlationIdOfMessage(
+        message.headers,
+        parsed.ok ? parsed.value.id : `${topic}:${partition}:${message.offset}`,
+      );
+      if (parsed.ok) {
+        valid.push({ message, item: { event: parsed.value, receivedAt, correlationId } });
+      } else {
+        letters.push({ message, topic, partition, error: parsed.error, correlationId });
+      }
     }
     let created = 0;
     let accepted = 0;
@@ -52,10 +67,23 @@ export class DeletionIntakeProcessor {
         accepted += 1;
         if (outcome.created) created += 1;
       } else {
-        letters.push({ message: v.message, topic, partition, error: outcome.error });
+        letters.push({
+          message: v.message,
+          topic,
+          partition,
+          error: outcome.error,
+          correlationId: v.item.correlationId ?? v.item.event.id,
+        });
       }
     });
     await this.deadLetters.publish(letters);
+    for (const l of letters) {
+      RequestContextStore.run({ correlationId: l.correlationId }, () =>
+        this.logger.warn(
+          `intake: message ${partition}/${l.message.offset} sent to the DLQ: ${l.error.code}`,
+        ),
+      );
+    }
     return { accepted, created, deadLettered: letters.length };
   }
 

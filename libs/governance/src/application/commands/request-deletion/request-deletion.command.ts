@@ -7,6 +7,8 @@ export interface DeletionIntakeItem {
   readonly event: DeletionRequestedCloudEvent;
   /** When this door received it (the statutory clock starts no later than this). */
   readonly receivedAt: Date;
+  /** Correlation id of this item's events (Kafka: header or CloudEvent id); default: the command's. */
+  readonly correlationId?: string;
 }
 
 export type DeletionIntakeOutcome =

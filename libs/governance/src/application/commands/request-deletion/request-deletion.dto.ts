@@ -36,6 +36,17 @@ const describe = (errors: readonly ErrorObject[] | null | undefined): string =>
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+let compiled: ValidateFunction | undefined;
+/** The JSON Schema validator, compiled once per process (both doors share it). */
+const compiledSchema = (): ValidateFunction => {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+};
+
 /**
  * Validates an inbound deletion event, from bytes (Kafka) or an already parsed body (HTTP), into
  * the same result and the same stable codes. Messages never quote input values, so no subject id
@@ -46,9 +57,7 @@ export class DeletionRequestValidator {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
   constructor(readonly maxBytes: number) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    addFormats(ajv);
-    this.validate = ajv.compile(schema);
+    this.validate = compiledSchema();
   }
 
   fromBytes(bytes: Buffer | null): IntakeResult {

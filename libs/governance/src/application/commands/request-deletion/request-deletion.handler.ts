@@ -142,7 +142,8 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
       ...decided,
       metadata: {
         messageId: ids.eventId,
-        correlationId: command.channel === 'http' ? command.correlationId : event.id,
+        correlationId:
+          item.correlationId ?? (command.channel === 'http' ? command.correlationId : event.id),
         causationId: event.id,
         actor: command.channel === 'http' ? command.actor : `kafka:${event.source}`,
         occurredAt: this.clock.now().toISOString(),
