@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager } from 'typeorm';
 import {
   appendToStream,
@@ -6,7 +7,7 @@ import {
   type Projection,
   type RecordedEvent,
 } from '../src';
-import { ev, openTestStore, sleep, type TestStore } from './helpers';
+import { eventually, ev, openTestStore, sleep, type TestStore } from './helpers';
 
 type Moved = Event<'Deposited' | 'Withdrawn', { amount: number }>;
 
@@ -154,6 +155,46 @@ describe('ProjectionRunner (PostgreSQL)', () => {
       await Promise.all([one.stop(), two.stop()]);
     }
     expect(await readModel(store, 'test_balances_2')).toEqual(await expectedModel(store));
+  });
+
+  it('runs each background batch and its log lines inside runInContext, one correlation id per batch', async () => {
+    const context = new AsyncLocalStorage<string>();
+    const seen: { where: string; id: string | undefined }[] = [];
+    let fail = 1;
+    const projection: Projection = {
+      name: 'ctx-probe',
+      eventTypes: ['CtxProbe'],
+      async handle() {
+        seen.push({ where: 'handle', id: context.getStore() });
+        if (fail-- > 0) throw new Error('first batch fails');
+      },
+    };
+    const runner = new ProjectionRunner(store.dataSource, [projection], {
+      idleDelayMs: 10,
+      retry: { baseDelayMs: 10, maxDelayMs: 20 },
+      runInContext: (id, work) => context.run(id, work),
+      logger: {
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => seen.push({ where: 'error', id: context.getStore() }),
+      },
+    });
+    await store.dataSource.transaction((m) =>
+      appendToStream(m, 'ctx-1', 'any', [ev('CtxProbe', {})]),
+    );
+    await runner.start();
+    try {
+      await eventually(() => {
+        expect(seen.filter((s) => s.where === 'handle')).toHaveLength(2);
+      });
+    } finally {
+      await runner.stop();
+    }
+    const [failed, logged, retried] = seen;
+    expect(failed?.id).toMatch(/^ctx-probe:[0-9a-f-]{36}$/);
+    expect(logged).toEqual({ where: 'error', id: failed?.id }); // the error line of that batch
+    expect(retried?.id).toMatch(/^ctx-probe:/);
+    expect(retried?.id).not.toBe(failed?.id); // a new batch, a new id
   });
 
   it('stores the checkpoint and exposes it; unknown names and missing reset hooks are coded errors', async () => {

@@ -167,6 +167,43 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
     expect(JSON.stringify(got)).not.toContain('user-42');
   });
 
+  it('gives each Kafka message its correlation id: a well-formed x-correlation-id header, else the CloudEvent id', async () => {
+    const committedBefore = await committedTotal();
+    await produce([
+      {
+        key: 'user-c1',
+        value: JSON.stringify(deletionEvent('corr-header', 'user-c1')),
+        headers: { 'x-correlation-id': 'upstream-trace-42' },
+      },
+      {
+        key: 'user-c2',
+        value: JSON.stringify(deletionEvent('corr-bad-header', 'user-c2')),
+        headers: { 'x-correlation-id': 'not well formed; drop table' },
+      },
+      { key: 'user-c3', value: JSON.stringify(deletionEvent('corr-none', 'user-c3')) },
+    ]);
+    await eventually(committedTotal, (n) => n >= committedBefore + 3);
+    const rows = await t.dataSource.query<{ source: string; correlation: string }[]>(
+      `SELECT data->>'sourceEventId' AS source, metadata->>'correlationId' AS correlation
+         FROM events WHERE data->>'sourceEventId' LIKE 'corr-%' ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { source: 'corr-bad-header', correlation: 'corr-bad-header' },
+      { source: 'corr-header', correlation: 'upstream-trace-42' },
+      { source: 'corr-none', correlation: 'corr-none' },
+    ]);
+    // and the CloudEvent each one leaves through the outbox carries it too
+    const outbox = await t.dataSource.query<{ key: string; corr: string; header: string }[]>(
+      `SELECT key, convert_from(value, 'UTF8')::jsonb->>'lethecorrelationid' AS corr,
+              headers->>'lethe-correlation-id' AS header
+         FROM outbox WHERE key = $1`,
+      [requestIdFor('corr-header')],
+    );
+    expect(outbox).toEqual([
+      { key: requestIdFor('corr-header'), corr: 'upstream-trace-42', header: 'upstream-trace-42' },
+    ]);
+  });
+
   it('sends every kind of malformed input to the DLQ with its code, changes nothing, and moves on', async () => {
     const base = deletionEvent('bad', 'user-7');
     const variant = (patch: (e: Record<string, unknown>) => void) => {

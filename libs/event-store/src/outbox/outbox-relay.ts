@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
@@ -20,6 +21,8 @@ export interface OutboxRelayOptions {
   /** Backoff after a failed batch; default 100 → 10 000 ms, jittered. */
   readonly retry?: { readonly baseDelayMs: number; readonly maxDelayMs: number };
   readonly logger?: Logger;
+  /** Runs each batch of the loop (and its log lines) under a correlation id `outbox-relay:<uuid>`. */
+  readonly runInContext?: <T>(correlationId: string, work: () => Promise<T>) => Promise<T>;
 }
 
 export interface OutboxRelayStats {
@@ -176,59 +179,64 @@ export class OutboxRelay {
    * and, after a backoff, reading restarts from the first unpublished row.
    */
   private async loop(): Promise<void> {
-    let failures = 0;
-    let leader: QueryRunner | undefined;
-    let next: Promise<OutboxRow[]> | undefined;
-    let cursor = START_CURSOR;
+    const inContext =
+      this.options.runInContext ?? (<T>(_id: string, work: () => Promise<T>): Promise<T> => work());
+    const state: LoopState = {
+      failures: 0,
+      leader: undefined,
+      next: undefined,
+      cursor: START_CURSOR,
+    };
     while (!this.stopping) {
-      try {
-        if (!leader) {
-          leader = await this.tryLead();
-          if (!leader) {
-            await this.pause(this.idleDelayMs);
-            continue;
-          }
-          cursor = START_CURSOR;
-        }
-        this.notified = false;
-        const rows = await (next ?? this.fetch(this.dataSource, cursor));
-        next = undefined;
-        const last = rows[rows.length - 1];
-        if (!last) {
-          if (!this.notified) await this.pause(this.idleDelayMs);
-          continue;
-        }
-        const producer = await this.ensureProducer();
-        const sending = producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
-        const prefetch = this.fetch(this.dataSource, last);
-        prefetch.catch(() => undefined); // awaited below, or dropped after a failed send
-        try {
-          await sending;
-        } catch (error) {
-          await prefetch.catch(() => undefined);
-          throw error;
-        }
-        await markPublished(leader.manager, last);
-        this.count(rows.length);
-        cursor = last;
-        next = prefetch;
-        failures = 0;
-      } catch (error) {
-        if (next) await next.catch(() => undefined);
-        next = undefined;
-        await this.resign(leader);
-        leader = undefined;
-        failures += 1;
-        this.counters.failures += 1;
-        const delay = Math.max(this.retry.baseDelayMs, backoffDelayMs(failures, this.retry));
-        this.logger.warn(
-          `outbox relay: batch failed (${failures} in a row), retrying in ${delay} ms: ${String(error)}`,
-        );
-        await this.pause(delay);
-      }
+      const delay = await inContext(`outbox-relay:${randomUUID()}`, () => this.step(state));
+      if (delay > 0) await this.pause(delay);
     }
-    if (next) await next.catch(() => undefined);
-    await this.resign(leader);
+    if (state.next) await state.next.catch(() => undefined);
+    await this.resign(state.leader);
+  }
+
+  /** One turn of the loop; returns how long to pause before the next (0: go on at once). */
+  private async step(state: LoopState): Promise<number> {
+    try {
+      if (!state.leader) {
+        state.leader = await this.tryLead();
+        if (!state.leader) return this.idleDelayMs;
+        state.cursor = START_CURSOR;
+      }
+      this.notified = false;
+      const rows = await (state.next ?? this.fetch(this.dataSource, state.cursor));
+      state.next = undefined;
+      const last = rows[rows.length - 1];
+      if (!last) return this.notified ? 0 : this.idleDelayMs;
+      const producer = await this.ensureProducer();
+      const sending = producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
+      const prefetch = this.fetch(this.dataSource, last);
+      prefetch.catch(() => undefined); // awaited below, or dropped after a failed send
+      try {
+        await sending;
+      } catch (error) {
+        await prefetch.catch(() => undefined);
+        throw error;
+      }
+      await markPublished(state.leader.manager, last);
+      this.count(rows.length);
+      state.cursor = last;
+      state.next = prefetch;
+      state.failures = 0;
+      return 0;
+    } catch (error) {
+      if (state.next) await state.next.catch(() => undefined);
+      state.next = undefined;
+      await this.resign(state.leader);
+      state.leader = undefined;
+      state.failures += 1;
+      this.counters.failures += 1;
+      const delay = Math.max(this.retry.baseDelayMs, backoffDelayMs(state.failures, this.retry));
+      this.logger.warn(
+        `outbox relay: batch failed (${state.failures} in a row), retrying in ${delay} ms: ${String(error)}`,
+      );
+      return delay;
+    }
   }
 
   /** A connection holding the relay's session-level advisory lock, or undefined if another has it. */
@@ -326,6 +334,13 @@ export class OutboxRelay {
     this.notified = true;
     this.wake?.();
   };
+}
+
+interface LoopState {
+  failures: number;
+  leader: QueryRunner | undefined;
+  next: Promise<OutboxRow[]> | undefined;
+  cursor: Cursor;
 }
 
 interface Cursor {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CodedError } from '@lethe/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
@@ -29,7 +30,17 @@ export interface ProjectionRunnerOptions {
   readonly retry?: { readonly baseDelayMs: number; readonly maxDelayMs: number };
   readonly upcasters?: UpcasterRegistry;
   readonly logger?: Logger;
+  /**
+   * Runs each background batch (and its log lines) inside a context named by a correlation id
+   * (`<projection>:<uuid>`), e.g. `(id, work) => RequestContextStore.run({ correlationId: id }, work)`.
+   */
+  readonly runInContext?: RunInContext;
 }
+
+/** Runs `work` with `correlationId` as the ambient correlation id (of log lines, for instance). */
+export type RunInContext = <T>(correlationId: string, work: () => Promise<T>) => Promise<T>;
+
+const noContext: RunInContext = (_id, work) => work();
 
 export interface BatchResult {
   /** Events handed to the projection. */
@@ -220,20 +231,24 @@ export class ProjectionRunner {
   }
 
   private async loop(p: Projection): Promise<void> {
+    const inContext = this.options.runInContext ?? noContext;
     let failures = 0;
     while (!this.stopping) {
-      try {
-        const result = await this.runBatch(p);
-        failures = 0;
-        if (result.isCaughtUp || !result.locked) await this.pause(this.idleDelayMs);
-      } catch (error) {
-        failures += 1;
-        const delay = Math.max(this.retry.baseDelayMs, backoffDelayMs(failures, this.retry));
-        this.logger.error(
-          `projection ${p.name}: batch failed (${failures} in a row), retrying in ${delay} ms: ${String(error)}`,
-        );
-        await this.pause(delay);
-      }
+      const delay = await inContext(`${p.name}:${randomUUID()}`, async () => {
+        try {
+          const result = await this.runBatch(p);
+          failures = 0;
+          return result.isCaughtUp || !result.locked ? this.idleDelayMs : 0;
+        } catch (error) {
+          failures += 1;
+          const wait = Math.max(this.retry.baseDelayMs, backoffDelayMs(failures, this.retry));
+          this.logger.error(
+            `projection ${p.name}: batch failed (${failures} in a row), retrying in ${wait} ms: ${String(error)}`,
+          );
+          return wait;
+        }
+      });
+      if (delay > 0) await this.pause(delay);
     }
   }
 

@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import {
   ProjectionRunner,
   type Projection,
@@ -53,6 +54,9 @@ export class GovernanceProjections implements OnApplicationBootstrap, OnApplicat
     this.runnerOptions = {
       batchSize: 2000,
       idleDelayMs: 25,
+      // Every batch's log lines carry its correlation id (`<projection>:<uuid>`); the events a
+      // batch appends carry the correlation id of the event that caused them.
+      runInContext: (correlationId, work) => RequestContextStore.run({ correlationId }, work),
       logger: {
         info: (m) => logger.log(m),
         warn: (m) => logger.warn(m),

@@ -8,6 +8,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { OutboxRelay } from '@lethe/event-store';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
 import { KAFKA } from '../kafka/kafka.provider';
 
@@ -26,6 +27,7 @@ export class GovernanceOutboxRelay implements OnApplicationBootstrap, OnApplicat
     const ns = options.kafka.namespace;
     this.relay = new OutboxRelay(dataSource, kafka, {
       topicName: (t) => `${ns}${t}`,
+      runInContext: (correlationId, work) => RequestContextStore.run({ correlationId }, work),
       logger: {
         info: (m) => logger.log(m),
         warn: (m) => logger.warn(m),

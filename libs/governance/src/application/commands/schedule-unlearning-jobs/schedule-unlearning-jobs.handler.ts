@@ -2,12 +2,14 @@ import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { DeletionRequestId, JobId, ModelId } from '@lethe/shared';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { deletionRequestDecider } from '../../../domain/deletion-request/deletion-request.decider';
 import { jobDecider } from '../../../domain/job/job.decider';
 import type { ExistingJob } from '../../../domain/job/job.state';
 import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
+import type { MetadataContext } from '@lethe/event-store';
 import { unlearningJobMessage } from '../../messages/unlearning-job-message';
 import {
   runGovernanceTransaction,
@@ -57,8 +59,8 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
     let jobsDispatched = jobsOpened;
     for (const { job_id } of due) {
       const meta = metadataFor(this.clock, `job:${job_id}`, 'system:scheduler');
-      const sent = await runGovernanceTransaction(this.dataSource, meta, (tx) =>
-        this.dispatch(tx, JobId(job_id)),
+      const sent = await RequestContextStore.run({ correlationId: meta.correlationId }, () =>
+        runGovernanceTransaction(this.dataSource, meta, (tx) => this.dispatch(tx, JobId(job_id))),
       );
       if (sent) jobsDispatched += 1;
     }
@@ -67,9 +69,16 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
 
   /** Opens (or resumes) a job for the model and dispatches it; false when there was nothing to do. */
   private async openJob(modelId: ModelId): Promise<boolean> {
-    const { coalesceWindowMs, maxRequestsPerJob, maxAttempts } = this.options.scheduling;
     const jobId = newJobId();
     const meta = metadataFor(this.clock, `job:${jobId}`, 'system:scheduler');
+    // The job's log lines carry the same correlation id as its events and its Kafka message.
+    return RequestContextStore.run({ correlationId: meta.correlationId }, () =>
+      this.openJobIn(meta, modelId, jobId),
+    );
+  }
+
+  private openJobIn(meta: MetadataContext, modelId: ModelId, jobId: JobId): Promise<boolean> {
+    const { coalesceWindowMs, maxRequestsPerJob, maxAttempts } = this.options.scheduling;
     return runGovernanceTransaction(
       this.dataSource,
       meta,

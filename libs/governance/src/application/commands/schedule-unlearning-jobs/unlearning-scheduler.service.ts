@@ -6,6 +6,8 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
 import { ScheduleUnlearningJobsCommand } from './schedule-unlearning-jobs.command';
 
@@ -37,11 +39,14 @@ export class UnlearningSchedulerService implements OnApplicationBootstrap, OnApp
     await this.running;
   }
 
-  private async tick(): Promise<void> {
-    try {
-      await this.commandBus.execute(new ScheduleUnlearningJobsCommand());
-    } catch (e) {
-      this.logger.error(`scheduling pass failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
+  /** One pass; its log lines carry `scheduler:<uuid>` (each job's own lines carry `job:<id>`). */
+  private tick(): Promise<void> {
+    return RequestContextStore.run({ correlationId: `scheduler:${randomUUID()}` }, async () => {
+      try {
+        await this.commandBus.execute(new ScheduleUnlearningJobsCommand());
+      } catch (e) {
+        this.logger.error(`scheduling pass failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
   }
 }

@@ -1,0 +1,85 @@
+import type { CommandBus } from '@nestjs/cqrs';
+import type { KafkaMessage } from 'kafkajs';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
+import { DeletionRequestId } from '@lethe/shared';
+import type { DeadLetter } from '../../ports/dead-letter.port';
+import { DeletionIntakeProcessor } from './deletion-intake.processor';
+import type { RequestDeletionCommand } from './request-deletion.command';
+import { DeletionRequestValidator } from './request-deletion.dto';
+import { correlationIdOfMessage } from './message-correlation';
+
+const event = (id: string) =>
+  JSON.stringify({
+    specversion: '1.0',
+    id,
+    source: 'urn:test',
+    type: 'lethe.deletion.requested.v1',
+    data: { subjectId: `user-${id}`, legalBasis: 'gdpr-art-17' },
+  });
+
+const message = (offset: number, value: string, headers?: KafkaMessage['headers']) =>
+  ({
+    offset: String(offset),
+    key: null,
+    value: Buffer.from(value),
+    headers,
+    timestamp: '0',
+    attributes: 0,
+  }) as KafkaMessage;
+
+describe('correlationIdOfMessage', () => {
+  it('takes a well-formed x-correlation-id header (string or bytes), else the fallback', () => {
+    expect(correlationIdOfMessage({ 'x-correlation-id': 'abc-1:2.3_x' }, 'ce')).toBe('abc-1:2.3_x');
+    expect(correlationIdOfMessage({ 'x-correlation-id': Buffer.from('b-1') }, 'ce')).toBe('b-1');
+    expect(correlationIdOfMessage({ 'x-correlation-id': ['first', 'second'] }, 'ce')).toBe('first');
+    expect(correlationIdOfMessage({ 'x-correlation-id': 'has space' }, 'ce')).toBe('ce');
+    expect(correlationIdOfMessage({ 'x-correlation-id': 'x'.repeat(129) }, 'ce')).toBe('ce');
+    expect(correlationIdOfMessage({ 'x-correlation-id': '' }, 'ce')).toBe('ce');
+    expect(correlationIdOfMessage(undefined, 'ce')).toBe('ce');
+  });
+});
+
+describe('DeletionIntakeProcessor correlation ids', () => {
+  it('gives each item its message correlation id and logs each dead letter under it', async () => {
+    const commands: RequestDeletionCommand[] = [];
+    const bus = {
+      execute: async (c: RequestDeletionCommand) => {
+        commands.push(c);
+        return c.items.map((_, i) => ({
+          ok: true,
+          requestId: DeletionRequestId(`00000000-0000-8000-8000-00000000000${i}`),
+          created: true,
+        }));
+      },
+    } as unknown as CommandBus;
+    const published: DeadLetter[] = [];
+    const logged: { line: string; correlationId: string | undefined }[] = [];
+    const processor = new DeletionIntakeProcessor(
+      new DeletionRequestValidator(64 * 1024),
+      bus,
+      { publish: async (letters) => void published.push(...letters) },
+      { now: () => new Date('2026-01-01T00:00:00Z') },
+      {
+        warn: (line) => logged.push({ line, correlationId: RequestContextStore.correlationId() }),
+      },
+    );
+    const result = await processor.process('topic', 3, [
+      message(10, event('ce-1'), { 'x-correlation-id': 'trace-1' }),
+      message(11, event('ce-2')),
+      message(12, '{not json', { 'x-correlation-id': 'trace-bad-json' }),
+      message(13, '{not json either'),
+    ]);
+    expect(result).toEqual({ accepted: 2, created: 2, deadLettered: 2 });
+    expect(commands).toHaveLength(1);
+    expect(commands[0]?.items.map((i) => [i.event.id, i.correlationId])).toEqual([
+      ['ce-1', 'trace-1'],
+      ['ce-2', 'ce-2'],
+    ]);
+    expect(published.map((l) => l.message.offset)).toEqual(['12', '13']);
+    expect(logged).toEqual([
+      { line: expect.stringContaining('3/12') as string, correlationId: 'trace-bad-json' },
+      { line: expect.stringContaining('3/13') as string, correlationId: 'topic:3:13' },
+    ]);
+    expect(JSON.stringify(logged)).not.toContain('user-');
+  });
+});
