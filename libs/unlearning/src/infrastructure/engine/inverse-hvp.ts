@@ -57,6 +57,7 @@ export const inverseHvp = async (opts: {
       return {
         solution: Float32Array.from(r.solution),
         method: 'exact',
+        factorization: r.method,
         iterations: op.size,
         wallTimeMs: Date.now() - started,
         backend: backendName(),
@@ -72,6 +73,7 @@ export const inverseHvp = async (opts: {
       solution: Float32Array.from(r.solution),
       method: 'cg',
       residualNorm: r.relativeResidual * gNorm,
+      recursiveResidualNorm: r.recursiveResidual * gNorm,
       iterations: r.iterations,
       wallTimeMs: Date.now() - started,
       backend: backendName(),

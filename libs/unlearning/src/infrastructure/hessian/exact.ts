@@ -54,7 +54,8 @@ export const denseMatrix = async (
 /**
  * Exact solve (A)⁻¹ b with A built densely: Cholesky when A is positive definite (the theorem's
  * condition λ + λ_min > 0), else LU when `allowIndefinite` (the update is then still defined but
- * the certificate's bound does not apply), else HESSIAN_NOT_POSITIVE_DEFINITE.
+ * the certificate's bound does not apply; `method` says which ran, and certified mode refuses
+ * 'lu'), else HESSIAN_NOT_POSITIVE_DEFINITE.
  */
 export const exactInverseHvp = async (
   op: SymmetricOperator,

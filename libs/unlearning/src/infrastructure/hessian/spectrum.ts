@@ -79,8 +79,12 @@ export const lanczosExtremes = async (
 };
 
 /**
- * Power iteration: λ_max from A, then λ_min from the top eigenvalue of (λ_max·I − A). Simple and
- * robust but slower than Lanczos; kept as a cross-check.
+ * Power iteration on shifted operators (slower than Lanczos; kept as a cross-check). Plain power
+ * iteration on A converges to the eigenvalue of largest MAGNITUDE, which is λ_min when
+ * |λ_min| > λ_max (an indefinite Hessian). So: a first pass estimates the spectral radius ρ
+ * (‖A v‖ → ρ from below), then with s = 2ρ̂ (≥ ρ once ρ̂ ≥ ρ/2) both A + sI and sI − A are
+ * positive semidefinite, their dominant eigenvalues are λ_max + s and s − λ_min, and
+ * λ_max = top(A + sI) − s, λ_min = s − top(sI − A). Rayleigh quotients: inner estimates.
  */
 export const powerExtremes = async (
   op: SymmetricOperator,
@@ -88,27 +92,32 @@ export const powerExtremes = async (
 ): Promise<SpectrumEstimate> => {
   const iters = opts.iterations ?? 100;
   const p = op.size;
-  const top = async (shift: number, seed: Seed): Promise<number> => {
+  let pass = 0;
+  /** Dominant eigenvalue of (sign·A + shift·I) (Rayleigh quotient) and the last ‖·v‖. */
+  const top = async (
+    sign: 1 | -1,
+    shift: number,
+    seed: Seed,
+  ): Promise<{ rq: number; norm: number }> => {
     let v = randomUnit(p, seed);
     let rq = 0;
+    let n = 0;
     for (let i = 0; i < iters; i++) {
       const av = applyHost(op, v);
-      // (shift·I − A) v when shift ≠ 0, else A v
-      const w = shift === 0 ? av : v.map((x, idx) => shift * x - (av[idx] as number));
+      const w = v.map((x, idx) => sign * (av[idx] as number) + shift * x);
       rq = dotF(v, w);
-      const n = Math.sqrt(dotF(w, w));
-      if (n === 0) return 0;
+      n = Math.sqrt(dotF(w, w));
+      if (n === 0) return { rq: 0, norm: 0 };
       v = w.map((x) => x / n);
       if (i % 10 === 9) await yieldToEventLoop();
-      opts.onProgress?.({
-        phase: 'power',
-        done: i + 1 + (shift === 0 ? 0 : iters),
-        total: 2 * iters,
-      });
+      opts.onProgress?.({ phase: 'power', done: i + 1 + pass * iters, total: 3 * iters });
     }
-    return rq;
+    pass++;
+    return { rq, norm: n };
   };
-  const max = await top(0, opts.seed);
-  const gap = await top(max, `${String(opts.seed)}/min`);
-  return { max, min: max - gap, iterations: 2 * iters, method: 'power' };
+  const radius = await top(1, 0, `${String(opts.seed)}/radius`);
+  const s = 2 * Math.max(radius.norm, Math.abs(radius.rq));
+  const hi = await top(1, s, opts.seed);
+  const lo = await top(-1, s, `${String(opts.seed)}/min`);
+  return { max: hi.rq - s, min: s - lo.rq, iterations: 3 * iters, method: 'power' };
 };
