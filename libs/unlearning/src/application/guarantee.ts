@@ -54,7 +54,7 @@ export const boundGuarantee = (
     lambdaMin: c.lambdaMin,
     lambdaMax: c.lambdaMax,
     G: c.G,
-    L: c.L,
+    ...(b.usesL ? { L: c.L } : {}),
     diameter: c.diameter,
     p: c.p,
     n: c.n,

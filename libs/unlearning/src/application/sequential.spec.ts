@@ -41,7 +41,8 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
   const recipe = { C: 4, l2, learningRate: 0.05, epochs: 20, batchSize: 50, seed: 3 };
   const settings: SequentialSettings = {
     newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'exact' } },
-    certification: { M: softmaxRegressionM(all) },
+    // λ = 0 and λ_min = l2: a small spectrum margin keeps λ + λ_min > 0 (the default would refuse).
+    certification: { M: softmaxRegressionM(all), spectrumMargin: 0.01 },
   };
   const certified: SequentialPolicy = {
     mode: 'certified',

@@ -9,6 +9,7 @@ import type { ProgressCallback } from './progress';
 import { certifiedBound, type LissaErrorForm } from '../domain/bound/certified-bound';
 import { calibrateSigma, type MechanismPolicy } from '../domain/privacy/gaussian-mechanism';
 import { deriveSeed, type Seed } from '../domain/random';
+import { UnlearningError, UnlearningErrorCodes } from '../domain/errors';
 import type { UnlearningMode } from '../domain/model/unlearning-mode';
 import type {
   ConstantsSettings,
@@ -51,6 +52,11 @@ export interface CertificationSettings {
   readonly mechanism?: MechanismPolicy;
   /** Override G (then listed as assumed, not measured). */
   readonly G?: number;
+  /**
+   * Safety margin on the spectrum estimates (Ritz values lie inside the spectrum): the bound uses
+   * λ_min − m and λ_max + m with m = spectrumMargin·max(1, |λ_max|). Default 0.05.
+   */
+  readonly spectrumMargin?: number;
 }
 
 /** The model a request starts from: w* for the first request, the noise-free chain state after. */
@@ -147,6 +153,57 @@ export const publicOutcome = (o: UnlearnOutcome): PublicUnlearnOutcome => {
 const invalid = (message: string, details: Record<string, unknown> = {}) =>
   unlearningError(EngineErrorCode.InvalidSettings, message, details, 'validation');
 
+/** Default margin on the spectrum estimates, as a fraction of max(1, |θ_max|) (ADR 0004). */
+export const DEFAULT_SPECTRUM_MARGIN = 0.05;
+
+interface WidenedSpectrum {
+  readonly lambdaMin: number;
+  readonly lambdaMax: number;
+  readonly m: number;
+}
+
+/** λ_min = θ_min − m, λ_max = θ_max + m with m = margin·max(1, |θ_max|). */
+export const widenSpectrum = (
+  c: Pick<MeasuredConstants, 'lambdaMin' | 'lambdaMax'>,
+  margin: number,
+): WidenedSpectrum => {
+  const m = margin * Math.max(1, Math.abs(c.lambdaMax));
+  return { lambdaMin: c.lambdaMin - m, lambdaMax: c.lambdaMax + m, m };
+};
+
+/**
+ * Caller-supplied constants must have been measured at this start point, on this D_r, with this
+ * damping: a spectrum of another parameter vector says nothing about this step.
+ */
+const checkSuppliedConstants = (
+  c: MeasuredConstants,
+  start: StartPoint,
+  damping: number,
+  retain: Dataset,
+): void => {
+  const norm = norm2(start.params);
+  const details = { damping, constantsDamping: c.damping, parameterNorm: norm };
+  if (Math.abs(c.damping - damping) > 1e-12 * Math.max(1, Math.abs(damping)))
+    throw invalid('constants were measured with another damping λ', details);
+  if (c.parameterDigest !== undefined) {
+    if (c.parameterDigest !== modelDigest(start.arch, start.params))
+      throw invalid(
+        'constants were measured at another parameter vector (digest differs)',
+        details,
+      );
+  } else if (Math.abs(c.parameterNorm - norm) > 1e-6 * Math.max(1, norm)) {
+    throw invalid('constants were measured at another parameter vector (norm differs)', {
+      ...details,
+      constantsParameterNorm: c.parameterNorm,
+    });
+  }
+  if (c.retainSize !== undefined && c.retainSize !== datasetSize(retain))
+    throw invalid('constants were measured on another remaining set D_r', {
+      retainSize: datasetSize(retain),
+      constantsRetainSize: c.retainSize,
+    });
+};
+
 const methodOf = (m: InverseHvpMethod): UnlearningMethod =>
   m.kind === 'lissa' ? 'newton-lissa' : m.kind === 'exact' ? 'newton-exact' : 'newton-cg';
 
@@ -225,9 +282,11 @@ export const unlearn = async (
     throw invalid("mode 'paper-experiment' needs sigma > 0");
   }
   const recipe = start.recipe;
+  const startNorm = norm2(start.params);
 
   // Constants at the start point on D_r (certified; optional otherwise).
   let constants = req.constants;
+  if (constants) checkSuppliedConstants(constants, start, newton.damping, retain);
   if (!constants && (req.mode === 'certified' || req.measureInPaperMode)) {
     const tc = Date.now();
     constants = await engine.measureConstants({
@@ -241,22 +300,50 @@ export const unlearn = async (
     });
     timings['constants'] = Date.now() - tc;
   }
+  // Ritz values are inner estimates (θ_min ≥ λ_min, θ_max ≤ λ_max): widen them by a margin.
+  const margin = req.certification?.spectrumMargin ?? DEFAULT_SPECTRUM_MARGIN;
+  if (!(margin >= 0) || !Number.isFinite(margin))
+    throw invalid('spectrumMargin must be a finite number >= 0', { margin });
+  const spectrum = constants ? widenSpectrum(constants, margin) : undefined;
 
-  if (req.mode === 'certified' && constants) {
+  const objectiveSpec = { arch: start.arch, l2: recipe.l2 };
+  // Converged form: the n_u/(n−n_u) identity needs ∇L(start, D) = 0; measure how far it is.
+  let fullGradNorm: number | undefined;
+  if (newton.form === 'converged' && constants) {
+    const tf = Date.now();
+    fullGradNorm = norm2(await engine.gradient({ ...objectiveSpec, params: start.params, data }));
+    timings['fullGradient'] = Date.now() - tf;
+  }
+
+  if (req.mode === 'certified' && constants && spectrum) {
     // Fail fast (before the expensive inverse-HVP) when no certified bound can exist:
-    // λ + λ_min <= 0, or a LiSSA scale H below λ_max + λ. Throws BOUND_INVALID_INPUT.
+    // λ + λ_min <= 0, or a LiSSA scale H below λ_max + λ or below a measured minibatch λ_max.
+    // Throws BOUND_INVALID_INPUT.
     const cert = req.certification as CertificationSettings;
+    if (
+      newton.inverse.kind === 'lissa' &&
+      constants.minibatchLambdaMax !== undefined &&
+      newton.inverse.settings.scale < constants.minibatchLambdaMax
+    ) {
+      throw new UnlearningError(
+        UnlearningErrorCodes.BOUND_INVALID_INPUT,
+        'LiSSA scale H is below the measured λ_max of a damped minibatch Hessian: the assumption ' +
+          '"H dominates every damped minibatch Hessian" is violated',
+        { H: newton.inverse.settings.scale, minibatchLambdaMax: constants.minibatchLambdaMax },
+      );
+    }
     certifiedBound({
       C: recipe.C,
       lambda: newton.damping,
       M: cert.M,
-      lambdaMin: constants.lambdaMin,
-      lambdaMax: constants.lambdaMax,
+      lambdaMin: spectrum.lambdaMin,
+      lambdaMax: spectrum.lambdaMax,
       G: cert.G ?? Math.max(constants.gradientNorm, start.trainingGradientNorm ?? 0),
       p,
       n,
       nU,
       form: newton.form,
+      ...(fullGradNorm !== undefined ? { fullGradNorm } : {}),
       ...(newton.inverse.kind === 'lissa'
         ? {
             lissa: {
@@ -268,11 +355,10 @@ export const unlearn = async (
             },
           }
         : {}),
-      startNorm: norm2(start.params),
+      startNorm,
     });
   }
 
-  const objectiveSpec = { arch: start.arch, l2: recipe.l2 };
   const tg = Date.now();
   const g =
     newton.form === 'nonconvergence'
@@ -283,6 +369,7 @@ export const unlearn = async (
         );
   timings['gradient'] = Date.now() - tg;
   const ti = Date.now();
+  const certified = req.mode === 'certified';
   const method: InverseHvpMethod =
     newton.inverse.kind === 'lissa'
       ? {
@@ -292,20 +379,43 @@ export const unlearn = async (
             seed: newton.inverse.settings.seed ?? deriveSeed(seed, 'lissa'),
           },
         }
-      : newton.inverse;
-  const {
-    vector: _v,
-    gradientMs: _gm,
-    ...inv
-  } = await engine.inverseHvp({
-    ...objectiveSpec,
-    params: start.params,
-    vector: g,
-    data: retain,
-    damping: newton.damping,
-    method,
-    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-  });
+      : newton.inverse.kind === 'exact' && certified
+        ? // No LU fallback when certifying: a Cholesky failure means no bound applies.
+          { ...newton.inverse, allowIndefinite: false }
+        : newton.inverse;
+  let solved: Awaited<ReturnType<NumericEngine['inverseHvp']>>;
+  try {
+    solved = await engine.inverseHvp({
+      ...objectiveSpec,
+      params: start.params,
+      vector: g,
+      data: retain,
+      damping: newton.damping,
+      method,
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (
+      certified &&
+      (code === EngineErrorCode.NotPositiveDefinite || code === EngineErrorCode.CgNegativeCurvature)
+    ) {
+      throw new UnlearningError(
+        UnlearningErrorCodes.BOUND_INVALID_INPUT,
+        `the damped Hessian H + λI is not positive definite (${String(code)}): no certified bound`,
+        { damping: newton.damping, cause: String(code) },
+      );
+    }
+    throw e;
+  }
+  if (certified && solved.factorization === 'lu') {
+    throw new UnlearningError(
+      UnlearningErrorCodes.BOUND_INVALID_INPUT,
+      'the exact solve fell back to LU (damped Hessian not positive definite): no certified bound',
+      { damping: newton.damping },
+    );
+  }
+  const { vector: _v, gradientMs: _gm, ...inv } = solved;
   timings['inverseHvp'] = Date.now() - ti;
   // nonconvergence: w~ = w − A⁻¹∇L(w, D_r); converged: w~ = w + A⁻¹(n_u/(n−n_u))∇L(w, D_u).
   const step = inv.solution;
@@ -343,8 +453,8 @@ export const unlearn = async (
       C: recipe.C,
       lambda: newton.damping,
       M,
-      lambdaMin: (constants as MeasuredConstants).lambdaMin,
-      lambdaMax: (constants as MeasuredConstants).lambdaMax,
+      lambdaMin: (spectrum as WidenedSpectrum).lambdaMin,
+      lambdaMax: (spectrum as WidenedSpectrum).lambdaMax,
       G,
       p,
       n,
@@ -352,17 +462,24 @@ export const unlearn = async (
       form: newton.form,
       ...(lissaBound ? { lissa: lissaBound } : {}),
       updateGradNorm: updateGradientNorm,
-      startNorm: norm2(start.params),
+      ...(fullGradNorm !== undefined ? { fullGradNorm } : {}),
+      startNorm,
     });
   const solverTerm =
-    inv.residualNorm !== undefined && constants
-      ? inv.residualNorm / (newton.damping + constants.lambdaMin)
+    inv.residualNorm !== undefined && spectrum
+      ? inv.residualNorm / (newton.damping + spectrum.lambdaMin)
       : undefined;
   const measuredG = constants
     ? Math.max(constants.gradientNorm, start.trainingGradientNorm ?? 0)
     : undefined;
+  const subsampled =
+    constants !== undefined && constants.hessianSampleSize < datasetSize(retain)
+      ? constants.hessianSampleSize
+      : undefined;
   if (req.mode === 'certified') {
     const cert = req.certification as CertificationSettings;
+    const c = constants as MeasuredConstants;
+    const sp = spectrum as WidenedSpectrum;
     const G = cert.G ?? measuredG;
     if (G === undefined) throw invalid('certified mode needs measured constants or G');
     const b = boundFor(cert.M, G);
@@ -374,6 +491,8 @@ export const unlearn = async (
       ...(cert.mechanism ? { mechanism: cert.mechanism } : {}),
     });
     sigma = cal.sigma;
+    const how =
+      c.method === 'lanczos' ? 'Lanczos Ritz values' : 'power-iteration Rayleigh quotients';
     guarantee = boundGuarantee(b, {
       type: 'certified',
       epsilon: cert.epsilon,
@@ -381,19 +500,44 @@ export const unlearn = async (
       sigma,
       mechanism: cal.mechanism,
       ...(solverTerm !== undefined ? { solverTerm } : {}),
-      extraValues: { startNorm: norm2(start.params) },
-      measured: ['lambdaMin', 'lambdaMax', 'gradNormForLissa', 'startNorm'].filter(
-        (m) => m !== 'gradNormForLissa' || b.constants.gradNormForLissa !== undefined,
-      ),
+      extraValues: {
+        startNorm,
+        lambdaMinRitz: c.lambdaMin,
+        lambdaMaxRitz: c.lambdaMax,
+        spectrumMargin: margin,
+        ...(fullGradNorm !== undefined ? { fullGradNorm } : {}),
+        ...(subsampled !== undefined ? { hessianSampleSize: subsampled } : {}),
+      },
+      measured: [
+        'lambdaMinRitz',
+        'lambdaMaxRitz',
+        'startNorm',
+        ...(b.constants.gradNormForLissa !== undefined ? ['gradNormForLissa'] : []),
+        ...(fullGradNorm !== undefined ? ['fullGradNorm'] : []),
+      ],
       // ADR 0004: M always assumed; G stands for ‖∇L(w~*, D_r)‖ (only a proxy is measurable);
-      // L is the local spectral norm at the start point.
-      assumed: ['M', 'G', 'L'],
-      settings: settingsNames,
+      // λ_min/λ_max are estimates widened by a margin (the margin covering the error is assumed);
+      // L only when the bound used it (local spectral norm at the start point).
+      assumed: ['M', 'G', 'lambdaMin', 'lambdaMax', ...(b.usesL ? ['L'] : [])],
+      settings: [...settingsNames, 'spectrumMargin'],
       statements: [
         cert.G === undefined
           ? 'G taken as max(‖∇L(w, D_r)‖ at the start point, ‖∇L(w*, D)‖ at the end of training): a measured proxy for ‖∇L(w~*, D_r)‖'
           : 'G given by the operator',
-        'λ_min/λ_max are Lanczos Ritz values (inner estimates) of the Hessian on D_r',
+        `λ_min/λ_max are ${how} (inner estimates: θ_min ≥ λ_min, θ_max ≤ λ_max) of the Hessian, ` +
+          `widened by the margin m = ${margin}·max(1, |θ_max|) = ${sp.m}: λ_min = θ_min − m, ` +
+          'λ_max = θ_max + m; that m covers the estimation error is an assumption, not proven',
+        ...(subsampled !== undefined
+          ? [
+              `λ_min/λ_max were computed on the Hessian of a seeded subsample of ${subsampled} of the ` +
+                `${datasetSize(retain)} rows of D_r, not on ∇²L(·, D_r): assumed to bound its spectrum`,
+            ]
+          : []),
+        ...(c.minibatchLambdaMax !== undefined
+          ? [
+              `LiSSA scale H checked against the largest measured damped minibatch λ_max (${c.minibatchLambdaMax}, a sample of minibatches)`,
+            ]
+          : []),
         ...(project
           ? ['w~ projected onto the C-ball (derived; never increases the distance to w~*)']
           : []),
@@ -418,10 +562,15 @@ export const unlearn = async (
             }
           : {}),
       },
-      measured: constants ? ['lambdaMin', 'lambdaMax', 'G'] : [],
-      assumed: [],
+      measured: constants ? ['lambdaMin', 'lambdaMax'] : [],
+      assumed: constants ? ['G'] : [],
       settings: [...settingsNames, 'sigma'],
-      statements: ['paper-experiment mode: σ set directly, no (ε, δ) claim'],
+      statements: [
+        'paper-experiment mode: σ set directly, no (ε, δ) claim',
+        ...(constants
+          ? ['λ_min/λ_max: raw spectrum estimates (informational; no bound rests on them)']
+          : []),
+      ],
     };
   }
 

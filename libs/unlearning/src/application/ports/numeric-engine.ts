@@ -78,8 +78,18 @@ export type InverseHvpMethod =
 export interface InverseHvpResult {
   readonly solution: Float32Array;
   readonly method: InverseHvpMethod['kind'];
-  /** CG only: ||g − A x|| (absolute), the solver error enters the bound as residual/(λ+λ_min). */
+  /**
+   * CG only: the TRUE ||g − A x|| (absolute, one extra HVP after the iterations); the solver error
+   * enters the bound as residual/(λ+λ_min).
+   */
   readonly residualNorm?: number;
+  /** CG only: the recursive residual CG tracked (diagnostic; never used in a bound). */
+  readonly recursiveResidualNorm?: number;
+  /**
+   * exact only: 'cholesky' (the damped Hessian is positive definite) or 'lu' (`allowIndefinite`:
+   * not positive definite, no certified bound applies).
+   */
+  readonly factorization?: 'cholesky' | 'lu';
   readonly iterations?: number;
   readonly lissa?: Omit<LissaResult, 'solution'>;
   readonly wallTimeMs: number;
@@ -90,7 +100,10 @@ export interface ConstantsSettings {
   /** Krylov dimension for λ_min/λ_max (default 30). */
   readonly iterations?: number;
   readonly method?: 'lanczos' | 'power';
-  /** Use a seeded subsample of D_r of this size for the spectrum (default: all of D_r). */
+  /**
+   * Use a seeded subsample of D_r of this size for the spectrum (default: all of D_r). The spectrum
+   * is then the subsample Hessian's; a certified guarantee says so and lists λ_min/λ_max as assumed.
+   */
   readonly hessianSampleSize?: number;
   /** Also estimate λ_max of this many damped Hessians on random minibatches of `batchSize` rows (LiSSA scale check). */
   readonly minibatchSamples?: number;
@@ -112,6 +125,10 @@ export interface MeasuredConstants {
   readonly gradientNorm: number;
   /** ||w||₂. */
   readonly parameterNorm: number;
+  /** modelDigest of the parameters the constants were measured at (checked by `unlearn`). */
+  readonly parameterDigest?: string;
+  /** Rows of the remaining set D_r the constants were measured on. */
+  readonly retainSize?: number;
   /** max over sampled minibatches of λ_max(∇²L_B + λI), when sampled. */
   readonly minibatchLambdaMax?: number;
   /** Suggested LiSSA scale H = safety · max(minibatch λ_max, λ_max + λ). */

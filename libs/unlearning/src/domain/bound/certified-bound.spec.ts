@@ -82,8 +82,20 @@ describe('certifiedBound', () => {
     expect(r.constants.L).toBe(50);
     expect(r.constants.gradNormForLissa).toBeCloseTo(50 * 2 + 0.8, 13);
     expect(r.terms.lissa).toBeCloseTo(20.0625 * 100.8, 10);
+    expect(r.usesL).toBe(true);
+    // Converged form: g = (n/(n−n_u))∇L(w*, D) − ∇L(w*, D_r), so ‖g‖ ≤ L·D + G + (n/(n−n_u))‖∇L(w*, D)‖.
     const conv = certifiedBound({ ...base, G: 0.8, form: 'converged', lissa, L: 3 });
-    expect(conv.constants.gradNormForLissa).toBeCloseTo(6, 13); // L·D, no G in converged form
+    expect(conv.constants.gradNormForLissa).toBeCloseTo(6 + 0.8, 13);
+    const convFull = certifiedBound({
+      ...base,
+      G: 0.8,
+      form: 'converged',
+      lissa,
+      L: 3,
+      fullGradNorm: 0.3,
+    });
+    expect(convFull.constants.gradNormForLissa).toBeCloseTo(6 + 0.8 + (1000 / 900) * 0.3, 13);
+    expect(certifiedBound({ ...base, lissa, updateGradNorm: 1 }).usesL).toBe(false);
   });
 
   it('converged form adds (n/(n−n_u))·‖∇L(w*, D)‖/(λ+λ_min) when measured, else assumes stationarity', () => {

@@ -26,7 +26,9 @@ import { UnlearningError, UnlearningErrorCodes } from '../errors';
  *                   + (1 − (λ+λ_min)/H)^{s+1}·‖g‖/(λ+λ_min)  [derived: truncation bias of the depth-s
  *                     recursion, zero in the limit s → ∞; included by default]
  *   ‖g‖ = norm of the vector LiSSA is applied to; the measured value if given, else the bound
- *   L·D + G (nonconvergence form) or L·D (converged form), L the gradient-Lipschitz constant.
+ *   L·D + G (nonconvergence form), L the gradient-Lipschitz constant; in converged form
+ *   g = (n_u/(n−n_u))∇L(w*, D_u) = (n/(n−n_u))∇L(w*, D) − ∇L(w*, D_r), so ‖g‖ ≤ L·D + G +
+ *   (n/(n−n_u))·‖∇L(w*, D)‖ (the last part 0 when w* is assumed stationary).
  */
 export type BoundForm = 'nonconvergence' | 'converged';
 
@@ -114,6 +116,8 @@ export interface CertifiedBound {
     lissaErrorForm?: LissaErrorForm;
   }>;
   readonly lissaDetail?: Readonly<{ factor: number; concentration: number; truncation: number }>;
+  /** Whether L entered the bound (only through the default ‖g‖ of the LiSSA term). */
+  readonly usesL: boolean;
 }
 
 const CODE = UnlearningErrorCodes.BOUND_INVALID_INPUT;
@@ -241,7 +245,9 @@ export function certifiedBound(inputs: CertifiedBoundInputs): CertifiedBound {
       fail('unknown lissa.errorForm', { errorForm });
     const x = errorForm === 'sqrt-p-over-rho' ? p / rho : Math.log(p / rho);
     const factor = (16 * Math.sqrt(x)) / mu + 1 / 16;
-    gradNormForLissa = updateGradNorm ?? L * D + (form === 'nonconvergence' ? G : 0);
+    gradNormForLissa =
+      updateGradNorm ??
+      L * D + G + (form === 'converged' ? (n / (n - nU)) * (fullGradNorm ?? 0) : 0);
     const concentration = factor * gradNormForLissa;
     const truncation =
       settings.truncationTerm === false ? 0 : (Math.pow(1 - mu / H, s + 1) * gradNormForLissa) / mu;
@@ -255,10 +261,12 @@ export function certifiedBound(inputs: CertifiedBoundInputs): CertifiedBound {
     );
     if (updateGradNorm === undefined) {
       assumptions.push(
-        '‖g‖ bounded by L·D (+ G); L is the gradient-Lipschitz constant on the ball',
+        form === 'converged'
+          ? '‖g‖ bounded by L·D + G + (n/(n−n_u))·‖∇L(w*, D)‖; L is the gradient-Lipschitz constant on the ball'
+          : '‖g‖ bounded by L·D + G; L is the gradient-Lipschitz constant on the ball',
       );
     }
-    if (inputs.L === undefined) {
+    if (inputs.L === undefined && updateGradNorm === undefined) {
       assumptions.push(
         'L taken as max(|λ_min|, |λ_max|) measured at the start point (local, not global)',
       );
@@ -301,5 +309,6 @@ export function certifiedBound(inputs: CertifiedBoundInputs): CertifiedBound {
       ...(errorForm !== undefined ? { lissaErrorForm: errorForm } : {}),
     },
     ...(lissaDetail !== undefined ? { lissaDetail } : {}),
+    usesL: settings !== undefined && updateGradNorm === undefined,
   };
 }

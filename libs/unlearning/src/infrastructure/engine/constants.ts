@@ -9,6 +9,7 @@ import { hessianOperator } from '../hessian/operator';
 import { lanczosExtremes, powerExtremes } from '../hessian/spectrum';
 import { createRng } from '../../application/model/rng';
 import { norm2 } from '../../application/model/flat-vector';
+import { modelDigest } from '../../application/model/weights-codec';
 import type { ProgressCallback } from '../../application/progress';
 
 /**
@@ -96,6 +97,8 @@ export const measureConstants = async (opts: {
       damping: opts.damping,
       gradientNorm,
       parameterNorm: norm2(opts.params),
+      parameterDigest: modelDigest(opts.arch, opts.params),
+      retainSize: n,
       ...(minibatchLambdaMax !== undefined ? { minibatchLambdaMax } : {}),
       suggestedScale: safety * Math.max(minibatchLambdaMax ?? -Infinity, spec.max + opts.damping),
       method: spec.method,
