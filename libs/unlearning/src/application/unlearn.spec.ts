@@ -123,6 +123,7 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
     const g = out.guarantee;
     expect(g.assumptions['fullGradNorm']).toBeCloseTo(full, 6);
     expect(g.measured).toContain('fullGradNorm');
+    expect(() => assertHonestGuarantee(g)).not.toThrow();
     const mu = (g.assumptions['lambda'] as number) + (g.assumptions['lambdaMin'] as number);
     const G = g.assumptions['G'] as number;
     expect(g.boundTerms!['nonconvergence']).toBeCloseTo(G / mu + ((400 / 360) * full) / mu, 8);
@@ -284,6 +285,7 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
     expect(lissa.guarantee.assumed).not.toContain('L');
     expect(lissa.guarantee.assumptions['L']).toBeUndefined();
     expect(lissa.guarantee.assumed).toContain('G');
+    expect(() => assertHonestGuarantee(lissa.guarantee)).not.toThrow();
     expect(distance(lissa.private.chainParams, wRetrained)).toBeLessThan(
       lissa.guarantee.bound as number,
     );

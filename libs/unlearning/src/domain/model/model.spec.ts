@@ -119,6 +119,34 @@ describe('model types', () => {
       );
     });
 
+    it('recomputes the bound from the recorded constants: an under-stated bound is refused', () => {
+      // σ re-calibrated to the smaller bound, so only the recomputation can catch it.
+      const low = 20;
+      const lowSigma = calibrateSigma({ epsilon: 1, delta: 1e-5, sensitivity: low }).sigma;
+      expect(
+        codeOf(() => assertHonestGuarantee({ ...certified, bound: low, sigma: lowSigma })),
+      ).toBe('PRIVACY_INVALID_PARAMS');
+      // G and the LiSSA concentration term count too.
+      const withG = { ...certified, assumptions: { ...certified.assumptions, G: 100 } };
+      expect(codeOf(() => assertHonestGuarantee(withG))).toBe('PRIVACY_INVALID_PARAMS');
+      const lissa = {
+        ...certified,
+        assumptions: {
+          ...certified.assumptions,
+          p: 100,
+          rho: 0.1,
+          lissaErrorForm: 'sqrt-p-over-rho',
+          gradNormForLissa: 10,
+        },
+      };
+      expect(codeOf(() => assertHonestGuarantee(lissa))).toBe('PRIVACY_INVALID_PARAMS');
+      // A certified guarantee without its constants cannot be checked: refused.
+      const { C: _c, ...noC } = certified.assumptions;
+      expect(codeOf(() => assertHonestGuarantee({ ...certified, assumptions: noC }))).toBe(
+        'PRIVACY_INVALID_PARAMS',
+      );
+    });
+
     it('refuses missing or inconsistent provenance', () => {
       expect(codeOf(() => assertHonestGuarantee({ ...certified, assumed: [] }))).toBe(
         'PRIVACY_INVALID_PARAMS',
@@ -144,6 +172,12 @@ describe('model types', () => {
       };
       expect(() => assertHonestGuarantee(exact)).not.toThrow();
       expect(codeOf(() => assertHonestGuarantee({ ...exact, epsilon: 0.1 }))).toBe(
+        'PRIVACY_INVALID_PARAMS',
+      );
+      expect(codeOf(() => assertHonestGuarantee({ ...exact, sigma: 1 }))).toBe(
+        'PRIVACY_INVALID_PARAMS',
+      );
+      expect(codeOf(() => assertHonestGuarantee({ ...exact, bound: 3 }))).toBe(
         'PRIVACY_INVALID_PARAMS',
       );
       const none: Guarantee = {

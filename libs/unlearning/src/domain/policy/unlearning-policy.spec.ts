@@ -93,12 +93,14 @@ describe('decideUnlearningAction', () => {
     expect(d.reasons[0]).toMatch(/maximum sigma/);
   });
 
-  it('given a floor but no accuracy prediction, then newton flagged unchecked (measure before release)', () => {
+  it('given a floor but no accuracy measured, then the release is blocked (honesty rule)', () => {
     const { predictedAccuracyWithNoise: _omit, ...rest } = given();
     const d = decideUnlearningAction(rest);
-    expect(d.action).toBe('newton');
+    expect(d.action).toBe('retrain');
     expect(d.accuracyCheck).toBe('unchecked');
-    expect(d.reasons.join(' ')).toMatch(/not yet checked/);
+    expect(d.reasons[0]).toMatch(/accuracy floor set but not measured/);
+    const parked = decideUnlearningAction({ ...rest, retrainAllowed: false });
+    expect(parked.action).toBe('needs-retrain');
   });
 
   it('given exact mode, then retrain; given paper-experiment mode, then newton with guarantee none', () => {

@@ -48,7 +48,10 @@ export interface UnlearningPolicyInput {
 export interface UnlearningDecision {
   readonly action: UnlearningAction;
   readonly reasons: readonly string[];
-  /** passed / failed / unchecked (no prediction given while a floor is set) / not-applicable. */
+  /**
+   * passed / failed / unchecked (a floor is set but no accuracy was given: the release is blocked) /
+   * not-applicable.
+   */
   readonly accuracyCheck: 'passed' | 'failed' | 'unchecked' | 'not-applicable';
   /** Cumulative guarantee of the chain if this release happens (certified mode only). */
   readonly projected?: CumulativeGuarantee;
@@ -122,9 +125,10 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
   let accuracyCheck: UnlearningDecision['accuracyCheck'] = 'not-applicable';
   if (input.accuracyFloor !== undefined) {
     if (input.predictedAccuracyWithNoise === undefined) {
+      // Honesty rule: a floor that was not measured cannot be said to hold; block the release.
       accuracyCheck = 'unchecked';
-      notes.push(
-        `accuracy floor ${input.accuracyFloor} not yet checked: measure the noised model (sigma = ${sigma}) before release`,
+      blocking.push(
+        `accuracy floor set but not measured: the floor ${input.accuracyFloor} needs the accuracy of the noised model (sigma = ${sigma})`,
       );
     } else if (input.predictedAccuracyWithNoise < input.accuracyFloor) {
       accuracyCheck = 'failed';
