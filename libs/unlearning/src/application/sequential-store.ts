@@ -59,10 +59,15 @@ export const deserializeSequentialState = (stored: SerializedSequentialState): S
       'validation',
     );
   }
+  // States stored before the profile's L2 coefficient was renamed from `lambda` to `l2`.
+  const legacy = meta.profile as SequentialState['profile'] & { lambda?: number };
+  const { lambda: legacyL2, ...rest } = legacy;
+  const profile =
+    legacy.l2 === undefined && legacyL2 !== undefined ? { ...rest, l2: legacyL2 } : meta.profile;
   return {
     arch,
     recipe: meta.recipe,
-    profile: meta.profile,
+    profile,
     chainParams: params,
     chainDigest: meta.chainDigest,
     chainOrigin: meta.chainOrigin,

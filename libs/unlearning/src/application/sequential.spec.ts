@@ -115,6 +115,14 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
     expect(Array.from(restored.chainParams)).toEqual(Array.from(state.chainParams));
     expect(restored.remainingIds).toEqual(state.remainingIds);
     expect(restored.ledger).toEqual(state.ledger);
+    expect(restored.profile.l2).toBe(l2);
+    // A state stored before the rename (profile.lambda) still loads, as l2.
+    const legacyMeta = JSON.parse(stored.meta) as { profile: Record<string, unknown> };
+    legacyMeta.profile['lambda'] = legacyMeta.profile['l2'];
+    delete legacyMeta.profile['l2'];
+    const legacy = deserializeSequentialState({ ...stored, meta: JSON.stringify(legacyMeta) });
+    expect(legacy.profile.l2).toBe(l2);
+    expect(legacy.profile).not.toHaveProperty('lambda');
     const tampered = Uint8Array.from(stored.weights);
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1;
     expect(() => deserializeSequentialState({ ...stored, weights: tampered })).toThrow(

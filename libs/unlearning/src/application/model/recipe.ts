@@ -31,8 +31,9 @@ export const DEFAULT_RECIPE: Omit<TrainingRecipe, 'seed'> = {
 };
 
 /**
- * What a training (or retraining) run records: the domain's TrainingProfile (C, lambda = l2, lr,
+ * What a training (or retraining) run records: the domain's TrainingProfile (C, l2, lr,
  * epochs, batch, seed, data digest, final gradient norm, backend, architecture) plus engine detail.
+ * The one profile type: the engine's extends the domain's, so both name the L2 coefficient `l2`.
  */
 export interface EngineTrainingProfile extends TrainingProfile {
   readonly recipe: Required<TrainingRecipe>;

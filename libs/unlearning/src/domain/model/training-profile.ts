@@ -19,10 +19,11 @@ export interface TrainingProfile {
   /** Radius of the projection ball ‖w‖₂ ≤ C (global norm over all trainable parameters). */
   readonly C: number;
   /**
-   * Training L2 coefficient: objective = mean loss + (lambda/2)‖w‖² (PyTorch-style coupled weight
-   * decay). NOT the unlearning damping λ of UnlearningConstants.lambda.
+   * Training L2 coefficient: objective = mean loss + (l2/2)‖w‖² (PyTorch-style coupled weight
+   * decay). Named `l2` (as in the recipe) so that it cannot be confused with the unlearning damping
+   * λ (`lambda` in UnlearningConstants and in a certificate's assumptions).
    */
-  readonly lambda: number;
+  readonly l2: number;
   readonly loss: 'softmax-cross-entropy';
   /** Adam learning rate. */
   readonly lr: number;

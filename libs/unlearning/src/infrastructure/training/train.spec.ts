@@ -27,7 +27,7 @@ describe('projected Adam (wasm)', () => {
     const p = r.profile;
     expect(p).toMatchObject({
       C: 20,
-      lambda: 5e-4,
+      l2: 5e-4,
       lr: 0.01,
       epochs: 8,
       batchSize: 32,
@@ -39,6 +39,8 @@ describe('projected Adam (wasm)', () => {
       steps: 8 * 8,
       architecture: arch,
     });
+    // The L2 coefficient is `l2`; `lambda` is reserved for the unlearning damping λ.
+    expect(p).not.toHaveProperty('lambda');
     expect(p.finalGradNorm).toBeGreaterThan(0);
     expect(p.finalParamNorm).toBeCloseTo(norm2(r.params), 4);
     const epochs = events.filter((e) => e.phase === 'train-epoch');

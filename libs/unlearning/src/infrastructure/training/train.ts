@@ -149,7 +149,7 @@ export const trainProjectedAdam = async (opts: {
       params,
       profile: {
         C: recipe.C,
-        lambda: recipe.l2,
+        l2: recipe.l2,
         loss: 'softmax-cross-entropy',
         lr: recipe.learningRate,
         epochs: recipe.epochs,
