@@ -40,7 +40,7 @@ import {
   trainingSet,
 } from './common';
 
-const N = quick ? 500 : 2000;
+const N = quick ? 500 : 1100;
 const N_FORGET = quick ? 25 : 100;
 const EPOCHS = 10;
 const WIDTHS = quick ? [1, 2, 32] : [1, 2, 4, 8, 16, 32];
