@@ -8,7 +8,11 @@
  * `intake`: the intake consumer alone (it writes a new request's read-model row inline, in the
  *           appending transaction, so that is all "visible" needs).
  * `full`:   also the lineage resolver, the other projections and the outbox relay, all competing
- *           for the same 2 cores (the realistic deployment).
+ *           for the same 2 cores (the realistic deployment). Also reports when every request was
+ *           resolved (out of `received` in the read model) and when the outbox was fully relayed.
+ * Each row also says where the CPU went during the run: the service's event-loop utilization,
+ * CPU seconds of the whole Node process (with the publisher and poller threads), of PostgreSQL
+ * (postmaster + backends) and of the Kafka broker, and the 1-minute load average.
  * Postgres and Kafka are started locally (or taken from DATABASE_URL / KAFKA_BROKERS); every run
  * gets a fresh database and fresh topics.
  */
@@ -187,6 +191,10 @@ const quantile = (sorted: number[], q: number): number =>
 interface RunResult {
   n: number;
   seconds: number;
+  /** Full pipeline: first publish → every request resolved (past `received` in the read model). */
+  resolvedS: number | null;
+  /** Full pipeline: first publish → resolved and the outbox fully relayed to Kafka. */
+  relayedS: number | null;
   eventsPerSecond: number;
   p50: number;
   p99: number;
@@ -288,6 +296,28 @@ async function runOnce(
   producer.postMessage('go');
   const timeout = Date.now() + 600_000;
   while (seenAt.size < n && Date.now() < timeout) await new Promise((r) => setTimeout(r, 20));
+  poller.postMessage('stop');
+  await polled;
+  const end = Math.max(...seenAt.values());
+  // Full pipeline: also wait for the downstream stages (lineage resolution reaching the read
+  // model, then the relay emptying the outbox), polled every 20 ms.
+  let resolvedAt: number | null = null;
+  let relayedAt: number | null = null;
+  while (full && relayedAt === null && Date.now() < timeout) {
+    if (resolvedAt === null) {
+      const r = await probe.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM gov_deletion_requests_view WHERE status <> 'received'`,
+      );
+      if ((r.rows[0]?.n ?? 0) >= n + 1) resolvedAt = Date.now();
+    }
+    if (resolvedAt !== null) {
+      const o = await probe.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+      );
+      if ((o.rows[0]?.n ?? 1) === 0) relayedAt = Date.now();
+    }
+    if (relayedAt === null) await new Promise((r) => setTimeout(r, 20));
+  }
   const nodeUsage = process.cpuUsage(node0);
   const cpu: CpuShare = {
     mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
@@ -296,9 +326,6 @@ async function runOnce(
     kafkaCpuS: cpuSeconds(pids.kafka) - kafka0,
     loadAvg: (await import('node:os')).loadavg()[0] ?? NaN,
   };
-  poller.postMessage('stop');
-  await polled;
-  const end = Math.max(...seenAt.values());
 
   const latencies = [...seenAt.entries()]
     .map(([id, t]) => t - (sentAt.get(id) ?? t))
@@ -308,7 +335,9 @@ async function runOnce(
   await probe.end();
   await dropDatabase(pgAdminUrl, dbName);
   if (seenAt.size < n) throw new Error(`only ${seenAt.size}/${n} visible after 10 minutes`);
+  if (full && relayedAt === null) throw new Error('the full pipeline did not finish in 10 minutes');
   const seconds = (end - start) / 1000;
+  const since = (t: number | null): number | null => (t === null ? null : (t - start) / 1000);
   return {
     n,
     seconds,
@@ -316,6 +345,8 @@ async function runOnce(
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     max: latencies[latencies.length - 1] ?? NaN,
+    resolvedS: since(resolvedAt),
+    relayedS: since(relayedAt),
     cpu,
   };
 }
@@ -348,17 +379,20 @@ async function main(): Promise<void> {
     );
     const pids = { postgres: await postmasterPid(pg.url), kafka: kafka.pid };
     process.stdout.write(
-      '|      N | seconds | events/s | p50 ms | p99 ms | max ms | main thread busy | CPU s node / PG / Kafka | load |\n',
+      '|      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
     );
     process.stdout.write(
-      '|-------:|--------:|---------:|-------:|-------:|-------:|-----------------:|------------------------:|-----:|\n',
+      '|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|------------------------:|-----:|\n',
     );
+    const stage = (s: number | null, n: number, width: number): string =>
+      (s === null ? '–' : `${s.toFixed(2)} (${Math.round(n / s)})`).padStart(width);
     for (const n of args.sizes) {
       const r = await runOnce(n, args, pg.url, kafka.brokers, pids);
       const c = r.cpu;
       process.stdout.write(
         `| ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
           `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
+          `| ${stage(r.resolvedS, r.n, 15)} | ${stage(r.relayedS, r.n, 14)} ` +
           `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
           `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
           `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
