@@ -178,17 +178,29 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
   });
 
   it('the accuracy floor refuses the noisy release (the worst-case σ ruins the model) and says why', async () => {
+    // The noise is fresh (CSPRNG) on every call, and a release with σ ≫ C is a random classifier:
+    // its accuracy is a coin toss around 0.5, so a draw can land above the floor. Every decision
+    // must match its own draw, and within 12 draws (P(all ≥ 0.7) is negligible) one is refused.
     const state = startSequentialChain(model, train.ids);
-    const step = await processDeletionRequest(engine, {
-      state,
-      dataset: train,
-      forgetIds: state.remainingIds.slice(0, 5),
-      policy: { ...certified, accuracyFloor: 0.7 },
-      settings,
-      validation: test,
-      seed: 'floor',
-    });
-    expect(step.validationAccuracy).toBeLessThan(0.7);
+    let refused: Awaited<ReturnType<typeof processDeletionRequest>> | undefined;
+    for (let attempt = 0; attempt < 12 && !refused; attempt++) {
+      const step = await processDeletionRequest(engine, {
+        state,
+        dataset: train,
+        forgetIds: state.remainingIds.slice(0, 5),
+        policy: { ...certified, accuracyFloor: 0.7 },
+        settings,
+        validation: test,
+        seed: 'floor',
+      });
+      expect(step.refused?.guarantee?.sigma ?? step.guarantee!.sigma).toBeGreaterThan(
+        10 * recipe.C,
+      );
+      if ((step.validationAccuracy as number) < 0.7) refused = step;
+      else expect(step.decision.action).toBe('newton');
+    }
+    expect(refused).toBeDefined();
+    const step = refused!;
     expect(step.decision.action).toBe('retrain');
     expect(step.decision.accuracyCheck).toBe('failed');
     expect(step.decision.reasons[0]).toContain('below the floor 0.7');
