@@ -40,16 +40,22 @@ export async function appendToNewStreams<E extends Event>(
   const candidates = [...unique.values()];
   const firstId = candidates[0]?.streamId ?? '';
   try {
-    const rows = await sql<{ stream_id: string }>(
+    // Returns only the streams it did NOT create (usually none): no 5,000-row result to parse.
+    const skippedRows = await sql<{ stream_id: string }>(
       manager,
-      `INSERT INTO streams (stream_id, version, last_transaction_id)
-       SELECT t.id, t.version, pg_current_xact_id()
-         FROM unnest($1::text[], $2::int[]) AS t(id, version)
-       ON CONFLICT (stream_id) DO NOTHING
-       RETURNING stream_id`,
+      `WITH ins AS (
+         INSERT INTO streams (stream_id, version, last_transaction_id)
+         SELECT t.id, t.version, pg_current_xact_id()
+           FROM unnest($1::text[], $2::int[]) AS t(id, version)
+         ON CONFLICT (stream_id) DO NOTHING
+         RETURNING stream_id)
+       SELECT t.id AS stream_id FROM unnest($1::text[]) AS t(id)
+        WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.stream_id = t.id)`,
       [candidates.map((s) => s.streamId), candidates.map((s) => s.events.length)],
     );
-    const created = new Set(rows.map((r) => r.stream_id));
+    const skipped = new Set(skippedRows.map((r) => r.stream_id));
+    const created = new Set<string>();
+    for (const s of candidates) if (!skipped.has(s.streamId)) created.add(s.streamId);
     if (created.size === 0) return { created };
     const fresh = candidates.filter((s) => created.has(s.streamId));
     const eventRows: object[] = [];
