@@ -86,7 +86,7 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
     expect(g.assumed).toEqual(expect.arrayContaining(['lambdaMin', 'lambdaMax']));
     expect(g.measured).not.toContain('lambdaMin');
     expect(g.measured).toEqual(expect.arrayContaining(['lambdaMinRitz', 'lambdaMaxRitz']));
-    expect(g.statements!.join('\n')).toMatch(/Ritz values .*widened by the margin/);
+    expect(g.statements.join('\n')).toMatch(/Ritz values .*widened by the margin/);
     // The bound is larger than with the raw (inner) Ritz values: Δ is not under-stated.
     const raw = await unlearn(
       engine,
@@ -102,11 +102,11 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
   it('a subsampled Hessian spectrum is stated in the guarantee', async () => {
     const out = await unlearn(engine, request({ constantsSettings: { hessianSampleSize: 100 } }));
     expect(out.guarantee.assumptions['hessianSampleSize']).toBe(100);
-    expect(out.guarantee.statements!.join('\n')).toMatch(/subsample of 100 of the 360 rows of D_r/);
+    expect(out.guarantee.statements.join('\n')).toMatch(/subsample of 100 of the 360 rows of D_r/);
     expect(out.guarantee.assumed).toEqual(expect.arrayContaining(['lambdaMin', 'lambdaMax']));
     const full = await unlearn(engine, request({}));
     expect(full.guarantee.assumptions['hessianSampleSize']).toBeUndefined();
-    expect(full.guarantee.statements!.join('\n')).not.toMatch(/subsample/);
+    expect(full.guarantee.statements.join('\n')).not.toMatch(/subsample/);
   });
 
   it('converged form at a non-stationary start: measures ‖∇L(start, D)‖ and adds its term', async () => {
@@ -127,7 +127,7 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
     const mu = (g.assumptions['lambda'] as number) + (g.assumptions['lambdaMin'] as number);
     const G = g.assumptions['G'] as number;
     expect(g.boundTerms!['nonconvergence']).toBeCloseTo(G / mu + ((400 / 360) * full) / mu, 8);
-    expect(g.statements!.join('\n')).not.toMatch(/w\* is a stationary point of L\(·, D\)/);
+    expect(g.statements.join('\n')).not.toMatch(/w\* is a stationary point of L\(·, D\)/);
   });
 
   it('refuses constants measured at another point, with another damping or on another D_r', async () => {
@@ -182,7 +182,7 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
       message: expect.stringContaining('minibatch'),
     });
     const ok = await lissa(2.5 * H);
-    expect(ok.guarantee.statements!.join('\n')).toMatch(/minibatch λ_max/);
+    expect(ok.guarantee.statements.join('\n')).toMatch(/minibatch λ_max/);
   });
 
   it('the release is the noise-free update plus N(0, σ²I): never equal to it, σ from (ε, δ, Δ)', async () => {

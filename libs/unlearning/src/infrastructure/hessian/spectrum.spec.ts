@@ -6,7 +6,7 @@ import { lanczosExtremes, powerExtremes } from './spectrum';
 /** A diagonal operator with the given eigenvalues. */
 const diagonal = (d: number[]): SymmetricOperator => ({
   size: d.length,
-  apply: (v: Tensor1D) => tf.tidy(() => tf.mul(v, tf.tensor1d(d)) as Tensor1D),
+  apply: (v: Tensor1D) => tf.tidy<Tensor1D>(() => tf.mul(v, tf.tensor1d(d))),
 });
 
 describe('spectrum estimates on indefinite operators (wasm)', () => {
