@@ -31,7 +31,7 @@ export const quick = process.env.LETHE_BENCH_QUICK === '1';
  * LETHE_BENCH_SLICE_FIX=0 measures the library as shipped.
  */
 export const sliceFixEnabled = process.env.LETHE_BENCH_SLICE_FIX !== '0';
-const shippedSlice = DeviceData.prototype.slice; // eslint-disable-line @typescript-eslint/unbound-method
+const shippedSlice = DeviceData.prototype.slice;
 
 function gatherSlice(
   this: DeviceData,
@@ -41,7 +41,7 @@ function gatherSlice(
   const m = Math.min(size, this.n - start);
   return tf.tidy(() => {
     const rows = tf.range(start, start + m, 1, 'int32');
-    return { x: tf.gather(this.x, rows) as tf.Tensor2D, y: tf.gather(this.y, rows) as tf.Tensor2D };
+    return { x: tf.gather<tf.Tensor2D>(this.x, rows), y: tf.gather<tf.Tensor2D>(this.y, rows) };
   });
 }
 
