@@ -21,35 +21,22 @@ import {
 export const quick = process.env.LETHE_BENCH_QUICK === '1';
 
 /**
- * Library bug worked around here (reported; libs/unlearning is not ours to edit):
- * `DeviceData.slice` (libs/unlearning/src/infrastructure/data/device-data.ts) uses `tf.slice`, and
- * the wasm backend's Slice kernel starts with `backend.readSync(x.dataId)`, which copies the WHOLE
- * source tensor out of the wasm heap on every call. Every chunked full-data pass (gradient, HVP,
- * loss: `Objective.fullMean`/`loss`, chunks of 1,000 rows) is therefore O(n²): one gradient pass
- * over 144,000 rows takes ~54 s instead of ~5 s. The replacement below gathers the same rows by
- * index (the wasm Gather kernel reads only the indices); results are bit-identical.
- * LETHE_BENCH_SLICE_FIX=0 measures the library as shipped.
+ * `DeviceData.slice` used `tf.slice`, whose wasm kernel copies the WHOLE source tensor out of the
+ * wasm heap on every call, so every chunked full-data pass was O(n²). The library now gathers the
+ * row range by index. `useTfSliceBaseline(true)` puts the old implementation back, only to measure
+ * what the fix is worth (unlearn-vs-retrain prints that table); results are bit-identical.
  */
-export const sliceFixEnabled = process.env.LETHE_BENCH_SLICE_FIX !== '0';
-const shippedSlice = DeviceData.prototype.slice;
-
-function gatherSlice(
-  this: DeviceData,
-  start: number,
-  size: number,
-): ReturnType<DeviceData['slice']> {
+const gatherSlice = DeviceData.prototype.slice;
+function tfSlice(this: DeviceData, start: number, size: number): ReturnType<DeviceData['slice']> {
   const m = Math.min(size, this.n - start);
-  return tf.tidy(() => {
-    const rows = tf.range(start, start + m, 1, 'int32');
-    return { x: tf.gather<tf.Tensor2D>(this.x, rows), y: tf.gather<tf.Tensor2D>(this.y, rows) };
-  });
+  return {
+    x: tf.slice(this.x, [start, 0], [m, this.dim]),
+    y: tf.slice(this.y, [start, 0], [m, this.classes]),
+  };
 }
-
-/** Switches DeviceData.slice between the shipped version and the bench's workaround. */
-export function useSliceWorkaround(on: boolean): void {
-  DeviceData.prototype.slice = on ? gatherSlice : shippedSlice;
+export function useTfSliceBaseline(on: boolean): void {
+  DeviceData.prototype.slice = on ? tfSlice : gatherSlice;
 }
-useSliceWorkaround(sliceFixEnabled);
 
 /** The paper's recipe (research/paper.md §4.4) with a bench-sized epoch count. */
 export const recipe = (
@@ -74,11 +61,6 @@ export function printHeader(engine: NumericEngine, bench: string, command: strin
   console.log(
     `- machine: ${os.cpus().length} cores (${cpu}), shared with other jobs; node ${process.version}; ` +
       `tfjs backend **${engine.backend()}** (1 thread)`,
-  );
-  console.log(
-    sliceFixEnabled
-      ? '- with the bench workaround for the O(n²) full-data passes of `DeviceData.slice` on wasm (see common.ts)'
-      : '- library as shipped (LETHE_BENCH_SLICE_FIX=0): full-data passes are O(n²) on wasm',
   );
   console.log(`- date: ${new Date().toISOString()}; mode: ${quick ? 'quick' : 'full'}`);
 }

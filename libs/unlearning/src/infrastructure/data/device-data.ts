@@ -35,13 +35,18 @@ export class DeviceData {
     return new DeviceData(x, y, ds.dim, ds.classes);
   }
 
-  /** Rows [start, start+size) as new tensors (dispose, or use inside tf.tidy). */
+  /**
+   * Rows [start, start+size) as new tensors (dispose, or use inside tf.tidy). Gathered by index,
+   * not `tf.slice`: the wasm Slice kernel copies the whole source tensor out of the wasm heap on
+   * every call, which made every chunked full-data pass O(n²) (54 s instead of 4 s for one
+   * gradient pass over 144,000 rows); Gather reads only the rows it returns.
+   */
   slice(start: number, size: number): TensorBatch {
     const m = Math.min(size, this.n - start);
-    return {
-      x: tf.slice(this.x, [start, 0], [m, this.dim]),
-      y: tf.slice(this.y, [start, 0], [m, this.classes]),
-    };
+    return tf.tidy(() => {
+      const rows = tf.range(start, start + m, 1, 'int32');
+      return { x: tf.gather(this.x, rows), y: tf.gather(this.y, rows) };
+    });
   }
 
   /** Rows by index (with repetition allowed) as new tensors. */
