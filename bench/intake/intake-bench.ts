@@ -46,6 +46,7 @@ interface Args {
   pipeline: 'intake' | 'full';
   fsync: boolean;
   concurrency: number;
+  timeoutS: number;
 }
 
 const parseArgs = (argv: string[]): Args => {
@@ -59,6 +60,7 @@ const parseArgs = (argv: string[]): Args => {
     pipeline: get('pipeline') === 'full' ? 'full' : 'intake',
     fsync: get('fsync') !== 'off',
     concurrency: Number(get('concurrency') ?? 1),
+    timeoutS: Number(get('timeout-s') ?? 600),
   };
 };
 
@@ -307,7 +309,7 @@ async function runOnce(
   const kafka0 = cpuSeconds(pids.kafka);
   start = Date.now();
   producer.postMessage('go');
-  const timeout = Date.now() + 600_000;
+  const timeout = Date.now() + args.timeoutS * 1000;
   while (seenAt.size < n && Date.now() < timeout) await new Promise((r) => setTimeout(r, 20));
   poller.postMessage('stop');
   await polled;
@@ -344,11 +346,43 @@ async function runOnce(
     .map(([id, t]) => t - (sentAt.get(id) ?? t))
     .sort((a, b) => a - b);
   await produced;
+  let diagnosis = '';
+  if (seenAt.size < n) {
+    // Where did the missing ones stop: in Kafka (not consumed / not committed) or in the store?
+    const stored = await probe.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events WHERE type = 'DeletionRequested'`,
+    );
+    const admin = new Kafka({
+      clientId: `bench-diag-${tag}`,
+      brokers,
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    const topic = `${namespace}${Topics.deletionRequests}`;
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({
+      groupId: `${namespace}lethe-governance-intake`,
+      topics: [topic],
+    });
+    await admin.disconnect();
+    diagnosis =
+      ` (DeletionRequested stored: ${stored.rows[0]?.n}; per partition end/committed: ` +
+      ends
+        .map((e) => {
+          const c = committed?.partitions.find((p) => p.partition === e.partition)?.offset;
+          return `${e.partition}:${e.offset}/${c}`;
+        })
+        .join(' ') +
+      ')';
+  }
   await app.close();
   await probe.end();
   await dropDatabase(pgAdminUrl, dbName);
-  if (seenAt.size < n) throw new Error(`only ${seenAt.size}/${n} visible after 10 minutes`);
-  if (full && relayedAt === null) throw new Error('the full pipeline did not finish in 10 minutes');
+  if (seenAt.size < n) {
+    throw new Error(`only ${seenAt.size}/${n} visible after ${args.timeoutS} s${diagnosis}`);
+  }
+  if (full && relayedAt === null)
+    throw new Error(`the full pipeline did not finish in ${args.timeoutS} s`);
   const seconds = (end - start) / 1000;
   const since = (t: number | null): number | null => (t === null ? null : (t - start) / 1000);
   return {
