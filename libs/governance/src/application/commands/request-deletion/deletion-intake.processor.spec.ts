@@ -1,7 +1,8 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import type { KafkaMessage } from 'kafkajs';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
-import { DeletionRequestId } from '@lethe/shared';
+import { CodedError, DeletionRequestId } from '@lethe/shared';
+import { GovernanceError } from '../../../domain/governance.errors';
 import type { DeadLetter } from '../../ports/dead-letter.port';
 import { DeletionIntakeProcessor } from './deletion-intake.processor';
 import type { RequestDeletionCommand } from './request-deletion.command';
@@ -81,5 +82,45 @@ describe('DeletionIntakeProcessor correlation ids', () => {
       { line: expect.stringContaining('3/13') as string, correlationId: 'topic:3:13' },
     ]);
     expect(JSON.stringify(logged)).not.toContain('user-');
+  });
+});
+
+describe('DeletionIntakeProcessor with a failing command', () => {
+  const processorFor = (error: Error) => {
+    const published: DeadLetter[] = [];
+    const bus = {
+      execute: async () => {
+        throw error;
+      },
+    } as unknown as CommandBus;
+    const processor = new DeletionIntakeProcessor(
+      new DeletionRequestValidator(64 * 1024),
+      bus,
+      { publish: async (letters) => void published.push(...letters) },
+      { now: () => new Date('2026-01-01T00:00:00Z') },
+      { warn: () => undefined },
+    );
+    return { processor, published };
+  };
+
+  it('dead-letters a chunk of ONE message whose command refuses it, so the partition moves on', async () => {
+    const { processor, published } = processorFor(
+      new GovernanceError('UNKNOWN_DATASET', 'dataset nope is not registered'),
+    );
+    const result = await processor.process('topic', 0, [message(7, event('ce-7'))]);
+    expect(result).toEqual({ accepted: 0, created: 0, deadLettered: 1 });
+    expect(published.map((l) => [l.message.offset, l.error.code])).toEqual([
+      ['7', 'UNKNOWN_DATASET'],
+    ]);
+  });
+
+  it('rethrows a transient conflict (no commit: the chunk is redelivered, never dead-lettered)', async () => {
+    const { processor, published } = processorFor(
+      new CodedError('CONCURRENCY_CONFLICT', 'conflict', 'stream moved on'),
+    );
+    await expect(processor.process('topic', 0, [message(8, event('ce-8'))])).rejects.toThrow(
+      'stream moved on',
+    );
+    expect(published).toEqual([]);
   });
 });

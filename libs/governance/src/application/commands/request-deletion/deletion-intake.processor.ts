@@ -1,6 +1,6 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import type { KafkaMessage } from 'kafkajs';
-import { isDomainError } from '@lethe/shared';
+import { type DomainError, isDomainError } from '@lethe/shared';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GovernanceError } from '../../../domain/governance.errors';
 import type { DeadLetter, DeadLetterSink } from '../../ports/dead-letter.port';
@@ -92,8 +92,10 @@ export class DeletionIntakeProcessor {
     try {
       return await this.commandBus.execute(new RequestDeletionCommand(items, 'kafka', 'kafka', ''));
     } catch (e) {
-      if (items.length === 1 || !isDomainError(e)) throw e;
-      // A domain error for the batch: isolate the item that causes it.
+      // Infrastructure failures and transient conflicts: no commit, the chunk is redelivered.
+      if (!isDomainError(e) || isTransient(e)) throw e;
+      // A domain error for the chunk: isolate the item(s) that cause it; each goes to the DLQ with
+      // its code and the partition moves on (a chunk of one included: it must not block).
       const results = [];
       for (const item of items) {
         try {
@@ -107,7 +109,7 @@ export class DeletionIntakeProcessor {
             },
           );
         } catch (inner) {
-          if (!(inner instanceof GovernanceError)) throw inner;
+          if (!(inner instanceof GovernanceError) || isTransient(inner)) throw inner;
           results.push({ ok: false as const, error: inner });
         }
       }
@@ -115,3 +117,6 @@ export class DeletionIntakeProcessor {
     }
   }
 }
+
+/** Errors that a retry of the same message can clear: never dead-lettered. */
+const isTransient = (e: DomainError): boolean => e.kind === 'conflict' || e.kind === 'unavailable';
