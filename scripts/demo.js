@@ -27,7 +27,13 @@ const child = spawn(
     stdio: ['ignore', 'inherit', 'inherit'],
   },
 );
-child.on('exit', (code) => process.exit(code ?? 1));
+let stoppedByUs = false;
+child.on('exit', (code, signal) => {
+  // After --once stops the service, a SIGTERM ending (also re-raised by the infra's own shutdown
+  // hooks: 143) is the expected end, not a failure.
+  const endedByOurStop = stoppedByUs && (code === 0 || code === 143 || signal === 'SIGTERM');
+  process.exit(endedByOurStop ? 0 : (code ?? 1));
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 
 async function waitForHealth() {
@@ -49,8 +55,10 @@ waitForHealth().then(
   ({ url, body }) => {
     console.log(`\nGET ${url} → ${JSON.stringify(body)}`);
     console.log(`OpenAPI: http://127.0.0.1:${port}/docs   (demo admin key: demo-admin-key-000001)`);
-    if (once) child.kill('SIGTERM');
-    else console.log('Serving; Ctrl-C stops the service and the embedded database.');
+    if (once) {
+      stoppedByUs = true;
+      child.kill('SIGTERM');
+    } else console.log('Serving; Ctrl-C stops the service and the embedded database.');
   },
   (e) => {
     console.error(e.message);

@@ -77,12 +77,31 @@ async function bootstrap(): Promise<void> {
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
 
-  const stopInfra = async () => {
+  let shuttingDown = false;
+  // A pooled PostgreSQL connection still checked out when the embedded server stops is told
+  // "terminating connection due to administrator command" (57P01); during our own shutdown that
+  // is expected, not a crash. Any other uncaught error still ends the process with status 1.
+  process.on('uncaughtException', (e: unknown) => {
+    if (shuttingDown && (e as { code?: unknown }).code === '57P01') {
+      logger.warn('a database connection was closed by the server during shutdown');
+      return;
+    }
+    process.stderr.write(
+      `governance: uncaught ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exit(1);
+  });
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    await app.close();
     await kafka.stop();
     await postgres.stop();
+    process.exit(0);
   };
-  process.once('SIGINT', () => void app.close().then(stopInfra));
-  process.once('SIGTERM', () => void app.close().then(stopInfra));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen(config.PORT, config.HOST);
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'governance service listening');

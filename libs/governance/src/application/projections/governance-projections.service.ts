@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
@@ -30,7 +30,7 @@ export const READ_MODELS = [
 
 /** Runs the read-model projections and the lineage process manager (checkpointed subscriptions). */
 @Injectable()
-export class GovernanceProjections implements OnApplicationBootstrap, OnApplicationShutdown {
+export class GovernanceProjections implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly runner: ProjectionRunner;
   private readonly all: readonly Projection[];
   private readonly runnerOptions: ProjectionRunnerOptions;
@@ -82,7 +82,7 @@ export class GovernanceProjections implements OnApplicationBootstrap, OnApplicat
     await this.partial.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.started) await this.runner.stop();
     await this.partial?.stop();
     this.started = false;

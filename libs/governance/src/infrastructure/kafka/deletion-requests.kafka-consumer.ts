@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Topics } from '@lethe/shared';
@@ -33,7 +33,7 @@ const CHUNK = 5000;
  */
 @Injectable()
 export class DeletionRequestsKafkaConsumer
-  implements OnApplicationBootstrap, OnApplicationShutdown
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly logger = new Logger(DeletionRequestsKafkaConsumer.name);
   private consumer: Consumer | null = null;
@@ -50,7 +50,7 @@ export class DeletionRequestsKafkaConsumer
     if (this.options.run.intakeConsumer) await this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 

@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -14,7 +14,7 @@ import { KAFKA } from '../kafka/kafka.provider';
 
 /** Publishes the outbox (governance events, job messages) to Kafka, topic names namespaced. */
 @Injectable()
-export class GovernanceOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class GovernanceOutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly relay: OutboxRelay;
   private started = false;
 
@@ -42,7 +42,7 @@ export class GovernanceOutboxRelay implements OnApplicationBootstrap, OnApplicat
     this.started = true;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.started) await this.relay.stop();
     this.started = false;
   }

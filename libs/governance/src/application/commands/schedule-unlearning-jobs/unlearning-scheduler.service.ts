@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +13,9 @@ import { ScheduleUnlearningJobsCommand } from './schedule-unlearning-jobs.comman
 
 /** Sends ScheduleUnlearningJobsCommand every `scheduling.tickMs` (one pass at a time). */
 @Injectable()
-export class UnlearningSchedulerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UnlearningSchedulerService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('UnlearningScheduler');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -33,7 +35,7 @@ export class UnlearningSchedulerService implements OnApplicationBootstrap, OnApp
     }, this.options.scheduling.tickMs);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
