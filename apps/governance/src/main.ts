@@ -4,28 +4,18 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
 import * as path from 'node:path';
-import { ConfigValidationError, GovernanceTopics, isDomainError } from '@lethe/shared';
+import { GovernanceTopics } from '@lethe/shared';
+import { loadConfigOrExit, runMain } from '@lethe/shared/infrastructure/boot';
 import { correlationMiddleware } from '@lethe/shared/infrastructure/http';
 import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/logging';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalKafka, startLocalPostgres } from '@lethe/local-infra';
 import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
 import { AppModule } from './app.module';
-import { type GovernanceConfig, loadGovernanceConfig } from './config';
-
-const EX_CONFIG = 78;
+import { loadGovernanceConfig } from './config';
 
 async function bootstrap(): Promise<void> {
-  let config: GovernanceConfig;
-  try {
-    config = loadGovernanceConfig();
-  } catch (e) {
-    if (e instanceof ConfigValidationError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(EX_CONFIG);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit(loadGovernanceConfig);
   const logger = createLogger({ app: 'governance', level: config.LOG_LEVEL });
 
   const infraLogger = { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) };
@@ -107,13 +97,4 @@ async function bootstrap(): Promise<void> {
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'governance service listening');
 }
 
-bootstrap().catch((e: unknown) => {
-  // A coded error is an expected refusal: say what and why, without a stack trace.
-  const text = isDomainError(e)
-    ? `[${e.code}] ${e.message}`
-    : e instanceof Error
-      ? (e.stack ?? e.message)
-      : String(e);
-  process.stderr.write(`governance failed to start: ${text}\n`);
-  process.exit(1);
-});
+runMain('governance', bootstrap);

@@ -1,3 +1,4 @@
 export * from './http';
 export * from './logging';
 export * from './kafka';
+export * from './boot';
