@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { TestEnv, requireEnv } from './test-env';
+import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
 
 export interface TestKafka {
   brokers: string[];
@@ -13,10 +14,8 @@ export interface TestKafka {
   version: string;
 }
 
-/** `${namespace}${topic}`: the topic (or group id) as this test file must name it. */
-export function namespacedTopic(namespace: string, topic: string): string {
-  return `${namespace}${topic}`;
-}
+/** `${namespace}${topic}`: the topic (or group id) as this test file must name it (one rule, in @lethe/shared). */
+export { namespacedTopic };
 
 let memo: TestKafka | undefined;
 

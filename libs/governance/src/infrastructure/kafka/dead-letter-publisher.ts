@@ -1,6 +1,7 @@
 import { DlqHeaders, Topics } from '@lethe/shared';
 import type { IHeaders, Producer } from 'kafkajs';
 import type { DeadLetter, DeadLetterSink } from '../../application/ports/dead-letter.port';
+import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
 
 /** Header values are bytes on the wire; keep them short and free of control characters. */
 const headerText = (s: string, max = 500): string => s.replace(/[\r\n\t]+/g, ' ').slice(0, max);
@@ -19,7 +20,7 @@ export class DeadLetterPublisher implements DeadLetterSink {
   async publish(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     await this.producer.send({
-      topic: `${this.namespace}${Topics.deletionRequestsDlq}`,
+      topic: namespacedTopic(this.namespace, Topics.deletionRequestsDlq),
       acks: -1,
       messages: letters.map((l) => ({
         key: l.message.key,

@@ -21,6 +21,7 @@ import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../govern
 import { CLOCK, type Clock } from '../../application/ports/clock.port';
 import { DeletionIntakeProcessor } from '../../application/commands/request-deletion/deletion-intake.processor';
 import { DeletionRequestValidator } from '../../application/commands/request-deletion/request-deletion.dto';
+import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
 
 /** Largest slice of a fetched batch handled in one transaction. */
 const CHUNK = 5000;
@@ -71,7 +72,7 @@ export class DeletionRequestsKafkaConsumer
       { warn: (m) => this.logger.warn(m) },
     );
     this.consumer = this.kafka.consumer({
-      groupId: `${namespace}${intakeGroupId}`,
+      groupId: namespacedTopic(namespace, intakeGroupId),
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 50,
       sessionTimeout: this.options.kafka.sessionTimeoutMs,
@@ -80,7 +81,7 @@ export class DeletionRequestsKafkaConsumer
     });
     await this.consumer.connect();
     await this.consumer.subscribe({
-      topic: `${namespace}${Topics.deletionRequests}`,
+      topic: namespacedTopic(namespace, Topics.deletionRequests),
       fromBeginning: true,
     });
     const consumer = this.consumer;

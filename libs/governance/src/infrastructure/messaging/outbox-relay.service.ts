@@ -11,6 +11,7 @@ import { OutboxRelay } from '@lethe/event-store';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
 import { KAFKA } from '../kafka/kafka.provider';
+import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
 
 /** Publishes the outbox (governance events, job messages) to Kafka, topic names namespaced. */
 @Injectable()
@@ -26,7 +27,7 @@ export class GovernanceOutboxRelay implements OnApplicationBootstrap, BeforeAppl
     const logger = new Logger('OutboxRelay');
     const ns = options.kafka.namespace;
     this.relay = new OutboxRelay(dataSource, kafka, {
-      topicName: (t) => `${ns}${t}`,
+      topicName: (t) => namespacedTopic(ns, t),
       runInContext: (correlationId, work) => RequestContextStore.run({ correlationId }, work),
       logger: {
         info: (m) => logger.log(m),
