@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiKeysSchema } from '@lethe/shared/infrastructure/http';
-import { env, loadConfig } from '@lethe/shared';
+import { env, loadConfig } from '@lethe/shared/config';
 
 /** Every environment variable the governance service reads. Validated once, at boot. */
 export const governanceConfigSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@lethe/shared';
+import { env, loadConfig } from '@lethe/shared/config';
 
 /** Every environment variable the unlearning worker reads. Validated once, at boot. */
 export const workerConfigSchema = z.object({

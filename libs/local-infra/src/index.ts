@@ -1,4 +1,5 @@
 export {
+  LocalPostgresStartError,
   startLocalPostgres,
   type LocalPostgres,
   type LocalPostgresOptions,
@@ -11,6 +12,12 @@ export {
   withPgClient,
 } from './postgres/databases';
 export { withDatabase, databaseOf, redactUrl } from './postgres/pg-url';
+export {
+  ensureExecutable,
+  postgresBinaries,
+  PostgresProcessError,
+  type PostgresBinaries,
+} from './postgres/postgres-process';
 export {
   MIGRATIONS_TABLE,
   isMigrationFile,

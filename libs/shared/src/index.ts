@@ -3,4 +3,3 @@ export * from './domain/domain-error';
 export * from './domain/message-metadata';
 export * from './domain/result';
 export * from './contracts/topics';
-export * from './application/config';

@@ -5,7 +5,15 @@ import { dataDir } from '../support/paths';
 import { freePort } from '../support/free-port';
 import { consoleLogger, type InfraLogger } from '../support/logger';
 import { isAlive, startWatchdog, waitForPidExit, withTimeout } from '../support/processes';
-import { loadEmbeddedPostgres, type EmbeddedPostgresInstance } from './embedded-postgres-module';
+import {
+  ensureExecutable,
+  initdb,
+  postgresBinaries,
+  runAsUser,
+  startServer,
+  type PostgresBinaries,
+  type PostgresServer,
+} from './postgres-process';
 import { redactUrl } from './pg-url';
 import { serverVersion } from './databases';
 
@@ -21,6 +29,10 @@ export interface LocalPostgresOptions {
   /** fsync/full-page-writes off: much faster, fine for throw-away data (default: !persistent). */
   fast?: boolean;
   startTimeoutMs?: number;
+  /** Server binaries (default: this platform's package of `embedded-postgres`). */
+  binaries?: PostgresBinaries;
+  /** Start attempts, each on a new free port (default 3; 1 when `port` is given). */
+  attempts?: number;
   logger?: InfraLogger;
 }
 
@@ -39,7 +51,11 @@ export interface LocalPostgres {
 const USER = 'postgres';
 const STOP_TIMEOUT_MS = 15_000;
 
-/** Starts a real PostgreSQL server (embedded-postgres binaries), or uses DATABASE_URL. */
+/**
+ * Starts a real PostgreSQL server (the binaries `embedded-postgres` installs), or uses DATABASE_URL.
+ * Every failure (binary not executable, initdb or postgres exiting, a timeout) is retried on a new
+ * port, then reported as one LocalPostgresStartError; nothing is left running.
+ */
 export async function startLocalPostgres(
   options: LocalPostgresOptions = {},
 ): Promise<LocalPostgres> {
@@ -59,74 +75,102 @@ export async function startLocalPostgres(
   const persistent = options.persistent ?? false;
   const fast = options.fast ?? !persistent;
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
-  const EmbeddedPostgres = loadEmbeddedPostgres();
+  const attempts = options.port === undefined ? (options.attempts ?? 3) : 1;
 
   let lastError: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = options.port ?? (await freePort());
     const databaseDir = options.dataDir ?? dataDir(`pg-${process.pid}-${port}`);
-    const password = persistent ? persistentPassword(databaseDir) : randomBytes(12).toString('hex');
+    const createdHere = !existsSync(databaseDir);
     const serverLog: string[] = [];
-    const server = new EmbeddedPostgres({
-      databaseDir,
-      port,
-      user: USER,
-      password,
-      authMethod: 'scram-sha-256',
-      persistent,
-      createPostgresUser: true,
-      initdbFlags: ['--encoding=UTF8', '--no-sync'],
-      postgresFlags: [
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-        '-c',
-        'max_connections=300',
-        ...(fast
-          ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
-          : []),
-      ],
-      onLog: (message) => remember(serverLog, message),
-      onError: (error) => remember(serverLog, String(error)),
-    });
+    const onLog = (message: string): void => remember(serverLog, message);
+    let server: PostgresServer | undefined;
     const startedAt = Date.now();
     try {
-      if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-      await withTimeout(
-        server.start().catch(() => {
-          throw new Error('postgres exited during start');
-        }),
-        startTimeoutMs,
-        `PostgreSQL did not start within ${startTimeoutMs} ms`,
-      );
-      const pid = postmasterPid(server);
-      if (pid) startWatchdog(pid, 'SIGINT');
+      const bin = options.binaries ?? postgresBinaries();
+      // Awaited before anything is spawned: a fresh install may lack the run bits.
+      const fixed = await ensureExecutable(bin.dir);
+      if (fixed.length > 0) logger.info(`made PostgreSQL binaries executable: ${fixed.join(', ')}`);
+      const runAs = await runAsUser();
+      const password = persistent
+        ? persistentPassword(databaseDir)
+        : randomBytes(12).toString('hex');
+      if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+        await initdb(bin, {
+          dataDir: databaseDir,
+          user: USER,
+          password,
+          flags: ['--encoding=UTF8', '--no-sync'],
+          runAs,
+          onLog,
+        });
+      }
+      server = await startServer(bin, {
+        dataDir: databaseDir,
+        port,
+        flags: serverFlags(fast),
+        runAs,
+        onLog,
+        timeoutMs: startTimeoutMs,
+      });
+      startWatchdog(server.pid, 'SIGINT');
       const url = `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`;
       const versions = await serverVersion(url);
       logger.info(
         `PostgreSQL ${versions.serverVersion} started on 127.0.0.1:${port} in ${Date.now() - startedAt} ms ` +
           `(${versions.version})`,
       );
+      const running = server;
       return {
         url,
         ...versions,
         external: false,
-        stop: () => stopServer(server, databaseDir, persistent),
+        stop: () => stopServer(running, databaseDir, persistent),
       };
     } catch (error) {
       lastError = error;
-      await stopServer(server, databaseDir, persistent).catch(() => undefined);
+      if (server) await stopServer(server, databaseDir, persistent).catch(() => undefined);
+      else await killOrphanPostmaster(databaseDir);
+      // A data directory this attempt created but did not finish initialising is removed.
+      if (!persistent || (createdHere && !existsSync(path.join(databaseDir, 'PG_VERSION')))) {
+        rmSync(databaseDir, { recursive: true, force: true });
+      }
       const tail = serverLog.join('').split('\n').slice(-30).join('\n');
       logger.warn(
-        `PostgreSQL start attempt ${attempt} on port ${port} failed: ${(error as Error).message}\n${tail}`,
+        `PostgreSQL start attempt ${attempt}/${attempts} on port ${port} failed: ${(error as Error).message}` +
+          (tail.trim() ? `\n${tail}` : ''),
       );
-      if (options.port !== undefined) break;
     }
   }
-  throw new Error(
-    `Could not start embedded PostgreSQL: ${(lastError as Error)?.message ?? lastError}`,
-  );
+  throw new LocalPostgresStartError(attempts, lastError);
+}
+
+/** The embedded server could not be started; `cause` is the last attempt's error. */
+export class LocalPostgresStartError extends Error {
+  constructor(
+    readonly attempts: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `Could not start embedded PostgreSQL (${attempts} attempt${attempts === 1 ? '' : 's'}): ` +
+        `${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+    this.name = 'LocalPostgresStartError';
+  }
+}
+
+function serverFlags(fast: boolean): string[] {
+  return [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=300',
+    ...(fast
+      ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+      : []),
+  ];
 }
 
 /** A persistent cluster keeps the password it was initialised with, beside its data directory. */
@@ -144,22 +188,21 @@ function remember(buffer: string[], message: string): void {
   if (buffer.length > 200) buffer.splice(0, buffer.length - 200);
 }
 
-function postmasterPid(server: EmbeddedPostgresInstance): number | undefined {
-  return (server as unknown as { process?: { pid?: number } }).process?.pid;
-}
-
 async function stopServer(
-  server: EmbeddedPostgresInstance,
+  server: PostgresServer,
   databaseDir: string,
   persistent: boolean,
 ): Promise<void> {
-  const pid = postmasterPid(server);
-  const stopped = server.stop();
-  if (pid && !(await waitForPidExit(pid, STOP_TIMEOUT_MS))) {
-    process.kill(pid, 'SIGKILL');
-  }
-  await withTimeout(stopped, 5_000, 'embedded-postgres stop() hung').catch(() => undefined);
+  await server.stop(STOP_TIMEOUT_MS);
   if (!persistent) rmSync(databaseDir, { recursive: true, force: true });
+}
+
+/** A postmaster that outlived a failed start (e.g. it timed out) is stopped before a retry. */
+async function killOrphanPostmaster(databaseDir: string): Promise<void> {
+  const pid = readPostmasterPid(databaseDir);
+  if (!pid || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  if (!(await waitForPidExit(pid, STOP_TIMEOUT_MS))) process.kill(pid, 'SIGKILL');
 }
 
 /** Removes `.data/pg-<pid>-<port>` folders left by runs whose process is gone. */

@@ -1,4 +1,4 @@
-import { ConfigValidationError } from '../application/config';
+import { ConfigValidationError } from '../config/config';
 import { isDomainError } from '../domain/domain-error';
 
 /** Exit status of a process stopped by its configuration (sysexits EX_CONFIG). */

@@ -1,0 +1,4 @@
+export * from './brand';
+export * from './domain-error';
+export * from './message-metadata';
+export * from './result';

@@ -1,0 +1,95 @@
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+
+/** Table in which TypeORM records the migrations applied to a database. */
+export const MIGRATIONS_TABLE = 'typeorm_migrations';
+
+/**
+ * Session advisory lock held while migrations run, so that two migration steps started at once
+ * (a retried deployment job, two operators) apply them one after the other, never together.
+ */
+const MIGRATION_LOCK = [0x4c455448, 1] as const; // "LETH", 1
+
+/** Migration classes are timestamp-named: `1795702700000-GovernanceCore.ts` (`.js` once compiled). */
+export function isMigrationFile(file: string): boolean {
+  return /^\d{13}-[A-Za-z][A-Za-z0-9]*\.(ts|js)$/.test(file);
+}
+
+/**
+ * The repository's `migrations/` folder, or `dist/migrations` when this file runs compiled
+ * (libs/shared/src/infrastructure/postgres is five levels below either root).
+ */
+export function defaultMigrationsDir(): string {
+  return path.resolve(__dirname, '..', '..', '..', '..', '..', 'migrations');
+}
+
+/** Absolute paths of the migration files, in the order they apply. */
+export function migrationFiles(dir = defaultMigrationsDir()): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter(isMigrationFile)
+    .sort()
+    .map((file) => path.join(dir, file));
+}
+
+function migrationDataSource(url: string, files: readonly string[]): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    migrations: [...files],
+    migrationsTableName: MIGRATIONS_TABLE,
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: 2 },
+  });
+}
+
+/**
+ * Applies every pending migration to the database at `url`, each in its own transaction, under
+ * the migration advisory lock; returns the names applied (empty when the schema was current).
+ */
+export async function runMigrations(url: string, files = migrationFiles()): Promise<string[]> {
+  const dataSource = migrationDataSource(url, files);
+  await dataSource.initialize();
+  const lock = dataSource.createQueryRunner();
+  try {
+    await lock.connect();
+    await lock.query('select pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((migration) => migration.name);
+    } finally {
+      await lock.query('select pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK]);
+    }
+  } finally {
+    await lock.release();
+    await dataSource.destroy();
+  }
+}
+
+/** Names of the migrations that the database at `url` has not applied yet, in order. */
+export async function pendingMigrations(url: string, files = migrationFiles()): Promise<string[]> {
+  const dataSource = migrationDataSource(url, files);
+  await dataSource.initialize();
+  try {
+    const [{ exists } = { exists: false }] = await dataSource.query<{ exists: boolean }[]>(
+      'select to_regclass($1) is not null as exists',
+      [MIGRATIONS_TABLE],
+    );
+    const rows = exists
+      ? await dataSource.query<{ name: string }[]>(`select name from ${MIGRATIONS_TABLE}`)
+      : [];
+    const applied = new Set(rows.map((row) => row.name));
+    return dataSource.migrations
+      .map((migration) => migration.name ?? migration.constructor.name)
+      .filter((name) => !applied.has(name));
+  } finally {
+    await dataSource.destroy();
+  }
+}
