@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run demo`: boots the governance service on the embedded defaults (a real PostgreSQL server
-// under .data/, no set-up), waits until GET /health answers, prints it, and keeps serving until
-// Ctrl-C (or exits at once with --once). Demo credentials only: never use them anywhere else.
+// `npm run demo`: boots the governance service with LETHE_LOCAL_INFRA=1 (a real PostgreSQL server
+// under .data/ and a local Kafka broker, migrated at boot, no set-up), waits until GET /health
+// answers, prints it, and keeps serving until Ctrl-C (or exits at once with --once).
+// Demo credentials only: never use them anywhere else.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
@@ -11,6 +12,7 @@ const root = path.join(__dirname, '..');
 const env = {
   ...process.env,
   PORT: port,
+  LETHE_LOCAL_INFRA: '1',
   LETHE_API_KEYS:
     process.env.LETHE_API_KEYS ??
     'demo-publisher:demo-publisher-key-0001:publisher,demo-dpo:demo-compliance-key-01:compliance+auditor,demo-admin:demo-admin-key-000001:admin',

@@ -23,6 +23,32 @@ describe('configuration errors at boot', () => {
     }
   }, 60_000);
 
+  it('governance without DATABASE_URL and KAFKA_BROKERS exits 78 instead of starting local servers', async () => {
+    const app = startApp('governance', {
+      LETHE_API_KEYS: 'crm:crm-key-0000000001:publisher',
+      LETHE_SUBJECT_HMAC_KEY: 'e2e-subject-hmac-key-0123456789abcdef',
+    });
+    expect(await app.exited).toBe(78);
+    const out = app.output();
+    expect(out).toContain('governance: invalid configuration (2 problems)');
+    expect(out).toContain('- DATABASE_URL: required (or LETHE_LOCAL_INFRA=1');
+    expect(out).toContain('- KAFKA_BROKERS: required (or LETHE_LOCAL_INFRA=1');
+    expect(out).not.toMatch(/PostgreSQL .* started|Kafka .* started/);
+  }, 60_000);
+
+  it('governance refuses LETHE_LOCAL_INFRA in production', async () => {
+    const app = startApp('governance', {
+      NODE_ENV: 'production',
+      LETHE_LOCAL_INFRA: '1',
+      LETHE_API_KEYS: 'crm:crm-key-0000000001:publisher',
+      LETHE_SUBJECT_HMAC_KEY: 'e2e-subject-hmac-key-0123456789abcdef',
+    });
+    expect(await app.exited).toBe(78);
+    const out = app.output();
+    expect(out).toContain('governance: invalid configuration (1 problem)');
+    expect(out).toContain('- LETHE_LOCAL_INFRA: not allowed in production');
+  }, 60_000);
+
   it('unlearning worker exits 78 and lists every problem', async () => {
     const app = startApp('unlearning-worker', {
       PORT: '70000',

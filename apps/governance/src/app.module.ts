@@ -2,7 +2,6 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import * as path from 'node:path';
 import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
 import { GovernanceModule } from '@lethe/governance';
 import type { GovernanceConfig } from './config';
@@ -10,21 +9,11 @@ import { HealthController } from './health.controller';
 
 export interface AppModuleOptions {
   readonly config: GovernanceConfig;
-  /** Resolved connection: DATABASE_URL or the embedded server's. */
+  /** Resolved connection: DATABASE_URL or, with LETHE_LOCAL_INFRA, the embedded server's. */
   readonly databaseUrl: string;
-  /** Resolved brokers: KAFKA_BROKERS or the local broker's. */
+  /** Resolved brokers: KAFKA_BROKERS or, with LETHE_LOCAL_INFRA, the local broker's. */
   readonly kafkaBrokers: readonly string[];
 }
-
-/** Migration classes, compiled or not; timestamp-prefixed files only (never specs). */
-export const MIGRATIONS_GLOB = path.join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'migrations',
-  '[0-9]*-*.{ts,js}',
-);
 
 @Module({})
 export class AppModule {
@@ -36,11 +25,9 @@ export class AppModule {
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: options.databaseUrl,
-          autoLoadEntities: true,
+          // Never synchronize, never migrate here: migrations are a deployment step (migrate.ts).
           synchronize: false,
-          migrations: [MIGRATIONS_GLOB],
-          migrationsTableName: 'typeorm_migrations',
-          migrationsRun: true,
+          migrationsRun: false,
           extra: { max: 10 },
         }),
         GovernanceModule.forRoot(governanceOptions(options)),

@@ -8,10 +8,16 @@ export const governanceConfigSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: env.port(3000),
   LOG_LEVEL: env.logLevel(),
-  /** Unset: an embedded PostgreSQL server is started (development and demo only). */
+  /** Required, unless LETHE_LOCAL_INFRA starts an embedded server. */
   DATABASE_URL: z.string().url().startsWith('postgres').optional(),
-  /** Unset: a local Apache Kafka broker is started (development and demo only; needs Java + Maven). */
+  /** Required, unless LETHE_LOCAL_INFRA starts a local broker. */
   KAFKA_BROKERS: env.csv().optional(),
+  /**
+   * Development, tests and the demo only (refused in production): start an embedded PostgreSQL
+   * and a local Kafka broker (Java + Maven) for whichever of the two URLs is unset, and apply the
+   * migrations at boot. Otherwise migrations are a deployment step (`npm run migration:run`).
+   */
+  LETHE_LOCAL_INFRA: env.bool(false),
   KAFKA_CLIENT_ID: z.string().min(1).default('lethe-governance'),
   /** Prefix for every topic and consumer group name (tests, shared clusters). */
   LETHE_TOPIC_NAMESPACE: z
@@ -45,17 +51,47 @@ export const governanceConfigSchema = z.object({
   LETHE_RUN_OUTBOX_RELAY: env.bool(true),
 });
 
-/** Production never falls back to the embedded database or the local broker. */
-const productionChecks = (e: Readonly<Record<string, string | undefined>>): string[] =>
-  e.NODE_ENV !== 'production'
-    ? []
-    : [
-        ...(e.DATABASE_URL ? [] : ['DATABASE_URL: required in production (no embedded database)']),
-        ...(e.KAFKA_BROKERS ? [] : ['KAFKA_BROKERS: required in production (no local broker)']),
-      ];
+/**
+ * Local infrastructure starts only when asked, and never in production: otherwise a missing
+ * DATABASE_URL or KAFKA_BROKERS is a configuration error, never a toy database.
+ */
+const infrastructureChecks = (e: Readonly<Record<string, string | undefined>>): string[] => {
+  const local = e.LETHE_LOCAL_INFRA === 'true' || e.LETHE_LOCAL_INFRA === '1';
+  if (local) {
+    return e.NODE_ENV === 'production'
+      ? ['LETHE_LOCAL_INFRA: not allowed in production (embedded servers are for development)']
+      : [];
+  }
+  const hint = '(or LETHE_LOCAL_INFRA=1 outside production to start a local one)';
+  return [
+    ...(e.DATABASE_URL ? [] : [`DATABASE_URL: required ${hint}`]),
+    ...(e.KAFKA_BROKERS ? [] : [`KAFKA_BROKERS: required ${hint}`]),
+  ];
+};
 
 export type GovernanceConfig = z.output<typeof governanceConfigSchema>;
 
 export const loadGovernanceConfig = (
   source: Record<string, string | undefined> = process.env,
-): GovernanceConfig => loadConfig('governance', governanceConfigSchema, source, productionChecks);
+): GovernanceConfig =>
+  loadConfig('governance', governanceConfigSchema, source, infrastructureChecks);
+
+/** The database and brokers to use, once the configuration is valid. */
+export interface Infrastructure {
+  readonly databaseUrl: string;
+  readonly kafkaBrokers: readonly string[];
+  /** Stops what was started for this process (nothing, for external servers). */
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL and KAFKA_BROKERS as given (validated: both are set without LETHE_LOCAL_INFRA). */
+export function externalInfrastructure(config: GovernanceConfig): Infrastructure {
+  if (!config.DATABASE_URL || !config.KAFKA_BROKERS) {
+    throw new Error('DATABASE_URL and KAFKA_BROKERS are required without LETHE_LOCAL_INFRA');
+  }
+  return {
+    databaseUrl: config.DATABASE_URL,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    stop: () => Promise.resolve(),
+  };
+}

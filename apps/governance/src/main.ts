@@ -3,51 +3,58 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
-import * as path from 'node:path';
-import { GovernanceTopics } from '@lethe/shared';
+import { CodedError, GovernanceTopics } from '@lethe/shared';
 import { loadConfigOrExit, runMain } from '@lethe/shared/infrastructure/boot';
 import { correlationMiddleware } from '@lethe/shared/infrastructure/http';
 import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/logging';
 import { Kafka, logLevel } from 'kafkajs';
-import { startLocalKafka, startLocalPostgres } from '@lethe/local-infra';
 import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
+import { pendingMigrations } from '@lethe/shared/infrastructure/postgres';
 import { AppModule } from './app.module';
-import { loadGovernanceConfig } from './config';
+import { externalInfrastructure, loadGovernanceConfig } from './config';
+
+/** Migrations are a deployment step; a replica never migrates, and never runs on an older schema. */
+async function assertSchemaCurrent(databaseUrl: string): Promise<void> {
+  const pending = await pendingMigrations(databaseUrl);
+  if (pending.length > 0) {
+    throw new CodedError(
+      'SCHEMA_NOT_MIGRATED',
+      'unavailable',
+      `the database lacks ${pending.length} migration(s): ${pending.join(', ')}. Run the ` +
+        'migration step first: `npm run migration:run` (image: dist/apps/governance/src/migrate.js).',
+    );
+  }
+}
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(loadGovernanceConfig);
   const logger = createLogger({ app: 'governance', level: config.LOG_LEVEL });
 
-  const infraLogger = { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) };
-  // Embedded default: a real PostgreSQL server under .data/ when DATABASE_URL is unset.
-  const postgres = await startLocalPostgres({
-    persistent: true,
-    dataDir: path.resolve(process.cwd(), '.data', 'governance-postgres'),
-    logger: infraLogger,
-  });
-  logger.info(
-    { external: postgres.external, serverVersion: postgres.serverVersion },
-    'postgres ready',
-  );
-
-  // Embedded default: a local Apache Kafka broker (KRaft) when KAFKA_BROKERS is unset.
-  const kafka = await startLocalKafka({ logger: infraLogger });
+  const infra = config.LETHE_LOCAL_INFRA
+    ? await (await import('./dev/local-infrastructure')).startLocalInfrastructure(logger)
+    : externalInfrastructure(config);
+  try {
+    await assertSchemaCurrent(infra.databaseUrl);
+  } catch (error) {
+    await infra.stop();
+    throw error;
+  }
   const created = await ensureTopics(
     new Kafka({
       clientId: config.KAFKA_CLIENT_ID,
-      brokers: kafka.brokers,
+      brokers: [...infra.kafkaBrokers],
       logLevel: logLevel.WARN,
     }),
     GovernanceTopics.map((topic) => ({ topic })),
     { namespace: config.LETHE_TOPIC_NAMESPACE },
   );
-  logger.info({ brokers: kafka.brokers, version: kafka.version, created }, 'kafka ready');
+  logger.info({ brokers: infra.kafkaBrokers, created }, 'kafka ready');
 
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({
       config,
-      databaseUrl: postgres.url,
-      kafkaBrokers: kafka.brokers,
+      databaseUrl: infra.databaseUrl,
+      kafkaBrokers: infra.kafkaBrokers,
     }),
     { logger: new NestPinoLogger(logger), bodyParser: true },
   );
@@ -86,8 +93,7 @@ async function bootstrap(): Promise<void> {
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
     await app.close();
-    await kafka.stop();
-    await postgres.stop();
+    await infra.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

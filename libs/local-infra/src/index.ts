@@ -24,6 +24,13 @@ export {
   migrationFiles,
   runMigrations,
 } from './postgres/migrations';
+export {
+  SNAPSHOT_HEADER,
+  describeSchema,
+  diffLines,
+  readSchemaSnapshot,
+  schemaSnapshotFile,
+} from './postgres/schema-snapshot';
 export { createTestDatabase, type TestDatabase } from './testing/create-test-database';
 export { TEMPLATE_DATABASE, TestEnv } from './testing/test-env';
 export { freePort, freePorts } from './support/free-port';
