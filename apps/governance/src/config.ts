@@ -26,11 +26,17 @@ export const governanceConfigSchema = z.object({
     .default(''),
   /** name:key:role+role,... (see libs/shared/src/infrastructure/http/api-keys.ts). */
   LETHE_API_KEYS: apiKeysSchema,
-  /** Key of the HMAC that turns subject ids into pseudonymous subject references. */
+  /**
+   * Key of the HMAC-SHA256 that turns subject ids into pseudonymous subject references. Changing it
+   * breaks the link between old and new references: rotate only with a migration plan (ADR 0005).
+   */
   LETHE_SUBJECT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters'),
   /** Requests arriving within this window are coalesced into one unlearning job per model. */
   LETHE_COALESCE_WINDOW_MS: env.int(2000),
-  /** Below the broker's default message.max.bytes (1 MiB), leaving room for DLQ headers. */
+  /**
+   * Largest deletion event, on Kafka and as an HTTP JSON body; below the broker's default
+   * message.max.bytes (1 MiB), leaving room for DLQ headers.
+   */
   LETHE_MAX_EVENT_BYTES: env.int(64 * 1024, 1024).pipe(z.number().max(900 * 1024)),
   /** JSON-array uploads of dataset records (NDJSON uploads are streamed and have no limit). */
   LETHE_MAX_UPLOAD_BYTES: env.int(64 * 1024 * 1024, 1024),
@@ -40,9 +46,13 @@ export const governanceConfigSchema = z.object({
   LETHE_JOB_MAX_ATTEMPTS: env.int(3, 1),
   LETHE_JOB_BACKOFF_BASE_MS: env.int(5000),
   LETHE_JOB_BACKOFF_MAX_MS: env.int(300_000),
+  /** How often the scheduler looks for work. */
   LETHE_SCHEDULER_TICK_MS: env.int(500, 10),
+  /** Consumer group of lethe.deletion-requests.v1 (namespaced by LETHE_TOPIC_NAMESPACE). */
   LETHE_INTAKE_GROUP_ID: z.string().min(1).default('lethe-governance-intake'),
+  /** How soon a dead intake consumer's partitions move to another instance. */
   LETHE_INTAKE_SESSION_TIMEOUT_MS: env.int(30_000, 6000),
+  /** Partitions the intake consumer processes at once. */
   LETHE_INTAKE_CONCURRENCY: env.int(1, 1),
   /** Which background parts run in this process (all by default). */
   LETHE_RUN_INTAKE: env.bool(true),

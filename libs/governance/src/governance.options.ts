@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { BackoffPolicy } from './domain/job/backoff';
 
-/** What the governance core needs from the app's configuration (see ../CONFIG.md). */
+/** What the governance core needs from the app's configuration (the variables: apps/governance/src/config.ts). */
 export interface GovernanceModuleOptions {
   readonly kafka: {
     readonly brokers: readonly string[];
