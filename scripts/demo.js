@@ -38,9 +38,12 @@ child.on('exit', (code, signal) => {
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 
+// A first run on a fresh machine also downloads the Kafka broker from Maven Central: be patient.
+const timeoutS = Number(process.env.LETHE_DEMO_TIMEOUT_S ?? 600);
+
 async function waitForHealth() {
   const url = `http://127.0.0.1:${port}/health`;
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + timeoutS * 1000;
   while (Date.now() < deadline) {
     try {
       const res = await fetch(url);
@@ -50,7 +53,7 @@ async function waitForHealth() {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`no answer from ${url} within 120 s`);
+  throw new Error(`no answer from ${url} within ${timeoutS} s (LETHE_DEMO_TIMEOUT_S)`);
 }
 
 waitForHealth().then(

@@ -7,7 +7,7 @@ describe('npm run demo -- --once', () => {
   it('builds, boots governance on embedded PostgreSQL and a local Kafka broker, and answers /health', async () => {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
-    // The embedded defaults: no external database or broker.
+    // No external database or broker: the demo sets LETHE_LOCAL_INFRA=1 and starts both.
     delete env.DATABASE_URL;
     delete env.KAFKA_BROKERS;
     const child = spawn('npm', ['run', 'demo', '--', '--once'], {
@@ -22,6 +22,7 @@ describe('npm run demo -- --once', () => {
     if (code !== 0) throw new Error(`demo exited ${String(code)}:\n${out.slice(-3000)}`);
     expect(out).toContain(`GET http://127.0.0.1:${port}/health → {"status":"ok"`);
     expect(out).toMatch(/"msg":"postgres ready"/);
+    expect(out).toMatch(/"msg":"governance service listening"/);
     expect(out).toMatch(/Apache Kafka [\d.]+ \(KRaft\) started/);
-  }, 240_000);
+  }, 600_000);
 });
