@@ -3,4 +3,5 @@ export * from './domain/domain-error';
 export * from './domain/message-metadata';
 export * from './domain/result';
 export * from './contracts/topics';
+export * from './contracts/unlearning-job.v1';
 export * from './application/config';
