@@ -1,13 +1,13 @@
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
-import { canonicalJson, type JsonValue } from '../shared/canonical-json';
+import { canonicalJson } from '../shared/canonical-json';
 import { computeDeadline } from './deadline';
 import type { DeletionRequestCommand } from './deletion-request.commands';
-import type { DeletionRequestEvent, DeletionScope } from './deletion-request.events';
+import type { DeletionRequestEvent } from './deletion-request.events';
 import {
   canonicalInstant,
   canonicalLegalBasis,
-  canonicalScope,
+  canonicalScopeJson,
   contentDigestOf,
   type RequestContent,
 } from './request-content';
@@ -55,13 +55,9 @@ const sameContent = (state: ExistingRequest, content: RequestContent, digest: st
     deadlineAgrees &&
     state.subjectRef === content.subjectRef &&
     canonicalLegalBasis(state.legalBasis) === canonicalLegalBasis(content.legalBasis) &&
-    canonicalJson(scopeJson(state.scope)) === canonicalJson(scopeJson(content.scope))
+    canonicalJson(canonicalScopeJson(state.scope)) ===
+      canonicalJson(canonicalScopeJson(content.scope))
   );
-};
-
-const scopeJson = (scope: DeletionScope | null): JsonValue => {
-  const s = canonicalScope(scope);
-  return s === null ? null : { datasetIds: s.datasetIds, recordIds: s.recordIds };
 };
 
 const existing = (state: DeletionRequestState, requestId: string): ExistingRequest => {

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { SubjectRef } from '@lethe/shared';
-import { byCodeUnits, canonicalJson } from '../shared/canonical-json';
+import { byCodeUnits, canonicalJson, type JsonValue } from '../shared/canonical-json';
 import type { DeletionScope } from './deletion-request.events';
 
 /**
@@ -32,6 +32,12 @@ export const canonicalScope = (scope: DeletionScope | null): DeletionScope | nul
   return datasetIds === null && recordIds === null ? null : { datasetIds, recordIds };
 };
 
+/** The canonical scope as a JSON value (for `canonicalJson`). */
+export const canonicalScopeJson = (scope: DeletionScope | null): JsonValue => {
+  const s = canonicalScope(scope);
+  return s === null ? null : { datasetIds: s.datasetIds, recordIds: s.recordIds };
+};
+
 /** An RFC 3339 instant as UTC ISO-8601 with milliseconds (the precision the domain keeps). */
 export const canonicalInstant = (at: string): string => new Date(at).toISOString();
 
@@ -42,15 +48,13 @@ export const canonicalInstant = (at: string): string => new Date(at).toISOString
 export const canonicalLegalBasis = (legalBasis: string): string => legalBasis.toLowerCase();
 
 /** The content in canonical form, as RFC 8785 JSON. */
-export const canonicalContent = (c: RequestContent): string => {
-  const scope = canonicalScope(c.scope);
-  return canonicalJson({
+export const canonicalContent = (c: RequestContent): string =>
+  canonicalJson({
     subjectRef: c.subjectRef,
-    scope: scope === null ? null : { datasetIds: scope.datasetIds, recordIds: scope.recordIds },
+    scope: canonicalScopeJson(c.scope),
     legalBasis: canonicalLegalBasis(c.legalBasis),
     deadline: c.requestedDeadline === null ? null : canonicalInstant(c.requestedDeadline),
   });
-};
 
 /** `c1:` + SHA-256 (hex) of the canonical content; `c1` names this canonical form. */
 export const contentDigestOf = (c: RequestContent): string =>
