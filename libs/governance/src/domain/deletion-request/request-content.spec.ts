@@ -1,5 +1,13 @@
 import { SubjectRef } from '@lethe/shared';
-import { canonicalContent, canonicalScope, contentDigestOf } from './request-content';
+import { canonicalJson } from '../shared/canonical-json';
+import {
+  canonicalContent,
+  canonicalInstant,
+  canonicalScope,
+  canonicalScopeJson,
+  contentDigestOf,
+  type RequestContent,
+} from './request-content';
 
 const base = {
   subjectRef: SubjectRef('sr1_abc'),
@@ -14,6 +22,25 @@ describe('request content', () => {
       '{"deadline":"2026-12-26T12:00:00.000Z","legalBasis":"gdpr-art-17",' +
         '"scope":{"datasetIds":["a","b"],"recordIds":null},"subjectRef":"sr1_abc"}',
     );
+  });
+
+  it('is exactly what the generic RFC 8785 serialiser writes for the same content', () => {
+    const contents: RequestContent[] = [
+      base,
+      { ...base, scope: null, requestedDeadline: null },
+      { ...base, scope: { datasetIds: null, recordIds: ['z', 'é', 'A', 'a'] } },
+      { ...base, legalBasis: 'ccpa-1798.105', subjectRef: SubjectRef('sr1_"quoted"\\') },
+    ];
+    for (const c of contents) {
+      expect(canonicalContent(c)).toBe(
+        canonicalJson({
+          subjectRef: c.subjectRef,
+          legalBasis: c.legalBasis.toLowerCase(),
+          scope: canonicalScopeJson(c.scope),
+          deadline: c.requestedDeadline === null ? null : canonicalInstant(c.requestedDeadline),
+        }),
+      );
+    }
   });
 
   it('treats scope lists as sets and a scope that narrows nothing as no scope', () => {

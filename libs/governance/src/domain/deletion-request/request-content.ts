@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { SubjectRef } from '@lethe/shared';
-import { byCodeUnits, canonicalJson, type JsonValue } from '../shared/canonical-json';
+import { byCodeUnits, type JsonValue } from '../shared/canonical-json';
 import type { DeletionScope } from './deletion-request.events';
 
 /**
@@ -47,14 +47,21 @@ export const canonicalInstant = (at: string): string => new Date(at).toISOString
  */
 export const canonicalLegalBasis = (legalBasis: string): string => legalBasis.toLowerCase();
 
-/** The content in canonical form, as RFC 8785 JSON. */
-export const canonicalContent = (c: RequestContent): string =>
-  canonicalJson({
-    subjectRef: c.subjectRef,
-    scope: canonicalScopeJson(c.scope),
-    legalBasis: canonicalLegalBasis(c.legalBasis),
+/**
+ * The content in canonical form, as RFC 8785 JSON. Built with its members already in RFC 8785
+ * order (code-unit order of the names, at both levels) and holding only strings, null and arrays
+ * of strings, so `JSON.stringify` writes exactly the canonical form (the spec checks it against
+ * the generic `canonicalJson`) at a fraction of the cost: it runs once per inbound event.
+ */
+export const canonicalContent = (c: RequestContent): string => {
+  const scope = canonicalScope(c.scope);
+  return JSON.stringify({
     deadline: c.requestedDeadline === null ? null : canonicalInstant(c.requestedDeadline),
+    legalBasis: canonicalLegalBasis(c.legalBasis),
+    scope: scope === null ? null : { datasetIds: scope.datasetIds, recordIds: scope.recordIds },
+    subjectRef: c.subjectRef,
   });
+};
 
 /** `c1:` + SHA-256 (hex) of the canonical content; `c1` names this canonical form. */
 export const contentDigestOf = (c: RequestContent): string =>
