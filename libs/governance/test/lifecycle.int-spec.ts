@@ -24,6 +24,9 @@ import {
 
 jest.setTimeout(120_000);
 
+const COALESCE_MS = 60_000;
+const BACKOFF_MS = 60_000;
+
 /** Lineage → scheduling → results → certification, on real Postgres (no Kafka in this file). */
 describe('governance lifecycle (real Postgres)', () => {
   let t: GovernanceTestApp;
@@ -58,7 +61,16 @@ describe('governance lifecycle (real Postgres)', () => {
   };
 
   beforeAll(async () => {
-    t = await startGovernance({ withKafka: false, run: { projections: false, scheduler: false } });
+    // Windows far longer than a step of this file takes on a loaded machine: only the test clock
+    // (advanced by hand) moves the scheduler past them, never the time the steps take.
+    t = await startGovernance({
+      withKafka: false,
+      run: { projections: false, scheduler: false },
+      scheduling: {
+        coalesceWindowMs: COALESCE_MS,
+        backoff: { baseMs: BACKOFF_MS, maxMs: 2 * BACKOFF_MS },
+      },
+    });
     bus = t.app.get(CommandBus);
     projections = t.app.get(GovernanceProjections);
 
@@ -161,7 +173,7 @@ describe('governance lifecycle (real Postgres)', () => {
 
     // Inside the coalescing window nothing is opened; after it, one job takes both requests.
     expect((await schedule()).jobsOpened).toBe(0);
-    t.clock.advance(1_000);
+    t.clock.advance(COALESCE_MS + 1_000);
     expect((await schedule()).jobsOpened).toBe(1);
     await settle();
     const [scheduledA, scheduledB] = [await getRequest(a.requestId), await getRequest(b.requestId)];
@@ -239,7 +251,7 @@ describe('governance lifecycle (real Postgres)', () => {
   it('retries a failing job with backoff, ends it failed with its reason, and lets an admin retry it', async () => {
     const d = await post(deletionEvent('evt-d', 'user-3'));
     await settle();
-    t.clock.advance(1_000);
+    t.clock.advance(COALESCE_MS + 1_000);
     expect((await schedule()).jobsOpened).toBe(1);
     await settle();
     const job = JobId((await getRequest(d.requestId)).models[0]?.jobId as string);
@@ -249,7 +261,7 @@ describe('governance lifecycle (real Postgres)', () => {
       await settle();
       if (attempt < 3) {
         expect((await schedule()).jobsDispatched).toBe(0); // backoff not elapsed
-        t.clock.advance(1_100);
+        t.clock.advance(2 * BACKOFF_MS + 1_000); // the longest backoff, 2 · base
         expect((await schedule()).jobsDispatched).toBe(1);
       }
     }
