@@ -17,6 +17,7 @@ export { appendToStream, type AppendResult } from './postgres/append-to-stream';
 export * from './postgres/append-to-new-streams';
 export * from './postgres/append-to-streams';
 export * from './postgres/read-stream';
+export * from './postgres/read-first-events';
 export * from './postgres/aggregate-stream';
 export * from './postgres/read-all';
 export * from './postgres/handle-command';

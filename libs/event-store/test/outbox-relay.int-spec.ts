@@ -184,6 +184,35 @@ describe('OutboxRelay → Kafka (real broker)', () => {
     expect(logs.some((l) => l.includes('batch failed'))).toBe(true);
   });
 
+  it('sends a batch larger than the broker takes in one request as several sends, in order', async () => {
+    // 600 rows of ~5 KB on one key: one read batch of 3 MB, over the broker's 1 MiB per batch.
+    const pad = 'x'.repeat(5_000);
+    await store.dataSource.transaction((m) =>
+      enqueueOutbox(
+        m,
+        Array.from({ length: 600 }, (_, i) => ({
+          topic: EVENTS,
+          key: 'big',
+          value: { key: 'big', seq: i + 1, pad },
+        })),
+      ),
+    );
+    const got: Got[] = [];
+    await consume([topicName(EVENTS)], got);
+    const relay = new OutboxRelay(store.dataSource, kafka, { topicName, batchSize: 1000 });
+    try {
+      expect(await relay.relayOnce()).toBe(600); // one read batch, published whole
+    } finally {
+      await relay.stop();
+    }
+    expect(await unpublished()).toBe(0);
+    await eventually(() => expect(got.filter((g) => g.key === 'big')).toHaveLength(600), 60_000);
+    expectInOrderPerKey(
+      got.filter((g) => g.key === 'big'),
+      new Map([[`${topicName(EVENTS)}|big`, 600]]),
+    );
+  });
+
   it('one relay publishes at a time: a second one stands by while the first leads', async () => {
     const send = (seq: number) =>
       store.dataSource.transaction((m) =>

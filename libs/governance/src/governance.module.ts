@@ -18,6 +18,8 @@ import { UnlearningSchedulerService } from './application/commands/schedule-unle
 import { CLOCK, systemClock } from './application/ports/clock.port';
 import { SUBJECT_PSEUDONYMIZER } from './application/ports/subject-pseudonymizer.port';
 import { GovernanceProjections } from './application/projections/governance-projections.service';
+import { FindDeletionRequestHandler } from './application/queries/find-deletion-request/find-deletion-request.handler';
+import { FindDeletionRequestHttpController } from './application/queries/find-deletion-request/find-deletion-request.http.controller';
 import { GetDeletionRequestHandler } from './application/queries/get-deletion-request/get-deletion-request.handler';
 import { GetDeletionRequestHttpController } from './application/queries/get-deletion-request/get-deletion-request.http.controller';
 import { GetJobHandler } from './application/queries/get-job/get-job.handler';
@@ -50,7 +52,12 @@ const commandHandlers = [
   RetryJobHandler,
   EraseSubjectRecordsHandler,
 ];
-const queryHandlers = [GetDeletionRequestHandler, GetModelHandler, GetJobHandler];
+const queryHandlers = [
+  GetDeletionRequestHandler,
+  FindDeletionRequestHandler,
+  GetModelHandler,
+  GetJobHandler,
+];
 
 /**
  * The governance core: deletion-request intake (HTTP + Kafka), lineage, scheduling of unlearning
@@ -66,6 +73,7 @@ export class GovernanceModule {
       controllers: [
         RequestDeletionHttpController,
         GetDeletionRequestHttpController,
+        FindDeletionRequestHttpController,
         RegisterDatasetHttpController,
         AddDatasetRecordsHttpController,
         RegisterModelHttpController,

@@ -11,8 +11,6 @@ export { RecordJobResultCommand } from './application/commands/record-job-result
 export { EraseSubjectRecordsCommand } from './application/commands/erase-subject-records/erase-subject-records.command';
 export { ScheduleUnlearningJobsCommand } from './application/commands/schedule-unlearning-jobs/schedule-unlearning-jobs.command';
 export type { JobResult } from './domain/job/job.commands';
-export type { UnlearningJobMessageV1, UnlearningJobDataV1 } from './contracts/unlearning-job.v1';
-export { UNLEARNING_JOB_TYPE_V1 } from './contracts/unlearning-job.v1';
 export {
   GovernanceProjections,
   READ_MODELS,

@@ -156,14 +156,23 @@ export async function eventually<T>(
   }
 }
 
+/** The CloudEvents `source` of `deletionEvent` unless told otherwise. */
+export const TEST_SOURCE = 'urn:lethe:app:crm';
+
 export const deletionEvent = (
   id: string,
   subjectId: string,
-  extra: Partial<{ scope: unknown; legalBasis: string; deadline: string; time: string }> = {},
+  extra: Partial<{
+    scope: unknown;
+    legalBasis: string;
+    deadline: string;
+    time: string;
+    source: string;
+  }> = {},
 ) => ({
   specversion: '1.0',
   id,
-  source: 'urn:lethe:app:crm',
+  source: extra.source ?? TEST_SOURCE,
   type: 'lethe.deletion.requested.v1',
   subject: subjectId,
   time: extra.time ?? new Date().toISOString(),

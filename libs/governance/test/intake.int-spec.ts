@@ -13,6 +13,7 @@ import {
   eventually,
   KEYS,
   startGovernance,
+  TEST_SOURCE,
   type GovernanceTestApp,
 } from './harness';
 
@@ -59,7 +60,11 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
     await admin.disconnect();
     return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
   };
-  const readDlq = async (expected: number): Promise<DlqMessage[]> => {
+  /** Reads the DLQ from its beginning until `expected` messages that `mine` accepts are in. */
+  const readDlq = async (
+    expected: number,
+    mine: (m: DlqMessage) => boolean = () => true,
+  ): Promise<DlqMessage[]> => {
     const got: DlqMessage[] = [];
     const consumer = t.kafka.consumer({
       groupId: `${t.namespace}dlq-reader-${consumers.length}`,
@@ -78,11 +83,11 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
       },
     });
     await eventually(
-      async () => got.length,
+      async () => got.filter(mine).length,
       (n) => n >= expected,
       60_000,
     );
-    return got;
+    return got.filter(mine);
   };
 
   beforeAll(async () => {
@@ -112,7 +117,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
       .set(bearer(KEYS.publisher))
       .send(event)
       .expect(202);
-    expect(http.body.requestId).toBe(requestIdFor('dup-1'));
+    expect(http.body.requestId).toBe(requestIdFor(TEST_SOURCE, 'dup-1'));
     await eventually(committedTotal, (n) => n >= 2);
     expect(await requested()).toBe(1);
     const projections = t.app.get(GovernanceProjections);
@@ -131,7 +136,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
   });
 
   it('publishes every domain event through the outbox as a CloudEvent keyed by aggregate id', async () => {
-    const requestId = requestIdFor('dup-1');
+    const requestId = requestIdFor(TEST_SOURCE, 'dup-1');
     const got: { key: string; value: Record<string, unknown>; headers: Record<string, string> }[] =
       [];
     const consumer = t.kafka.consumer({
@@ -197,10 +202,14 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
       `SELECT key, convert_from(value, 'UTF8')::jsonb->>'lethecorrelationid' AS corr,
               headers->>'lethe-correlation-id' AS header
          FROM outbox WHERE key = $1`,
-      [requestIdFor('corr-header')],
+      [requestIdFor(TEST_SOURCE, 'corr-header')],
     );
     expect(outbox).toEqual([
-      { key: requestIdFor('corr-header'), corr: 'upstream-trace-42', header: 'upstream-trace-42' },
+      {
+        key: requestIdFor(TEST_SOURCE, 'corr-header'),
+        corr: 'upstream-trace-42',
+        header: 'upstream-trace-42',
+      },
     ]);
   });
 
@@ -233,7 +242,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
       ...cases.map(([code, value]) => ({ key: 'k', value, headers: { 'x-case': code } })),
       { key: 'user-8', value: JSON.stringify(valid) },
     ]);
-    const dlq = await readDlq(cases.length);
+    const dlq = await readDlq(cases.length, (m) => m.headers['x-case'] !== undefined);
     expect(dlq).toHaveLength(cases.length);
     expect(dlq.map((m) => m.headers[DlqHeaders.errorCode]).sort()).toEqual(
       cases.map(([c]) => c).sort(),
@@ -275,6 +284,209 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
       .send(deletionEvent('http-bad-2', 'u', { scope: { datasetIds: ['nope'] } }))
       .expect(422);
     expect(unknown.body.code).toBe('UNKNOWN_DATASET');
+  });
+
+  describe('the idempotency key is (source, id)', () => {
+    const crm = 'urn:app:crm';
+    const billing = 'urn:app:billing';
+    const api = () => request(t.app.getHttpServer());
+    const totals = async () => ({
+      events: await count(t.dataSource, 'SELECT count(*) n FROM events'),
+      outbox: await count(t.dataSource, 'SELECT count(*) n FROM outbox'),
+      streams: await count(t.dataSource, 'SELECT count(*) n FROM streams'),
+      view: await count(t.dataSource, 'SELECT count(*) n FROM gov_deletion_requests_view'),
+    });
+
+    it('HTTP: the same id from two sources makes two requests; the same pair with other content is a 409 naming the existing request', async () => {
+      const first = await api()
+        .post('/v1/deletion-requests')
+        .set(bearer(KEYS.publisher))
+        .send(deletionEvent('order-1', 's-1', { source: crm }))
+        .expect(202);
+      const second = await api()
+        .post('/v1/deletion-requests')
+        .set(bearer(KEYS.publisher))
+        .send(deletionEvent('order-1', 's-2', { source: billing }))
+        .expect(202);
+      expect(first.body).toEqual({
+        requestId: requestIdFor(crm, 'order-1'),
+        status: 'accepted',
+        duplicate: false,
+      });
+      expect(second.body).toEqual({
+        requestId: requestIdFor(billing, 'order-1'),
+        status: 'accepted',
+        duplicate: false,
+      });
+      expect(await requested(`AND data->>'sourceEventId' = 'order-1'`)).toBe(2);
+
+      const before = await totals();
+      const reused = await api()
+        .post('/v1/deletion-requests')
+        .set(bearer(KEYS.publisher))
+        .send(deletionEvent('order-1', 's-2', { source: crm }))
+        .expect(409);
+      expect(reused.headers['content-type']).toContain('application/problem+json');
+      expect(reused.body).toMatchObject({
+        status: 409,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: { requestId: first.body.requestId },
+      });
+      expect(reused.body.detail).toContain(first.body.requestId);
+      expect(JSON.stringify(reused.body)).not.toContain('s-2');
+      expect(await totals()).toEqual(before); // nothing else changed
+    });
+
+    it('HTTP: the same pair with the same content, written otherwise, is the existing request', async () => {
+      const scope = { datasetIds: ['mnist-demo'], recordIds: ['r-2', 'r-1'] };
+      const original = deletionEvent('order-2', 's-3', {
+        source: crm,
+        scope,
+        deadline: '2027-01-01T00:00:00Z',
+        time: '2026-11-26T12:00:00Z',
+      });
+      const made = await api()
+        .post('/v1/deletion-requests')
+        .set(bearer(KEYS.publisher))
+        .send(original)
+        .expect(202);
+      const before = await totals();
+      // Key order, set order, instant notation and envelope time differ; the content does not.
+      const { data } = original;
+      const rewritten = {
+        ...original,
+        time: '2026-11-27T08:00:00Z',
+        data: {
+          deadline: '2027-01-01T01:00:00+01:00',
+          legalBasis: data.legalBasis,
+          scope: { recordIds: ['r-1', 'r-2'], datasetIds: ['mnist-demo'] },
+          subjectId: data.subjectId,
+        },
+      };
+      const again = await api()
+        .post('/v1/deletion-requests')
+        .set(bearer(KEYS.publisher))
+        .send(rewritten)
+        .expect(202);
+      expect(again.body).toEqual({
+        requestId: made.body.requestId,
+        status: 'accepted',
+        duplicate: true,
+      });
+      expect(await totals()).toEqual(before);
+      // A narrower scope under the same key is other content.
+      const narrower = await api()
+        .post('/v1/deletion-requests')
+        .set(bearer(KEYS.publisher))
+        .send({ ...original, data: { ...original.data, scope: { datasetIds: ['mnist-demo'] } } })
+        .expect(409);
+      expect(narrower.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    });
+
+    it('Kafka: a reused key goes to the DLQ with IDEMPOTENCY_KEY_REUSED, a same-content repeat changes nothing, and the publisher finds its request by (source, id)', async () => {
+      const committedBefore = await committedTotal();
+      const original = deletionEvent('order-7', 'k-subject-1', { source: billing });
+      const sameContent = { ...original, time: '2026-01-01T00:00:00Z' };
+      const otherSubject = deletionEvent('order-7', 'k-subject-2', { source: billing });
+      const otherBasis = deletionEvent('order-7', 'k-subject-1', {
+        source: billing,
+        legalBasis: 'ccpa-1798.105',
+      });
+      // The same id from another source is another request, in the same chunk.
+      const otherSource = deletionEvent('order-7', 'k-subject-3', { source: crm });
+      const reusesHttp = deletionEvent('order-1', 'k-subject-4', { source: crm });
+      // One key for one pair: one partition, so the original is taken in before its repeats.
+      await produce([
+        { key: 'order-7', value: JSON.stringify(original) },
+        { key: 'order-7', value: JSON.stringify(sameContent) },
+        { key: 'order-7', value: JSON.stringify(otherSubject), headers: { 'x-reuse': '1' } },
+        { key: 'order-7', value: JSON.stringify(otherBasis), headers: { 'x-reuse': '2' } },
+        { key: 'k-subject-3', value: JSON.stringify(otherSource) },
+        { key: 'k-subject-4', value: JSON.stringify(reusesHttp), headers: { 'x-reuse': '3' } },
+      ]);
+      await eventually(committedTotal, (n) => n >= committedBefore + 6);
+      // Every dead letter of this test's keys: exactly the three reused ones (the same-content
+      // repeat and the other source's request are not among them).
+      const dlq = await readDlq(
+        3,
+        (m) =>
+          m.headers['x-reuse'] !== undefined || (m.value?.toString().includes('order-7') ?? false),
+      );
+      expect(dlq.map((m) => m.headers['x-reuse']).sort()).toEqual(['1', '2', '3']);
+      for (const m of dlq) {
+        expect(m.headers[DlqHeaders.errorCode]).toBe('IDEMPOTENCY_KEY_REUSED');
+        expect(m.headers[DlqHeaders.originalTopic]).toBe(t.topic(Topics.deletionRequests));
+        expect(m.headers[DlqHeaders.originalOffset]).toMatch(/^\d+$/);
+        const existing =
+          m.headers['x-reuse'] === '3'
+            ? requestIdFor(crm, 'order-1')
+            : requestIdFor(billing, 'order-7');
+        expect(m.headers[DlqHeaders.errorMessage]).toContain(existing);
+        expect(JSON.stringify(m.headers)).not.toMatch(/k-subject-\d/);
+      }
+      // One request per pair; the reused keys and the repeat added nothing.
+      const rows = await t.dataSource.query<{ source: string; stream_id: string }[]>(
+        `SELECT data->>'source' AS source, stream_id FROM events
+          WHERE type = 'DeletionRequested' AND data->>'sourceEventId' = 'order-7' ORDER BY 1`,
+      );
+      expect(rows).toEqual([
+        { source: billing, stream_id: `deletion_request-${requestIdFor(billing, 'order-7')}` },
+        { source: crm, stream_id: `deletion_request-${requestIdFor(crm, 'order-7')}` },
+      ]);
+      expect(await requested(`AND data->>'sourceEventId' = 'order-1'`)).toBe(2);
+
+      // The publisher finds what it sent over Kafka by (source, id).
+      const found = await api()
+        .get('/v1/deletion-requests')
+        .query({ source: billing, eventId: 'order-7' })
+        .set(bearer(KEYS.publisher))
+        .expect(200);
+      expect(found.body).toMatchObject({
+        requestId: requestIdFor(billing, 'order-7'),
+        source: billing,
+        sourceEventId: 'order-7',
+        channel: 'kafka',
+        status: 'received',
+      });
+      expect(found.body.subjectRef).toBeUndefined(); // a publisher gets the receipt
+      const full = await api()
+        .get('/v1/deletion-requests')
+        .query({ source: crm, eventId: 'order-7' })
+        .set(bearer(KEYS.compliance))
+        .expect(200);
+      expect(full.body).toMatchObject({
+        requestId: requestIdFor(crm, 'order-7'),
+        subjectRef: expect.stringMatching(/^sr1_/) as string,
+      });
+      expect(JSON.stringify([found.body, full.body])).not.toMatch(/k-subject-\d/);
+    });
+
+    it('the lookup answers 404 problem+json for an unknown pair, 400 without one, and admits only publisher and compliance', async () => {
+      const missing = await api()
+        .get('/v1/deletion-requests')
+        .query({ source: crm, eventId: 'never-sent' })
+        .set(bearer(KEYS.compliance))
+        .expect(404);
+      expect(missing.headers['content-type']).toContain('application/problem+json');
+      expect(missing.body.code).toBe('REQUEST_NOT_FOUND');
+      // The same id under another source is not found either.
+      await api()
+        .get('/v1/deletion-requests')
+        .query({ source: 'urn:app:other', eventId: 'order-7' })
+        .set(bearer(KEYS.publisher))
+        .expect(404);
+      const bad = await api()
+        .get('/v1/deletion-requests')
+        .query({ source: crm })
+        .set(bearer(KEYS.publisher))
+        .expect(400);
+      expect(bad.body.code).toBe('SCHEMA_VIOLATION');
+      await api()
+        .get('/v1/deletion-requests')
+        .query({ source: crm, eventId: 'order-1' })
+        .set(bearer(KEYS.auditor))
+        .expect(403);
+    });
   });
 
   it('a consumer killed after its transaction and before its offset commit loses nothing and doubles nothing on restart', async () => {

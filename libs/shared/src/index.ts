@@ -3,3 +3,4 @@ export * from './domain/domain-error';
 export * from './domain/message-metadata';
 export * from './domain/result';
 export * from './contracts/topics';
+export * from './contracts/unlearning-job.v1';

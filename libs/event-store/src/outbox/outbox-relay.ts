@@ -12,8 +12,14 @@ export type Logger = Pick<Console, 'info' | 'warn' | 'error'>;
 export interface OutboxRelayOptions {
   /** Maps a contract topic to the Kafka topic; default identity (tests: t => `${ns}${t}`). */
   readonly topicName?: (topic: string) => string;
-  /** Rows per Kafka send; default 2000. */
+  /** Rows per batch read from the outbox; default 2000. */
   readonly batchSize?: number;
+  /**
+   * Most bytes (keys, values, headers) per Kafka send; a batch above it is sent in several sends,
+   * in order. Default 900 000, under the broker's default `message.max.bytes` (1 MiB), which
+   * bounds each partition's record batch: a count alone does not (messages grow with payloads).
+   */
+  readonly maxSendBytes?: number;
   /** Poll interval when idle; default 250 ms (a NOTIFY wakes the relay earlier). */
   readonly idleDelayMs?: number;
   /** LISTEN on `lethe_outbox` to wake up on new rows; default true. */
@@ -40,6 +46,13 @@ interface OutboxRow {
   headers: Record<string, string>;
 }
 
+/** Bytes a row takes in a record batch, near enough (key, value, headers, record overhead). */
+const rowBytes = (row: OutboxRow): number => {
+  let n = 64 + (row.key?.length ?? 0) + (row.value?.length ?? 0);
+  for (const [k, v] of Object.entries(row.headers)) n += k.length + v.length + 8;
+  return n;
+};
+
 const silentLogger: Logger = {
   info: () => undefined,
   warn: () => undefined,
@@ -48,14 +61,15 @@ const silentLogger: Logger = {
 
 /**
  * Publishes outbox rows to Kafka: at least once, in `(transaction_id, id)` order, only rows of
- * ended transactions (same xmin rule as subscribers), never skipping one. A batch is sent with one
- * idempotent `sendBatch` (acks -1) and marked published only once Kafka acknowledged it; a failed
- * send marks nothing and the same rows are retried after a backoff. One relay publishes at a time
+ * ended transactions (same xmin rule as subscribers), never skipping one. A batch is sent with
+ * idempotent `sendBatch`es (acks -1; one, or several in order when it is over `maxSendBytes`) and
+ * marked published only once Kafka acknowledged all of it; a failed send marks nothing and the same rows are retried after a backoff. One relay publishes at a time
  * (advisory lock), so several instances keep the order; the others stand by.
  */
 export class OutboxRelay {
   private readonly topicName: (topic: string) => string;
   private readonly batchSize: number;
+  private readonly maxSendBytes: number;
   private readonly idleDelayMs: number;
   private readonly retry: { readonly baseDelayMs: number; readonly maxDelayMs: number };
   private readonly logger: Logger;
@@ -75,6 +89,7 @@ export class OutboxRelay {
   ) {
     this.topicName = options.topicName ?? ((t) => t);
     this.batchSize = options.batchSize ?? 2000;
+    this.maxSendBytes = options.maxSendBytes ?? 900_000;
     this.idleDelayMs = options.idleDelayMs ?? 250;
     this.retry = options.retry ?? { baseDelayMs: 100, maxDelayMs: 10_000 };
     this.logger = options.logger ?? silentLogger;
@@ -126,7 +141,7 @@ export class OutboxRelay {
       const rows = await this.fetch(manager, START_CURSOR);
       const last = rows[rows.length - 1];
       if (!last) return 0;
-      await producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
+      await this.send(producer, rows);
       await markPublished(manager, last);
       this.count(rows.length);
       return rows.length;
@@ -172,6 +187,26 @@ export class OutboxRelay {
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
 
+  /** Sends `rows` in order, in as many sends as `maxSendBytes` needs (usually one). */
+  private async send(producer: Producer, rows: readonly OutboxRow[]): Promise<void> {
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as OutboxRow;
+      const size = rowBytes(row);
+      if (i > start && bytes + size > this.maxSendBytes) {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: this.toTopicMessages(rows.slice(start, i)),
+        });
+        start = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    await producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows.slice(start)) });
+  }
+
   /**
    * The leader loop: holds a session-level advisory lock on its own connection, and reads batch
    * N+1 while batch N is being sent (pipelined). Batch N+1 is sent only after batch N was
@@ -209,7 +244,7 @@ export class OutboxRelay {
       const last = rows[rows.length - 1];
       if (!last) return this.notified ? 0 : this.idleDelayMs;
       const producer = await this.ensureProducer();
-      const sending = producer.sendBatch({ acks: -1, topicMessages: this.toTopicMessages(rows) });
+      const sending = this.send(producer, rows);
       const prefetch = this.fetch(this.dataSource, last);
       prefetch.catch(() => undefined); // awaited below, or dropped after a failed send
       try {

@@ -14,25 +14,39 @@ const uuidOf = (hex: string, offset: number): string => {
 };
 
 /**
+ * The idempotency key of an inbound deletion event: the CloudEvents pair (`source`, `id`), which
+ * CloudEvents makes unique (two apps may both send `id: "1"`). Encoded as a JSON array of the two
+ * strings: JSON string escaping is injective, so ("a:b", "c") and ("a", "b:c") never meet.
+ */
+export const idempotencyKeyOf = (source: string, cloudEventId: string): string =>
+  JSON.stringify([source, cloudEventId]);
+
+/**
  * The ids of a deletion request and of its DeletionRequested event, both functions of the
- * CloudEvent `id` (one SHA-256: its two halves).
+ * idempotency key (source, id) (one SHA-256: its two halves). `v2` names this derivation; the
+ * first one (id alone) is kept by requests stored before it (docs/adr/0006-deletion-intake.md).
  */
 export const intakeIdsFor = (
+  source: string,
   cloudEventId: string,
 ): { requestId: DeletionRequestId; eventId: string } => {
-  const hex = hash('sha256', `lethe:deletion-request:${cloudEventId}`, 'hex');
+  const hex = hash(
+    'sha256',
+    `lethe:deletion-request:v2:${idempotencyKeyOf(source, cloudEventId)}`,
+    'hex',
+  );
   return { requestId: DeletionRequestId(uuidOf(hex, 0)), eventId: uuidOf(hex, 32) };
 };
 
 /**
- * The request id is a function of the CloudEvent `id` (the idempotency key), so both doors map the
- * same event to the same stream and a repeat can only find the stream already there.
+ * The request id is a function of (source, id), so both doors map the same event to the same
+ * stream and a repeat can only find the stream already there.
  */
-export const requestIdFor = (cloudEventId: string): DeletionRequestId =>
-  intakeIdsFor(cloudEventId).requestId;
+export const requestIdFor = (source: string, cloudEventId: string): DeletionRequestId =>
+  intakeIdsFor(source, cloudEventId).requestId;
 
 /** Event id of the DeletionRequested event of that request (also deterministic). */
-export const requestedEventIdFor = (cloudEventId: string): string =>
-  intakeIdsFor(cloudEventId).eventId;
+export const requestedEventIdFor = (source: string, cloudEventId: string): string =>
+  intakeIdsFor(source, cloudEventId).eventId;
 
 export const newJobId = (): JobId => JobId(randomUUID());

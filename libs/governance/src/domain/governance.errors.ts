@@ -15,6 +15,8 @@ export const GovernanceErrorCode = {
   SUBJECT_MISMATCH: 'SUBJECT_MISMATCH',
   DEADLINE_REQUIRED: 'DEADLINE_REQUIRED',
   UNKNOWN_DATASET: 'UNKNOWN_DATASET',
+  /** The same (source, id) came again with different content: a conflict, never a duplicate. */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   // lineage and registry
   DATASET_ALREADY_EXISTS: 'DATASET_ALREADY_EXISTS',
   DATASET_NOT_FOUND: 'DATASET_NOT_FOUND',
@@ -48,6 +50,7 @@ const kindOf: Record<GovernanceErrorCode, DomainErrorKind> = {
   SUBJECT_MISMATCH: 'validation',
   DEADLINE_REQUIRED: 'validation',
   UNKNOWN_DATASET: 'unprocessable',
+  IDEMPOTENCY_KEY_REUSED: 'conflict',
   DATASET_ALREADY_EXISTS: 'conflict',
   DATASET_NOT_FOUND: 'not-found',
   RECORD_CONFLICT: 'conflict',

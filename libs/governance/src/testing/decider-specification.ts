@@ -14,14 +14,15 @@ export const deciderSpec = <C, E, S>(decider: Decider<C, E, S>) => ({
       return {
         then: (expected: readonly E[]) => expect(run()).toEqual(expected),
         thenNothing: () => expect(run()).toEqual([]),
-        thenThrows: (code: string) => {
+        /** The decider refuses with `code` (and, if given, at least these `details`). */
+        thenThrows: (code: string, details?: Record<string, unknown>) => {
           let thrown: unknown;
           try {
             run();
           } catch (e) {
             thrown = e;
           }
-          expect(thrown).toMatchObject({ code });
+          expect(thrown).toMatchObject(details ? { code, details } : { code });
         },
         events: run,
       };

@@ -1,10 +1,10 @@
-import { Topics } from '@lethe/shared';
-import type { OutboxMessage } from '@lethe/event-store';
 import {
+  Topics,
   UNLEARNING_JOB_TYPE_V1,
   type UnlearningJobDataV1,
   type UnlearningJobMessageV1,
-} from '../../contracts/unlearning-job.v1';
+} from '@lethe/shared';
+import type { OutboxMessage } from '@lethe/event-store';
 import { uuidFromName } from '../ids';
 import { CLOUDEVENTS_JSON, GOVERNANCE_SOURCE } from './governance-cloud-event';
 

@@ -5,7 +5,10 @@ import type { AffectedModel, DeletionRequested } from './deletion-request.events
 export type DeletionRequestCommand =
   | {
       readonly type: 'RequestDeletion';
-      readonly data: Omit<DeletionRequested['data'], 'deadline' | 'deadlineBasis'> & {
+      readonly data: Omit<
+        DeletionRequested['data'],
+        'deadline' | 'deadlineBasis' | 'contentDigest'
+      > & {
         /** The event's own `deadline`, if any (the statutory one is computed here). */
         readonly requestedDeadline: string | null;
       };

@@ -3,6 +3,7 @@ import { deciderSpec } from '../../testing/decider-specification';
 import { deletionRequestDecider } from './deletion-request.decider';
 import type { DeletionRequestEvent, DeletionRequested } from './deletion-request.events';
 import { evolveDeletionRequest, initialDeletionRequestState } from './deletion-request.state';
+import { contentDigestOf } from './request-content';
 
 const spec = deciderSpec(deletionRequestDecider);
 const requestId = DeletionRequestId('dr-1');
@@ -26,6 +27,12 @@ const requested: DeletionRequested = {
     receivedAt: '2026-11-26T12:00:01.000Z',
     deadline: '2026-12-26T12:00:00.000Z', // one calendar month after the earlier of the two
     deadlineBasis: 'gdpr',
+    contentDigest: contentDigestOf({
+      subjectRef: SubjectRef('ref-abc'),
+      scope: null,
+      legalBasis: 'gdpr-art-17',
+      requestedDeadline: null,
+    }),
   },
 };
 const affectedModels = [
@@ -61,11 +68,28 @@ const statusAfter = (events: readonly DeletionRequestEvent[]) =>
 
 describe('deletion request decider', () => {
   describe('RequestDeletion', () => {
-    const { deadline: _d, deadlineBasis: _b, ...rest } = requested.data;
-    const request = {
-      type: 'RequestDeletion' as const,
-      data: { ...rest, requestedDeadline: null },
+    const { deadline: _d, deadlineBasis: _b, contentDigest: _c, ...rest } = requested.data;
+    type Request = {
+      type: 'RequestDeletion';
+      data: typeof rest & {
+        requestedDeadline: string | null;
+        scope: { datasetIds: string[] | null; recordIds: string[] | null } | null;
+      };
     };
+    const request: Request = {
+      type: 'RequestDeletion' as const,
+      data: { ...rest, scope: null, requestedDeadline: null },
+    };
+    const withData = (patch: Partial<Request['data']>): Request => ({
+      ...request,
+      data: { ...request.data, ...patch },
+    });
+    const scoped = withData({
+      scope: { datasetIds: ['mnist-demo', 'cifar'], recordIds: ['r-2', 'r-1'] },
+      requestedDeadline: '2026-12-01T00:00:00Z',
+    });
+    const [scopedRequested] = spec.given([]).when(scoped).events();
+    if (!scopedRequested) throw new Error('no event');
 
     it('given nothing, records the request as received with its statutory deadline', () => {
       spec.given([]).when(request).then([requested]);
@@ -74,20 +98,118 @@ describe('deletion request decider', () => {
 
     it('given the same request already received, changes nothing (idempotent)', () => {
       spec.given([requested]).when(request).thenNothing();
+      // The repeat arrives later, by the other door, at another time: still the same content.
+      spec
+        .given([requested])
+        .when(
+          withData({
+            channel: 'http',
+            requestedAt: '2026-11-27T00:00:00.000Z',
+            receivedAt: '2026-11-28T00:00:00.000Z',
+          }),
+        )
+        .thenNothing();
+    });
+
+    it('compares content on its canonical form: set order, instant notation and basis case do not matter', () => {
+      spec
+        .given([scopedRequested])
+        .when(
+          withData({
+            scope: { datasetIds: ['cifar', 'mnist-demo'], recordIds: ['r-1', 'r-2'] },
+            requestedDeadline: '2026-12-01T01:00:00.000+01:00',
+            legalBasis: 'GDPR-Art-17',
+          }),
+        )
+        .thenNothing();
+      // A scope that narrows nothing is no scope.
+      spec
+        .given([requested])
+        .when(withData({ scope: { datasetIds: null, recordIds: null } }))
+        .thenNothing();
+    });
+
+    it.each<[string, Partial<Request['data']>]>([
+      ['another subject', { subjectRef: SubjectRef('ref-other') }],
+      ['another legal basis', { legalBasis: 'ccpa-1798.105' }],
+      ['a scope', { scope: { datasetIds: ['mnist-demo'], recordIds: null } }],
+      ['a deadline', { requestedDeadline: '2026-12-01T00:00:00Z' }],
+    ])(
+      'given the key already used, %s is a conflict naming the existing request',
+      (_what, patch) => {
+        spec
+          .given([requested])
+          .when(withData(patch))
+          .thenThrows('IDEMPOTENCY_KEY_REUSED', { requestId });
+      },
+    );
+
+    it('a narrower or wider scope, or another deadline, under the same key is a conflict', () => {
+      for (const patch of [
+        { scope: { datasetIds: ['mnist-demo'], recordIds: ['r-2', 'r-1'] } },
+        { scope: { datasetIds: ['mnist-demo', 'cifar'], recordIds: ['r-1', 'r-2', 'r-3'] } },
+        { requestedDeadline: '2026-12-01T00:00:00.001Z' },
+        { requestedDeadline: null },
+      ]) {
+        spec
+          .given([scopedRequested])
+          .when({ ...scoped, data: { ...scoped.data, ...patch } })
+          .thenThrows('IDEMPOTENCY_KEY_REUSED');
+      }
+    });
+
+    describe('a request stored before content digests (its event has none)', () => {
+      const { contentDigest: _none, ...legacyData } = requested.data;
+      const legacy: DeletionRequested = { type: 'DeletionRequested', data: legacyData };
+      const { contentDigest: _none2, ...legacyScopedData } =
+        scopedRequested.data as DeletionRequested['data'];
+      const legacyScoped: DeletionRequested = {
+        type: 'DeletionRequested',
+        data: legacyScopedData,
+      };
+
+      it('still loads, with no digest', () => {
+        expect(statusAfter([legacy])).toMatchObject({ status: 'received', contentDigest: null });
+      });
+
+      it('is compared on the fields its event recorded', () => {
+        spec.given([legacy]).when(request).thenNothing();
+        spec.given([legacyScoped]).when(scoped).thenNothing();
+        spec
+          .given([legacy])
+          .when(withData({ subjectRef: SubjectRef('ref-other') }))
+          .thenThrows('IDEMPOTENCY_KEY_REUSED');
+        spec
+          .given([legacy])
+          .when(withData({ scope: { datasetIds: ['x'], recordIds: null } }))
+          .thenThrows('IDEMPOTENCY_KEY_REUSED');
+        spec
+          .given([legacyScoped])
+          .when({ ...scoped, data: { ...scoped.data, requestedDeadline: '2026-12-02T00:00:00Z' } })
+          .thenThrows('IDEMPOTENCY_KEY_REUSED');
+      });
+
+      it('under a statutory deadline, an explicit deadline agrees unless it would have won', () => {
+        // Stored: GDPR deadline 2026-12-26T12:00Z. A later explicit one could have been sent.
+        spec
+          .given([legacy])
+          .when(withData({ requestedDeadline: '2027-01-31T00:00:00Z' }))
+          .thenNothing();
+        spec
+          .given([legacy])
+          .when(withData({ requestedDeadline: '2026-12-20T00:00:00Z' }))
+          .thenThrows('IDEMPOTENCY_KEY_REUSED');
+      });
     });
 
     it("takes the event's deadline when earlier, and needs one when no statute applies", () => {
-      const early = spec
-        .given([])
-        .when({ ...request, data: { ...request.data, requestedDeadline: '2026-12-01T00:00:00Z' } })
-        .events();
-      expect(early[0]?.data).toMatchObject({
+      expect(scopedRequested.data).toMatchObject({
         deadline: '2026-12-01T00:00:00.000Z',
         deadlineBasis: 'event',
       });
       spec
         .given([])
-        .when({ ...request, data: { ...request.data, legalBasis: 'contract' } })
+        .when(withData({ legalBasis: 'contract' }))
         .thenThrows('DEADLINE_REQUIRED');
     });
   });

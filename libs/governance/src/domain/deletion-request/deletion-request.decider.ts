@@ -1,8 +1,16 @@
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
+import { canonicalJson } from '../shared/canonical-json';
 import { computeDeadline } from './deadline';
 import type { DeletionRequestCommand } from './deletion-request.commands';
 import type { DeletionRequestEvent } from './deletion-request.events';
+import {
+  canonicalInstant,
+  canonicalLegalBasis,
+  canonicalScopeJson,
+  contentDigestOf,
+  type RequestContent,
+} from './request-content';
 import {
   evolveDeletionRequest,
   initialDeletionRequestState,
@@ -28,6 +36,30 @@ const illegal = (what: string, state: ExistingRequest, extra: Record<string, unk
     },
   );
 
+/**
+ * Whether a repeat of (source, id) asks for what the stored request asks for: by digest, or, for a
+ * request stored before digests, by the fields its event recorded. Such an event kept the
+ * computed deadline, not the requested one: an explicit deadline can only be checked where it won
+ * (basis `event`); under a statutory deadline, a repeat's explicit deadline agrees unless it is
+ * earlier than the stored one (it would then have won).
+ */
+const sameContent = (state: ExistingRequest, content: RequestContent, digest: string): boolean => {
+  if (state.contentDigest !== null) return state.contentDigest === digest;
+  const requested =
+    content.requestedDeadline === null ? null : canonicalInstant(content.requestedDeadline);
+  const deadlineAgrees =
+    state.deadlineBasis === 'event'
+      ? requested === state.deadline
+      : requested === null || Date.parse(requested) >= Date.parse(state.deadline);
+  return (
+    deadlineAgrees &&
+    state.subjectRef === content.subjectRef &&
+    canonicalLegalBasis(state.legalBasis) === canonicalLegalBasis(content.legalBasis) &&
+    canonicalJson(canonicalScopeJson(state.scope)) ===
+      canonicalJson(canonicalScopeJson(content.scope))
+  );
+};
+
 const existing = (state: DeletionRequestState, requestId: string): ExistingRequest => {
   if (state.status === 'absent') throw notFound(requestId);
   return state;
@@ -45,9 +77,25 @@ export const decideDeletionRequest = (
 ): readonly DeletionRequestEvent[] => {
   switch (command.type) {
     case 'RequestDeletion': {
-      // Idempotent by construction: the stream id derives from the CloudEvent id.
-      if (state.status !== 'absent') return [];
+      // The stream id derives from (source, id): a repeat finds this stream. Same content: the
+      // request exists, nothing to do. Other content: the key was reused, refuse it.
       const { requestedDeadline, ...data } = command.data;
+      const content: RequestContent = {
+        subjectRef: data.subjectRef,
+        scope: data.scope,
+        legalBasis: data.legalBasis,
+        requestedDeadline,
+      };
+      const contentDigest = contentDigestOf(content);
+      if (state.status !== 'absent') {
+        if (sameContent(state, content, contentDigest)) return [];
+        throw new GovernanceError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `this (source, id) was already used for deletion request ${state.requestId} with ` +
+            'other content (subject, scope, legal basis or deadline); send a new id',
+          { requestId: state.requestId },
+        );
+      }
       // The statutory clock starts at the earlier of the subject's request and our receipt.
       const clockStartsAt =
         Date.parse(data.requestedAt) < Date.parse(data.receivedAt)
@@ -68,7 +116,7 @@ export const decideDeletionRequest = (
       return [
         {
           type: 'DeletionRequested',
-          data: { ...data, deadline: deadline.at, deadlineBasis: deadline.basis },
+          data: { ...data, deadline: deadline.at, deadlineBasis: deadline.basis, contentDigest },
         },
       ];
     }

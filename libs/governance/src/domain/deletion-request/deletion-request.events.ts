@@ -19,7 +19,7 @@ export type DeletionRequested = DomainEvent<
   'DeletionRequested',
   {
     readonly requestId: DeletionRequestId;
-    /** CloudEvents `id`: the idempotency key. */
+    /** CloudEvents `id`; with `source`, the idempotency key (the request id derives from both). */
     readonly sourceEventId: string;
     readonly source: string;
     readonly channel: 'kafka' | 'http';
@@ -30,6 +30,12 @@ export type DeletionRequested = DomainEvent<
     readonly receivedAt: string;
     readonly deadline: string;
     readonly deadlineBasis: DeadlineBasis;
+    /**
+     * `contentDigestOf` the request's content (request-content.ts): a repeat of (source, id) with
+     * another digest is refused. Absent on events stored before the digest existed; those are
+     * compared on the fields they recorded (docs/adr/0006-deletion-intake.md).
+     */
+    readonly contentDigest?: string;
   }
 >;
 

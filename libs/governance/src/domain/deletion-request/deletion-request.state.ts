@@ -52,6 +52,8 @@ export interface ExistingRequest {
   readonly receivedAt: string;
   readonly deadline: string;
   readonly deadlineBasis: DeadlineBasis;
+  /** Digest of the request's content; null for a request stored before digests existed. */
+  readonly contentDigest: string | null;
   readonly lineageResolved: boolean;
   readonly models: Readonly<Record<string, ModelProgress>>;
   /** Why the request is where it is, for terminal statuses. */
@@ -159,6 +161,7 @@ const applyEvent = (
       receivedAt: d.receivedAt,
       deadline: d.deadline,
       deadlineBasis: d.deadlineBasis,
+      contentDigest: d.contentDigest ?? null,
       lineageResolved: false,
       models: {},
       reason: null,

@@ -114,6 +114,19 @@ describe('DeletionIntakeProcessor with a failing command', () => {
     ]);
   });
 
+  it('dead-letters a reused idempotency key: a conflict that no redelivery clears', async () => {
+    const { processor, published } = processorFor(
+      new GovernanceError('IDEMPOTENCY_KEY_REUSED', 'key reused for request r-1', {
+        requestId: 'r-1',
+      }),
+    );
+    const result = await processor.process('topic', 0, [message(9, event('ce-9'))]);
+    expect(result).toEqual({ accepted: 0, created: 0, deadLettered: 1 });
+    expect(published.map((l) => [l.message.offset, l.error.code])).toEqual([
+      ['9', 'IDEMPOTENCY_KEY_REUSED'],
+    ]);
+  });
+
   it('rethrows a transient conflict (no commit: the chunk is redelivered, never dead-lettered)', async () => {
     const { processor, published } = processorFor(
       new CodedError('CONCURRENCY_CONFLICT', 'conflict', 'stream moved on'),

@@ -2,7 +2,7 @@ import type { CommandBus } from '@nestjs/cqrs';
 import type { KafkaMessage } from 'kafkajs';
 import { type DomainError, isDomainError } from '@lethe/shared';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
-import { GovernanceError } from '../../../domain/governance.errors';
+import { GovernanceError, GovernanceErrorCode } from '../../../domain/governance.errors';
 import type { DeadLetter, DeadLetterSink } from '../../ports/dead-letter.port';
 import type { Clock } from '../../ports/clock.port';
 import { RequestDeletionCommand, type DeletionIntakeItem } from './request-deletion.command';
@@ -118,5 +118,10 @@ export class DeletionIntakeProcessor {
   }
 }
 
-/** Errors that a retry of the same message can clear: never dead-lettered. */
-const isTransient = (e: DomainError): boolean => e.kind === 'conflict' || e.kind === 'unavailable';
+/**
+ * Errors that a retry of the same message can clear: never dead-lettered. A reused idempotency
+ * key is a conflict that no retry clears (the stored request does not change): it is the message's.
+ */
+const isTransient = (e: DomainError): boolean =>
+  e.code !== GovernanceErrorCode.IDEMPOTENCY_KEY_REUSED &&
+  (e.kind === 'conflict' || e.kind === 'unavailable');

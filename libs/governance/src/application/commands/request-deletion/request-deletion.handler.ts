@@ -2,11 +2,24 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { SubjectId, type DeletionRequestId } from '@lethe/shared';
-import { appendToNewStreams, type NewEvent, type NewStream } from '@lethe/event-store';
+import {
+  appendToNewStreams,
+  readFirstEvents,
+  type NewEvent,
+  type NewStream,
+} from '@lethe/event-store';
 import { deletionRequestDecider } from '../../../domain/deletion-request/deletion-request.decider';
-import type { DeletionRequested } from '../../../domain/deletion-request/deletion-request.events';
-import { initialDeletionRequestState } from '../../../domain/deletion-request/deletion-request.state';
-import { GovernanceError } from '../../../domain/governance.errors';
+import type { DeletionRequestCommand } from '../../../domain/deletion-request/deletion-request.commands';
+import type {
+  DeletionRequestEvent,
+  DeletionRequested,
+} from '../../../domain/deletion-request/deletion-request.events';
+import {
+  evolveDeletionRequest,
+  initialDeletionRequestState,
+  type DeletionRequestState,
+} from '../../../domain/deletion-request/deletion-request.state';
+import { GovernanceError, isGovernanceError } from '../../../domain/governance.errors';
 import { streams } from '../../../domain/shared/stream-names';
 import { DatasetRegistry } from '../../ports/dataset-registry.port';
 import { governanceEventMessage } from '../../messages/governance-cloud-event';
@@ -27,11 +40,24 @@ import {
 
 const requestsView = deletionRequestsView();
 
+/** One item that passed the checks before the transaction, with the command it decides. */
+interface Candidate {
+  readonly index: number;
+  readonly streamId: string;
+  readonly requestId: DeletionRequestId;
+  readonly decision: Extract<DeletionRequestCommand, { type: 'RequestDeletion' }>;
+}
+
+type RequestDeletionDecision = Candidate['decision'];
+
 /**
  * Turns validated deletion events into `DeletionRequested` events on one new stream per request,
- * all in one transaction (multi-row appends), skipping requests that exist already: the same
- * CloudEvent id again, from either door, changes nothing. Unknown datasets in `scope` are refused
- * per item (UNKNOWN_DATASET) without failing the rest of the batch.
+ * all in one transaction (multi-row appends). The stream id derives from the idempotency key
+ * (source, id); a key whose stream exists already (or that came earlier in the same batch) is
+ * decided against that request's first event: same content changes nothing (`created: false`),
+ * other content is refused per item with IDEMPOTENCY_KEY_REUSED, naming the existing request.
+ * Unknown datasets in `scope` are refused per item (UNKNOWN_DATASET). A refused item writes
+ * nothing and does not fail the rest of the batch.
  */
 @CommandHandler(RequestDeletionCommand)
 export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCommand> {
@@ -47,9 +73,10 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
       command.items.flatMap((i) => i.event.data.scope?.datasetIds ?? []),
     );
     const outcomes: DeletionIntakeOutcome[] = [];
+    const candidates: Candidate[] = [];
     const toAppend = new Map<string, NewStream<DeletionRequested>>();
-    for (const item of command.items) {
-      const ids = intakeIdsFor(item.event.id);
+    command.items.forEach((item, index) => {
+      const ids = intakeIdsFor(item.event.source, item.event.id);
       const requestId = ids.requestId;
       const unknown = (item.event.data.scope?.datasetIds ?? []).filter((d) => !known.has(d));
       if (unknown.length > 0) {
@@ -63,78 +90,136 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
             },
           ),
         });
-        continue;
+        return;
+      }
+      const target = streams.deletionRequest(requestId);
+      const decision = this.decisionOf(item, command, requestId);
+      if (!toAppend.has(target.streamId)) {
+        // A new stream: the decider's answer from the initial state (ADR 0006).
+        let event: NewEvent<DeletionRequested>;
+        try {
+          event = this.toEvent(item, command, ids, decision);
+        } catch (e) {
+          if (!isGovernanceError(e)) throw e;
+          outcomes.push({ ok: false, error: e });
+          return;
+        }
+        toAppend.set(target.streamId, {
+          streamId: target.streamId,
+          events: [event],
+          outbox: [governanceEventMessage(event, target, 1)],
+        });
       }
       outcomes.push({ ok: true, requestId, created: false });
-      const target = streams.deletionRequest(requestId);
-      if (toAppend.has(target.streamId)) continue; // same id twice in one batch: first wins
-      const event = this.toEvent(item, command, ids);
-      toAppend.set(target.streamId, {
-        streamId: target.streamId,
-        events: [event],
-        outbox: [governanceEventMessage(event, target, 1)],
-      });
-    }
+      candidates.push({ index, streamId: target.streamId, requestId, decision });
+    });
     if (toAppend.size === 0) return outcomes;
 
     // Sorted, so two concurrent batches lock stream rows in the same order (no deadlock).
     const batch: NewStream<DeletionRequested>[] = [...toAppend.values()].sort((a, b) =>
       a.streamId < b.streamId ? -1 : 1,
     );
-    const { created } = await runGovernanceTransaction(
+    const decided = await runGovernanceTransaction(
       this.dataSource,
       metadataFor(this.clock, command.correlationId, command.actor),
       async (tx) => {
-        const result = await appendToNewStreams(tx.manager, batch);
+        const { created } = await appendToNewStreams(tx.manager, batch);
         // Inline read model: the new requests are visible when this transaction commits.
         const fresh = batch
-          .filter((s) => result.created.has(s.streamId))
+          .filter((s) => created.has(s.streamId))
           .flatMap((s) =>
             s.events.map((e, i) => ({ ...e, streamId: s.streamId, streamVersion: i + 1 })),
           );
         await requestsView.writeRows(tx.manager, requestsView.rowsOfNewStreams(fresh));
-        return result;
+        // Streams that existed: how each began, to decide every repeat of its key against it.
+        const existing = await readFirstEvents<DeletionRequestEvent>(
+          tx.manager,
+          batch.filter((s) => !created.has(s.streamId)).map((s) => s.streamId),
+        );
+        return this.decideRepeats(candidates, toAppend, created, existing);
       },
     );
+    return outcomes.map((o, i) => decided.get(i) ?? o);
+  }
+
+  /**
+   * The outcome of each candidate, by item index: the first item of a stream created here is
+   * `created`; every other item is decided against the stream's first event (stored, or created
+   * by an earlier item of this batch): nothing to do (a duplicate) or IDEMPOTENCY_KEY_REUSED.
+   */
+  private decideRepeats(
+    candidates: readonly Candidate[],
+    toAppend: ReadonlyMap<string, NewStream<DeletionRequested>>,
+    created: ReadonlySet<string>,
+    existing: ReadonlyMap<string, DeletionRequestEvent>,
+  ): Map<number, DeletionIntakeOutcome> {
+    const decided = new Map<number, DeletionIntakeOutcome>();
     const claimed = new Set<string>();
-    return outcomes.map((o) => {
-      if (!o.ok) return o;
-      const streamId = streams.deletionRequest(o.requestId).streamId;
-      const isNew = created.has(streamId) && !claimed.has(streamId);
-      if (isNew) claimed.add(streamId);
-      return { ...o, created: isNew };
-    });
+    for (const c of candidates) {
+      if (created.has(c.streamId) && !claimed.has(c.streamId)) {
+        claimed.add(c.streamId);
+        decided.set(c.index, { ok: true, requestId: c.requestId, created: true });
+        continue;
+      }
+      const first = created.has(c.streamId)
+        ? toAppend.get(c.streamId)?.events[0]
+        : existing.get(c.streamId);
+      if (first === undefined) {
+        throw new Error(`deletion request stream ${c.streamId} exists without its first event`);
+      }
+      const state: DeletionRequestState = evolveDeletionRequest(
+        initialDeletionRequestState(),
+        first,
+      );
+      try {
+        const events = deletionRequestDecider.decide(c.decision, state);
+        if (events.length > 0) {
+          throw new Error(`deletion request stream ${c.streamId}: a repeat decided new events`);
+        }
+      } catch (e) {
+        if (!isGovernanceError(e)) throw e;
+        decided.set(c.index, { ok: false, error: e });
+      }
+    }
+    return decided;
+  }
+
+  /** The RequestDeletion command of the domain for one inbound event. */
+  private decisionOf(
+    item: DeletionIntakeItem,
+    command: RequestDeletionCommand,
+    requestId: DeletionRequestId,
+  ): RequestDeletionDecision {
+    const { event, receivedAt } = item;
+    const requestedAt = event.time ? new Date(event.time) : receivedAt;
+    const scope = event.data.scope;
+    return {
+      type: 'RequestDeletion',
+      data: {
+        requestId,
+        sourceEventId: event.id,
+        source: event.source,
+        channel: command.channel,
+        subjectRef: this.pseudonymizer.refOf(SubjectId(event.data.subjectId)),
+        scope: scope
+          ? { datasetIds: scope.datasetIds ?? null, recordIds: scope.recordIds ?? null }
+          : null,
+        legalBasis: event.data.legalBasis,
+        requestedAt: requestedAt.toISOString(),
+        receivedAt: receivedAt.toISOString(),
+        requestedDeadline: event.data.deadline ?? null,
+      },
+    };
   }
 
   private toEvent(
     item: DeletionIntakeItem,
     command: RequestDeletionCommand,
     ids: { requestId: DeletionRequestId; eventId: string },
+    decision: RequestDeletionDecision,
   ): NewEvent<DeletionRequested> {
-    const { event, receivedAt } = item;
-    const requestedAt = event.time ? new Date(event.time) : receivedAt;
-    const scope = event.data.scope;
-    // A new stream: the decider's answer from the initial state (ADR 0006).
-    const [decided] = deletionRequestDecider.decide(
-      {
-        type: 'RequestDeletion',
-        data: {
-          requestId: ids.requestId,
-          sourceEventId: event.id,
-          source: event.source,
-          channel: command.channel,
-          subjectRef: this.pseudonymizer.refOf(SubjectId(event.data.subjectId)),
-          scope: scope
-            ? { datasetIds: scope.datasetIds ?? null, recordIds: scope.recordIds ?? null }
-            : null,
-          legalBasis: event.data.legalBasis,
-          requestedAt: requestedAt.toISOString(),
-          receivedAt: receivedAt.toISOString(),
-          requestedDeadline: event.data.deadline ?? null,
-        },
-      },
-      initialDeletionRequestState(),
-    );
+    const { event } = item;
+    const [decided] = deletionRequestDecider.decide(decision, initialDeletionRequestState());
     if (decided?.type !== 'DeletionRequested') {
       throw new Error('unreachable: a new request stream decides DeletionRequested');
     }

@@ -4,7 +4,8 @@
  * (`...v2`) published beside this one, never a change to it.
  *
  * The worker's idempotency key is (jobId, attempt); it reports back with the result messages that
- * `RecordJobResultCommand` consumes (application/commands/record-job-result).
+ * the governance service consumes (`RecordJobResultCommand` in @lethe/governance). Shared by the
+ * governance service (producer) and the unlearning worker (consumer), so it lives in @lethe/shared.
  */
 export const UNLEARNING_JOB_TYPE_V1 = 'lethe.unlearning.job.v1';
 
