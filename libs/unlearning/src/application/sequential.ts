@@ -95,8 +95,7 @@ export type SequentialPolicy = ExactPolicy | PaperExperimentPolicy | CertifiedPo
  * values (certifiability, the accuracy floor) only as 'private-check-failed'.
  */
 export type PublicReasonCode =
-  | Exclude<DecisionReasonCode, 'not-certifiable' | 'accuracy-floor'>
-  | 'private-check-failed';
+  Exclude<DecisionReasonCode, 'not-certifiable' | 'accuracy-floor'> | 'private-check-failed';
 
 /** PUBLIC: what may leave the worker for this request. */
 export interface PublicStep {
@@ -161,7 +160,10 @@ interface StepOptions {
   readonly onProgress?: ProgressCallback;
 }
 
-const PRIVATE_CODES: ReadonlySet<DecisionReasonCode> = new Set(['not-certifiable', 'accuracy-floor']);
+const PRIVATE_CODES: ReadonlySet<DecisionReasonCode> = new Set([
+  'not-certifiable',
+  'accuracy-floor',
+]);
 
 const publicReasons = (codes: readonly DecisionReasonCode[]): PublicReasonCode[] => {
   const out: PublicReasonCode[] = [];
@@ -390,4 +392,3 @@ const decide = (
 
 /** Digest of the chain state's parameters (to check it against a stored copy). */
 export const chainStateDigest = (s: SequentialState): string => modelDigest(s.arch, s.chainParams);
-

@@ -305,7 +305,14 @@ const calibrate = (req: CertifiedUnlearnRequest, prep: Prepared): Calibration =>
     sensitivity: bound.bound,
     ...(cert.mechanism ? { mechanism: cert.mechanism } : {}),
   });
-  return { bound, margin, sigma: cal.sigma, mechanism: cal.mechanism, mechanismDelta, lanczosIterations };
+  return {
+    bound,
+    margin,
+    sigma: cal.sigma,
+    mechanism: cal.mechanism,
+    mechanismDelta,
+    lanczosIterations,
+  };
 };
 
 // ---------------------------------------------------------------------------------------------

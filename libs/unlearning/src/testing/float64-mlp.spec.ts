@@ -11,7 +11,12 @@ import {
   type LabelledBatch,
   type MlpSpec,
 } from './float64-mlp';
-import { denseFromOperator, dot, norm2, symmetricEigenvalues } from '../domain/reference/linear-algebra';
+import {
+  denseFromOperator,
+  dot,
+  norm2,
+  symmetricEigenvalues,
+} from '../domain/reference/linear-algebra';
 
 const tanhSpec: MlpSpec = {
   layerSizes: [4, 5, 3, 3],

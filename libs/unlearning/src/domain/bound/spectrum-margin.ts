@@ -48,7 +48,13 @@ export function lanczosMargin(input: {
   if (!Number.isInteger(p) || p < 1) fail('dimension must be an integer >= 1', { p });
   if (!(rho > 0 && rho < 1)) fail('failureProbability must be in (0, 1)', { rho });
   if (k >= p) {
-    return { eta: 0, factor: ROUNDING_FACTOR, iterations: k, dimension: p, failureProbability: rho };
+    return {
+      eta: 0,
+      factor: ROUNDING_FACTOR,
+      iterations: k,
+      dimension: p,
+      failureProbability: rho,
+    };
   }
   const sqrtEta = Math.max(0, Math.log((2 * 1.648 * Math.sqrt(p)) / rho) / (2 * k - 1));
   const eta = sqrtEta * sqrtEta;

@@ -95,7 +95,8 @@ export function failedCertificationChecks(
   const lambdaMin = num(assumptions, 'lambdaMin');
   const lambda = num(assumptions, 'lambda');
   if (!(lambdaMin <= lambdaMinLowerBound(c.ritz, margin))) failed.push('spectrum');
-  if (!(c.startNorm <= num(assumptions, 'C') * (1 + START_NORM_SLACK))) failed.push('start-in-ball');
+  if (!(c.startNorm <= num(assumptions, 'C') * (1 + START_NORM_SLACK)))
+    failed.push('start-in-ball');
   if (!(c.gradientProxy <= num(assumptions, 'G'))) failed.push('gradient-proxy');
   if (!(c.residualNorm / (lambda + lambdaMin) <= num(assumptions, 'solverTolerance')))
     failed.push('residual');
@@ -249,7 +250,8 @@ export function assertHonestGuarantee(g: Guarantee, checks?: CertificationChecks
 
 function checkSolverRecord(g: Guarantee): void {
   const kind = g.method === undefined ? undefined : SOLVER_KIND[g.method];
-  if (kind === undefined) fail('a certified guarantee names its Newton method', { method: g.method });
+  if (kind === undefined)
+    fail('a certified guarantee names its Newton method', { method: g.method });
   const s = g.solver;
   if (s === undefined || s['kind'] !== kind) {
     fail('the solver record does not match the method', { method: g.method, solver: s });
