@@ -148,7 +148,7 @@ export interface PublicRelease {
 /**
  * PRIVATE: values derived from the noise-free chain state, the start point or the data. They go
  * into the sequential private state/store only; never into a certificate, a log, a Kafka message
- * or a public result (DESIGN.md invariant 4; docs/adr/0004-certified-bound-and-noise.md).
+ * or a public result (docs/adr/0004-certified-bound-and-noise.md).
  */
 export interface UnlearnPrivate {
   /** The noise-free w~ (Newton) or the retrained model (exact). */

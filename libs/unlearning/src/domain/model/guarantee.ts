@@ -4,7 +4,7 @@ import { lambdaMinLowerBound, lanczosMargin, type LanczosMargin } from '../bound
 import { epsilonForSigma, type GaussianMechanism } from '../privacy/gaussian-mechanism';
 
 /**
- * The certificate's `guarantee` block (DESIGN.md §3.3), plus `settings`/`statements`/`checks`
+ * The certificate's `guarantee` block, plus `settings`/`statements`/`checks`
  * (additive keys) so that a reader sees every number and every statement the claim rests on.
  * Same shape as the engine's ReleaseGuarantee (application/guarantee.ts).
  *
