@@ -92,10 +92,12 @@ export type SequentialPolicy = ExactPolicy | PaperExperimentPolicy | CertifiedPo
 
 /**
  * Reason codes that may be published: data-independent ones as they are; checks on private
- * values (certifiability, the accuracy floor) only as 'private-check-failed'.
+ * values (certifiability, the accuracy floor) only as 'private-check-failed', so a refusal does not
+ * say which private check failed.
  */
 export type PublicReasonCode =
-  Exclude<DecisionReasonCode, 'not-certifiable' | 'accuracy-floor'> | 'private-check-failed';
+  | Exclude<DecisionReasonCode, 'not-certifiable' | 'accuracy-floor' | 'accuracy-unchecked'>
+  | 'private-check-failed';
 
 /** PUBLIC: what may leave the worker for this request. */
 export interface PublicStep {
@@ -160,9 +162,15 @@ interface StepOptions {
   readonly onProgress?: ProgressCallback;
 }
 
+/**
+ * Codes that depend on private values. 'accuracy-unchecked' appears here only when no candidate
+ * passed its checks (a floor without a validation set is refused up front), so publishing it
+ * would tell which private check failed.
+ */
 const PRIVATE_CODES: ReadonlySet<DecisionReasonCode> = new Set([
   'not-certifiable',
   'accuracy-floor',
+  'accuracy-unchecked',
 ]);
 
 const publicReasons = (codes: readonly DecisionReasonCode[]): PublicReasonCode[] => {
