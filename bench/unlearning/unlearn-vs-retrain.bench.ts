@@ -75,7 +75,7 @@ const evalAll = (engine: NumericEngine, w: Float32Array, f: Dataset, r: Dataset,
 });
 
 const methodMs = (o: UnlearnOutcome): number =>
-  (o.diagnostics.timingsMs['gradient'] ?? NaN) + (o.diagnostics.timingsMs['inverseHvp'] ?? NaN);
+  (o.private.timingsMs['gradient'] ?? NaN) + (o.private.timingsMs['inverseHvp'] ?? NaN);
 
 async function main(): Promise<void> {
   const engine = await createTfjsEngine('wasm');
@@ -177,9 +177,9 @@ async function main(): Promise<void> {
           test,
           ...(nU >= 100 ? { mia: { seed: `mia/${n}/${nU}` } } : {}),
         });
-      const evU = ev(nonconv.released.params);
+      const evU = ev(nonconv.public.released.params);
       const evR = ev(retrained.params);
-      const evC = ev(conv.released.params);
+      const evC = ev(conv.public.released.params);
       rows.push({
         n,
         nU,
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
       // LiSSA error against CG on the same vector ∇L(w*, D_r), once per n (n_u = 100 or the only one).
       const cgHere = nU === 100 || forgetCounts.length === 1;
       if (cgHere) {
-        const lissaStep = nonconv.diagnostics.projected
+        const lissaStep = nonconv.private.projected
           ? undefined
           : original.params.map((w, i) => w - (nonconv.private.chainParams[i] as number));
         let cgCell: (string | number)[] = ['—', '—', '—'];
@@ -245,10 +245,10 @@ async function main(): Promise<void> {
           num(constants.minibatchLambdaMax),
           H,
           sec(constantsMs),
-          sec(nonconv.diagnostics.timingsMs['inverseHvp'] ?? NaN),
+          sec(nonconv.private.timingsMs['inverseHvp'] ?? NaN),
           ...cgCell,
           num(nonconv.private.stepNorm),
-          num(nonconv.diagnostics.updateGradientNorm),
+          num(nonconv.private.updateGradientNorm),
         ]);
       }
     }
@@ -273,8 +273,8 @@ async function main(): Promise<void> {
       r.nU,
       sec(r.trainMs),
       sec(r.retrainMs),
-      sec(r.nonconv.diagnostics.timingsMs['gradient'] ?? NaN),
-      sec(r.nonconv.diagnostics.timingsMs['inverseHvp'] ?? NaN),
+      sec(r.nonconv.private.timingsMs['gradient'] ?? NaN),
+      sec(r.nonconv.private.timingsMs['inverseHvp'] ?? NaN),
       sec(methodMs(r.nonconv)),
       sec(r.nonconvWallMs),
       ratio(r.retrainMs / methodMs(r.nonconv)),
@@ -333,8 +333,8 @@ async function main(): Promise<void> {
       r.n,
       r.nU,
       sec(r.retrainMs),
-      sec(r.conv.diagnostics.timingsMs['gradient'] ?? NaN),
-      sec(r.conv.diagnostics.timingsMs['inverseHvp'] ?? NaN),
+      sec(r.conv.private.timingsMs['gradient'] ?? NaN),
+      sec(r.conv.private.timingsMs['inverseHvp'] ?? NaN),
       sec(methodMs(r.conv)),
       ratio(r.retrainMs / methodMs(r.conv)),
       acc(r.conv2.forget),

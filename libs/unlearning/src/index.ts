@@ -1,8 +1,9 @@
 /**
  * @lethe/unlearning — certified unlearning for deep networks (Zhang et al., ICML 2024).
  *
- * - domain/ (pure TypeScript, float64): certified bound, Gaussian mechanism, privacy accountant,
- *   policy, membership-inference evidence, float64 reference models, seeded randomness, types.
+ * - domain/ (pure TypeScript, float64): certified bound, Lanczos margin, Gaussian mechanism,
+ *   privacy accountant, policy, honesty gate, membership-inference evidence, the float64 logistic
+ *   regression (used by the MIA), seeded randomness, types.
  * - application/: the use cases (train, retrain, unlearn, sequential chain, evidence) against the
  *   NumericEngine port, plus pure model/data helpers (architecture, flat vectors, datasets,
  *   weights file, noise).
@@ -100,12 +101,15 @@ export {
 } from './application/trained-model';
 export {
   unlearn,
-  publicOutcome,
+  activationOf,
+  DEFAULT_LANCZOS_ITERATIONS,
   type UnlearnRequest,
+  type ExactUnlearnRequest,
+  type PaperExperimentRequest,
+  type CertifiedUnlearnRequest,
   type UnlearnOutcome,
-  type PublicUnlearnOutcome,
+  type PublicRelease,
   type UnlearnPrivate,
-  type UnlearnDiagnostics,
   type UnlearningMethod,
   type UpdateForm,
   type NewtonSettings,
@@ -118,8 +122,13 @@ export {
   chainStateDigest,
   type SequentialState,
   type SequentialPolicy,
-  type SequentialSettings,
+  type ExactPolicy,
+  type PaperExperimentPolicy,
+  type CertifiedPolicy,
   type SequentialStep,
+  type PublicStep,
+  type PrivateStep,
+  type PublicReasonCode,
 } from './application/sequential';
 export {
   serializeSequentialState,
@@ -127,7 +136,12 @@ export {
   type SerializedSequentialState,
 } from './application/sequential-store';
 export { collectEvidence, type UnlearningEvidence } from './application/evidence';
-export { exactGuarantee, boundGuarantee, type ReleaseGuarantee } from './application/guarantee';
+export {
+  exactGuarantee,
+  certifiedGuarantee,
+  uncertifiedGuarantee,
+  type ReleaseGuarantee,
+} from './application/guarantee';
 
 // ---- Infrastructure: the TensorFlow.js engine
 export { createTfjsEngine, tfjsEngine } from './infrastructure/engine/tfjs-engine';

@@ -23,13 +23,22 @@ export interface UnlearningEvidence {
   readonly distanceToRetrained?: number;
   /** ||released − original||₂. */
   readonly distanceToOriginal: number;
+  /** The attack against the released model (original vs released posteriors). */
   readonly mia?: MiaResult;
+  /**
+   * The target: the same attack, on the same rows, against the retrained model (original vs
+   * retrained posteriors). A released model forgets as well as retraining when its AUC is close
+   * to this one; an AUC near 0.5 alone means nothing (an update that changes nothing scores 0.5).
+   */
+  readonly miaRetrained?: MiaResult;
 }
 
 /**
  * Evidence for a release: accuracy on D_u, D_r and test; distances to the original and (when
  * computed) the retrained model; membership-inference AUC (domain mia.ts, posteriors from tfjs)
- * of an attack telling D_u from a sample of D_r with the original and released posteriors.
+ * of an attack telling D_u from a sample of D_r with the original and released posteriors, and,
+ * when a retrained model is given, the same attack against it (the target AUC). Evidence computed
+ * with D_u is private (not covered by the release's guarantee).
  */
 export const collectEvidence = (
   engine: NumericEngine,
@@ -57,6 +66,7 @@ export const collectEvidence = (
     ...(opts.test ? { test: engine.evaluate(arch, opts.released, opts.test) } : {}),
   };
   let mia: MiaResult | undefined;
+  let miaRetrained: MiaResult | undefined;
   if (opts.mia) {
     const nNeg = Math.min(
       opts.retain.labels.length,
@@ -68,19 +78,24 @@ export const collectEvidence = (
     const rows = concatDatasets(opts.forget, selectRows(opts.retain, negRows), 'mia');
     const isUnlearned = new Uint8Array(rows.labels.length);
     isUnlearned.fill(1, 0, opts.forget.labels.length);
-    mia = membershipInferenceAttack({
-      originalPosteriors: Float64Array.from(engine.posteriors(arch, opts.original, rows)),
-      unlearnedPosteriors: Float64Array.from(engine.posteriors(arch, opts.released, rows)),
-      classes: rows.classes,
-      isUnlearned,
-      ...(opts.mia.method ? { method: opts.mia.method } : {}),
-      ...(opts.mia.evaluation ? { evaluation: opts.mia.evaluation } : {}),
-    });
+    const originalPosteriors = Float64Array.from(engine.posteriors(arch, opts.original, rows));
+    const attack = (unlearned: Float32Array): MiaResult =>
+      membershipInferenceAttack({
+        originalPosteriors,
+        unlearnedPosteriors: Float64Array.from(engine.posteriors(arch, unlearned, rows)),
+        classes: rows.classes,
+        isUnlearned,
+        ...(opts.mia?.method ? { method: opts.mia.method } : {}),
+        ...(opts.mia?.evaluation ? { evaluation: opts.mia.evaluation } : {}),
+      });
+    mia = attack(opts.released);
+    if (opts.retrained) miaRetrained = attack(opts.retrained);
   }
   return {
     accuracy,
     distanceToOriginal: distance(opts.released, opts.original),
     ...(opts.retrained ? { distanceToRetrained: distance(opts.released, opts.retrained) } : {}),
     ...(mia ? { mia } : {}),
+    ...(miaRetrained ? { miaRetrained } : {}),
   };
 };

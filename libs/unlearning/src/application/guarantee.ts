@@ -1,12 +1,14 @@
 import type { CertifiedBound } from '../domain/bound/certified-bound';
+import type { LanczosMargin } from '../domain/bound/spectrum-margin';
 import type { GaussianMechanism } from '../domain/privacy/gaussian-mechanism';
-import type { Guarantee, GuaranteeType } from '../domain/model/guarantee';
+import { CHECK_NAMES, type Guarantee, type GuaranteeType } from '../domain/model/guarantee';
 
 export type { GuaranteeType };
 
 /**
  * What a release guarantees: the domain's certificate-facing `Guarantee` (DESIGN.md §3.3) with
- * `settings` and `statements` always present.
+ * `settings` and `statements` always present. Every value in it is a setting or a stated
+ * assumption (docs/adr/0004-certified-bound-and-noise.md): nothing measured.
  */
 export interface ReleaseGuarantee extends Guarantee {
   readonly settings: readonly string[];
@@ -26,57 +28,100 @@ export const exactGuarantee = (recipe: { C: number; l2: number }): ReleaseGuaran
   statements: [
     'retrained from scratch on D_r with the same recipe and seed: no information on D_u is used',
   ],
+  method: 'retrain',
 });
 
-export const boundGuarantee = (
+type NewtonMethod = NonNullable<Guarantee['method']>;
+
+/** A certified release: Δ from settings and assumptions only; measured values stay private. */
+export const certifiedGuarantee = (
   b: CertifiedBound,
   extra: {
-    type: GuaranteeType;
-    epsilon: number | null;
-    delta: number | null;
-    sigma: number;
-    mechanism?: GaussianMechanism;
-    solverTerm?: number;
-    /** Extra named values for `assumptions` (e.g. startNorm). */
-    extraValues?: Readonly<Record<string, number>>;
-    measured: readonly string[];
-    assumed: readonly string[];
-    settings: readonly string[];
-    statements?: readonly string[];
+    readonly epsilon: number;
+    /** Total δ = mechanismDelta + spectrum failure probability. */
+    readonly delta: number;
+    readonly mechanismDelta: number;
+    readonly sigma: number;
+    readonly mechanism: GaussianMechanism;
+    readonly margin: LanczosMargin;
+    readonly p: number;
+    readonly activation: string;
+    readonly method: NewtonMethod;
+    readonly solver: Readonly<Record<string, number | string>>;
+    /** Setting: the spectrum was estimated on a seeded subsample of this many rows of D_r. */
+    readonly hessianSampleSize?: number;
+    readonly statements: readonly string[];
   },
 ): ReleaseGuarantee => {
-  const solver = extra.solverTerm ?? 0;
   const c = b.constants;
-  const assumptions: Record<string, number | string> = {
-    C: c.C,
-    lambda: c.lambda,
-    M: c.M,
-    lambdaMin: c.lambdaMin,
-    lambdaMax: c.lambdaMax,
-    G: c.G,
-    ...(b.usesL ? { L: c.L } : {}),
-    diameter: c.diameter,
-    p: c.p,
-    n: c.n,
-    nU: c.nU,
-  };
-  if (c.rho !== undefined) assumptions['rho'] = c.rho;
-  if (c.lissaErrorForm !== undefined) assumptions['lissaErrorForm'] = c.lissaErrorForm;
-  if (c.gradNormForLissa !== undefined) assumptions['gradNormForLissa'] = c.gradNormForLissa;
-  Object.assign(assumptions, extra.extraValues ?? {});
   return {
-    type: extra.type,
+    type: 'certified',
     epsilon: extra.epsilon,
     delta: extra.delta,
     sigma: extra.sigma,
-    bound: b.bound + solver,
-    boundTerms: { ...b.terms, ...(solver > 0 ? { solverResidual: solver } : {}) },
-    formula: b.formula + (solver > 0 ? ` + CG residual/(λ+λ_min) = ${solver.toPrecision(6)}` : ''),
-    ...(extra.mechanism ? { mechanism: extra.mechanism } : {}),
-    assumptions,
-    measured: extra.measured,
-    assumed: extra.assumed,
-    settings: extra.settings,
-    statements: [...b.assumptions, ...(extra.statements ?? [])],
+    bound: b.bound,
+    mechanism: extra.mechanism,
+    boundTerms: { ...b.terms },
+    formula: b.formula,
+    assumptions: {
+      C: c.C,
+      lambda: c.lambda,
+      M: c.M,
+      lambdaMin: c.lambdaMin,
+      G: c.G,
+      diameter: c.diameter,
+      n: c.n,
+      nU: c.nU,
+      form: c.form,
+      solverTolerance: c.solverTolerance,
+      p: extra.p,
+      activation: extra.activation,
+      lanczosIterations: extra.margin.iterations,
+      spectrumFailureProbability: extra.margin.failureProbability,
+      spectrumMarginFactor: extra.margin.factor,
+      mechanismDelta: extra.mechanismDelta,
+      ...(extra.hessianSampleSize !== undefined
+        ? { hessianSampleSize: extra.hessianSampleSize }
+        : {}),
+    },
+    measured: [],
+    assumed: ['M', 'lambdaMin', 'G'],
+    settings: [
+      'C',
+      'lambda',
+      'solverTolerance',
+      'lanczosIterations',
+      'spectrumFailureProbability',
+      ...(extra.hessianSampleSize !== undefined ? ['hessianSampleSize'] : []),
+    ],
+    statements: [...b.assumptions, ...extra.statements],
+    checks: [...CHECK_NAMES],
+    method: extra.method,
+    solver: extra.solver,
   };
 };
+
+/** paper-experiment: σ given, no (ε, δ) claim; settings only. */
+export const uncertifiedGuarantee = (extra: {
+  readonly sigma: number;
+  readonly C: number;
+  readonly lambda: number;
+  readonly method: NewtonMethod;
+  readonly solver: Readonly<Record<string, number | string>>;
+}): ReleaseGuarantee => ({
+  type: 'none',
+  epsilon: null,
+  delta: null,
+  sigma: extra.sigma,
+  bound: null,
+  assumptions: { C: extra.C, lambda: extra.lambda },
+  measured: [],
+  assumed: [],
+  settings: ['C', 'lambda', 'sigma'],
+  statements: [
+    'paper-experiment mode: σ set directly, no (ε, δ) claim',
+    'an uncertified release poisons the chain ledger: no later release on it claims a finite cumulative ε until an exact retrain',
+  ],
+  method: extra.method,
+  solver: extra.solver,
+});

@@ -2,7 +2,7 @@ import { engine, useBackend } from '../../test/tf-test-helpers';
 import { loadMnist } from '../infrastructure/data/mnist';
 import { trainTestSplit } from '../infrastructure/data/split';
 import { selectRows, withoutIds } from './model/dataset';
-import { paperMnistMlp } from './model/architecture';
+import { mlp, paperMnistMlp } from './model/architecture';
 import { evaluate } from '../infrastructure/evaluation/evaluate';
 import { norm2 } from './model/flat-vector';
 import { trainModel, retrainModel, type TrainedModel } from './trained-model';
@@ -79,7 +79,7 @@ describe('MNIST end to end (wasm)', () => {
       test: evaluate(arch, w, test).accuracy,
     });
     const before = acc(original.params);
-    const after = acc(out.released.params);
+    const after = acc(out.public.released.params);
     const reference = acc(retrained.params);
     expect(reference.forget).toBeLessThan(0.05); // the retrained model never saw a 7
     expect(before.forget).toBeGreaterThan(0.8);
@@ -91,7 +91,7 @@ describe('MNIST end to end (wasm)', () => {
     const evidence = collectEvidence(engine, {
       arch,
       original: original.params,
-      released: out.released.params,
+      released: out.public.released.params,
       retrained: retrained.params,
       forget,
       retain,
@@ -102,40 +102,56 @@ describe('MNIST end to end (wasm)', () => {
     expect(evidence.distanceToRetrained).toBeGreaterThan(0);
     expect(evidence.mia!.auc).toBeGreaterThanOrEqual(0);
     expect(evidence.mia!.auc).toBeLessThanOrEqual(1);
-    expect(out.backend).toBe('wasm');
+    expect(out.public.backend).toBe('wasm');
   });
 
-  it('certified mode on the MLP: the worst-case σ breaks the accuracy floor, so the policy retrains', async () => {
-    const state = startSequentialChain(original, train.ids);
-    const step = await processDeletionRequest(engine, {
-      state,
-      dataset: train,
-      forgetIds: forget.ids,
-      policy: {
+  it("certified mode refuses the paper's ReLU MLP (no finite M); on the tanh MLP the worst-case σ breaks the floor, so the policy retrains", async () => {
+    const certifiedPolicy = (newtonScale: number) =>
+      ({
         mode: 'certified',
-        target: { epsilon: 1, delta: 1e-5 },
-        cumulativeBudget: { epsilon: 10, delta: 1e-3 },
-        accuracyFloor: 0.5,
-        retrainAllowed: true,
-      },
-      settings: {
         newton: {
           form: 'nonconvergence',
           damping: lambda,
           inverse: {
             kind: 'lissa',
-            settings: { chains: 1, depth: 50, scale: constants.suggestedScale, batchSize: 50 },
+            settings: { chains: 1, depth: 50, scale: newtonScale, batchSize: 50 },
           },
         },
-        certification: { M: 1 },
-        constantsSettings: { iterations: 15, hessianSampleSize: 500 },
-      },
+        certification: { M: 1, lambdaMin: -0.9, G: 5, solverTolerance: 1 },
+        constantsSettings: { iterations: 30, hessianSampleSize: 500 },
+        target: { epsilon: 1, delta: 1e-5 },
+        cumulativeBudget: { epsilon: 10, delta: 1e-3 },
+        accuracyFloor: 0.5,
+        retrainAllowed: true,
+      }) as const;
+    const relu = processDeletionRequest(engine, {
+      state: startSequentialChain(original, train.ids),
+      dataset: train,
+      forgetIds: forget.ids,
+      policy: certifiedPolicy(constants.suggestedScale),
       validation: test,
       seed: 'mnist-seq',
     });
-    expect(step.decision.action).toBe('retrain');
-    expect(step.guarantee?.type).toBe('exact');
-    expect(step.decision.reasons.join(' ')).toMatch(/below the floor|no valid certified bound/);
-    expect(evaluate(arch, step.release!.params, forget).accuracy).toBeLessThan(0.05);
+    await expect(relu).rejects.toMatchObject({ code: 'INVALID_UNLEARNING_SETTINGS' });
+
+    const tanh = mlp([784, 32, 32, 10], 'tanh');
+    const smooth = await trainModel(engine, { arch: tanh, data: train, recipe });
+    const step = await processDeletionRequest(engine, {
+      state: startSequentialChain(smooth, train.ids),
+      dataset: train,
+      forgetIds: forget.ids,
+      policy: certifiedPolicy(constants.suggestedScale),
+      validation: test,
+      seed: 'mnist-seq',
+    });
+    expect(step.public.action).toBe('retrain');
+    expect(step.public.release?.guarantee.type).toBe('exact');
+    expect(step.public.reasons).toEqual(['private-check-failed', 'retrain-instead']);
+    expect(step.private.decision.reasons.join(' ')).toMatch(
+      /below the floor|no valid certified bound/,
+    );
+    expect(evaluate(tanh, step.public.release!.released.params, forget).accuracy).toBeLessThan(
+      0.05,
+    );
   });
 });

@@ -21,7 +21,10 @@ interface Meta {
   readonly remainingIds: readonly string[];
   readonly k: number;
   readonly previousReleaseDigest: string | null;
-  readonly ledger: PrivacyLedger;
+  /** `uncertifiedReleases` is absent in states stored before it was counted. */
+  readonly ledger: Omit<PrivacyLedger, 'uncertifiedReleases'> & {
+    readonly uncertifiedReleases?: number;
+  };
 }
 
 export const serializeSequentialState = (s: SequentialState): SerializedSequentialState => {
@@ -74,6 +77,10 @@ export const deserializeSequentialState = (stored: SerializedSequentialState): S
     remainingIds: meta.remainingIds,
     k: meta.k,
     previousReleaseDigest: meta.previousReleaseDigest,
-    ledger: Object.freeze({ ...meta.ledger }),
+    // Ledgers stored before uncertified releases were counted had none.
+    ledger: Object.freeze({
+      ...meta.ledger,
+      uncertifiedReleases: meta.ledger.uncertifiedReleases ?? 0,
+    }),
   };
 };

@@ -1,5 +1,6 @@
 import { selectIds, type Dataset } from './model/dataset';
 import type { Architecture } from './model/architecture';
+import { projectToBall } from './model/flat-vector';
 import { modelDigest } from './model/weights-codec';
 import type { EngineTrainingProfile, TrainingRecipe } from './model/recipe';
 import type { ProgressCallback } from './progress';
@@ -16,37 +17,40 @@ import {
 } from '../domain/privacy/accountant';
 import {
   decideUnlearningAction,
+  type DecisionReasonCode,
+  type UnlearningAction,
   type UnlearningDecision,
 } from '../domain/policy/unlearning-policy';
 import { deriveSeed, type Seed } from '../domain/random';
 import type { TrainedModel } from './trained-model';
+import type { NumericEngine } from './ports/numeric-engine';
 import {
-  publicOutcome,
   unlearn,
   type CertificationSettings,
+  type CertifiedUnlearnRequest,
   type NewtonSettings,
-  type PublicUnlearnOutcome,
+  type PublicRelease,
+  type StartPoint,
   type UnlearnOutcome,
-  type UnlearningMode,
+  type UnlearnPrivate,
 } from './unlearn';
-import type { ReleaseGuarantee } from './guarantee';
-import type { ConstantsSettings, NumericEngine } from './ports/numeric-engine';
 
 /**
- * The PRIVATE state of one model's unlearning chain (paper Algorithm 2): the noise-free w~(k),
- * the remaining record ids D_r(k), the recipe, k, the previous release's digest and the privacy
- * ledger. It never holds a released (noised) model; it must never leave the worker's private store.
+ * The PRIVATE state of one model's unlearning chain (paper Algorithm 2): the chain parameters
+ * (noise-free w~(k), or the projected public release when the chain continues from releases), the
+ * remaining record ids D_r(k), the recipe, k, the previous release's digest and the privacy ledger.
+ * It must never leave the worker's private store.
  */
 export interface SequentialState {
   readonly arch: Architecture;
   readonly recipe: Required<TrainingRecipe>;
   /** Profile of the original training, or of the latest retrain from scratch. */
   readonly profile: EngineTrainingProfile;
-  /** Noise-free chain parameters w~(k) (w* at k = 0). */
+  /** Chain parameters: w* at k = 0, then w~(k) (noise-free) or Π_C(release k). */
   readonly chainParams: Float32Array;
   readonly chainDigest: string;
   /** How the chain state was produced. */
-  readonly chainOrigin: 'trained' | 'newton' | 'retrain';
+  readonly chainOrigin: 'trained' | 'newton' | 'retrain' | 'release';
   readonly remainingIds: readonly string[];
   /** Number of requests served (released) so far. */
   readonly k: number;
@@ -54,45 +58,75 @@ export interface SequentialState {
   readonly ledger: PrivacyLedger;
 }
 
-/** The model's unlearning policy (per-release target, cumulative budget, accuracy floor…). */
-export interface SequentialPolicy {
-  readonly mode: UnlearningMode;
-  /** Per-release (ε, δ) (certified). */
-  readonly target?: { readonly epsilon: number; readonly delta: number };
+/** Retrain from scratch for every request (ε = 0). */
+export interface ExactPolicy {
+  readonly mode: 'exact';
+}
+
+/** The paper's fixed σ; every release poisons the ledger (no finite cumulative ε afterwards). */
+export interface PaperExperimentPolicy {
+  readonly mode: 'paper-experiment';
+  readonly newton: NewtonSettings;
+  readonly sigma: number;
+}
+
+/** Certified Newton steps within a per-release target, a cumulative budget and an accuracy floor. */
+export interface CertifiedPolicy {
+  readonly mode: 'certified';
+  readonly newton: NewtonSettings;
+  /** M, λ_min, G, τ…: settings and assumptions; (ε, δ) come from `target`. */
+  readonly certification: Omit<CertificationSettings, 'epsilon' | 'delta'>;
+  readonly constantsSettings?: CertifiedUnlearnRequest['constantsSettings'];
+  /** Per-release (ε, δ). */
+  readonly target: { readonly epsilon: number; readonly delta: number };
   /** Cumulative budget of one chain (reset by a retrain). */
   readonly cumulativeBudget?: PrivacyBudget;
-  /** Minimum accuracy of the released model on the validation set. */
+  /** Minimum accuracy of the released model on the validation set (a private check). */
   readonly accuracyFloor?: number;
   readonly maxSigma?: number;
   readonly retrainAllowed: boolean;
 }
 
-export interface SequentialSettings {
-  readonly newton: NewtonSettings;
-  /** M, ρ, mechanism…; ε/δ come from the policy's target. */
-  readonly certification?: Omit<CertificationSettings, 'epsilon' | 'delta'>;
-  /** paper-experiment σ. */
-  readonly sigma?: number;
-  readonly constantsSettings?: Omit<ConstantsSettings, 'seed'>;
+/** The model's unlearning policy, by mode. */
+export type SequentialPolicy = ExactPolicy | PaperExperimentPolicy | CertifiedPolicy;
+
+/**
+ * Reason codes that may be published: data-independent ones as they are; checks on private
+ * values (certifiability, the accuracy floor) only as 'private-check-failed', so a refusal does not
+ * say which private check failed.
+ */
+export type PublicReasonCode =
+  | Exclude<DecisionReasonCode, 'not-certifiable' | 'accuracy-floor' | 'accuracy-unchecked'>
+  | 'private-check-failed';
+
+/** PUBLIC: what may leave the worker for this request. */
+export interface PublicStep {
+  readonly k: number;
+  readonly action: UnlearningAction;
+  readonly reasons: readonly PublicReasonCode[];
+  /** The release and its guarantee; null when the request is parked (needs-retrain). */
+  readonly release: PublicRelease | null;
+  /** Cumulative guarantee of the chain after this step (ε = ∞ on a poisoned chain). */
+  readonly cumulative: CumulativeGuarantee;
+}
+
+/** PRIVATE: the next chain state and everything measured on the way; never published. */
+export interface PrivateStep {
+  /** The next state (unchanged for needs-retrain): store it in the private store. */
+  readonly state: SequentialState;
+  /** The policy's decision with its full reasons (they may quote private values). */
+  readonly decision: UnlearningDecision;
+  /** Accuracy of the candidate release on the validation set, when measured. */
+  readonly validationAccuracy?: number;
+  /** Why the Newton candidate could not be certified (a failed check, a non-PD Hessian…). */
+  readonly notCertifiable?: string;
+  /** The private part of the Newton candidate, when one was computed. */
+  readonly candidate?: UnlearnPrivate;
 }
 
 export interface SequentialStep {
-  /**
-   * The next PRIVATE state (unchanged for needs-retrain): store it in the private store, never
-   * publish it. Everything else in the step is public.
-   */
-  readonly state: SequentialState;
-  readonly decision: UnlearningDecision;
-  /** What may be published; null when the request is parked (needs-retrain). */
-  readonly release: { readonly params: Float32Array; readonly digest: string } | null;
-  readonly guarantee: ReleaseGuarantee | null;
-  readonly cumulative: CumulativeGuarantee;
-  /** The public part of the outcome (no noise-free value; see UnlearnPrivate). */
-  readonly outcome: PublicUnlearnOutcome | null;
-  /** The Newton attempt that the policy refused, if any (for diagnostics; never released). */
-  readonly refused?: { readonly guarantee: ReleaseGuarantee | null; readonly reason: string };
-  /** Accuracy of the candidate release on the validation set, when measured. */
-  readonly validationAccuracy?: number;
+  readonly public: PublicStep;
+  readonly private: PrivateStep;
 }
 
 /** Starts a chain from a model Lethe trained on `trainIds`. */
@@ -112,43 +146,47 @@ export const startSequentialChain = (
   ledger: emptyLedger,
 });
 
+interface StepOptions {
+  readonly state: SequentialState;
+  readonly dataset: Dataset;
+  readonly forgetIds: readonly string[];
+  readonly policy: SequentialPolicy;
+  /** For the accuracy floor (released model's accuracy); required when a floor is set. */
+  readonly validation?: Dataset;
+  readonly seed: Seed;
+  /**
+   * 'noise-free' (default; paper Algorithm 2): the next request starts from the private w~(k).
+   * 'release': it starts from Π_C(release k), a public value; adaptive composition covers it.
+   */
+  readonly chainFrom?: 'noise-free' | 'release';
+  readonly onProgress?: ProgressCallback;
+}
+
 /**
- * Serves one deletion request on the chain: the policy decides newton vs retrain vs needs-retrain
- * (with reasons); newton continues from the noise-free state and gets fresh noise; retrain resets
- * the chain and the ledger. `dataset` must contain every id of `state.remainingIds`.
+ * Codes that depend on private values. 'accuracy-unchecked' appears here only when no candidate
+ * passed its checks (a floor without a validation set is refused up front), so publishing it
+ * would tell which private check failed.
  */
-export const processDeletionRequest = async (
-  engine: NumericEngine,
-  opts: {
-    state: SequentialState;
-    dataset: Dataset;
-    forgetIds: readonly string[];
-    policy: SequentialPolicy;
-    settings: SequentialSettings;
-    /** For the accuracy floor (released model's accuracy); required when a floor is set. */
-    validation?: Dataset;
-    seed: Seed;
-    onProgress?: ProgressCallback;
-  },
-): Promise<SequentialStep> => {
-  const { state, policy } = opts;
-  if (policy.mode === 'certified' && (!policy.target || !opts.settings.certification)) {
-    throw unlearningError(
-      EngineErrorCode.InvalidSettings,
-      'certified mode needs policy.target and settings.certification',
-      {},
-      'validation',
-    );
+const PRIVATE_CODES: ReadonlySet<DecisionReasonCode> = new Set([
+  'not-certifiable',
+  'accuracy-floor',
+  'accuracy-unchecked',
+]);
+
+const publicReasons = (codes: readonly DecisionReasonCode[]): PublicReasonCode[] => {
+  const out: PublicReasonCode[] = [];
+  for (const c of codes) {
+    const pub: PublicReasonCode = PRIVATE_CODES.has(c)
+      ? 'private-check-failed'
+      : (c as PublicReasonCode);
+    if (!out.includes(pub)) out.push(pub);
   }
-  if (policy.mode === 'paper-experiment' && opts.settings.sigma === undefined) {
-    throw unlearningError(
-      EngineErrorCode.InvalidSettings,
-      'paper-experiment needs settings.sigma',
-      {},
-      'validation',
-    );
-  }
-  if (policy.accuracyFloor !== undefined && !opts.validation && policy.mode === 'certified') {
+  return out;
+};
+
+const validate = (opts: StepOptions): void => {
+  const { policy } = opts;
+  if (policy.mode === 'certified' && policy.accuracyFloor !== undefined && !opts.validation) {
     throw unlearningError(
       EngineErrorCode.InvalidSettings,
       'an accuracy floor needs a validation set',
@@ -156,95 +194,128 @@ export const processDeletionRequest = async (
       'validation',
     );
   }
+};
+
+/** Newton candidate (certified or paper-experiment), or why it is not certifiable. */
+const newtonCandidate = async (
+  engine: NumericEngine,
+  opts: StepOptions,
+  start: StartPoint,
+  data: Dataset,
+  seed: Seed,
+): Promise<{ candidate?: UnlearnOutcome; notCertifiable?: string }> => {
+  const { policy } = opts;
+  const base = {
+    start,
+    data,
+    forgetIds: opts.forgetIds,
+    seed,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
+  if (policy.mode === 'paper-experiment') {
+    return {
+      candidate: await unlearn(engine, {
+        ...base,
+        mode: 'paper-experiment',
+        newton: policy.newton,
+        sigma: policy.sigma,
+      }),
+    };
+  }
+  if (policy.mode !== 'certified') return {};
+  try {
+    return {
+      candidate: await unlearn(engine, {
+        ...base,
+        mode: 'certified',
+        newton: policy.newton,
+        certification: { ...policy.certification, ...policy.target },
+        ...(policy.constantsSettings ? { constantsSettings: policy.constantsSettings } : {}),
+      }),
+    };
+  } catch (e) {
+    const certifiable = [
+      UnlearningErrorCodes.BOUND_INVALID_INPUT,
+      UnlearningErrorCodes.LISSA_DIVERGED,
+      UnlearningErrorCodes.CERTIFICATION_CHECK_FAILED,
+    ].some((code) => isUnlearningError(e, code));
+    if (!certifiable) throw e;
+    return { notCertifiable: `${(e as { code: string }).code}: ${(e as Error).message}` };
+  }
+};
+
+const nextState = (
+  state: SequentialState,
+  out: UnlearnOutcome,
+  k: number,
+  ledger: PrivacyLedger,
+  origin: SequentialState['chainOrigin'],
+  chainFrom: 'noise-free' | 'release',
+): SequentialState => {
+  const fromRelease = chainFrom === 'release' && origin === 'newton';
+  const chainParams = fromRelease
+    ? projectToBall(out.public.released.params, state.recipe.C)
+    : Float32Array.from(out.private.chainParams);
+  return {
+    arch: state.arch,
+    recipe: state.recipe,
+    profile: state.profile,
+    chainParams,
+    chainDigest: fromRelease ? modelDigest(state.arch, chainParams) : out.private.chainDigest,
+    chainOrigin: fromRelease ? 'release' : origin,
+    remainingIds: out.public.remainingIds,
+    k,
+    previousReleaseDigest: out.public.released.digest,
+    ledger,
+  };
+};
+
+/**
+ * Serves one deletion request on the chain: the policy decides newton vs retrain vs needs-retrain;
+ * newton continues from the chain state and gets fresh noise; retrain resets the chain and the
+ * ledger; an uncertified (paper-experiment) release poisons the ledger. Only `public` may be
+ * published: a refusal publishes the action and data-independent reason codes, nothing about the
+ * refused candidate. `dataset` must contain every id of `state.remainingIds`.
+ */
+export const processDeletionRequest = async (
+  engine: NumericEngine,
+  opts: StepOptions,
+): Promise<SequentialStep> => {
+  validate(opts);
+  const { state, policy } = opts;
   const k = state.k + 1;
   const seed = deriveSeed(opts.seed, 'request', k);
   const data = selectIds(opts.dataset, state.remainingIds, `${opts.dataset.name}/r${state.k}`);
-  const start = {
+  const start: StartPoint = {
     arch: state.arch,
     params: state.chainParams,
     recipe: state.recipe,
     trainingGradientNorm: state.profile.finalGradNorm,
   };
-  const progress = opts.onProgress ? { onProgress: opts.onProgress } : {};
 
-  let candidate: UnlearnOutcome | null = null;
-  let notCertifiable: string | undefined;
+  // prepare the candidate → private checks (accuracy floor) → decide
+  const { candidate, notCertifiable } = await newtonCandidate(engine, opts, start, data, seed);
   let validationAccuracy: number | undefined;
-  if (policy.mode !== 'exact') {
-    try {
-      candidate = await unlearn(engine, {
-        start,
-        data,
-        forgetIds: opts.forgetIds,
-        mode: policy.mode,
-        newton: opts.settings.newton,
-        ...(policy.mode === 'certified'
-          ? {
-              certification: {
-                ...(opts.settings.certification as Omit<
-                  CertificationSettings,
-                  'epsilon' | 'delta'
-                >),
-                epsilon: (policy.target as { epsilon: number }).epsilon,
-                delta: (policy.target as { delta: number }).delta,
-              },
-            }
-          : { sigma: opts.settings.sigma }),
-        ...(opts.settings.constantsSettings
-          ? { constantsSettings: opts.settings.constantsSettings }
-          : {}),
-        seed,
-        ...progress,
-      });
-    } catch (e) {
-      const certifiableFailure =
-        policy.mode === 'certified' &&
-        (isUnlearningError(e, UnlearningErrorCodes.BOUND_INVALID_INPUT) ||
-          isUnlearningError(e, UnlearningErrorCodes.LISSA_DIVERGED) ||
-          isUnlearningError(e, UnlearningErrorCodes.PRIVACY_INVALID_PARAMS));
-      if (!certifiableFailure) throw e;
-      notCertifiable = `${(e as { code: string }).code}: ${(e as Error).message}`;
-    }
-    if (candidate && policy.accuracyFloor !== undefined && opts.validation) {
-      validationAccuracy = engine.evaluate(
-        state.arch,
-        candidate.released.params,
-        opts.validation,
-      ).accuracy;
-    }
+  if (candidate && policy.mode === 'certified' && policy.accuracyFloor !== undefined) {
+    validationAccuracy = engine.evaluate(
+      state.arch,
+      candidate.public.released.params,
+      opts.validation as Dataset,
+    ).accuracy;
   }
-
-  const g = candidate?.guarantee;
-  const decision = decideUnlearningAction({
-    mode: policy.mode,
-    target: policy.target ?? { epsilon: 1, delta: 1e-5 },
-    // Placeholders when no bound exists: the decision is then blocked by `certifiable: false`, and
-    // a negligible sensitivity keeps the budget check from adding a misleading reason.
-    sigma: g && g.sigma > 0 ? g.sigma : 1,
-    sensitivity: g?.bound && g.bound > 0 ? g.bound : 1e-12,
-    ...(policy.accuracyFloor !== undefined ? { accuracyFloor: policy.accuracyFloor } : {}),
-    ...(validationAccuracy !== undefined ? { predictedAccuracyWithNoise: validationAccuracy } : {}),
-    ...(policy.maxSigma !== undefined ? { maxSigma: policy.maxSigma } : {}),
-    cumulativeBudget: policy.cumulativeBudget ?? { epsilon: Number.MAX_VALUE, delta: 0.999999 },
-    spent: state.ledger,
-    retrainAllowed: policy.retrainAllowed,
-    certifiable: policy.mode !== 'certified' || candidate !== null,
-    ...(notCertifiable ? { notCertifiableReason: notCertifiable } : {}),
-  });
-
-  const base = {
+  const decision = decide(policy, state.ledger, candidate, notCertifiable, validationAccuracy);
+  const privateBase = {
     decision,
     ...(validationAccuracy !== undefined ? { validationAccuracy } : {}),
+    ...(notCertifiable !== undefined ? { notCertifiable } : {}),
+    ...(candidate ? { candidate: candidate.private } : {}),
   };
+  const publicBase = { k, action: decision.action, reasons: publicReasons(decision.codes) };
+
   if (decision.action === 'needs-retrain') {
     return {
-      ...base,
-      state,
-      release: null,
-      guarantee: null,
-      cumulative: cumulativeGuarantee(state.ledger),
-      outcome: null,
-      refused: { guarantee: g ?? null, reason: decision.reasons.join('; ') },
+      public: { ...publicBase, release: null, cumulative: cumulativeGuarantee(state.ledger) },
+      private: { ...privateBase, state },
     };
   }
 
@@ -255,63 +326,76 @@ export const processDeletionRequest = async (
       forgetIds: opts.forgetIds,
       mode: 'exact',
       seed,
-      ...progress,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
     const ledger = resetLedger();
     return {
-      ...base,
-      state: {
-        arch: state.arch,
-        recipe: state.recipe,
-        profile: state.profile,
-        chainParams: Float32Array.from(exact.private.chainParams),
-        chainDigest: exact.private.chainDigest,
-        chainOrigin: 'retrain',
-        remainingIds: exact.remainingIds,
-        k,
-        previousReleaseDigest: exact.released.digest,
-        ledger,
+      // An exact release publishes nothing about the refused candidate.
+      public: { ...publicBase, release: exact.public, cumulative: cumulativeGuarantee(ledger) },
+      private: {
+        ...privateBase,
+        state: nextState(state, exact, k, ledger, 'retrain', 'noise-free'),
       },
-      release: exact.released,
-      guarantee: exact.guarantee,
-      cumulative: cumulativeGuarantee(ledger),
-      outcome: publicOutcome(exact),
-      ...(candidate
-        ? { refused: { guarantee: candidate.guarantee, reason: decision.reasons.join('; ') } }
-        : {}),
     };
   }
 
   const out = candidate as UnlearnOutcome;
+  const g = out.public.guarantee;
   const ledger =
-    out.guarantee.type === 'certified'
+    g.type === 'certified'
       ? recordRelease(state.ledger, {
           kind: 'gaussian',
-          sigma: out.guarantee.sigma,
-          sensitivity: out.guarantee.bound as number,
-          epsilon: out.guarantee.epsilon as number,
-          delta: out.guarantee.delta as number,
+          sigma: g.sigma,
+          sensitivity: g.bound as number,
+          epsilon: g.epsilon as number,
+          delta: g.delta as number,
         })
-      : state.ledger;
+      : recordRelease(state.ledger, { kind: 'uncertified' });
   return {
-    ...base,
-    state: {
-      arch: state.arch,
-      recipe: state.recipe,
-      profile: state.profile,
-      chainParams: out.private.chainParams,
-      chainDigest: out.private.chainDigest,
-      chainOrigin: 'newton',
-      remainingIds: out.remainingIds,
-      k,
-      previousReleaseDigest: out.released.digest,
-      ledger,
+    public: { ...publicBase, release: out.public, cumulative: cumulativeGuarantee(ledger) },
+    private: {
+      ...privateBase,
+      state: nextState(state, out, k, ledger, 'newton', opts.chainFrom ?? 'noise-free'),
     },
-    release: out.released,
-    guarantee: out.guarantee,
-    cumulative: cumulativeGuarantee(ledger),
-    outcome: publicOutcome(out),
   };
+};
+
+/** The policy's decision. σ and Δ are settings-only, so only the checks are data-dependent. */
+const decide = (
+  policy: SequentialPolicy,
+  spent: PrivacyLedger,
+  candidate: UnlearnOutcome | undefined,
+  notCertifiable: string | undefined,
+  validationAccuracy: number | undefined,
+): UnlearningDecision => {
+  if (policy.mode !== 'certified') {
+    return decideUnlearningAction({
+      mode: policy.mode,
+      target: { epsilon: 1, delta: 1e-5 },
+      sigma: 1,
+      sensitivity: 1,
+      cumulativeBudget: { epsilon: Number.MAX_VALUE, delta: 0.999999 },
+      spent,
+      retrainAllowed: true,
+    });
+  }
+  const g = candidate?.public.guarantee;
+  return decideUnlearningAction({
+    mode: 'certified',
+    target: policy.target,
+    // Placeholders when no candidate exists: the decision is then blocked by `certifiable: false`,
+    // and a negligible sensitivity keeps the budget check from adding a misleading reason.
+    sigma: g && g.sigma > 0 ? g.sigma : 1,
+    sensitivity: g?.bound && g.bound > 0 ? g.bound : 1e-12,
+    ...(policy.accuracyFloor !== undefined ? { accuracyFloor: policy.accuracyFloor } : {}),
+    ...(validationAccuracy !== undefined ? { predictedAccuracyWithNoise: validationAccuracy } : {}),
+    ...(policy.maxSigma !== undefined ? { maxSigma: policy.maxSigma } : {}),
+    cumulativeBudget: policy.cumulativeBudget ?? { epsilon: Number.MAX_VALUE, delta: 0.999999 },
+    spent,
+    retrainAllowed: policy.retrainAllowed,
+    certifiable: candidate !== undefined,
+    ...(notCertifiable ? { notCertifiableReason: notCertifiable } : {}),
+  });
 };
 
 /** Digest of the chain state's parameters (to check it against a stored copy). */

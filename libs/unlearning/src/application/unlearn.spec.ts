@@ -3,20 +3,44 @@ import { fitConvexOptimum, softmaxRegressionM } from '../../test/convex-fixtures
 import { logisticData } from '../infrastructure/data/synthetic';
 import { forgetRetainSplit } from '../infrastructure/data/split';
 import { logisticRegression, mlp } from './model/architecture';
-import { distance, norm2, equalVectors } from './model/flat-vector';
+import { makeDataset, rowsOfIds, type Dataset } from './model/dataset';
+import { distance, norm2, equalVectors, scale } from './model/flat-vector';
 import { modelDigest } from './model/weights-codec';
 import { initialParameters } from '../infrastructure/model/init';
-import { assertHonestGuarantee } from '../domain/model/guarantee';
-import { publicOutcome, unlearn, type UnlearnRequest } from './unlearn';
-import { addGaussianNoise } from './model/noise';
-import { deriveSeed } from '../domain/random';
+import * as gate from '../domain/model/guarantee';
+import { certifiedBound } from '../domain/bound/certified-bound';
+import { lanczosMargin } from '../domain/bound/spectrum-margin';
+import { calibrateSigma } from '../domain/privacy/gaussian-mechanism';
+import { isUnlearningError } from '../domain/errors';
+import { unlearn, type CertifiedUnlearnRequest, type UnlearnOutcome } from './unlearn';
+import { trainModel } from './trained-model';
 
 jest.setTimeout(120_000);
 
+/** JSON of a public value, typed arrays as arrays. */
+const json = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (x instanceof Float32Array ? Array.from(x) : x));
+
+/** The public release without its noisy weights (the only part allowed to differ). */
+const publicWithoutWeights = (o: UnlearnOutcome): string => {
+  const { released: _r, ...rest } = o.public;
+  return json(rest);
+};
+
+const errorOf = async (
+  p: Promise<unknown>,
+): Promise<{ code?: string; message: string; details?: unknown }> => {
+  try {
+    await p;
+  } catch (e) {
+    return e as { code?: string; message: string; details?: unknown };
+  }
+  throw new Error('expected a rejection');
+};
+
 /**
- * L2-regularised logistic regression (convex; constants known): the Newton-updated model must be
- * within the certified bound Δ of the retrained optimum, and within the much tighter Newton
- * quadratic-convergence bound computed from the measured distance ||w* − w~*||.
+ * L2-regularised logistic regression (convex; λ_min ≥ l2 exactly, M derived): the certified
+ * release is calibrated from settings only, and the measured values are private checks.
  */
 describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () => {
   const l2 = 0.05;
@@ -26,191 +50,274 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
   const arch = logisticRegression(5, 2);
   const M = softmaxRegressionM(data);
   const recipe = { C, l2, learningRate: 0.05, epochs: 30, batchSize: 50, seed: 1 };
+  // Assumptions: λ_min ≥ 0.04 (true: ≥ l2 = 0.05), G = 2 (bounds the gradient proxies here),
+  // τ = 1e-3 (the solver's certified error).
+  const certification = {
+    epsilon: 1,
+    delta: 1e-5,
+    M,
+    lambdaMin: 0.04,
+    G: 2,
+    solverTolerance: 1e-3,
+  };
   let wStar: Float32Array;
   let wRetrained: Float32Array;
-  let request: (over: Partial<UnlearnRequest>) => UnlearnRequest;
+  let request: (over?: Partial<CertifiedUnlearnRequest>) => CertifiedUnlearnRequest;
 
   beforeAll(async () => {
     await useBackend('wasm');
     const full = await fitConvexOptimum(data, l2);
     const retrained = await fitConvexOptimum(retain, l2);
-    expect(full.gradientNorm).toBeLessThan(1e-5);
-    expect(retrained.gradientNorm).toBeLessThan(1e-5);
     wStar = full.params;
     wRetrained = retrained.params;
     expect(norm2(wStar)).toBeLessThan(C); // both optima inside the ball: the theorem's setting
     expect(norm2(wRetrained)).toBeLessThan(C);
-    request = (over) => ({
+    request = (over = {}) => ({
       start: { arch, params: wStar, recipe },
       data,
       forgetIds: forget.ids,
       mode: 'certified',
       newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'exact' } },
-      // λ = 0 (the theorem's exact Newton step): λ_min = l2 = 0.05 exactly, so the default margin
-      // (0.05·max(1, |λ_max|)) would leave λ + λ_min ≤ 0; a smaller margin keeps the test certifiable.
-      certification: { epsilon: 1, delta: 1e-5, M, spectrumMargin: 0.01 },
+      certification,
       seed: 'convex-request',
       ...over,
     });
   });
 
-  it('exact Newton step: ||w~ − w~*|| <= Δ and <= the measured quadratic bound', async () => {
-    const out = await unlearn(engine, request({}));
+  afterEach(() => jest.restoreAllMocks());
+
+  it('exact Newton step: ||w~ − w~*|| <= Δ and <= the quadratic bound; the gate runs on the result', async () => {
+    const spy = jest.spyOn(gate, 'assertHonestGuarantee');
+    const out = await unlearn(engine, request());
     const err = distance(out.private.chainParams, wRetrained);
     const e = distance(wStar, wRetrained);
-    const c = out.diagnostics.constants!;
-    expect(c.lambdaMin).toBeGreaterThanOrEqual(l2 * 0.999); // strongly convex: λ_min >= l2
-    // Newton from w*: error <= (M/2)·e²/λ_min (+ the tiny stationarity residual at w~*).
-    const quadratic = ((M / 2) * e * e) / c.lambdaMin;
-    expect(err).toBeLessThan(quadratic);
-    expect(err).toBeLessThan(0.05 * e); // and the step really moved towards w~*
-    const bound = out.guarantee.bound as number;
-    expect(err).toBeLessThan(bound);
-    expect(out.guarantee.type).toBe('certified');
-    expect(out.method).toBe('newton-exact');
-    expect(() => assertHonestGuarantee(out.guarantee)).not.toThrow();
-    expect(out.guarantee.assumed).toEqual(expect.arrayContaining(['M', 'G']));
-    expect(out.guarantee.assumptions['M']).toBe(M);
+    const ritzMin = out.private.checks!.ritz.min;
+    expect(ritzMin).toBeGreaterThanOrEqual(l2 * 0.999); // strongly convex: λ_min >= l2
+    expect(err).toBeLessThan(((M / 2) * e * e) / ritzMin);
+    expect(err).toBeLessThan(0.05 * e); // the step really moved towards w~*
+    expect(err).toBeLessThan(out.public.guarantee.bound as number);
+    expect(out.public.guarantee.type).toBe('certified');
+    expect(out.public.method).toBe('newton-exact');
+    // The honesty gate is in the production path, with the private checks.
+    expect(spy).toHaveBeenCalledWith(out.public.guarantee, out.private.checks);
+    expect(() =>
+      gate.assertHonestGuarantee(out.public.guarantee, out.private.checks),
+    ).not.toThrow();
   });
 
-  it('widens the Ritz values by the spectrum margin and lists λ_min/λ_max as assumed', async () => {
-    const out = await unlearn(engine, request({}));
-    const g = out.guarantee;
-    const c = out.diagnostics.constants!;
-    const m = 0.01 * Math.max(1, Math.abs(c.lambdaMax));
-    expect(g.assumptions['lambdaMinRitz']).toBe(c.lambdaMin);
-    expect(g.assumptions['lambdaMaxRitz']).toBe(c.lambdaMax);
-    expect(g.assumptions['lambdaMin']).toBeCloseTo(c.lambdaMin - m, 14);
-    expect(g.assumptions['lambdaMax']).toBeCloseTo(c.lambdaMax + m, 14);
-    expect(g.assumptions['spectrumMargin']).toBe(0.01);
-    expect(g.assumed).toEqual(expect.arrayContaining(['lambdaMin', 'lambdaMax']));
-    expect(g.measured).not.toContain('lambdaMin');
-    expect(g.measured).toEqual(expect.arrayContaining(['lambdaMinRitz', 'lambdaMaxRitz']));
-    expect(g.statements.join('\n')).toMatch(/Ritz values .*widened by the margin/);
-    // The bound is larger than with the raw (inner) Ritz values: Δ is not under-stated.
-    const raw = await unlearn(
-      engine,
-      request({ certification: { epsilon: 1, delta: 1e-5, M, spectrumMargin: 0 } }),
+  it('Δ and σ are functions of settings and stated assumptions only (δ includes the spectrum ρ)', async () => {
+    const out = await unlearn(engine, request());
+    const g = out.public.guarantee;
+    const b = certifiedBound({
+      C,
+      lambda: 0,
+      M,
+      lambdaMin: 0.04,
+      G: 2,
+      n: 400,
+      nU: 40,
+      form: 'nonconvergence',
+      solverTolerance: 1e-3,
+      diameter: (2 + gate.START_NORM_SLACK) * C,
+    });
+    expect(g.bound).toBe(b.bound);
+    const rho = 1e-5 / 10; // default δ/10
+    expect(g.sigma).toBe(
+      calibrateSigma({ epsilon: 1, delta: 1e-5 - rho, sensitivity: b.bound }).sigma,
     );
-    expect(g.bound as number).toBeGreaterThan(raw.guarantee.bound as number);
-    // The default margin (0.05) at λ = 0 leaves λ + λ_min ≤ 0 here: refused, not under-stated.
-    await expect(
-      unlearn(engine, request({ certification: { epsilon: 1, delta: 1e-5, M } })),
-    ).rejects.toMatchObject({ code: 'BOUND_INVALID_INPUT' });
-  });
-
-  it('a subsampled Hessian spectrum is stated in the guarantee', async () => {
-    const out = await unlearn(engine, request({ constantsSettings: { hessianSampleSize: 100 } }));
-    expect(out.guarantee.assumptions['hessianSampleSize']).toBe(100);
-    expect(out.guarantee.statements.join('\n')).toMatch(/subsample of 100 of the 360 rows of D_r/);
-    expect(out.guarantee.assumed).toEqual(expect.arrayContaining(['lambdaMin', 'lambdaMax']));
-    const full = await unlearn(engine, request({}));
-    expect(full.guarantee.assumptions['hessianSampleSize']).toBeUndefined();
-    expect(full.guarantee.statements.join('\n')).not.toMatch(/subsample/);
-  });
-
-  it('converged form at a non-stationary start: measures ‖∇L(start, D)‖ and adds its term', async () => {
-    const off = Float32Array.from(wStar, (x, i) => (i === 0 ? x + 0.3 : x));
-    const out = await unlearn(
-      engine,
-      request({
-        start: { arch, params: off, recipe },
-        newton: { form: 'converged', damping: 0, inverse: { kind: 'exact' } },
-      }),
-    );
-    const full = norm2(await engine.gradient({ arch, l2, params: off, data }));
-    expect(full).toBeGreaterThan(1e-3);
-    const g = out.guarantee;
-    expect(g.assumptions['fullGradNorm']).toBeCloseTo(full, 6);
-    expect(g.measured).toContain('fullGradNorm');
-    expect(() => assertHonestGuarantee(g)).not.toThrow();
-    const mu = (g.assumptions['lambda'] as number) + (g.assumptions['lambdaMin'] as number);
-    const G = g.assumptions['G'] as number;
-    expect(g.boundTerms!['nonconvergence']).toBeCloseTo(G / mu + ((400 / 360) * full) / mu, 8);
-    expect(g.statements.join('\n')).not.toMatch(/w\* is a stationary point of L\(·, D\)/);
-  });
-
-  it('refuses constants measured at another point, with another damping or on another D_r', async () => {
-    const measure = (params: Float32Array, damping: number, on = retain) =>
-      engine.measureConstants({ arch, params, retain: on, l2, damping, settings: { seed: 2 } });
-    const elsewhere = await measure(wRetrained, 0);
-    await expect(unlearn(engine, request({ constants: elsewhere }))).rejects.toMatchObject({
-      code: 'INVALID_UNLEARNING_SETTINGS',
+    expect(g.delta).toBe(1e-5);
+    expect(g.assumptions).toMatchObject({
+      spectrumFailureProbability: rho,
+      mechanismDelta: 1e-5 - rho,
+      lanczosIterations: 12, // min(30, p = 12)
+      spectrumMarginFactor: lanczosMargin({
+        iterations: 12,
+        dimension: 12,
+        failureProbability: rho,
+      }).factor,
+      activation: 'linear',
     });
-    // Without a digest (constants from another engine), the parameter norm is compared.
-    const { parameterDigest: _d, ...noDigest } = elsewhere;
-    await expect(unlearn(engine, request({ constants: noDigest }))).rejects.toMatchObject({
-      code: 'INVALID_UNLEARNING_SETTINGS',
-    });
-    await expect(
-      unlearn(engine, request({ constants: await measure(wStar, 0.5) })),
-    ).rejects.toMatchObject({ code: 'INVALID_UNLEARNING_SETTINGS' });
-    await expect(
-      unlearn(engine, request({ constants: await measure(wStar, 0, data) })),
-    ).rejects.toMatchObject({ code: 'INVALID_UNLEARNING_SETTINGS' });
-    const here = await measure(wStar, 0);
-    await expect(unlearn(engine, request({ constants: here }))).resolves.toBeDefined();
+    expect(g.measured).toEqual([]);
+    expect(g.assumed).toEqual(['M', 'lambdaMin', 'G']);
+    expect(g.checks).toEqual(['spectrum', 'start-in-ball', 'gradient-proxy', 'residual']);
+    // Another start point (same settings): the same Δ and σ.
+    const other = await unlearn(engine, request({ start: { arch, params: wRetrained, recipe } }));
+    expect(other.public.guarantee.bound).toBe(g.bound);
+    expect(other.public.guarantee.sigma).toBe(g.sigma);
   });
 
-  it('certified LiSSA refuses a scale H below a measured minibatch λ_max', async () => {
-    const constants = await engine.measureConstants({
-      arch,
-      params: wStar,
-      retain,
-      l2,
-      damping: 0,
-      settings: { seed: 1, minibatchSamples: 4, batchSize: 5 },
-    });
-    const c = constants.minibatchLambdaMax as number;
-    // H above the widened full-batch λ_max + λ, but below the minibatch λ_max.
-    const H = 1.2 * (constants.lambdaMax + 0.01 * Math.max(1, constants.lambdaMax));
-    const mb = { ...constants, minibatchLambdaMax: Math.max(c, 2 * H) };
-    const lissa = (scale: number, cs = mb) =>
+  it('two runs that differ only in one deleted record publish the same values except the noisy weights', async () => {
+    // D and D′ differ in the content of one record that both requests delete (same id).
+    const target = forget.ids[0] as string;
+    const row = rowsOfIds(data, [target])[0] as number;
+    const features = Float32Array.from(data.features);
+    for (let j = 0; j < data.dim; j++)
+      features[row * data.dim + j] = -(features[row * data.dim + j] as number);
+    const labels = Int32Array.from(data.labels);
+    labels[row] = 1 - (labels[row] as number);
+    const dataPrime: Dataset = makeDataset({ ...data, features, labels });
+    const trainedOn = (d: Dataset) =>
+      trainModel(engine, { arch, data: d, recipe: { ...recipe, epochs: 10 } });
+    const [m, mPrime] = [await trainedOn(data), await trainedOn(dataPrime)];
+    expect(m.digest).not.toBe(mPrime.digest); // the private start points differ
+    const run = (d: Dataset, params: Float32Array) =>
       unlearn(
         engine,
         request({
-          constants: cs,
+          start: { arch, params, recipe },
+          data: d,
           newton: {
             form: 'nonconvergence',
-            damping: 0,
-            inverse: { kind: 'lissa', settings: { chains: 1, depth: 50, scale, batchSize: 5 } },
+            damping: 0.05,
+            inverse: { kind: 'cg', tolerance: 1e-7 },
           },
+          certification: { ...certification, lambdaMin: 0, G: 5, solverTolerance: 1e-2 },
         }),
       );
-    await expect(lissa(H)).rejects.toMatchObject({
-      code: 'BOUND_INVALID_INPUT',
-      message: expect.stringContaining('minibatch'),
-    });
-    const ok = await lissa(2.5 * H);
-    expect(ok.guarantee.statements.join('\n')).toMatch(/minibatch λ_max/);
+    const [a, b] = [await run(data, m.params), await run(dataPrime, mPrime.params)];
+    expect(publicWithoutWeights(a)).toBe(publicWithoutWeights(b));
+    expect(a.public.released.digest).not.toBe(b.public.released.digest);
+    // The private parts differ (they are what the adversary must not see).
+    expect(a.private.chainDigest).not.toBe(b.private.chainDigest);
+    expect(a.private.checks!.startNorm).not.toBe(b.private.checks!.startNorm);
+    // Nothing public names the start point or any measured value.
+    const pub = json(a.public);
+    expect(pub).not.toContain(m.digest);
+    expect(pub).not.toContain(a.private.chainDigest);
+    for (const v of [
+      a.private.checks!.startNorm,
+      a.private.checks!.ritz.min,
+      a.private.checks!.ritz.max,
+      a.private.checks!.gradientProxy,
+      a.private.checks!.residualNorm,
+      a.private.stepNorm,
+      a.private.noiseNorm,
+      a.private.updateGradientNorm,
+    ])
+      expect(pub).not.toContain(String(v));
   });
 
-  it('the release is the noise-free update plus N(0, σ²I): never equal to it, σ from (ε, δ, Δ)', async () => {
-    const out = await unlearn(engine, request({}));
-    const sigma = out.guarantee.sigma;
-    const expectedSigma =
-      ((out.guarantee.bound as number) * Math.sqrt(2 * Math.log(1.25 / 1e-5))) / 1;
-    expect(sigma).toBeCloseTo(expectedSigma, 6);
-    expect(equalVectors(out.released.params, out.private.chainParams)).toBe(false);
-    expect(out.released.digest).not.toBe(out.private.chainDigest);
-    expect(out.released.digest).toBe(modelDigest(arch, out.released.params));
+  it('a failed private check refuses the release and names the check, never its value', async () => {
+    const cases: [Partial<CertifiedUnlearnRequest['certification']>, string][] = [
+      [{ lambdaMin: 0.2 }, 'spectrum'], // λ_min ≈ 0.05 < the assumed floor
+      [{ G: 1e-4 }, 'gradient-proxy'],
+      [{ solverTolerance: 1e-12 }, 'residual'],
+    ];
+    for (const [over, check] of cases) {
+      const e = await errorOf(
+        unlearn(engine, request({ certification: { ...certification, ...over } })),
+      );
+      expect(e.code).toBe('CERTIFICATION_CHECK_FAILED');
+      expect(e.details).toEqual({ failed: [check] });
+      expect(e.message).not.toMatch(/\d\.\d/);
+    }
+    const outside = scale(wStar, (1.5 * C) / norm2(wStar));
+    const e = await errorOf(unlearn(engine, request({ start: { arch, params: outside, recipe } })));
+    expect(e.code).toBe('CERTIFICATION_CHECK_FAILED');
+    expect((e.details as { failed: string[] }).failed).toContain('start-in-ball');
+  });
+
+  it('LiSSA: the residual certificate bounds its true error deterministically (no ρ term)', async () => {
+    const before = liveTensors();
+    const exact = await unlearn(engine, request());
+    const lissaReq = (depth: number, tau: number) =>
+      request({
+        newton: {
+          form: 'nonconvergence',
+          damping: 0.05,
+          inverse: { kind: 'lissa', settings: { chains: 1, depth, scale: 5, batchSize: 40 } },
+        },
+        certification: { ...certification, lambdaMin: 0, solverTolerance: tau },
+      });
+    const lissa = await unlearn(engine, lissaReq(200, 0.5));
+    const exactDamped = await unlearn(
+      engine,
+      request({
+        newton: { form: 'nonconvergence', damping: 0.05, inverse: { kind: 'exact' } },
+        certification: { ...certification, lambdaMin: 0 },
+      }),
+    );
+    // ‖x − A⁻¹g‖ = ‖w~_lissa − w~_exact‖ (same start, before projection: both inside the ball).
+    const trueError = distance(lissa.private.chainParams, exactDamped.private.chainParams);
+    const certified = lissa.private.checks!.residualNorm / (0.05 + l2);
+    expect(trueError).toBeLessThanOrEqual(certified * (1 + 1e-3));
+    expect(lissa.public.guarantee.boundTerms).toEqual({
+      newton: expect.any(Number),
+      nonconvergence: expect.any(Number),
+      solver: 0.5,
+    });
+    expect(lissa.public.guarantee.solver).toEqual({ kind: 'lissa', S: 1, s: 200, H: 5, b: 40 });
+    expect(json(lissa.public.guarantee)).not.toMatch(/rho|probability >= 1 − ρ/);
+    // A too-shallow LiSSA fails its residual check instead of being certified.
+    const shallow = await errorOf(unlearn(engine, lissaReq(2, 1e-3)));
+    expect(shallow.code).toBe('CERTIFICATION_CHECK_FAILED');
+    expect(shallow.details).toEqual({ failed: ['residual'] });
+    expect(distance(exact.private.chainParams, wRetrained)).toBeLessThan(0.1);
+    expect(liveTensors()).toBe(before);
+  });
+
+  it('CG and the converged form agree with the exact step', async () => {
+    const exact = await unlearn(engine, request());
+    const cg = await unlearn(
+      engine,
+      request({
+        newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'cg', tolerance: 1e-6 } },
+      }),
+    );
+    expect(relativeError(cg.private.chainParams, exact.private.chainParams)).toBeLessThan(1e-5);
+    expect(cg.public.guarantee.solver).toEqual({ kind: 'cg', tolerance: 1e-6 });
+    const conv = await unlearn(
+      engine,
+      request({ newton: { form: 'converged', damping: 0, inverse: { kind: 'exact' } } }),
+    );
+    const step = distance(wStar, exact.private.chainParams);
+    expect(distance(conv.private.chainParams, exact.private.chainParams)).toBeLessThan(0.02 * step);
+    // Converged form: (n/(n−n_u))·G/(λ+λ_min) is part of Δ.
+    expect(conv.public.guarantee.boundTerms!['nonconvergence']).toBeCloseTo(
+      2 / 0.04 + ((400 / 360) * 2) / 0.04,
+      8,
+    );
+  });
+
+  it('certified mode refuses ReLU (no finite M) and M = 0; a tanh network is certified', async () => {
+    const relu = mlp([5, 4, 2], 'relu');
+    const reluReq = request({
+      start: { arch: relu, params: initialParameters(relu, 1), recipe },
+    });
+    expect((await errorOf(unlearn(engine, reluReq))).code).toBe('INVALID_UNLEARNING_SETTINGS');
+    const m0 = await errorOf(
+      unlearn(engine, request({ certification: { ...certification, M: 0 } })),
+    );
+    expect(m0.code).toBe('BOUND_INVALID_INPUT');
+
+    const tanh = mlp([5, 4, 2], 'tanh');
+    const trained = await trainModel(engine, {
+      arch: tanh,
+      data,
+      recipe: { ...recipe, C: 5, epochs: 5 },
+    });
+    const out = await unlearn(engine, {
+      ...request(),
+      start: { arch: tanh, params: trained.params, recipe: { ...recipe, C: 5 } },
+      newton: { form: 'nonconvergence', damping: 2, inverse: { kind: 'cg', tolerance: 1e-6 } },
+      certification: { ...certification, M: 10, lambdaMin: -1.5, G: 5, solverTolerance: 0.05 },
+    });
+    expect(out.public.guarantee.type).toBe('certified');
+    expect(out.public.guarantee.assumptions['activation']).toBe('tanh');
+  });
+
+  it('the release is the noise-free update plus fresh CSPRNG noise; nothing public regenerates it', async () => {
+    const out = await unlearn(engine, request());
+    const sigma = out.public.guarantee.sigma;
+    expect(equalVectors(out.public.released.params, out.private.chainParams)).toBe(false);
+    expect(out.public.released.digest).toBe(modelDigest(arch, out.public.released.params));
     const noise = out.private.noiseNorm / Math.sqrt(out.private.chainParams.length);
     // ‖noise‖/√p ~ σ·√(χ²_p/p), p = 12: these limits fail with probability < 1e-6.
     expect(noise / sigma).toBeGreaterThan(0.25);
     expect(noise / sigma).toBeLessThan(2.2);
-    // Same request and seed: the same noise-free chain state, but fresh (CSPRNG) noise every time,
-    // so nobody can regenerate the noise from anything the outcome records.
-    const again = await unlearn(engine, request({}));
+    const again = await unlearn(engine, request());
     expect(again.private.chainDigest).toBe(out.private.chainDigest);
-    expect(equalVectors(again.private.chainParams, out.private.chainParams)).toBe(true);
-    expect(again.released.digest).not.toBe(out.released.digest);
-    const diff = distance(again.released.params, out.released.params);
-    expect(diff / Math.sqrt(2 * out.private.chainParams.length) / sigma).toBeGreaterThan(0.25);
-  });
-
-  it('records no noise seed: nothing public regenerates the release noise', async () => {
-    const out = await unlearn(engine, request({}));
-    const pub = publicOutcome(out);
+    expect(again.public.released.digest).not.toBe(out.public.released.digest);
     const keys = (v: unknown, acc: string[] = []): string[] => {
       if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return acc;
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
@@ -219,178 +326,50 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
       }
       return acc;
     };
-    expect(keys(pub).filter((k) => /noise/i.test(k))).toEqual([]);
-    expect(keys(out.private).filter((k) => /seed/i.test(k))).toEqual([]);
-    // The only seed recorded is the request's, and the old derivation from it is not the noise.
-    expect(pub.seed).toBe('convex-request');
-    const fromSeed = addGaussianNoise(
-      out.private.chainParams,
-      out.guarantee.sigma,
-      deriveSeed('convex-request', 'release-noise'),
-    );
-    expect(equalVectors(fromSeed, out.released.params)).toBe(false);
-    expect(JSON.stringify(pub)).not.toMatch(/release-noise/);
+    expect(keys(out.public).filter((k) => /noise|timing/i.test(k))).toEqual([]);
+    expect(out.public.seed).toBe('convex-request');
   });
 
-  it('the public outcome holds no noise-free value (chain digest, chain vector, step/noise norms)', async () => {
-    const out = await unlearn(engine, request({}));
-    const json = JSON.stringify(publicOutcome(out), (_k, v: unknown) =>
-      v instanceof Float32Array ? Array.from(v) : v,
-    );
-    expect(json).not.toContain(out.private.chainDigest);
-    expect(json).not.toContain(JSON.stringify(Array.from(out.private.chainParams)));
-    for (const x of out.private.chainParams)
-      if (String(x).length > 8) expect(json).not.toContain(String(x));
-    expect(json).not.toContain(String(out.private.stepNorm));
-    expect(json).not.toContain(String(out.private.noiseNorm));
-    expect(json).not.toContain(String(out.private.chainGradientResidualNorm));
-    expect(Object.keys(publicOutcome(out))).not.toContain('private');
-    // The residual reported publicly is measured at the release, not at w~.
-    const atRelease = norm2(
-      await engine.gradient({ arch, l2, params: out.released.params, data: retain }),
-    );
-    expect(out.diagnostics.gradientResidualNorm).toBeCloseTo(atRelease, 10);
-  });
+  it('exact mode retrains with the recipe (ε = 0); paper-experiment claims nothing and publishes settings only', async () => {
+    const base = { start: { arch, params: wStar, recipe }, data, forgetIds: forget.ids, seed: 's' };
+    const exact = await unlearn(engine, { ...base, mode: 'exact' });
+    expect(exact.public.method).toBe('retrain');
+    expect(exact.public.guarantee).toMatchObject({ type: 'exact', epsilon: 0, delta: 0, sigma: 0 });
+    expect(exact.public.remainingIds).toEqual(retain.ids);
 
-  it('LiSSA, CG and the converged form agree with the exact step (and leak no tensor)', async () => {
-    const before = liveTensors();
-    const exact = await unlearn(engine, request({}));
-    const constants = await engine.measureConstants({
-      arch,
-      params: wStar,
-      retain,
-      l2,
-      damping: 0,
-      settings: { seed: 1, minibatchSamples: 4, batchSize: 40 },
-    });
-    const lissa = await unlearn(
-      engine,
-      request({
-        constants,
-        newton: {
-          form: 'nonconvergence',
-          damping: 0,
-          inverse: {
-            kind: 'lissa',
-            settings: { chains: 2, depth: 400, scale: constants.suggestedScale, batchSize: 40 },
-          },
-        },
-      }),
-    );
-    const step = distance(wStar, exact.private.chainParams);
-    expect(distance(lissa.private.chainParams, exact.private.chainParams)).toBeLessThan(0.1 * step);
-    expect(lissa.guarantee.boundTerms?.['lissa']).toBeGreaterThan(0);
-    expect(lissa.guarantee.settings).toEqual(expect.arrayContaining(['H', 's', 'S', 'b', 'rho']));
-    // ‖g‖ is measured, so L does not enter the bound: neither listed nor valued.
-    expect(lissa.guarantee.assumed).not.toContain('L');
-    expect(lissa.guarantee.assumptions['L']).toBeUndefined();
-    expect(lissa.guarantee.assumed).toContain('G');
-    expect(() => assertHonestGuarantee(lissa.guarantee)).not.toThrow();
-    expect(distance(lissa.private.chainParams, wRetrained)).toBeLessThan(
-      lissa.guarantee.bound as number,
-    );
-
-    const cg = await unlearn(
-      engine,
-      request({
-        newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'cg', tolerance: 1e-6 } },
-      }),
-    );
-    expect(relativeError(cg.private.chainParams, exact.private.chainParams)).toBeLessThan(1e-5);
-    // At an exact optimum ∇L(w*, D) = 0, so both forms are the same step.
-    const conv = await unlearn(
-      engine,
-      request({ newton: { form: 'converged', damping: 0, inverse: { kind: 'exact' } } }),
-    );
-    expect(distance(conv.private.chainParams, exact.private.chainParams)).toBeLessThan(0.02 * step);
-    expect(liveTensors()).toBe(before);
-  });
-
-  it('exact mode retrains with the recipe (ε = 0); paper-experiment claims nothing', async () => {
-    const exact = await unlearn(engine, request({ mode: 'exact' }));
-    expect(exact.method).toBe('retrain');
-    expect(exact.guarantee).toMatchObject({ type: 'exact', epsilon: 0, delta: 0, sigma: 0 });
-    expect(exact.remainingIds).toEqual(retain.ids);
-    expect(() => assertHonestGuarantee(exact.guarantee)).not.toThrow();
-
-    const paper = await unlearn(
-      engine,
-      request({ mode: 'paper-experiment', sigma: 1e-3, certification: undefined }),
-    );
-    expect(paper.guarantee).toMatchObject({
+    const newton = { form: 'nonconvergence', damping: 0, inverse: { kind: 'exact' } } as const;
+    const paper = await unlearn(engine, { ...base, mode: 'paper-experiment', newton, sigma: 1e-3 });
+    expect(paper.public.guarantee).toMatchObject({
       type: 'none',
       epsilon: null,
       delta: null,
       sigma: 1e-3,
+      measured: [],
+      assumptions: { C, lambda: 0 },
     });
-    expect(() => assertHonestGuarantee(paper.guarantee)).not.toThrow();
-    const paperMeasured = await unlearn(
-      engine,
-      request({
-        mode: 'paper-experiment',
-        sigma: 1e-3,
-        certification: undefined,
-        measureInPaperMode: true,
-      }),
+    expect(paper.public.guarantee.statements.join('\n')).toMatch(/poisons the chain ledger/);
+    const bad = await errorOf(
+      unlearn(engine, { ...base, mode: 'paper-experiment', newton, sigma: 0 }),
     );
-    // G is the same proxy in every mode: assumed, never measured.
-    expect(paperMeasured.guarantee.assumed).toContain('G');
-    expect(paperMeasured.guarantee.measured).not.toContain('G');
-    await expect(
-      unlearn(engine, request({ mode: 'paper-experiment', sigma: 0, certification: undefined })),
-    ).rejects.toMatchObject({ code: 'INVALID_UNLEARNING_SETTINGS' });
+    expect(bad.code).toBe('INVALID_UNLEARNING_SETTINGS');
   });
 
-  it('refuses unknown record ids, and an uncertifiable setting fails fast with BOUND_INVALID_INPUT', async () => {
-    await expect(unlearn(engine, request({ forgetIds: ['nope'] }))).rejects.toMatchObject({
-      code: 'UNKNOWN_RECORDS',
-    });
-    // A tanh MLP at its initialisation has negative curvature; λ = 0 cannot be certified.
+  it('refuses unknown record ids; a non-convex start with λ = 0 is not certified', async () => {
+    expect((await errorOf(unlearn(engine, request({ forgetIds: ['nope'] })))).code).toBe(
+      'UNKNOWN_RECORDS',
+    );
+    // A tanh MLP at its initialisation has negative curvature: the spectrum check fails.
     const net = mlp([5, 6, 2], 'tanh');
-    await expect(
+    const e = await errorOf(
       unlearn(
         engine,
         request({
           start: { arch: net, params: initialParameters(net, 1), recipe },
           newton: { form: 'nonconvergence', damping: 0, inverse: { kind: 'cg' } },
+          certification: { ...certification, lambdaMin: 0.01 },
         }),
       ),
-    ).rejects.toMatchObject({ code: 'BOUND_INVALID_INPUT' });
-  });
-
-  it('certified mode never certifies an LU (indefinite) exact solve: BOUND_INVALID_INPUT', async () => {
-    const net = mlp([5, 6, 2], 'tanh');
-    const params = initialParameters(net, 1);
-    const measured = await engine.measureConstants({
-      arch: net,
-      params,
-      retain,
-      l2,
-      damping: 0,
-      settings: { seed: 1 },
-    });
-    expect(measured.lambdaMin).toBeLessThan(0); // indefinite at λ = 0
-    // Constants that (wrongly) claim positive curvature get past the early check; the solve
-    // itself must then refuse to certify.
-    const lying = { ...measured, lambdaMin: 1, dampedLambdaMin: 1 };
-    const indefinite = {
-      start: { arch: net, params, recipe },
-      constants: lying,
-      newton: {
-        form: 'nonconvergence' as const,
-        damping: 0,
-        inverse: { kind: 'exact' as const, allowIndefinite: true },
-      },
-    };
-    await expect(unlearn(engine, request(indefinite))).rejects.toMatchObject({
-      code: 'BOUND_INVALID_INPUT',
-    });
-    // Outside certified mode the LU fallback runs and says so.
-    const paper = await unlearn(
-      engine,
-      request({ ...indefinite, mode: 'paper-experiment', sigma: 1e-3, certification: undefined }),
     );
-    expect(paper.diagnostics.inverse?.factorization).toBe('lu');
-    expect(paper.guarantee.type).toBe('none');
+    expect(isUnlearningError(e, 'CERTIFICATION_CHECK_FAILED')).toBe(true);
   });
 });

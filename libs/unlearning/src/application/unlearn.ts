@@ -6,10 +6,18 @@ import { modelDigest } from './model/weights-codec';
 import type { TrainingRecipe } from './model/recipe';
 import { unlearningError, EngineErrorCode } from './errors';
 import type { ProgressCallback } from './progress';
-import { certifiedBound, type LissaErrorForm } from '../domain/bound/certified-bound';
+import { certifiedBound, type CertifiedBound } from '../domain/bound/certified-bound';
+import { lanczosMargin, type LanczosMargin } from '../domain/bound/spectrum-margin';
 import { calibrateSigma, type MechanismPolicy } from '../domain/privacy/gaussian-mechanism';
 import { deriveSeed, type Seed } from '../domain/random';
 import { UnlearningError, UnlearningErrorCodes } from '../domain/errors';
+import {
+  assertHonestGuarantee,
+  failedCertificationChecks,
+  SMOOTH_ACTIVATIONS,
+  START_NORM_SLACK,
+  type CertificationChecks,
+} from '../domain/model/guarantee';
 import type { UnlearningMode } from '../domain/model/unlearning-mode';
 import type {
   ConstantsSettings,
@@ -19,7 +27,12 @@ import type {
   NumericEngine,
 } from './ports/numeric-engine';
 import { retrainModel } from './trained-model';
-import { boundGuarantee, exactGuarantee, type ReleaseGuarantee } from './guarantee';
+import {
+  certifiedGuarantee,
+  exactGuarantee,
+  uncertifiedGuarantee,
+  type ReleaseGuarantee,
+} from './guarantee';
 
 export type { UnlearningMode };
 export type UpdateForm = 'nonconvergence' | 'converged';
@@ -36,79 +49,106 @@ export interface NewtonSettings {
   readonly inverse: InverseHvpMethod;
   /**
    * Project w~ back onto the C-ball (not in the paper or the repo; never increases the distance to
-   * the retrained model, which lies in the ball; research/paper.md §2.5). Default true.
+   * the retrained model, which lies in the ball). Default true; a certified chain needs it (the
+   * next start must lie in the ball).
    */
   readonly projectToBall?: boolean;
 }
 
+/**
+ * The public settings and stated assumptions of a certified release. Δ and σ are functions of
+ * these only; what the engine measures (spectrum, gradient norms, solver residual) is a private
+ * pass/fail check of them (docs/adr/0004-certified-bound-and-noise.md).
+ */
 export interface CertificationSettings {
   readonly epsilon: number;
+  /** Total δ of the release: the mechanism's δ plus the spectrum failure probability. */
   readonly delta: number;
-  /** Hessian-Lipschitz constant: always an assumption. */
+  /** Hessian-Lipschitz constant: an assumption, > 0 (needs a smooth activation). */
   readonly M: number;
-  /** LiSSA failure probability (LiSSA only), default 0.1. */
-  readonly rho?: number;
-  readonly lissaErrorForm?: LissaErrorForm;
-  readonly mechanism?: MechanismPolicy;
-  /** Override G (then listed as assumed, not measured). */
-  readonly G?: number;
+  /** Assumed floor on λ_min(∇²L(start, D_r)) (may be < 0; λ + λ_min > 0); checked privately. */
+  readonly lambdaMin: number;
   /**
-   * Safety margin on the spectrum estimates (Ritz values lie inside the spectrum): the bound uses
-   * λ_min − m and λ_max + m with m = spectrumMargin·max(1, |λ_max|). Default 0.05.
+   * Assumed bound on ‖∇L(w~*, D_r)‖ at the retrained model (and, converged form, on
+   * ‖∇L(start, D)‖); checked privately against the measurable proxies.
    */
-  readonly spectrumMargin?: number;
+  readonly G: number;
+  /** τ: the solver error ‖x − (H+λI)⁻¹g‖ is certified ≤ τ by the residual (checked privately). */
+  readonly solverTolerance: number;
+  /** Failure probability of the Lanczos margin, part of δ. Default δ/10. */
+  readonly spectrumFailureProbability?: number;
+  readonly mechanism?: MechanismPolicy;
 }
 
-/** The model a request starts from: w* for the first request, the noise-free chain state after. */
+/** The model a request starts from: w* for the first request, the chain state after. */
 export interface StartPoint {
   readonly arch: Architecture;
   readonly params: Float32Array;
   /** The training recipe (C, l2, … and, for retraining, everything else). */
   readonly recipe: TrainingRecipe;
-  /** ||∇L(w*, D)|| at the end of training (from the profile), used in the G proxy. */
+  /** ||∇L(w*, D)|| at the end of training (from the profile): one of G's private proxies. */
   readonly trainingGradientNorm?: number;
 }
 
-export interface UnlearnRequest {
+interface RequestBase {
   readonly start: StartPoint;
   /** D before this request (D_r(k−1)); D_u ⊂ D. */
   readonly data: Dataset;
   readonly forgetIds: readonly string[];
-  readonly mode: UnlearningMode;
-  /** Required for 'certified' and 'paper-experiment'. */
-  readonly newton?: NewtonSettings;
-  /** Required for 'certified'. */
-  readonly certification?: CertificationSettings;
-  /** 'paper-experiment': the noise std, given directly (repo: 1e-3). */
-  readonly sigma?: number;
-  /** Seed of the constants' random starts and of the LiSSA minibatches (NOT of the release noise). */
+  /** Seed of the Lanczos start and of the LiSSA minibatches (NOT of the release noise). */
   readonly seed: Seed;
-  /** Pre-measured constants at the start point on D_r, else measured (certified) with these settings. */
-  readonly constants?: MeasuredConstants;
-  readonly constantsSettings?: Omit<ConstantsSettings, 'seed'>;
-  /** Measure constants also in paper-experiment mode (informational bound). Default false. */
-  readonly measureInPaperMode?: boolean;
   readonly onProgress?: ProgressCallback;
 }
 
-/** Diagnostics that may leave the worker (computed from the release, not from the chain state). */
-export interface UnlearnDiagnostics {
+/** Retrain from scratch on D_r with the same recipe and seed (ε = 0). */
+export interface ExactUnlearnRequest extends RequestBase {
+  readonly mode: 'exact';
+}
+
+/** The paper's code path with a fixed σ (repo: 1e-3); guarantee 'none'. */
+export interface PaperExperimentRequest extends RequestBase {
+  readonly mode: 'paper-experiment';
+  readonly newton: NewtonSettings;
+  /** The noise std, given directly; > 0 (σ = 0 would publish the noise-free state). */
+  readonly sigma: number;
+}
+
+/** Newton step + Gaussian noise calibrated to the settings-only bound. */
+export interface CertifiedUnlearnRequest extends RequestBase {
+  readonly mode: 'certified';
+  readonly newton: NewtonSettings;
+  readonly certification: CertificationSettings;
+  /** Lanczos k (default 30) and an optional Hessian subsample: settings, stated publicly. */
+  readonly constantsSettings?: Pick<ConstantsSettings, 'iterations' | 'hessianSampleSize'>;
+}
+
+export type UnlearnRequest = ExactUnlearnRequest | PaperExperimentRequest | CertifiedUnlearnRequest;
+
+/**
+ * PUBLIC: everything that may leave the worker (certificate, Kafka, logs). Identical for two
+ * requests that differ only in the deleted records' content, except the noisy weights (and ids).
+ */
+export interface PublicRelease {
+  readonly mode: UnlearningMode;
+  readonly method: UnlearningMethod;
+  /** w~ + N(0, σ²I) (noise from a CSPRNG, never seeded), or the retrained model (exact). */
+  readonly released: { readonly params: Float32Array; readonly digest: string };
+  readonly remainingIds: readonly string[];
+  readonly guarantee: ReleaseGuarantee;
   readonly n: number;
   readonly nU: number;
-  /** ||g|| of the vector the inverse-HVP is applied to (scaled by n_u/(n−n_u) in converged form). */
-  readonly updateGradientNorm: number;
-  readonly projected: boolean;
-  /** ||∇L(release, D_r)|| at the RELEASED parameters (L2 included); for the certificate's evidence. */
-  readonly gradientResidualNorm: number;
-  readonly inverse?: Omit<InverseHvpResult, 'solution'>;
-  readonly constants?: MeasuredConstants;
-  readonly timingsMs: Readonly<Record<string, number>>;
+  /**
+   * The request seed (Lanczos start, LiSSA minibatches). It does NOT determine the release
+   * noise, which comes from a CSPRNG and has no seed.
+   */
+  readonly seed: string;
+  readonly backend: string;
 }
 
 /**
- * PRIVATE values derived from the noise-free chain state w~. They go into the sequential private
- * state/store only; never into a certificate, a log, a Kafka message or a public result (DESIGN.md
- * invariant 4): with them, the release noise could be subtracted or narrowed down.
+ * PRIVATE: values derived from the noise-free chain state, the start point or the data. They go
+ * into the sequential private state/store only; never into a certificate, a log, a Kafka message
+ * or a public result (docs/adr/0004-certified-bound-and-noise.md).
  */
 export interface UnlearnPrivate {
   /** The noise-free w~ (Newton) or the retrained model (exact). */
@@ -116,112 +156,77 @@ export interface UnlearnPrivate {
   readonly chainDigest: string;
   /** ||w~ − start|| before projection. */
   readonly stepNorm: number;
+  /** Whether w~ left the C-ball and was projected back. */
+  readonly projected: boolean;
+  /** ||g|| of the vector the inverse-HVP is applied to. */
+  readonly updateGradientNorm: number;
   /** ||∇L(w~, D_r)|| at the noise-free update (L2 included). */
   readonly chainGradientResidualNorm: number;
   /** ||release − w~|| (the drawn noise's norm). */
   readonly noiseNorm: number;
+  /** Certified mode: the measured values behind the checks the release passed. */
+  readonly checks?: CertificationChecks;
+  readonly constants?: MeasuredConstants;
+  readonly inverse?: Omit<InverseHvpResult, 'solution'>;
+  /** Wall-clock timings (a side channel on the data: private). */
+  readonly timingsMs: Readonly<Record<string, number>>;
 }
 
-/** What may leave the worker: the release, its guarantee and public diagnostics. */
-export interface PublicUnlearnOutcome {
-  readonly mode: UnlearningMode;
-  readonly method: UnlearningMethod;
-  /** w~ + N(0, σ²I) (noise from a CSPRNG, never seeded), or the retrained model (exact). */
-  readonly released: { readonly params: Float32Array; readonly digest: string };
-  readonly remainingIds: readonly string[];
-  readonly guarantee: ReleaseGuarantee;
-  readonly diagnostics: UnlearnDiagnostics;
-  /**
-   * The request seed (constants' random starts, LiSSA minibatches). It does NOT determine the
-   * release noise, which comes from a CSPRNG and has no seed.
-   */
-  readonly seed: string;
-  readonly backend: string;
-}
-
-export interface UnlearnOutcome extends PublicUnlearnOutcome {
-  /** PRIVATE: keep in the private chain store only; strip with `publicOutcome` before anything leaves. */
+export interface UnlearnOutcome {
+  readonly public: PublicRelease;
+  /** PRIVATE: keep in the private chain store only. */
   readonly private: UnlearnPrivate;
 }
-
-/** The outcome without its private part (a new object; nothing noise-free is reachable from it). */
-export const publicOutcome = (o: UnlearnOutcome): PublicUnlearnOutcome => {
-  const { private: _private, ...pub } = o;
-  return pub;
-};
 
 const invalid = (message: string, details: Record<string, unknown> = {}) =>
   unlearningError(EngineErrorCode.InvalidSettings, message, details, 'validation');
 
-/** Default margin on the spectrum estimates, as a fraction of max(1, |θ_max|) (ADR 0004). */
-export const DEFAULT_SPECTRUM_MARGIN = 0.05;
+const notCertifiable = (message: string, details: Record<string, unknown> = {}) =>
+  new UnlearningError(UnlearningErrorCodes.BOUND_INVALID_INPUT, message, details);
 
-interface WidenedSpectrum {
-  readonly lambdaMin: number;
-  readonly lambdaMax: number;
-  readonly m: number;
-}
+/** Default Lanczos k for the spectrum check. */
+export const DEFAULT_LANCZOS_ITERATIONS = 30;
 
-/** λ_min = θ_min − m, λ_max = θ_max + m with m = margin·max(1, |θ_max|). */
-export const widenSpectrum = (
-  c: Pick<MeasuredConstants, 'lambdaMin' | 'lambdaMax'>,
-  margin: number,
-): WidenedSpectrum => {
-  const m = margin * Math.max(1, Math.abs(c.lambdaMax));
-  return { lambdaMin: c.lambdaMin - m, lambdaMax: c.lambdaMax + m, m };
-};
-
-/**
- * Caller-supplied constants must have been measured at this start point, on this D_r, with this
- * damping: a spectrum of another parameter vector says nothing about this step.
- */
-const checkSuppliedConstants = (
-  c: MeasuredConstants,
-  start: StartPoint,
-  damping: number,
-  retain: Dataset,
-): void => {
-  const norm = norm2(start.params);
-  const details = { damping, constantsDamping: c.damping, parameterNorm: norm };
-  if (Math.abs(c.damping - damping) > 1e-12 * Math.max(1, Math.abs(damping)))
-    throw invalid('constants were measured with another damping λ', details);
-  if (c.parameterDigest !== undefined) {
-    if (c.parameterDigest !== modelDigest(start.arch, start.params))
-      throw invalid(
-        'constants were measured at another parameter vector (digest differs)',
-        details,
-      );
-  } else if (Math.abs(c.parameterNorm - norm) > 1e-6 * Math.max(1, norm)) {
-    throw invalid('constants were measured at another parameter vector (norm differs)', {
-      ...details,
-      constantsParameterNorm: c.parameterNorm,
-    });
-  }
-  if (c.retainSize !== undefined && c.retainSize !== datasetSize(retain))
-    throw invalid('constants were measured on another remaining set D_r', {
-      retainSize: datasetSize(retain),
-      constantsRetainSize: c.retainSize,
-    });
-};
-
-const methodOf = (m: InverseHvpMethod): UnlearningMethod =>
+const methodOf = (m: InverseHvpMethod): Exclude<UnlearningMethod, 'retrain'> =>
   m.kind === 'lissa' ? 'newton-lissa' : m.kind === 'exact' ? 'newton-exact' : 'newton-cg';
 
-/**
- * One deletion request on one model (paper Algorithm 1; research/paper.md §2.6):
- * - 'certified': Newton step with the damped Hessian, Δ from the certified bound (domain), σ from
- *   (ε, δ, Δ), release = w~ + N(0, σ²I).
- * - 'exact': retrain from scratch on D_r with the same recipe and seed (ε = 0).
- * - 'paper-experiment': Newton step, σ given; guarantee 'none'.
- * The returned `private.chainParams` are the private noise-free state for the next request;
- * `publicOutcome` strips them.
- */
-export const unlearn = async (
-  engine: NumericEngine,
-  req: UnlearnRequest,
-): Promise<UnlearnOutcome> => {
-  const t0 = Date.now();
-  const timings: Record<string, number> = {};
+/** 'tanh' for a tanh MLP, 'linear' for logistic regression, else the activation's name. */
+export const activationOf = (arch: Architecture): string =>
+  arch.kind === 'mlp' ? arch.activation : 'linear';
+
+/** The solver's public record (settings only). */
+const solverRecord = (m: InverseHvpMethod): Record<string, number | string> =>
+  m.kind === 'lissa'
+    ? {
+        kind: 'lissa',
+        S: m.settings.chains,
+        s: m.settings.depth,
+        H: m.settings.scale,
+        b: m.settings.batchSize,
+      }
+    : m.kind === 'cg'
+      ? {
+          kind: 'cg',
+          ...(m.tolerance !== undefined ? { tolerance: m.tolerance } : {}),
+          ...(m.maxIterations !== undefined ? { maxIterations: m.maxIterations } : {}),
+        }
+      : { kind: 'exact' };
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: prepare (validate, split D into D_r and D_u)
+
+interface Prepared {
+  readonly retain: Dataset;
+  readonly forget: Dataset;
+  readonly n: number;
+  readonly nU: number;
+  readonly p: number;
+  readonly seed: string;
+  readonly t0: number;
+  readonly timings: Record<string, number>;
+}
+
+const prepare = (req: UnlearnRequest): Prepared => {
   const { start, data } = req;
   const p = parameterCount(start.arch);
   if (start.params.length !== p) throw invalid('start parameters do not fit the architecture');
@@ -231,144 +236,181 @@ export const unlearn = async (
   const n = datasetSize(data);
   const nU = uniqueForget.length;
   if (nU >= n) throw invalid('cannot forget every record (D_r would be empty)', { n, nU });
-  const retain = withoutIds(data, uniqueForget, `${data.name}/retain`);
-  const forget = selectIds(data, uniqueForget, `${data.name}/forget`);
-  const seed = String(req.seed);
-
-  if (req.mode === 'exact') {
-    const retrained = await retrainModel(engine, {
-      arch: start.arch,
-      retain,
-      recipe: start.recipe,
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    });
-    timings['retrain'] = Date.now() - t0;
-    return {
-      mode: 'exact',
-      method: 'retrain',
-      released: { params: Float32Array.from(retrained.params), digest: retrained.digest },
-      remainingIds: retain.ids,
-      guarantee: exactGuarantee(start.recipe),
-      diagnostics: {
-        n,
-        nU,
-        updateGradientNorm: 0,
-        projected: false,
-        gradientResidualNorm: retrained.profile.finalGradNorm,
-        timingsMs: { ...timings, total: Date.now() - t0 },
-      },
-      seed,
-      backend: engine.backend(),
-      // After a retrain the chain state is the released model (depends on D_r only).
-      private: {
-        chainParams: retrained.params,
-        chainDigest: retrained.digest,
-        stepNorm: distance(retrained.params, start.params),
-        chainGradientResidualNorm: retrained.profile.finalGradNorm,
-        noiseNorm: 0,
-      },
-    };
-  }
-
-  const newton = req.newton;
-  if (!newton) throw invalid(`mode '${req.mode}' needs newton settings`);
-  if (req.mode === 'certified' && !req.certification)
-    throw invalid("mode 'certified' needs certification settings");
-  if (
-    req.mode === 'paper-experiment' &&
-    !(req.sigma !== undefined && req.sigma > 0 && Number.isFinite(req.sigma))
-  ) {
-    // σ = 0 would release the private noise-free state (DESIGN.md invariant 4).
+  if (req.mode === 'paper-experiment' && !(req.sigma > 0 && Number.isFinite(req.sigma)))
     throw invalid("mode 'paper-experiment' needs sigma > 0");
-  }
-  const recipe = start.recipe;
-  const startNorm = norm2(start.params);
+  return {
+    retain: withoutIds(data, uniqueForget, `${data.name}/retain`),
+    forget: selectIds(data, uniqueForget, `${data.name}/forget`),
+    n,
+    nU,
+    p,
+    seed: String(req.seed),
+    t0: Date.now(),
+    timings: {},
+  };
+};
 
-  // Constants at the start point on D_r (certified; optional otherwise).
-  let constants = req.constants;
-  if (constants) checkSuppliedConstants(constants, start, newton.damping, retain);
-  if (!constants && (req.mode === 'certified' || req.measureInPaperMode)) {
-    const tc = Date.now();
-    constants = await engine.measureConstants({
-      arch: start.arch,
-      params: start.params,
-      retain,
-      l2: recipe.l2,
-      damping: newton.damping,
-      settings: { ...(req.constantsSettings ?? {}), seed: deriveSeed(seed, 'constants') },
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    });
-    timings['constants'] = Date.now() - tc;
-  }
-  // Ritz values are inner estimates (θ_min ≥ λ_min, θ_max ≤ λ_max): widen them by a margin.
-  const margin = req.certification?.spectrumMargin ?? DEFAULT_SPECTRUM_MARGIN;
-  if (!(margin >= 0) || !Number.isFinite(margin))
-    throw invalid('spectrumMargin must be a finite number >= 0', { margin });
-  const spectrum = constants ? widenSpectrum(constants, margin) : undefined;
+// ---------------------------------------------------------------------------------------------
+// Step 2: the settings-only bound and σ (built once, before anything is measured)
 
-  const objectiveSpec = { arch: start.arch, l2: recipe.l2 };
-  // Converged form: the n_u/(n−n_u) identity needs ∇L(start, D) = 0; measure how far it is.
-  let fullGradNorm: number | undefined;
-  if (newton.form === 'converged' && constants) {
-    const tf = Date.now();
-    fullGradNorm = norm2(await engine.gradient({ ...objectiveSpec, params: start.params, data }));
-    timings['fullGradient'] = Date.now() - tf;
-  }
+interface Calibration {
+  readonly bound: CertifiedBound;
+  readonly margin: LanczosMargin;
+  readonly sigma: number;
+  readonly mechanism: 'classic' | 'analytic';
+  readonly mechanismDelta: number;
+  readonly lanczosIterations: number;
+}
 
-  if (req.mode === 'certified' && constants && spectrum) {
-    // Fail fast (before the expensive inverse-HVP) when no certified bound can exist:
-    // λ + λ_min <= 0, or a LiSSA scale H below λ_max + λ or below a measured minibatch λ_max.
-    // Throws BOUND_INVALID_INPUT.
-    const cert = req.certification as CertificationSettings;
-    if (
-      newton.inverse.kind === 'lissa' &&
-      constants.minibatchLambdaMax !== undefined &&
-      newton.inverse.settings.scale < constants.minibatchLambdaMax
-    ) {
-      throw new UnlearningError(
-        UnlearningErrorCodes.BOUND_INVALID_INPUT,
-        'LiSSA scale H is below the measured λ_max of a damped minibatch Hessian: the assumption ' +
-          '"H dominates every damped minibatch Hessian" is violated',
-        { H: newton.inverse.settings.scale, minibatchLambdaMax: constants.minibatchLambdaMax },
-      );
-    }
-    certifiedBound({
-      C: recipe.C,
-      lambda: newton.damping,
-      M: cert.M,
-      lambdaMin: spectrum.lambdaMin,
-      lambdaMax: spectrum.lambdaMax,
-      G: cert.G ?? Math.max(constants.gradientNorm, start.trainingGradientNorm ?? 0),
-      p,
-      n,
-      nU,
-      form: newton.form,
-      ...(fullGradNorm !== undefined ? { fullGradNorm } : {}),
-      ...(newton.inverse.kind === 'lissa'
-        ? {
-            lissa: {
-              S: newton.inverse.settings.chains,
-              s: newton.inverse.settings.depth,
-              H: newton.inverse.settings.scale,
-              b: newton.inverse.settings.batchSize,
-              rho: cert.rho ?? 0.1,
-            },
-          }
+const calibrate = (req: CertifiedUnlearnRequest, prep: Prepared): Calibration => {
+  const cert = req.certification;
+  const activation = activationOf(req.start.arch);
+  if (!SMOOTH_ACTIVATIONS.includes(activation)) {
+    throw invalid(
+      `certified mode needs a smooth activation (tanh): a ${activation} network has no finite ` +
+        'Hessian-Lipschitz constant M; use exact or paper-experiment',
+      { activation },
+    );
+  }
+  if (req.newton.projectToBall === false)
+    throw invalid('certified mode projects w~ onto the C-ball (the next start must lie in it)');
+  const rho = cert.spectrumFailureProbability ?? cert.delta / 10;
+  if (!(rho > 0 && rho < cert.delta))
+    throw invalid('spectrumFailureProbability must be in (0, delta)', { rho, delta: cert.delta });
+  const lanczosIterations = Math.min(
+    req.constantsSettings?.iterations ?? DEFAULT_LANCZOS_ITERATIONS,
+    prep.p,
+  );
+  const margin = lanczosMargin({
+    iterations: lanczosIterations,
+    dimension: prep.p,
+    failureProbability: rho,
+  });
+  const bound = certifiedBound({
+    C: req.start.recipe.C,
+    lambda: req.newton.damping,
+    M: cert.M,
+    lambdaMin: cert.lambdaMin,
+    G: cert.G,
+    n: prep.n,
+    nU: prep.nU,
+    form: req.newton.form,
+    solverTolerance: cert.solverTolerance,
+    diameter: (2 + START_NORM_SLACK) * req.start.recipe.C,
+  });
+  const mechanismDelta = cert.delta - rho;
+  const cal = calibrateSigma({
+    epsilon: cert.epsilon,
+    delta: mechanismDelta,
+    sensitivity: bound.bound,
+    ...(cert.mechanism ? { mechanism: cert.mechanism } : {}),
+  });
+  return {
+    bound,
+    margin,
+    sigma: cal.sigma,
+    mechanism: cal.mechanism,
+    mechanismDelta,
+    lanczosIterations,
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: measure (private) and precheck (fail before the expensive solve)
+
+interface Measured {
+  readonly constants: MeasuredConstants;
+  readonly startNorm: number;
+  readonly gradientProxy: number;
+}
+
+const measure = async (
+  engine: NumericEngine,
+  req: CertifiedUnlearnRequest,
+  prep: Prepared,
+  cal: Calibration,
+): Promise<Measured> => {
+  const { start } = req;
+  const tc = Date.now();
+  const constants = await engine.measureConstants({
+    arch: start.arch,
+    params: start.params,
+    retain: prep.retain,
+    l2: start.recipe.l2,
+    damping: req.newton.damping,
+    settings: {
+      method: 'lanczos',
+      iterations: cal.lanczosIterations,
+      ...(req.constantsSettings?.hessianSampleSize !== undefined
+        ? { hessianSampleSize: req.constantsSettings.hessianSampleSize }
         : {}),
-      startNorm,
+      seed: deriveSeed(prep.seed, 'constants'),
+    },
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+  });
+  let gradientProxy = Math.max(constants.gradientNorm, start.trainingGradientNorm ?? 0);
+  if (req.newton.form === 'converged') {
+    // The n_u/(n−n_u) identity needs ∇L(start, D) = 0: G must bound how far it is.
+    const full = await engine.gradient({
+      arch: start.arch,
+      l2: start.recipe.l2,
+      params: start.params,
+      data: req.data,
     });
+    gradientProxy = Math.max(gradientProxy, norm2(full));
   }
+  prep.timings['constants'] = Date.now() - tc;
+  return { constants, startNorm: norm2(start.params), gradientProxy };
+};
 
+const checksOf = (m: Measured, residualNorm: number): CertificationChecks => ({
+  ritz: { min: m.constants.lambdaMin, max: m.constants.lambdaMax },
+  startNorm: m.startNorm,
+  gradientProxy: m.gradientProxy,
+  residualNorm,
+});
+
+const checkFailed = (failed: readonly string[]) =>
+  new UnlearningError(
+    UnlearningErrorCodes.CERTIFICATION_CHECK_FAILED,
+    `private certification check failed: ${failed.join(', ')} (values stay private)`,
+    { failed: [...failed] },
+  );
+
+/** Checks that need no solve; the residual is checked after it (0 here never fails). */
+const precheck = (g: ReleaseGuarantee, m: Measured): void => {
+  const failed = failedCertificationChecks(g.assumptions, checksOf(m, 0));
+  if (failed.length > 0) throw checkFailed(failed);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Step 4: solve (the Newton step on the private start point)
+
+interface Solved {
+  readonly g: Float32Array;
+  readonly x: Float32Array;
+  readonly inverse: Omit<InverseHvpResult, 'solution'>;
+  readonly chainParams: Float32Array;
+  readonly stepNorm: number;
+  readonly projected: boolean;
+}
+
+const solve = async (
+  engine: NumericEngine,
+  req: PaperExperimentRequest | CertifiedUnlearnRequest,
+  prep: Prepared,
+): Promise<Solved> => {
+  const { start, newton } = req;
+  const spec = { arch: start.arch, l2: start.recipe.l2 };
   const tg = Date.now();
   const g =
     newton.form === 'nonconvergence'
-      ? await engine.gradient({ ...objectiveSpec, params: start.params, data: retain })
+      ? await engine.gradient({ ...spec, params: start.params, data: prep.retain })
       : scale(
-          await engine.gradient({ ...objectiveSpec, params: start.params, data: forget }),
-          nU / (n - nU),
+          await engine.gradient({ ...spec, params: start.params, data: prep.forget }),
+          prep.nU / (prep.n - prep.nU),
         );
-  timings['gradient'] = Date.now() - tg;
-  const ti = Date.now();
+  prep.timings['gradient'] = Date.now() - tg;
   const certified = req.mode === 'certified';
   const method: InverseHvpMethod =
     newton.inverse.kind === 'lissa'
@@ -376,20 +418,21 @@ export const unlearn = async (
           ...newton.inverse,
           settings: {
             ...newton.inverse.settings,
-            seed: newton.inverse.settings.seed ?? deriveSeed(seed, 'lissa'),
+            seed: newton.inverse.settings.seed ?? deriveSeed(prep.seed, 'lissa'),
           },
         }
       : newton.inverse.kind === 'exact' && certified
         ? // No LU fallback when certifying: a Cholesky failure means no bound applies.
           { ...newton.inverse, allowIndefinite: false }
         : newton.inverse;
+  const ti = Date.now();
   let solved: Awaited<ReturnType<NumericEngine['inverseHvp']>>;
   try {
     solved = await engine.inverseHvp({
-      ...objectiveSpec,
+      ...spec,
       params: start.params,
       vector: g,
-      data: retain,
+      data: prep.retain,
       damping: newton.damping,
       method,
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
@@ -400,210 +443,215 @@ export const unlearn = async (
       certified &&
       (code === EngineErrorCode.NotPositiveDefinite || code === EngineErrorCode.CgNegativeCurvature)
     ) {
-      throw new UnlearningError(
-        UnlearningErrorCodes.BOUND_INVALID_INPUT,
+      throw notCertifiable(
         `the damped Hessian H + λI is not positive definite (${String(code)}): no certified bound`,
-        { damping: newton.damping, cause: String(code) },
+        { cause: String(code) },
       );
     }
     throw e;
   }
-  if (certified && solved.factorization === 'lu') {
-    throw new UnlearningError(
-      UnlearningErrorCodes.BOUND_INVALID_INPUT,
-      'the exact solve fell back to LU (damped Hessian not positive definite): no certified bound',
-      { damping: newton.damping },
-    );
-  }
-  const { vector: _v, gradientMs: _gm, ...inv } = solved;
-  timings['inverseHvp'] = Date.now() - ti;
+  if (certified && solved.factorization === 'lu')
+    throw notCertifiable('the exact solve fell back to LU (damped Hessian not positive definite)');
+  prep.timings['inverseHvp'] = Date.now() - ti;
+  const { vector: _v, gradientMs: _gm, solution: x, ...inverse } = solved;
   // nonconvergence: w~ = w − A⁻¹∇L(w, D_r); converged: w~ = w + A⁻¹(n_u/(n−n_u))∇L(w, D_u).
-  const step = inv.solution;
-  const sign = newton.form === 'nonconvergence' ? -1 : 1;
-  const unprojected = axpy(start.params, sign, step);
-  const stepNorm = norm2(step);
+  const unprojected = axpy(start.params, newton.form === 'nonconvergence' ? -1 : 1, x);
   const project = newton.projectToBall ?? true;
-  const chainParams = project ? projectToBall(unprojected, recipe.C) : unprojected;
-  const projected = project && norm2(unprojected) > recipe.C;
-  const updateGradientNorm = norm2(g);
-  const chainGradientResidualNorm = norm2(
-    await engine.gradient({ ...objectiveSpec, params: chainParams, data: retain }),
-  );
-
-  // Guarantee and noise.
-  let guarantee: ReleaseGuarantee;
-  let sigma: number;
-  const settingsNames = ['C', 'lambda'];
-  if (newton.inverse.kind === 'lissa') settingsNames.push('H', 's', 'S', 'b', 'rho');
-  const lissaBound =
-    newton.inverse.kind === 'lissa'
-      ? {
-          S: newton.inverse.settings.chains,
-          s: newton.inverse.settings.depth,
-          H: newton.inverse.settings.scale,
-          b: newton.inverse.settings.batchSize,
-          rho: req.certification?.rho ?? 0.1,
-          ...(req.certification?.lissaErrorForm
-            ? { errorForm: req.certification.lissaErrorForm }
-            : {}),
-        }
-      : undefined;
-  const boundFor = (M: number, G: number) =>
-    certifiedBound({
-      C: recipe.C,
-      lambda: newton.damping,
-      M,
-      lambdaMin: (spectrum as WidenedSpectrum).lambdaMin,
-      lambdaMax: (spectrum as WidenedSpectrum).lambdaMax,
-      G,
-      p,
-      n,
-      nU,
-      form: newton.form,
-      ...(lissaBound ? { lissa: lissaBound } : {}),
-      updateGradNorm: updateGradientNorm,
-      ...(fullGradNorm !== undefined ? { fullGradNorm } : {}),
-      startNorm,
-    });
-  const solverTerm =
-    inv.residualNorm !== undefined && spectrum
-      ? inv.residualNorm / (newton.damping + spectrum.lambdaMin)
-      : undefined;
-  const measuredG = constants
-    ? Math.max(constants.gradientNorm, start.trainingGradientNorm ?? 0)
-    : undefined;
-  const subsampled =
-    constants !== undefined && constants.hessianSampleSize < datasetSize(retain)
-      ? constants.hessianSampleSize
-      : undefined;
-  if (req.mode === 'certified') {
-    const cert = req.certification as CertificationSettings;
-    const c = constants as MeasuredConstants;
-    const sp = spectrum as WidenedSpectrum;
-    const G = cert.G ?? measuredG;
-    if (G === undefined) throw invalid('certified mode needs measured constants or G');
-    const b = boundFor(cert.M, G);
-    const delta = b.bound + (solverTerm ?? 0);
-    const cal = calibrateSigma({
-      epsilon: cert.epsilon,
-      delta: cert.delta,
-      sensitivity: delta,
-      ...(cert.mechanism ? { mechanism: cert.mechanism } : {}),
-    });
-    sigma = cal.sigma;
-    const how =
-      c.method === 'lanczos' ? 'Lanczos Ritz values' : 'power-iteration Rayleigh quotients';
-    guarantee = boundGuarantee(b, {
-      type: 'certified',
-      epsilon: cert.epsilon,
-      delta: cert.delta,
-      sigma,
-      mechanism: cal.mechanism,
-      ...(solverTerm !== undefined ? { solverTerm } : {}),
-      extraValues: {
-        startNorm,
-        lambdaMinRitz: c.lambdaMin,
-        lambdaMaxRitz: c.lambdaMax,
-        spectrumMargin: margin,
-        ...(fullGradNorm !== undefined ? { fullGradNorm } : {}),
-        ...(subsampled !== undefined ? { hessianSampleSize: subsampled } : {}),
-      },
-      measured: [
-        'lambdaMinRitz',
-        'lambdaMaxRitz',
-        'startNorm',
-        ...(b.constants.gradNormForLissa !== undefined ? ['gradNormForLissa'] : []),
-        ...(fullGradNorm !== undefined ? ['fullGradNorm'] : []),
-      ],
-      // ADR 0004: M always assumed; G stands for ‖∇L(w~*, D_r)‖ (only a proxy is measurable);
-      // λ_min/λ_max are estimates widened by a margin (the margin covering the error is assumed);
-      // L only when the bound used it (local spectral norm at the start point).
-      assumed: ['M', 'G', 'lambdaMin', 'lambdaMax', ...(b.usesL ? ['L'] : [])],
-      settings: [...settingsNames, 'spectrumMargin'],
-      statements: [
-        cert.G === undefined
-          ? 'G taken as max(‖∇L(w, D_r)‖ at the start point, ‖∇L(w*, D)‖ at the end of training): a measured proxy for ‖∇L(w~*, D_r)‖'
-          : 'G given by the operator',
-        `λ_min/λ_max are ${how} (inner estimates: θ_min ≥ λ_min, θ_max ≤ λ_max) of the Hessian, ` +
-          `widened by the margin m = ${margin}·max(1, |θ_max|) = ${sp.m}: λ_min = θ_min − m, ` +
-          'λ_max = θ_max + m; that m covers the estimation error is an assumption, not proven',
-        ...(subsampled !== undefined
-          ? [
-              `λ_min/λ_max were computed on the Hessian of a seeded subsample of ${subsampled} of the ` +
-                `${datasetSize(retain)} rows of D_r, not on ∇²L(·, D_r): assumed to bound its spectrum`,
-            ]
-          : []),
-        ...(c.minibatchLambdaMax !== undefined
-          ? [
-              `LiSSA scale H checked against the largest measured damped minibatch λ_max (${c.minibatchLambdaMax}, a sample of minibatches)`,
-            ]
-          : []),
-        ...(project
-          ? ['w~ projected onto the C-ball (derived; never increases the distance to w~*)']
-          : []),
-      ],
-    });
-  } else {
-    sigma = req.sigma as number;
-    guarantee = {
-      type: 'none',
-      epsilon: null,
-      delta: null,
-      sigma,
-      bound: null,
-      assumptions: {
-        C: recipe.C,
-        lambda: newton.damping,
-        ...(constants
-          ? {
-              lambdaMin: constants.lambdaMin,
-              lambdaMax: constants.lambdaMax,
-              G: measuredG as number,
-            }
-          : {}),
-      },
-      measured: constants ? ['lambdaMin', 'lambdaMax'] : [],
-      assumed: constants ? ['G'] : [],
-      settings: [...settingsNames, 'sigma'],
-      statements: [
-        'paper-experiment mode: σ set directly, no (ε, δ) claim',
-        ...(constants
-          ? ['λ_min/λ_max: raw spectrum estimates (informational; no bound rests on them)']
-          : []),
-      ],
-    };
-  }
-
-  // Release noise from a CSPRNG (never seeded, never recorded): ADR 0004.
-  const releasedParams = addReleaseNoise(chainParams, sigma);
-  const gradientResidualNorm = norm2(
-    await engine.gradient({ ...objectiveSpec, params: releasedParams, data: retain }),
-  );
-  const { solution: _s, ...invDiag } = inv;
   return {
-    mode: req.mode,
-    method: methodOf(newton.inverse),
-    released: { params: releasedParams, digest: modelDigest(start.arch, releasedParams) },
-    remainingIds: retain.ids,
-    guarantee,
-    diagnostics: {
-      n,
-      nU,
-      updateGradientNorm,
-      projected,
-      gradientResidualNorm,
-      inverse: invDiag,
-      ...(constants ? { constants } : {}),
-      timingsMs: { ...timings, total: Date.now() - t0 },
+    g,
+    x,
+    inverse,
+    chainParams: project ? projectToBall(unprojected, start.recipe.C) : unprojected,
+    stepNorm: norm2(x),
+    projected: project && norm2(unprojected) > start.recipe.C,
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Step 5: the guarantee (certified: residual certificate + every private check + the gate)
+
+/** ‖(H + λI)x − g‖ with one full-data HVP on D_r: certifies ‖x − (H+λI)⁻¹g‖ ≤ ‖r‖/(λ+λ_min). */
+const residualNorm = async (
+  engine: NumericEngine,
+  req: CertifiedUnlearnRequest,
+  prep: Prepared,
+  s: Solved,
+): Promise<number> => {
+  const ax = await engine.hvp({
+    arch: req.start.arch,
+    l2: req.start.recipe.l2,
+    params: req.start.params,
+    data: prep.retain,
+    damping: req.newton.damping,
+    vector: s.x,
+  });
+  let sum = 0;
+  for (let i = 0; i < ax.length; i++) {
+    const r = (ax[i] as number) - (s.g[i] as number);
+    sum += r * r;
+  }
+  return Math.sqrt(sum);
+};
+
+const certifiedRelease = (req: CertifiedUnlearnRequest, prep: Prepared, cal: Calibration) =>
+  certifiedGuarantee(cal.bound, {
+    epsilon: req.certification.epsilon,
+    delta: req.certification.delta,
+    mechanismDelta: cal.mechanismDelta,
+    sigma: cal.sigma,
+    mechanism: cal.mechanism,
+    margin: cal.margin,
+    p: prep.p,
+    activation: activationOf(req.start.arch),
+    method: methodOf(req.newton.inverse),
+    solver: solverRecord(req.newton.inverse),
+    ...(req.constantsSettings?.hessianSampleSize !== undefined &&
+    req.constantsSettings.hessianSampleSize < datasetSize(prep.retain)
+      ? { hessianSampleSize: req.constantsSettings.hessianSampleSize }
+      : {}),
+    statements: [
+      `λ_min check: λ_min ≤ θ_min − m with θ the Ritz values of k = ${cal.lanczosIterations} ` +
+        `Lanczos steps (random start) and m = ${cal.margin.factor.toPrecision(4)}·(θ_max − θ_min) ` +
+        `(Kuczyński–Woźniakowski: fails with probability ≤ ρ = ${cal.margin.failureProbability}, ` +
+        `added to δ; exact-arithmetic bound)`,
+      `δ = ${cal.mechanismDelta} (Gaussian mechanism) + ${cal.margin.failureProbability} (spectrum check)`,
+      ...(req.constantsSettings?.hessianSampleSize !== undefined &&
+      req.constantsSettings.hessianSampleSize < datasetSize(prep.retain)
+        ? [
+            `the spectrum check ran on the Hessian of a seeded subsample of ` +
+              `${req.constantsSettings.hessianSampleSize} rows of D_r: assumed to bound ∇²L(·, D_r)'s`,
+          ]
+        : []),
+      'w~ projected onto the C-ball (never increases the distance to w~*)',
+      'the pass/fail outcome of the private checks (≤ 1 bit per request) is not covered by (ε, δ)',
+    ],
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Step 6: release
+
+const release = async (
+  engine: NumericEngine,
+  req: PaperExperimentRequest | CertifiedUnlearnRequest,
+  prep: Prepared,
+  s: Solved,
+  guarantee: ReleaseGuarantee,
+  extra: Pick<UnlearnPrivate, 'checks' | 'constants'>,
+): Promise<UnlearnOutcome> => {
+  // Release noise from a CSPRNG (never seeded, never recorded): ADR 0004.
+  const releasedParams = addReleaseNoise(s.chainParams, guarantee.sigma);
+  const chainGradientResidualNorm = norm2(
+    await engine.gradient({
+      arch: req.start.arch,
+      l2: req.start.recipe.l2,
+      params: s.chainParams,
+      data: prep.retain,
+    }),
+  );
+  return {
+    public: {
+      mode: req.mode,
+      method: methodOf(req.newton.inverse),
+      released: { params: releasedParams, digest: modelDigest(req.start.arch, releasedParams) },
+      remainingIds: prep.retain.ids,
+      guarantee,
+      n: prep.n,
+      nU: prep.nU,
+      seed: prep.seed,
+      backend: engine.backend(),
     },
-    seed,
-    backend: engine.backend(),
     private: {
-      chainParams,
-      chainDigest: modelDigest(start.arch, chainParams),
-      stepNorm,
+      chainParams: s.chainParams,
+      chainDigest: modelDigest(req.start.arch, s.chainParams),
+      stepNorm: s.stepNorm,
+      projected: s.projected,
+      updateGradientNorm: norm2(s.g),
       chainGradientResidualNorm,
-      noiseNorm: distance(releasedParams, chainParams),
+      noiseNorm: distance(releasedParams, s.chainParams),
+      ...extra,
+      inverse: s.inverse,
+      timingsMs: { ...prep.timings, total: Date.now() - prep.t0 },
     },
   };
+};
+
+const retrain = async (
+  engine: NumericEngine,
+  req: ExactUnlearnRequest,
+  prep: Prepared,
+): Promise<UnlearnOutcome> => {
+  const retrained = await retrainModel(engine, {
+    arch: req.start.arch,
+    retain: prep.retain,
+    recipe: req.start.recipe,
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+  });
+  prep.timings['retrain'] = Date.now() - prep.t0;
+  const guarantee = exactGuarantee(req.start.recipe);
+  assertHonestGuarantee(guarantee);
+  return {
+    public: {
+      mode: 'exact',
+      method: 'retrain',
+      released: { params: Float32Array.from(retrained.params), digest: retrained.digest },
+      remainingIds: prep.retain.ids,
+      guarantee,
+      n: prep.n,
+      nU: prep.nU,
+      seed: prep.seed,
+      backend: engine.backend(),
+    },
+    // After a retrain the chain state is the released model (depends on D_r only).
+    private: {
+      chainParams: retrained.params,
+      chainDigest: retrained.digest,
+      stepNorm: distance(retrained.params, req.start.params),
+      projected: false,
+      updateGradientNorm: 0,
+      chainGradientResidualNorm: retrained.profile.finalGradNorm,
+      noiseNorm: 0,
+      timingsMs: { ...prep.timings, total: Date.now() - prep.t0 },
+    },
+  };
+};
+
+/**
+ * One deletion request on one model (paper Algorithm 1), in named steps:
+ * prepare → (certified: calibrate from settings → measure → precheck) → solve → guarantee → release.
+ * - 'certified': Δ and σ from settings and stated assumptions only; the measured spectrum, start
+ *   norm, gradient proxies and the solver residual are private pass/fail checks
+ *   (CERTIFICATION_CHECK_FAILED names the failed checks, nothing else); the honesty gate
+ *   `assertHonestGuarantee` runs on every certified result, with the private checks.
+ * - 'exact': retrain from scratch on D_r with the same recipe and seed (ε = 0).
+ * - 'paper-experiment': Newton step, σ given; guarantee 'none' (settings only).
+ * `private.chainParams` is the noise-free state for the next request; only `public` may leave.
+ */
+export const unlearn = async (
+  engine: NumericEngine,
+  req: UnlearnRequest,
+): Promise<UnlearnOutcome> => {
+  const prep = prepare(req);
+  if (req.mode === 'exact') return retrain(engine, req, prep);
+  if (req.mode === 'paper-experiment') {
+    const s = await solve(engine, req, prep);
+    const guarantee = uncertifiedGuarantee({
+      sigma: req.sigma,
+      C: req.start.recipe.C,
+      lambda: req.newton.damping,
+      method: methodOf(req.newton.inverse),
+      solver: solverRecord(req.newton.inverse),
+    });
+    assertHonestGuarantee(guarantee);
+    return release(engine, req, prep, s, guarantee, {});
+  }
+  const cal = calibrate(req, prep);
+  const guarantee = certifiedRelease(req, prep, cal);
+  const measured = await measure(engine, req, prep, cal);
+  precheck(guarantee, measured);
+  const s = await solve(engine, req, prep);
+  const checks = checksOf(measured, await residualNorm(engine, req, prep, s));
+  const failed = failedCertificationChecks(guarantee.assumptions, checks);
+  if (failed.length > 0) throw checkFailed(failed);
+  assertHonestGuarantee(guarantee, checks);
+  return release(engine, req, prep, s, guarantee, { checks, constants: measured.constants });
 };

@@ -22,6 +22,12 @@ export const UnlearningErrorCodes = {
   MIA_INVALID_INPUT: 'MIA_INVALID_INPUT',
   /** Any other malformed argument of a domain helper (PRNG seed, sample size, …). */
   UNLEARNING_INVALID_INPUT: 'UNLEARNING_INVALID_INPUT',
+  /**
+   * A private check of a certified release failed (spectrum floor, start in the ball, gradient
+   * proxy, solver residual): the assumptions do not hold here, so nothing is released. The error
+   * names the checks only, never their measured values.
+   */
+  CERTIFICATION_CHECK_FAILED: 'CERTIFICATION_CHECK_FAILED',
 } as const;
 
 export type UnlearningErrorCode = (typeof UnlearningErrorCodes)[keyof typeof UnlearningErrorCodes];
@@ -35,6 +41,7 @@ const KIND: Record<UnlearningErrorCode, DomainErrorKind> = {
   MODEL_INVALID_INPUT: 'validation',
   MIA_INVALID_INPUT: 'validation',
   UNLEARNING_INVALID_INPUT: 'validation',
+  CERTIFICATION_CHECK_FAILED: 'unprocessable',
 };
 
 /** The one error class of the unlearning domain; `code` tells the cases apart. */

@@ -125,7 +125,10 @@ export interface MeasuredConstants {
   readonly gradientNorm: number;
   /** ||w||₂. */
   readonly parameterNorm: number;
-  /** modelDigest of the parameters the constants were measured at (checked by `unlearn`). */
+  /**
+   * modelDigest of the parameters the constants were measured at (checked by `unlearn`). PRIVATE,
+   * like every measured constant: at request k ≥ 2 it is the digest of the noise-free chain state.
+   */
   readonly parameterDigest?: string;
   /** Rows of the remaining set D_r the constants were measured on. */
   readonly retainSize?: number;
@@ -164,6 +167,15 @@ export interface NumericEngine {
   /** ∇L(w, data) over the whole dataset, L2 included. */
   gradient(
     req: ObjectiveSpec & { readonly params: Float32Array; readonly data: Dataset },
+  ): Promise<Float32Array>;
+  /** (∇²L(w, data) + damping·I)·v over the whole dataset, L2 included (one exact HVP). */
+  hvp(
+    req: ObjectiveSpec & {
+      readonly params: Float32Array;
+      readonly data: Dataset;
+      readonly damping: number;
+      readonly vector: Float32Array;
+    },
   ): Promise<Float32Array>;
   /**
    * (∇²L(w, data) + λI)⁻¹ v with the chosen method; v defaults to ∇L(w, data). Returns v too.

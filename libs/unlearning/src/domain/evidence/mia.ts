@@ -11,7 +11,11 @@ import {
  * 2021 "When machine unlearning jeopardizes privacy"): for every record, the softmax posteriors of
  * the ORIGINAL and the UNLEARNED model become one feature vector; a logistic-regression attack is
  * trained to tell D_u (label 1, members that were unlearned) from D_r (label 0); its AUC is the
- * evidence (≈ 0.5: the unlearned model leaks nothing the attack can use; → 1: it still does).
+ * evidence. The TARGET is the AUC of the same attack against the model retrained on D_r (computed
+ * by application/evidence.ts when a retrained model is given), not 0.5: an update that changes
+ * nothing also scores ≈ 0.5 (the two posteriors are equal), and a perfect retrain scores above 0.5
+ * whenever the model generalises worse to D_u than to D_r. Evidence computed with D_u is not
+ * covered by the (ε, δ) guarantee: keep it out of anything public.
  *
  * Attack model: L2 logistic regression with an unpenalised intercept on standardised features,
  * objective mean log-loss + (1/(2·C·n))‖w‖² with C = 1 (scikit-learn's default C = 1 rescaled to a

@@ -41,6 +41,8 @@ describe('decideUnlearningAction', () => {
     expect(d.accuracyCheck).toBe('failed');
     expect(d.reasons.join(' ')).toMatch(/below the floor 0.9/);
     expect(d.reasons.join(' ')).toMatch(/exact, epsilon = 0/);
+    // Stable codes (publishable after the private ones are folded), no values in them.
+    expect(d.codes).toEqual(['accuracy-floor', 'retrain-instead']);
   });
 
   it('given σ that breaks the accuracy floor and retrain not allowed, then needs-retrain', () => {
@@ -49,6 +51,7 @@ describe('decideUnlearningAction', () => {
     );
     expect(d.action).toBe('needs-retrain');
     expect(d.reasons.join(' ')).toMatch(/needs-retrain/);
+    expect(d.codes).toEqual(['accuracy-floor', 'retrain-not-allowed']);
   });
 
   it('given a chain whose budget this release would overspend, then retrain (never a weak certificate)', () => {
@@ -58,6 +61,7 @@ describe('decideUnlearningAction', () => {
     expect(d.projected!.epsilon).toBeGreaterThan(3);
     expect(d.action).toBe('retrain');
     expect(d.reasons[0]).toMatch(/cumulative budget exceeded/);
+    expect(d.codes).toEqual(['budget-exceeded', 'retrain-instead']);
   });
 
   it('given the δ budget would be exceeded, then needs-retrain when retrain is not allowed', () => {
@@ -85,12 +89,14 @@ describe('decideUnlearningAction', () => {
     );
     expect(d.action).toBe('retrain');
     expect(d.reasons[0]).toMatch(/LISSA_DIVERGED/);
+    expect(d.codes).toEqual(['not-certifiable', 'retrain-instead']);
   });
 
   it('given σ above the model cap, then retrain', () => {
     const d = decideUnlearningAction(given({ maxSigma: sigma / 2 }));
     expect(d.action).toBe('retrain');
     expect(d.reasons[0]).toMatch(/maximum sigma/);
+    expect(d.codes).toEqual(['max-sigma', 'retrain-instead']);
   });
 
   it('given a floor but no accuracy measured, then the release is blocked (honesty rule)', () => {

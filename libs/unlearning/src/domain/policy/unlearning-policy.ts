@@ -45,9 +45,28 @@ export interface UnlearningPolicyInput {
   readonly notCertifiableReason?: string;
 }
 
+/**
+ * Why, as stable codes. `reasons` may quote private values (a candidate's accuracy); the codes
+ * never do. Codes of checks on private values ('not-certifiable', 'accuracy-floor') are published
+ * only as 'private-check-failed' (application/sequential.ts).
+ */
+export type DecisionReasonCode =
+  | 'mode-exact'
+  | 'mode-paper-experiment'
+  | 'certified-within-policy'
+  | 'not-certifiable'
+  | 'accuracy-floor'
+  | 'accuracy-unchecked'
+  | 'max-sigma'
+  | 'budget-exceeded'
+  | 'not-accountable'
+  | 'retrain-instead'
+  | 'retrain-not-allowed';
+
 export interface UnlearningDecision {
   readonly action: UnlearningAction;
   readonly reasons: readonly string[];
+  readonly codes: readonly DecisionReasonCode[];
   /**
    * passed / failed / unchecked (a floor is set but no accuracy was given: the release is blocked) /
    * not-applicable.
@@ -103,6 +122,7 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
     return {
       action: 'retrain',
       reasons: ['mode exact: retrain from scratch on D_r (guarantee exact, epsilon = 0)'],
+      codes: ['mode-exact'],
       accuracyCheck: 'not-applicable',
     };
   }
@@ -110,16 +130,19 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
     return {
       action: 'newton',
       reasons: ['mode paper-experiment: fixed sigma, the certificate states guarantee "none"'],
+      codes: ['mode-paper-experiment'],
       accuracyCheck: 'not-applicable',
     };
   }
 
   const blocking: string[] = [];
+  const codes: DecisionReasonCode[] = [];
   const notes: string[] = [];
   const { target, sigma, sensitivity } = input;
 
   if (input.certifiable === false) {
     blocking.push(`no valid certified bound: ${input.notCertifiableReason ?? 'not certifiable'}`);
+    codes.push('not-certifiable');
   }
 
   let accuracyCheck: UnlearningDecision['accuracyCheck'] = 'not-applicable';
@@ -127,11 +150,13 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
     if (input.predictedAccuracyWithNoise === undefined) {
       // Honesty rule: a floor that was not measured cannot be said to hold; block the release.
       accuracyCheck = 'unchecked';
+      codes.push('accuracy-unchecked');
       blocking.push(
         `accuracy floor set but not measured: the floor ${input.accuracyFloor} needs the accuracy of the noised model (sigma = ${sigma})`,
       );
     } else if (input.predictedAccuracyWithNoise < input.accuracyFloor) {
       accuracyCheck = 'failed';
+      codes.push('accuracy-floor');
       blocking.push(
         `sigma = ${sigma} for (epsilon = ${target.epsilon}, delta = ${target.delta}) drops accuracy to ` +
           `${input.predictedAccuracyWithNoise}, below the floor ${input.accuracyFloor}`,
@@ -143,6 +168,7 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
 
   if (input.maxSigma !== undefined && sigma > input.maxSigma) {
     blocking.push(`sigma = ${sigma} exceeds the model's maximum sigma ${input.maxSigma}`);
+    codes.push('max-sigma');
   }
 
   let projected: CumulativeGuarantee | undefined;
@@ -154,6 +180,7 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
     );
     projected = check.after;
     if (!check.withinBudget) {
+      codes.push('budget-exceeded');
       blocking.push(
         `cumulative budget exceeded: after this release (epsilon, delta) = (${check.after.epsilon}, ` +
           `${check.after.delta}) > budget (${input.cumulativeBudget.epsilon}, ${input.cumulativeBudget.delta})`,
@@ -162,6 +189,7 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
   } catch (e) {
     if (e instanceof UnlearningError) {
       blocking.push(`release cannot be accounted: ${e.message}`);
+      codes.push('not-accountable');
     } else {
       throw e;
     }
@@ -171,6 +199,7 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
     return {
       action: 'newton',
       reasons: ['certified Newton step within accuracy floor and budget', ...notes],
+      codes: ['certified-within-policy'],
       accuracyCheck,
       ...(projected !== undefined ? { projected } : {}),
     };
@@ -182,6 +211,7 @@ export function decideUnlearningAction(input: UnlearningPolicyInput): Unlearning
   return {
     action,
     reasons: [...blocking, ...notes, tail],
+    codes: [...codes, input.retrainAllowed ? 'retrain-instead' : 'retrain-not-allowed'],
     accuracyCheck,
     ...(projected !== undefined ? { projected } : {}),
   };

@@ -118,6 +118,20 @@ describe('privacy accountant', () => {
     expect(resetLedger()).toEqual(emptyLedger);
   });
 
+  it('an uncertified release poisons the ledger (ε = ∞) until a reset; certified releases after it do not cure it', () => {
+    const poisoned = recordRelease(recordRelease(emptyLedger, release), { kind: 'uncertified' });
+    expect(poisoned.uncertifiedReleases).toBe(1);
+    expect(cumulativeGuarantee(poisoned)).toMatchObject({
+      epsilon: Infinity,
+      delta: 1,
+      method: 'uncertified',
+    });
+    const later = recordRelease(poisoned, release);
+    expect(cumulativeGuarantee(later).epsilon).toBe(Infinity);
+    expect(checkBudget(later, release, { epsilon: 1e9, delta: 0.5 }).withinBudget).toBe(false);
+    expect(cumulativeGuarantee(recordRelease(resetLedger(), release)).epsilon).toBeLessThan(1.01);
+  });
+
   it('checkBudget / spend enforce the budget with BUDGET_EXHAUSTED', () => {
     const budget = { epsilon: 2, delta: 1e-4 };
     let l = emptyLedger;

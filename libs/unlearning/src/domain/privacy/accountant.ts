@@ -13,8 +13,10 @@ import { analyticGaussianEpsilon } from './gaussian-mechanism';
  *   μ_k = Δ_k/σ_k; k-fold composition is √(Σμ_k²)-GDP, i.e. exactly one Gaussian mechanism with
  *   Δ/σ = μ, whose (ε, δ) curve is the analytic Gaussian mechanism's (exact, tightest);
  * - zCDP (Bun & Steinke 2016), informative: ρ = Σ Δ_k²/(2σ_k²), ε = ρ + 2√(ρ ln(1/δ)).
- * Exact releases (retraining, ε = 0) add nothing. A retrain from scratch resets the chain and the
- * ledger (`resetLedger`), as DESIGN.md §2 states.
+ * Exact releases (retraining, ε = 0) add nothing. A release that is not certified (paper-experiment,
+ * or any σ without a bound) has ε = ∞: it POISONS the ledger, and no later release on the chain may
+ * state a finite cumulative ε until an exact retrain from scratch resets the chain and the ledger
+ * (`resetLedger`; docs/adr/0004-certified-bound-and-noise.md).
  * Adaptive choice of requests is not modelled beyond what composition already covers
  * (GDP/zCDP composition holds for adaptively chosen mechanisms; basic composition too).
  */
@@ -25,6 +27,8 @@ export interface PrivacyLedger {
   readonly sumDelta: number;
   /** Σ (Δ_k/σ_k)² over Gaussian releases (= 2·ρ_zCDP = μ_GDP²). */
   readonly sumMuSquared: number;
+  /** Releases without a certified bound since the last reset (any > 0: cumulative ε = ∞). */
+  readonly uncertifiedReleases: number;
 }
 
 export interface GaussianRelease {
@@ -41,12 +45,18 @@ export interface ExactRelease {
   readonly kind: 'exact';
 }
 
-export type Release = GaussianRelease | ExactRelease;
+/** A release with no certified bound (paper-experiment σ, …): ε = ∞. */
+export interface UncertifiedRelease {
+  readonly kind: 'uncertified';
+}
+
+export type Release = GaussianRelease | ExactRelease | UncertifiedRelease;
 
 export interface CumulativeGuarantee {
   readonly epsilon: number;
   readonly delta: number;
-  readonly method: 'none' | 'basic' | 'gaussian-dp';
+  /** 'uncertified': the chain holds an uncertified release; ε = ∞, δ = 1 (nothing is claimed). */
+  readonly method: 'none' | 'basic' | 'gaussian-dp' | 'uncertified';
   readonly basic: { readonly epsilon: number; readonly delta: number };
   readonly gaussianDp: { readonly mu: number; readonly epsilon: number };
   readonly zcdp: { readonly rho: number; readonly epsilon: number };
@@ -71,6 +81,7 @@ export const emptyLedger: PrivacyLedger = Object.freeze({
   sumEpsilon: 0,
   sumDelta: 0,
   sumMuSquared: 0,
+  uncertifiedReleases: 0,
 });
 
 /** The ledger after an exact retrain from scratch: a fresh chain with nothing spent. */
@@ -84,6 +95,8 @@ function checkLedger(l: PrivacyLedger): void {
     l.releases >= 0 &&
     Number.isInteger(l.exactReleases) &&
     l.exactReleases >= 0 &&
+    Number.isInteger(l.uncertifiedReleases) &&
+    l.uncertifiedReleases >= 0 &&
     [l.sumEpsilon, l.sumDelta, l.sumMuSquared].every(
       (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0,
     );
@@ -97,6 +110,13 @@ export function recordRelease(ledger: PrivacyLedger, release: Release): PrivacyL
       ...ledger,
       releases: ledger.releases + 1,
       exactReleases: ledger.exactReleases + 1,
+    });
+  }
+  if (release.kind === 'uncertified') {
+    return Object.freeze({
+      ...ledger,
+      releases: ledger.releases + 1,
+      uncertifiedReleases: ledger.uncertifiedReleases + 1,
     });
   }
   if (release.kind !== 'gaussian')
@@ -130,6 +150,7 @@ export function recordRelease(ledger: PrivacyLedger, release: Release): PrivacyL
     sumEpsilon: ledger.sumEpsilon + epsilon,
     sumDelta: ledger.sumDelta + delta,
     sumMuSquared: ledger.sumMuSquared + mu * mu,
+    uncertifiedReleases: ledger.uncertifiedReleases,
   });
 }
 
@@ -146,6 +167,16 @@ export function cumulativeGuarantee(
   const basic = { epsilon: ledger.sumEpsilon, delta: ledger.sumDelta };
   const mu = Math.sqrt(ledger.sumMuSquared);
   const rho = ledger.sumMuSquared / 2;
+  if (ledger.uncertifiedReleases > 0) {
+    return {
+      epsilon: Infinity,
+      delta: 1,
+      method: 'uncertified',
+      basic: { epsilon: Infinity, delta: 1 },
+      gaussianDp: { mu: Infinity, epsilon: Infinity },
+      zcdp: { rho: Infinity, epsilon: Infinity },
+    };
+  }
   if (ledger.sumMuSquared === 0) {
     // Nothing noisy released: exact only (or nothing).
     return {

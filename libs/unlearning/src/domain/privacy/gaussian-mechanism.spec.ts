@@ -135,9 +135,6 @@ describe('calibrateSigma / epsilonForSigma', () => {
   });
 
   it.each([
-    [0.05, 'auto'],
-    [0.9, 'auto'],
-    [1, 'auto'],
     [1.5, 'auto'],
     [6, 'auto'],
     [0.3, 'analytic'],
@@ -152,6 +149,27 @@ describe('calibrateSigma / epsilonForSigma', () => {
     expect(Math.abs(back.epsilon - epsilon) / epsilon).toBeLessThan(1e-9);
     const again = calibrateSigma({ epsilon: back.epsilon, delta, sensitivity, mechanism });
     expect(Math.abs(again.sigma - cal.sigma) / cal.sigma).toBeLessThan(1e-9);
+  });
+
+  it.each([0.05, 0.9, 1])(
+    'auto at ε = %p ≤ 1: σ is classic, and ε(σ) reports the smaller (analytic) valid ε',
+    (epsilon) => {
+      const cal = calibrateSigma({ epsilon, delta: 1e-6, sensitivity: 2.5 });
+      expect(cal.mechanism).toBe('classic');
+      const back = epsilonForSigma({ sigma: cal.sigma, delta: 1e-6, sensitivity: 2.5 });
+      expect(back.epsilon).toBeLessThanOrEqual(epsilon);
+      expect(back.epsilon).toBeCloseTo(analyticGaussianEpsilon(cal.sigma, 1e-6, 2.5), 12);
+    },
+  );
+
+  it('auto ε(σ) is monotone around ε = 1 (less noise never reports less ε)', () => {
+    // The old rule (classic whenever it is ≤ 1) gave ε = 1.0 at σ = 4.8448 and 0.752 at σ = 4.84.
+    const sigmas = [4.9, 4.8448053, 4.8448, 4.84, 4.8, 4.5, 4, 3.73, 3];
+    const eps = sigmas.map(
+      (sigma) => epsilonForSigma({ sigma, delta: 1e-5, sensitivity: 1 }).epsilon,
+    );
+    for (let i = 1; i < eps.length; i++) expect(eps[i]!).toBeGreaterThanOrEqual(eps[i - 1]!);
+    expect(eps[3]!).toBeLessThan(1);
   });
 
   it('epsilonForSigma returns 0 when σ is so large that ε = 0 already meets δ', () => {

@@ -149,8 +149,9 @@ export interface EpsilonForSigmaInput {
   readonly delta: number;
   readonly sensitivity: number;
   /**
-   * Default `auto`: the classic ε if it is ≤ 1, otherwise the analytic ε (so that
-   * calibrateSigma → epsilonForSigma round-trips under `auto`).
+   * Default `auto`: min(classic ε where it is ≤ 1, analytic ε). Both are valid upper bounds, and the
+   * minimum is monotone in σ (taking the classic one whenever it is ≤ 1 was not: σ = 4.8448·Δ gave
+   * ε = 1.0 and σ = 4.84·Δ gave 0.752).
    */
   readonly mechanism?: MechanismPolicy;
 }
@@ -196,7 +197,9 @@ export function epsilonForSigma(input: EpsilonForSigmaInput): EpsilonForSigma {
     }
     return { epsilon: classic, mechanism: 'classic' };
   }
-  if (policy === 'auto' && classic <= 1) return { epsilon: classic, mechanism: 'classic' };
   if (policy !== 'auto' && policy !== 'analytic') fail('unknown mechanism', { mechanism: policy });
-  return { epsilon: analyticGaussianEpsilon(sigma, delta, sensitivity), mechanism: 'analytic' };
+  const analytic = analyticGaussianEpsilon(sigma, delta, sensitivity);
+  if (policy === 'auto' && classic <= 1 && classic < analytic)
+    return { epsilon: classic, mechanism: 'classic' };
+  return { epsilon: analytic, mechanism: 'analytic' };
 }

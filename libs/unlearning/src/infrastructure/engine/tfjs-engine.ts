@@ -36,6 +36,22 @@ export const tfjsEngine: NumericEngine = {
       device.dispose();
     }
   },
+  hvp: ({ arch, l2, params, data, damping, vector }) => {
+    const objective = new Objective(arch, l2);
+    const device = DeviceData.from(data);
+    const w = tf.tensor1d(params);
+    const v = tf.tensor1d(vector);
+    try {
+      const h = objective.hvp(w, v, device, damping);
+      const out = h.dataSync().slice() as Float32Array;
+      h.dispose();
+      return Promise.resolve(out);
+    } finally {
+      w.dispose();
+      v.dispose();
+      device.dispose();
+    }
+  },
   inverseHvp: (req) => inverseHvpOnDataset(req),
   measureConstants: (req) => measureConstants(req),
   evaluate,

@@ -4,7 +4,7 @@ import {
   mlpHessianVectorProduct,
   mlpLossAndGradient,
   type MlpSpec,
-} from '../../domain/reference/float64-mlp';
+} from '../../testing/float64-mlp';
 import { createRng } from '../../application/model/rng';
 import { gaussianBlobs } from '../data/synthetic';
 import { DeviceData } from '../data/device-data';

@@ -1,5 +1,5 @@
-import { isUnlearningError } from '../errors';
-import { createRng, gaussianVector } from '../random';
+import { isUnlearningError } from '../domain/errors';
+import { createRng, gaussianVector } from '../domain/random';
 import {
   mlpForward,
   mlpHessianVectorProduct,
@@ -11,7 +11,12 @@ import {
   type LabelledBatch,
   type MlpSpec,
 } from './float64-mlp';
-import { denseFromOperator, dot, norm2, symmetricEigenvalues } from './linear-algebra';
+import {
+  denseFromOperator,
+  dot,
+  norm2,
+  symmetricEigenvalues,
+} from '../domain/reference/linear-algebra';
 
 const tanhSpec: MlpSpec = {
   layerSizes: [4, 5, 3, 3],

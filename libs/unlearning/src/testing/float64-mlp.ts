@@ -1,5 +1,5 @@
-import { UnlearningError, UnlearningErrorCodes } from '../errors';
-import type { Rng } from '../random';
+import { UnlearningError, UnlearningErrorCodes } from '../domain/errors';
+import type { Rng } from '../domain/random';
 
 /**
  * Independent float64 reference MLP (no tfjs) for checking the tfjs engine: forward, mean softmax
