@@ -31,3 +31,4 @@ export * from './infrastructure/jose/jws';
 export * from './infrastructure/jose/key-ring';
 export * from './infrastructure/jose/jose-audit-signer';
 export * from './infrastructure/postgres/postgres-audit-log.store';
+export * from './audit.module';
