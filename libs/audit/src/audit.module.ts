@@ -7,6 +7,10 @@ import { AUDIT_LOG_STORE } from './application/ports/audit-log-store.port';
 import { AUDIT_LOG_OPTIONS, type AuditLogOptions } from './application/ports/audit-options.port';
 import { AUDIT_SIGNER } from './application/ports/signing.port';
 import { GetCertificateHandler } from './application/queries/get-certificate/get-certificate.handler';
+import { GetCertificateHttpController } from './application/queries/get-certificate/get-certificate.http.controller';
+import { GetCheckpointHttpController } from './application/queries/get-checkpoint/get-checkpoint.http.controller';
+import { GetConsistencyProofHttpController } from './application/queries/get-consistency-proof/get-consistency-proof.http.controller';
+import { GetJwksHttpController } from './application/queries/get-jwks/get-jwks.http.controller';
 import { GetCheckpointHandler } from './application/queries/get-checkpoint/get-checkpoint.handler';
 import { GetConsistencyProofHandler } from './application/queries/get-consistency-proof/get-consistency-proof.handler';
 import { JoseAuditSigner } from './infrastructure/jose/jose-audit-signer';
@@ -19,7 +23,8 @@ export interface AuditModuleOptions extends AuditLogOptions {
 }
 
 /**
- * The audit context for a Nest app: command and query handlers on the CQRS buses, the signer
+ * The audit context for a Nest app: the routes GET /v1/certificates/:id, /v1/audit/checkpoint,
+ * /v1/audit/consistency and /.well-known/jwks.json; command and query handlers on the CQRS buses; the signer
  * (exported, for the JWKS route and for verifying results) and the Postgres store. Needs a TypeORM
  * DataSource in the container with the migrations applied, and CqrsModule.forRoot() in the app.
  */
@@ -30,6 +35,12 @@ export class AuditModule {
     return {
       module: AuditModule,
       imports: [CqrsModule],
+      controllers: [
+        GetCertificateHttpController,
+        GetCheckpointHttpController,
+        GetConsistencyProofHttpController,
+        GetJwksHttpController,
+      ],
       providers: [
         { provide: AUDIT_LOG_OPTIONS, useValue: logOptions },
         { provide: AUDIT_SIGNER, useValue: new JoseAuditSigner(keyRing) },
