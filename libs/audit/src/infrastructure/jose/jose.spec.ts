@@ -1,4 +1,7 @@
 import { sign as ed25519Sign } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import {
   calculateJwkThumbprint,
   compactVerify,
@@ -254,6 +257,23 @@ describe('key ring configuration', () => {
     expect(() => keyRingFromConfig({ keys })).toThrow(
       expect.objectContaining({ code: 'KEY_RING_INVALID' }),
     );
+  });
+
+  it('reads LETHE_AUDIT_KEYRING_FILE from disk, with key files relative to it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lethe-keys-'));
+    try {
+      writeFileSync(path.join(dir, 'k1.pem'), pem(k1));
+      writeFileSync(
+        path.join(dir, 'ring.json'),
+        JSON.stringify({
+          keys: [{ kid: 'k1', notBefore: '2026-01-01T00:00:00Z', privateKeyFile: 'k1.pem' }],
+        }),
+      );
+      const ring = keyRingFromEnv({ LETHE_AUDIT_KEYRING_FILE: path.join(dir, 'ring.json') });
+      expect(rawPublicKey(ring.current().publicKey)).toEqual(rawPublicKey(k1.publicKey));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says which variable to set when none is', () => {

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { z } from 'zod';
 import { AuditError, AuditErrorCode } from '../../domain/audit.errors';
 import { assertKeyWindows, isValidAt, type KeyValidity } from '../../domain/keys/key-validity';
@@ -158,7 +159,10 @@ export const KeyRingEnv = {
   file: 'LETHE_AUDIT_KEYRING_FILE',
 } as const;
 
-/** Loads the key ring from `LETHE_AUDIT_KEYRING` (JSON) or `LETHE_AUDIT_KEYRING_FILE` (path). */
+/**
+ * Loads the key ring from `LETHE_AUDIT_KEYRING` (JSON) or `LETHE_AUDIT_KEYRING_FILE` (path; key
+ * files it names resolve against its folder).
+ */
 export function keyRingFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
@@ -187,5 +191,7 @@ export function keyRingFromEnv(
       `key ring is not JSON: ${(e as Error).message}`,
     );
   }
-  return keyRingFromConfig(json, readFile);
+  // Key files named in a key ring file are relative to that file.
+  const base = file ? path.dirname(path.resolve(file)) : process.cwd();
+  return keyRingFromConfig(json, (p) => readFile(path.resolve(base, p)));
 }
