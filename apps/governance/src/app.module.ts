@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
 import { GovernanceModule } from '@lethe/governance';
+import { AuditModule, KeyRingEnv, keyRingFromEnv } from '@lethe/audit';
 import type { GovernanceConfig } from './config';
 import { HealthController } from './health.controller';
 
@@ -31,6 +32,7 @@ export class AppModule {
           extra: { max: 10 },
         }),
         GovernanceModule.forRoot(governanceOptions(options)),
+        ...auditModules(),
       ],
       controllers: [HealthController],
       providers: [
@@ -68,4 +70,14 @@ function governanceOptions({ config, kafkaBrokers }: AppModuleOptions) {
       outboxRelay: config.LETHE_RUN_OUTBOX_RELAY,
     },
   };
+}
+
+/**
+ * The audit log and its routes (libs/audit, docs/adr/0008-audit-log.md), when a signing key ring
+ * is configured (LETHE_AUDIT_KEYRING or LETHE_AUDIT_KEYRING_FILE; a wrong one stops the boot).
+ */
+function auditModules(env: NodeJS.ProcessEnv = process.env): DynamicModule[] {
+  if (!env[KeyRingEnv.inline] && !env[KeyRingEnv.file]) return [];
+  const origin = env.LETHE_AUDIT_ORIGIN ?? 'lethe.audit/default';
+  return [AuditModule.forRoot({ origin, keyRing: keyRingFromEnv(env) })];
 }

@@ -1,0 +1,70 @@
+/** One stored record of the log. */
+export interface StoredEntry {
+  /** 0-based position: the Merkle leaf index. */
+  readonly index: number;
+  readonly entryKey: string;
+  readonly kind: 'certificate' | 'outcome';
+  readonly certificateId: string | null;
+  /** The leaf data (canonical JSON bytes of the entry). */
+  readonly data: Buffer;
+  readonly leafHash: Buffer;
+  readonly prevHash: Buffer;
+  readonly chainHash: Buffer;
+  readonly appendedAt: Date;
+}
+
+export interface StoredCheckpoint {
+  readonly treeSize: number;
+  readonly rootHash: Buffer;
+  readonly jws: string;
+}
+
+/** The tail of the log as the single writer sees it, under the lock. */
+export interface LogTail {
+  readonly size: number;
+  readonly chainHead: Buffer;
+  /** Every leaf hash, in order (the Merkle root of the next checkpoint needs them). */
+  readonly leafHashes: readonly Buffer[];
+}
+
+export interface NewEntry {
+  readonly entryKey: string;
+  readonly kind: 'certificate' | 'outcome';
+  readonly certificateId: string | null;
+  readonly data: Buffer;
+  readonly leafHash: Buffer;
+  readonly prevHash: Buffer;
+  readonly chainHash: Buffer;
+}
+
+export interface AppendPlan {
+  readonly entry: NewEntry;
+  readonly checkpoint: StoredCheckpoint;
+}
+
+export type AppendResult =
+  | { readonly created: true; readonly entry: StoredEntry; readonly checkpoint: StoredCheckpoint }
+  | { readonly created: false; readonly entry: StoredEntry };
+
+/**
+ * The append-only store (adapter: infrastructure/postgres). The database refuses UPDATE, DELETE and
+ * TRUNCATE on it (trigger and privileges, docs/adr/0008-audit-log.md).
+ */
+export interface AuditLogStore {
+  /**
+   * Appends exactly once per entry key. Under the single-writer lock: if `entryKey` is already in
+   * the log, returns it (created: false) without calling `plan`; otherwise calls `plan` with the
+   * tail and stores the entry and its checkpoint in one transaction.
+   */
+  append(entryKey: string, plan: (tail: LogTail) => Promise<AppendPlan>): Promise<AppendResult>;
+  findByKey(entryKey: string): Promise<StoredEntry | null>;
+  /** The first `size` leaf hashes (all when omitted). */
+  leafHashes(size?: number): Promise<Buffer[]>;
+  /** Every entry, in order. */
+  entries(): Promise<StoredEntry[]>;
+  latestCheckpoint(): Promise<StoredCheckpoint | null>;
+  checkpointAt(treeSize: number): Promise<StoredCheckpoint | null>;
+  checkpoints(): Promise<StoredCheckpoint[]>;
+}
+
+export const AUDIT_LOG_STORE = Symbol('AuditLogStore');

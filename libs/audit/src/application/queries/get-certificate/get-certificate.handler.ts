@@ -1,0 +1,54 @@
+import { Inject } from '@nestjs/common';
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
+import type { CertificateEntry } from '../../../domain/log/audit-entry';
+import { inclusionProof, verifyInclusion } from '../../../domain/merkle/rfc6962';
+import { AUDIT_LOG_STORE, type AuditLogStore } from '../../ports/audit-log-store.port';
+import { AUDIT_SIGNER, type AuditSigner } from '../../ports/signing.port';
+import { checkpointView } from '../get-checkpoint/get-checkpoint.handler';
+import { GetCertificateQuery, type CertificateView } from './get-certificate.query';
+
+@QueryHandler(GetCertificateQuery)
+export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery> {
+  constructor(
+    @Inject(AUDIT_LOG_STORE) private readonly store: AuditLogStore,
+    @Inject(AUDIT_SIGNER) private readonly signer: AuditSigner,
+  ) {}
+
+  async execute(q: GetCertificateQuery): Promise<CertificateView> {
+    const entry = await this.store.findByKey(`certificate:${q.certificateId}`);
+    if (!entry) {
+      throw new AuditError(
+        AuditErrorCode.CERTIFICATE_NOT_FOUND,
+        `no certificate ${q.certificateId}`,
+        {
+          certificateId: q.certificateId,
+        },
+      );
+    }
+    const stored = await this.store.latestCheckpoint();
+    if (!stored)
+      throw new AuditError(AuditErrorCode.NO_CHECKPOINT, 'the audit log has no checkpoint');
+    const checkpoint = await checkpointView(this.signer, stored);
+    const leafHashes = await this.store.leafHashes(checkpoint.treeSize);
+    const hashes = inclusionProof(leafHashes, entry.index, checkpoint.treeSize);
+    // Serve only what verifies: the proof against the signed root, the JWS against the JWKS.
+    verifyInclusion(entry.index, checkpoint.treeSize, entry.leafHash, hashes, stored.rootHash);
+    const { jws } = JSON.parse(entry.data.toString('utf8')) as CertificateEntry;
+    const verified = await this.signer.verifyCertificate(jws);
+    return {
+      certificateId: q.certificateId,
+      jws,
+      kid: verified.kid,
+      payload: verified.payload,
+      inclusionProof: {
+        leafIndex: entry.index,
+        treeSize: checkpoint.treeSize,
+        leafData: entry.data.toString('hex'),
+        leafHash: entry.leafHash.toString('hex'),
+        hashes: hashes.map((h) => h.toString('hex')),
+      },
+      checkpoint,
+    };
+  }
+}

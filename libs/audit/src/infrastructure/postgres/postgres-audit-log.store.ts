@@ -1,0 +1,156 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  AppendPlan,
+  AppendResult,
+  AuditLogStore,
+  LogTail,
+  StoredCheckpoint,
+  StoredEntry,
+} from '../../application/ports/audit-log-store.port';
+import { GENESIS_CHAIN_HASH } from '../../domain/log/audit-entry';
+
+/** The role the service appends as: SELECT and INSERT on the audit tables, nothing else. */
+export const AUDIT_WRITER_ROLE = 'lethe_audit_writer';
+/** Advisory lock namespace 'LETA': the single writer of the audit log (second key 0). */
+export const AUDIT_LOG_LOCK = 0x4c455441;
+
+interface EntryRow {
+  leaf_index: string;
+  entry_key: string;
+  kind: 'certificate' | 'outcome';
+  certificate_id: string | null;
+  data: Buffer;
+  leaf_hash: Buffer;
+  prev_hash: Buffer;
+  chain_hash: Buffer;
+  appended_at: Date;
+}
+
+interface CheckpointRow {
+  tree_size: string;
+  root_hash: Buffer;
+  jws: string;
+}
+
+const ENTRY_COLUMNS =
+  'leaf_index, entry_key, kind, certificate_id, data, leaf_hash, prev_hash, chain_hash, appended_at';
+
+const toEntry = (r: EntryRow): StoredEntry => ({
+  index: Number(r.leaf_index),
+  entryKey: r.entry_key,
+  kind: r.kind,
+  certificateId: r.certificate_id,
+  data: r.data,
+  leafHash: r.leaf_hash,
+  prevHash: r.prev_hash,
+  chainHash: r.chain_hash,
+  appendedAt: r.appended_at,
+});
+
+const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
+  treeSize: Number(r.tree_size),
+  rootHash: r.root_hash,
+  jws: r.jws,
+});
+
+/**
+ * The audit log in PostgreSQL (migration AuditLog1795702900000). Appends run in one transaction
+ * as `lethe_audit_writer` (so even a service logged in as the tables' owner has no UPDATE, DELETE
+ * or TRUNCATE there), under a transaction-scoped advisory lock: one writer at a time, so leaf
+ * indexes and the chain never fork. The entry key's unique constraint makes appends exactly-once.
+ */
+export class PostgresAuditLogStore implements AuditLogStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async append(
+    entryKey: string,
+    plan: (tail: LogTail) => Promise<AppendPlan>,
+  ): Promise<AppendResult> {
+    return this.dataSource.transaction(async (m: EntityManager) => {
+      await m.query(`SET LOCAL ROLE ${AUDIT_WRITER_ROLE}`);
+      await m.query('SELECT pg_advisory_xact_lock($1, 0)', [AUDIT_LOG_LOCK]);
+      // Under the lock, READ COMMITTED sees every append that committed before ours.
+      const [existing] = await m.query<EntryRow[]>(
+        `SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE entry_key = $1`,
+        [entryKey],
+      );
+      if (existing) return { created: false, entry: toEntry(existing) };
+      const rows = await m.query<Pick<EntryRow, 'leaf_hash' | 'chain_hash'>[]>(
+        'SELECT leaf_hash, chain_hash FROM audit_entries ORDER BY leaf_index',
+      );
+      const { entry, checkpoint } = await plan({
+        size: rows.length,
+        chainHead: rows.at(-1)?.chain_hash ?? GENESIS_CHAIN_HASH,
+        leafHashes: rows.map((r) => r.leaf_hash),
+      });
+      const [inserted] = await m.query<EntryRow[]>(
+        `INSERT INTO audit_entries
+           (leaf_index, entry_key, kind, certificate_id, data, leaf_hash, prev_hash, chain_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING ${ENTRY_COLUMNS}`,
+        [
+          rows.length,
+          entry.entryKey,
+          entry.kind,
+          entry.certificateId,
+          entry.data,
+          entry.leafHash,
+          entry.prevHash,
+          entry.chainHash,
+        ],
+      );
+      await m.query(
+        'INSERT INTO audit_checkpoints (tree_size, root_hash, jws) VALUES ($1, $2, $3)',
+        [checkpoint.treeSize, checkpoint.rootHash, checkpoint.jws],
+      );
+      return { created: true, entry: toEntry(inserted as EntryRow), checkpoint };
+    });
+  }
+
+  async findByKey(entryKey: string): Promise<StoredEntry | null> {
+    const [row] = await this.dataSource.query<EntryRow[]>(
+      `SELECT ${ENTRY_COLUMNS} FROM audit_entries WHERE entry_key = $1`,
+      [entryKey],
+    );
+    return row ? toEntry(row) : null;
+  }
+
+  async leafHashes(size?: number): Promise<Buffer[]> {
+    const rows = await this.dataSource.query<Pick<EntryRow, 'leaf_hash'>[]>(
+      size === undefined
+        ? 'SELECT leaf_hash FROM audit_entries ORDER BY leaf_index'
+        : 'SELECT leaf_hash FROM audit_entries WHERE leaf_index < $1 ORDER BY leaf_index',
+      size === undefined ? [] : [size],
+    );
+    return rows.map((r) => r.leaf_hash);
+  }
+
+  async entries(): Promise<StoredEntry[]> {
+    const rows = await this.dataSource.query<EntryRow[]>(
+      `SELECT ${ENTRY_COLUMNS} FROM audit_entries ORDER BY leaf_index`,
+    );
+    return rows.map(toEntry);
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | null> {
+    const [row] = await this.dataSource.query<CheckpointRow[]>(
+      'SELECT tree_size, root_hash, jws FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1',
+    );
+    return row ? toCheckpoint(row) : null;
+  }
+
+  async checkpointAt(treeSize: number): Promise<StoredCheckpoint | null> {
+    const [row] = await this.dataSource.query<CheckpointRow[]>(
+      'SELECT tree_size, root_hash, jws FROM audit_checkpoints WHERE tree_size = $1',
+      [treeSize],
+    );
+    return row ? toCheckpoint(row) : null;
+  }
+
+  async checkpoints(): Promise<StoredCheckpoint[]> {
+    const rows = await this.dataSource.query<CheckpointRow[]>(
+      'SELECT tree_size, root_hash, jws FROM audit_checkpoints ORDER BY tree_size',
+    );
+    return rows.map(toCheckpoint);
+  }
+}
