@@ -17,7 +17,7 @@
  * gets a fresh database and fresh topics.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -40,7 +40,7 @@ import {
 import { Topics } from '@lethe/shared';
 import { GovernanceModule } from '@lethe/governance';
 
-interface Args {
+export interface Args {
   sizes: number[];
   partitions: number;
   pipeline: 'intake' | 'full';
@@ -49,7 +49,7 @@ interface Args {
   timeoutS: number;
 }
 
-const parseArgs = (argv: string[]): Args => {
+export const parseArgs = (argv: string[]): Args => {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -190,7 +190,7 @@ interface CpuShare {
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 
-interface RunResult {
+export interface RunResult {
   n: number;
   seconds: number;
   /** Full pipeline: first publish → every request resolved (past `received` in the read model). */
@@ -204,12 +204,21 @@ interface RunResult {
   cpu: CpuShare;
 }
 
-async function runOnce(
+/** Optional observers (the soak uses them): see the service's app, add to a timeout's diagnosis. */
+export interface RunHooks {
+  /** Called once the service's application context is up (its consumer has started). */
+  attach?(app: INestApplicationContext): void;
+  /** Extra diagnosis appended to a timeout's error. */
+  diagnose?(): string;
+}
+
+export async function runOnce(
   n: number,
   args: Args,
   pgAdminUrl: string,
   brokers: string[],
   pids: { postgres?: number; kafka?: number },
+  hooks: RunHooks = {},
 ): Promise<RunResult> {
   const tag = randomBytes(3).toString('hex');
   const namespace = `bench-${tag}.`;
@@ -269,6 +278,7 @@ async function runOnce(
   })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
+  hooks.attach?.(app);
   const sentAt = new Map<string, number>();
   const seenAt = new Map<string, number>();
   // The visibility poller runs on its own thread too, off the service's event loop.
@@ -373,7 +383,8 @@ async function runOnce(
           return `${e.partition}:${e.offset}/${c}`;
         })
         .join(' ') +
-      ')';
+      ')' +
+      (hooks.diagnose ? ` ${hooks.diagnose()}` : '');
   }
   await app.close();
   await probe.end();
@@ -399,7 +410,7 @@ async function runOnce(
 }
 
 /** The postmaster's pid (first line of postmaster.pid in the data directory). */
-async function postmasterPid(url: string): Promise<number | undefined> {
+export async function postmasterPid(url: string): Promise<number | undefined> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -451,7 +462,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}
