@@ -9,7 +9,7 @@ import {
 import {
   createIntakeTopics,
   exactlyOnce,
-  health,
+  healthOf,
   kafkaPosition,
   startService,
   storedCount,
@@ -75,7 +75,7 @@ describe('failure: the Kafka broker stopped and restarted mid-stream', () => {
       // intake is down once the consumer notices; a few seconds of outage either way.
       const downUntil = Date.now() + 8_000;
       while (Date.now() < downUntil) {
-        const h = await health(service.base).catch(() => undefined);
+        const h = await healthOf(service).catch(() => undefined);
         if (h?.body.checks?.intake?.status === 'down') sawIntakeDown = true;
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -96,7 +96,10 @@ describe('failure: the Kafka broker stopped and restarted mid-stream', () => {
     expect(service.proc.child.pid).toBe(pid);
     expect(service.proc.child.exitCode).toBeNull();
 
-    const result = await exactlyOnce(db.url, ids.map((i) => i.id));
+    const result = await exactlyOnce(
+      db.url,
+      ids.map((i) => i.id),
+    );
     expect(result.missing).toEqual([]);
     expect(result.doubled).toEqual([]);
     expect(result.stored).toBe(N);

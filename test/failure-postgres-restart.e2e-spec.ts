@@ -1,24 +1,17 @@
 import { rmSync } from 'node:fs';
-import {
-  consoleLogger,
-  createDatabase,
-  dataDir,
-  freePort,
-  runMigrations,
-  startLocalPostgres,
-  testKafka,
-  type LocalPostgres,
-} from '@lethe/local-infra';
+import { createDatabase, dataDir, freePort, runMigrations, testKafka } from '@lethe/local-infra';
 import {
   createIntakeTopics,
   exactlyOnce,
-  health,
+  healthOf,
   kafkaPosition,
+  startPostgresProcess,
   startService,
   storedCount,
   StreamPublisher,
   until,
   waitHealthy,
+  type PostgresProcess,
   type Service,
   type Stack,
 } from './support/failure-harness';
@@ -35,19 +28,11 @@ const N = 5000;
 describe('failure: PostgreSQL stopped and restarted mid-stream', () => {
   const dir = dataDir(`pg-failure-${process.pid}`);
   let port: number;
-  let pg: LocalPostgres | undefined;
+  let pg: PostgresProcess | undefined;
   let stack: Stack;
   let service: Service;
   let publisher: StreamPublisher;
-  const startPg = () =>
-    startLocalPostgres({
-      useEnv: false,
-      persistent: true,
-      fast: false,
-      dataDir: dir,
-      port,
-      logger: consoleLogger,
-    });
+  const startPg = () => startPostgresProcess(dir, port);
 
   beforeAll(async () => {
     port = await freePort();
@@ -89,7 +74,7 @@ describe('failure: PostgreSQL stopped and restarted mid-stream', () => {
     // While the database is down, the service stays alive and says so: 503, database down.
     const down = await until(
       'GET /health reports the database down',
-      () => health(service.base),
+      () => healthOf(service),
       (h) => h.status === 503 && h.body.checks?.database?.status === 'down',
       60_000,
     );
@@ -112,7 +97,10 @@ describe('failure: PostgreSQL stopped and restarted mid-stream', () => {
     expect(service.proc.child.pid).toBe(pid);
     expect(service.proc.child.exitCode).toBeNull();
 
-    const result = await exactlyOnce(stack.databaseUrl, ids.map((i) => i.id));
+    const result = await exactlyOnce(
+      stack.databaseUrl,
+      ids.map((i) => i.id),
+    );
     expect(result.missing).toEqual([]);
     expect(result.doubled).toEqual([]);
     expect(result.stored).toBe(N);

@@ -43,7 +43,9 @@ describe('failure: the governance service SIGKILLed 20 times over one stream', (
   const random = seededRandom(seed);
 
   beforeAll(async () => {
-    process.stdout.write(`SIGKILL failure test: seed ${seed} (replay: LETHE_FAILURE_SEED=${seed})\n`);
+    process.stdout.write(
+      `SIGKILL failure test: seed ${seed} (replay: LETHE_FAILURE_SEED=${seed})\n`,
+    );
     db = await createTestDatabase('lethe_fail_kill');
     const kafka = testKafka();
     stack = { databaseUrl: db.url, brokers: kafka.brokers, namespace: kafka.namespace };
@@ -112,7 +114,13 @@ describe('failure: the governance service SIGKILLed 20 times over one stream', (
           }
         })();
         // Kill while it works: once this life has stored something, after a random delay.
-        await until('this life stores something', () => storedCount(db.url), (n) => n > before, 120_000, 50);
+        await until(
+          'this life stores something',
+          () => storedCount(db.url),
+          (n) => n > before,
+          120_000,
+          50,
+        );
         const delay = Math.round(random() * 1_500);
         await sleep(delay);
         where = `${delay} ms into processing (up after ${Date.now() - spawnedAt - delay} ms)`;
@@ -128,19 +136,26 @@ describe('failure: the governance service SIGKILLed 20 times over one stream', (
       expect([...httpAcked].filter((id) => !stored.has(id))).toEqual([]);
       const position = await kafkaPosition(stack);
       expect(await committedButNotStored(stack, publisher.offsets, position)).toEqual([]);
-      log.push(
-        `kill ${life + 1}: ${where}; stored ${stored.size}, committed lag ${position.lag}`,
-      );
+      log.push(`kill ${life + 1}: ${where}; stored ${stored.size}, committed lag ${position.lag}`);
     }
 
     // The last life runs to the end; HTTP requests that never got their 202 are sent again.
     service = await startService(stack, port);
     await waitHealthy(service, 180_000);
     for (const id of httpToRetry) expect(await post(service, id)).toBe(true);
-    await until('the intake group caught up', () => kafkaPosition(stack), (p) => p.lag === 0n, 240_000, 1_000);
+    await until(
+      'the intake group caught up',
+      () => kafkaPosition(stack),
+      (p) => p.lag === 0n,
+      240_000,
+      1_000,
+    );
     process.stdout.write(`SIGKILL failure test (seed ${seed}):\n  ${log.join('\n  ')}\n`);
 
-    const result = await exactlyOnce(db.url, ids.map((i) => i.id));
+    const result = await exactlyOnce(
+      db.url,
+      ids.map((i) => i.id),
+    );
     expect(result.missing).toEqual([]);
     expect(result.doubled).toEqual([]);
     expect(result.stored).toBe(N);

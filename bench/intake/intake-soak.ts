@@ -8,8 +8,11 @@
  * last fetch). Keeps going after a stalled run; prints a summary at the end.
  *
  *   KAFKAJS_NO_PARTITIONER_WARNING=1 npx ts-node -r tsconfig-paths/register --transpile-only \
- *     bench/intake/intake-soak.ts [--runs 12] [--n 20000] [--concurrency 2] [--timeout-s 120] \
- *     [--load 1] [--partitions 4]
+ *     bench/intake/intake-soak.ts [--runs 12] [--n 20000] [--concurrency 2] [--stall-s 60] \
+ *     [--timeout-s 900] [--load 1] [--partitions 4]
+ *
+ * A run counts as stalled when nothing new became visible for `--stall-s` seconds while events
+ * were still missing (the machine here is shared, so a slow run is not a stall).
  *
  * `--load K` starts K busy-looping Node processes (0 for none) for the whole soak.
  */
@@ -46,13 +49,11 @@ class ConsumerTrace {
 
   attach(app: INestApplicationContext): void {
     // The bench reaches into the service's consumer only to listen to its instrumentation events.
-    const consumer = (app.get(DeletionRequestsKafkaConsumer) as unknown as { consumer: Consumer })
-      .consumer;
+    const service: unknown = app.get(DeletionRequestsKafkaConsumer);
+    const { consumer } = service as { consumer: Consumer };
     const e = consumer.events;
     consumer.on(e.GROUP_JOIN, (ev) =>
-      this.note(
-        `join ${JSON.stringify(ev.payload.memberAssignment)} in ${ev.payload.duration} ms`,
-      ),
+      this.note(`join ${JSON.stringify(ev.payload.memberAssignment)} in ${ev.payload.duration} ms`),
     );
     consumer.on(e.REBALANCING, () => this.note('rebalancing'));
     consumer.on(e.CRASH, (ev) =>
@@ -85,7 +86,9 @@ class ConsumerTrace {
       .sort(([a], [b]) => a - b)
       .map(([p, s]) => `p${p}: ${s}`)
       .join('; ');
-    const fetchAgo = this.lastFetchAt ? `${((Date.now() - this.lastFetchAt) / 1000).toFixed(1)}s ago` : 'never';
+    const fetchAgo = this.lastFetchAt
+      ? `${((Date.now() - this.lastFetchAt) / 1000).toFixed(1)}s ago`
+      : 'never';
     return (
       `[consumer: ${this.fetches} fetches, last ${fetchAgo}; last batch per partition: ${batches}; ` +
       `events: ${this.lines.join(' | ')}]`
@@ -104,7 +107,8 @@ async function main(): Promise<void> {
   const args = parseArgs(argv);
   if (!argv.includes('--n')) args.sizes = [20_000];
   if (!argv.includes('--concurrency')) args.concurrency = 2;
-  if (!argv.includes('--timeout-s')) args.timeoutS = 120;
+  if (!argv.includes('--timeout-s')) args.timeoutS = 900;
+  if (!argv.includes('--stall-s')) args.stallS = 60;
   const { runs, load } = soakArgs(argv);
   const n = args.sizes[0] ?? 20_000;
   const pg = await startLocalPostgres({ logger: silentLogger, fast: !args.fsync });
@@ -116,13 +120,16 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(
       `intake soak: ${runs} runs of N=${n}, concurrency=${args.concurrency}, partitions=${args.partitions}, ` +
-        `fsync=${args.fsync ? 'on' : 'off'}, timeout ${args.timeoutS} s, ${load} CPU-loading process(es) ` +
+        `fsync=${args.fsync ? 'on' : 'off'}, stall after ${args.stallS} s without progress, ${load} CPU-loading process(es) ` +
         `(${pg.version.split(' on ')[0]}, Kafka ${kafka.version})\n`,
     );
     const pids = { postgres: await postmasterPid(pg.url), kafka: kafka.pid };
     for (let run = 1; run <= runs; run++) {
       const trace = new ConsumerTrace();
-      const hooks: RunHooks = { attach: (app) => trace.attach(app), diagnose: () => trace.diagnose() };
+      const hooks: RunHooks = {
+        attach: (app) => trace.attach(app),
+        diagnose: () => trace.diagnose(),
+      };
       const at = new Date().toISOString().slice(11, 19);
       try {
         const r = await runOnce(n, args, pg.url, kafka.brokers, pids, hooks);

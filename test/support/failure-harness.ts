@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { Kafka, logLevel, type Producer, type RecordMetadata } from 'kafkajs';
 import { Client } from 'pg';
 import { Topics } from '@lethe/shared';
 import { createTopics, freePort, namespacedTopic } from '@lethe/local-infra';
-import { type AppProcess, startApp } from './app-process';
+import { type AppProcess, ROOT, startApp } from './app-process';
 
 /**
  * Shared pieces of the failure tests (invariants 1 and 2 of docs/architecture.md: nothing
@@ -16,6 +18,9 @@ export const EVENT_SOURCE = 'urn:lethe:failure-test';
 export const PARTITIONS = 4;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** An error `until` does not retry (the service process is gone). */
+export class Fatal extends Error {}
 
 /** Polls `probe` until `done` holds or the deadline passes (then throws with the last value). */
 export async function until<T>(
@@ -33,13 +38,14 @@ export async function until<T>(
       last = await probe();
       if (done(last)) return last;
     } catch (e) {
+      if (e instanceof Fatal) throw e;
       lastError = e;
     }
     await sleep(everyMs);
   }
   throw new Error(
     `${what}: not reached within ${timeoutMs} ms (last value ${JSON.stringify(last)}` +
-      `${lastError ? `, last error ${String(lastError)}` : ''})`,
+      `${lastError ? `, last error ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}` : ''})`,
   );
 }
 
@@ -86,6 +92,72 @@ export async function createIntakeTopics(stack: Stack): Promise<void> {
   ]);
 }
 
+export interface PostgresProcess {
+  url: string;
+  /** Clean stop (fast shutdown); the data directory stays for the next start. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL server of the test's own, on `port` with its data in `dataDir`, run by a helper
+ * process (see postgres-server.process.ts). Starting it again on the same port and directory is
+ * the restart.
+ */
+export async function startPostgresProcess(
+  dataDir: string,
+  port: number,
+  timeoutMs = 300_000,
+): Promise<PostgresProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      path.join(__dirname, 'postgres-server.process.ts'),
+      dataDir,
+      String(port),
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`PostgreSQL helper did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{"url"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`PostgreSQL helper exited (${code}):\n${out}`));
+    });
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export interface Service {
   proc: AppProcess;
   base: string;
@@ -122,6 +194,17 @@ export async function health(base: string): Promise<Health> {
   return { status: res.status, body: (await res.json()) as Health['body'] };
 }
 
+/** GET /health of a service that must still be running: throws with its output if it exited. */
+export async function healthOf(service: Service): Promise<Health> {
+  const { child } = service.proc;
+  if (child.exitCode !== null || child.signalCode !== null) {
+    throw new Fatal(
+      `the service exited (${child.exitCode ?? child.signalCode}):\n${service.proc.output().slice(-4000)}`,
+    );
+  }
+  return health(service.base);
+}
+
 /** Up: 200, the database answers and the intake consumer is in its group. */
 const isUp = (h: Health): boolean =>
   h.status === 200 &&
@@ -131,20 +214,7 @@ const isUp = (h: Health): boolean =>
 
 /** Polls GET /health until 200 with every check up; throws with the output if the process died. */
 export async function waitHealthy(service: Service, timeoutMs: number): Promise<Health> {
-  return until(
-    'GET /health up',
-    async () => {
-      if (service.proc.child.exitCode !== null || service.proc.child.signalCode !== null) {
-        throw new Error(
-          `the service exited (${service.proc.child.exitCode ?? service.proc.child.signalCode}):\n` +
-            service.proc.output().slice(-4000),
-        );
-      }
-      return health(service.base);
-    },
-    isUp,
-    timeoutMs,
-  ).catch((e: Error) => {
+  return until('GET /health up', () => healthOf(service), isUp, timeoutMs).catch((e: Error) => {
     throw new Error(`${e.message}\n--- service output ---\n${service.proc.output().slice(-4000)}`);
   });
 }
