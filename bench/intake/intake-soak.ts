@@ -22,7 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { Consumer } from 'kafkajs';
 import { silentLogger, startLocalKafka, startLocalPostgres } from '@lethe/local-infra';
-import { DeletionRequestsKafkaConsumer } from '@lethe/governance/infrastructure/kafka/deletion-requests.kafka-consumer';
+import { DeletionRequestsKafkaConsumer } from '@lethe/governance';
 import { parseArgs, postmasterPid, runOnce, type RunHooks } from './intake-bench';
 
 interface SoakArgs {
