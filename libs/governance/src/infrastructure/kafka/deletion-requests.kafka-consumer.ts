@@ -15,6 +15,7 @@ import {
   type Kafka,
   type Producer,
 } from 'kafkajs';
+import { backoffDelayMs, type BackoffPolicy } from '../../domain/job/backoff';
 import { DeadLetterPublisher } from './dead-letter-publisher';
 import { KAFKA } from './kafka.provider';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
@@ -35,7 +36,7 @@ export interface IntakeHealth {
 }
 
 /** Backoff of our own restarts when kafkajs gives up on a crash (it restarts retriable ones itself). */
-const RESTART_BACKOFF_MS = { base: 1_000, max: 30_000 };
+const RESTART_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000 };
 
 /**
  * Kafka door of RequestDeletion: consumes `lethe.deletion-requests.v1` with manual offset commits.
@@ -144,8 +145,8 @@ export class DeletionRequestsKafkaConsumer
   /**
    * kafkajs restarts its consumer after a retriable crash (broker gone, retries of a failing
    * batch exhausted: database down) and reports it here. After a crash it does not restart
-   * (`restart: false`) the consumer would stay dead while the process looks healthy: we restart
-   * it ourselves, with backoff, until it runs again.
+   * (`restart: false`), the consumer would stay dead while the process looked healthy: we
+   * restart it ourselves, with backoff, until it runs again.
    */
   private watch(consumer: Consumer): void {
     const e = consumer.events;
@@ -167,11 +168,8 @@ export class DeletionRequestsKafkaConsumer
       this.logger.warn(`intake consumer crashed, kafkajs restarts it: ${message}`);
       return;
     }
-    const delay = Math.min(
-      RESTART_BACKOFF_MS.max,
-      RESTART_BACKOFF_MS.base * 2 ** Math.min(this.restarts, 10),
-    );
     this.restarts += 1;
+    const delay = backoffDelayMs(RESTART_BACKOFF, this.restarts);
     this.logger.error(`intake consumer stopped (${message}); restarting it in ${delay} ms`);
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
