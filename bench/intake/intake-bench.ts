@@ -4,12 +4,14 @@
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only bench/intake/intake-bench.ts \
  *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1]
- *     [--rate 1000,2000,5000,8000 --duration-s 60]
+ *     [--rate 1000,2000,5000,8000 --duration-s 60] [--timeout-s 600] [--stall-s 600]
  *
  * Burst mode (default): all N published at once, as fast as the publisher goes (closed loop);
  *           reports the throughput reached, but its latencies are mostly queueing behind the burst.
  * Open loop (`--rate`): a fixed offered rate for `--duration-s` per rate, whatever the service
  *           does; latency is measured from each event's scheduled publish time to visible.
+ * A run fails after `--timeout-s`, or earlier when nothing new became visible for `--stall-s`; it
+ * then prints what was stored and each partition's end / committed offsets.
  *
  * `intake`: the intake consumer alone (it writes a new request's read-model row inline, in the
  *           appending transaction, so that is all "visible" needs).
