@@ -37,10 +37,8 @@ describe('failure: the Kafka broker stopped and restarted mid-stream', () => {
   let publisher: StreamPublisher;
 
   beforeAll(async () => {
-    [kafka, db] = await Promise.all([
-      startLocalKafka({ useEnv: false, logger: consoleLogger }),
-      createTestDatabase('lethe_fail_kafka'),
-    ]);
+    db = await createTestDatabase('lethe_fail_kafka');
+    kafka = await startLocalKafka({ useEnv: false, logger: consoleLogger });
     stack = { databaseUrl: db.url, brokers: kafka.brokers, namespace: newNamespace('fail-kafka') };
     await createIntakeTopics(stack);
     service = await startService(stack);
