@@ -4,6 +4,14 @@
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only bench/intake/intake-bench.ts \
  *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1]
+ *     [--rate 1000,2000,5000,8000 --duration-s 60] [--timeout-s 600] [--stall-s 600]
+ *
+ * Burst mode (default): all N published at once, as fast as the publisher goes (closed loop);
+ *           reports the throughput reached, but its latencies are mostly queueing behind the burst.
+ * Open loop (`--rate`): a fixed offered rate for `--duration-s` per rate, whatever the service
+ *           does; latency is measured from each event's scheduled publish time to visible.
+ * A run fails after `--timeout-s`, or earlier when nothing new became visible for `--stall-s`; it
+ * then prints what was stored and each partition's end / committed offsets.
  *
  * `intake`: the intake consumer alone (it writes a new request's read-model row inline, in the
  *           appending transaction, so that is all "visible" needs).
@@ -17,7 +25,7 @@
  * gets a fresh database and fresh topics.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -40,16 +48,21 @@ import {
 import { Topics } from '@lethe/shared';
 import { GovernanceModule } from '@lethe/governance';
 
-interface Args {
+export interface Args {
   sizes: number[];
   partitions: number;
   pipeline: 'intake' | 'full';
   fsync: boolean;
   concurrency: number;
   timeoutS: number;
+  /** Give up early when nothing new became visible for this long (a stall, not a slow run). */
+  stallS: number;
+  /** Open loop: offered rates (events/s), one run each of `durationS`; empty = burst mode. */
+  rates: number[];
+  durationS: number;
 }
 
-const parseArgs = (argv: string[]): Args => {
+export const parseArgs = (argv: string[]): Args => {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -61,6 +74,9 @@ const parseArgs = (argv: string[]): Args => {
     fsync: get('fsync') !== 'off',
     concurrency: Number(get('concurrency') ?? 1),
     timeoutS: Number(get('timeout-s') ?? 600),
+    stallS: Number(get('stall-s') ?? 600),
+    rates: (get('rate') ?? '').split(',').filter(Boolean).map(Number),
+    durationS: Number(get('duration-s') ?? 60),
   };
 };
 
@@ -89,6 +105,58 @@ const { Kafka, logLevel, Partitioners } = require('kafkajs');
     parentPort.postMessage({ from: i, to, at });
     await producer.send({ topic, acks: -1, messages });
   }
+  await producer.disconnect();
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+/**
+ * Open-loop publisher thread: a fixed offered rate whatever the service does. Every tick it sends
+ * the events due by now (each stamped with its scheduled time, from which latency is measured, so
+ * a late publisher or a slow service cannot hide queueing), without waiting for earlier sends.
+ */
+const OPEN_LOOP_PRODUCER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Kafka, logLevel, Partitioners } = require('kafkajs');
+(async () => {
+  const { brokers, topic, tag, n, rate } = workerData;
+  const kafka = new Kafka({ clientId: 'bench-producer-' + tag, brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  parentPort.postMessage({ ready: true });
+  await new Promise((resolve) => parentPort.once('message', resolve));
+  const t0 = Date.now();
+  const step = 1000 / rate;
+  const inflight = new Set();
+  let sent = 0, maxLagMs = 0, maxInflight = 0, failure = null;
+  while (sent < n && !failure) {
+    const now = Date.now();
+    // At most 500 per send (a late tick must not build a record batch over the broker's 1 MiB).
+    const due = Math.min(n, Math.floor((now - t0) / step) + 1, sent + 500);
+    if (due > sent) {
+      maxLagMs = Math.max(maxLagMs, now - (t0 + sent * step));
+      const messages = [];
+      for (let j = sent; j < due; j++) {
+        const subjectId = 'user-' + tag + '-' + j;
+        messages.push({ key: subjectId, value: JSON.stringify({
+          specversion: '1.0', id: tag + '-' + j, source: 'urn:lethe:bench',
+          type: 'lethe.deletion.requested.v1', subject: subjectId,
+          time: new Date(t0 + j * step).toISOString(), datacontenttype: 'application/json',
+          data: { subjectId, legalBasis: 'gdpr-art-17' } }) });
+      }
+      parentPort.postMessage({ from: sent, to: due, at: t0 + sent * step, step });
+      const p = producer.send({ topic, acks: -1, messages })
+        .catch((e) => { failure = e; })
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+      maxInflight = Math.max(maxInflight, inflight.size);
+      sent = due;
+    }
+    if (due < Math.floor((Date.now() - t0) / step) + 1) continue; // still behind: send on
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.all(inflight);
+  if (failure) throw failure;
+  parentPort.postMessage({ maxLagMs, maxInflight });
   await producer.disconnect();
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -190,9 +258,13 @@ interface CpuShare {
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 
-interface RunResult {
+export interface RunResult {
   n: number;
   seconds: number;
+  /** Open loop: the offered rate (events/s); null in burst mode. */
+  offered: number | null;
+  /** Open loop: the publisher's worst delay behind its schedule, and most sends in flight. */
+  publisher: { maxLagMs: number; maxInflight: number } | null;
   /** Full pipeline: first publish → every request resolved (past `received` in the read model). */
   resolvedS: number | null;
   /** Full pipeline: first publish → resolved and the outbox fully relayed to Kafka. */
@@ -204,12 +276,22 @@ interface RunResult {
   cpu: CpuShare;
 }
 
-async function runOnce(
+/** Optional observers (the soak uses them): see the service's app, add to a timeout's diagnosis. */
+export interface RunHooks {
+  /** Called once the service's application context is up (its consumer has started). */
+  attach?(app: INestApplicationContext): void;
+  /** Extra diagnosis appended to a timeout's error. */
+  diagnose?(): string;
+}
+
+export async function runOnce(
   n: number,
   args: Args,
   pgAdminUrl: string,
   brokers: string[],
   pids: { postgres?: number; kafka?: number },
+  hooks: RunHooks = {},
+  rate?: number,
 ): Promise<RunResult> {
   const tag = randomBytes(3).toString('hex');
   const namespace = `bench-${tag}.`;
@@ -269,6 +351,7 @@ async function runOnce(
   })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
+  hooks.attach?.(app);
   const sentAt = new Map<string, number>();
   const seenAt = new Map<string, number>();
   // The visibility poller runs on its own thread too, off the service's event loop.
@@ -285,16 +368,31 @@ async function runOnce(
 
   // The upstream publisher runs on its own thread (as another app would), so its CPU does not
   // count against the governance process's event loop.
-  const producer = new Worker(PRODUCER_SOURCE, {
+  const producer = new Worker(rate ? OPEN_LOOP_PRODUCER_SOURCE : PRODUCER_SOURCE, {
     eval: true,
-    workerData: { brokers, topic: `${namespace}${Topics.deletionRequests}`, tag, n },
+    workerData: { brokers, topic: `${namespace}${Topics.deletionRequests}`, tag, n, rate },
   });
   let start = 0;
+  let publisher: RunResult['publisher'] = null;
   const ready = new Promise<void>((resolve) => {
-    producer.on('message', (m: { ready?: true; from: number; to: number; at: number }) => {
-      if (m.ready) return resolve();
-      for (let j = m.from; j < m.to; j++) sentAt.set(`${tag}-${j}`, m.at);
-    });
+    producer.on(
+      'message',
+      (
+        m:
+          | { ready: true }
+          | { maxLagMs: number; maxInflight: number }
+          | { from: number; to: number; at: number; step?: number },
+      ) => {
+        if ('ready' in m) return resolve();
+        if ('maxLagMs' in m) {
+          publisher = m;
+          return;
+        }
+        // Burst: the batch's publish time; open loop: each event's scheduled time.
+        for (let j = m.from; j < m.to; j++)
+          sentAt.set(`${tag}-${j}`, m.at + (j - m.from) * (m.step ?? 0));
+      },
+    );
   });
   const produced = new Promise<void>((resolve, reject) => {
     producer.on('exit', (code) =>
@@ -310,7 +408,16 @@ async function runOnce(
   start = Date.now();
   producer.postMessage('go');
   const timeout = Date.now() + args.timeoutS * 1000;
-  while (seenAt.size < n && Date.now() < timeout) await new Promise((r) => setTimeout(r, 20));
+  let progress = { seen: 0, at: Date.now() };
+  let stalled = false;
+  while (seenAt.size < n && Date.now() < timeout) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (seenAt.size > progress.seen) progress = { seen: seenAt.size, at: Date.now() };
+    else if (Date.now() - progress.at > args.stallS * 1000) {
+      stalled = true;
+      break;
+    }
+  }
   poller.postMessage('stop');
   await polled;
   const end = Math.max(...seenAt.values());
@@ -373,13 +480,17 @@ async function runOnce(
           return `${e.partition}:${e.offset}/${c}`;
         })
         .join(' ') +
-      ')';
+      ')' +
+      (hooks.diagnose ? ` ${hooks.diagnose()}` : '');
   }
   await app.close();
   await probe.end();
   await dropDatabase(pgAdminUrl, dbName);
   if (seenAt.size < n) {
-    throw new Error(`only ${seenAt.size}/${n} visible after ${args.timeoutS} s${diagnosis}`);
+    const why = stalled
+      ? `nothing new visible for ${args.stallS} s (${((Date.now() - start) / 1000).toFixed(0)} s in)`
+      : `timeout after ${args.timeoutS} s`;
+    throw new Error(`only ${seenAt.size}/${n} visible: ${why}${diagnosis}`);
   }
   if (full && relayedAt === null)
     throw new Error(`the full pipeline did not finish in ${args.timeoutS} s`);
@@ -387,6 +498,8 @@ async function runOnce(
   const since = (t: number | null): number | null => (t === null ? null : (t - start) / 1000);
   return {
     n,
+    offered: rate ?? null,
+    publisher,
     seconds,
     eventsPerSecond: n / seconds,
     p50: quantile(latencies, 0.5),
@@ -399,7 +512,7 @@ async function runOnce(
 }
 
 /** The postmaster's pid (first line of postmaster.pid in the data directory). */
-async function postmasterPid(url: string): Promise<number | undefined> {
+export async function postmasterPid(url: string): Promise<number | undefined> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -415,6 +528,35 @@ async function postmasterPid(url: string): Promise<number | undefined> {
   }
 }
 
+/** Open loop: one run per offered rate, `durationS` long; latency from each event's schedule. */
+async function openLoop(
+  args: Args,
+  pgAdminUrl: string,
+  brokers: string[],
+  pids: { postgres?: number; kafka?: number },
+): Promise<void> {
+  process.stdout.write(
+    `open loop: ${args.durationS} s per offered rate; latency = scheduled publish → visible\n\n` +
+      '| offered /s |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s node / PG / Kafka | load |\n' +
+      '|-----------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|------------------------:|-----:|\n',
+  );
+  const ms = (v: number): string => String(Math.round(v));
+  for (const rate of args.rates) {
+    const n = Math.round(rate * args.durationS);
+    const r = await runOnce(n, args, pgAdminUrl, brokers, pids, {}, rate);
+    const c = r.cpu;
+    process.stdout.write(
+      `| ${String(rate).padStart(10)} | ${String(n).padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} ` +
+        `| ${Math.round(r.eventsPerSecond).toString().padStart(10)} ` +
+        `| ${ms(r.p50).padStart(6)} | ${ms(r.p99).padStart(6)} | ${ms(r.max).padStart(6)} ` +
+        `| ${(r.publisher ? ms(r.publisher.maxLagMs) : '–').padStart(20)} ` +
+        `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
+        `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
+        `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const pg = await startLocalPostgres({ logger: silentLogger, fast: !args.fsync });
@@ -425,6 +567,10 @@ async function main(): Promise<void> {
         `(${pg.version.split(' on ')[0]}, Kafka ${kafka.version})\n\n`,
     );
     const pids = { postgres: await postmasterPid(pg.url), kafka: kafka.pid };
+    if (args.rates.length > 0) {
+      await openLoop(args, pg.url, kafka.brokers, pids);
+      return;
+    }
     process.stdout.write(
       '|      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
     );
@@ -451,7 +597,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -3,14 +3,21 @@ import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { DeletionRequestsKafkaConsumer } from '@lethe/governance';
 import { Public } from '@lethe/shared/infrastructure/http';
 
 @ApiTags('ops')
 @Controller()
 export class HealthController {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly intake: DeletionRequestsKafkaConsumer,
+  ) {}
 
-  /** Liveness and readiness: 200 when the database answers, 503 otherwise. */
+  /**
+   * Liveness and readiness: 200 when the database answers and the Kafka intake consumer is not
+   * down (crashed and not yet back in its group); 503 otherwise. Both recover by themselves.
+   */
   @Public()
   @Get('health')
   @HttpCode(200)
@@ -23,8 +30,9 @@ export class HealthController {
     } catch (e) {
       database = { status: 'down', error: e instanceof Error ? e.message : String(e) };
     }
-    const status = database.status === 'up' ? 'ok' : 'degraded';
+    const intake = this.intake.health();
+    const status = database.status === 'up' && intake.status !== 'down' ? 'ok' : 'degraded';
     if (status !== 'ok') res.status(503);
-    return { status, checks: { database } };
+    return { status, checks: { database, intake } };
   }
 }

@@ -1,5 +1,9 @@
 // Public API of @lethe/governance.
 export { GovernanceModule } from './governance.module';
+export {
+  DeletionRequestsKafkaConsumer,
+  type IntakeHealth,
+} from './infrastructure/kafka/deletion-requests.kafka-consumer';
 export type { GovernanceModuleOptions } from './governance.options';
 export {
   GovernanceErrorCode,

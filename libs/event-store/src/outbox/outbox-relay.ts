@@ -79,7 +79,9 @@ export class OutboxRelay {
   private stopping = false;
   private wake: (() => void) | undefined;
   private notified = false;
-  private listener: { client: ListenClient; release: () => void } | undefined;
+  private listener: { client: ListenClient; release: (error?: Error) => void } | undefined;
+  /** When to try LISTEN again after the connection holding it broke (server restart). */
+  private relistenAt: number | undefined;
   private counters = { published: 0, batches: 0, failures: 0 };
 
   constructor(
@@ -238,6 +240,10 @@ export class OutboxRelay {
         if (!state.leader) return this.idleDelayMs;
         state.cursor = START_CURSOR;
       }
+      if (this.relistenAt !== undefined && Date.now() >= this.relistenAt) {
+        this.relistenAt = undefined;
+        await this.startListening();
+      }
       this.notified = false;
       const rows = await (state.next ?? this.fetch(this.dataSource, state.cursor));
       state.next = undefined;
@@ -342,17 +348,41 @@ export class OutboxRelay {
       const driver = this.dataSource.driver as PostgresDriver;
       const [client, release] = (await driver.obtainMasterConnection()) as [
         ListenClient,
-        () => void,
+        (error?: Error) => void,
       ];
+      // A checked-out pg client with no 'error' listener turns a dropped connection (server
+      // restart, 57P01) into an uncaught exception that ends the process: handle it here.
+      client.on('error', this.onListenError);
       client.on('notification', this.onNotification);
-      await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
       this.listener = { client, release };
+      await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
     } catch (error) {
+      this.dropListener(error);
       this.logger.warn(`outbox relay: LISTEN failed, polling only: ${String(error)}`);
     }
   }
 
+  /** The LISTEN connection broke: drop it (the pool discards it), poll, and LISTEN again later. */
+  private readonly onListenError = (error: Error): void => {
+    this.logger.warn(
+      `outbox relay: LISTEN connection lost, polling until it is back: ${error.message}`,
+    );
+    this.dropListener(error);
+  };
+
+  private dropListener(error: unknown): void {
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) {
+      listener.client.removeListener('notification', this.onNotification);
+      // keep an error listener: the broken client may still emit while the pool destroys it
+      listener.release(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (!this.stopping) this.relistenAt = Date.now() + 1_000;
+  }
+
   private async stopListening(): Promise<void> {
+    this.relistenAt = undefined;
     const listener = this.listener;
     this.listener = undefined;
     if (!listener) return;
@@ -363,6 +393,7 @@ export class OutboxRelay {
       // the connection is going back to the pool anyway
     }
     listener.release();
+    listener.client.removeListener('error', this.onListenError);
   }
 
   private readonly onNotification = (): void => {
@@ -400,7 +431,9 @@ async function markPublished(db: Queryable, last: Cursor): Promise<void> {
 interface ListenClient {
   query(text: string): Promise<unknown>;
   on(event: 'notification', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: 'notification', listener: () => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** Deletes outbox rows published more than `olderThanMs` ago; returns how many. */

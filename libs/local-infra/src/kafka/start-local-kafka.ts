@@ -50,6 +50,12 @@ export interface LocalKafka {
   pid?: number;
   home?: string;
   stop(): Promise<void>;
+  /**
+   * Stops the broker (SIGTERM, a clean shutdown), runs `whileDown`, then starts it again on the
+   * same port with the same data (topics, committed offsets): the failure tests' broker restart.
+   * Not available for an external broker (KAFKA_BROKERS).
+   */
+  restart?(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -144,6 +150,43 @@ async function startBroker(
     );
   }
 
+  const brokers = [`127.0.0.1:${layout.port}`];
+  const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
+  let child = await launch(layout, jvm, propsFile, options, logger);
+  const stop = (): Promise<void> => stopBroker(child, layout.home, stopTimeoutMs, logger);
+  logger.info(
+    `Apache Kafka ${layout.version} (KRaft) started on ${brokers[0]} in ${Date.now() - startedAt} ms ` +
+      `(pid ${child.pid}, logs ${layout.serverLog})`,
+  );
+  return {
+    brokers,
+    version: layout.version,
+    external: false,
+    get pid() {
+      return child.pid;
+    },
+    home: layout.home,
+    stop,
+    restart: async (whileDown) => {
+      await stopBroker(child, undefined, stopTimeoutMs, logger);
+      await whileDown?.();
+      const again = Date.now();
+      child = await launch(layout, jvm, propsFile, options, logger);
+      logger.info(
+        `Apache Kafka restarted on ${brokers[0]} in ${Date.now() - again} ms (pid ${child.pid})`,
+      );
+    },
+  };
+}
+
+/** Spawns the broker on a formatted layout and waits until it answers (stopped and cleaned on failure). */
+async function launch(
+  layout: BrokerLayout,
+  jvm: string[],
+  propsFile: string,
+  options: LocalKafkaOptions,
+  logger: InfraLogger,
+): Promise<ChildProcess> {
   const out = openSync(path.join(layout.home, 'stdout.log'), 'a');
   const child = spawn('java', [...jvm, 'kafka.Kafka', propsFile], {
     stdio: ['ignore', out, out],
@@ -171,7 +214,6 @@ async function startBroker(
 
   const brokers = [`127.0.0.1:${layout.port}`];
   const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
-  const stop = (): Promise<void> => stopBroker(child, layout.home, stopTimeoutMs, logger);
   try {
     const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
     await waitUntilAnswering(brokers, deadline - Date.now(), () => exited);
@@ -182,16 +224,12 @@ async function startBroker(
     const logs =
       `--- tail of ${layout.serverLog} ---\n${tail(layout.serverLog)}\n` +
       `--- tail of stdout.log ---\n${tail(path.join(layout.home, 'stdout.log'))}`;
-    await stop();
+    await stopBroker(child, layout.home, stopTimeoutMs, logger);
     throw new Error(
       `Kafka ${layout.version} did not start on ${brokers[0]}: ${(error as Error).message}\n${logs}`,
     );
   }
-  logger.info(
-    `Apache Kafka ${layout.version} (KRaft) started on ${brokers[0]} in ${Date.now() - startedAt} ms ` +
-      `(pid ${pid}, logs ${layout.serverLog})`,
-  );
-  return { brokers, version: layout.version, external: false, pid, home: layout.home, stop };
+  return child;
 }
 
 /** Polls describeCluster until the broker answers, the process dies, or the time is up. */

@@ -15,6 +15,7 @@ import {
   type Kafka,
   type Producer,
 } from 'kafkajs';
+import { backoffDelayMs, type BackoffPolicy } from '../../domain/job/backoff';
 import { DeadLetterPublisher } from './dead-letter-publisher';
 import { KAFKA } from './kafka.provider';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
@@ -25,6 +26,17 @@ import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
 
 /** Largest slice of a fetched batch handled in one transaction. */
 const CHUNK = 5000;
+
+/** What GET /health says about the Kafka door. */
+export interface IntakeHealth {
+  /** `up`: in its consumer group; `starting`: joining; `down`: crashed, not (yet) back; `off`: not run here. */
+  readonly status: 'up' | 'starting' | 'down' | 'off';
+  readonly since: string;
+  readonly error?: string;
+}
+
+/** Backoff of our own restarts when kafkajs gives up on a crash (it restarts retriable ones itself). */
+const RESTART_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000 };
 
 /**
  * Kafka door of RequestDeletion: consumes `lethe.deletion-requests.v1` with manual offset commits.
@@ -39,6 +51,10 @@ export class DeletionRequestsKafkaConsumer
   private readonly logger = new Logger(DeletionRequestsKafkaConsumer.name);
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
+  private state: IntakeHealth = { status: 'off', since: new Date().toISOString() };
+  private stopping = false;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -55,7 +71,23 @@ export class DeletionRequestsKafkaConsumer
     await this.stop();
   }
 
+  /** For GET /health: down from a consumer crash until the group is joined again. */
+  health(): IntakeHealth {
+    return this.state;
+  }
+
+  private setState(status: IntakeHealth['status'], error?: string): void {
+    if (status === this.state.status && error === this.state.error) return;
+    this.state = { status, since: new Date().toISOString(), ...(error ? { error } : {}) };
+  }
+
   async start(): Promise<void> {
+    this.stopping = false;
+    this.setState('starting');
+    await this.connectAndRun();
+  }
+
+  private async connectAndRun(): Promise<void> {
     const { namespace, intakeGroupId } = this.options.kafka;
     this.producer = this.kafka.producer({
       allowAutoTopicCreation: false,
@@ -79,6 +111,7 @@ export class DeletionRequestsKafkaConsumer
       heartbeatInterval: Math.min(3000, Math.floor(this.options.kafka.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
+    this.watch(this.consumer);
     await this.consumer.connect();
     await this.consumer.subscribe({
       topic: namespacedTopic(namespace, Topics.deletionRequests),
@@ -94,10 +127,63 @@ export class DeletionRequestsKafkaConsumer
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    await this.disconnect();
+    this.setState('off');
+  }
+
+  private async disconnect(): Promise<void> {
+    const consumer = this.consumer;
+    const producer = this.producer;
     this.consumer = null;
     this.producer = null;
+    await consumer?.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * kafkajs restarts its consumer after a retriable crash (broker gone, retries of a failing
+   * batch exhausted: database down) and reports it here. After a crash it does not restart
+   * (`restart: false`), the consumer would stay dead while the process looked healthy: we
+   * restart it ourselves, with backoff, until it runs again.
+   */
+  private watch(consumer: Consumer): void {
+    const e = consumer.events;
+    consumer.on(e.GROUP_JOIN, () => {
+      this.restarts = 0;
+      this.setState('up');
+    });
+    consumer.on(e.CRASH, ({ payload }) => {
+      if (consumer !== this.consumer) return;
+      this.onCrash(payload.error, payload.restart);
+    });
+  }
+
+  private onCrash(error: unknown, kafkajsRestarts: boolean): void {
+    if (this.stopping) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.setState('down', message);
+    if (kafkajsRestarts) {
+      this.logger.warn(`intake consumer crashed, kafkajs restarts it: ${message}`);
+      return;
+    }
+    this.restarts += 1;
+    const delay = backoffDelayMs(RESTART_BACKOFF, this.restarts);
+    this.logger.error(`intake consumer stopped (${message}); restarting it in ${delay} ms`);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      void (async () => {
+        if (this.stopping) return;
+        await this.disconnect();
+        if (this.stopping) return;
+        try {
+          await this.connectAndRun();
+        } catch (e) {
+          this.onCrash(e, false);
+        }
+      })();
+    }, delay);
   }
 
   private async handleBatch(
