@@ -16,15 +16,25 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Duplicate event ids and version races still fail on `events_event_id_uq` /
  * `events_stream_version_uq`, as before. The plpgsql plans are prepared once per session.
  *
- * Index review (EXPLAIN evidence in docs/adr/0001-event-store.md): no read uses
- * `events_type_safe_order_idx` (the global-log reads walk `events_safe_order_idx` and filter the
- * type), so it goes; every append paid for it.
+ * Index review (evidence in docs/adr/0001-event-store.md): five indexes on `events` become three.
+ * - `events_type_safe_order_idx` goes: the planner walks `events_safe_order_idx` for the typed
+ *   global read too (EXPLAIN in the bench), so only appends paid for it.
+ * - The primary key moves from `global_position` (read by nothing alone; a sequence value is
+ *   unique anyway) to `(stream_id, stream_version)`, which was already a unique index; the
+ *   constraint keeps its name `events_stream_version_uq`, so errors map as before.
+ * - Kept: `events_safe_order_idx` (every global read) and `events_event_id_uq` (the refusal of
+ *   a duplicate event id).
  */
 export class EventStoreAppendFunction1795961752199 implements MigrationInterface {
   name = 'EventStoreAppendFunction1795961752199';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('DROP INDEX events_type_safe_order_idx');
+    await q.query(`
+      ALTER TABLE events
+        DROP CONSTRAINT events_pkey,
+        DROP CONSTRAINT events_stream_version_uq,
+        ADD CONSTRAINT events_stream_version_uq PRIMARY KEY (stream_id, stream_version)`);
     await q.query(`
       CREATE FUNCTION lethe_append_to_stream(
         p_stream_id text,
@@ -117,6 +127,11 @@ export class EventStoreAppendFunction1795961752199 implements MigrationInterface
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP FUNCTION IF EXISTS lethe_append_to_stream(text, integer, jsonb, json)');
+    await q.query(`
+      ALTER TABLE events
+        DROP CONSTRAINT events_stream_version_uq,
+        ADD CONSTRAINT events_pkey PRIMARY KEY (global_position),
+        ADD CONSTRAINT events_stream_version_uq UNIQUE (stream_id, stream_version)`);
     await q.query(
       'CREATE INDEX events_type_safe_order_idx ON events (type, transaction_id, global_position)',
     );

@@ -148,15 +148,33 @@ describe('appendToStream: one statement per append (lethe_append_to_stream)', ()
     expect(n?.n).toBe(1);
   });
 
-  it('keeps events_type_safe_order_idx dropped and the remaining indexes of events', async () => {
-    const rows = await ds.query<{ indexname: string }[]>(
-      `SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname`,
+  it('events keeps three indexes: (stream_id, stream_version) as primary key, event id, safe order', async () => {
+    const rows = await ds.query<{ indexname: string; indexdef: string }[]>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname`,
     );
     expect(rows.map((r) => r.indexname)).toEqual([
       'events_event_id_uq',
-      'events_pkey',
       'events_safe_order_idx',
       'events_stream_version_uq',
     ]);
+    const [pk] = await ds.query<{ columns: string }[]>(
+      `SELECT pg_get_constraintdef(oid) AS columns FROM pg_constraint
+        WHERE conrelid = 'events'::regclass AND contype = 'p'`,
+    );
+    expect(pk?.columns).toBe('PRIMARY KEY (stream_id, stream_version)');
+  });
+
+  it('a version race on the primary key still maps to CONCURRENCY_CONFLICT', async () => {
+    // Bypass the function's checks: insert version 1 of a stream the streams table does not know.
+    await ds.query(
+      `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
+       VALUES ('fn-race', 1, gen_random_uuid(), 'Added', '{}', '{}')`,
+    );
+    await expect(
+      appendToStream(ds, 'fn-race', 'no-stream', [ev('Added', { n: 1 })]),
+    ).rejects.toMatchObject({
+      code: 'CONCURRENCY_CONFLICT',
+      actual: -1,
+    });
   });
 });
