@@ -1,25 +1,36 @@
 /**
  * Event store benchmark on a real PostgreSQL server (and a real Kafka broker for the relay).
- *   npm run bench:event-store            (LETHE_BENCH_QUICK=1 for a smaller run)
- * Shows how the cost grows with the work: events per transaction, concurrent writers, log size,
- * outbox backlog. Baselines run side by side: one event per transaction (the naive append) and
- * the relay sending one message per request.
+ *   npm run bench:event-store            (LETHE_BENCH_QUICK=1 for a smaller run,
+ *                                          LETHE_BENCH_KAFKA=0 to skip the relay table)
+ * 1. The workloads of the Emmett comparison, before (the statements of the previous append
+ *    path, kept in ./baseline-append.ts), after (the library as it is) and Emmett itself, in one
+ *    run, each on a fresh database (./compare.ts).
+ * 2. The index review: the typed global read with and without `events_type_safe_order_idx`.
+ * 3. How the cost grows with the work: events per transaction (1 = the naive append), and the
+ *    relay's backlog (1 row per send = the naive relay).
  */
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import {
   appendToStream,
   enqueueOutbox,
-  handleCommand,
   OutboxRelay,
-  readAll,
-  START,
-  type Decider,
   type Event,
   type NewEvent,
 } from '@lethe/event-store';
+import { randomUUID } from 'node:crypto';
+import { createDatabase } from '@lethe/local-infra';
 import { startBenchInfra, perSecond, printTable } from '../support/infra';
+import {
+  batchAppends,
+  bulkNewStreams,
+  commands,
+  reads,
+  singleAppends,
+  typedReadWithAndWithoutTypeIndex,
+  type Databases,
+  type Figure,
+} from './compare';
 
 const quick = process.env.LETHE_BENCH_QUICK === '1';
 
@@ -36,25 +47,145 @@ const ev = (n: number): NewEvent<Event<'Added', { n: number }>> => ({
   },
 });
 
-type Added = Event<'Added', { n: number }>;
-const counter: Decider<number, { n: number }, Added> = {
-  initialState: () => 0,
-  evolve: (s, e) => s + e.data.n,
-  decide: (c) => [{ type: 'Added', data: { n: c.n } }],
-};
-
 async function open(url: string, poolSize = 20): Promise<DataSource> {
   const ds = new DataSource({ type: 'postgres', url, poolSize, logging: false });
   return ds.initialize();
 }
 
-async function main(): Promise<void> {
-  const infra = await startBenchInfra({ kafka: true });
-  console.log(
-    `PostgreSQL ${infra.postgres.serverVersion}, Kafka ${infra.kafka?.version}, node ${process.version}`,
+const rate = (f: Figure): number => perSecond(f.n, f.ms);
+const ratio = (a: number, b: number): string => (a / b).toFixed(2);
+const p50 = (f: Figure): string => (f.p50 === undefined ? '' : `${f.p50.toFixed(2)} ms`);
+
+/** Rounds per workload: implementations interleaved in each round, the median round reported. */
+const rounds = Number(process.env.LETHE_BENCH_ROUNDS ?? (quick ? 1 : 3));
+
+/** Runs every implementation once per round (interleaved, so load drifts hit all alike). */
+async function interleaved<K extends string>(
+  impls: readonly K[],
+  run: (impl: K) => Promise<Figure>,
+): Promise<Record<K, Figure>> {
+  const all = new Map<K, Figure[]>(impls.map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) for (const k of impls) all.get(k)?.push(await run(k));
+  const out = {} as Record<K, Figure>;
+  for (const [k, figures] of all) {
+    figures.sort((x, y) => rate(x) - rate(y));
+    out[k] = figures[Math.floor(figures.length / 2)] as Figure;
+  }
+  return out;
+}
+
+async function compareWithEmmett(db: Databases): Promise<void> {
+  const rows: (string | number)[][] = [];
+  const cell = (f: Figure, unit: string) =>
+    `${rate(f)} ${unit}${f.p50 === undefined ? '' : ` (p50 ${p50(f)})`}`;
+  const row = (workload: string, unit: string, before: Figure, after: Figure, emmett: Figure) =>
+    rows.push([
+      workload,
+      cell(before, unit),
+      cell(after, unit),
+      cell(emmett, unit),
+      ratio(rate(after), rate(before)),
+      ratio(rate(after), rate(emmett)),
+    ]);
+
+  for (const writers of [1, 4, 16]) {
+    const calls = (quick ? 200 : 500) * Math.min(writers, 4);
+    const f = await interleaved(['before', 'after', 'after, own statement', 'Emmett'], (impl) =>
+      singleAppends(db, impl, writers, calls),
+    );
+    row(
+      `1 event per append, new stream, ${writers} writer(s): appendToStream in a transaction`,
+      'ev/s',
+      f.before,
+      f.after,
+      f.Emmett,
+    );
+    row(
+      `same, ${writers} writer(s): appendToStream(dataSource), one statement, its own transaction`,
+      'ev/s',
+      f.before,
+      f['after, own statement'],
+      f.Emmett,
+    );
+  }
+  for (const shared of [false, true]) {
+    const calls = quick ? 160 : 320;
+    const f = await interleaved(['before', 'after', 'Emmett'] as const, (impl) =>
+      commands(db, impl, 16, shared, calls),
+    );
+    row(
+      shared
+        ? '16 writers on one stream, with conflicts (handleCommand)'
+        : 'handleCommand, 16 writers, each on its own stream',
+      'cmd/s',
+      f.before,
+      f.after,
+      f.Emmett,
+    );
+  }
+  {
+    const streams = quick ? 4_000 : 20_000;
+    const f = await interleaved(['before', 'after', 'Emmett'] as const, (impl) =>
+      bulkNewStreams(db, impl, impl === 'Emmett' ? streams / 4 : streams, 500),
+    );
+    row(
+      `bulk: ${streams} new streams, 500 per call (Emmett: its API, 16 writers, ${streams / 4} streams)`,
+      'ev/s',
+      f.before,
+      f.after,
+      f.Emmett,
+    );
+  }
+  {
+    const calls = quick ? 8 : 40;
+    const f = await interleaved(['before', 'after', 'Emmett'] as const, (impl) =>
+      batchAppends(db, impl, calls, 500),
+    );
+    row('500 events into one stream per call', 'ev/s', f.before, f.after, f.Emmett);
+  }
+  {
+    // The read code did not change: before = after. One round (each round writes the log).
+    const size = quick ? 10_000 : 50_000;
+    const lethe = await reads(db, 'Lethe', size);
+    const emmett = await reads(db, 'Emmett', size);
+    row(
+      `read a ${size}-event global log (pages of 1000)`,
+      'ev/s',
+      lethe.log,
+      lethe.log,
+      emmett.log,
+    );
+    row(`read one ${size}-event stream`, 'ev/s', lethe.stream, lethe.stream, emmett.stream);
+  }
+  printTable(
+    `Workloads of the Emmett comparison: before, after, Emmett (fresh database each, median of ${rounds} interleaved round(s))`,
+    ['workload', 'before', 'after', 'Emmett 0.42', 'after ÷ before', 'after ÷ Emmett'],
+    rows,
   );
+
+  const review = await typedReadWithAndWithoutTypeIndex(db, quick ? 20_000 : 100_000);
+  printTable(
+    'Index review: the typed global read (DeletionRequested, a quarter of the log, pages of 2000)',
+    ['events', 'plan (index used)', 'matching events', 'ms', 'events/s'],
+    review.map((r) => [r.index, r.plan, r.n, r.ms.toFixed(0), perSecond(r.n, r.ms)]),
+  );
+}
+
+async function main(): Promise<void> {
+  const withKafka = process.env.LETHE_BENCH_KAFKA !== '0';
+  const infra = await startBenchInfra({ kafka: withKafka });
+  console.log(
+    `PostgreSQL ${infra.postgres.serverVersion}, Kafka ${infra.kafka?.version ?? '(skipped)'}, node ${process.version}`,
+  );
+  const db: Databases = {
+    lethe: (label) => infra.freshDatabase(label),
+    empty: (label) =>
+      createDatabase(infra.postgres.url, `bench_${label}_${randomUUID().slice(0, 6)}`),
+  };
   try {
-    // 1. Appends: events per transaction (1 = naive baseline).
+    await compareWithEmmett(db);
+
+    // Appends: events per transaction (1 = naive baseline), with one outbox row each.
     const total = quick ? 4_000 : 20_000;
     const appendRows: (string | number)[][] = [];
     for (const perTx of [1, 10, 100, 500, 2000]) {
@@ -82,78 +213,11 @@ async function main(): Promise<void> {
       appendRows,
     );
 
-    // 2. handleCommand (load → decide → append → commit) with W concurrent writers on W streams,
-    //    and W writers contending for ONE stream (optimistic concurrency retries).
-    const cmdRows: (string | number)[][] = [];
-    for (const writers of [1, 4, 16]) {
-      for (const shape of ['own stream', 'one shared stream'] as const) {
-        const ds = await open(await infra.freshDatabase(`cmd${writers}`));
-        const per = quick ? 20 : 60;
-        const t0 = performance.now();
-        await Promise.all(
-          Array.from({ length: writers }, async (_, w) => {
-            for (let i = 0; i < per; i++) {
-              await handleCommand(
-                ds,
-                shape === 'own stream' ? `c-${w}` : 'c-shared',
-                counter,
-                { n: 1 },
-                {
-                  metadata: { correlationId: 'bench', causationId: null, actor: 'system:bench' },
-                  retry: { maxAttempts: 1000, baseDelayMs: 1, maxDelayMs: 20 },
-                },
-              );
-            }
-          }),
-        );
-        const ms = performance.now() - t0;
-        cmdRows.push([writers, shape, writers * per, ms.toFixed(0), perSecond(writers * per, ms)]);
-        await ds.destroy();
-      }
-    }
-    printTable(
-      'handleCommand, one event per transaction',
-      ['writers', 'streams', 'commands', 'ms', 'commands/s'],
-      cmdRows,
-    );
-
-    // 3. readAll over logs of growing size.
-    const readRows: (string | number)[][] = [];
-    for (const size of quick ? [4_000, 20_000] : [10_000, 50_000, 200_000]) {
-      const ds = await open(await infra.freshDatabase(`read${size}`));
-      for (let t = 0; t < size / 2000; t++) {
-        await ds.transaction((m) =>
-          appendToStream(
-            m,
-            `r-${t}`,
-            'no-stream',
-            Array.from({ length: 2000 }, (_, i) => ev(i)),
-          ),
-        );
-      }
-      let n = 0;
-      let checkpoint = START;
-      const t0 = performance.now();
-      for (;;) {
-        const batch = await readAll(ds, checkpoint, { limit: 1000 });
-        n += batch.events.length;
-        checkpoint = batch.checkpoint;
-        if (batch.isCaughtUp) break;
-      }
-      const ms = performance.now() - t0;
-      readRows.push([size, n, ms.toFixed(0), perSecond(n, ms)]);
-      await ds.destroy();
-    }
-    printTable(
-      'readAll (subscriber order), pages of 1000',
-      ['log size', 'read', 'ms', 'events/s'],
-      readRows,
-    );
-
-    // 4. Outbox relay to the real broker: backlog size × batch size (1 = one message per send).
+    if (!infra.kafka) return;
+    // Outbox relay to the real broker: backlog size × batch size (1 = one message per send).
     const kafka = new Kafka({
       clientId: 'bench',
-      brokers: infra.kafka!.brokers,
+      brokers: infra.kafka.brokers,
       logLevel: logLevel.NOTHING,
     });
     const admin = kafka.admin();

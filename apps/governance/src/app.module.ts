@@ -60,7 +60,10 @@ function governanceOptions({ config, kafkaBrokers }: AppModuleOptions) {
       coalesceWindowMs: config.LETHE_COALESCE_WINDOW_MS,
       maxRequestsPerJob: config.LETHE_MAX_REQUESTS_PER_JOB,
       maxAttempts: config.LETHE_JOB_MAX_ATTEMPTS,
-      backoff: { baseMs: config.LETHE_JOB_BACKOFF_BASE_MS, maxMs: config.LETHE_JOB_BACKOFF_MAX_MS },
+      backoff: {
+        baseDelayMs: config.LETHE_JOB_BACKOFF_BASE_MS,
+        maxDelayMs: config.LETHE_JOB_BACKOFF_MAX_MS,
+      },
       tickMs: config.LETHE_SCHEDULER_TICK_MS,
     },
     run: {

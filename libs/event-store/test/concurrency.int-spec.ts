@@ -1,9 +1,9 @@
+import type { Decider } from '@lethe/shared';
 import {
   appendToStream,
   EventStoreConcurrencyError,
   handleCommand,
   readStream,
-  type Decider,
   type Event,
 } from '../src';
 import {
@@ -20,7 +20,7 @@ type Added = Event<'Added', { n: number; at: number }>;
 type Counter = { total: number; count: number };
 type Add = { n: number };
 
-const counter: Decider<Counter, Add, Added> = {
+const counter: Decider<Add, Added, Counter> = {
   initialState: () => ({ total: 0, count: 0 }),
   evolve: (s, e) => ({ total: s.total + e.data.n, count: s.count + 1 }),
   // `at` records the version the decision was based on: a stale decision would be visible.
@@ -162,54 +162,86 @@ describe('event store: concurrent writers (two real transactions)', () => {
     expect(results.some((r) => r.attempts > 1)).toBe(true);
   });
 
+  // Every attempt is made to lose the same way: a competing transaction appends (uncommitted)
+  // before the attempt, and commits once the attempt is blocked behind it.
+  const armCompetitor = async (streamId: string): Promise<OpenTransaction> => {
+    const c = await openTransaction(store.dataSource);
+    await appendToStream(c.manager, streamId, 'any', [ev('Added', { n: 0, at: -1 })]);
+    return c;
+  };
+
   it('handleCommand gives up after maxAttempts and rethrows the conflict', async () => {
     const streamId = 'counter-busy';
     await handleCommand(store.dataSource, streamId, counter, { n: 1 }, { metadata });
     let attempts = 0;
-    const busy: Decider<Counter, Add, Added> = {
+    const busy: Decider<Add, Added, Counter> = {
       ...counter,
       decide: (c, s) => {
         attempts += 1;
         return counter.decide(c, s);
       },
     };
-    // Every attempt loses: a competing transaction appends (uncommitted) before each attempt reads,
-    // and commits once the attempt is blocked behind it.
-    const arm = async (): Promise<OpenTransaction> => {
-      const c = await openTransaction(store.dataSource);
-      await appendToStream(c.manager, streamId, 'any', [ev('Added', { n: 0, at: -1 })]);
-      return c;
-    };
-    let competitor = await arm();
-    let armed = 1;
+    const competitor = await armCompetitor(streamId);
     const run = handleCommand(
       store.dataSource,
       streamId,
       busy,
       { n: 1 },
+      { metadata, retry: { maxAttempts: 1 } },
+    );
+    await waitForLockWait(store.dataSource, store.databaseName);
+    await competitor.commit();
+    await expect(run).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', reason: 'version' });
+    expect(attempts).toBe(1);
+  });
+
+  it('handleCommand: after a conflict the retry takes the stream lock before reading, so it waits instead of losing again', async () => {
+    const streamId = 'counter-queue';
+    await handleCommand(store.dataSource, streamId, counter, { n: 1 }, { metadata });
+    let attempts = 0;
+    const spy: Decider<Add, Added, Counter> = {
+      ...counter,
+      decide: (c, s) => (attempts++, counter.decide(c, s)),
+    };
+    let competitor = await armCompetitor(streamId);
+    let armed = 1;
+    const run = handleCommand(
+      store.dataSource,
+      streamId,
+      spy,
+      { n: 5 },
       {
         metadata,
-        retry: { maxAttempts: 3 },
+        retry: { maxAttempts: 2 },
         sleep: async () => {
-          competitor = await arm();
+          competitor = await armCompetitor(streamId);
           armed += 1;
         },
       },
     );
-    for (let round = 1; round <= 3; round++) {
+    for (let round = 1; round <= 2; round++) {
       await eventually(() => expect(armed).toBe(round));
       await waitForLockWait(store.dataSource, store.databaseName);
       await competitor.commit();
     }
-    await expect(run).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT' });
-    expect(attempts).toBe(3);
+    const r = await run;
+    expect(r.attempts).toBe(2);
+    expect(attempts).toBe(2); // the second decision is made once, after the competitor's commit
+    const read = await readStream<Added>(store.dataSource, streamId);
+    // versions: 1 (first command), 2 and 3 (competitors), 4 (the retry, decided on count 3)
+    expect(read.events.map((e) => [e.streamVersion, e.data.at])).toEqual([
+      [1, 0],
+      [2, -1],
+      [3, -1],
+      [4, 3],
+    ]);
   });
 
   it('an explicit expectedVersion mismatch fails at once, without retry', async () => {
     const streamId = 'counter-if-match';
     await handleCommand(store.dataSource, streamId, counter, { n: 1 }, { metadata });
     let attempts = 0;
-    const spy: Decider<Counter, Add, Added> = {
+    const spy: Decider<Add, Added, Counter> = {
       ...counter,
       decide: (c, s) => (attempts++, counter.decide(c, s)),
     };
@@ -228,7 +260,7 @@ describe('event store: concurrent writers (two real transactions)', () => {
   });
 
   it('a decider refusal rolls everything back and propagates unchanged', async () => {
-    const refusing: Decider<Counter, Add, Added> = {
+    const refusing: Decider<Add, Added, Counter> = {
       ...counter,
       decide: () => {
         throw new Error('refused');

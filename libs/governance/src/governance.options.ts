@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import type { BackoffPolicy } from './domain/job/backoff';
+import type { BackoffPolicy } from '@lethe/shared';
 
 /** What the governance core needs from the app's configuration (the variables: apps/governance/src/config.ts). */
 export interface GovernanceModuleOptions {
@@ -90,7 +90,7 @@ export const resolveGovernanceOptions = (
     coalesceWindowMs: o.scheduling?.coalesceWindowMs ?? 2000,
     maxRequestsPerJob: o.scheduling?.maxRequestsPerJob ?? 500,
     maxAttempts: o.scheduling?.maxAttempts ?? 3,
-    backoff: o.scheduling?.backoff ?? { baseMs: 5_000, maxMs: 300_000 },
+    backoff: o.scheduling?.backoff ?? { baseDelayMs: 5_000, maxDelayMs: 300_000 },
     tickMs: o.scheduling?.tickMs ?? 500,
   },
   run: {

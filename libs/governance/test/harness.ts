@@ -93,7 +93,7 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
         scheduling: {
           coalesceWindowMs: 300,
           tickMs: 100,
-          backoff: { baseMs: 200, maxMs: 1000 },
+          backoff: { baseDelayMs: 200, maxDelayMs: 1000 },
           ...options.scheduling,
         },
         run: withKafka

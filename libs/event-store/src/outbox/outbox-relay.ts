@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { backoffDelayMs } from '../domain/retry-policy';
+import { backoffDelayMs, silentLogger, WakeableLoop, type LoggerPort } from '@lethe/shared';
 import { AdvisoryLockSpace, OUTBOX_NOTIFY_CHANNEL } from '../postgres/advisory-locks';
 import { sql, type Queryable } from '../postgres/queryable';
 import { OUTBOX_ID_HEADER } from './outbox-message';
-
-export type Logger = Pick<Console, 'info' | 'warn' | 'error'>;
 
 export interface OutboxRelayOptions {
   /** Maps a contract topic to the Kafka topic; default identity (tests: t => `${ns}${t}`). */
@@ -26,7 +24,7 @@ export interface OutboxRelayOptions {
   readonly listen?: boolean;
   /** Backoff after a failed batch; default 100 → 10 000 ms, jittered. */
   readonly retry?: { readonly baseDelayMs: number; readonly maxDelayMs: number };
-  readonly logger?: Logger;
+  readonly logger?: LoggerPort;
   /** Runs each batch of the loop (and its log lines) under a correlation id `outbox-relay:<uuid>`. */
   readonly runInContext?: <T>(correlationId: string, work: () => Promise<T>) => Promise<T>;
 }
@@ -53,12 +51,6 @@ const rowBytes = (row: OutboxRow): number => {
   return n;
 };
 
-const silentLogger: Logger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
 /**
  * Publishes outbox rows to Kafka: at least once, in `(transaction_id, id)` order, only rows of
  * ended transactions (same xmin rule as subscribers), never skipping one. A batch is sent with
@@ -72,12 +64,12 @@ export class OutboxRelay {
   private readonly maxSendBytes: number;
   private readonly idleDelayMs: number;
   private readonly retry: { readonly baseDelayMs: number; readonly maxDelayMs: number };
-  private readonly logger: Logger;
+  private readonly logger: LoggerPort;
   private producer: Producer | undefined;
   private connecting: Promise<Producer> | undefined;
-  private loopDone: Promise<void> | undefined;
-  private stopping = false;
-  private wake: (() => void) | undefined;
+  private loop: WakeableLoop | undefined;
+  private stopped = false;
+  private state: LoopState | undefined;
   private notified = false;
   private listener: { client: ListenClient; release: (error?: Error) => void } | undefined;
   /** When to try LISTEN again after the connection holding it broke (server restart). */
@@ -102,24 +94,40 @@ export class OutboxRelay {
   }
 
   get running(): boolean {
-    return this.loopDone !== undefined;
+    return this.loop !== undefined;
   }
 
   /** Connects the producer (and LISTEN) and starts the background loop. */
   async start(): Promise<void> {
-    if (this.loopDone) return;
+    if (this.loop) return;
+    this.stopped = false;
     await this.ensureProducer();
     if (this.options.listen ?? true) await this.startListening();
-    this.stopping = false;
-    this.loopDone = this.loop();
+    const inContext =
+      this.options.runInContext ?? (<T>(_id: string, work: () => Promise<T>): Promise<T> => work());
+    const state: LoopState = {
+      failures: 0,
+      leader: undefined,
+      next: undefined,
+      cursor: START_CURSOR,
+    };
+    this.state = state;
+    this.loop = new WakeableLoop(() =>
+      inContext(`outbox-relay:${randomUUID()}`, () => this.step(state)),
+    );
+    this.loop.start();
   }
 
   /** Lets the in-flight batch finish (sent and marked, or rolled back), then disconnects. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.loopDone;
-    this.loopDone = undefined;
+    const loop = this.loop;
+    const state = this.state;
+    this.stopped = true;
+    this.loop = undefined;
+    this.state = undefined;
+    await loop?.stop();
+    if (state?.next) await state.next.catch(() => undefined);
+    await this.resign(state?.leader);
     await this.stopListening();
     const producer = this.producer;
     this.producer = undefined;
@@ -215,23 +223,6 @@ export class OutboxRelay {
    * acknowledged and marked; on any failure the prefetched rows are dropped, the lock is released
    * and, after a backoff, reading restarts from the first unpublished row.
    */
-  private async loop(): Promise<void> {
-    const inContext =
-      this.options.runInContext ?? (<T>(_id: string, work: () => Promise<T>): Promise<T> => work());
-    const state: LoopState = {
-      failures: 0,
-      leader: undefined,
-      next: undefined,
-      cursor: START_CURSOR,
-    };
-    while (!this.stopping) {
-      const delay = await inContext(`outbox-relay:${randomUUID()}`, () => this.step(state));
-      if (delay > 0) await this.pause(delay);
-    }
-    if (state.next) await state.next.catch(() => undefined);
-    await this.resign(state.leader);
-  }
-
   /** One turn of the loop; returns how long to pause before the next (0: go on at once). */
   private async step(state: LoopState): Promise<number> {
     try {
@@ -306,21 +297,6 @@ export class OutboxRelay {
     await leader.release();
   }
 
-  private pause(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
-  }
-
   private ensureProducer(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
@@ -378,7 +354,7 @@ export class OutboxRelay {
       // keep an error listener: the broken client may still emit while the pool destroys it
       listener.release(error instanceof Error ? error : new Error(String(error)));
     }
-    if (!this.stopping) this.relistenAt = Date.now() + 1_000;
+    if (!this.stopped) this.relistenAt = Date.now() + 1_000;
   }
 
   private async stopListening(): Promise<void> {
@@ -398,7 +374,7 @@ export class OutboxRelay {
 
   private readonly onNotification = (): void => {
     this.notified = true;
-    this.wake?.();
+    this.loop?.wake();
   };
 }
 

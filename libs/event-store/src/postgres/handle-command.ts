@@ -1,14 +1,14 @@
+import type { Decider } from '@lethe/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Decider } from '../domain/decider';
 import { EventStoreConcurrencyError, isConcurrencyError } from '../domain/errors';
 import type { Event, NewEvent } from '../domain/event';
 import { matchesExpectedVersion, type ExpectedVersion } from '../domain/expected-version';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/retry-policy';
 import type { UpcasterRegistry } from '../domain/upcasting';
 import { withMetadata, type MetadataContext } from '../metadata';
 import type { OutboxMessage } from '../outbox/outbox-message';
 import { aggregateStream } from './aggregate-stream';
 import { appendToStream } from './append-to-stream';
+import { EventStoreTransaction, retryOnConflict, type RunOptions } from './event-store-transaction';
 
 export interface DecisionContext<State> {
   readonly streamId: string;
@@ -18,7 +18,7 @@ export interface DecisionContext<State> {
   readonly nextExpectedVersion: number;
 }
 
-export interface HandleCommandOptions<State, E extends Event> {
+export interface HandleCommandOptions<State, E extends Event> extends RunOptions {
   readonly metadata: MetadataContext;
   /**
    * The version the caller saw (e.g. an If-Match header). A mismatch fails at once, without
@@ -35,10 +35,7 @@ export interface HandleCommandOptions<State, E extends Event> {
     manager: EntityManager,
     result: DecisionContext<State> & { readonly events: readonly NewEvent<E>[] },
   ) => Promise<void>;
-  readonly retry?: Partial<RetryPolicy>;
   readonly upcasters?: UpcasterRegistry;
-  /** Injected for tests; default setTimeout. */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface HandleCommandResult<State, E extends Event> {
@@ -49,50 +46,57 @@ export interface HandleCommandResult<State, E extends Event> {
   readonly attempts: number;
 }
 
-const defaultSleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * Load → decide → append (expected version) → outbox, all in one transaction. On
- * CONCURRENCY_CONFLICT the transaction is rolled back and the whole thing is retried with a fresh
- * read (bounded attempts, exponential backoff with full jitter). Domain errors thrown by `decide`
- * roll back and propagate unchanged.
+ * Load → decide → append (expected version) → outbox for ONE stream, on the same kernel as
+ * `runEventStoreTransaction` (same decide step, same append, same retry loop).
+ *
+ * First attempt, optimistic, two round trips: read the stream (one statement), decide, then append
+ * events and outbox rows in one statement that is its own transaction (`appendToStream` on the
+ * DataSource). After a conflict the retry is pessimistic: in a transaction it takes the stream's
+ * append lock before reading, so concurrent writers of a hot stream queue up rather than collide
+ * again. With `inTransaction` every attempt is a transaction (the extra writes must share it).
+ * Domain errors thrown by `decide` propagate unchanged; nothing is written.
  */
 export async function handleCommand<State, Command, E extends Event>(
   dataSource: DataSource,
   streamId: string,
-  decider: Decider<State, Command, E>,
+  decider: Decider<Command, E, State>,
   command: Command,
   options: HandleCommandOptions<State, E>,
 ): Promise<HandleCommandResult<State, E>> {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const sleep = options.sleep ?? defaultSleep;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const result = await dataSource.transaction((manager) =>
-        decideAndAppend(manager, streamId, decider, command, options),
-      );
+  // A stale version the caller pinned (expectedVersion) cannot succeed on retry; every other
+  // conflict (stale read, transaction order, deadlock, serialization) can.
+  const retriable = (e: unknown): boolean =>
+    isConcurrencyError(e) &&
+    (options.expectedVersion === undefined ||
+      options.expectedVersion === 'any' ||
+      e.reason !== 'version');
+  return retryOnConflict(
+    async (attempt) => {
+      const result =
+        attempt === 1 && !options.inTransaction
+          ? await decideAndAppendAtOnce(dataSource, streamId, decider, command, options)
+          : await dataSource.transaction((manager) =>
+              decideInTransaction(manager, streamId, decider, command, options, attempt > 1),
+            );
       return { ...result, attempts: attempt };
-    } catch (e) {
-      // A stale version the caller pinned (expectedVersion) cannot succeed on retry; every other
-      // conflict (stale read, transaction order, deadlock, serialization) can.
-      const retriable =
-        isConcurrencyError(e) && (options.expectedVersion === undefined || e.reason !== 'version');
-      if (!retriable || attempt >= policy.maxAttempts) throw e;
-      await sleep(backoffDelayMs(attempt, policy));
-    }
-  }
+    },
+    { ...options, retriable },
+  );
 }
 
-async function decideAndAppend<State, Command, E extends Event>(
-  manager: EntityManager,
+type Decided<State, E extends Event> = Omit<HandleCommandResult<State, E>, 'attempts'>;
+
+/** The optimistic path: a read, then one self-committing append statement. */
+async function decideAndAppendAtOnce<State, Command, E extends Event>(
+  dataSource: DataSource,
   streamId: string,
-  decider: Decider<State, Command, E>,
+  decider: Decider<Command, E, State>,
   command: Command,
   options: HandleCommandOptions<State, E>,
-): Promise<Omit<HandleCommandResult<State, E>, 'attempts'>> {
+): Promise<Decided<State, E>> {
   const { state, currentVersion } = await aggregateStream<State, E>(
-    manager,
+    dataSource,
     streamId,
     (s, e) => decider.evolve(s, e),
     () => decider.initialState(),
@@ -103,15 +107,45 @@ async function decideAndAppend<State, Command, E extends Event>(
     throw new EventStoreConcurrencyError(streamId, expected, currentVersion);
   }
   const events = decider.decide(command, state);
-  const newEvents = withMetadata(events, options.metadata);
-  let newState = state;
-  for (const event of events) newState = decider.evolve(newState, event);
+  const newState = events.reduce(decider.evolve, state);
   const nextExpectedVersion = currentVersion + events.length;
+  if (events.length === 0) return { newState, newEvents: [], nextExpectedVersion };
+  const newEvents = withMetadata(events, options.metadata);
   const ctx: DecisionContext<State> = { streamId, state: newState, nextExpectedVersion };
-  if (newEvents.length > 0) {
-    const outbox = options.outbox?.(newEvents, ctx) ?? [];
-    await appendToStream(manager, streamId, expected, newEvents, outbox);
-  }
-  await options.inTransaction?.(manager, { ...ctx, events: newEvents });
+  await appendToStream(dataSource, streamId, expected, newEvents, options.outbox?.(newEvents, ctx));
   return { newState, newEvents, nextExpectedVersion };
+}
+
+/** The transactional path: the kernel's EventStoreTransaction, one stream. */
+async function decideInTransaction<State, Command, E extends Event>(
+  manager: EntityManager,
+  streamId: string,
+  decider: Decider<Command, E, State>,
+  command: Command,
+  options: HandleCommandOptions<State, E>,
+  lockBeforeRead: boolean,
+): Promise<Decided<State, E>> {
+  const target = { streamId };
+  return EventStoreTransaction.run(
+    manager,
+    { metadata: options.metadata, upcasters: options.upcasters, lockBeforeRead },
+    async (tx) => {
+      if (options.expectedVersion !== undefined) {
+        const actual = await tx.version(target, decider);
+        if (!matchesExpectedVersion(options.expectedVersion, actual)) {
+          throw new EventStoreConcurrencyError(streamId, options.expectedVersion, actual);
+        }
+      }
+      const { state: newState, version: nextExpectedVersion } = await tx.decide(
+        target,
+        decider,
+        command,
+      );
+      const newEvents = tx.appended as NewEvent<E>[];
+      const ctx: DecisionContext<State> = { streamId, state: newState, nextExpectedVersion };
+      if (newEvents.length > 0) tx.enqueue(options.outbox?.(newEvents, ctx) ?? []);
+      await options.inTransaction?.(manager, { ...ctx, events: newEvents });
+      return { newState, newEvents, nextExpectedVersion };
+    },
+  );
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CodedError } from '@lethe/shared';
+import {
+  backoffDelayMs,
+  CodedError,
+  silentLogger,
+  WakeableLoop,
+  type LoggerPort,
+} from '@lethe/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   compareCheckpoints,
@@ -9,9 +15,7 @@ import {
   type Checkpoint,
 } from '../domain/checkpoint';
 import { EventStoreErrorCodes } from '../domain/errors';
-import { backoffDelayMs } from '../domain/retry-policy';
 import type { UpcasterRegistry } from '../domain/upcasting';
-import type { Logger } from '../outbox/outbox-relay';
 import { AdvisoryLockSpace } from '../postgres/advisory-locks';
 import { sql, type Queryable } from '../postgres/queryable';
 import { readAll } from '../postgres/read-all';
@@ -29,7 +33,7 @@ export interface ProjectionRunnerOptions {
   readonly idleCheckpointIntervalMs?: number;
   readonly retry?: { readonly baseDelayMs: number; readonly maxDelayMs: number };
   readonly upcasters?: UpcasterRegistry;
-  readonly logger?: Logger;
+  readonly logger?: LoggerPort;
   /**
    * Runs each background batch (and its log lines) inside a context named by a correlation id
    * (`<projection>:<uuid>`), e.g. `(id, work) => RequestContextStore.run({ correlationId: id }, work)`.
@@ -51,12 +55,6 @@ export interface BatchResult {
   readonly checkpoint: Checkpoint;
 }
 
-const silentLogger: Logger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-
 /**
  * Runs named projections over the global log. Each batch is one transaction:
  * try-lock(projection) → read checkpoint → readAll after it → handle → update checkpoint.
@@ -67,11 +65,9 @@ export class ProjectionRunner {
   private readonly idleDelayMs: number;
   private readonly idleCheckpointIntervalMs: number;
   private readonly retry: { readonly baseDelayMs: number; readonly maxDelayMs: number };
-  private readonly logger: Logger;
+  private readonly logger: LoggerPort;
   private readonly lastIdleSave = new Map<string, number>();
-  private loops: Promise<void>[] = [];
-  private stopping = false;
-  private readonly wakers = new Set<() => void>();
+  private loops: WakeableLoop[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -97,16 +93,15 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     if (this.loops.length > 0) return;
     await this.ensureCheckpoints();
-    this.stopping = false;
     this.loops = [...this.byName.values()].map((p) => this.loop(p));
+    for (const loop of this.loops) loop.start();
   }
 
   /** Lets in-flight batches finish, then returns. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    for (const wake of [...this.wakers]) wake();
-    await Promise.all(this.loops);
+    const loops = this.loops;
     this.loops = [];
+    await Promise.all(loops.map((loop) => loop.stop()));
   }
 
   /** One batch of each projection (or of `name`); returns the events handled. */
@@ -230,11 +225,12 @@ export class ProjectionRunner {
     return true;
   }
 
-  private async loop(p: Projection): Promise<void> {
+  /** The background loop of one projection: a batch per turn, a pause when idle or failing. */
+  private loop(p: Projection): WakeableLoop {
     const inContext = this.options.runInContext ?? noContext;
     let failures = 0;
-    while (!this.stopping) {
-      const delay = await inContext(`${p.name}:${randomUUID()}`, async () => {
+    return new WakeableLoop(() =>
+      inContext(`${p.name}:${randomUUID()}`, async () => {
         try {
           const result = await this.runBatch(p);
           failures = 0;
@@ -247,22 +243,8 @@ export class ProjectionRunner {
           );
           return wait;
         }
-      });
-      if (delay > 0) await this.pause(delay);
-    }
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.wakers.add(wake);
-    });
+      }),
+    );
   }
 
   private get(name: string): Projection {

@@ -1,28 +1,23 @@
-import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics, type TopicSpec } from '@lethe/shared/infrastructure/kafka';
 
-export type TopicSpec = string | ITopicConfig;
+export type { TopicSpec };
 
-/** Creates the topics (1 partition, replication 1 unless given) and waits for their leaders. Existing ones are kept. */
-export async function createTopics(brokers: string[], topics: readonly TopicSpec[]): Promise<void> {
+/**
+ * Creates the topics on a local broker (1 partition, replication 1 unless given) and waits for
+ * their leaders; existing ones are kept. `ensureTopics` of @lethe/shared with local defaults.
+ */
+export async function createTopics(
+  brokers: string[],
+  topics: readonly (string | TopicSpec)[],
+): Promise<void> {
   if (topics.length === 0) return;
-  const admin = new Kafka({
+  const kafka = new Kafka({
     clientId: 'lethe-local-infra-admin',
     brokers,
     logLevel: logLevel.WARN,
-  }).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((t) =>
-        typeof t === 'string'
-          ? { topic: t, numPartitions: 1, replicationFactor: 1 }
-          : { replicationFactor: 1, ...t },
-      ),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  });
+  await ensureTopics(kafka, topics, { defaultPartitions: 1, replicationFactor: 1 });
 }
 
 /** Deletes the topics that exist among `topics`. */

@@ -1,8 +1,7 @@
-/** The little logging surface local-infra needs; console by default, silent with LETHE_INFRA_QUIET=1. */
-export interface InfraLogger {
-  info(message: string): void;
-  warn(message: string): void;
-}
+import type { LoggerPort } from '@lethe/shared';
+
+/** The part of the logger port local-infra needs; console by default, silent with LETHE_INFRA_QUIET=1. */
+export type InfraLogger = Pick<LoggerPort, 'info' | 'warn'>;
 
 export const consoleLogger: InfraLogger = {
   info: (message) => {

@@ -6,6 +6,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { loggerPortOf } from '@lethe/shared';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import {
   ProjectionRunner,
@@ -57,11 +58,7 @@ export class GovernanceProjections implements OnApplicationBootstrap, BeforeAppl
       // Every batch's log lines carry its correlation id (`<projection>:<uuid>`); the events a
       // batch appends carry the correlation id of the event that caused them.
       runInContext: (correlationId, work) => RequestContextStore.run({ correlationId }, work),
-      logger: {
-        info: (m) => logger.log(m),
-        warn: (m) => logger.warn(m),
-        error: (m) => logger.error(m),
-      },
+      logger: loggerPortOf(logger),
     };
     this.runner = new ProjectionRunner(dataSource, this.all, this.runnerOptions);
   }

@@ -1,5 +1,5 @@
 import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
-import type { BackoffPolicy } from './backoff';
+import type { BackoffPolicy } from '@lethe/shared';
 
 /** What a worker reports about one attempt of a job (the later result consumer sends these). */
 export type JobResult =

@@ -1,6 +1,6 @@
 import { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import { deciderSpec } from '../../testing/decider-specification';
-import { backoffDelayMs } from './backoff';
+import { backoffCeilingMs } from '@lethe/shared';
 import type { JobCommand, JobResult } from './job.commands';
 import { jobDecider } from './job.decider';
 import type { JobEvent } from './job.events';
@@ -10,7 +10,7 @@ const jobId = JobId('job-1');
 const modelId = ModelId('mnist-mlp');
 const t0 = '2026-11-26T12:00:00.000Z';
 const at = (ms: number) => new Date(Date.parse(t0) + ms).toISOString();
-const backoff = { baseMs: 1000, maxMs: 60_000 };
+const backoff = { baseDelayMs: 1000, maxDelayMs: 60_000 };
 
 const scheduled: JobEvent = {
   type: 'UnlearningJobScheduled',
@@ -187,8 +187,8 @@ describe('unlearning job decider', () => {
   });
 
   it('backoff doubles and is capped', () => {
-    expect([1, 2, 3, 4, 10].map((n) => backoffDelayMs({ baseMs: 100, maxMs: 500 }, n))).toEqual([
-      100, 200, 400, 500, 500,
-    ]);
+    expect(
+      [1, 2, 3, 4, 10].map((n) => backoffCeilingMs(n, { baseDelayMs: 100, maxDelayMs: 500 })),
+    ).toEqual([100, 200, 400, 500, 500]);
   });
 });

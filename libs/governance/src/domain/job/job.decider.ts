@@ -1,6 +1,6 @@
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
-import { backoffDelayMs } from './backoff';
+import { backoffCeilingMs } from '@lethe/shared';
 import type { JobCommand } from './job.commands';
 import type { JobEvent } from './job.events';
 import { evolveJob, initialJobState, type ExistingJob, type JobState } from './job.state';
@@ -55,7 +55,7 @@ const recordResult = (
       if (!isOpen(s)) break;
       if (result.retryable && s.attemptsInRound < s.maxAttempts) {
         const nextAttemptAt = new Date(
-          Date.parse(now) + backoffDelayMs(backoff, s.attemptsInRound),
+          Date.parse(now) + backoffCeilingMs(s.attemptsInRound, backoff),
         ).toISOString();
         return [
           {

@@ -8,6 +8,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { OutboxRelay } from '@lethe/event-store';
+import { loggerPortOf } from '@lethe/shared';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
 import { KAFKA } from '../kafka/kafka.provider';
@@ -29,11 +30,7 @@ export class GovernanceOutboxRelay implements OnApplicationBootstrap, BeforeAppl
     this.relay = new OutboxRelay(dataSource, kafka, {
       topicName: (t) => namespacedTopic(ns, t),
       runInContext: (correlationId, work) => RequestContextStore.run({ correlationId }, work),
-      logger: {
-        info: (m) => logger.log(m),
-        warn: (m) => logger.warn(m),
-        error: (m) => logger.error(m),
-      },
+      logger: loggerPortOf(logger),
     });
   }
 

@@ -1,8 +1,8 @@
 import type { Kafka } from 'kafkajs';
-import type { TopicName } from '../../contracts/topics';
 
+/** A topic to create: its name (a contract TopicName, or any name in tests) and its settings. */
 export interface TopicSpec {
-  readonly topic: TopicName;
+  readonly topic: string;
   readonly numPartitions?: number;
   readonly configEntries?: readonly { name: string; value: string }[];
 }
@@ -10,19 +10,21 @@ export interface TopicSpec {
 export const namespacedTopic = (namespace: string, topic: string): string => `${namespace}${topic}`;
 
 /**
- * Creates the topics an app needs (the broker runs with auto-create off). Idempotent: existing
- * topics are left as they are. Returns the names that were created now.
+ * Creates the topics an app (or a test, or local infrastructure) needs: the broker runs with
+ * auto-create off. Idempotent: existing topics are left as they are. Returns the names that were
+ * created now. The one topic-creation helper of the code base.
  */
 export async function ensureTopics(
   kafka: Kafka,
-  specs: readonly TopicSpec[],
+  topics: readonly (string | TopicSpec)[],
   opts: { namespace?: string; defaultPartitions?: number; replicationFactor?: number } = {},
 ): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const wanted = specs
+    const wanted = topics
+      .map((t) => (typeof t === 'string' ? { topic: t } : t))
       .map((s) => ({ ...s, name: namespacedTopic(opts.namespace ?? '', s.topic) }))
       .filter((s) => !existing.has(s.name));
     if (wanted.length === 0) return [];

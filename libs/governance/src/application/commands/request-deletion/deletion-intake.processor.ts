@@ -1,6 +1,6 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import type { KafkaMessage } from 'kafkajs';
-import { type DomainError, isDomainError } from '@lethe/shared';
+import { type DomainError, isDomainError, type LoggerPort } from '@lethe/shared';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GovernanceError, GovernanceErrorCode } from '../../../domain/governance.errors';
 import type { DeadLetter, DeadLetterSink } from '../../ports/dead-letter.port';
@@ -9,9 +9,7 @@ import { RequestDeletionCommand, type DeletionIntakeItem } from './request-delet
 import type { DeletionRequestValidator } from './request-deletion.dto';
 import { correlationIdOfMessage } from './message-correlation';
 
-export interface IntakeLogger {
-  warn(message: string): void;
-}
+export type IntakeLogger = Pick<LoggerPort, 'warn'>;
 
 export interface IntakeChunkResult {
   readonly accepted: number;

@@ -8,7 +8,7 @@ import type {
 } from '../../../domain/deletion-request/deletion-request.events';
 import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
-import { GovernanceTransaction } from '../../unit-of-work/governance-transaction';
+import { inGovernanceTransaction } from '../../unit-of-work/governance-transaction';
 import { LineageStore, type TrainingMembership } from '../../ports/lineage-store.port';
 import { inScope } from '../../../domain/deletion-request/scope';
 import type { RecordsStore } from '../../ports/records-store.port';
@@ -81,7 +81,7 @@ async function resolveBatch(
   // Bulk: every stream's events go in with one appendToStreams at flush(); the request streams'
   // states come from the batch itself (a stream at version 1 is exactly its DeletionRequested),
   // with one query for their versions instead of one read per request.
-  await GovernanceTransaction.run(
+  await inGovernanceTransaction(
     manager,
     base,
     async (tx) => {
