@@ -68,7 +68,7 @@ describe('governance lifecycle (real Postgres)', () => {
       run: { projections: false, scheduler: false },
       scheduling: {
         coalesceWindowMs: COALESCE_MS,
-        backoff: { baseMs: BACKOFF_MS, maxMs: 2 * BACKOFF_MS },
+        backoff: { baseDelayMs: BACKOFF_MS, maxDelayMs: 2 * BACKOFF_MS },
       },
     });
     bus = t.app.get(CommandBus);

@@ -15,7 +15,7 @@ import {
   type Kafka,
   type Producer,
 } from 'kafkajs';
-import { backoffDelayMs, type BackoffPolicy } from '../../domain/job/backoff';
+import { backoffCeilingMs, type BackoffPolicy } from '@lethe/shared';
 import { DeadLetterPublisher } from './dead-letter-publisher';
 import { KAFKA } from './kafka.provider';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
@@ -36,7 +36,7 @@ export interface IntakeHealth {
 }
 
 /** Backoff of our own restarts when kafkajs gives up on a crash (it restarts retriable ones itself). */
-const RESTART_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000 };
+const RESTART_BACKOFF: BackoffPolicy = { baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
 /**
  * Kafka door of RequestDeletion: consumes `lethe.deletion-requests.v1` with manual offset commits.
@@ -169,7 +169,7 @@ export class DeletionRequestsKafkaConsumer
       return;
     }
     this.restarts += 1;
-    const delay = backoffDelayMs(RESTART_BACKOFF, this.restarts);
+    const delay = backoffCeilingMs(this.restarts, RESTART_BACKOFF);
     this.logger.error(`intake consumer stopped (${message}); restarting it in ${delay} ms`);
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
