@@ -6,5 +6,3 @@ export * from './domain/decider';
 export * from './domain/backoff';
 export * from './contracts/topics';
 export * from './contracts/unlearning-job.v1';
-export * from './application/logger.port';
-export * from './application/wakeable-loop';

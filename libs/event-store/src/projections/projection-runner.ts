@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  backoffDelayMs,
-  CodedError,
-  silentLogger,
-  WakeableLoop,
-  type LoggerPort,
-} from '@lethe/shared';
+import { backoffDelayMs, CodedError } from '@lethe/shared';
+import { silentLogger, WakeableLoop, type LoggerPort } from '@lethe/shared/application';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   compareCheckpoints,

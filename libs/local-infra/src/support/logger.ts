@@ -1,4 +1,4 @@
-import type { LoggerPort } from '@lethe/shared';
+import type { LoggerPort } from '@lethe/shared/application';
 
 /** The part of the logger port local-infra needs; console by default, silent with LETHE_INFRA_QUIET=1. */
 export type InfraLogger = Pick<LoggerPort, 'info' | 'warn'>;

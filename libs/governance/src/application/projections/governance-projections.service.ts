@@ -6,7 +6,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { loggerPortOf } from '@lethe/shared';
+import { loggerPortOf } from '@lethe/shared/application';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import {
   ProjectionRunner,

@@ -8,7 +8,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { OutboxRelay } from '@lethe/event-store';
-import { loggerPortOf } from '@lethe/shared';
+import { loggerPortOf } from '@lethe/shared/application';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
 import { KAFKA } from '../kafka/kafka.provider';

@@ -1,6 +1,7 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import type { KafkaMessage } from 'kafkajs';
-import { type DomainError, isDomainError, type LoggerPort } from '@lethe/shared';
+import { type DomainError, isDomainError } from '@lethe/shared';
+import { type LoggerPort } from '@lethe/shared/application';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GovernanceError, GovernanceErrorCode } from '../../../domain/governance.errors';
 import type { DeadLetter, DeadLetterSink } from '../../ports/dead-letter.port';

@@ -1,0 +1,2 @@
+export * from './logger.port';
+export * from './wakeable-loop';
