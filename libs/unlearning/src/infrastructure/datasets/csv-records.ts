@@ -11,74 +11,76 @@ export interface CsvRecord {
 }
 
 /**
- * RFC 4180 records from lines: fields separated by `delimiter`; a field that starts with `"` is
- * quoted, may hold the delimiter, newlines and `""` (one quote). Text after a closing quote other
- * than the delimiter, or a quote still open at the end of the file, is `MALFORMED_ROW`. Blank
- * lines outside a quoted field are skipped. Lines without a quote take a `split` fast path.
+ * RFC 4180 records, fed line by line (synchronous, so a whole chunk of lines is parsed without an
+ * async step per line): fields separated by `delimiter`; a field that starts with `"` is quoted,
+ * may hold the delimiter, newlines and `""` (one quote). Text after a closing quote other than
+ * the delimiter, or a quote still open at the end of the file (`finish`), is `MALFORMED_ROW`.
+ * Blank lines outside a quoted field are skipped. Lines without a quote take a `split` fast path.
  */
-export async function* csvRecords(
-  lines: AsyncIterable<TextLine>,
-  delimiter = ',',
-): AsyncGenerator<CsvRecord> {
-  let fields: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  let afterQuote = false;
-  let startLine = 0;
-  for await (const { text, line } of lines) {
-    if (!inQuotes) {
-      if (text.trim() === '') continue;
-      if (!text.includes('"')) {
-        yield { fields: text.split(delimiter), line };
-        continue;
-      }
-      fields = [];
-      field = '';
-      afterQuote = false;
-      startLine = line;
+export class CsvRecordParser {
+  private fields: string[] = [];
+  private field = '';
+  private inQuotes = false;
+  private afterQuote = false;
+  private startLine = 0;
+
+  constructor(private readonly delimiter = ',') {}
+
+  /** The record that ends on this line, or null (blank line, or inside a quoted field). */
+  push({ text, line }: TextLine): CsvRecord | null {
+    if (!this.inQuotes) {
+      if (text.trim() === '') return null;
+      if (!text.includes('"')) return { fields: text.split(this.delimiter), line };
+      this.fields = [];
+      this.field = '';
+      this.afterQuote = false;
+      this.startLine = line;
     } else {
-      field += '\n';
+      this.field += '\n';
     }
     for (let i = 0; i < text.length; i++) {
       const c = text[i] as string;
-      if (inQuotes) {
+      if (this.inQuotes) {
         if (c === '"') {
           if (text[i + 1] === '"') {
-            field += '"';
+            this.field += '"';
             i++;
           } else {
-            inQuotes = false;
-            afterQuote = true;
+            this.inQuotes = false;
+            this.afterQuote = true;
           }
         } else {
-          field += c;
+          this.field += c;
         }
-      } else if (c === delimiter) {
-        fields.push(field);
-        field = '';
-        afterQuote = false;
-      } else if (afterQuote) {
+      } else if (c === this.delimiter) {
+        this.fields.push(this.field);
+        this.field = '';
+        this.afterQuote = false;
+      } else if (this.afterQuote) {
         throw new DatasetSourceError(
           DatasetSourceErrorCode.MALFORMED_ROW,
           `line ${line}: text after a closing quote`,
           { line },
         );
-      } else if (c === '"' && field === '') {
-        inQuotes = true;
+      } else if (c === '"' && this.field === '') {
+        this.inQuotes = true;
       } else {
-        field += c;
+        this.field += c;
       }
     }
-    if (!inQuotes) {
-      fields.push(field);
-      yield { fields, line: startLine };
-    }
+    if (this.inQuotes) return null;
+    this.fields.push(this.field);
+    return { fields: this.fields, line: this.startLine };
   }
-  if (inQuotes) {
-    throw new DatasetSourceError(
-      DatasetSourceErrorCode.MALFORMED_ROW,
-      `line ${startLine}: quoted field is not terminated`,
-      { line: startLine },
-    );
+
+  /** Throws if the file ended inside a quoted field. */
+  finish(): void {
+    if (this.inQuotes) {
+      throw new DatasetSourceError(
+        DatasetSourceErrorCode.MALFORMED_ROW,
+        `line ${this.startLine}: quoted field is not terminated`,
+        { line: this.startLine },
+      );
+    }
   }
 }

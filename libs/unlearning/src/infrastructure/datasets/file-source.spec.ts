@@ -156,6 +156,14 @@ describe('FileDatasetSource — CSV', () => {
     expect(e.details).toMatchObject({ line: 4, firstLine: 2, recordId: 'r1' });
   });
 
+  it('reports errors in line order (a duplicate on line 4 before a ragged line 5)', async () => {
+    const s = await sourceOf('order.csv', 'id,y,f\nr1,0,1\nr2,1,2\nr1,1,3\nr4,1\n', {
+      classCount: 2,
+    });
+    const e = await codedError(collect(s.read({ exclude: NONE })));
+    expect(e).toMatchObject({ code: 'DATASET_SOURCE_DUPLICATE_RECORD_ID', details: { line: 4 } });
+  });
+
   it('a duplicate is refused even when one copy is excluded', async () => {
     const s = await sourceOf('dup2.csv', 'id,y,f\nr1,0,1\nr2,1,2\nr1,1,3\n', { classCount: 2 });
     const e = await codedError(collect(s.read({ exclude: new Set(['r1']) })));
@@ -312,9 +320,11 @@ describe('FileDatasetSource — duplicate detection is exact', () => {
 
   it('RecordIdIndex grows and keeps every id', () => {
     const idx = new RecordIdIndex(4);
-    for (let i = 0; i < 10_000; i++) expect(idx.add(`id-${i}`)).toBe(true);
+    const added = Array.from({ length: 10_000 }, (_, i) => idx.add(`id-${i}`));
+    expect(added.every((a) => a)).toBe(true);
     expect(idx.size).toBe(10_000);
-    for (let i = 0; i < 10_000; i += 997) expect(idx.add(`id-${i}`)).toBe(false);
+    const again = Array.from({ length: 11 }, (_, k) => idx.add(`id-${k * 997}`));
+    expect(again.some((a) => a)).toBe(false);
   });
 });
 

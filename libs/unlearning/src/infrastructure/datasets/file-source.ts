@@ -82,8 +82,9 @@ export class FileDatasetSource implements DatasetSource {
     const d = this.descriptor;
     if (d.classCount !== undefined) {
       const path = await this.path();
-      for await (const row of this.format(path, d)) {
-        return shapeOf(row, d.classCount);
+      for await (const rows of this.format(path, d)) {
+        const first = rows[0];
+        if (first) return shapeOf(first, d.classCount);
       }
       throw new DatasetSourceError(DatasetSourceErrorCode.EMPTY, 'the file has no data row', {});
     }
@@ -93,13 +94,15 @@ export class FileDatasetSource implements DatasetSource {
     const scratch: { out: Float32Array } = { out: new Float32Array(0) };
     const path = await this.path();
     const index = this.newIdIndex();
-    for await (const row of this.format(path, d)) {
-      first ??= row;
-      checkSameLayout(first, row);
-      await this.checkId(path, index, row);
-      const dim = row.layout.featureNames.length;
-      if (scratch.out.length !== dim) scratch.out = new Float32Array(dim);
-      maxLabel = Math.max(maxLabel, row.decode(scratch.out, 0));
+    for await (const rows of this.format(path, d)) {
+      for (const row of rows) {
+        first ??= row;
+        checkSameLayout(first, row);
+        if (!this.checkId(index, row)) await this.confirmDuplicate(path, row);
+        const dim = row.layout.featureNames.length;
+        if (scratch.out.length !== dim) scratch.out = new Float32Array(dim);
+        maxLabel = Math.max(maxLabel, row.decode(scratch.out, 0));
+      }
     }
     if (!first) {
       throw new DatasetSourceError(DatasetSourceErrorCode.EMPTY, 'the file has no data row', {});
@@ -126,32 +129,34 @@ export class FileDatasetSource implements DatasetSource {
     let ids: RecordId[] = [];
     let features = new Float32Array(batchSize * dim);
     let labels = new Int32Array(batchSize);
-    for await (const row of this.format(path, this.descriptor)) {
-      if (row.layout.featureNames.length !== dim) {
-        throw new DatasetSourceError(
-          DatasetSourceErrorCode.RAGGED_ROW,
-          `line ${row.line}: the file now has ${row.layout.featureNames.length} features, its shape said ${dim}`,
-          { line: row.line, expected: dim, actual: row.layout.featureNames.length },
-        );
-      }
-      await this.checkId(path, index, row);
-      if (exclude.has(row.recordId)) continue;
-      const k = ids.length;
-      const label = row.decode(features, k * dim);
-      if (label >= classCount) {
-        throw new DatasetSourceError(
-          DatasetSourceErrorCode.INVALID_LABEL,
-          `line ${row.line}: label ${label} is not below the class count ${classCount}`,
-          { line: row.line, column: this.descriptor.labelColumn, label, classCount },
-        );
-      }
-      labels[k] = label;
-      ids.push(RecordId(row.recordId));
-      if (ids.length === batchSize) {
-        yield { recordIds: ids, features, labels, featureDim: dim };
-        ids = [];
-        features = new Float32Array(batchSize * dim);
-        labels = new Int32Array(batchSize);
+    for await (const rows of this.format(path, this.descriptor)) {
+      for (const row of rows) {
+        if (row.layout.featureNames.length !== dim) {
+          throw new DatasetSourceError(
+            DatasetSourceErrorCode.RAGGED_ROW,
+            `line ${row.line}: the file now has ${row.layout.featureNames.length} features, its shape said ${dim}`,
+            { line: row.line, expected: dim, actual: row.layout.featureNames.length },
+          );
+        }
+        if (!this.checkId(index, row)) await this.confirmDuplicate(path, row);
+        if (exclude.has(row.recordId)) continue;
+        const k = ids.length;
+        const label = row.decode(features, k * dim);
+        if (label >= classCount) {
+          throw new DatasetSourceError(
+            DatasetSourceErrorCode.INVALID_LABEL,
+            `line ${row.line}: label ${label} is not below the class count ${classCount}`,
+            { line: row.line, column: this.descriptor.labelColumn, label, classCount },
+          );
+        }
+        labels[k] = label;
+        ids.push(RecordId(row.recordId));
+        if (ids.length === batchSize) {
+          yield { recordIds: ids, features, labels, featureDim: dim };
+          ids = [];
+          features = new Float32Array(batchSize * dim);
+          labels = new Int32Array(batchSize);
+        }
       }
     }
     if (ids.length > 0) {
@@ -165,8 +170,11 @@ export class FileDatasetSource implements DatasetSource {
     }
   }
 
-  /** Id syntax, then uniqueness (fingerprint index, confirmed exactly on a hit). */
-  private async checkId(path: string, index: RecordIdIndex, row: RawRow): Promise<void> {
+  /**
+   * Id syntax, then the fingerprint index: true when the id is new for sure; false when it is
+   * probably a duplicate (then `confirmDuplicate` checks it exactly). Synchronous on the common path.
+   */
+  private checkId(index: RecordIdIndex, row: RawRow): boolean {
     const id = row.recordId;
     if (id.length === 0 || id.length > MAX_RECORD_ID_LENGTH) {
       throw new DatasetSourceError(
@@ -175,21 +183,27 @@ export class FileDatasetSource implements DatasetSource {
         { line: row.line, column: this.descriptor.recordIdColumn },
       );
     }
-    if (index.add(id)) return;
-    const firstLine = await this.firstLineOf(path, id, row.line);
+    return index.add(id);
+  }
+
+  /** Re-reads the file up to the row: a real duplicate throws, a fingerprint collision passes. */
+  private async confirmDuplicate(path: string, row: RawRow): Promise<void> {
+    const firstLine = await this.firstLineOf(path, row.recordId, row.line);
     if (firstLine !== null) {
       throw new DatasetSourceError(
         DatasetSourceErrorCode.DUPLICATE_RECORD_ID,
-        `line ${row.line}: record id ${id} already appears on line ${firstLine}`,
-        { line: row.line, firstLine, recordId: id },
+        `line ${row.line}: record id ${row.recordId} already appears on line ${firstLine}`,
+        { line: row.line, firstLine, recordId: row.recordId },
       );
     }
   }
 
   private async firstLineOf(path: string, id: string, before: number): Promise<number | null> {
-    for await (const row of this.format(path, this.descriptor)) {
-      if (row.line >= before) return null;
-      if (row.recordId === id) return row.line;
+    for await (const rows of this.format(path, this.descriptor)) {
+      for (const row of rows) {
+        if (row.line >= before) return null;
+        if (row.recordId === id) return row.line;
+      }
     }
     return null;
   }

@@ -15,10 +15,11 @@ export interface TextLine {
 export const MAX_LINE_CHARS = 64 * 1024 * 1024;
 
 /**
- * The lines of a UTF-8 file, streamed in 64 KiB chunks: memory is one chunk plus the current
- * line. `\n` and `\r\n` endings; a leading BOM is dropped; a last line without a newline counts.
+ * The lines of a UTF-8 file, streamed in 64 KiB chunks and handed over one chunk's lines at a
+ * time (one async step per chunk, not per line): memory is one chunk plus the current line.
+ * `\n` and `\r\n` endings; a leading BOM is dropped; a last line without a newline counts.
  */
-export async function* readLines(path: string): AsyncGenerator<TextLine> {
+export async function* readLineBatches(path: string): AsyncGenerator<TextLine[]> {
   const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
   const decoder = new StringDecoder('utf8');
   let carry = '';
@@ -32,13 +33,15 @@ export async function* readLines(path: string): AsyncGenerator<TextLine> {
       const s = carry + decoder.write(chunk);
       let start = 0;
       let nl = s.indexOf('\n', start);
+      const lines: TextLine[] = [];
       while (nl !== -1) {
         line++;
-        yield { text: strip(s.slice(start, nl)), line };
+        lines.push({ text: strip(s.slice(start, nl)), line });
         start = nl + 1;
         nl = s.indexOf('\n', start);
       }
       carry = s.slice(start);
+      if (lines.length > 0) yield lines;
       if (carry.length > MAX_LINE_CHARS) {
         throw new DatasetSourceError(
           DatasetSourceErrorCode.MALFORMED_ROW,
@@ -50,7 +53,7 @@ export async function* readLines(path: string): AsyncGenerator<TextLine> {
     const rest = carry + decoder.end();
     if (rest.length > 0) {
       line++;
-      yield { text: strip(rest), line };
+      yield [{ text: strip(rest), line }];
     }
   } catch (e) {
     if (e instanceof DatasetSourceError) throw e;

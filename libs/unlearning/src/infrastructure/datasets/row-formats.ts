@@ -3,8 +3,8 @@ import {
   DatasetSourceError,
   DatasetSourceErrorCode,
 } from '../../application/ports/dataset-source.errors';
-import { csvRecords } from './csv-records';
-import { readLines } from './line-reader';
+import { CsvRecordParser, type CsvRecord } from './csv-records';
+import { readLineBatches, type TextLine } from './line-reader';
 
 /** Column layout of a file, fixed by the CSV header or the first NDJSON row. */
 export interface RowLayout {
@@ -23,7 +23,33 @@ export interface RawRow {
   decode(out: Float32Array, offset: number): number;
 }
 
-export type RowFormat = (path: string, d: FileSourceDescriptor) => AsyncGenerator<RawRow>;
+/** The rows of a file, a chunk's worth at a time (one async step per 64 KiB, not per row). */
+export type RowFormat = (path: string, d: FileSourceDescriptor) => AsyncGenerator<RawRow[]>;
+
+/**
+ * Maps each chunk's lines to rows with `perLine` (null: no row). A line that throws is reported
+ * only after the rows before it were handed over, so the caller sees errors in line order (a
+ * duplicate id on line 4 is reported before a ragged line 5 of the same chunk).
+ */
+async function* rowsByChunk(
+  path: string,
+  perLine: (l: TextLine) => RawRow | null,
+): AsyncGenerator<RawRow[]> {
+  for await (const lines of readLineBatches(path)) {
+    const rows: RawRow[] = [];
+    for (const l of lines) {
+      let row: RawRow | null;
+      try {
+        row = perLine(l);
+      } catch (e) {
+        if (rows.length > 0) yield rows;
+        throw e;
+      }
+      if (row) rows.push(row);
+    }
+    if (rows.length > 0) yield rows;
+  }
+}
 
 const err = (
   code: DatasetSourceErrorCode,
@@ -37,7 +63,22 @@ const sample = (v: unknown): string => {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 };
 
-const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+/**
+ * A decimal number (`1`, `-0.5`, `.25`, `3e-2`, surrounding blanks allowed), else NaN. Only
+ * digits, `+ - . e E`, space and tab may occur (no hex, binary, octal, `Infinity`, empty cell);
+ * `Number` then checks the grammar.
+ */
+const parseDecimal = (raw: string): number => {
+  let digits = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits = true;
+    else if (c !== 43 && c !== 45 && c !== 46 && c !== 101 && c !== 69 && c !== 32 && c !== 9) {
+      return NaN;
+    }
+  }
+  return digits ? Number(raw) : NaN;
+};
 const INTEGER = /^\s*\d{1,10}\s*$/;
 
 /** A finite number that stays finite in float32, else `NON_NUMERIC_FEATURE`. */
@@ -69,13 +110,14 @@ const checkLabel = (y: number, raw: unknown, line: number, column: string): numb
  * (`MISSING_COLUMN`); features are decimal numbers (`1`, `-0.5`, `3e-2`; no `NaN`, `Infinity`,
  * hex or empty cells); labels are decimal integers.
  */
-export async function* csvRows(path: string, d: FileSourceDescriptor): AsyncGenerator<RawRow> {
+export async function* csvRows(path: string, d: FileSourceDescriptor): AsyncGenerator<RawRow[]> {
+  const parser = new CsvRecordParser(d.delimiter ?? ',');
   let header: string[] | undefined;
   let idIdx = -1;
   let labelIdx = -1;
   let featureIdx: number[] = [];
   let layout: RowLayout = { featureNames: [] };
-  for await (const rec of csvRecords(readLines(path), d.delimiter ?? ',')) {
+  const perRecord = (rec: CsvRecord): RawRow | null => {
     if (!header) {
       header = rec.fields.map((f) => f.trim());
       const h = header;
@@ -113,7 +155,7 @@ export async function* csvRows(path: string, d: FileSourceDescriptor): AsyncGene
       }
       featureIdx = names.map(need);
       layout = { featureNames: names };
-      continue;
+      return null;
     }
     const fields = rec.fields;
     const line = rec.line;
@@ -127,7 +169,7 @@ export async function* csvRows(path: string, d: FileSourceDescriptor): AsyncGene
     const h = header;
     const fIdx = featureIdx;
     const lIdx = labelIdx;
-    yield {
+    return {
       line,
       recordId: (fields[idIdx] as string).trim(),
       layout,
@@ -142,12 +184,17 @@ export async function* csvRows(path: string, d: FileSourceDescriptor): AsyncGene
         for (let j = 0; j < fIdx.length; j++) {
           const i = fIdx[j] as number;
           const raw = fields[i] as string;
-          out[offset + j] = checkFeature(DECIMAL.test(raw) ? Number(raw) : NaN, raw, line, h[i]!);
+          out[offset + j] = checkFeature(parseDecimal(raw), raw, line, h[i]!);
         }
         return label;
       },
     };
-  }
+  };
+  yield* rowsByChunk(path, (l) => {
+    const rec = parser.push(l);
+    return rec ? perRecord(rec) : null;
+  });
+  parser.finish();
   if (!header) {
     throw err(DatasetSourceErrorCode.EMPTY, 'the file has no header', { line: 1 });
   }
@@ -171,12 +218,12 @@ const widthOf = (v: unknown, line: number, column: string): number => {
  * row other than the id and label is a feature (in key order) and later rows must have the same
  * keys. Record ids are strings or safe integers; labels are integers.
  */
-export async function* ndjsonRows(path: string, d: FileSourceDescriptor): AsyncGenerator<RawRow> {
+export async function* ndjsonRows(path: string, d: FileSourceDescriptor): AsyncGenerator<RawRow[]> {
   let columns: readonly string[] | undefined;
   let widths: number[] = [];
   let layout: RowLayout = { featureNames: [] };
-  for await (const { text, line } of readLines(path)) {
-    if (text.trim() === '') continue;
+  yield* rowsByChunk(path, ({ text, line }): RawRow | null => {
+    if (text.trim() === '') return null;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -259,7 +306,7 @@ export async function* ndjsonRows(path: string, d: FileSourceDescriptor): AsyncG
           ? String(rawId)
           : '';
     const cols = columns;
-    yield {
+    return {
       line,
       recordId,
       layout,
@@ -285,5 +332,5 @@ export async function* ndjsonRows(path: string, d: FileSourceDescriptor): AsyncG
         return label;
       },
     };
-  }
+  });
 }
