@@ -43,6 +43,20 @@ export const fsyncDir = async (dir: string): Promise<void> => {
 };
 
 /** Writes `bytes` to a new temp file under `tmpDir`, fsync'ed; returns its path. */
+/**
+ * mkdir -p the target's directory; when directories were created, fsync each new directory's
+ * parent (from `dir` up to the parent of the first one created) so their entries survive a crash.
+ */
+const ensureDir = async (dir: string): Promise<void> => {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  const stop = dirname(first);
+  for (let d = dir; ; d = dirname(d)) {
+    await fsyncDir(dirname(d));
+    if (dirname(d) === stop || dirname(d) === d) break;
+  }
+};
+
 export const writeTemp = async (
   tmpDir: string,
   bytes: Uint8Array,
@@ -68,7 +82,7 @@ export const placeReplacing = async (
   bytes: Uint8Array,
   mode: number,
 ): Promise<void> => {
-  await mkdir(dirname(target), { recursive: true });
+  await ensureDir(dirname(target));
   const tmp = await writeTemp(tmpDir, bytes, mode);
   try {
     await rename(tmp, target);
@@ -86,7 +100,7 @@ export const placeExclusive = async (
   bytes: Uint8Array,
   mode: number,
 ): Promise<boolean> => {
-  await mkdir(dirname(target), { recursive: true });
+  await ensureDir(dirname(target));
   const tmp = await writeTemp(tmpDir, bytes, mode);
   try {
     await link(tmp, target);
