@@ -55,7 +55,7 @@ export interface DatasetSource {
   /**
    * Streams the rows that are not excluded, in file order, validating every row (coded
    * `DatasetSourceError` with the line number on the first bad one). Memory: one batch plus the
-   * duplicate-id index (8 bytes per record id, see the adapter).
+   * duplicate-id index (16–32 bytes per record id in the file adapter).
    */
   read(options: DatasetReadOptions): AsyncIterable<DatasetBatch>;
 }

@@ -29,7 +29,7 @@ export const MAX_RECORD_ID_LENGTH = 256;
  * NDJSON / CSV files of numeric features behind the `DatasetSource` port.
  *
  * - Streamed: one 64 KiB chunk, the current line and one batch in memory, plus the duplicate-id
- *   index (`RecordIdIndex`, ≤ 16 bytes per record id). A fingerprint hit is confirmed by
+ *   index (`RecordIdIndex`, 16–32 bytes per record id). A fingerprint hit is confirmed by
  *   re-reading the file up to that line, so the error names both lines and a hash collision is
  *   never reported as a duplicate.
  * - Every row is checked on every read (the file may have changed since registration); the first

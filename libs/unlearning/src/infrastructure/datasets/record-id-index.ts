@@ -1,6 +1,6 @@
 /**
  * A set of 64-bit fingerprints of record ids (two 32-bit hashes of the UTF-16 code units), in an
- * open-addressing table: 16 bytes per id at most (load ≤ 1/2), whatever the ids' length. `add`
+ * open-addressing table kept 1/4 to 1/2 full: 16–32 bytes per id whatever the ids' length. `add`
  * answers `false` when the fingerprint is already present: the id is then PROBABLY a duplicate,
  * and the caller confirms it exactly (by re-reading the file), so a fingerprint collision never
  * becomes a false error.
