@@ -189,3 +189,51 @@ export {
 export { inverseHvp, inverseHvpOnDataset } from './infrastructure/engine/inverse-hvp';
 export { measureConstants } from './infrastructure/engine/constants';
 export { evaluate, posteriors } from './infrastructure/evaluation/evaluate';
+
+// ---- Training data behind a port, the public model store and the private chain store
+export {
+  DEFAULT_BATCH_SIZE,
+  datasetRows,
+  readDataset,
+  type DatasetSource,
+  type DatasetShape,
+  type DatasetRow,
+  type DatasetBatch,
+  type DatasetReadOptions,
+} from './application/ports/dataset-source.port';
+export {
+  datasetSourceDescriptorSchema,
+  parseDatasetSourceDescriptor,
+  type DatasetSourceDescriptor,
+  type MnistSourceDescriptor,
+  type FileSourceDescriptor,
+} from './application/ports/dataset-source-descriptor';
+export {
+  DatasetSourceError,
+  DatasetSourceErrorCode,
+  isDatasetSourceError,
+} from './application/ports/dataset-source.errors';
+export {
+  asReleasedWeights,
+  WEIGHTS_BLOB_FORMAT,
+  type ModelStore,
+  type ModelVersionRecord,
+  type PutModelVersion,
+  type PublicWeights,
+} from './application/ports/model-store.port';
+export {
+  sealPrivateChainState,
+  type PrivateChainStore,
+  type PrivateChainState,
+  type PrivateWeightBytes,
+} from './application/ports/private-chain-store.port';
+export {
+  ModelStoreError,
+  ModelStoreErrorCode,
+  isModelStoreError,
+} from './application/ports/model-store.errors';
+export { MnistDatasetSource } from './infrastructure/datasets/mnist-source';
+export { FileDatasetSource, type FileSourceOptions } from './infrastructure/datasets/file-source';
+export { createDatasetSource } from './infrastructure/datasets/create-dataset-source';
+export { DirectoryModelStore } from './infrastructure/model-store/directory-model-store';
+export { DirectoryPrivateChainStore } from './infrastructure/model-store/directory-private-chain-store';

@@ -21,6 +21,23 @@ describe('dataset decider', () => {
     spec.given([registered]).when(register).thenThrows('DATASET_ALREADY_EXISTS');
   });
 
+  it('carries a registered source into the event', () => {
+    const source = {
+      kind: 'file',
+      format: 'csv',
+      path: 'x.csv',
+      recordIdColumn: 'id',
+      labelColumn: 'y',
+    };
+    spec
+      .given([])
+      .when({
+        type: 'RegisterDataset',
+        data: { datasetId, name: 'MNIST demo', description: null, source, now },
+      })
+      .then([{ type: 'DatasetRegistered', data: { ...registered.data, source } }]);
+  });
+
   it('records added records by count; nothing when none were new', () => {
     spec
       .given([registered])

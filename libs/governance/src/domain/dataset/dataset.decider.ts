@@ -1,7 +1,7 @@
 import type { DatasetId } from '@lethe/shared';
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
-import type { DatasetEvent } from './dataset.events';
+import type { DatasetEvent, DatasetSourceRef } from './dataset.events';
 
 export type DatasetState =
   | { readonly status: 'absent' }
@@ -14,6 +14,7 @@ export type DatasetCommand =
         readonly datasetId: DatasetId;
         readonly name: string;
         readonly description: string | null;
+        readonly source?: DatasetSourceRef;
         readonly now: string;
       };
     }
@@ -46,14 +47,23 @@ export const decideDataset = (
 ): readonly DatasetEvent[] => {
   switch (command.type) {
     case 'RegisterDataset': {
-      const { datasetId, name, description, now } = command.data;
+      const { datasetId, name, description, source, now } = command.data;
       if (state.status !== 'absent') {
         throw new GovernanceError('DATASET_ALREADY_EXISTS', `dataset ${datasetId} already exists`, {
           datasetId,
         });
       }
       return [
-        { type: 'DatasetRegistered', data: { datasetId, name, description, registeredAt: now } },
+        {
+          type: 'DatasetRegistered',
+          data: {
+            datasetId,
+            name,
+            description,
+            registeredAt: now,
+            ...(source === undefined ? {} : { source }),
+          },
+        },
       ];
     }
     case 'AddDatasetRecords': {

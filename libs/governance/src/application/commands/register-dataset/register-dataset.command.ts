@@ -1,5 +1,6 @@
 import { Command } from '@nestjs/cqrs';
 import type { DatasetId } from '@lethe/shared';
+import type { DatasetSourceRef } from '../../../domain/dataset/dataset.events';
 
 export class RegisterDatasetCommand extends Command<{ datasetId: DatasetId }> {
   constructor(
@@ -8,6 +9,8 @@ export class RegisterDatasetCommand extends Command<{ datasetId: DatasetId }> {
     readonly description: string | null,
     readonly actor: string,
     readonly correlationId: string,
+    /** Where the worker reads the rows (validated descriptor); null when not given. */
+    readonly source: DatasetSourceRef | null = null,
   ) {
     super();
   }

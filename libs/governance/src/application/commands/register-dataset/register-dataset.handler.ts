@@ -26,6 +26,7 @@ export class RegisterDatasetHandler implements ICommandHandler<RegisterDatasetCo
           datasetId: c.datasetId,
           name: c.name,
           description: c.description,
+          ...(c.source === null ? {} : { source: c.source }),
           now: this.clock.now().toISOString(),
         },
       });

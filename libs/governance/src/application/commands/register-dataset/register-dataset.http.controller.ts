@@ -27,6 +27,7 @@ export class RegisterDatasetHttpController {
         dto.description ?? null,
         actorOf(req),
         correlationIdOf(),
+        dto.source ?? null,
       ),
     );
   }

@@ -1,0 +1,54 @@
+import type { ModelId } from '@lethe/shared';
+
+/*
+ * The worker's PRIVATE store of the noise-free chain state w~(k) (DESIGN invariant: the noise-free
+ * chain never appears in a released model, a certificate, a log line, an export or a message).
+ * Adapter: infrastructure/model-store/directory-private-chain-store.ts, in a root of its own that
+ * must not overlap the public model store's. Nothing serves it: no HTTP route, no digest-addressed
+ * read, no listing of weights; only the worker reads it back to continue the chain.
+ *
+ * The types keep it apart from the public `ModelStore`: a `PrivateChainState` is not a
+ * `PublicWeights`, and its weight bytes (`PrivateWeightBytes`) cannot be branded public
+ * (`asReleasedWeights` refuses them at compile time).
+ */
+
+declare const privateChainBrand: unique symbol;
+declare const privateBytesBrand: unique symbol;
+
+/** Weight bytes of the noise-free chain (a weights file). Never hand these to the public store. */
+export type PrivateWeightBytes = Uint8Array & { readonly [privateBytesBrand]: true };
+
+/**
+ * A sealed chain state: the `serializeSequentialState` pair (JSON meta + noise-free weights file),
+ * branded private. Create it with `sealPrivateChainState` right where the state is serialised.
+ */
+export interface PrivateChainState {
+  readonly [privateChainBrand]: true;
+  /** `SerializedSequentialState.meta` (JSON, includes the chain digest). */
+  readonly meta: string;
+  /** `SerializedSequentialState.weights` (weights file of the noise-free parameters). */
+  readonly weights: PrivateWeightBytes;
+}
+
+export const sealPrivateChainState = (s: {
+  readonly meta: string;
+  readonly weights: Uint8Array;
+}): PrivateChainState => ({ meta: s.meta, weights: s.weights }) as unknown as PrivateChainState;
+
+export interface PrivateChainStore {
+  /**
+   * Stores the chain state behind released version `version` of `modelId`. Write-once: the same
+   * bytes again is a no-op (`created: false`); different bytes is `PRIVATE_CHAIN_STATE_CONFLICT`.
+   */
+  put(
+    modelId: ModelId,
+    version: number,
+    state: PrivateChainState,
+  ): Promise<{ readonly created: boolean }>;
+  /** The state behind `version`, checksum-verified (`PRIVATE_CHAIN_STATE_CORRUPT`), or null. */
+  get(modelId: ModelId, version: number): Promise<PrivateChainState | null>;
+  /** The state of the highest stored version, verified, or null when the model has none. */
+  latest(
+    modelId: ModelId,
+  ): Promise<{ readonly version: number; readonly state: PrivateChainState } | null>;
+}

@@ -1,0 +1,39 @@
+import { readDataset, type DatasetBatch } from '../../application/ports/dataset-source.port';
+import { withoutIds } from '../../application/model/dataset';
+import { loadMnist, MNIST_DIM } from '../data/mnist';
+import { createDatasetSource } from './create-dataset-source';
+import { MnistDatasetSource } from './mnist-source';
+
+describe('MnistDatasetSource', () => {
+  it('declares 784 features and 10 classes', async () => {
+    const shape = await new MnistDatasetSource().shape();
+    expect([shape.featureDim, shape.classCount, shape.featureNames.length]).toEqual([
+      MNIST_DIM,
+      10,
+      MNIST_DIM,
+    ]);
+  });
+
+  it('yields the digits of loadMnist with the same stable ids, minus the excluded ones', async () => {
+    const source = createDatasetSource({ kind: 'mnist', limit: 1500 }, { dataRoot: '/nowhere' });
+    const erased = ['mnist-0', 'mnist-17', 'mnist-1499', 'mnist-99999'];
+    const got = await readDataset(source, { exclude: new Set(erased), name: 'm' });
+    const want = withoutIds(loadMnist({ limit: 1500 }), erased.slice(0, 3));
+    expect(got.ids).toEqual(want.ids);
+    expect(got.ids).not.toContain('mnist-17');
+    expect(got.labels).toEqual(want.labels);
+    expect(got.features).toEqual(want.features);
+  });
+
+  it('batches by batchSize and honours normalise: false', async () => {
+    const source = new MnistDatasetSource({ kind: 'mnist', limit: 25, normalise: false });
+    const batches: DatasetBatch[] = [];
+    for await (const b of source.read({ exclude: new Set(['mnist-3']), batchSize: 10 })) {
+      batches.push(b);
+    }
+    expect(batches.map((b) => b.recordIds.length)).toEqual([10, 10, 4]);
+    const all = batches.flatMap((b) => Array.from(b.features));
+    expect(Math.min(...all)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...all)).toBeLessThanOrEqual(1);
+  });
+});

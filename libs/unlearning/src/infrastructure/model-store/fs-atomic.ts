@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ModelStoreError, ModelStoreErrorCode } from '../../application/ports/model-store.errors';
+
+/*
+ * Durable, atomic file writes for the directory stores. A file is written to a temp file in the
+ * store's own tmp/ directory (same filesystem), fsync'ed, then moved into place and the target
+ * directory fsync'ed, so a crash leaves either the old state or the complete new file, never a
+ * torn one:
+ * - `placeReplacing`: rename(2) over the target (content-addressed blobs: any writer writes the
+ *   same bytes, so the last rename wins harmlessly);
+ * - `placeExclusive`: link(2), which fails with EEXIST if the target exists: an atomic
+ *   create-if-absent for write-once files (version metadata, chain steps). Needs hard links
+ *   (any local POSIX filesystem).
+ */
+
+export const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
+
+export const ioFailure = (op: string, e: unknown): ModelStoreError =>
+  new ModelStoreError(ModelStoreErrorCode.IO_FAILURE, `model store: ${op} failed`, {
+    op,
+    errno: errnoOf(e) ?? null,
+  });
+
+/** Runs an fs operation, mapping unexpected errors to `MODEL_STORE_IO_FAILURE`. */
+export const io = async <T>(op: string, f: () => Promise<T>): Promise<T> => {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof ModelStoreError) throw e;
+    throw ioFailure(op, e);
+  }
+};
+
+export const fsyncDir = async (dir: string): Promise<void> => {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+};
+
+/** Writes `bytes` to a new temp file under `tmpDir`, fsync'ed; returns its path. */
+/**
+ * mkdir -p the target's directory; when directories were created, fsync each new directory's
+ * parent (from `dir` up to the parent of the first one created) so their entries survive a crash.
+ */
+const ensureDir = async (dir: string): Promise<void> => {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  const stop = dirname(first);
+  for (let d = dir; ; d = dirname(d)) {
+    await fsyncDir(dirname(d));
+    if (dirname(d) === stop || dirname(d) === d) break;
+  }
+};
+
+export const writeTemp = async (
+  tmpDir: string,
+  bytes: Uint8Array,
+  mode: number,
+): Promise<string> => {
+  const tmp = join(tmpDir, `${process.pid}-${randomUUID()}.tmp`);
+  const fh = await open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fh.close();
+  return tmp;
+};
+
+export const placeReplacing = async (
+  tmpDir: string,
+  target: string,
+  bytes: Uint8Array,
+  mode: number,
+): Promise<void> => {
+  await ensureDir(dirname(target));
+  const tmp = await writeTemp(tmpDir, bytes, mode);
+  try {
+    await rename(tmp, target);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fsyncDir(dirname(target));
+};
+
+/** True if this call created `target`; false if it already existed (nothing written). */
+export const placeExclusive = async (
+  tmpDir: string,
+  target: string,
+  bytes: Uint8Array,
+  mode: number,
+): Promise<boolean> => {
+  await ensureDir(dirname(target));
+  const tmp = await writeTemp(tmpDir, bytes, mode);
+  try {
+    await link(tmp, target);
+  } catch (e) {
+    if (errnoOf(e) === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  await fsyncDir(dirname(target));
+  return true;
+};
+
+/** The file's bytes, or null if it does not exist. */
+export const readIfExists = async (path: string): Promise<Buffer | null> => {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return null;
+    throw e;
+  }
+};
