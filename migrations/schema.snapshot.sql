@@ -6,6 +6,45 @@ CREATE SEQUENCE public.events_global_position_seq AS bigint INCREMENT 1 MINVALUE
 CREATE SEQUENCE public.outbox_id_seq AS bigint INCREMENT 1 MINVALUE 1 MAXVALUE 9223372036854775807 START 1;
 CREATE SEQUENCE public.typeorm_migrations_id_seq AS integer INCREMENT 1 MINVALUE 1 MAXVALUE 2147483647 START 1;
 
+CREATE TABLE public.audit_checkpoints (
+  tree_size bigint NOT NULL,
+  root_hash bytea NOT NULL,
+  jws text NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now()
+);
+ALTER TABLE public.audit_checkpoints ADD CONSTRAINT audit_checkpoints_pkey PRIMARY KEY (tree_size);
+ALTER TABLE public.audit_checkpoints ADD CONSTRAINT audit_checkpoints_root_hash_check CHECK (length(root_hash) = 32);
+ALTER TABLE public.audit_checkpoints ADD CONSTRAINT audit_checkpoints_tree_size_check CHECK (tree_size >= 0);
+CREATE UNIQUE INDEX audit_checkpoints_pkey ON public.audit_checkpoints USING btree (tree_size);
+CREATE TRIGGER audit_checkpoints_append_only BEFORE DELETE OR UPDATE ON audit_checkpoints FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
+CREATE TABLE public.audit_entries (
+  leaf_index bigint NOT NULL,
+  entry_key text NOT NULL,
+  kind text NOT NULL,
+  certificate_id text,
+  data bytea NOT NULL,
+  leaf_hash bytea NOT NULL,
+  prev_hash bytea NOT NULL,
+  chain_hash bytea NOT NULL,
+  appended_at timestamp with time zone NOT NULL DEFAULT now()
+);
+ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_certificate_id_ck CHECK ((kind = 'certificate'::text) = (certificate_id IS NOT NULL));
+ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_certificate_id_uq UNIQUE (certificate_id);
+ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_chain_hash_ck CHECK (chain_hash = sha256(prev_hash || leaf_hash));
+ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_entry_key_uq UNIQUE (entry_key);
+ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_kind_check CHECK (kind = ANY (ARRAY['certificate'::text, 'outcome'::text]));
+ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_leaf_hash_ck CHECK (leaf_hash = sha256('\x00'::bytea || data));
+ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_leaf_index_check CHECK (leaf_index >= 0);
+ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_pkey PRIMARY KEY (leaf_index);
+CREATE UNIQUE INDEX audit_entries_certificate_id_uq ON public.audit_entries USING btree (certificate_id);
+CREATE UNIQUE INDEX audit_entries_entry_key_uq ON public.audit_entries USING btree (entry_key);
+CREATE UNIQUE INDEX audit_entries_pkey ON public.audit_entries USING btree (leaf_index);
+CREATE TRIGGER audit_entries_append_only BEFORE DELETE OR UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_entries_link BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_check_link();
+CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
 CREATE TABLE public.events (
   global_position bigint NOT NULL DEFAULT nextval('events_global_position_seq'::regclass),
   stream_id text NOT NULL,
@@ -19,14 +58,11 @@ CREATE TABLE public.events (
   recorded_at timestamp with time zone NOT NULL DEFAULT now()
 );
 ALTER TABLE public.events ADD CONSTRAINT events_event_id_uq UNIQUE (event_id);
-ALTER TABLE public.events ADD CONSTRAINT events_pkey PRIMARY KEY (global_position);
 ALTER TABLE public.events ADD CONSTRAINT events_stream_version_check CHECK (stream_version >= 1);
-ALTER TABLE public.events ADD CONSTRAINT events_stream_version_uq UNIQUE (stream_id, stream_version);
+ALTER TABLE public.events ADD CONSTRAINT events_stream_version_uq PRIMARY KEY (stream_id, stream_version);
 CREATE UNIQUE INDEX events_event_id_uq ON public.events USING btree (event_id);
-CREATE UNIQUE INDEX events_pkey ON public.events USING btree (global_position);
 CREATE INDEX events_safe_order_idx ON public.events USING btree (transaction_id, global_position);
 CREATE UNIQUE INDEX events_stream_version_uq ON public.events USING btree (stream_id, stream_version);
-CREATE INDEX events_type_safe_order_idx ON public.events USING btree (type, transaction_id, global_position);
 CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_refuse_change();
 
 CREATE TABLE public.gov_datasets (
@@ -57,11 +93,13 @@ CREATE TABLE public.gov_deletion_requests_view (
   models jsonb NOT NULL DEFAULT '[]'::jsonb,
   history jsonb NOT NULL DEFAULT '[]'::jsonb,
   stream_version integer NOT NULL,
-  updated_at timestamp with time zone NOT NULL
+  updated_at timestamp with time zone NOT NULL,
+  content_digest text
 );
 ALTER TABLE public.gov_deletion_requests_view ADD CONSTRAINT gov_deletion_requests_view_pkey PRIMARY KEY (request_id);
 CREATE INDEX gov_deletion_requests_view_open_idx ON public.gov_deletion_requests_view USING btree (deadline) WHERE (status <> ALL (ARRAY['certified'::text, 'no-records'::text, 'rejected'::text]));
 CREATE UNIQUE INDEX gov_deletion_requests_view_pkey ON public.gov_deletion_requests_view USING btree (request_id);
+CREATE INDEX gov_deletion_requests_view_source_event_idx ON public.gov_deletion_requests_view USING btree (source, source_event_id);
 
 CREATE TABLE public.gov_jobs_view (
   job_id text NOT NULL,
@@ -209,12 +247,121 @@ CREATE TABLE public.typeorm_migrations (
 ALTER TABLE public.typeorm_migrations ADD CONSTRAINT "PK_bb2f075707dd300ba86d0208923" PRIMARY KEY (id);
 CREATE UNIQUE INDEX "PK_bb2f075707dd300ba86d0208923" ON public.typeorm_migrations USING btree (id);
 
+CREATE OR REPLACE FUNCTION public.audit_entries_check_link()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+      DECLARE
+        previous bytea;
+      BEGIN
+        IF NEW.leaf_index = 0 THEN
+          previous := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
+        ELSE
+          SELECT chain_hash INTO previous FROM audit_entries WHERE leaf_index = NEW.leaf_index - 1;
+        END IF;
+        IF previous IS NULL OR previous <> NEW.prev_hash THEN
+          RAISE EXCEPTION 'audit entry % does not extend the hash chain', NEW.leaf_index
+            USING ERRCODE = 'P0001';
+        END IF;
+        RETURN NEW;
+      END $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_refuse_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+      BEGIN
+        RAISE EXCEPTION 'the audit log is append-only (% on % refused)', TG_OP, TG_TABLE_NAME
+          USING ERRCODE = 'P0001';
+      END $function$;
+
 CREATE OR REPLACE FUNCTION public.events_refuse_change()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
       BEGIN
         RAISE EXCEPTION 'events are append-only (% refused)', TG_OP USING ERRCODE = 'P0001';
+      END $function$;
+
+CREATE OR REPLACE FUNCTION public.lethe_append_to_stream(p_stream_id text, p_expected integer, p_events jsonb, p_outbox json, OUT next_version integer, OUT last_position bigint, OUT txid xid8, OUT actual_version integer, OUT in_order boolean)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+      #variable_conflict use_column
+      DECLARE
+        v_count integer := jsonb_array_length(p_events);
+        v_version integer;
+      BEGIN
+        -- 'LETS' (AdvisoryLockSpace.stream): serializes the stream's writers.
+        PERFORM pg_advisory_xact_lock(1279611987, hashtext(p_stream_id));
+        IF v_count = 0 THEN
+          SELECT s.version INTO v_version FROM streams s WHERE s.stream_id = p_stream_id;
+          actual_version := coalesce(v_version, 0);
+          in_order := true;
+          IF p_expected IS NOT NULL AND p_expected <> actual_version THEN
+            RETURN;
+          END IF;
+          next_version := actual_version;
+          last_position := 0;
+          txid := '0'::xid8;
+        ELSE
+          IF p_expected = 0 THEN
+            INSERT INTO streams (stream_id, version, last_transaction_id)
+            VALUES (p_stream_id, v_count, pg_current_xact_id())
+            ON CONFLICT (stream_id) DO NOTHING
+            RETURNING version INTO v_version;
+          ELSIF p_expected IS NULL THEN
+            INSERT INTO streams AS s (stream_id, version, last_transaction_id)
+            VALUES (p_stream_id, v_count, pg_current_xact_id())
+            ON CONFLICT (stream_id) DO UPDATE
+               SET version = s.version + EXCLUDED.version,
+                   last_transaction_id = EXCLUDED.last_transaction_id,
+                   updated_at = now()
+             WHERE s.last_transaction_id <= EXCLUDED.last_transaction_id
+            RETURNING s.version INTO v_version;
+          ELSE
+            UPDATE streams s
+               SET version = s.version + v_count,
+                   last_transaction_id = pg_current_xact_id(),
+                   updated_at = now()
+             WHERE s.stream_id = p_stream_id AND s.version = p_expected
+               AND s.last_transaction_id <= pg_current_xact_id()
+            RETURNING s.version INTO v_version;
+          END IF;
+          IF v_version IS NULL THEN
+            SELECT s.version, s.last_transaction_id <= pg_current_xact_id()
+              INTO actual_version, in_order
+              FROM streams s WHERE s.stream_id = p_stream_id;
+            actual_version := coalesce(actual_version, 0);
+            in_order := coalesce(in_order, true);
+            RETURN;
+          END IF;
+          WITH ins AS (
+            INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+            SELECT p_stream_id, v_version - v_count + t.ord::integer,
+                   (t.metadata->>'messageId')::uuid, t.type, (t.metadata->>'schemaVersion')::integer,
+                   COALESCE(t.data, 'null'::jsonb), t.metadata
+              FROM ROWS FROM (jsonb_to_recordset(p_events) AS (type text, data jsonb, metadata jsonb))
+                   WITH ORDINALITY AS t(type, data, metadata, ord)
+             ORDER BY t.ord
+            RETURNING global_position)
+          SELECT max(ins.global_position) INTO last_position FROM ins;
+          next_version := v_version;
+          actual_version := v_version;
+          in_order := true;
+          txid := pg_current_xact_id();
+        END IF;
+        IF p_outbox IS NOT NULL AND json_array_length(p_outbox) > 0 THEN
+          -- Same element format as enqueueOutbox (libs/event-store/src/outbox/enqueue-outbox.ts).
+          INSERT INTO outbox (topic, key, value, headers)
+          SELECT o.t, o.k,
+                 COALESCE(convert_to(o.j::text, 'UTF8'), convert_to(o.s, 'UTF8'), decode(o.b, 'base64')),
+                 COALESCE(o.h, '{}'::jsonb)
+            FROM ROWS FROM (json_to_recordset(p_outbox)
+                            AS (t text, k text, j json, s text, b text, h jsonb))
+                 WITH ORDINALITY AS o(t, k, j, s, b, h, ord)
+           ORDER BY o.ord;
+        END IF;
       END $function$;
 
 CREATE OR REPLACE FUNCTION public.outbox_notify()
