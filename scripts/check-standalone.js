@@ -3,8 +3,7 @@
 // kept beside it (DESIGN.md, research/paper.md, research/feasibility.md, ../shared). Cite
 // docs/contracts.md and docs/method.md instead. Lists every offending line; exits 1 if any.
 // Usage: npm run check:standalone
-// TODO(lead): once the existing citations are rewritten, append `&& npm run check:standalone` to
-// the `check` script in package.json (left out for now: 33 citations remain, it would fail).
+// Part of `npm run check`.
 const { execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const path = require('node:path');

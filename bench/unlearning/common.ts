@@ -38,7 +38,7 @@ export function useTfSliceBaseline(on: boolean): void {
   DeviceData.prototype.slice = on ? tfSlice : gatherSlice;
 }
 
-/** The paper's recipe (research/paper.md §4.4) with a bench-sized epoch count. */
+/** The paper's recipe (docs/method.md §8) with a bench-sized epoch count. */
 export const recipe = (
   epochs: number,
   overrides: Partial<TrainingRecipe> = {},

@@ -5,7 +5,7 @@ import { DomainError, type DomainErrorKind } from '@lethe/shared';
  * DLQ header `lethe-error-code`): add new ones, never rename or reuse.
  */
 export const GovernanceErrorCode = {
-  // intake (DESIGN §3.1): the inbound event itself is wrong
+  // intake (docs/contracts.md §3.3): the inbound event itself is wrong
   INVALID_JSON: 'INVALID_JSON',
   SCHEMA_VIOLATION: 'SCHEMA_VIOLATION',
   UNKNOWN_TYPE: 'UNKNOWN_TYPE',

@@ -1,4 +1,4 @@
-/** Kafka topics of contract v1 (DESIGN §3.1). Keys and values are typed in TopicKeyOf. */
+/** Kafka topics of contract v1 (docs/contracts.md §2). Keys and values are typed in TopicKeyOf. */
 export const Topics = {
   deletionRequests: 'lethe.deletion-requests.v1',
   deletionRequestsDlq: 'lethe.deletion-requests.v1.dlq',
@@ -18,7 +18,7 @@ export interface TopicKeyOf {
   'lethe.governance-events.v1': 'aggregateId';
 }
 
-/** DLQ headers (DESIGN §3.1). */
+/** DLQ headers (docs/contracts.md §2). */
 export const DlqHeaders = {
   errorCode: 'lethe-error-code',
   errorMessage: 'lethe-error-message',

@@ -1,4 +1,4 @@
-/** Metadata carried by every event and message (DESIGN §1, issue 4). */
+/** Metadata carried by every event and message (docs/contracts.md §1). */
 export interface MessageMetadata {
   /** Unique id of this message. */
   readonly messageId: string;

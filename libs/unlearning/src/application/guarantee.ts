@@ -6,7 +6,7 @@ import { CHECK_NAMES, type Guarantee, type GuaranteeType } from '../domain/model
 export type { GuaranteeType };
 
 /**
- * What a release guarantees: the domain's certificate-facing `Guarantee` (DESIGN.md §3.3) with
+ * What a release guarantees: the domain's certificate-facing `Guarantee` (docs/contracts.md §5) with
  * `settings` and `statements` always present. Every value in it is a setting or a stated
  * assumption (docs/adr/0004-certified-bound-and-noise.md): nothing measured.
  */

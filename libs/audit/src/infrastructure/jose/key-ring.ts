@@ -15,7 +15,7 @@ export interface RingKey extends KeyValidity {
 
 /**
  * The signing keys: one current key (it signs) and the retired keys (they stay published so that
- * every certificate and checkpoint they signed still verifies, DESIGN invariant 5 in
+ * every certificate and checkpoint they signed still verifies, docs/contracts.md §6 invariant 5 and
  * docs/adr/0008-audit-log.md). Immutable: `rotate` returns a new ring.
  */
 export class KeyRing {

@@ -26,7 +26,7 @@ export interface StreamRef {
 
 /**
  * Every domain event leaves through the outbox to `lethe.governance-events.v1` as a CloudEvents
- * 1.0 structured JSON message keyed by aggregate id (DESIGN §3.1). Payloads carry subject
+ * 1.0 structured JSON message keyed by aggregate id (docs/contracts.md §2). Payloads carry subject
  * references only; the raw subject id never reaches an event.
  */
 export const governanceEventMessage = (

@@ -3,7 +3,7 @@ import { assertNever } from '../shared/decider';
 import type { DeadlineBasis } from './deadline';
 import type { DeletionRequestEvent, DeletionScope } from './deletion-request.events';
 
-/** Request statuses of DESIGN §3.2. */
+/** Request statuses of docs/contracts.md §4. */
 export type RequestStatus =
   | 'received'
   | 'scheduled'

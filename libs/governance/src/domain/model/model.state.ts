@@ -17,7 +17,7 @@ export interface RegisteredModel {
   readonly currentVersion: number;
   /** Requests waiting for the next job, oldest first. */
   readonly queue: readonly QueuedDeletion[];
-  /** At most one job in flight per model (DESIGN §1). */
+  /** At most one job in flight per model (docs/contracts.md §1). */
   readonly inFlightJobId: JobId | null;
   /** Jobs an admin retried, waiting for the slot (served before new work). */
   readonly requeuedJobIds: readonly JobId[];

@@ -8,7 +8,7 @@ const headerText = (s: string, max = 500): string => s.replace(/[\r\n\t]+/g, ' '
 
 /**
  * Publishes refused messages to `lethe.deletion-requests.v1.dlq`: the original key and bytes,
- * the original headers, plus the `lethe-*` headers of DESIGN §3.1. Resolves once the broker has
+ * the original headers, plus the `lethe-*` headers of docs/contracts.md §2. Resolves once the broker has
  * them (acks = all), so the caller may then commit the original offsets.
  */
 export class DeadLetterPublisher implements DeadLetterSink {

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 
-/** Roles of DESIGN §3.2. */
+/** Roles of docs/contracts.md §4. */
 export const ROLES = ['publisher', 'compliance', 'auditor', 'ml-admin', 'ops', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 

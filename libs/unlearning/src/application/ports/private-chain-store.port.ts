@@ -1,7 +1,7 @@
 import type { ModelId } from '@lethe/shared';
 
 /*
- * The worker's PRIVATE store of the noise-free chain state w~(k) (DESIGN invariant: the noise-free
+ * The worker's PRIVATE store of the noise-free chain state w~(k) (docs/contracts.md §6 invariant 4: the noise-free
  * chain never appears in a released model, a certificate, a log line, an export or a message).
  * Adapter: infrastructure/model-store/directory-private-chain-store.ts, in a root of its own that
  * must not overlap the public model store's. Nothing serves it: no HTTP route, no digest-addressed

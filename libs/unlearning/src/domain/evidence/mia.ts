@@ -7,7 +7,7 @@ import {
 } from '../reference/logistic-regression';
 
 /**
- * Membership-inference evidence as in the paper's `attack.py` (research/paper.md §5.1; Chen et al.
+ * Membership-inference evidence as in the paper's `attack.py` (docs/method.md §8; Chen et al.
  * 2021 "When machine unlearning jeopardizes privacy"): for every record, the softmax posteriors of
  * the ORIGINAL and the UNLEARNED model become one feature vector; a logistic-regression attack is
  * trained to tell D_u (label 1, members that were unlearned) from D_r (label 0); its AUC is the

@@ -1,5 +1,5 @@
 /**
- * How a model's deletion requests are served (DESIGN.md §2):
+ * How a model's deletion requests are served (docs/method.md §6):
  * - certified: damped Newton step + LiSSA, Gaussian noise calibrated to the certified bound;
  *   certificate `guarantee.type = 'certified'` with (ε, δ).
  * - exact: retrain from scratch on D_r with the same recipe; `guarantee.type = 'exact'`, ε = δ = 0.

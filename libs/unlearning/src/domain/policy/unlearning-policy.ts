@@ -8,7 +8,7 @@ import {
 } from '../privacy/accountant';
 
 /**
- * Chooses how to serve one unlearning job, applying DESIGN.md §2's honesty rule: a requested
+ * Chooses how to serve one unlearning job, applying the honesty rule of docs/method.md §6: a requested
  * (ε, δ) whose σ would break the model's accuracy floor, or that would overspend the cumulative
  * budget, or that cannot be certified at all, NEVER yields a weaker certificate silently. Instead:
  * `retrain` (exact, ε = 0; resets the chain and the budget) when the model's policy allows it,

@@ -3,7 +3,7 @@ import { logNormalCdf } from './normal';
 
 /**
  * Gaussian mechanism calibration: the σ that makes releasing w~ + N(0, σ²I) (ε, δ)-indistinguishable
- * from w~* + N(0, σ²I) when ‖w~ − w~*‖₂ ≤ Δ (paper Theorem 2.3; research/paper.md §1, §3.2).
+ * from w~* + N(0, σ²I) when ‖w~ − w~*‖₂ ≤ Δ (paper Theorem 2.3; docs/method.md §1, §4).
  *
  * - classic (Dwork & Roth 2014, Thm A.1): σ = Δ·√(2 ln(1.25/δ))/ε. Only proved for ε < 1; Lethe
  *   (like R2D's code) admits ε ≤ 1, and refuses ε > 1 with PRIVACY_INVALID_PARAMS.
@@ -11,7 +11,7 @@ import { logNormalCdf } from './normal';
  *   δ(ε, σ) = Φ(Δ/(2σ) − εσ/Δ) − e^ε·Φ(−Δ/(2σ) − εσ/Δ) ≤ δ, found by bisection. It is exact
  *   (necessary and sufficient), so it is never larger than the classic σ where both apply.
  *
- * Policy `auto` (DESIGN.md §2): classic for ε ≤ 1, analytic for ε > 1. `analytic` always uses the
+ * Policy `auto` (docs/method.md §4): classic for ε ≤ 1, analytic for ε > 1. `analytic` always uses the
  * exact calibration (smaller σ for the same (ε, δ)); `classic` forces the textbook formula.
  * All bisections return the conservative end of the final bracket (σ rounded up, ε rounded up).
  */
@@ -127,7 +127,7 @@ export interface CalibrateSigmaInput {
   readonly delta: number;
   /** Δ, the L2 sensitivity (the certified bound ‖w~ − w~*‖₂ ≤ Δ). */
   readonly sensitivity: number;
-  /** Default `auto`: classic for ε ≤ 1, analytic for ε > 1 (DESIGN.md §2). */
+  /** Default `auto`: classic for ε ≤ 1, analytic for ε > 1 (docs/method.md §4). */
   readonly mechanism?: MechanismPolicy;
 }
 

@@ -2,7 +2,7 @@ import { tf, type Tensor } from './tf';
 
 /**
  * Gradient re-registrations that make tfjs 4.22 fast and second-order correct (see
- * research/feasibility.md §1.2, §2.1, Appendix A):
+ * docs/method.md §9):
  *
  * - BatchMatMul: the stock gradient multiplies with the `transposeA/transposeB` flags, which the
  *   wasm backend runs about 12x slower than an explicit transpose. Same formulas, explicit

@@ -28,7 +28,7 @@ const mutate = (f: (e: typeof valid & Record<string, unknown>) => void) => {
 };
 
 describe('DeletionRequestValidator', () => {
-  it('accepts the DESIGN §3.1 example, and the minimal event', () => {
+  it('accepts the docs/contracts.md §3 example, and the minimal event', () => {
     expect(codeOf(json(valid))).toBe('OK');
     expect(
       codeOf(

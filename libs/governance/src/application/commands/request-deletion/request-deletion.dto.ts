@@ -7,7 +7,7 @@ import { GovernanceError } from '../../../domain/governance.errors';
 
 export const DELETION_REQUESTED_TYPE = 'lethe.deletion.requested.v1';
 
-/** The inbound CloudEvent (DESIGN §3.1), as validated by `deletion-requested.v1.schema.json`. */
+/** The inbound CloudEvent (docs/contracts.md §3), as validated by `deletion-requested.v1.schema.json`. */
 export interface DeletionRequestedCloudEvent {
   readonly specversion: '1.0';
   readonly id: string;
