@@ -1,4 +1,10 @@
-import { engine, useBackend, relativeError, liveTensors } from '../../test/tf-test-helpers';
+import {
+  engine,
+  useBackend,
+  backendUnderTest,
+  relativeError,
+  liveTensors,
+} from '../../test/tf-test-helpers';
 import { fitConvexOptimum, softmaxRegressionM } from '../../test/convex-fixtures';
 import { logisticData } from '../infrastructure/data/synthetic';
 import { forgetRetainSplit } from '../infrastructure/data/split';
@@ -18,7 +24,7 @@ jest.setTimeout(120_000);
  * within the certified bound Δ of the retrained optimum, and within the much tighter Newton
  * quadratic-convergence bound computed from the measured distance ||w* − w~*||.
  */
-describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () => {
+describe(`unlearn(engine, ) on L2-regularised logistic regression (${backendUnderTest()})`, () => {
   const l2 = 0.05;
   const C = 10;
   const data = logisticData({ n: 400, dim: 5, seed: 'convex', maxNorm: 1.5, signal: 5 });
@@ -31,7 +37,7 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
   let request: (over: Partial<UnlearnRequest>) => UnlearnRequest;
 
   beforeAll(async () => {
-    await useBackend('wasm');
+    await useBackend();
     const full = await fitConvexOptimum(data, l2);
     const retrained = await fitConvexOptimum(retain, l2);
     expect(full.gradientNorm).toBeLessThan(1e-5);
