@@ -42,6 +42,7 @@ const LIB_LINKS = {
   'libtensorflow_framework.so.2.9.1': 'libtensorflow_framework.so.2',
 };
 const STAMP = '.lethe-build.json';
+const PLATFORMS = ['manylinux_2_27_x86_64', 'manylinux_2_17_x86_64', 'manylinux2014_x86_64'];
 
 const root = path.resolve(__dirname, '..');
 const statusFile = path.join(root, 'node_modules', '.lethe', 'tensorflow.json');
@@ -128,7 +129,9 @@ const downloadWheel = (py, requirement, dir) => {
         '--only-binary=:all:',
         '--disable-pip-version-check',
       ],
-      ...['--python-version', '3.11', '--platform', 'manylinux_2_27_x86_64'],
+      // pip matches these tags literally (no older-manylinux expansion): the CUDA wheels are
+      // tagged manylinux2014 / manylinux_2_17, the TensorFlow wheels manylinux_2_27.
+      ...['--python-version', '3.11', ...PLATFORMS.flatMap((p) => ['--platform', p])],
       ...['-d', dir, requirement],
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
