@@ -206,11 +206,31 @@ const unpackDeps = (py, variant, wheelDir, dir) => {
   return deps;
 };
 
-/** Points `${pkgDir}/deps` at the cached libraries (a symlink: npm ci wipes node_modules). */
+/**
+ * Points `${pkgDir}/deps` at the cached libraries (a symlink: npm ci wipes node_modules). Swapped
+ * in by rename, so a process loading the binding meanwhile never sees it missing.
+ */
 const linkDeps = (pkgDir, deps) => {
   const link = path.join(pkgDir, 'deps');
-  fs.rmSync(link, { recursive: true, force: true });
-  fs.symlinkSync(deps, link, 'dir');
+  try {
+    if (fs.readlinkSync(link) === deps) return;
+  } catch {
+    // not a symlink (absent, or a directory left by another install): replaced below
+  }
+  const tmp = `${link}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { force: true });
+  fs.symlinkSync(deps, tmp, 'dir');
+  if (fs.existsSync(link) && !fs.lstatSync(link).isSymbolicLink()) {
+    fs.rmSync(link, { recursive: true, force: true });
+  }
+  fs.renameSync(tmp, link);
+};
+
+/** Copies by rename: a loaded addon is never overwritten in place (its mapping would break). */
+const copyAtomic = (from, to) => {
+  const tmp = `${to}.tmp-${process.pid}`;
+  fs.copyFileSync(from, tmp);
+  fs.renameSync(tmp, to);
 };
 
 const buildAddon = (pkgDir) => {
@@ -302,12 +322,12 @@ const install = (variant) => {
   linkDeps(pkgDir, path.join(dir, 'deps'));
   fs.mkdirSync(path.dirname(addon), { recursive: true });
   if (fs.existsSync(cachedAddon)) {
-    fs.copyFileSync(cachedAddon, addon);
+    const same =
+      fs.existsSync(addon) && fs.readFileSync(addon).equals(fs.readFileSync(cachedAddon));
+    if (!same) copyAtomic(cachedAddon, addon);
   } else {
     buildAddon(pkgDir);
-    const tmp = `${cachedAddon}.tmp-${process.pid}`;
-    fs.copyFileSync(addon, tmp);
-    fs.renameSync(tmp, cachedAddon);
+    copyAtomic(addon, cachedAddon);
   }
   return {
     source: `built from the ${VARIANTS[variant].wheel} wheel`,
