@@ -1,4 +1,5 @@
-import { engine, useBackend } from '../../test/tf-test-helpers';
+import { engine, useBackend, backendUnderTest } from '../../test/tf-test-helpers';
+import type { BackendInfo } from '../infrastructure/tf/backend';
 import { loadMnist } from '../infrastructure/data/mnist';
 import { trainTestSplit } from '../infrastructure/data/split';
 import { selectRows, withoutIds } from './model/dataset';
@@ -19,7 +20,7 @@ jest.setTimeout(180_000);
  * D_u is far from the original's and the Newton step's movement is measurable. (With a random D_u
  * of a memorising net the single damped step barely moves D_u accuracy; see the README.)
  */
-describe('MNIST end to end (wasm)', () => {
+describe(`MNIST end to end (${backendUnderTest()})`, () => {
   const arch = paperMnistMlp();
   const recipe = { C: 20, l2: 5e-4, learningRate: 3e-3, epochs: 5, batchSize: 64, seed: 7 };
   const { train, test } = trainTestSplit(loadMnist(), { testSize: 1000, seed: 1, trainSize: 2000 });
@@ -34,8 +35,10 @@ describe('MNIST end to end (wasm)', () => {
   let constants: MeasuredConstants;
   const lambda = 1;
 
+  let backend: BackendInfo;
+
   beforeAll(async () => {
-    await useBackend('wasm');
+    backend = await useBackend();
     original = await trainModel(engine, { arch, data: train, recipe });
     retrained = await retrainModel(engine, { arch, retain, recipe });
     constants = await engine.measureConstants({
@@ -52,7 +55,7 @@ describe('MNIST end to end (wasm)', () => {
     expect(forget.ids.every((id) => id.startsWith('mnist-'))).toBe(true);
     expect(forget.labels.length).toBeGreaterThan(150);
     expect(norm2(original.params)).toBeLessThanOrEqual(recipe.C * (1 + 1e-6));
-    expect(original.profile.backend).toBe('wasm');
+    expect(original.profile.backend).toBe(backend.label);
     expect(evaluate(arch, original.params, test).accuracy).toBeGreaterThan(0.8);
   });
 
@@ -102,7 +105,7 @@ describe('MNIST end to end (wasm)', () => {
     expect(evidence.distanceToRetrained).toBeGreaterThan(0);
     expect(evidence.mia!.auc).toBeGreaterThanOrEqual(0);
     expect(evidence.mia!.auc).toBeLessThanOrEqual(1);
-    expect(out.public.backend).toBe('wasm');
+    expect(out.public.backend).toBe(backend.label);
   });
 
   it("certified mode refuses the paper's ReLU MLP (no finite M); on the tanh MLP the worst-case σ breaks the floor, so the policy retrains", async () => {

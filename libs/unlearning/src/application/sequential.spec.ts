@@ -1,4 +1,4 @@
-import { engine, useBackend } from '../../test/tf-test-helpers';
+import { engine, useBackend, backendUnderTest } from '../../test/tf-test-helpers';
 import { softmaxRegressionM } from '../../test/convex-fixtures';
 import { logisticData } from '../infrastructure/data/synthetic';
 import { trainTestSplit } from '../infrastructure/data/split';
@@ -41,7 +41,7 @@ const publicWithoutWeights = (step: SequentialStep): string =>
     k === 'released' ? '<noisy weights>' : v instanceof Float32Array ? Array.from(v) : v,
   );
 
-describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm)', () => {
+describe(`sequential unlearning (paper Algorithm 2) on logistic regression (${backendUnderTest()})`, () => {
   const l2 = 0.05;
   const all = logisticData({ n: 500, dim: 4, seed: 'seq', maxNorm: 1.5, signal: 5 });
   const { train, test } = trainTestSplit(all, { testSize: 100, seed: 1 });
@@ -59,7 +59,7 @@ describe('sequential unlearning (paper Algorithm 2) on logistic regression (wasm
   let model: TrainedModel;
 
   beforeAll(async () => {
-    await useBackend('wasm');
+    await useBackend();
     model = await trainModel(engine, { arch, data: train, recipe });
   });
 

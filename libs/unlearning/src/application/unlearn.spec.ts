@@ -1,4 +1,10 @@
-import { engine, useBackend, relativeError, liveTensors } from '../../test/tf-test-helpers';
+import {
+  engine,
+  useBackend,
+  backendUnderTest,
+  relativeError,
+  liveTensors,
+} from '../../test/tf-test-helpers';
 import { fitConvexOptimum, softmaxRegressionM } from '../../test/convex-fixtures';
 import { logisticData } from '../infrastructure/data/synthetic';
 import { forgetRetainSplit } from '../infrastructure/data/split';
@@ -42,7 +48,7 @@ const errorOf = async (
  * L2-regularised logistic regression (convex; λ_min ≥ l2 exactly, M derived): the certified
  * release is calibrated from settings only, and the measured values are private checks.
  */
-describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () => {
+describe(`unlearn(engine, ) on L2-regularised logistic regression (${backendUnderTest()})`, () => {
   const l2 = 0.05;
   const C = 10;
   const data = logisticData({ n: 400, dim: 5, seed: 'convex', maxNorm: 1.5, signal: 5 });
@@ -65,7 +71,7 @@ describe('unlearn(engine, ) on L2-regularised logistic regression (wasm)', () =>
   let request: (over?: Partial<CertifiedUnlearnRequest>) => CertifiedUnlearnRequest;
 
   beforeAll(async () => {
-    await useBackend('wasm');
+    await useBackend();
     const full = await fitConvexOptimum(data, l2);
     const retrained = await fitConvexOptimum(retain, l2);
     wStar = full.params;

@@ -1,6 +1,6 @@
 import type { ConstantsSettings, MeasuredConstants } from '../../application/ports/numeric-engine';
 import { tf } from '../tf/tf';
-import { backendName } from '../tf/backend';
+import { backendLabel } from '../tf/backend';
 import { DeviceData } from '../data/device-data';
 import { datasetSize, selectRows, type Dataset } from '../../application/model/dataset';
 import { Objective } from '../model/objective';
@@ -105,7 +105,7 @@ export const measureConstants = async (opts: {
       iterations: spec.iterations,
       hessianSampleSize: sampleSize,
       measured,
-      backend: backendName(),
+      backend: backendLabel(),
       wallTimeMs: Date.now() - started,
     };
   } finally {

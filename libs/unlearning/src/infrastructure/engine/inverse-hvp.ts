@@ -1,6 +1,6 @@
 import type { InverseHvpMethod, InverseHvpResult } from '../../application/ports/numeric-engine';
 import { tf } from '../tf/tf';
-import { backendName } from '../tf/backend';
+import { backendLabel } from '../tf/backend';
 import { DeviceData } from '../data/device-data';
 import type { Dataset } from '../../application/model/dataset';
 import { Objective } from '../model/objective';
@@ -42,7 +42,7 @@ export const inverseHvp = async (opts: {
       lissa: diag,
       iterations: r.hvpCount,
       wallTimeMs: Date.now() - started,
-      backend: backendName(),
+      backend: backendLabel(),
     };
   }
   const w = tf.tensor1d(opts.params);
@@ -60,7 +60,7 @@ export const inverseHvp = async (opts: {
         factorization: r.method,
         iterations: op.size,
         wallTimeMs: Date.now() - started,
-        backend: backendName(),
+        backend: backendLabel(),
       };
     }
     const r = await conjugateGradient(op, opts.vector, {
@@ -76,7 +76,7 @@ export const inverseHvp = async (opts: {
       recursiveResidualNorm: r.recursiveResidual * gNorm,
       iterations: r.iterations,
       wallTimeMs: Date.now() - started,
-      backend: backendName(),
+      backend: backendLabel(),
     };
   } finally {
     w.dispose();

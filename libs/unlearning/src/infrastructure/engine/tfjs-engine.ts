@@ -1,6 +1,6 @@
 import type { NumericEngine } from '../../application/ports/numeric-engine';
 import { tf } from '../tf/tf';
-import { backendName, initTensorflow, type BackendMode } from '../tf/backend';
+import { backendLabel, initTensorflow, type BackendMode } from '../tf/backend';
 import { DeviceData } from '../data/device-data';
 import { Objective } from '../model/objective';
 import { trainProjectedAdam } from '../training/train';
@@ -20,7 +20,7 @@ export const createTfjsEngine = async (mode?: BackendMode): Promise<NumericEngin
 
 /** The adapter itself; usable directly once `initTensorflow` has run. */
 export const tfjsEngine: NumericEngine = {
-  backend: backendName,
+  backend: backendLabel,
   train: (req) => trainProjectedAdam(req),
   gradient: ({ arch, l2, params, data }) => {
     const objective = new Objective(arch, l2);

@@ -1,5 +1,10 @@
 import { tf } from '../tf/tf';
-import { useBackend, relativeError, liveTensors } from '../../../test/tf-test-helpers';
+import {
+  useBackend,
+  backendUnderTest,
+  relativeError,
+  liveTensors,
+} from '../../../test/tf-test-helpers';
 import { gaussianBlobs } from '../data/synthetic';
 import { DeviceData } from '../data/device-data';
 import { mlp } from '../../application/model/architecture';
@@ -19,7 +24,7 @@ jest.setTimeout(120_000);
  * A small tanh MLP (p = 63) at a fixed point, its data on the device, the exact damped Hessian and
  * the exact solve (H + λI)⁻¹ g as the oracle for LiSSA, CG and Lanczos.
  */
-describe('inverse-HVP solvers and spectrum (wasm)', () => {
+describe(`inverse-HVP solvers and spectrum (${backendUnderTest()})`, () => {
   const arch = mlp([6, 7, 3], 'tanh');
   const ds = gaussianBlobs({ n: 120, dim: 6, classes: 3, seed: 'solvers', separation: 2 });
   const objective = new Objective(arch, 1e-3);
@@ -32,7 +37,7 @@ describe('inverse-HVP solvers and spectrum (wasm)', () => {
   let eig: Float64Array;
 
   beforeAll(async () => {
-    await useBackend('wasm');
+    await useBackend();
     // A briefly trained point: curvature of both signs but small negative eigenvalues.
     params = (
       await trainProjectedAdam({

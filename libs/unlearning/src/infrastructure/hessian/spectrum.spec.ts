@@ -1,5 +1,5 @@
 import { tf, type Tensor1D } from '../tf/tf';
-import { useBackend } from '../../../test/tf-test-helpers';
+import { useBackend, backendUnderTest } from '../../../test/tf-test-helpers';
 import type { SymmetricOperator } from './operator';
 import { lanczosExtremes, powerExtremes } from './spectrum';
 
@@ -9,9 +9,9 @@ const diagonal = (d: number[]): SymmetricOperator => ({
   apply: (v: Tensor1D) => tf.tidy<Tensor1D>(() => tf.mul(v, tf.tensor1d(d))),
 });
 
-describe('spectrum estimates on indefinite operators (wasm)', () => {
+describe(`spectrum estimates on indefinite operators (${backendUnderTest()})`, () => {
   beforeAll(async () => {
-    await useBackend('wasm');
+    await useBackend();
   });
 
   // |λ_min| > λ_max: plain power iteration would return −5 as "λ_max".

@@ -1,5 +1,5 @@
 import { tf } from '../tf/tf';
-import { useBackend, relativeError, liveTensors } from '../../../test/tf-test-helpers';
+import { useBackend, nativeBuilt, relativeError, liveTensors } from '../../../test/tf-test-helpers';
 import {
   mlpHessianVectorProduct,
   mlpLossAndGradient,
@@ -16,7 +16,7 @@ jest.setTimeout(60_000);
 
 const L2 = 1e-3;
 
-describe.each(['cpu', 'wasm'] as const)(
+describe.each(['cpu', 'wasm', ...(nativeBuilt() ? (['tensorflow'] as const) : [])] as const)(
   'Objective on %s: exact HVP by double backprop',
   (backend) => {
     beforeAll(async () => {

@@ -1,8 +1,22 @@
 import { tf } from './tf';
-import { initTensorflow, parseBackendMode, backendName } from './backend';
+import {
+  initTensorflow,
+  parseBackendMode,
+  backendName,
+  backendLabel,
+  currentBackend,
+  readNativeBuildStatus,
+  type BindingLoader,
+} from './backend';
 import { softmaxCrossEntropy } from './cross-entropy';
+import { nativeBuilt } from '../../../test/tf-test-helpers';
 
 jest.setTimeout(60_000);
+
+/** A loader that finds no binding: how `auto` behaves where the native build did not happen. */
+const noBinding: BindingLoader = (name) => {
+  throw new Error(`Cannot find module '${name}'`);
+};
 
 describe('backend selection', () => {
   it('parses LETHE_TF_BACKEND values and refuses others with a coded error', () => {
@@ -13,30 +27,76 @@ describe('backend selection', () => {
     );
   });
 
-  it('auto falls back to wasm when the native bindings are not installed, and says why', async () => {
-    const info = await initTensorflow('auto');
+  it('without a native binding, auto tries the GPU build, then the CPU build, then picks wasm and says why', async () => {
+    const info = await initTensorflow('auto', noBinding);
     expect(info.name).toBe('wasm');
     expect(backendName()).toBe('wasm');
-    expect(info.fallbacks).toHaveLength(2);
-    expect(info.fallbacks[0]).toContain('@tensorflow/tfjs-node-gpu');
-    expect(info.fallbacks[1]).toContain('@tensorflow/tfjs-node');
+    expect(info.binding).toBeUndefined();
+    expect(info.versions).toEqual({ tfjs: tf.version_core });
+    expect(info.label).toBe(`wasm (tfjs ${tf.version_core})`);
+    expect(backendLabel()).toBe(info.label);
+    expect(info.fallbacks).toHaveLength(3);
+    expect(info.fallbacks[0]).toMatch(/^@tensorflow\/tfjs-node-gpu: Cannot find module/);
+    expect(info.fallbacks[1]).toMatch(/^@tensorflow\/tfjs-node: Cannot find module/);
+    // The install step's own record comes last: what it built, or why it could not.
+    expect(info.fallbacks[2]).toMatch(/^native build: /);
   });
 
-  it("'tensorflow' fails gracefully (coded error) without a native binding", async () => {
-    await expect(initTensorflow('tensorflow')).rejects.toMatchObject({
+  it("without a native binding, 'tensorflow' fails with a coded error that carries the reasons", async () => {
+    await expect(initTensorflow('tensorflow', noBinding)).rejects.toMatchObject({
       code: 'TF_BACKEND_UNAVAILABLE',
+      details: { fallbacks: expect.arrayContaining([expect.stringMatching(/^native build: /)]) },
     });
   });
 
-  it('cpu can be forced', async () => {
+  if (nativeBuilt()) {
+    it('with the native build: auto and tensorflow pick TensorFlow and report its version', async () => {
+      const status = readNativeBuildStatus()!;
+      for (const mode of ['auto', 'tensorflow'] as const) {
+        const info = await initTensorflow(mode);
+        expect(info.name).toBe('tensorflow');
+        expect(backendName()).toBe('tensorflow');
+        expect(info.binding).toBe(status.package);
+        expect(info.versions.tensorflow).toBe(status.tensorflow);
+        expect(info.versions.tensorflow).toMatch(/^2\.\d+\.\d+/);
+        expect(info.label).toBe(`tensorflow ${status.tensorflow} (${status.package})`);
+        expect(currentBackend()).toBe(info);
+      }
+      // It computes: a matMul on the native kernels.
+      const v = tf.tidy(() =>
+        Array.from(tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()),
+      );
+      expect(v).toEqual([11]);
+    });
+  } else {
+    it('with no native build: the real loader fails, auto picks wasm and relays the install step', async () => {
+      const info = await initTensorflow('auto');
+      expect(info.name).toBe('wasm');
+      const status = readNativeBuildStatus();
+      expect(info.fallbacks.at(-1)).toBe(
+        status
+          ? `native build: ${status.reason ?? 'failed'}`
+          : 'native build: no record (the install step did not run; `npm run tf:install`)',
+      );
+      await expect(initTensorflow('tensorflow')).rejects.toMatchObject({
+        code: 'TF_BACKEND_UNAVAILABLE',
+      });
+    });
+  }
+
+  it('cpu and wasm can be forced', async () => {
     expect((await initTensorflow('cpu')).name).toBe('cpu');
+    expect(backendLabel()).toBe(`cpu (tfjs ${tf.version_core})`);
     expect((await initTensorflow('wasm')).name).toBe('wasm');
   });
 });
 
-describe.each(['cpu', 'wasm'] as const)('gradient fixes on %s', (backend) => {
+/** The gradient fixes hold on every backend here, native TensorFlow's kernels included. */
+const backends = ['cpu', 'wasm', ...(nativeBuilt() ? (['tensorflow'] as const) : [])] as const;
+
+describe.each(backends)('gradient fixes on %s', (backend) => {
   beforeAll(async () => {
-    await initTensorflow(backend);
+    expect((await initTensorflow(backend)).name).toBe(backend);
   });
 
   const second = (f: (x: tf.Tensor) => tf.Tensor, x: number[]): number[] =>

@@ -1,4 +1,5 @@
-import { useBackend, liveTensors } from '../../../test/tf-test-helpers';
+import type { BackendInfo } from '../tf/backend';
+import { useBackend, backendUnderTest, liveTensors } from '../../../test/tf-test-helpers';
 import { gaussianBlobs } from '../data/synthetic';
 import { datasetDigest } from '../data/digest';
 import { mlp } from '../../application/model/architecture';
@@ -9,13 +10,14 @@ import type { Progress } from '../../application/progress';
 
 jest.setTimeout(60_000);
 
-describe('projected Adam (wasm)', () => {
+describe(`projected Adam (${backendUnderTest()})`, () => {
   const arch = mlp([8, 16, 3], 'relu');
   const data = gaussianBlobs({ n: 240, dim: 8, classes: 3, seed: 'train', separation: 2.5 });
   const recipe = { C: 20, l2: 5e-4, learningRate: 0.01, epochs: 8, batchSize: 32, seed: 42 };
 
+  let backend: BackendInfo;
   beforeAll(async () => {
-    await useBackend('wasm');
+    backend = await useBackend();
   });
 
   it('learns, reports a complete profile and progress, leaks no tensor', async () => {
@@ -33,7 +35,7 @@ describe('projected Adam (wasm)', () => {
       batchSize: 32,
       seed: 42,
       loss: 'softmax-cross-entropy',
-      backend: 'wasm',
+      backend: backend.label,
       dataDigest: datasetDigest(data),
       trainSize: 240,
       steps: 8 * 8,

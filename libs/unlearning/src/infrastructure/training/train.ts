@@ -1,6 +1,6 @@
 import type { TrainResult } from '../../application/ports/numeric-engine';
 import { tf, type Tensor1D } from '../tf/tf';
-import { backendName } from '../tf/backend';
+import { backendLabel } from '../tf/backend';
 import { DeviceData } from '../data/device-data';
 import { datasetDigest } from '../data/digest';
 import { datasetSize, type Dataset } from '../../application/model/dataset';
@@ -157,7 +157,7 @@ export const trainProjectedAdam = async (opts: {
         seed: recipe.seed,
         dataDigest: datasetDigest(opts.data),
         finalGradNorm: finalGradientNorm,
-        backend: backendName(),
+        backend: backendLabel(),
         architecture: opts.arch,
         finalParamNorm: norm2(params),
         recipe,
