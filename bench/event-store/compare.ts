@@ -38,6 +38,7 @@ import {
 } from '@event-driven-io/emmett-postgresql';
 import { dumbo } from '@event-driven-io/dumbo';
 import { baselineAppendToStream } from './baseline-append';
+import { baselineReadStream } from './baseline-read-stream';
 
 export type Impl = 'before' | 'after' | 'Emmett';
 
@@ -333,15 +334,23 @@ export async function batchAppends(
   }
 }
 
+/** Reads of the one stream per implementation; the median read is reported. */
+export const STREAM_READS = 5;
+
+/** The median (by time) of `figures`. */
+const median = (figures: Figure[]): Figure =>
+  [...figures].sort((a, b) => a.ms - b.ms)[Math.floor(figures.length / 2)] as Figure;
+
 /**
- * Reads: the global log in pages of 1000 (subscriber order), and one stream of `size` events.
- * The read code did not change (before = after), so Lethe reads once.
+ * Reads: the global log in pages of 1000 (subscriber order), and one stream of `size` events,
+ * read STREAM_READS times (Lethe: before and after alternated), the median read reported.
+ * readAll did not change (before = after for the log); `streamBefore` is ./baseline-read-stream.ts.
  */
 export async function reads(
   db: Databases,
   impl: 'Lethe' | 'Emmett',
   size: number,
-): Promise<{ log: Figure; stream: Figure }> {
+): Promise<{ log: Figure; stream: Figure; streamBefore?: Figure }> {
   const chunk = 2000;
   if (impl === 'Emmett') {
     const url = await db.empty('em_read');
@@ -362,13 +371,13 @@ export async function reads(
         if (!batch.areMessagesLeft || batch.messages.length === 0) break;
       }
       const logMs = performance.now() - t0;
-      const t1 = performance.now();
-      const one = await store.readStream('one');
-      const streamMs = performance.now() - t1;
-      return {
-        log: { n, ms: logMs },
-        stream: { n: one.events.length, ms: streamMs },
-      };
+      const stream: Figure[] = [];
+      for (let r = 0; r < STREAM_READS; r++) {
+        const t1 = performance.now();
+        const one = await store.readStream('one');
+        stream.push({ n: one.events.length, ms: performance.now() - t1 });
+      }
+      return { log: { n, ms: logMs }, stream: median(stream) };
     } finally {
       await pool.close();
       await store.close();
@@ -390,10 +399,17 @@ export async function reads(
       if (batch.isCaughtUp) break;
     }
     const logMs = performance.now() - t0;
-    const t1 = performance.now();
-    const one = await readStream(ds, 'one');
-    const streamMs = performance.now() - t1;
-    return { log: { n, ms: logMs }, stream: { n: one.events.length, ms: streamMs } };
+    const before: Figure[] = [];
+    const after: Figure[] = [];
+    for (let r = 0; r < STREAM_READS; r++) {
+      const t1 = performance.now();
+      const old = await baselineReadStream(ds, 'one');
+      before.push({ n: old.events.length, ms: performance.now() - t1 });
+      const t2 = performance.now();
+      const one = await readStream(ds, 'one');
+      after.push({ n: one.events.length, ms: performance.now() - t2 });
+    }
+    return { log: { n, ms: logMs }, stream: median(after), streamBefore: median(before) };
   } finally {
     await ds.destroy();
   }

@@ -1,7 +1,8 @@
 /**
  * Event store benchmark on a real PostgreSQL server (and a real Kafka broker for the relay).
  *   npm run bench:event-store            (LETHE_BENCH_QUICK=1 for a smaller run,
- *                                          LETHE_BENCH_KAFKA=0 to skip the relay table)
+ *                                          LETHE_BENCH_KAFKA=0 to skip the relay table,
+ *                                          LETHE_BENCH_ONLY=read for the read rows alone)
  * 1. The workloads of the Emmett comparison, before (the statements of the previous append
  *    path, kept in ./baseline-append.ts), after (the library as it is) and Emmett itself, in one
  *    run, each on a fresh database (./compare.ts).
@@ -27,12 +28,15 @@ import {
   commands,
   reads,
   singleAppends,
+  STREAM_READS,
   typedReadWithAndWithoutTypeIndex,
   type Databases,
   type Figure,
 } from './compare';
 
 const quick = process.env.LETHE_BENCH_QUICK === '1';
+/** LETHE_BENCH_ONLY=read: only the read rows of the Emmett comparison (10k and 50k events). */
+const onlyReads = process.env.LETHE_BENCH_ONLY === 'read';
 
 const ev = (n: number): NewEvent<Event<'Added', { n: number }>> => ({
   type: 'Added',
@@ -88,7 +92,7 @@ async function compareWithEmmett(db: Databases): Promise<void> {
       ratio(rate(after), rate(emmett)),
     ]);
 
-  for (const writers of [1, 4, 16]) {
+  for (const writers of onlyReads ? [] : [1, 4, 16]) {
     const calls = (quick ? 200 : 500) * Math.min(writers, 4);
     const f = await interleaved(['before', 'after', 'after, own statement', 'Emmett'], (impl) =>
       singleAppends(db, impl, writers, calls),
@@ -108,7 +112,7 @@ async function compareWithEmmett(db: Databases): Promise<void> {
       f.Emmett,
     );
   }
-  for (const shared of [false, true]) {
+  for (const shared of onlyReads ? [] : [false, true]) {
     const calls = quick ? 160 : 320;
     const f = await interleaved(['before', 'after', 'Emmett'] as const, (impl) =>
       commands(db, impl, 16, shared, calls),
@@ -123,7 +127,7 @@ async function compareWithEmmett(db: Databases): Promise<void> {
       f.Emmett,
     );
   }
-  {
+  if (!onlyReads) {
     const streams = quick ? 4_000 : 20_000;
     const f = await interleaved(['before', 'after', 'Emmett'] as const, (impl) =>
       bulkNewStreams(db, impl, impl === 'Emmett' ? streams / 4 : streams, 500),
@@ -136,16 +140,20 @@ async function compareWithEmmett(db: Databases): Promise<void> {
       f.Emmett,
     );
   }
-  {
+  if (!onlyReads) {
     const calls = quick ? 8 : 40;
     const f = await interleaved(['before', 'after', 'Emmett'] as const, (impl) =>
       batchAppends(db, impl, calls, 500),
     );
     row('500 events into one stream per call', 'ev/s', f.before, f.after, f.Emmett);
   }
-  {
-    // The read code did not change: before = after. One round (each round writes the log).
-    const size = quick ? 10_000 : 50_000;
+  // readAll did not change: before = after for the log. One round (each round writes the log);
+  // the stream is read STREAM_READS times per implementation, the median read reported.
+  for (const size of onlyReads
+    ? quick
+      ? [10_000]
+      : [10_000, 50_000]
+    : [quick ? 10_000 : 50_000]) {
     const lethe = await reads(db, 'Lethe', size);
     const emmett = await reads(db, 'Emmett', size);
     row(
@@ -155,13 +163,20 @@ async function compareWithEmmett(db: Databases): Promise<void> {
       lethe.log,
       emmett.log,
     );
-    row(`read one ${size}-event stream`, 'ev/s', lethe.stream, lethe.stream, emmett.stream);
+    row(
+      `read one ${size}-event stream (median of ${STREAM_READS} reads)`,
+      'ev/s',
+      lethe.streamBefore ?? lethe.stream,
+      lethe.stream,
+      emmett.stream,
+    );
   }
   printTable(
     `Workloads of the Emmett comparison: before, after, Emmett (fresh database each, median of ${rounds} interleaved round(s))`,
     ['workload', 'before', 'after', 'Emmett 0.42', 'after ÷ before', 'after ÷ Emmett'],
     rows,
   );
+  if (onlyReads) return;
 
   const review = await typedReadWithAndWithoutTypeIndex(db, quick ? 20_000 : 100_000);
   printTable(
@@ -172,7 +187,7 @@ async function compareWithEmmett(db: Databases): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const withKafka = process.env.LETHE_BENCH_KAFKA !== '0';
+  const withKafka = process.env.LETHE_BENCH_KAFKA !== '0' && !onlyReads;
   const infra = await startBenchInfra({ kafka: withKafka });
   console.log(
     `PostgreSQL ${infra.postgres.serverVersion}, Kafka ${infra.kafka?.version ?? '(skipped)'}, node ${process.version}`,
@@ -184,6 +199,7 @@ async function main(): Promise<void> {
   };
   try {
     await compareWithEmmett(db);
+    if (onlyReads) return;
 
     // Appends: events per transaction (1 = naive baseline), with one outbox row each.
     const total = quick ? 4_000 : 20_000;
