@@ -51,21 +51,18 @@ export async function baselineReadStream(
   const currentVersion = rows[0]?.current_version ?? null;
   const events = rows
     .filter((r) => r.global_position !== null)
-    .map(
-      (r) =>
-        ({
-          type: r.type,
-          data: r.data,
-          metadata: r.metadata,
-          eventId: r.event_id,
-          streamId: r.stream_id,
-          streamVersion: r.stream_version,
-          globalPosition: BigInt(r.global_position as string),
-          transactionId: BigInt(r.transaction_id),
-          schemaVersion: r.schema_version,
-          recordedAt: r.recorded_at instanceof Date ? r.recorded_at : new Date(r.recorded_at),
-        }) as unknown as RecordedEvent,
-    );
+    .map((r) => ({
+      type: r.type,
+      data: r.data,
+      metadata: r.metadata,
+      eventId: r.event_id,
+      streamId: r.stream_id,
+      streamVersion: r.stream_version,
+      globalPosition: BigInt(r.global_position as string),
+      transactionId: BigInt(r.transaction_id),
+      schemaVersion: r.schema_version,
+      recordedAt: r.recorded_at instanceof Date ? r.recorded_at : new Date(r.recorded_at),
+    }));
   if (
     !events.every(
       (e, i) => i === 0 || (events[i - 1] as RecordedEvent).streamVersion < e.streamVersion,
