@@ -1,10 +1,25 @@
 import type { MessageMetadata } from '@lethe/shared';
 import type { Event, NewEvent, RecordedEvent } from '../domain/event';
 
+/**
+ * `recorded_at` as epoch milliseconds (float8, an exact integer): `new Date(ms)` is far cheaper
+ * than pg's parse of a timestamptz text, and gives the same Date (both keep whole milliseconds).
+ */
+const RECORDED_AT_MS = 'floor(extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_at';
+
 /** Columns selected for a RecordedEvent (bigint and xid8 as text, to keep precision). */
 export const EVENT_COLUMNS = `global_position::text AS global_position, stream_id, stream_version,
   event_id::text AS event_id, type, schema_version, data, metadata,
-  transaction_id::text AS transaction_id, recorded_at`;
+  transaction_id::text AS transaction_id, ${RECORDED_AT_MS}`;
+
+/**
+ * EVENT_COLUMNS for a read of one stream: less `stream_id` (its id is the query's), and `data`
+ * and `metadata` as one JSON array `data_metadata` (one JSON parse per row instead of two).
+ */
+export const STREAM_EVENT_COLUMNS = `global_position::text AS global_position, stream_version,
+  event_id::text AS event_id, type, schema_version,
+  json_build_array(data, metadata) AS data_metadata,
+  transaction_id::text AS transaction_id, ${RECORDED_AT_MS}`;
 
 export interface EventRow {
   global_position: string;
@@ -16,7 +31,8 @@ export interface EventRow {
   data: unknown;
   metadata: MessageMetadata;
   transaction_id: string;
-  recorded_at: Date;
+  /** Epoch milliseconds (see RECORDED_AT_MS). */
+  recorded_at: number;
 }
 
 export function toRecordedEvent<E extends Event>(row: EventRow): RecordedEvent<E> {
@@ -30,7 +46,7 @@ export function toRecordedEvent<E extends Event>(row: EventRow): RecordedEvent<E
     globalPosition: BigInt(row.global_position),
     transactionId: BigInt(row.transaction_id),
     schemaVersion: row.schema_version,
-    recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+    recordedAt: new Date(row.recorded_at),
   } as unknown as RecordedEvent<E>;
 }
 
