@@ -193,6 +193,28 @@ describe('event store: append and read (PostgreSQL)', () => {
     expect(raw[0]).toEqual({ type: 'Credited', schema_version: 1 });
   });
 
+  it('reads each event with its stream id, own transaction id, recorded_at to the ms and null data', async () => {
+    const first = await store.dataSource.transaction((m) =>
+      appendToStream(m, 'fields-1', 'no-stream', [ev('Deposited', { amount: 1 })]),
+    );
+    const second = await store.dataSource.transaction((m) =>
+      appendToStream(m, 'fields-1', 1, [ev('Deposited', { amount: 2 }), ev('Noted', null)]),
+    );
+    const read = await readStream(store.dataSource, 'fields-1');
+    expect(read.events.map((e) => [e.streamId, e.transactionId, e.data])).toEqual([
+      ['fields-1', first.transactionId, { amount: 1 }],
+      ['fields-1', second.transactionId, { amount: 2 }],
+      ['fields-1', second.transactionId, null],
+    ]);
+    // The same instants as pg's own timestamptz parse (both keep whole milliseconds).
+    const stored = await store.dataSource.query<{ recorded_at: Date }[]>(
+      'SELECT recorded_at FROM events WHERE stream_id = $1 ORDER BY stream_version',
+      ['fields-1'],
+    );
+    expect(read.events.map((e) => e.recordedAt)).toEqual(stored.map((r) => r.recorded_at));
+    expect(read.events.every((e) => e.recordedAt instanceof Date)).toBe(true);
+  });
+
   it('appends a large batch with one multi-row insert', async () => {
     const events = Array.from({ length: 2000 }, (_, i) => ev('Deposited', { amount: i }));
     const started = performance.now();
