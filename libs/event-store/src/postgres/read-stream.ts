@@ -15,7 +15,8 @@ export interface ReadStreamOptions {
 type StreamRow = Omit<EventRow, 'stream_id' | 'global_position' | 'data' | 'metadata'> & {
   current_version: number | null;
   global_position: string | null;
-  data_metadata: [unknown, EventRow['metadata']];
+  /** JSON text of `[data, metadata]`. */
+  data_metadata: string;
 };
 
 export interface ReadStreamResult<E extends Event> {
@@ -63,10 +64,11 @@ export async function readStream<E extends Event = Event>(
     }
     if (r.stream_version <= lastVersion) ordered = false;
     lastVersion = r.stream_version;
+    const [data, metadata] = JSON.parse(r.data_metadata) as [unknown, EventRow['metadata']];
     const event = {
       type: r.type,
-      data: r.data_metadata[0],
-      metadata: r.data_metadata[1],
+      data,
+      metadata,
       eventId: r.event_id,
       streamId,
       streamVersion: r.stream_version,
