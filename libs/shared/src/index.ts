@@ -6,3 +6,4 @@ export * from './domain/decider';
 export * from './domain/backoff';
 export * from './contracts/topics';
 export * from './contracts/unlearning-job.v1';
+export * from './contracts/unlearning-result.v1';

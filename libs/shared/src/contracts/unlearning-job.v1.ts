@@ -14,6 +14,16 @@ export interface UnlearningJobRecordRef {
   readonly recordId: string;
 }
 
+/**
+ * A dataset and where its rows are read from: the descriptor registered with
+ * `POST /v1/datasets` (`source`), validated again by the worker (datasetSourceDescriptorSchema in
+ * @lethe/unlearning). Null when none was registered.
+ */
+export interface JobDatasetV1 {
+  readonly datasetId: string;
+  readonly source: Readonly<Record<string, unknown>> | null;
+}
+
 export interface UnlearningJobDataV1 {
   readonly jobId: string;
   readonly modelId: string;
@@ -26,6 +36,11 @@ export interface UnlearningJobDataV1 {
   readonly subjectRefs: readonly string[];
   /** The training records to forget (the subjects' records that `baseVersion` was trained on). */
   readonly records: readonly UnlearningJobRecordRef[];
+  /**
+   * Where the worker reads the rows of each dataset the model was trained on (optional, added
+   * later in v1: absent for models trained elsewhere without a registered source).
+   */
+  readonly datasets?: readonly JobDatasetV1[];
   /** Earliest statutory deadline among the requests. */
   readonly deadline: string | null;
   readonly dispatchedAt: string;
@@ -41,3 +56,42 @@ export interface UnlearningJobMessageV1 {
   readonly datacontenttype: 'application/json';
   readonly data: UnlearningJobDataV1;
 }
+
+/**
+ * A training job on the same topic (key = modelId): train the model's first version on the
+ * records of `datasets` (every record they hold at dispatch, minus erased ones) plus `records`.
+ * Same delivery rules as an unlearning job: idempotency key (jobId, attempt); the worker reports
+ * with a `trained` (or `failed`) result on lethe.unlearning-results.v1.
+ */
+export const TRAINING_JOB_TYPE_V1 = 'lethe.training.job.v1';
+
+export interface TrainingJobDataV1 {
+  readonly jobId: string;
+  readonly modelId: string;
+  readonly attempt: number;
+  /** The version to create: 1 for a first training. */
+  readonly version: number;
+  readonly datasets: readonly JobDatasetV1[];
+  /** Records named one by one at registration (in addition to whole datasets). */
+  readonly records: readonly UnlearningJobRecordRef[];
+  /**
+   * The training profile and the model's unlearning policy as registered (validated by the
+   * worker); empty means the worker's defaults.
+   */
+  readonly profile: Readonly<Record<string, unknown>>;
+  readonly dispatchedAt: string;
+}
+
+export interface TrainingJobMessageV1 {
+  readonly specversion: '1.0';
+  readonly id: string;
+  readonly source: string;
+  readonly type: typeof TRAINING_JOB_TYPE_V1;
+  readonly subject: string;
+  readonly time: string;
+  readonly datacontenttype: 'application/json';
+  readonly data: TrainingJobDataV1;
+}
+
+/** Everything on `lethe.unlearning-jobs.v1`, discriminated by `type`. */
+export type JobMessageV1 = UnlearningJobMessageV1 | TrainingJobMessageV1;
