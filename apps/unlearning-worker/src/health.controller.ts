@@ -16,7 +16,7 @@ export class HealthController {
   @Get('health')
   health() {
     const tf = currentBackend();
-    const base = { status: 'ok', workerId: this.status.workerId };
+    const base = { status: 'ok', workerId: this.status.workerId, jobs: this.status.jobs() };
     if (!tf) return { ...base, backend: this.status.backend };
     return {
       ...base,

@@ -5,6 +5,7 @@ import { correlationMiddleware } from '@lethe/shared/infrastructure/http';
 import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/logging';
 import { initTensorflow } from '@lethe/unlearning';
 import { loadWorkerConfig } from './config';
+import { startJobWorker, type JobWorker } from './jobs/job-worker';
 import { WorkerModule } from './worker.module';
 
 async function bootstrap(): Promise<void> {
@@ -17,11 +18,36 @@ async function bootstrap(): Promise<void> {
     { backend, requested: tf.requested, fallbacks: tf.fallbacks },
     'tensorflow backend selected',
   );
-  const app = await NestFactory.create(WorkerModule.forRoot(config, backend), {
+
+  // Kafka: KAFKA_BROKERS, or (development) a local broker; neither: /health only.
+  const local =
+    !config.KAFKA_BROKERS && config.LETHE_LOCAL_INFRA
+      ? await (await import('./dev/local-kafka')).startLocalBroker(logger)
+      : null;
+  const brokers = config.KAFKA_BROKERS ?? local?.brokers ?? null;
+  let jobs: JobWorker | null = null;
+  if (brokers) {
+    jobs = await startJobWorker(config, brokers, logger);
+  } else {
+    logger.warn('KAFKA_BROKERS is not set: no jobs are consumed (this worker only serves /health)');
+  }
+
+  const app = await NestFactory.create(WorkerModule.forRoot(config, backend, jobs), {
     logger: new NestPinoLogger(logger),
   });
   app.use(correlationMiddleware);
-  app.enableShutdownHooks();
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    await jobs?.stop();
+    await app.close();
+    await local?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen(config.PORT, config.HOST);
   logger.info(
     { workerId: config.WORKER_ID, backend, port: config.PORT },

@@ -5,4 +5,6 @@ import { Injectable } from '@nestjs/common';
 export class WorkerStatus {
   workerId = '';
   backend = 'uninitialised';
+  /** The job consumer's state: `off` when no Kafka is configured. */
+  jobs: () => 'off' | 'starting' | 'up' | 'down' = () => 'off';
 }

@@ -2,15 +2,21 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
 import type { WorkerConfig } from './config';
+import type { JobWorker } from './jobs/job-worker';
 import { HealthController } from './health.controller';
 import { WorkerStatus } from './worker-status';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: WorkerConfig, backend: string): DynamicModule {
+  static forRoot(
+    config: WorkerConfig,
+    backend: string,
+    jobs: JobWorker | null = null,
+  ): DynamicModule {
     const status = new WorkerStatus();
     status.workerId = config.WORKER_ID;
     status.backend = backend;
+    if (jobs) status.jobs = () => jobs.health();
     return {
       module: WorkerModule,
       controllers: [HealthController],

@@ -75,6 +75,12 @@ export interface TrainingJobDataV1 {
   /** Records named one by one at registration (in addition to whole datasets). */
   readonly records: readonly UnlearningJobRecordRef[];
   /**
+   * Records of `datasets` that must not be read (erased before this training; optional, added by
+   * the worker's branch). The worker passes them to every read as excluded ids, so an erased
+   * record's row is never parsed.
+   */
+  readonly excludedRecords?: readonly UnlearningJobRecordRef[];
+  /**
    * The training profile and the model's unlearning policy as registered (validated by the
    * worker); empty means the worker's defaults.
    */

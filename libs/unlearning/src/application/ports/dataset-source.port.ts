@@ -41,6 +41,11 @@ export interface DatasetBatch {
 export interface DatasetReadOptions {
   /** Record ids that must never be read (erased). Required: pass `new Set()` when none. */
   readonly exclude: ReadonlySet<string>;
+  /**
+   * When given, only these record ids are read; every other row is dropped like an excluded one
+   * (before its features are parsed). The worker passes the ids a model version was trained on.
+   */
+  readonly only?: ReadonlySet<string>;
   /** Rows per batch (default 1024). */
   readonly batchSize?: number;
 }

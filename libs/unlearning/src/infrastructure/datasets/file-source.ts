@@ -66,7 +66,7 @@ export class FileDatasetSource implements DatasetSource {
   async inspect(): Promise<{ readonly shape: DatasetShape; readonly rows: number }> {
     const shape = await this.shape();
     let rows = 0;
-    for await (const b of this.scan(new Set(), 4096, shape.classCount, shape)) {
+    for await (const b of this.scan({ exclude: new Set() }, 4096, shape.classCount, shape)) {
       rows += b.recordIds.length;
     }
     return { shape, rows };
@@ -75,7 +75,7 @@ export class FileDatasetSource implements DatasetSource {
   async *read(options: DatasetReadOptions): AsyncGenerator<DatasetBatch> {
     const batchSize = checkBatchSize(options.batchSize);
     const shape = await this.shape();
-    yield* this.scan(options.exclude, batchSize, shape.classCount, shape);
+    yield* this.scan(options, batchSize, shape.classCount, shape);
   }
 
   private async computeShape(): Promise<DatasetShape> {
@@ -118,7 +118,7 @@ export class FileDatasetSource implements DatasetSource {
   }
 
   private async *scan(
-    exclude: ReadonlySet<string>,
+    { exclude, only }: DatasetReadOptions,
     batchSize: number,
     classCount: number,
     shape: DatasetShape,
@@ -139,7 +139,7 @@ export class FileDatasetSource implements DatasetSource {
           );
         }
         if (!this.checkId(index, row)) await this.confirmDuplicate(path, row);
-        if (exclude.has(row.recordId)) continue;
+        if (exclude.has(row.recordId) || (only && !only.has(row.recordId))) continue;
         const k = ids.length;
         const label = row.decode(features, k * dim);
         if (label >= classCount) {

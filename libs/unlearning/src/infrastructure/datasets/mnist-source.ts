@@ -39,7 +39,7 @@ export class MnistDatasetSource implements DatasetSource {
       const rows: number[] = [];
       for (; i < n && rows.length < batchSize; i++) {
         const id = ds.ids[i] as string;
-        if (options.exclude.has(id)) continue;
+        if (options.exclude.has(id) || (options.only && !options.only.has(id))) continue;
         ids.push(RecordId(id));
         rows.push(i);
       }

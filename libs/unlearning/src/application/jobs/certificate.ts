@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import {
+  CERTIFICATE_SCHEMA,
+  type CertificatePayload,
+  type CertificateSequence,
+  type ModelTransition,
+} from '@lethe/audit/domain/certificate/certificate-payload';
+import type { CumulativeGuarantee } from '../../domain/privacy/accountant';
+import type { PublicStep } from '../sequential';
+
+/*
+ * The certificate payload (schema lethe.certificate/v1, docs/contracts.md §5) built from the
+ * engine's PUBLIC step only (`PublicStep`: settings, stated assumptions, noisy-release digest,
+ * reason codes, the ledger's cumulative guarantee). Nothing here reads the private step, the
+ * noise-free chain or raw subject ids (invariant 4); @lethe/audit's validator checks it again
+ * before signing.
+ */
+
+export interface CertificateContext {
+  readonly certificateId: string;
+  readonly issuedAt: string;
+  readonly requestIds: readonly string[];
+  readonly subjectRefs: readonly string[];
+  readonly model: ModelTransition;
+  /** The certificate's index on the model's chain and the previous certificate's JWS. */
+  readonly index: number;
+  readonly previousCertificate: string | null;
+  readonly producer: { readonly workerId: string; readonly codeVersion: string };
+}
+
+/** Hex SHA-256 of a JWS (the chain link `previousCertificateDigest`). */
+export const jwsDigest = (jws: string): string =>
+  createHash('sha256').update(jws, 'utf8').digest('hex');
+
+/** The certificate id of a job: one job, one certificate. */
+export const certificateIdOf = (jobId: string): string => `cert-${jobId}`.slice(0, 128);
+
+const sequenceOf = (
+  c: CertificateContext,
+  cumulative: CumulativeGuarantee,
+): CertificateSequence => {
+  // A poisoned chain (an uncertified release since the last retrain) claims no cumulative ε.
+  const finite =
+    cumulative.method !== 'uncertified' &&
+    Number.isFinite(cumulative.epsilon) &&
+    cumulative.delta < 1;
+  return {
+    index: c.index,
+    previousCertificateDigest: c.previousCertificate ? jwsDigest(c.previousCertificate) : null,
+    cumulativeEpsilon: finite ? cumulative.epsilon : null,
+    cumulativeDelta: finite ? cumulative.delta : null,
+  };
+};
+
+/** Drops undefined members (a signed document holds plain I-JSON only). */
+const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** No record of the job was in the base version's training set: nothing changed. */
+export const noOpCertificate = (
+  c: CertificateContext,
+  cumulative: CumulativeGuarantee,
+  backend: string,
+): CertificatePayload => ({
+  certificateId: c.certificateId,
+  schema: CERTIFICATE_SCHEMA,
+  issuedAt: c.issuedAt,
+  requestIds: [...c.requestIds],
+  subjectRefs: [...c.subjectRefs],
+  model: c.model,
+  method: 'no-op',
+  guarantee: { type: 'exact', epsilon: 0, delta: 0 },
+  sequence: sequenceOf(c, cumulative),
+  evidence: {
+    backend,
+    statement: 'none of the records named by the requests is in the training set of this version',
+  },
+  producer: c.producer,
+});
+
+/** A released step (newton or retrain). `step.release` must be non-null. */
+export const releaseCertificate = (c: CertificateContext, step: PublicStep): CertificatePayload => {
+  const r = step.release;
+  if (!r) throw new Error('releaseCertificate: the step released nothing');
+  const g = r.guarantee;
+  const engine = {
+    step: step.k,
+    action: step.action,
+    reasons: [...step.reasons],
+    n: r.n,
+    nU: r.nU,
+  };
+  const base = {
+    certificateId: c.certificateId,
+    schema: CERTIFICATE_SCHEMA,
+    issuedAt: c.issuedAt,
+    requestIds: [...c.requestIds],
+    subjectRefs: [...c.subjectRefs],
+    model: c.model,
+    sequence: sequenceOf(c, step.cumulative),
+    producer: c.producer,
+  } as const;
+  if (r.method === 'retrain') {
+    return plain({
+      ...base,
+      method: 'retrain',
+      guarantee: { type: 'exact', epsilon: 0, delta: 0 },
+      evidence: { backend: r.backend, engine, statements: g.statements ?? [] },
+    });
+  }
+  const solver = g.solver ?? {};
+  const lissa =
+    solver['kind'] === 'lissa'
+      ? { S: solver['S'], s: solver['s'], H: solver['H'], b: solver['b'] }
+      : undefined;
+  const evidence = plain({
+    backend: r.backend,
+    engine,
+    lissa,
+    guarantee: {
+      mechanism: g.mechanism,
+      formula: g.formula,
+      boundTerms: g.boundTerms,
+      settings: g.settings,
+      statements: g.statements,
+      checks: g.checks,
+      solver,
+    },
+  });
+  if (g.type === 'certified') {
+    // Every published constant is a setting or a stated assumption (none measured since the
+    // engine audit); the validator wants each name in exactly one of measured / assumed, so
+    // settings are listed as assumed and named in evidence.guarantee.settings.
+    return plain({
+      ...base,
+      method: 'newton-lissa',
+      guarantee: {
+        type: 'certified',
+        epsilon: g.epsilon as number,
+        delta: g.delta as number,
+        sigma: g.sigma,
+        bound: g.bound as number,
+        assumptions: { ...g.assumptions },
+        measured: [],
+        assumed: Object.keys(g.assumptions),
+      },
+      evidence,
+    });
+  }
+  return plain({
+    ...base,
+    method: 'newton-lissa',
+    guarantee: {
+      type: 'none',
+      sigma: g.sigma,
+      reason: g.statements?.[0] ?? 'no (ε, δ) claim',
+    },
+    evidence,
+  });
+};

@@ -1,0 +1,26 @@
+import type { LoggerPort } from '@lethe/shared/application';
+import type { ModelStore } from '../ports/model-store.port';
+import type { PrivateChainStore } from '../ports/private-chain-store.port';
+import type { NumericEngine } from '../ports/numeric-engine';
+import type { CertificateSigner, DatasetSourceFactory, JobJournal, ResultSink } from './job-ports';
+
+/** What the job use cases run against (ports only; the worker app wires the adapters). */
+export interface JobDependencies {
+  readonly engine: NumericEngine;
+  readonly modelStore: ModelStore;
+  readonly chainStore: PrivateChainStore;
+  readonly journal: JobJournal;
+  readonly sink: ResultSink;
+  readonly signer: CertificateSigner;
+  readonly sources: DatasetSourceFactory;
+  readonly clock: () => Date;
+  readonly workerId: string;
+  /** The producer's code version, stated in every certificate. */
+  readonly codeVersion: string;
+  readonly logger: LoggerPort;
+  /** Minimum time between two progress results of one job (default 500 ms). */
+  readonly progressIntervalMs?: number;
+}
+
+/** An RFC 3339 UTC timestamp without milliseconds (what certificates carry). */
+export const isoSeconds = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;

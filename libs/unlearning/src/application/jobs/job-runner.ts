@@ -1,0 +1,144 @@
+import type { UnlearningResultDataV1 } from '@lethe/shared';
+import { isoSeconds, type JobDependencies } from './job-context';
+import { failureOf, JobErrorCode } from './job-errors';
+import { parseJobMessage, type Job } from './job-message';
+import type { StagedEffect } from './job-ports';
+import { ProgressReporter } from './progress-reporter';
+import { applyTraining, computeTraining } from './run-training-job';
+import { applyUnlearning, computeUnlearning } from './run-unlearning-job';
+
+/** What became of one job message. */
+export type JobOutcome =
+  /** A terminal result was published now (computed, or from a staged effect after a crash). */
+  | { readonly kind: 'published'; readonly result: UnlearningResultDataV1 }
+  /** The job had finished before (a redelivery): its stored result was published again. */
+  | { readonly kind: 'republished'; readonly result: UnlearningResultDataV1 }
+  /** Not a job type of this worker, or refused without a job to address: logged, skipped. */
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+type ResultBase = Pick<UnlearningResultDataV1, 'jobId' | 'modelId' | 'attempt' | 'workerId'>;
+
+const resultOf = (e: StagedEffect, base: ResultBase, at: string): UnlearningResultDataV1 =>
+  e.kind === 'training'
+    ? { ...base, at, kind: 'trained', version: e.version, digest: e.digest, metrics: e.metrics }
+    : {
+        ...base,
+        at,
+        kind: 'succeeded',
+        method: e.method,
+        versionBefore: e.versionBefore,
+        versionAfter: e.versionAfter,
+        digestBefore: e.digestBefore,
+        digestAfter: e.digestAfter,
+        certificateId: e.certificateId,
+        certificate: e.certificate,
+      };
+
+/**
+ * Runs the jobs of lethe.unlearning-jobs.v1, one message at a time (the Kafka adapter calls
+ * `handle` per message and commits the offset only after it resolves). Exactly one effect per job
+ * (docs/adr/0009-unlearning-worker.md):
+ * 1. a (jobId, attempt) with a recorded result → that result is published again, nothing runs;
+ * 2. a job with a staged effect (a crash after staging, or a later attempt) → the effect is
+ *    applied again (idempotent writes) and its result published;
+ * 3. otherwise the job is computed, its effect staged write-once, then applied, then the result
+ *    recorded and published.
+ * Bad messages never throw: a refused job gets a `failed` result with a stable code; an unknown
+ * type or an unaddressable message is logged and skipped. Only an infrastructure failure while
+ * recording or publishing rejects (then the offset is not committed and the job comes again).
+ */
+export class JobRunner {
+  constructor(private readonly deps: JobDependencies) {}
+
+  async handle(bytes: Buffer | Uint8Array | string | null): Promise<JobOutcome> {
+    const parsed = parseJobMessage(bytes);
+    if (parsed.kind === 'unknown-type') {
+      const reason = `unknown job type ${parsed.type ?? '(none)'}: skipped`;
+      this.deps.logger.warn(reason);
+      return { kind: 'skipped', reason };
+    }
+    if (parsed.kind === 'invalid') {
+      if (!parsed.address) {
+        const reason = `job message refused and not addressable (${parsed.reason}): skipped`;
+        this.deps.logger.warn(reason);
+        return { kind: 'skipped', reason };
+      }
+      const result: UnlearningResultDataV1 = {
+        ...parsed.address,
+        workerId: this.deps.workerId,
+        at: this.now(),
+        kind: 'failed',
+        code: JobErrorCode.INVALID_MESSAGE,
+        reason: parsed.reason,
+        retryable: false,
+      };
+      this.deps.logger.warn(`job ${parsed.address.jobId} refused: ${parsed.reason}`);
+      await this.deps.sink.publish(result);
+      return { kind: 'published', result };
+    }
+    return this.run(parsed.job);
+  }
+
+  async run(job: Job): Promise<JobOutcome> {
+    const { jobId, modelId, attempt } = job.data;
+    const { journal, sink, logger } = this.deps;
+    const base: ResultBase = { jobId, modelId, attempt, workerId: this.deps.workerId };
+    const done = await journal.result(jobId, attempt);
+    if (done) {
+      logger.info(`job ${jobId}/${attempt}: finished before, result published again`);
+      await sink.publish(done);
+      return { kind: 'republished', result: done };
+    }
+    const kept = await journal.staged(jobId);
+    if (kept) {
+      logger.info(`job ${jobId}/${attempt}: effect staged before, applying it again`);
+      await this.apply(kept);
+      return this.finish(resultOf(kept, base, this.now()), 'republished');
+    }
+    await sink.publish({ ...base, at: this.now(), kind: 'started' });
+    const progress = new ProgressReporter(
+      base,
+      (r) => sink.publish(r),
+      this.deps.clock,
+      this.deps.progressIntervalMs,
+    );
+    let result: UnlearningResultDataV1;
+    try {
+      const computed =
+        job.type === 'training'
+          ? await computeTraining(this.deps, job.data, progress)
+          : await computeUnlearning(this.deps, job.data, progress);
+      if (computed.kind === 'needs-retrain') {
+        result = { ...base, at: this.now(), ...computed };
+      } else {
+        progress.stage('storing');
+        await this.apply(computed);
+        result = resultOf(computed, base, this.now());
+      }
+    } catch (e) {
+      const f = failureOf(e);
+      logger.warn(`job ${jobId}/${attempt} failed: [${f.code}] ${f.reason}`);
+      result = { ...base, at: this.now(), kind: 'failed', ...f };
+    }
+    await progress.flush();
+    return this.finish(result, 'published');
+  }
+
+  private async finish(
+    result: UnlearningResultDataV1,
+    kind: 'published' | 'republished',
+  ): Promise<JobOutcome> {
+    await this.deps.journal.recordResult(result);
+    await this.deps.sink.publish(result);
+    this.deps.logger.info(`job ${result.jobId}/${result.attempt}: ${result.kind}`);
+    return { kind, result };
+  }
+
+  private apply(e: StagedEffect): Promise<void> {
+    return e.kind === 'training' ? applyTraining(this.deps, e) : applyUnlearning(this.deps, e);
+  }
+
+  private now(): string {
+    return isoSeconds(this.deps.clock());
+  }
+}

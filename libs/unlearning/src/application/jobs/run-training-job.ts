@@ -1,0 +1,110 @@
+import { ModelId, type TrainingJobDataV1 } from '@lethe/shared';
+import type { TrainingProfile } from '../../domain/model/training-profile';
+import type { EngineTrainingProfile } from '../model/recipe';
+import { asReleasedWeights } from '../ports/model-store.port';
+import { sealPrivateChainState } from '../ports/private-chain-store.port';
+import { startSequentialChain } from '../sequential';
+import { serializeSequentialState } from '../sequential-store';
+import { saveWeights, trainModel } from '../trained-model';
+import type { JobDependencies } from './job-context';
+import { loadJobData, qualifiedId } from './job-data';
+import { JobError, JobErrorCode } from './job-errors';
+import type { StagedTraining } from './job-ports';
+import { architectureFor, parseJobProfile, recipeFor } from './job-profile';
+import type { ProgressReporter } from './progress-reporter';
+
+/** The domain profile the model store keeps (no engine detail such as wall time). */
+export const storedProfile = (p: EngineTrainingProfile | TrainingProfile): TrainingProfile => ({
+  C: p.C,
+  l2: p.l2,
+  loss: p.loss,
+  lr: p.lr,
+  epochs: p.epochs,
+  batchSize: p.batchSize,
+  seed: p.seed,
+  dataDigest: p.dataDigest,
+  finalGradNorm: p.finalGradNorm,
+  backend: p.backend,
+  architecture: p.architecture,
+  ...(p.finalParamNorm !== undefined ? { finalParamNorm: p.finalParamNorm } : {}),
+});
+
+/**
+ * Trains the model's first version (docs/adr/0009-unlearning-worker.md): read the datasets
+ * through the DatasetSource port (erased records excluded), train with projected Adam under the
+ * validated profile, and return the effect to stage: the released weights, the private chain
+ * state (k = 0, the training record ids) and public metrics. Nothing is stored here.
+ */
+export const computeTraining = async (
+  deps: JobDependencies,
+  job: TrainingJobDataV1,
+  progress: ProgressReporter,
+): Promise<StagedTraining> => {
+  const profile = parseJobProfile(job.profile);
+  const existing = await deps.modelStore.getVersion(ModelId(job.modelId), job.version);
+  if (existing) {
+    throw new JobError(
+      JobErrorCode.STALE_BASE_VERSION,
+      `version ${job.version} of ${job.modelId} exists already and was not made by this job`,
+      { modelId: job.modelId, version: job.version },
+    );
+  }
+  progress.stage('loading');
+  const { data, shape } = await loadJobData(deps.sources, {
+    datasets: job.datasets,
+    exclude: new Set((job.excludedRecords ?? []).map(qualifiedId)),
+    name: `${job.modelId}/v${job.version}`,
+  });
+  const have = new Set(data.ids);
+  const missing = job.records.map(qualifiedId).filter((q) => !have.has(q));
+  if (missing.length > 0) {
+    throw new JobError(
+      JobErrorCode.RECORD_NOT_FOUND,
+      `${missing.length} record(s) named by the job are not in its datasets`,
+      { missing: missing.slice(0, 20) },
+    );
+  }
+  const arch = architectureFor(profile, shape);
+  const model = await trainModel(deps.engine, {
+    arch,
+    data,
+    recipe: recipeFor(profile, job.modelId),
+    onProgress: progress.onProgress,
+  });
+  progress.stage('evaluating');
+  const evaluation = deps.engine.evaluate(arch, model.params, data);
+  const state = startSequentialChain(model, data.ids);
+  const serialized = serializeSequentialState(state);
+  return {
+    kind: 'training',
+    jobId: job.jobId,
+    modelId: job.modelId,
+    version: job.version,
+    released: saveWeights(arch, model.params),
+    digest: model.digest,
+    trainingProfile: storedProfile(model.profile),
+    chain: { meta: serialized.meta, weights: serialized.weights },
+    profile,
+    metrics: {
+      trainRecords: data.ids.length,
+      trainAccuracy: evaluation.accuracy,
+      trainLoss: evaluation.loss,
+      epochs: model.profile.epochs,
+      parameterCount: model.profile.parameterCount,
+    },
+  };
+};
+
+/** Stores a staged training effect; every step is idempotent (a rerun after a crash is safe). */
+export const applyTraining = async (deps: JobDependencies, e: StagedTraining): Promise<void> => {
+  const modelId = ModelId(e.modelId);
+  await deps.journal.putModelProfile(e.modelId, e.profile);
+  await deps.modelStore.putVersion({
+    modelId,
+    version: e.version,
+    weights: asReleasedWeights(e.released),
+    parentDigest: null,
+    trainingProfile: e.trainingProfile,
+  });
+  await deps.chainStore.put(modelId, e.version, sealPrivateChainState(e.chain));
+};
