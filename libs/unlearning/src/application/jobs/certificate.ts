@@ -35,9 +35,16 @@ export const jwsDigest = (jws: string): string =>
 /** The certificate id of a job: one job, one certificate. */
 export const certificateIdOf = (jobId: string): string => `cert-${jobId}`.slice(0, 128);
 
+/**
+ * The sequence block. The cumulative (ε, δ) is the engine ledger's after this step (ADR 0009),
+ * raised to at least this release's own (ε, δ): the ledger may compose to a smaller ε than one
+ * classic-Gaussian release states (its GDP bound is tighter), and the certificate validator
+ * refuses a sequence that claims less than its release. Stating the larger value is sound.
+ */
 const sequenceOf = (
   c: CertificateContext,
   cumulative: CumulativeGuarantee,
+  release: { readonly epsilon: number; readonly delta: number } = { epsilon: 0, delta: 0 },
 ): CertificateSequence => {
   // A poisoned chain (an uncertified release since the last retrain) claims no cumulative ε.
   const finite =
@@ -47,8 +54,8 @@ const sequenceOf = (
   return {
     index: c.index,
     previousCertificateDigest: c.previousCertificate ? jwsDigest(c.previousCertificate) : null,
-    cumulativeEpsilon: finite ? cumulative.epsilon : null,
-    cumulativeDelta: finite ? cumulative.delta : null,
+    cumulativeEpsilon: finite ? Math.max(cumulative.epsilon, release.epsilon) : null,
+    cumulativeDelta: finite ? Math.max(cumulative.delta, release.delta) : null,
   };
 };
 
@@ -96,7 +103,13 @@ export const releaseCertificate = (c: CertificateContext, step: PublicStep): Cer
     requestIds: [...c.requestIds],
     subjectRefs: [...c.subjectRefs],
     model: c.model,
-    sequence: sequenceOf(c, step.cumulative),
+    sequence: sequenceOf(
+      c,
+      step.cumulative,
+      r.guarantee.type === 'certified'
+        ? { epsilon: r.guarantee.epsilon as number, delta: r.guarantee.delta as number }
+        : undefined,
+    ),
     producer: c.producer,
   } as const;
   if (r.method === 'retrain') {
