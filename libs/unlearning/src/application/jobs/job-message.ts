@@ -115,13 +115,13 @@ export const parseJobMessage = (bytes: Buffer | Uint8Array | string | null): Par
   if (type === UNLEARNING_JOB_TYPE_V1) {
     const r = unlearningMessage.safeParse(value);
     return r.success
-      ? { kind: 'job', job: { type: 'unlearning', data: r.data.data as UnlearningJobDataV1 } }
+      ? { kind: 'job', job: { type: 'unlearning', data: r.data.data } }
       : { kind: 'invalid', reason: issues(r.error), address: addressOf(value) };
   }
   if (type === TRAINING_JOB_TYPE_V1) {
     const r = trainingMessage.safeParse(value);
     return r.success
-      ? { kind: 'job', job: { type: 'training', data: r.data.data as TrainingJobDataV1 } }
+      ? { kind: 'job', job: { type: 'training', data: r.data.data } }
       : { kind: 'invalid', reason: issues(r.error), address: addressOf(value) };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
