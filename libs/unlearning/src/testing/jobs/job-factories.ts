@@ -65,7 +65,7 @@ export const aTrainingJob = (over: Partial<TrainingJobDataV1> = {}): TrainingJob
   modelId: 'model-a',
   attempt: 1,
   version: 1,
-  datasets: [],
+  datasets: [{ datasetId: 'ds', source: { kind: 'mnist', limit: 100 } }],
   records: [],
   profile: {},
   dispatchedAt: '2026-11-29T12:00:00.000Z',
