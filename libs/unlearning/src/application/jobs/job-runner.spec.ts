@@ -28,11 +28,11 @@ const M = Math.ceil(softmaxRegressionM(data));
 /** A certified LiSSA policy on logistic regression (λ_min ≥ l2 > 0: the assumed floor 0 holds). */
 const profile = (policy: Record<string, unknown> = {}) => ({
   architecture: { kind: 'logistic-regression' },
-  recipe: { C: 4, l2: 0.05, learningRate: 0.05, epochs: 20, batchSize: 50, seed: 3 },
+  recipe: { C: 4, l2: 0.05, learningRate: 0.05, epochs: 10, batchSize: 50, seed: 3 },
   policy: {
     methods: ['newton', 'retrain'],
     target: { epsilon: 1, delta: 1e-6 },
-    newton: { damping: 0.05, lissa: { chains: 1, depth: 200, scale: 5, batchSize: 40 } },
+    newton: { damping: 0.05, lissa: { chains: 1, depth: 100, scale: 5, batchSize: 40 } },
     certification: { M, lambdaMin: 0, G: 1, solverTolerance: 0.5 },
     ...policy,
   },
@@ -139,7 +139,7 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
         cumulativeEpsilon: 1,
         cumulativeDelta: 1e-6,
       },
-      evidence: { lissa: { S: 1, s: 200, H: 5, b: 40 } },
+      evidence: { lissa: { S: 1, s: 100, H: 5, b: 40 } },
     });
     // The chain state behind v2 is private: its digest (noise-free) appears in no message.
     const chain = await f.chainStore.get(ModelId('model-a'), 2);
