@@ -1,6 +1,7 @@
 import { CertificateId, ModelId, type UnlearningJobDataV1 } from '@lethe/shared';
 import type { CertificatePayload } from '@lethe/audit/domain/certificate/certificate-payload';
 import { cumulativeGuarantee } from '../../domain/privacy/accountant';
+import { withoutIds } from '../model/dataset';
 import { asReleasedWeights } from '../ports/model-store.port';
 import { sealPrivateChainState } from '../ports/private-chain-store.port';
 import { processDeletionRequest, type SequentialState } from '../sequential';
@@ -176,8 +177,8 @@ export const computeUnlearning = async (
       dataset: data,
       forgetIds: forget,
       policy: sequentialPolicyFor(profile),
-      // The accuracy floor is checked on the remaining training data (a private check).
-      validation: data,
+      // The accuracy floor is checked on the remaining training data D_r (a private check).
+      validation: withoutIds(data, forget, `${data.name}/validation`),
       seed: `job:${job.jobId}`,
       onProgress: progress.onProgress,
     });
