@@ -117,6 +117,19 @@ describe('FileDatasetSource — CSV', () => {
     expect([ds.dim, ds.classes]).toEqual([1, 2]);
   });
 
+  it('`only` reads the named ids; every other row is dropped before its features are parsed', async () => {
+    const s = await sourceOf('o.csv', 'id,y,f\nr0,0,1\nr1,1,garbage\nr2,1,3\nr3,0,4\n', {
+      classCount: 2,
+    });
+    const ds = await readDataset(s, {
+      exclude: new Set(['r3']),
+      only: new Set(['r0', 'r2', 'r3']),
+      name: 'd',
+    });
+    expect(ds.ids).toEqual(['r0', 'r2']);
+    expect(Array.from(ds.features)).toEqual([1, 3]);
+  });
+
   it.each([
     ['missing id column', 'x,y,f\n1,0,2\n', 'MISSING_COLUMN', 1, null],
     ['missing label column', 'id,f\nr1,2\n', 'MISSING_COLUMN', 1, null],
