@@ -118,7 +118,9 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   it('forgets records with a certified LiSSA step: a signed certificate that verifies and names the stored digests', async () => {
     const trained = trainedA;
     const job = anUnlearningJob({ records: [ref(0), ref(1)], datasets });
+    const tensors = tf.memory().numTensors;
     const out = await f.runner().handle(jobMessage(job));
+    expect(tf.memory().numTensors).toBe(tensors);
     const r = (out as { result: Succeeded }).result;
     expect(r).toMatchObject({
       kind: 'succeeded',
