@@ -10,6 +10,7 @@ import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/loggi
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
 import { pendingMigrations } from '@lethe/shared/infrastructure/postgres';
+import { KeyRingEnv, keyRingFromEnv } from '@lethe/audit';
 import { AppModule } from './app.module';
 import { externalInfrastructure, loadGovernanceConfig } from './config';
 
@@ -29,6 +30,16 @@ async function assertSchemaCurrent(databaseUrl: string): Promise<void> {
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(loadGovernanceConfig);
   const logger = createLogger({ app: 'governance', level: config.LOG_LEVEL });
+
+  // The configuration requires a key ring in production; elsewhere a development one is made.
+  const keyRingFile =
+    config.LETHE_AUDIT_KEYRING || config.LETHE_AUDIT_KEYRING_FILE
+      ? config.LETHE_AUDIT_KEYRING_FILE
+      : (await import('./dev/dev-key-ring')).ensureDevKeyRing(logger);
+  const keyRing = keyRingFromEnv({
+    [KeyRingEnv.inline]: config.LETHE_AUDIT_KEYRING,
+    [KeyRingEnv.file]: config.LETHE_AUDIT_KEYRING ? undefined : keyRingFile,
+  });
 
   const infra = config.LETHE_LOCAL_INFRA
     ? await (await import('./dev/local-infrastructure')).startLocalInfrastructure(logger)
@@ -55,6 +66,7 @@ async function bootstrap(): Promise<void> {
       config,
       databaseUrl: infra.databaseUrl,
       kafkaBrokers: infra.kafkaBrokers,
+      keyRing,
     }),
     { logger: new NestPinoLogger(logger), bodyParser: true },
   );
