@@ -103,8 +103,9 @@ const infrastructureChecks = (e: Readonly<Record<string, string | undefined>>): 
 };
 
 /**
- * The key ring is required in production (certificates cannot be verified without it) and, when
- * given, must load: its problems are reported with every other one, at boot.
+ * The key ring is required in production (certificates cannot be verified without it); set one
+ * of the two variables, not both; an inline ring must load. A key ring file is read at boot
+ * (main.ts), its problems reported the same way.
  */
 const keyRingChecks = (e: Readonly<Record<string, string | undefined>>): string[] => {
   const inline = e[KeyRingEnv.inline];
@@ -117,11 +118,13 @@ const keyRingChecks = (e: Readonly<Record<string, string | undefined>>): string[
         ]
       : [];
   }
+  if (inline && file) return [`${KeyRingEnv.inline}: set it or ${KeyRingEnv.file}, not both`];
+  if (!inline) return [];
   try {
-    keyRingFromEnv({ [KeyRingEnv.inline]: inline, [KeyRingEnv.file]: file });
+    keyRingFromEnv({ [KeyRingEnv.inline]: inline });
     return [];
   } catch (err) {
-    return [`${inline ? KeyRingEnv.inline : KeyRingEnv.file}: ${(err as Error).message}`];
+    return [`${KeyRingEnv.inline}: ${(err as Error).message}`];
   }
 };
 

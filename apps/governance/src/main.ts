@@ -10,7 +10,8 @@ import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/loggi
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
 import { pendingMigrations } from '@lethe/shared/infrastructure/postgres';
-import { KeyRingEnv, keyRingFromEnv } from '@lethe/audit';
+import { KeyRingEnv, keyRingFromEnv, type KeyRing } from '@lethe/audit';
+import { ConfigValidationError } from '@lethe/shared/config';
 import { AppModule } from './app.module';
 import { externalInfrastructure, loadGovernanceConfig } from './config';
 
@@ -36,10 +37,21 @@ async function bootstrap(): Promise<void> {
     config.LETHE_AUDIT_KEYRING || config.LETHE_AUDIT_KEYRING_FILE
       ? config.LETHE_AUDIT_KEYRING_FILE
       : (await import('./dev/dev-key-ring')).ensureDevKeyRing(logger);
-  const keyRing = keyRingFromEnv({
-    [KeyRingEnv.inline]: config.LETHE_AUDIT_KEYRING,
-    [KeyRingEnv.file]: config.LETHE_AUDIT_KEYRING ? undefined : keyRingFile,
-  });
+  let keyRing: KeyRing;
+  try {
+    keyRing = keyRingFromEnv({
+      [KeyRingEnv.inline]: config.LETHE_AUDIT_KEYRING,
+      [KeyRingEnv.file]: config.LETHE_AUDIT_KEYRING ? undefined : keyRingFile,
+    });
+  } catch (e) {
+    // A configuration problem like any other: listed, exit 78.
+    loadConfigOrExit(() => {
+      throw new ConfigValidationError('governance', [
+        `${config.LETHE_AUDIT_KEYRING ? KeyRingEnv.inline : KeyRingEnv.file}: ${(e as Error).message}`,
+      ]);
+    });
+    throw e;
+  }
 
   const infra = config.LETHE_LOCAL_INFRA
     ? await (await import('./dev/local-infrastructure')).startLocalInfrastructure(logger)
