@@ -23,7 +23,7 @@ export class PgRefusedResults implements RefusedResults {
         r.kind,
         r.code,
         r.reason.slice(0, 4000),
-        r.value === null ? null : r.value.replace(/\u0000/g, '').slice(0, MAX_VALUE),
+        r.value === null ? null : r.value.split('\u0000').join('').slice(0, MAX_VALUE),
         r.refusedAt.toISOString(),
       ],
     );

@@ -100,12 +100,7 @@ describe('certificateMismatches (a verified certificate against its job and mess
     ],
     [
       'a version that skips one',
-      (p) => [
-        { ...p, model: { ...p.model!, versionAfter: 3 } } as CertificatePayload,
-        { versionAfter: 3 },
-        {},
-        null,
-      ],
+      (p) => [{ ...p, model: { ...p.model!, versionAfter: 3 } }, { versionAfter: 3 }, {}, null],
       /next version/,
     ],
   ])('refuses %s', (_name, make, why) => {
