@@ -5,4 +5,7 @@ import { Injectable } from '@nestjs/common';
 export class WorkerStatus {
   workerId = '';
   backend = 'uninitialised';
+  /** What readiness asks (empty: no Kafka configured). */
+  kafkaBrokers: readonly string[] = [];
+  kafkaClientId = 'lethe-unlearning-worker';
 }
