@@ -1,8 +1,18 @@
-import { Inject, Injectable, type OnModuleInit, Optional } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '@lethe/shared';
 import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
-import { LetheMetrics, sampleConsumerLag } from '@lethe/shared/infrastructure/metrics';
+import {
+  type ConsumerLagProbe,
+  LetheMetrics,
+  sampleConsumerLag,
+} from '@lethe/shared/infrastructure/metrics';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
 import type { JobStatus } from '../../domain/job/job.state';
 import { GovernanceOutboxRelay } from '../messaging/outbox-relay.service';
@@ -31,7 +41,9 @@ const QUEUED: ReadonlySet<string> = new Set<JobStatus>([
  * the intake consumer group's lag. Registers nothing when the app has no MetricsModule.
  */
 @Injectable()
-export class GovernanceMetrics implements OnModuleInit {
+export class GovernanceMetrics implements OnModuleInit, BeforeApplicationShutdown {
+  private lag: ConsumerLagProbe | null = null;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: GovernanceOutboxRelay,
@@ -45,13 +57,17 @@ export class GovernanceMetrics implements OnModuleInit {
     metrics.onScrape('jobs', () => this.sampleJobs(metrics));
     metrics.onScrape('outbox', () => this.sampleOutbox(metrics));
     const { brokers, clientId, namespace, intakeGroupId } = this.options.kafka;
-    sampleConsumerLag(metrics, {
+    this.lag = sampleConsumerLag(metrics, {
       brokers,
       clientId,
       groupId: namespacedTopic(namespace, intakeGroupId),
       topic: namespacedTopic(namespace, Topics.deletionRequests),
       labels: { group: intakeGroupId, topic: Topics.deletionRequests },
     });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.lag?.close();
   }
 
   private async sampleJobs(metrics: LetheMetrics): Promise<void> {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { LetheMetrics } from './lethe-metrics';
 
 export interface ConsumerLagOptions {
@@ -15,43 +15,83 @@ export interface ConsumerLagOptions {
 /**
  * Messages on `topic` past the group's committed offsets, summed over partitions: the queue in
  * front of a consumer group. A partition the group never committed counts from its low watermark.
- * One short-lived admin client with no retries, so a scrape never waits on kafkajs' backoff.
+ * One admin client with no retries (a scrape never waits on kafkajs' backoff), connected on first
+ * use and kept; after a failure it is dropped and the next call connects afresh.
  */
-export async function consumerLag(options: ConsumerLagOptions): Promise<number> {
-  const timeoutMs = options.timeoutMs ?? 2_000;
-  const admin = new Kafka({
-    clientId: `${options.clientId}-metrics`,
-    brokers: [...options.brokers],
-    connectionTimeout: timeoutMs,
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  try {
-    await admin.connect();
-    const [ends, [committed]] = await Promise.all([
-      admin.fetchTopicOffsets(options.topic),
-      admin.fetchOffsets({ groupId: options.groupId, topics: [options.topic] }),
-    ]);
-    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-    let lag = 0n;
-    for (const p of ends) {
-      const low = BigInt(p.low);
-      const high = BigInt(p.high);
-      const done = at.get(p.partition) ?? -1n;
-      const from = done < low ? low : done;
-      if (high > from) lag += high - from;
+export class ConsumerLagProbe {
+  private admin: Admin | null = null;
+
+  constructor(private readonly options: ConsumerLagOptions) {}
+
+  async lag(): Promise<number> {
+    const { topic, groupId } = this.options;
+    try {
+      const admin = await this.connected();
+      const [ends, [committed]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      let lag = 0n;
+      for (const p of ends) {
+        const low = BigInt(p.low);
+        const high = BigInt(p.high);
+        const done = at.get(p.partition) ?? -1n;
+        const from = done < low ? low : done;
+        if (high > from) lag += high - from;
+      }
+      return Number(lag);
+    } catch (e) {
+      await this.close();
+      throw e;
     }
-    return Number(lag);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = null;
+    await admin?.disconnect().catch(() => undefined);
+  }
+
+  private async connected(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    const timeoutMs = this.options.timeoutMs ?? 2_000;
+    const admin = new Kafka({
+      clientId: `${this.options.clientId}-metrics`,
+      brokers: [...this.options.brokers],
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    this.admin = admin;
+    await admin.connect();
+    return admin;
   }
 }
 
-/** Registers a scrape-time sampler setting `lethe_consumer_lag_messages` for one group/topic. */
-export function sampleConsumerLag(metrics: LetheMetrics, options: ConsumerLagOptions): void {
+/** The lag once, with a client of its own (closed after). */
+export async function consumerLag(options: ConsumerLagOptions): Promise<number> {
+  const probe = new ConsumerLagProbe(options);
+  try {
+    return await probe.lag();
+  } finally {
+    await probe.close();
+  }
+}
+
+/**
+ * Registers a scrape-time sampler setting `lethe_consumer_lag_messages` for one group/topic.
+ * Returns the probe, to `close()` at shutdown.
+ */
+export function sampleConsumerLag(
+  metrics: LetheMetrics,
+  options: ConsumerLagOptions,
+): ConsumerLagProbe {
   const labels = options.labels ?? { group: options.groupId, topic: options.topic };
+  const probe = new ConsumerLagProbe(options);
   metrics.onScrape(`lag:${labels.group}`, async () => {
-    metrics.consumerLag.set(labels, await consumerLag(options));
+    metrics.consumerLag.set(labels, await probe.lag());
   });
+  return probe;
 }

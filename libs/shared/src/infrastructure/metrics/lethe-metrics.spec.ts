@@ -66,7 +66,7 @@ describe('LetheMetrics', () => {
       m.onScrape('broken', () => Promise.reject(new Error('database down')));
       m.onScrape('hangs', () => new Promise<void>(() => undefined));
       const scraping = m.scrape();
-      await jest.advanceTimersByTimeAsync(2_000);
+      await jest.advanceTimersByTimeAsync(5_000);
       const text = await scraping;
       expect(valueOf(text, 'lethe_job_queue_depth{app="test"}')).toBe(7);
       expect(valueOf(text, 'lethe_metrics_sampler_errors_total{sampler="broken",app="test"}')).toBe(

@@ -29,8 +29,11 @@ export interface LetheMetricsOptions {
 /** Reads a figure at scrape time (a database count, a consumer lag) and sets gauges from it. */
 export type ScrapeSampler = () => Promise<void>;
 
-/** A sampler slower than this is abandoned for this scrape (its gauges keep their last value). */
-const SAMPLER_TIMEOUT_MS = 2_000;
+/**
+ * A sampler slower than this is abandoned for this scrape (its gauges keep their last value);
+ * under Prometheus' default scrape timeout (10 s).
+ */
+const SAMPLER_TIMEOUT_MS = 5_000;
 
 /**
  * Lethe's Prometheus metrics, one registry per process (docs/adr/0014-observability.md). Series
