@@ -15,8 +15,8 @@ export interface ConsumerLagOptions {
 /**
  * Messages on `topic` past the group's committed offsets, summed over partitions: the queue in
  * front of a consumer group. A partition the group never committed counts from its low watermark.
- * One admin client with no retries (a scrape never waits on kafkajs' backoff), connected on first
- * use and kept; after a failure it is dropped and the next call connects afresh.
+ * One admin client with short retries (a scrape never waits on kafkajs' default backoff),
+ * connected on first use and kept; after a failure it is dropped and the next call connects afresh.
  */
 export class ConsumerLagProbe {
   private admin: Admin | null = null;
@@ -27,10 +27,9 @@ export class ConsumerLagProbe {
     const { topic, groupId } = this.options;
     try {
       const admin = await this.connected();
-      const [ends, [committed]] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId, topics: [topic] }),
-      ]);
+      // Committed offsets first: the ends read after them can only be later (lag never negative).
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
       const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
       let lag = 0n;
       for (const p of ends) {
@@ -61,7 +60,9 @@ export class ConsumerLagProbe {
       brokers: [...this.options.brokers],
       connectionTimeout: timeoutMs,
       requestTimeout: timeoutMs,
-      retry: { retries: 0 },
+      // A few quick retries: finding the group coordinator can need them (a new group, the
+      // offsets topic still being created); the sampler's timeout bounds the whole call anyway.
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
       logLevel: logLevel.NOTHING,
     }).admin();
     this.admin = admin;
