@@ -1,12 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
+import { KafkaHealthIndicator } from '@lethe/shared/infrastructure/health';
+import { MetricsModule } from '@lethe/shared/infrastructure/metrics';
 import { GovernanceModule } from '@lethe/governance';
 import type { KeyRing } from '@lethe/audit';
 import type { GovernanceConfig } from './config';
-import { HealthController } from './health.controller';
+import { HealthController, READINESS_KAFKA } from './health.controller';
 
 export interface AppModuleOptions {
   readonly config: GovernanceConfig;
@@ -37,12 +40,20 @@ export class AppModule {
           extra: { max: 10 },
         }),
         GovernanceModule.forRoot(governanceOptions(options)),
+        // GET /metrics (docs/adr/0014-observability.md) and the readiness checks.
+        MetricsModule.forRoot({ app: 'governance' }),
+        TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController],
       providers: [
         { provide: ApiKeyRegistry, useValue: new ApiKeyRegistry(options.config.LETHE_API_KEYS) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        KafkaHealthIndicator,
+        {
+          provide: READINESS_KAFKA,
+          useValue: { brokers: options.kafkaBrokers, clientId: options.config.KAFKA_CLIENT_ID },
+        },
       ],
     };
   }

@@ -1,10 +1,26 @@
-import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { DeletionRequestsKafkaConsumer, JobResultsKafkaConsumer } from '@lethe/governance';
 import { Public } from '@lethe/shared/infrastructure/http';
+import {
+  healthResponse,
+  KafkaHealthIndicator,
+  type KafkaProbeOptions,
+} from '@lethe/shared/infrastructure/health';
+
+/** The brokers and client id the readiness probe asks (the app's own). */
+export const READINESS_KAFKA = Symbol('ReadinessKafka');
+
+/** How long each readiness check may take before it counts as down. */
+const CHECK_TIMEOUT_MS = 2_000;
 
 @ApiTags('ops')
 @Controller()
@@ -13,12 +29,52 @@ export class HealthController {
     @InjectDataSource() private readonly db: DataSource,
     private readonly intake: DeletionRequestsKafkaConsumer,
     private readonly results: JobResultsKafkaConsumer,
+    private readonly checks: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly kafka: KafkaHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(READINESS_KAFKA) private readonly kafkaProbe: KafkaProbeOptions,
   ) {}
 
   /**
-   * Liveness and readiness: 200 when the database answers and neither Kafka consumer (intake,
-   * worker results) is down (crashed and not yet back in its group); 503 otherwise. All recover
-   * by themselves.
+   * Liveness: 200 while the process answers HTTP. Nothing outside it is asked, so a database or
+   * broker outage never gets a healthy process restarted: the service recovers from those itself.
+   */
+  @Public()
+  @Get('health/live')
+  live() {
+    return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
+  }
+
+  /**
+   * Readiness: 200 when PostgreSQL answers `SELECT 1`, the Kafka cluster answers an admin
+   * metadata call (each within 2 s), and neither Kafka consumer (intake, worker results) is down; 503 with the details
+   * otherwise (docs/adr/0014-observability.md).
+   */
+  @Public()
+  @Get('health/ready')
+  ready(@Res({ passthrough: true }) res: Response) {
+    return healthResponse(res, () =>
+      this.checks.check([
+        () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+        () => this.kafka.isReachable('kafka', { ...this.kafkaProbe, timeoutMs: CHECK_TIMEOUT_MS }),
+        () => this.consumerCheck('intake', this.intake.health()),
+        () => this.consumerCheck('results', this.results.health()),
+      ]),
+    );
+  }
+
+  /** `consumer`: up, starting, down (crashed, not yet back in its group), off (not run here). */
+  private consumerCheck(key: string, health: { readonly status: string }) {
+    const { status: consumer, ...rest } = health;
+    const check = this.indicators.check(key);
+    return consumer === 'down' ? check.down({ consumer, ...rest }) : check.up({ consumer, ...rest });
+  }
+
+  /**
+   * The first health route, kept for existing probes and scripts: 200 when the database answers
+   * and neither Kafka consumer (intake, worker results) is down (crashed and not yet back in its
+   * group); 503 otherwise. All recover by themselves. New probes use /health/live and /health/ready.
    */
   @Public()
   @Get('health')

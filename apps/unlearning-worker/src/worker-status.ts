@@ -7,4 +7,7 @@ export class WorkerStatus {
   backend = 'uninitialised';
   /** The job consumer's state: `off` when no Kafka is configured. */
   jobs: () => 'off' | 'starting' | 'up' | 'down' = () => 'off';
+  /** What readiness asks (empty: no Kafka configured). */
+  kafkaBrokers: readonly string[] = [];
+  kafkaClientId = 'lethe-unlearning-worker';
 }

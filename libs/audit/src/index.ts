@@ -2,7 +2,13 @@
 // tamper-evident audit log (hash chain + RFC 9162 Merkle tree + signed checkpoints).
 // Decisions: docs/adr/0008-audit-log.md.
 export * from './domain/audit.errors';
-export * from './domain/certificate/canonical-json';
+// Canonical JSON (RFC 8785) is the shared kernel's: @lethe/shared/domain.
+export {
+  assertIJson,
+  canonicalJson,
+  canonicalJsonBytes,
+  type JsonValue,
+} from '@lethe/shared/domain';
 export * from './domain/certificate/certificate-payload';
 export * from './domain/certificate/validate-certificate-payload';
 export * from './domain/keys/jwks';

@@ -49,6 +49,7 @@ import {
 import { HmacSubjectPseudonymizer } from './infrastructure/crypto/hmac-subject-pseudonymizer';
 import { kafkaProvider } from './infrastructure/kafka/kafka.provider';
 import { GovernanceOutboxRelay } from './infrastructure/messaging/outbox-relay.service';
+import { GovernanceMetrics } from './infrastructure/metrics/governance-metrics';
 import { DatasetRegistry } from './application/ports/dataset-registry.port';
 import { LineageStore } from './application/ports/lineage-store.port';
 import { RecordsStore } from './application/ports/records-store.port';
@@ -129,6 +130,7 @@ export class GovernanceModule {
         UnlearningSchedulerService,
         DeletionRequestsKafkaConsumer,
         JobResultsKafkaConsumer,
+        GovernanceMetrics,
       ],
       exports: [
         GovernanceProjections,

@@ -4,6 +4,7 @@ export * from './domain/message-metadata';
 export * from './domain/result';
 export * from './domain/decider';
 export * from './domain/backoff';
+export * from './domain/canonical-json';
 export * from './contracts/topics';
 export * from './contracts/unlearning-job.v1';
 export * from './contracts/unlearning-result.v1';

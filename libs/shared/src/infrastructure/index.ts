@@ -2,3 +2,5 @@ export * from './http';
 export * from './logging';
 export * from './kafka';
 export * from './boot';
+export * from './metrics';
+export * from './health';

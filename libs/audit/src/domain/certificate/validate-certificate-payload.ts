@@ -1,5 +1,5 @@
 import { AuditError, AuditErrorCode } from '../audit.errors';
-import { assertIJson } from './canonical-json';
+import { assertIJson } from '@lethe/shared/domain';
 import {
   CERTIFICATE_SCHEMA,
   CERTIFIED_METHODS,

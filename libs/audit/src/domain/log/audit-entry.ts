@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AuditError, AuditErrorCode } from '../audit.errors';
-import { canonicalJsonBytes } from '../certificate/canonical-json';
+import { canonicalJsonBytes } from '@lethe/shared/domain';
 import { SUBJECT_REF_PATTERN } from '../certificate/validate-certificate-payload';
 import { HASH_SIZE, leafHash } from '../merkle/rfc6962';
 

@@ -177,7 +177,7 @@ describe('certificate JWS', () => {
       },
     ]);
     const late = aNoOpCertificate({ issuedAt: '2026-07-01T00:00:00Z' });
-    const { canonicalJsonBytes } = await import('../../domain/certificate/canonical-json');
+    const { canonicalJsonBytes } = await import('@lethe/shared/domain');
     const jws = await signCompactJws(
       { alg: 'EdDSA', kid: 'k1', typ: CERTIFICATE_JWS_TYPE },
       canonicalJsonBytes(late),

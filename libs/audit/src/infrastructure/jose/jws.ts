@@ -6,7 +6,7 @@ import {
   type CompactJWSHeaderParameters,
 } from 'jose';
 import { AuditError, AuditErrorCode } from '../../domain/audit.errors';
-import { canonicalJsonBytes } from '../../domain/certificate/canonical-json';
+import { canonicalJsonBytes } from '@lethe/shared/domain';
 import { isValidAt } from '../../domain/keys/key-validity';
 import { parsePublicKey } from './ed25519-keys';
 import type { JwksDocument, PublishedJwk } from '../../domain/keys/jwks';

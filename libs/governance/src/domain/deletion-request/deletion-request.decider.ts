@@ -1,13 +1,12 @@
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
-import { canonicalJson } from '../shared/canonical-json';
 import { computeDeadline } from './deadline';
 import type { DeletionRequestCommand } from './deletion-request.commands';
 import type { DeletionRequestEvent } from './deletion-request.events';
 import {
   canonicalInstant,
   canonicalLegalBasis,
-  canonicalScopeJson,
+  canonicalScopeText,
   contentDigestOf,
   type RequestContent,
 } from './request-content';
@@ -55,8 +54,7 @@ const sameContent = (state: ExistingRequest, content: RequestContent, digest: st
     deadlineAgrees &&
     state.subjectRef === content.subjectRef &&
     canonicalLegalBasis(state.legalBasis) === canonicalLegalBasis(content.legalBasis) &&
-    canonicalJson(canonicalScopeJson(state.scope)) ===
-      canonicalJson(canonicalScopeJson(content.scope))
+    canonicalScopeText(state.scope) === canonicalScopeText(content.scope)
   );
 };
 

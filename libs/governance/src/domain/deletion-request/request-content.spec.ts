@@ -1,5 +1,5 @@
 import { SubjectRef } from '@lethe/shared';
-import { canonicalJson } from '../shared/canonical-json';
+import { canonicalJson } from '@lethe/shared/domain';
 import {
   canonicalContent,
   canonicalInstant,
@@ -41,6 +41,15 @@ describe('request content', () => {
         }),
       );
     }
+  });
+
+  it('keeps its own answer for lone surrogates, which RFC 8785 refuses (stored digests stay valid)', () => {
+    const lone = { ...base, scope: { datasetIds: null, recordIds: ['\ud800'] } };
+    expect(() => canonicalJson(canonicalScopeJson(lone.scope))).toThrow(
+      expect.objectContaining({ code: 'NOT_CANONICALIZABLE' }),
+    );
+    expect(canonicalContent(lone)).toContain('"recordIds":["\\ud800"]');
+    expect(contentDigestOf(lone)).toMatch(/^c1:[0-9a-f]{64}$/);
   });
 
   it('treats scope lists as sets and a scope that narrows nothing as no scope', () => {

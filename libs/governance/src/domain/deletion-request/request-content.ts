@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { SubjectRef } from '@lethe/shared';
-import { byCodeUnits, type JsonValue } from '../shared/canonical-json';
+import { byCodeUnits, type JsonValue } from '@lethe/shared/domain';
 import type { DeletionScope } from './deletion-request.events';
 
 /**
@@ -32,11 +32,15 @@ export const canonicalScope = (scope: DeletionScope | null): DeletionScope | nul
   return datasetIds === null && recordIds === null ? null : { datasetIds, recordIds };
 };
 
-/** The canonical scope as a JSON value (for `canonicalJson`). */
+/** The canonical scope as a JSON value, members in RFC 8785 order. */
 export const canonicalScopeJson = (scope: DeletionScope | null): JsonValue => {
   const s = canonicalScope(scope);
   return s === null ? null : { datasetIds: s.datasetIds, recordIds: s.recordIds };
 };
+
+/** The canonical scope as text, in the `c1` form of `canonicalContent` (comparisons). */
+export const canonicalScopeText = (scope: DeletionScope | null): string =>
+  JSON.stringify(canonicalScopeJson(scope));
 
 /** An RFC 3339 instant as UTC ISO-8601 with milliseconds (the precision the domain keeps). */
 export const canonicalInstant = (at: string): string => new Date(at).toISOString();
@@ -48,10 +52,16 @@ export const canonicalInstant = (at: string): string => new Date(at).toISOString
 export const canonicalLegalBasis = (legalBasis: string): string => legalBasis.toLowerCase();
 
 /**
- * The content in canonical form, as RFC 8785 JSON. Built with its members already in RFC 8785
+ * The content in canonical form, `c1`: RFC 8785 JSON. Built with its members already in RFC 8785
  * order (code-unit order of the names, at both levels) and holding only strings, null and arrays
- * of strings, so `JSON.stringify` writes exactly the canonical form (the spec checks it against
- * the generic `canonicalJson`) at a fraction of the cost: it runs once per inbound event.
+ * of strings, so `JSON.stringify` writes exactly what the shared `canonicalJson` (RFC 8785, JCS)
+ * writes (the spec checks it), at a fraction of the cost: it runs once per inbound event.
+ *
+ * One input differs, and `c1` keeps its own answer for it so that stored digests stay valid: a
+ * string with a lone UTF-16 surrogate (an id sent as `"\ud800"`), which is not I-JSON. RFC 8785
+ * refuses it (NOT_CANONICALIZABLE); `c1` escapes it as `JSON.stringify` does (`"\ud800"`), as it
+ * always has. Requests with such ids were accepted before and may be stored with that digest
+ * (intake-digests.golden.spec.ts pins it); see docs/architecture.md, "Canonical JSON".
  */
 export const canonicalContent = (c: RequestContent): string => {
   const scope = canonicalScope(c.scope);

@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
@@ -23,6 +24,7 @@ import { CLOCK, type Clock } from '../../application/ports/clock.port';
 import { DeletionIntakeProcessor } from '../../application/commands/request-deletion/deletion-intake.processor';
 import { DeletionRequestValidator } from '../../application/commands/request-deletion/request-deletion.dto';
 import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
+import { LetheMetrics } from '@lethe/shared/infrastructure/metrics';
 
 /** Largest slice of a fetched batch handled in one transaction. */
 const CHUNK = 5000;
@@ -61,6 +63,7 @@ export class DeletionRequestsKafkaConsumer
     @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
     private readonly commandBus: CommandBus,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() private readonly metrics?: LetheMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -99,9 +102,10 @@ export class DeletionRequestsKafkaConsumer
     const processor = new DeletionIntakeProcessor(
       new DeletionRequestValidator(this.options.maxEventBytes),
       this.commandBus,
-      new DeadLetterPublisher(this.producer, namespace),
+      new DeadLetterPublisher(this.producer, namespace, this.metrics),
       this.clock,
       { warn: (m) => this.logger.warn(m) },
+      this.metrics,
     );
     this.consumer = this.kafka.consumer({
       groupId: namespacedTopic(namespace, intakeGroupId),

@@ -12,7 +12,7 @@ import {
   type PublicWeights,
   type PutModelVersion,
 } from '../../application/ports/model-store.port';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '@lethe/shared/domain';
 import { errnoOf, io, placeExclusive, placeReplacing, readIfExists } from './fs-atomic';
 import { blobRelativePath, checkDigest, checkId, checkVersion } from './keys';
 
@@ -98,7 +98,10 @@ export class DirectoryModelStore implements ModelStore {
       trainingProfile: v.trainingProfile as unknown as Record<string, unknown>,
       storedAt: this.now().toISOString(),
     };
-    const meta: Metadata = { ...body, metadataDigest: sha256Hex(utf8(canonicalJson(body))) };
+    // The digest is of the body as the file holds it (what `readMetadata` recomputes it from):
+    // JSON text drops undefined members, so the object is taken through JSON first.
+    const stored = JSON.parse(JSON.stringify(body)) as typeof body;
+    const meta: Metadata = { ...stored, metadataDigest: sha256Hex(utf8(canonicalJson(stored))) };
     const created = await io('write metadata', () =>
       placeExclusive(
         this.tmp(),
@@ -113,7 +116,7 @@ export class DirectoryModelStore implements ModelStore {
         !existing ||
         existing.digest !== digest ||
         existing.parentDigest !== v.parentDigest ||
-        canonicalJson(existing.trainingProfile) !== canonicalJson(v.trainingProfile)
+        canonicalJson(existing.trainingProfile) !== canonicalJson(stored.trainingProfile)
       ) {
         throw new ModelStoreError(
           ModelStoreErrorCode.VERSION_CONFLICT,

@@ -137,3 +137,54 @@ describe('DeletionIntakeProcessor with a failing command', () => {
     expect(published).toEqual([]);
   });
 });
+
+describe('DeletionIntakeProcessor metrics', () => {
+  const processorWith = (
+    publish: (letters: readonly DeadLetter[]) => Promise<void>,
+    counted: [string, string, string, number][],
+  ) =>
+    new DeletionIntakeProcessor(
+      new DeletionRequestValidator(64 * 1024),
+      {
+        execute: async (c: RequestDeletionCommand) =>
+          c.items.map((item) =>
+            item.event.id === 'ce-reused'
+              ? { ok: false, error: new GovernanceError('IDEMPOTENCY_KEY_REUSED', 'reused') }
+              : {
+                  ok: true,
+                  requestId: DeletionRequestId('00000000-0000-8000-8000-000000000000'),
+                  created: item.event.id !== 'ce-repeat',
+                },
+          ),
+      } as unknown as CommandBus,
+      { publish },
+      { now: () => new Date('2026-01-01T00:00:00Z') },
+      undefined,
+      { countIntake: (door, outcome, code = '', n = 1) => counted.push([door, outcome, code, n]) },
+    );
+
+  it('counts accepted, duplicate and rejected-by-code once the chunk is durable', async () => {
+    const counted: [string, string, string, number][] = [];
+    await processorWith(async () => undefined, counted).process('t', 0, [
+      message(1, event('ce-new')),
+      message(2, event('ce-repeat')),
+      message(3, event('ce-reused')),
+      message(4, '{not json'),
+    ]);
+    const total = (outcome: string, code = '') =>
+      counted
+        .filter(([d, o, c]) => d === 'kafka' && o === outcome && c === code)
+        .reduce((s, [, , , n]) => s + n, 0);
+    expect(total('accepted')).toBe(1);
+    expect(total('duplicate')).toBe(1);
+    expect(total('rejected', 'IDEMPOTENCY_KEY_REUSED')).toBe(1);
+    expect(total('rejected', 'INVALID_JSON') + total('rejected', 'SCHEMA_VIOLATION')).toBe(1);
+  });
+
+  it('counts nothing when the DLQ publish fails (the chunk is redelivered and counted then)', async () => {
+    const counted: [string, string, string, number][] = [];
+    const failing = processorWith(() => Promise.reject(new Error('broker down')), counted);
+    await expect(failing.process('t', 0, [message(1, '{not json')])).rejects.toThrow('broker down');
+    expect(counted).toEqual([]);
+  });
+});

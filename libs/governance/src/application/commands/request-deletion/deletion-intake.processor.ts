@@ -6,6 +6,7 @@ import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GovernanceError, GovernanceErrorCode } from '../../../domain/governance.errors';
 import type { DeadLetter, DeadLetterSink } from '../../ports/dead-letter.port';
 import type { Clock } from '../../ports/clock.port';
+import { noIntakeMetrics, type IntakeMetrics } from '../../ports/intake-metrics.port';
 import { RequestDeletionCommand, type DeletionIntakeItem } from './request-deletion.command';
 import type { DeletionRequestValidator } from './request-deletion.dto';
 import { correlationIdOfMessage } from './message-correlation';
@@ -33,6 +34,7 @@ export class DeletionIntakeProcessor {
     private readonly deadLetters: DeadLetterSink,
     private readonly clock: Clock,
     private readonly logger: IntakeLogger = { warn: () => undefined },
+    private readonly metrics: IntakeMetrics = noIntakeMetrics,
   ) {}
 
   async process(
@@ -76,6 +78,11 @@ export class DeletionIntakeProcessor {
       }
     });
     await this.deadLetters.publish(letters);
+    // Counted once the chunk is durable (events committed, refusals on the DLQ): a chunk that
+    // fails before this point is redelivered and counted then.
+    this.metrics.countIntake('kafka', 'accepted', '', created);
+    this.metrics.countIntake('kafka', 'duplicate', '', accepted - created);
+    for (const l of letters) this.metrics.countIntake('kafka', 'rejected', l.error.code);
     for (const l of letters) {
       RequestContextStore.run({ correlationId: l.correlationId }, () =>
         this.logger.warn(

@@ -1,10 +1,12 @@
-import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Optional, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
+import { LetheMetrics } from '@lethe/shared/infrastructure/metrics';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
 import { actorOf, correlationIdOf } from '../../http/request-principal';
 import { CLOCK, type Clock } from '../../ports/clock.port';
+import { noIntakeMetrics, type IntakeMetrics } from '../../ports/intake-metrics.port';
 import { RequestDeletionCommand } from './request-deletion.command';
 import { DeletionRequestValidator } from './request-deletion.dto';
 
@@ -13,13 +15,16 @@ import { DeletionRequestValidator } from './request-deletion.dto';
 @Controller('v1/deletion-requests')
 export class RequestDeletionHttpController {
   private readonly validator: DeletionRequestValidator;
+  private readonly metrics: IntakeMetrics;
 
   constructor(
     private readonly commandBus: CommandBus,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(GOVERNANCE_OPTIONS) options: ResolvedGovernanceOptions,
+    @Optional() metrics?: LetheMetrics,
   ) {
     this.validator = new DeletionRequestValidator(options.maxEventBytes);
+    this.metrics = metrics ?? noIntakeMetrics;
   }
 
   @Post()
@@ -31,7 +36,10 @@ export class RequestDeletionHttpController {
     @Req() req: AuthenticatedRequest,
   ): Promise<{ requestId: string; status: 'accepted'; duplicate: boolean }> {
     const parsed = this.validator.fromValue(body);
-    if (!parsed.ok) throw parsed.error;
+    if (!parsed.ok) {
+      this.metrics.countIntake('http', 'rejected', parsed.error.code);
+      throw parsed.error;
+    }
     const [outcome] = await this.commandBus.execute(
       new RequestDeletionCommand(
         [{ event: parsed.value, receivedAt: this.clock.now() }],
@@ -41,7 +49,11 @@ export class RequestDeletionHttpController {
       ),
     );
     if (!outcome) throw new Error('RequestDeletionCommand returned no outcome');
-    if (!outcome.ok) throw outcome.error;
+    if (!outcome.ok) {
+      this.metrics.countIntake('http', 'rejected', outcome.error.code);
+      throw outcome.error;
+    }
+    this.metrics.countIntake('http', outcome.created ? 'accepted' : 'duplicate');
     return { requestId: outcome.requestId, status: 'accepted', duplicate: !outcome.created };
   }
 }

@@ -1,4 +1,10 @@
-import { canonicalJson, canonicalJsonBytes } from './canonical-json';
+import {
+  byCodeUnits,
+  canonicalJson,
+  canonicalJsonBytes,
+  NotCanonicalizableError,
+} from './canonical-json';
+import { isDomainError } from './domain-error';
 
 /**
  * Golden vectors of RFC 8785 (JSON Canonicalization Scheme): the examples of §3.2.2–§3.2.4, the
@@ -111,5 +117,48 @@ describe('RFC 8785 canonical JSON (golden vectors)', () => {
     expect(() => canonicalJson(value)).toThrow(
       expect.objectContaining({ code: 'NOT_CANONICALIZABLE' }),
     );
+  });
+});
+
+describe('canonicalJson: the properties the digests rely on', () => {
+  it('sorts members by UTF-16 code units, at every depth, with no whitespace', () => {
+    expect(canonicalJson({ b: 1, a: { d: [true, null], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[true,null]},"b":1}',
+    );
+    // RFC 8785 §3.2.3: code-unit order, not locale order ("\u00e9" sorts after "z").
+    expect(canonicalJson({ é: 1, z: 2, Z: 3 })).toBe('{"Z":3,"z":2,"é":1}');
+    expect(['é', 'z', 'Z', '\ud83d\ude00', '\ufb33'].sort(byCodeUnits)).toEqual([
+      'Z',
+      'z',
+      'é',
+      '\ud83d\ude00',
+      '\ufb33',
+    ]);
+  });
+
+  it('gives the same text for the same value built in another key order', () => {
+    expect(canonicalJson({ x: 'a', y: ['1', '2'] })).toBe(canonicalJson({ y: ['1', '2'], x: 'a' }));
+  });
+
+  it('keeps array order (arrays are sequences) and escapes strings as JSON does', () => {
+    expect(canonicalJson(['b', 'a'])).not.toBe(canonicalJson(['a', 'b']));
+    expect(canonicalJson('a"b\n')).toBe('"a\\"b\\n"');
+  });
+
+  it('writes numbers as ECMAScript does (-0 as 0)', () => {
+    expect(canonicalJson([1e21, 0.1, -0, 100])).toBe('[1e+21,0.1,0,100]');
+  });
+
+  it('refuses with a domain error carrying the stable code and the path', () => {
+    let error: unknown;
+    try {
+      canonicalJson({ a: [1, Number.NaN] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(NotCanonicalizableError);
+    expect(isDomainError(error) && error.code).toBe('NOT_CANONICALIZABLE');
+    expect(isDomainError(error) && error.kind).toBe('validation');
+    expect(isDomainError(error) && error.details).toEqual({ path: '$.a[1]' });
   });
 });

@@ -1,0 +1,2 @@
+export * from './kafka-health.indicator';
+export * from './health-response';

@@ -1,0 +1,21 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { LetheMetrics, type LetheMetricsOptions } from './lethe-metrics';
+import { MetricsController } from './metrics.controller';
+
+/**
+ * One `LetheMetrics` (its own prom-client registry) for the app, injectable everywhere, and the
+ * `GET /metrics` route. Global: hooks in libraries inject `LetheMetrics` with `@Optional()`, so a
+ * module built without this one (a test) still works and simply exports nothing.
+ */
+@Global()
+@Module({})
+export class MetricsModule {
+  static forRoot(options: LetheMetricsOptions): DynamicModule {
+    return {
+      module: MetricsModule,
+      controllers: [MetricsController],
+      providers: [{ provide: LetheMetrics, useValue: new LetheMetrics(options) }],
+      exports: [LetheMetrics],
+    };
+  }
+}
