@@ -92,7 +92,7 @@ const load = (): string =>
     .join(' / ');
 
 /** ms per call of f (which returns a tensor to read back), median of REPS, old/new interleaved. */
-function timeInterleaved(fs: (() => tf.Tensor)[]): number[] {
+function timeInterleaved(fs: (() => tf.Tensor)[], reps = REPS): number[] {
   const once = (f: () => tf.Tensor): number => {
     const t0 = now();
     const t = f();
@@ -102,7 +102,7 @@ function timeInterleaved(fs: (() => tf.Tensor)[]): number[] {
   };
   fs.forEach(once); // warm-up (kernels, first-use compilation)
   const times = fs.map(() => [] as number[]);
-  for (let r = 0; r < REPS; r++) fs.forEach((f, i) => times[i]?.push(once(f)));
+  for (let r = 0; r < reps; r++) fs.forEach((f, i) => times[i]?.push(once(f)));
   return times.map(median);
 }
 
@@ -200,6 +200,7 @@ async function measure(mode: Mode, real: Dataset): Promise<Measured> {
       (['autodiff', 'analytic'] as const).map(
         (p) => () => objectives[p].hvp(w, v, device, LISSA.damping),
       ),
+      Math.min(REPS, 7),
     ) as [number, number];
     tf.dispose([w, v]);
 
@@ -297,7 +298,7 @@ async function main(): Promise<void> {
           return [`minibatch, b = ${b}`, num(o), num(nw), ratio(o / nw)];
         }),
         [
-          `all of D_r (${m.fullRows} rows, chunks of 1,000)`,
+          `all of D_r (${m.fullRows} rows, chunks of 1,000; median of ${Math.min(REPS, 7)})`,
           num(m.fullHvp[0]),
           num(m.fullHvp[1]),
           ratio(m.fullHvp[0] / m.fullHvp[1]),

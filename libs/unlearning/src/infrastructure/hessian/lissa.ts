@@ -135,8 +135,15 @@ const fusedLissa = async (opts: LissaOptions): Promise<LissaResult> => {
   const rngs = Array.from({ length: S }, (_, c) => createRng(s.seed).derive(`lissa-chain-${c}`));
   const w = tf.tensor1d(opts.params);
   const net = DenseNet.from(arch, w);
-  const g = tf.tidy(() => vectorBlocks(arch, tf.tensor1d(opts.vector)));
-  let v: Tensor[] = tf.tidy(() => g.map((blk) => tf.tile(tf.expandDims(blk, 0), [S, 1, 1])));
+  // g once per chain (so the update is one AddN per block, without broadcasting), and the
+  // recursion's scalar: made once, not per step.
+  const g = tf.tidy(() =>
+    vectorBlocks(arch, tf.tensor1d(opts.vector)).map((blk) =>
+      tf.tile(tf.expandDims(blk, 0), [S, 1, 1]),
+    ),
+  );
+  const keepScalar = tf.scalar(keep);
+  let v: Tensor[] = g.map((blk) => tf.clone(blk));
   let maxGrowth = 0;
   /** Device-side norms of the checks since the last read: [step, norms [S]]. */
   let pending: { step: number; norms: Tensor }[] = [];
@@ -181,9 +188,13 @@ const fusedLissa = async (opts: LissaOptions): Promise<LissaResult> => {
         const idx = tf.tensor2d(rows, [S, b], 'int32');
         const x = tf.gather(opts.data.x, idx);
         const y = tf.gather(opts.data.y, idx);
-        const hv = curvatureProduct(net, x, y, prev, coef);
-        return prev.map((vk, k) =>
-          tf.add(tf.add(g[k] as Tensor, tf.mul(vk, keep)), hv[k] as Tensor),
+        return curvatureProduct(
+          net,
+          x,
+          y,
+          prev,
+          coef,
+          prev.map((vk, k) => [g[k] as Tensor, tf.mul(vk, keepScalar)]),
         );
       });
       tf.dispose(prev);
@@ -215,6 +226,7 @@ const fusedLissa = async (opts: LissaOptions): Promise<LissaResult> => {
     tf.dispose(pending.map((p) => p.norms));
     tf.dispose(v);
     tf.dispose(g);
+    keepScalar.dispose();
     net.dispose();
     w.dispose();
   }

@@ -167,8 +167,11 @@ interface Forward {
   readonly inputs: Tensor[];
   /** φ'(z_l) per hidden layer. */
   readonly d1: Tensor[];
-  /** φ''(z_l) per hidden layer (tanh only). */
-  readonly d2: (Tensor | undefined)[];
+  /**
+   * tanh only: −2·a_l per hidden layer, so that φ''(z_l) ⊙ Rz_l = −2a_l ⊙ φ'(z_l) ⊙ Rz_l =
+   * −2a_l ⊙ Ra_l. ReLU has φ'' = 0.
+   */
+  readonly curl: (Tensor | undefined)[];
   /** softmax(z_L). */
   readonly p: Tensor;
 }
@@ -176,32 +179,43 @@ interface Forward {
 const forward = (net: DenseNet, x: Tensor): Forward => {
   const inputs: Tensor[] = [x];
   const d1: Tensor[] = [];
-  const d2: (Tensor | undefined)[] = [];
+  const curl: (Tensor | undefined)[] = [];
   let h = x;
   for (let l = 0; l < net.layers; l++) {
     const z = tf.add(tf.matMul(h, net.kernels[l] as Tensor2D), net.biases[l] as Tensor1D);
     if (l + 1 === net.layers) {
-      return { inputs, d1, d2, p: tf.softmax(z) };
+      return { inputs, d1, curl, p: tf.softmax(z) };
     }
     if (net.activation === 'tanh') {
       h = tf.tanh(z);
-      const g = tf.sub(1, tf.square(h));
-      d1.push(g);
-      d2.push(tf.mul(tf.mul(h, -2), g));
+      d1.push(tf.sub(1, tf.square(h)));
+      curl.push(tf.mul(h, -2));
     } else {
       h = tf.relu(z);
-      d1.push(tf.step(z));
-      d2.push(undefined);
+      // φ'(z) = 1 where z > 0, else 0 (φ'(0) := 0, as the autodiff path): sign(relu(z)) in one
+      // launch (tf.step is five kernels on native TensorFlow).
+      d1.push(tf.sign(h));
+      curl.push(undefined);
     }
     inputs.push(h);
   }
   throw new Error('a dense net has at least one layer');
 };
 
+/** Sums the terms of one output block in one launch where there are several. */
+const sumTerms = (terms: Tensor[]): Tensor =>
+  terms.length === 1
+    ? (terms[0] as Tensor)
+    : terms.length === 2
+      ? tf.add(terms[0] as Tensor, terms[1] as Tensor)
+      : tf.addN(terms);
+
 /**
  * R(∇_w L_B)·V for the batch mean cross-entropy L_B of the rows (x, one-hot y), times `coef`:
  * coef·(∇²L_B)·V as blocks of V's shapes. x is [r, in] (shared rows) or [S, r, in] (rows per
- * direction, then y is [S, r, C] and V stacked with the same S). Call inside tf.tidy.
+ * direction, then y is [S, r, C] and V stacked with the same S). `plus[k]`, when given, are
+ * tensors of block k's exact shape added to it in the same launch (LiSSA's g + (1 − (l2+λ)/H)·v).
+ * Call inside tf.tidy.
  */
 export const curvatureProduct = (
   net: DenseNet,
@@ -209,6 +223,7 @@ export const curvatureProduct = (
   y: Tensor,
   v: Blocks,
   coef = 1,
+  plus?: readonly (readonly Tensor[])[],
 ): Blocks => {
   const L = net.layers;
   const rows = x.shape[x.rank - 2] as number;
@@ -228,28 +243,30 @@ export const curvatureProduct = (
   }
 
   // Softmax cross-entropy: δ = c(p − y), Rδ = c·p ⊙ (Rz − ⟨p, Rz⟩).
-  const c = coef / rows;
+  const c = tf.scalar(coef / rows);
   const zl = rz[L - 1] as Tensor;
-  let delta = tf.mul(tf.sub(f.p, y), c);
-  let rdelta = tf.mul(tf.mul(f.p, tf.sub(zl, tf.sum(tf.mul(f.p, zl), -1, true))), c);
+  const cp = tf.mul(f.p, c);
+  let delta = tf.sub(cp, tf.mul(y, c));
+  let rdelta = tf.mul(cp, tf.sub(zl, tf.sum(tf.mul(f.p, zl), -1, true)));
 
   // R-backward.
   const out: Blocks = new Array<Tensor>(2 * L);
+  const extra = (k: number): Tensor[] => [...(plus?.[k] ?? [])];
   for (let l = L - 1; l >= 0; l--) {
     const a = f.inputs[l] as Tensor;
     const rIn = ra[l];
-    let gk = net.mmTA(a, rdelta);
-    if (rIn) gk = tf.add(gk, net.mmTA(rIn, delta));
-    out[2 * l] = gk;
-    out[2 * l + 1] = tf.sum(rdelta, rowAxis, true);
+    const gk = [net.mmTA(a, rdelta), ...extra(2 * l)];
+    if (rIn) gk.push(net.mmTA(rIn, delta));
+    out[2 * l] = sumTerms(gk);
+    out[2 * l + 1] = sumTerms([tf.sum(rdelta, rowAxis, true), ...extra(2 * l + 1)]);
     if (l === 0) break;
     const e = net.mmKT(delta, l);
     const re = tf.add(net.mmKT(rdelta, l), net.mmTB(delta, v[2 * l] as Tensor));
     const d1 = f.d1[l - 1] as Tensor;
-    const d2 = f.d2[l - 1];
+    const curl = f.curl[l - 1];
     delta = tf.mul(e, d1);
     rdelta = tf.mul(re, d1);
-    if (d2) rdelta = tf.add(rdelta, tf.mul(tf.mul(e, d2), rz[l - 1] as Tensor));
+    if (curl) rdelta = tf.add(rdelta, tf.mul(tf.mul(e, curl), rIn as Tensor));
   }
   return out;
 };
