@@ -135,7 +135,7 @@ export class Objective {
           const b = data.slice(start, this.chunkSize);
           // Each chunk's mean, weighted by its share of the rows: coef = rows/n.
           const part = curvatureProduct(net, b.x, b.y, blocks, b.x.shape[0] / data.n);
-          return tf.add<Tensor1D>(acc, joinBlocks(part, false) as Tensor1D);
+          return tf.add<Tensor1D>(acc, joinBlocks(part, false));
         });
         acc.dispose();
         acc = next;
