@@ -7,7 +7,7 @@ import {
 
 /**
  * The analytic Hessian-vector product of the dense network + softmax cross-entropy (Pearlmutter's
- * R-operator, written out: docs/method.md §9 and docs/adr/0012-fast-hvp.md). For a direction V
+ * R-operator, written out; docs/adr/0012-fast-hvp.md). For a direction V
  * (a kernel block VK_l and a bias block Vb_l per layer) it runs
  *
  *   forward     z_l = a_{l−1} K_l + b_l,  a_l = φ(z_l)                       (a_0 = x)
