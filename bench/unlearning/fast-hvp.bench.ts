@@ -159,7 +159,7 @@ async function measure(mode: Mode, real: Dataset): Promise<Measured> {
   // Retrain at every n (the largest one's model is the point the step runs at).
   const loadRetrain = load();
   const retrain: Measured['retrain'] = [];
-  let params = new Float32Array(0);
+  let params: Float32Array = new Float32Array(0);
   let retain: Dataset | undefined;
   for (const n of SIZES) {
     const { retain: dr } = forgetRetainSplit(trainingSet(real, n), {
