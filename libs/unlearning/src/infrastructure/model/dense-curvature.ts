@@ -18,7 +18,7 @@ import {
  *               δ_{l−1} = e ⊙ φ'(z_{l−1}),  Rδ_{l−1} = Re ⊙ φ'(z_{l−1}) + e ⊙ φ''(z_{l−1}) ⊙ Rz_{l−1}
  *
  * so R(∇L) = (∇²L)·V with c = 1/rows gives the Hessian of the batch mean (no L2; the caller adds
- * it). That is two forward and two backward passes of a handful of matmuls, about 45 kernel
+ * it). That is two forward and two backward passes of a handful of matmuls, about 55 kernel
  * launches for the paper's MLP, where autodiff of autodiff launches about 370.
  *
  * Every tensor here is rank-polymorphic in one leading "stack" dimension S: V's blocks may be

@@ -13,7 +13,7 @@ import {
 
 /**
  * How Hessian-vector products are computed: 'analytic' is the R-operator written out for the
- * dense network (dense-curvature.ts, about 45 kernel launches); 'autodiff' is the reference,
+ * dense network (dense-curvature.ts, about 55 kernel launches); 'autodiff' is the reference,
  * double backprop through tfjs (about 370 launches). Both are exact up to float32 rounding.
  */
 export type HvpPath = 'analytic' | 'autodiff';
