@@ -164,7 +164,8 @@ export { registerGradientFixes } from './infrastructure/tf/gradient-fixes';
 export { softmaxCrossEntropy } from './infrastructure/tf/cross-entropy';
 export { initialParameters } from './infrastructure/model/init';
 export { forwardLogits } from './infrastructure/model/forward';
-export { Objective } from './infrastructure/model/objective';
+export { Objective, type HvpPath, type ObjectiveOptions } from './infrastructure/model/objective';
+export { analyticHvpSupported } from './infrastructure/model/dense-curvature';
 export { DeviceData, type TensorBatch } from './infrastructure/data/device-data';
 export { datasetDigest } from './infrastructure/data/digest';
 export {
@@ -179,7 +180,12 @@ export { gaussianBlobs, logisticData, maxRowNorm } from './infrastructure/data/s
 export { augmentImages } from './infrastructure/data/augment';
 export { trainProjectedAdam } from './infrastructure/training/train';
 export { hessianOperator, type SymmetricOperator } from './infrastructure/hessian/operator';
-export { lissaInverseHvp } from './infrastructure/hessian/lissa';
+export {
+  lissaInverseHvp,
+  lissaPath,
+  type LissaOptions,
+  type LissaPath,
+} from './infrastructure/hessian/lissa';
 export {
   denseMatrix,
   exactInverseHvp,

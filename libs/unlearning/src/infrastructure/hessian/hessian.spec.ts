@@ -14,7 +14,7 @@ import { trainProjectedAdam } from '../training/train';
 import { applyHost, hessianOperator } from './operator';
 import { denseMatrix, exactInverseHvp } from './exact';
 import { symmetricEigenvalues } from './dense';
-import { lissaInverseHvp } from './lissa';
+import { lissaInverseHvp, lissaPath } from './lissa';
 import { conjugateGradient } from './conjugate-gradient';
 import { lanczosExtremes, powerExtremes } from './spectrum';
 
@@ -171,6 +171,45 @@ describe(`inverse-HVP solvers and spectrum (${backendUnderTest()})`, () => {
     expect(relativeError(sampled.solution, exact)).toBeLessThan(0.25);
   });
 
+  it('fused LiSSA (all chains in one batched product per step) equals the per-chain reference loop', async () => {
+    const H = 3 * ((eig[eig.length - 1] as number) + lambda);
+    const settings = { chains: 3, depth: 150, scale: H, batchSize: 10, damping: lambda, seed: 8 };
+    expect(lissaPath({ objective, settings })).toBe('fused');
+    expect(lissaPath({ objective, settings, path: 'per-chain' })).toBe('per-chain');
+    expect(lissaPath({ objective, settings: { ...settings, fullBatch: true } })).toBe('per-chain');
+    const autodiff = new Objective(arch, 1e-3, 1000, { hvp: 'autodiff' });
+    expect(lissaPath({ objective: autodiff, settings })).toBe('per-chain');
+    const before = liveTensors();
+    const fused = await lissaInverseHvp({ objective, params, vector: g, data, settings });
+    const reference = await lissaInverseHvp({
+      objective: autodiff,
+      params,
+      vector: g,
+      data,
+      settings,
+    });
+    expect(liveTensors()).toBe(before);
+    // Same rows, same recursion: only float32 rounding differs.
+    expect(relativeError(fused.solution, reference.solution)).toBeLessThan(1e-4);
+    expect(fused.hvpCount).toBe(reference.hvpCount);
+    expect(fused.chainNorms).toHaveLength(3);
+    fused.chainNorms.forEach((x, c) =>
+      expect(Math.abs(x - (reference.chainNorms[c] as number))).toBeLessThan(1e-4 * x),
+    );
+    expect(Math.abs(fused.maxGrowth - reference.maxGrowth)).toBeLessThan(1e-4);
+    // Not vacuous: another seed draws other rows and gives another estimate.
+    const other = await lissaInverseHvp({
+      objective,
+      params,
+      vector: g,
+      data,
+      settings: { ...settings, seed: 9 },
+    });
+    expect(relativeError(other.solution, fused.solution)).toBeGreaterThan(1e-3);
+    // And both estimate the exact solve.
+    expect(relativeError(fused.solution, exact)).toBeLessThan(0.3);
+  });
+
   it('LiSSA divergence (scale H below λ_max) is thrown as LISSA_DIVERGED, never returned', async () => {
     const H = ((eig[eig.length - 1] as number) + lambda) / 4;
     const before = liveTensors();
@@ -183,6 +222,27 @@ describe(`inverse-HVP solvers and spectrum (${backendUnderTest()})`, () => {
         settings: { chains: 1, depth: 300, scale: H, batchSize: 60, damping: lambda, seed: 5 },
       }),
     ).rejects.toMatchObject({ code: 'LISSA_DIVERGED', kind: 'unprocessable' });
+    expect(liveTensors()).toBe(before);
+    // The per-chain reference loop throws the same way, at the same check.
+    const fusedError = await lissaInverseHvp({
+      objective,
+      params,
+      vector: g,
+      data,
+      settings: { chains: 1, depth: 300, scale: H, batchSize: 60, damping: lambda, seed: 5 },
+    }).catch((e: unknown) => e as { details: { step: number } });
+    const loopError = await lissaInverseHvp({
+      objective,
+      params,
+      vector: g,
+      data,
+      settings: { chains: 1, depth: 300, scale: H, batchSize: 60, damping: lambda, seed: 5 },
+      path: 'per-chain',
+    }).catch((e: unknown) => e as { details: { step: number } });
+    expect(loopError).toMatchObject({ code: 'LISSA_DIVERGED' });
+    expect((fusedError as { details: { step: number } }).details.step).toBe(
+      (loopError as { details: { step: number } }).details.step,
+    );
     expect(liveTensors()).toBe(before);
     // NaN input is divergence too.
     const bad = Float32Array.from(g);
@@ -198,28 +258,32 @@ describe(`inverse-HVP solvers and spectrum (${backendUnderTest()})`, () => {
     ).rejects.toMatchObject({ code: 'LISSA_DIVERGED' });
   });
 
-  it('no tensor leak over 1,000 LiSSA steps', async () => {
-    const before = liveTensors();
-    const progress: number[] = [];
-    await lissaInverseHvp({
-      objective,
-      params,
-      vector: g,
-      data,
-      settings: {
-        chains: 1,
-        depth: 1000,
-        scale: 50,
-        batchSize: 10,
-        damping: lambda,
-        seed: 7,
-        checkEvery: 100,
-      },
-      onProgress: (p) => progress.push(p.done),
-    });
-    expect(liveTensors()).toBe(before);
-    expect(progress).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
-  });
+  it.each(['fused', 'per-chain'] as const)(
+    'no tensor leak over 1,000 LiSSA steps (%s)',
+    async (path) => {
+      const before = liveTensors();
+      const progress: number[] = [];
+      await lissaInverseHvp({
+        objective,
+        params,
+        vector: g,
+        data,
+        settings: {
+          chains: 1,
+          depth: 1000,
+          scale: 50,
+          batchSize: 10,
+          damping: lambda,
+          seed: 7,
+          checkEvery: 100,
+        },
+        onProgress: (p) => progress.push(p.done),
+        path,
+      });
+      expect(liveTensors()).toBe(before);
+      expect(progress).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    },
+  );
 
   it('the exact solve refuses large parameter counts', async () => {
     await expect(

@@ -3,20 +3,50 @@ import { softmaxCrossEntropy } from '../tf/cross-entropy';
 import type { DeviceData, TensorBatch } from '../data/device-data';
 import { forwardLogits } from './forward';
 import type { Architecture } from '../../application/model/architecture';
+import {
+  DenseNet,
+  analyticHvpSupported,
+  curvatureProduct,
+  joinBlocks,
+  vectorBlocks,
+} from './dense-curvature';
+
+/**
+ * How Hessian-vector products are computed: 'analytic' is the R-operator written out for the
+ * dense network (dense-curvature.ts, about 55 kernel launches); 'autodiff' is the reference,
+ * double backprop through tfjs (about 370 launches). Both are exact up to float32 rounding.
+ */
+export type HvpPath = 'analytic' | 'autodiff';
+
+export interface ObjectiveOptions {
+  /** Default 'analytic' where `analyticHvpSupported(arch)`; 'autodiff' otherwise (and on request). */
+  readonly hvp?: HvpPath;
+}
 
 /**
  * The training objective L(w, S) = mean_{x∈S} CE(f(w, x), y) + (l2/2)·||w||² (the coupled weight
  * decay of PyTorch's Adam, as a loss term; it applies to every parameter, biases included).
- * Gradients and Hessian-vector products of the data term come from (double) backprop; the L2
- * term's gradient l2·w and Hessian l2·I are added analytically (exact).
+ * Gradients come from backprop; Hessian-vector products of the data term from the analytic
+ * R-operator (`hvpPath` 'analytic', the default for the dense MLP and the logistic regression) or
+ * from double backprop (the reference path). The L2 term's gradient l2·w and Hessian l2·I are
+ * added analytically (exact).
  */
 export class Objective {
+  /** The HVP path this objective runs (the requested one, or 'autodiff' where 'analytic' does not apply). */
+  readonly hvpPath: HvpPath;
+
   constructor(
     readonly arch: Architecture,
     readonly l2: number,
     /** Rows per chunk for full-data passes. */
     readonly chunkSize = 1000,
-  ) {}
+    options: ObjectiveOptions = {},
+  ) {
+    this.hvpPath =
+      (options.hvp ?? 'analytic') === 'analytic' && analyticHvpSupported(arch)
+        ? 'analytic'
+        : 'autodiff';
+  }
 
   /** Mean cross-entropy of a batch (no L2). */
   dataLoss(w: Tensor1D, b: TensorBatch): Scalar {
@@ -30,8 +60,25 @@ export class Objective {
     );
   }
 
-  /** ∇²(batch mean cross-entropy)·v by double backprop (Pearlmutter). No L2. */
+  /** ∇²(batch mean cross-entropy)·v on this objective's path. No L2. */
   dataHvp(w: Tensor1D, v: Tensor1D, b: TensorBatch): Tensor1D {
+    if (this.hvpPath === 'autodiff') return this.dataHvpAutodiff(w, v, b);
+    const net = DenseNet.from(this.arch, w);
+    try {
+      return tf.tidy(
+        () =>
+          joinBlocks(
+            curvatureProduct(net, b.x, b.y, vectorBlocks(this.arch, v)),
+            false,
+          ) as Tensor1D,
+      );
+    } finally {
+      net.dispose();
+    }
+  }
+
+  /** ∇²(batch mean cross-entropy)·v by double backprop (Pearlmutter): the reference path. No L2. */
+  dataHvpAutodiff(w: Tensor1D, v: Tensor1D, b: TensorBatch): Tensor1D {
     return tf.tidy(() => {
       const g = tf.grad((wt: tf.Tensor) => this.dataLoss(wt as Tensor1D, b));
       return tf.grad((wt: tf.Tensor) => tf.sum(tf.mul(g(wt), v)))(w) as Tensor1D;
@@ -68,10 +115,39 @@ export class Objective {
 
   /** (∇²L(w, D) + damping·I)·v over the whole dataset, L2 included. */
   hvp(w: Tensor1D, v: Tensor1D, data: DeviceData, damping = 0): Tensor1D {
-    const h = this.fullMean(data, (b) => this.dataHvp(w, v, b), w.size);
+    const h =
+      this.hvpPath === 'analytic'
+        ? this.analyticFullHvp(w, v, data)
+        : this.fullMean(data, (b) => this.dataHvpAutodiff(w, v, b), w.size);
     const out = tf.tidy(() => tf.add<Tensor1D>(h, tf.mul(v, this.l2 + damping)));
     h.dispose();
     return out;
+  }
+
+  /** The data term's HVP over all of D by the R-operator: the net and V's blocks built once. */
+  private analyticFullHvp(w: Tensor1D, v: Tensor1D, data: DeviceData): Tensor1D {
+    const net = DenseNet.from(this.arch, w);
+    const blocks = tf.tidy(() => vectorBlocks(this.arch, v));
+    let acc: Tensor1D = tf.zeros([w.size]);
+    try {
+      for (let start = 0; start < data.n; start += this.chunkSize) {
+        const next = tf.tidy(() => {
+          const b = data.slice(start, this.chunkSize);
+          // Each chunk's mean, weighted by its share of the rows: coef = rows/n.
+          const part = curvatureProduct(net, b.x, b.y, blocks, b.x.shape[0] / data.n);
+          return tf.add<Tensor1D>(acc, joinBlocks(part, false));
+        });
+        acc.dispose();
+        acc = next;
+      }
+      return acc;
+    } catch (e) {
+      acc.dispose();
+      throw e;
+    } finally {
+      net.dispose();
+      tf.dispose(blocks);
+    }
   }
 
   /** L(w, D), L2 included, as a number. */
