@@ -1,7 +1,10 @@
 import { createRng, GaussianSampler } from '../domain/random';
 import { norm2 } from '../domain/reference/linear-algebra';
 import {
+  conjugateGradient64,
+  softmaxProbabilities,
   softmaxRegressionGradient,
+  softmaxRegressionHvp,
   softmaxRegressionHessian,
   softmaxRegressionLoss,
   type SoftmaxRows,
@@ -83,6 +86,24 @@ describe('float64 softmax regression (convex-newton objective and oracle)', () =
       const bound = norm2(softmaxRegressionGradient(w, rows, l2)) / l2;
       expect(Math.sqrt(dist)).toBeLessThanOrEqual(bound + fit.gradientNorm / l2);
     }
+  });
+
+  it('the analytic HVP equals the dense Hessian times v, and float64 CG solves the Newton system', () => {
+    const H = softmaxRegressionHessian(theta, rows, l2);
+    const P = softmaxProbabilities(theta, rows);
+    const v = Float64Array.from({ length: 15 }, () => rng.next());
+    const hv = softmaxRegressionHvp(rows, P, v, l2);
+    for (let i = 0; i < 15; i++) {
+      let dense = 0;
+      for (let j = 0; j < 15; j++) dense += (H[i * 15 + j] as number) * (v[j] as number);
+      expect(Math.abs(dense - (hv[i] as number))).toBeLessThan(1e-12);
+    }
+    const cg = conjugateGradient64((u) => softmaxRegressionHvp(rows, P, u, l2), v, 1e-12, 100);
+    const back = softmaxRegressionHvp(rows, P, cg.solution, l2);
+    let res = 0;
+    for (let i = 0; i < 15; i++) res += ((back[i] as number) - (v[i] as number)) ** 2;
+    expect(Math.sqrt(res)).toBeLessThanOrEqual(1e-12 * norm2(v) * 10);
+    expect(cg.iterations).toBeLessThanOrEqual(100);
   });
 
   it('refuses a parameter vector of the wrong length with a coded error', () => {

@@ -127,6 +127,20 @@ describe(`convex-newton on a softmax regression (${backendUnderTest()})`, () => 
     expect(noise / (g.sigma * Math.sqrt(15))).toBeLessThan(3);
   });
 
+  it('the CG path (analytic HVPs) certifies the same distance to the float64 optimum', async () => {
+    const out = await convexNewtonUnlearn(engine, {
+      start,
+      data,
+      forgetIds: forget.ids,
+      settings: { ...settings, solver: { ...settings.solver, hessian: 'cg' } },
+      seed: 'req-cg',
+    });
+    const exact = fitSoftmax64(rowsOf(withoutIds(data, forget.ids)), l2);
+    expect(dist64(out.private.chainParams, exact.theta)).toBeLessThanOrEqual(tau);
+    expect(out.public.guarantee.solver).toMatchObject({ kind: 'cg' });
+    expect(out.private.hvps).toBeGreaterThan(0);
+  });
+
   it('refuses when τ is not reached within maxSteps: nothing released, only the check name', async () => {
     const before = liveTensors();
     // From w = 0, one Newton step cannot reach τ = 1e-4 on this problem.

@@ -38,7 +38,9 @@ import type { Seed } from '../../domain/random';
  * Δ = 2τ for the target (ε, δ). If τ is not reached within `maxSteps`, the request is refused
  * (CERTIFICATION_CHECK_FAILED naming the check, no value) and nothing is released. Retraining from
  * scratch is the same mechanism (solve from w = 0 to τ, add the same noise): the reference the
- * certificate compares against, and the exact fallback.
+ * certificate compares against, and the exact fallback. The solver is float64 TypeScript
+ * (solve-to-tolerance.ts); the use cases take the engine first like every other one, for a future
+ * accelerated solver.
  */
 export interface ConvexNewtonSettings {
   /** Target (ε, δ) of one release. */
@@ -204,8 +206,10 @@ const split = (req: ConvexUnlearnRequest): Split => {
   };
 };
 
+/** What computed a convex-newton release: the float64 TypeScript solver (no tfjs backend). */
+export const CONVEX_BACKEND = 'float64 (TypeScript)';
+
 const outcome = (
-  engine: NumericEngine,
   req: ConvexUnlearnRequest,
   s: Split,
   solved: SolveResult,
@@ -226,7 +230,7 @@ const outcome = (
       n: s.n,
       nU: s.nU,
       seed: String(req.seed),
-      backend: engine.backend(),
+      backend: CONVEX_BACKEND,
     },
     private: {
       chainParams: solved.params,
@@ -249,7 +253,7 @@ const outcome = (
  * Newton steps on the private centre (private check) → refuse, or gate + noise + release.
  */
 export const convexNewtonUnlearn = async (
-  engine: NumericEngine,
+  _engine: NumericEngine,
   req: ConvexUnlearnRequest,
 ): Promise<ConvexOutcome> => {
   const t0 = Date.now();
@@ -258,7 +262,7 @@ export const convexNewtonUnlearn = async (
   const s = split(req);
   const guarantee = convexNewtonGuarantee(req.start.arch, l2, req.settings, cal, s);
   assertHonestGuarantee(guarantee);
-  const solved = await solveToTolerance(engine, {
+  const solved = await solveToTolerance({
     arch: req.start.arch,
     l2,
     data: s.retain,
@@ -270,7 +274,7 @@ export const convexNewtonUnlearn = async (
   });
   if (!solved.reached) throw checkFailed();
   assertHonestConvexGuarantee(guarantee, solved.checks);
-  return outcome(engine, req, s, solved, 'convex-newton', guarantee, t0);
+  return outcome(req, s, solved, 'convex-newton', guarantee, t0);
 };
 
 const notConverged = (steps: number) =>
@@ -286,7 +290,7 @@ const notConverged = (steps: number) =>
  * when τ is not reached within `maxStepsFromScratch` (nothing is released).
  */
 export const convexRetrain = async (
-  engine: NumericEngine,
+  _engine: NumericEngine,
   req: ConvexUnlearnRequest,
 ): Promise<ConvexOutcome> => {
   const t0 = Date.now();
@@ -296,7 +300,7 @@ export const convexRetrain = async (
   const guarantee = convexRetrainGuarantee(l2, req.settings, cal);
   assertHonestGuarantee(guarantee);
   const maxSteps = req.settings.solver.maxStepsFromScratch ?? DEFAULT_CONVEX_MAX_STEPS_FROM_SCRATCH;
-  const solved = await solveToTolerance(engine, {
+  const solved = await solveToTolerance({
     arch: req.start.arch,
     l2,
     data: s.retain,
@@ -307,7 +311,7 @@ export const convexRetrain = async (
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });
   if (!solved.reached) throw notConverged(maxSteps);
-  return outcome(engine, req, s, solved, 'retrain', guarantee, t0);
+  return outcome(req, s, solved, 'retrain', guarantee, t0);
 };
 
 /**
@@ -318,7 +322,7 @@ export const convexRetrain = async (
  * unconstrained) and no Adam (learningRate 0, epochs = Newton steps).
  */
 export const trainConvexModel = async (
-  engine: NumericEngine,
+  _engine: NumericEngine,
   opts: {
     readonly data: Dataset;
     readonly l2: number;
@@ -334,7 +338,7 @@ export const trainConvexModel = async (
     classes: opts.data.classes,
   };
   const maxSteps = opts.solver.maxStepsFromScratch ?? DEFAULT_CONVEX_MAX_STEPS_FROM_SCRATCH;
-  const solved = await solveToTolerance(engine, {
+  const solved = await solveToTolerance({
     arch,
     l2: opts.l2,
     data: opts.data,
@@ -367,7 +371,7 @@ export const trainConvexModel = async (
     seed: recipe.seed,
     dataDigest: opts.dataDigest,
     finalGradNorm: solved.checks.gradientNorm,
-    backend: engine.backend(),
+    backend: CONVEX_BACKEND,
     architecture: arch,
     finalParamNorm: norm2(solved.params),
     recipe,

@@ -1,13 +1,17 @@
 import { parameterCount, type Architecture } from '../model/architecture';
 import { datasetSize, type Dataset } from '../model/dataset';
 import { norm2 } from '../model/flat-vector';
-import type { InverseHvpMethod, NumericEngine } from '../ports/numeric-engine';
-import type { ProgressCallback } from '../progress';
+import { yieldToEventLoop, type ProgressCallback } from '../progress';
 import { unlearningError, EngineErrorCode } from '../errors';
 import {
+  conjugateGradient64,
+  softmaxProbabilities,
+  softmaxRegressionHessian,
+  softmaxRegressionHvp,
   softmaxRegressionLossAndGradient,
   type SoftmaxRows,
 } from '../../domain/convex/softmax-regression';
+import { choleskySolve } from '../../domain/reference/linear-algebra';
 import {
   float64GradientAllowance,
   type ConvexChecks,
@@ -25,20 +29,20 @@ export interface ConvexSolverSettings {
   /** Newton steps allowed when solving from w = 0 (training, retraining; default 40). */
   readonly maxStepsFromScratch?: number;
   /**
-   * The Newton system: 'exact' (dense Hessian from p HVPs, float64 Cholesky: small p), 'cg'
-   * (conjugate gradient with full-data HVPs), 'auto' (default): exact for p ≤ exactMaxParams.
+   * The Newton system, in float64: 'exact' (dense Hessian, Cholesky: small p), 'cg' (conjugate
+   * gradient with analytic full-data HVPs), 'auto' (default): exact for p ≤ exactMaxParams.
    */
   readonly hessian?: 'auto' | 'exact' | 'cg';
-  /** Largest p solved densely under 'auto' (default 1024). */
+  /** Largest p solved densely under 'auto' (default 512: the dense Hessian costs O(n·p²)). */
   readonly exactMaxParams?: number;
-  /** CG iteration cap per Newton step (default 100). */
+  /** CG iteration cap per Newton step (default 200). */
   readonly cgMaxIterations?: number;
 }
 
 export const DEFAULT_CONVEX_MAX_STEPS = 5;
 export const DEFAULT_CONVEX_MAX_STEPS_FROM_SCRATCH = 40;
-export const DEFAULT_EXACT_MAX_PARAMS = 1024;
-export const DEFAULT_CG_MAX_ITERATIONS = 100;
+export const DEFAULT_EXACT_MAX_PARAMS = 512;
+export const DEFAULT_CG_MAX_ITERATIONS = 200;
 
 export const hessianKind = (s: ConvexSolverSettings, p: number): 'exact' | 'cg' => {
   const h = s.hessian ?? 'auto';
@@ -95,25 +99,24 @@ const maxAbs = (a: Float32Array): number => {
 };
 
 /**
- * Damped Newton on F(w) = mean CE over `data` + (l2/2)‖w‖² for a softmax regression, from `start`,
- * until (‖∇F(w)‖ + allowance)/l2 ≤ τ or `maxSteps` steps. The gradient and the loss are computed in
- * float64 at the float32 iterate (the certificate check); the Newton system (∇²F(w))x = ∇F(w) goes
- * to the engine (dense exact or CG with HVPs). A step is halved until it decreases F (Armijo, c =
- * 1e-4); from a warm start the full step is taken.
+ * Damped (inexact) Newton on F(w) = mean CE over `data` + (l2/2)‖w‖² for a softmax regression,
+ * from `start`, until (‖∇F(w)‖ + allowance)/l2 ≤ τ or `maxSteps` steps. Everything is float64 at
+ * the float32 iterate: the loss, the gradient (the certificate check), and the Newton system
+ * (∇²F(w))x = ∇F(w), solved densely (Cholesky, 'exact') or by CG with analytic HVPs ('cg') to
+ * the relative residual η = min(0.5, max(‖∇F‖, 0.1·l2·τ/‖∇F‖)) (a forcing term: loose far from
+ * the optimum, tight enough near it). A step is halved until F decreases (Armijo, c = 1e-4), or
+ * near the optimum until ‖∇F‖ decreases; from a warm start the full step is taken.
  */
-export const solveToTolerance = async (
-  engine: NumericEngine,
-  opts: {
-    readonly arch: Architecture;
-    readonly l2: number;
-    readonly data: Dataset;
-    readonly start: Float32Array;
-    readonly tolerance: number;
-    readonly maxSteps: number;
-    readonly settings: ConvexSolverSettings;
-    readonly onProgress?: ProgressCallback;
-  },
-): Promise<SolveResult> => {
+export const solveToTolerance = async (opts: {
+  readonly arch: Architecture;
+  readonly l2: number;
+  readonly data: Dataset;
+  readonly start: Float32Array;
+  readonly tolerance: number;
+  readonly maxSteps: number;
+  readonly settings: ConvexSolverSettings;
+  readonly onProgress?: ProgressCallback;
+}): Promise<SolveResult> => {
   const t0 = Date.now();
   const { arch, l2, data, tolerance } = opts;
   if (arch.kind !== 'logistic-regression')
@@ -139,26 +142,22 @@ export const solveToTolerance = async (
   const passes = (g: Float64Array) => (norm2(g) + allowance) / l2 <= tolerance;
   while (!passes(gradient) && steps < opts.maxSteps) {
     const gNorm = norm2(gradient);
-    const method: InverseHvpMethod =
-      kind === 'exact'
-        ? { kind: 'exact', maxParams: p, allowIndefinite: false }
-        : {
-            kind: 'cg',
-            // Enough for the quadratic model's gradient to fall well below λτ.
-            tolerance: Math.min(0.5, Math.max(1e-12, (0.1 * l2 * tolerance) / gNorm)),
-            maxIterations: cgMax,
-          };
-    const solved = await engine.inverseHvp({
-      arch,
-      l2,
-      params: w,
-      data,
-      damping: 0,
-      method,
-      vector: Float32Array.from(gradient),
-    });
-    hvps += solved.iterations ?? 0;
-    const x = solved.solution;
+    let x: Float64Array;
+    if (kind === 'exact') {
+      x = choleskySolve(softmaxRegressionHessian(w, rows, l2), gradient);
+      hvps += p;
+    } else {
+      const probabilities = softmaxProbabilities(w, rows);
+      const eta = Math.min(0.5, Math.max(gNorm, (0.1 * l2 * tolerance) / gNorm));
+      const cg = conjugateGradient64(
+        (v) => softmaxRegressionHvp(rows, probabilities, v, l2),
+        gradient,
+        eta,
+        cgMax,
+      );
+      x = cg.solution;
+      hvps += cg.iterations;
+    }
     let slope = 0;
     for (let i = 0; i < p; i++) slope += (gradient[i] as number) * (x[i] as number);
     let t = 1;
@@ -178,11 +177,8 @@ export const solveToTolerance = async (
     }
     if (!accepted) break;
     steps++;
-    opts.onProgress?.({
-      phase: 'convex-newton',
-      done: steps,
-      total: opts.maxSteps,
-    });
+    opts.onProgress?.({ phase: 'convex-newton', done: steps, total: opts.maxSteps });
+    await yieldToEventLoop();
   }
   return {
     params: w,

@@ -173,3 +173,92 @@ export function softmaxRegressionHessian(
   for (let a = 0; a < p; a++) H[a * p + a] = (H[a * p + a] as number) + l2;
   return H;
 }
+
+/** Row-wise softmax probabilities at θ (n × k, row-major): what every HVP at θ reuses. */
+export function softmaxProbabilities(theta: ArrayLike<number>, rows: SoftmaxRows): Float64Array {
+  const n = check(theta, rows);
+  const { dim: d, classes: k } = rows;
+  const P = new Float64Array(n * k);
+  const z = new Float64Array(k);
+  for (let r = 0; r < n; r++) {
+    logits(theta, rows.features, r * d, d, k, z);
+    softmaxInPlace(z);
+    P.set(z, r * k);
+  }
+  return P;
+}
+
+/**
+ * (∇²F(θ))·v in float64 without forming the Hessian, from the probabilities P at θ: per row,
+ * u = Vᵀx̃ (k), r = p ⊙ u − p·(pᵀu), then (1/n)·Σ x̃ rᵀ + l2·v. Two passes over the rows.
+ */
+export function softmaxRegressionHvp(
+  rows: SoftmaxRows,
+  probabilities: Float64Array,
+  v: ArrayLike<number>,
+  l2: number,
+): Float64Array {
+  const n = check(v, rows);
+  const { dim: d, classes: k } = rows;
+  if (probabilities.length !== n * k) fail('probabilities must be [n × classes]');
+  const out = new Float64Array(v.length);
+  const u = new Float64Array(k);
+  const x = rows.features;
+  const biasAt = d * k;
+  for (let r = 0; r < n; r++) {
+    const off = r * d;
+    logits(v, x, off, d, k, u);
+    let pu = 0;
+    for (let j = 0; j < k; j++) pu += (probabilities[r * k + j] as number) * (u[j] as number);
+    for (let j = 0; j < k; j++) {
+      const pj = probabilities[r * k + j] as number;
+      u[j] = pj * ((u[j] as number) - pu);
+    }
+    for (let j = 0; j < k; j++) out[biasAt + j] = (out[biasAt + j] as number) + (u[j] as number);
+    for (let i = 0; i < d; i++) {
+      const xi = x[off + i] as number;
+      if (xi === 0) continue;
+      const row = i * k;
+      for (let j = 0; j < k; j++) out[row + j] = (out[row + j] as number) + xi * (u[j] as number);
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / n + l2 * (v[i] as number);
+  return out;
+}
+
+/**
+ * Conjugate gradient in float64 for A x = b, A symmetric positive definite given as a product;
+ * stops at ‖b − A x‖ ≤ tolerance·‖b‖ (recursive residual) or after maxIterations.
+ */
+export function conjugateGradient64(
+  apply: (v: Float64Array) => Float64Array,
+  b: Float64Array,
+  tolerance: number,
+  maxIterations: number,
+): { readonly solution: Float64Array; readonly iterations: number } {
+  const p = b.length;
+  const x = new Float64Array(p);
+  const r = Float64Array.from(b);
+  const dir = Float64Array.from(b);
+  let rr = 0;
+  for (const v of r) rr += v * v;
+  const stop = tolerance * tolerance * rr;
+  let it = 0;
+  for (; it < maxIterations && rr > stop && rr > 0; it++) {
+    const ad = apply(dir);
+    let dad = 0;
+    for (let i = 0; i < p; i++) dad += (dir[i] as number) * (ad[i] as number);
+    if (!(dad > 0)) fail('conjugate gradient met non-positive curvature', { iteration: it });
+    const alpha = rr / dad;
+    let rrNew = 0;
+    for (let i = 0; i < p; i++) {
+      x[i] = (x[i] as number) + alpha * (dir[i] as number);
+      r[i] = (r[i] as number) - alpha * (ad[i] as number);
+      rrNew += (r[i] as number) ** 2;
+    }
+    const beta = rrNew / rr;
+    rr = rrNew;
+    for (let i = 0; i < p; i++) dir[i] = (r[i] as number) + beta * (dir[i] as number);
+  }
+  return { solution: x, iterations: it };
+}
