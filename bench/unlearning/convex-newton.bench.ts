@@ -1,6 +1,8 @@
 /**
  * Issue 11, part 1: convex-newton against retraining the same model, on MNIST.
- *   npm run bench:unlearning:convex        (LETHE_BENCH_QUICK=1 for a ~1–2 minute check)
+ *   npm run bench:unlearning:convex        (LETHE_BENCH_QUICK=1 for a short check)
+ * Env: LETHE_CONVEX_SIZES (comma-separated n), LETHE_CONVEX_REQUESTS (sequential chain length),
+ * LETHE_CONVEX_L2 (λ), LETHE_CONVEX_TAU (τ).
  *
  * The model is a softmax regression on the raw (normalised) pixels, p = 7,850, with L2 coefficient
  * λ (LETHE_CONVEX_L2, default 1e-3) on every parameter. Both methods are the same mechanism
@@ -35,6 +37,7 @@ import {
   type NumericEngine,
   type SequentialState,
   type StartPoint,
+  type TrainedModel,
 } from '@lethe/unlearning';
 import {
   log,
@@ -52,10 +55,12 @@ import {
 
 const L2 = Number(process.env.LETHE_CONVEX_L2 ?? 1e-3);
 const TAU = Number(process.env.LETHE_CONVEX_TAU ?? 1e-3);
-const SIZES = quick ? [1000, 2000] : [2000, 9000, 18000];
-const N_U = 10;
-const SEQ_N = quick ? 2000 : 9000;
-const SEQ_REQUESTS = quick ? 10 : 100;
+const SIZES = (process.env.LETHE_CONVEX_SIZES ?? (quick ? '1000,2000' : '1000,2000,4000'))
+  .split(',')
+  .map(Number);
+const N_U = Number(process.env.LETHE_CONVEX_FORGET ?? 1);
+const SEQ_N = Number(process.env.LETHE_CONVEX_SEQ_N ?? (quick ? 1000 : 2000));
+const SEQ_REQUESTS = Number(process.env.LETHE_CONVEX_REQUESTS ?? (quick ? 10 : 100));
 const SEQ_PER_REQUEST = 1;
 const TARGET = { epsilon: 1, delta: 1e-5 };
 const EPSILONS = [0.1, 0.5, 1, 2, 5, 10];
@@ -92,10 +97,20 @@ const seededIds = (data: Dataset, count: number, seed: string): string[] =>
     (i) => data.ids[i] as string,
   );
 
-async function perRequest(engine: NumericEngine, test: Dataset, real: Dataset): Promise<number> {
+interface Trained {
+  readonly data: Dataset;
+  readonly model: TrainedModel;
+  readonly retrainMs: number;
+}
+
+async function perRequest(
+  engine: NumericEngine,
+  test: Dataset,
+  real: Dataset,
+): Promise<Map<number, Trained>> {
+  const trained = new Map<number, Trained>();
   const rows: (string | number)[][] = [];
   const privRows: (string | number)[][] = [];
-  let retrainMsAtSeq = NaN;
   for (const n of SIZES) {
     const data = trainingSet(real, n, `convex/${n}`);
     log(`n = ${n}: training (Newton-CG from 0 to τ)…`);
@@ -123,7 +138,7 @@ async function perRequest(engine: NumericEngine, test: Dataset, real: Dataset): 
     const t2 = now();
     const rt: ConvexOutcome = await convexRetrain(engine, req);
     const rtMs = now() - t2;
-    if (n === SEQ_N) retrainMsAtSeq = rtMs;
+    trained.set(n, { data, model, retrainMs: rtMs });
     const sets = {
       test,
       retain: withoutIds(data, forgetIds),
@@ -156,7 +171,7 @@ async function perRequest(engine: NumericEngine, test: Dataset, real: Dataset): 
     ]);
   }
   printTable(
-    `One request of ${N_U} records: convex-newton vs retraining the same model (ε = 1, δ = 1e-5, λ = ${L2}, τ = ${TAU})`,
+    `One request of ${N_U} record(s): convex-newton vs retraining the same model (ε = 1, δ = 1e-5, λ = ${L2}, τ = ${TAU})`,
     [
       'n',
       'convex-newton s',
@@ -185,22 +200,11 @@ async function perRequest(engine: NumericEngine, test: Dataset, real: Dataset): 
     ],
     privRows,
   );
-  return retrainMsAtSeq;
+  return trained;
 }
 
-async function sequential(
-  engine: NumericEngine,
-  test: Dataset,
-  real: Dataset,
-  retrainMs: number,
-): Promise<void> {
-  const data = trainingSet(real, SEQ_N, `convex/${SEQ_N}`);
-  const model = await trainConvexModel(engine, {
-    data,
-    l2: L2,
-    solver,
-    dataDigest: datasetDigest(data),
-  });
+async function sequential(engine: NumericEngine, test: Dataset, t: Trained): Promise<void> {
+  const { data, model, retrainMs } = t;
   let state: SequentialState = startSequentialChain(model, data.ids);
   const order = seededIds(data, SEQ_REQUESTS * SEQ_PER_REQUEST, 'convex/sequential');
   const policy: ConvexNewtonPolicy = {
@@ -228,7 +232,7 @@ async function sequential(
     state = step.private.state;
     actions[step.public.action] = (actions[step.public.action] ?? 0) + 1;
     const k1 = k + 1;
-    if (k1 === 1 || k1 % (SEQ_REQUESTS / 10) === 0) {
+    if (k1 === 1 || k1 % Math.max(1, Math.floor(SEQ_REQUESTS / 10)) === 0) {
       const released = step.public.release?.released.params;
       rows.push([
         k1,
@@ -264,16 +268,9 @@ async function sequential(
 async function accuracyVersusEpsilon(
   engine: NumericEngine,
   test: Dataset,
-  real: Dataset,
+  n: number,
+  model: TrainedModel,
 ): Promise<void> {
-  const n = SIZES[SIZES.length - 1] as number;
-  const data = trainingSet(real, n, `convex/${n}`);
-  const model = await trainConvexModel(engine, {
-    data,
-    l2: L2,
-    solver,
-    dataDigest: datasetDigest(data),
-  });
   const noiseFree = engine.evaluate(model.arch, model.params, test).accuracy;
   const rows = EPSILONS.map((epsilon) => {
     const sigma = calibrateSigma({ epsilon, delta: TARGET.delta, sensitivity: 2 * TAU }).sigma;
@@ -298,9 +295,12 @@ async function main(): Promise<void> {
   printHeader(engine, 'convex-newton vs retrain (issue 11)', 'npm run bench:unlearning:convex');
   console.log(`- load average at start (1/5/15 min): ${loadAvg()}; λ = ${L2}, τ = ${TAU}`);
   const { train, test } = mnistSplit();
-  const retrainMs = await perRequest(engine, test, train);
-  await sequential(engine, test, train, retrainMs);
-  await accuracyVersusEpsilon(engine, test, train);
+  const trained = await perRequest(engine, test, train);
+  const seq = trained.get(SEQ_N);
+  if (!seq) throw new Error(`the sequential run needs n = ${SEQ_N} among the sizes`);
+  await sequential(engine, test, seq);
+  const n = SIZES[SIZES.length - 1] as number;
+  await accuracyVersusEpsilon(engine, test, n, (trained.get(n) as Trained).model);
 }
 
 run(main);
