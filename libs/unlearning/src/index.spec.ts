@@ -25,13 +25,26 @@ describe('@lethe/unlearning public API', () => {
       'encodeWeights',
       'collectEvidence',
       'createTfjsEngine',
+      'convexNewtonUnlearn',
+      'convexRetrain',
+      'trainConvexModel',
+      'processConvexDeletionRequest',
+      'calibrateConvexNewton',
+      'assertHonestConvexGuarantee',
+      'softmaxRegressionGradient',
     ] as const) {
       expect(typeof (lib as Record<string, unknown>)[name]).toBe('function');
     }
   });
 
   it('keeps the float64 MLP test oracle out of the public API (it lives in src/testing)', () => {
-    for (const name of ['mlpHessianVectorProduct', 'mlpLoss', 'mlpLossAndGradient', 'mlpLayout'])
+    for (const name of [
+      'mlpHessianVectorProduct',
+      'mlpLoss',
+      'mlpLossAndGradient',
+      'mlpLayout',
+      'fitSoftmax64',
+    ])
       expect((lib as Record<string, unknown>)[name]).toBeUndefined();
   });
 

@@ -137,6 +137,28 @@ export {
 } from './application/sequential-store';
 export { collectEvidence, type UnlearningEvidence } from './application/evidence';
 export {
+  convexNewtonUnlearn,
+  convexRetrain,
+  trainConvexModel,
+  convexCalibration,
+  convexNewtonGuarantee,
+  convexRetrainGuarantee,
+  type ConvexNewtonSettings,
+  type ConvexUnlearnRequest,
+  type ConvexOutcome,
+  type ConvexPrivate,
+} from './application/convex/convex-newton';
+export {
+  solveToTolerance,
+  type ConvexSolverSettings,
+  type SolveResult,
+} from './application/convex/solve-to-tolerance';
+export {
+  processConvexDeletionRequest,
+  type ConvexNewtonPolicy,
+  type ConvexStepOptions,
+} from './application/convex/convex-sequential';
+export {
   exactGuarantee,
   certifiedGuarantee,
   uncertifiedGuarantee,

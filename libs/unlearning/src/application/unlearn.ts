@@ -36,7 +36,8 @@ import {
 
 export type { UnlearningMode };
 export type UpdateForm = 'nonconvergence' | 'converged';
-export type UnlearningMethod = 'newton-lissa' | 'newton-exact' | 'newton-cg' | 'retrain';
+export type UnlearningMethod =
+  'newton-lissa' | 'newton-exact' | 'newton-cg' | 'convex-newton' | 'retrain';
 
 export interface NewtonSettings {
   /**

@@ -12,3 +12,5 @@ export * from './model/training-profile';
 export * from './model/guarantee';
 export * from './reference/linear-algebra';
 export * from './reference/logistic-regression';
+export * from './convex/convex-certificate';
+export * from './convex/softmax-regression';

@@ -2,6 +2,7 @@ import { UnlearningError, UnlearningErrorCodes } from '../errors';
 import { boundTerms, type BoundForm } from '../bound/certified-bound';
 import { lambdaMinLowerBound, lanczosMargin, type LanczosMargin } from '../bound/spectrum-margin';
 import { epsilonForSigma, type GaussianMechanism } from '../privacy/gaussian-mechanism';
+import { assertHonestConvexGuarantee } from '../convex/convex-certificate';
 
 /**
  * The certificate's `guarantee` block, plus `settings`/`statements`/`checks`
@@ -41,7 +42,7 @@ export interface Guarantee {
   /** Names of the private pass/fail checks the release passed (values are never published). */
   readonly checks?: readonly string[];
   /** How the update was computed, and the solver's settings (certified and none). */
-  readonly method?: 'newton-lissa' | 'newton-cg' | 'newton-exact' | 'retrain';
+  readonly method?: 'newton-lissa' | 'newton-cg' | 'newton-exact' | 'convex-newton' | 'retrain';
   readonly solver?: Readonly<Record<string, number | string>>;
 }
 
@@ -156,7 +157,10 @@ export function assertHonestGuarantee(g: Guarantee, checks?: CertificationChecks
   }
   if (g.type === 'exact') {
     if (g.epsilon !== 0 || g.delta !== 0) fail('an exact guarantee has epsilon = delta = 0');
-    if (g.sigma !== 0 || g.bound !== 0) fail('an exact guarantee has sigma = bound = 0');
+    // σ > 0 only for a noisy retrain (convex-newton's reference mechanism: solve to τ, add noise);
+    // noise added to a retrained model is post-processing and leaves ε = 0 true.
+    if (!(g.sigma >= 0 && Number.isFinite(g.sigma)) || g.bound !== 0)
+      fail('an exact guarantee has sigma >= 0 and bound = 0');
     return;
   }
   if (g.type === 'none') {
@@ -165,6 +169,11 @@ export function assertHonestGuarantee(g: Guarantee, checks?: CertificationChecks
     return;
   }
   if (g.type !== 'certified') fail('unknown guarantee type', { type: g.type });
+  if (g.method === 'convex-newton') {
+    // Its own bound (Δ = 2τ by strong convexity): docs/adr/0011-convex-newton.md.
+    assertHonestConvexGuarantee(g);
+    return;
+  }
   const { epsilon, delta, sigma, bound } = g;
   if (epsilon === null || !Number.isFinite(epsilon) || !(epsilon > 0))
     fail('certified needs a finite epsilon > 0', { epsilon });

@@ -208,7 +208,10 @@ describe('assertHonestGuarantee (the gate before a release leaves the engine)', 
     };
     expect(() => assertHonestGuarantee(exact)).not.toThrow();
     refused({ ...exact, epsilon: 0.1 });
-    refused({ ...exact, sigma: 1 });
+    refused({ ...exact, sigma: -1 });
+    refused({ ...exact, sigma: Infinity });
+    // A noisy retrain (convex-newton's reference mechanism) is still exact: noise is post-processing.
+    expect(() => assertHonestGuarantee({ ...exact, sigma: 0.5 })).not.toThrow();
     refused({ ...exact, bound: 3 });
     const none: Guarantee = {
       ...exact,

@@ -1,0 +1,213 @@
+import { selectIds, type Dataset } from '../model/dataset';
+import type { NumericEngine } from '../ports/numeric-engine';
+import type { ProgressCallback } from '../progress';
+import type { StartPoint } from '../unlearn';
+import type { PublicReasonCode, SequentialState, SequentialStep } from '../sequential';
+import { unlearningError, EngineErrorCode } from '../errors';
+import {
+  convexCalibration,
+  convexNewtonUnlearn,
+  convexRetrain,
+  type ConvexNewtonSettings,
+  type ConvexOutcome,
+} from './convex-newton';
+import type { ConvexSolverSettings } from './solve-to-tolerance';
+import { isUnlearningError, UnlearningErrorCodes } from '../../domain/errors';
+import {
+  checkBudget,
+  cumulativeGuarantee,
+  recordRelease,
+  resetLedger,
+  type PrivacyBudget,
+  type PrivacyLedger,
+} from '../../domain/privacy/accountant';
+import {
+  decideUnlearningAction,
+  type DecisionReasonCode,
+} from '../../domain/policy/unlearning-policy';
+import type { MechanismPolicy } from '../../domain/privacy/gaussian-mechanism';
+import { deriveSeed, type Seed } from '../../domain/random';
+
+/**
+ * A model's policy when it is a softmax regression served by convex-newton
+ * (docs/adr/0011-convex-newton.md): certified releases at `target` while the private check passes,
+ * the cumulative budget holds and the noisy release keeps the accuracy floor; otherwise the exact
+ * fallback (retrain from scratch to τ, same noise) when allowed, else `needs-retrain`.
+ */
+export interface ConvexNewtonPolicy {
+  readonly mode: 'convex-newton';
+  /** Per-release (ε, δ). */
+  readonly target: { readonly epsilon: number; readonly delta: number };
+  readonly mechanism?: MechanismPolicy;
+  readonly solver: ConvexSolverSettings;
+  /** Cumulative budget of one chain (reset by a retrain). */
+  readonly cumulativeBudget?: PrivacyBudget;
+  /** Minimum accuracy of the noisy release on the validation set (a private check). */
+  readonly accuracyFloor?: number;
+  readonly retrainAllowed: boolean;
+}
+
+export interface ConvexStepOptions {
+  /** PRIVATE chain state: the noise-free solution, D_r(k−1) ids, the ledger. */
+  readonly state: SequentialState;
+  /** Must contain every id of `state.remainingIds`. */
+  readonly dataset: Dataset;
+  readonly forgetIds: readonly string[];
+  readonly policy: ConvexNewtonPolicy;
+  /** Required when the policy has an accuracy floor. */
+  readonly validation?: Dataset;
+  readonly seed: Seed;
+  readonly onProgress?: ProgressCallback;
+}
+
+/** Decision codes that depend on private values: published only as 'private-check-failed'. */
+const PRIVATE_CODES: ReadonlySet<DecisionReasonCode> = new Set([
+  'not-certifiable',
+  'accuracy-floor',
+  'accuracy-unchecked',
+]);
+
+const publicReasons = (codes: readonly DecisionReasonCode[]): PublicReasonCode[] => {
+  const out: PublicReasonCode[] = [];
+  for (const c of codes) {
+    const pub = PRIVATE_CODES.has(c) ? 'private-check-failed' : (c as PublicReasonCode);
+    if (!out.includes(pub)) out.push(pub);
+  }
+  return out;
+};
+
+const settingsOf = (policy: ConvexNewtonPolicy): ConvexNewtonSettings => ({
+  epsilon: policy.target.epsilon,
+  delta: policy.target.delta,
+  ...(policy.mechanism ? { mechanism: policy.mechanism } : {}),
+  solver: policy.solver,
+});
+
+const nextState = (
+  state: SequentialState,
+  out: ConvexOutcome,
+  k: number,
+  ledger: PrivacyLedger,
+  origin: 'newton' | 'retrain',
+): SequentialState => ({
+  ...state,
+  // The chain continues from the noise-free solution: Δ = 2τ holds whatever the start point.
+  chainParams: Float32Array.from(out.private.chainParams),
+  chainDigest: out.private.chainDigest,
+  chainOrigin: origin,
+  remainingIds: out.public.remainingIds,
+  k,
+  previousReleaseDigest: out.public.released.digest,
+  ledger,
+});
+
+/**
+ * Serves one deletion request on a convex-newton chain. σ and Δ = 2τ are settings, so the budget is
+ * checked before any data is touched (a refusal for budget computes no candidate); the candidate's
+ * private check and the accuracy floor are private: a refusal publishes `private-check-failed` and
+ * nothing about the candidate. Sequential releases compose in the chain's ledger; a retrain resets it.
+ */
+export const processConvexDeletionRequest = async (
+  engine: NumericEngine,
+  opts: ConvexStepOptions,
+): Promise<SequentialStep> => {
+  const { state, policy } = opts;
+  if (policy.accuracyFloor !== undefined && !opts.validation) {
+    throw unlearningError(
+      EngineErrorCode.InvalidSettings,
+      'an accuracy floor needs a validation set',
+      {},
+      'validation',
+    );
+  }
+  const settings = settingsOf(policy);
+  const cal = convexCalibration(state.arch, state.recipe.l2, settings);
+  const budget = policy.cumulativeBudget ?? { epsilon: Number.MAX_VALUE, delta: 0.999999 };
+  const k = state.k + 1;
+  const seed = deriveSeed(opts.seed, 'request', k);
+  const data = selectIds(opts.dataset, state.remainingIds, `${opts.dataset.name}/r${state.k}`);
+  const start: StartPoint = {
+    arch: state.arch,
+    params: state.chainParams,
+    recipe: state.recipe,
+  };
+  const req = {
+    start,
+    data,
+    forgetIds: opts.forgetIds,
+    settings,
+    seed,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
+
+  // Data-independent: would the release overspend the budget? Then no candidate is computed.
+  const release = {
+    kind: 'gaussian' as const,
+    sigma: cal.sigma,
+    sensitivity: cal.bound,
+    epsilon: policy.target.epsilon,
+    delta: policy.target.delta,
+  };
+  const withinBudget = checkBudget(state.ledger, release, budget).withinBudget;
+  let candidate: ConvexOutcome | undefined;
+  let notCertifiable: string | undefined;
+  if (withinBudget) {
+    try {
+      candidate = await convexNewtonUnlearn(engine, req);
+    } catch (e) {
+      if (!isUnlearningError(e, UnlearningErrorCodes.CERTIFICATION_CHECK_FAILED)) throw e;
+      notCertifiable = `${UnlearningErrorCodes.CERTIFICATION_CHECK_FAILED}: ${(e as Error).message}`;
+    }
+  }
+  let validationAccuracy: number | undefined;
+  if (candidate && policy.accuracyFloor !== undefined) {
+    validationAccuracy = engine.evaluate(
+      state.arch,
+      candidate.public.released.params,
+      opts.validation as Dataset,
+    ).accuracy;
+  }
+  const decision = decideUnlearningAction({
+    mode: 'certified',
+    target: policy.target,
+    sigma: cal.sigma,
+    sensitivity: cal.bound,
+    ...(policy.accuracyFloor !== undefined ? { accuracyFloor: policy.accuracyFloor } : {}),
+    ...(validationAccuracy !== undefined ? { predictedAccuracyWithNoise: validationAccuracy } : {}),
+    cumulativeBudget: budget,
+    spent: state.ledger,
+    retrainAllowed: policy.retrainAllowed,
+    // Not computed because of the budget: the budget code alone says why.
+    certifiable: candidate !== undefined || !withinBudget,
+    ...(notCertifiable ? { notCertifiableReason: notCertifiable } : {}),
+  });
+  const privateBase = {
+    decision,
+    ...(validationAccuracy !== undefined ? { validationAccuracy } : {}),
+    ...(notCertifiable !== undefined ? { notCertifiable } : {}),
+    ...(candidate ? { candidate: candidate.private } : {}),
+  };
+  const publicBase = { k, action: decision.action, reasons: publicReasons(decision.codes) };
+
+  if (decision.action === 'needs-retrain') {
+    return {
+      public: { ...publicBase, release: null, cumulative: cumulativeGuarantee(state.ledger) },
+      private: { ...privateBase, state },
+    };
+  }
+  if (decision.action === 'retrain') {
+    const exact = await convexRetrain(engine, req);
+    const ledger = resetLedger();
+    return {
+      // The exact release publishes nothing about the refused candidate.
+      public: { ...publicBase, release: exact.public, cumulative: cumulativeGuarantee(ledger) },
+      private: { ...privateBase, state: nextState(state, exact, k, ledger, 'retrain') },
+    };
+  }
+  const out = candidate as ConvexOutcome;
+  const ledger = recordRelease(state.ledger, release);
+  return {
+    public: { ...publicBase, release: out.public, cumulative: cumulativeGuarantee(ledger) },
+    private: { ...privateBase, state: nextState(state, out, k, ledger, 'newton') },
+  };
+};
