@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit, runMain } from '@lethe/shared/infrastructure/boot';
 import { correlationMiddleware } from '@lethe/shared/infrastructure/http';
 import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/logging';
+import { LetheMetrics } from '@lethe/shared/infrastructure/metrics';
 import { initTensorflow } from '@lethe/unlearning';
 import { loadWorkerConfig } from './config';
 import { startJobWorker, type JobWorker } from './jobs/job-worker';
@@ -25,14 +26,15 @@ async function bootstrap(): Promise<void> {
       ? await (await import('./dev/local-kafka')).startLocalBroker(logger)
       : null;
   const brokers = config.KAFKA_BROKERS ?? local?.brokers ?? null;
+  const metrics = new LetheMetrics({ app: 'unlearning-worker' });
   let jobs: JobWorker | null = null;
   if (brokers) {
-    jobs = await startJobWorker(config, brokers, logger);
+    jobs = await startJobWorker(config, brokers, logger, metrics);
   } else {
     logger.warn('KAFKA_BROKERS is not set: no jobs are consumed (this worker only serves /health)');
   }
 
-  const app = await NestFactory.create(WorkerModule.forRoot(config, backend, jobs), {
+  const app = await NestFactory.create(WorkerModule.forRoot(config, backend, jobs, metrics), {
     logger: new NestPinoLogger(logger),
   });
   app.use(correlationMiddleware);

@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
 import { KafkaHealthIndicator } from '@lethe/shared/infrastructure/health';
-import { MetricsModule } from '@lethe/shared/infrastructure/metrics';
+import { LetheMetrics, MetricsModule } from '@lethe/shared/infrastructure/metrics';
 import type { WorkerConfig } from './config';
 import type { JobWorker } from './jobs/job-worker';
 import { HealthController } from './health.controller';
@@ -15,6 +15,7 @@ export class WorkerModule {
     config: WorkerConfig,
     backend: string,
     jobs: JobWorker | null = null,
+    metrics: LetheMetrics = new LetheMetrics({ app: 'unlearning-worker' }),
   ): DynamicModule {
     const status = new WorkerStatus();
     status.workerId = config.WORKER_ID;
@@ -26,7 +27,7 @@ export class WorkerModule {
       module: WorkerModule,
       // GET /metrics: LetheMetrics (jobsCompleted, jobDuration, …) is injectable everywhere.
       imports: [
-        MetricsModule.forRoot({ app: 'unlearning-worker' }),
+        MetricsModule.forRoot({ instance: metrics }),
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController],

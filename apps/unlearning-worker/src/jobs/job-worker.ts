@@ -17,6 +17,9 @@ import {
   createDatasetSource,
   tfjsEngine,
 } from '@lethe/unlearning';
+import type { UnlearningResultDataV1 } from '@lethe/shared';
+import type { LetheMetrics } from '@lethe/shared/infrastructure/metrics';
+import type { ResultSink } from '@lethe/unlearning/application/jobs/job-ports';
 import type { WorkerConfig } from '../config';
 
 /** The running job consumer, or nothing when the worker runs without Kafka. */
@@ -45,6 +48,7 @@ export async function startJobWorker(
   config: WorkerConfig,
   brokers: readonly string[],
   logger: Logger,
+  metrics?: LetheMetrics,
 ): Promise<JobWorker> {
   const signer = new JoseAuditSigner(keyRingFromEnv(process.env));
   const modelRoot = path.resolve(config.LETHE_MODEL_STORE_DIR);
@@ -79,7 +83,7 @@ export async function startJobWorker(
         modelStore,
         chainStore,
         journal,
-        sink,
+        sink: metrics ? meteredSink(sink, metrics) : sink,
         signer,
         sources: (descriptor) => createDatasetSource(descriptor, { dataRoot }),
         clock: () => new Date(),
@@ -102,4 +106,25 @@ export async function startJobWorker(
     'consuming unlearning and training jobs',
   );
   return consumer;
+}
+
+/**
+ * Counts each finished job attempt in the worker's metrics (docs/adr/0014-observability.md):
+ * the timer starts at the attempt's `started` result and ends at its terminal one.
+ */
+function meteredSink(sink: ResultSink, metrics: LetheMetrics): ResultSink {
+  const timers = new Map<string, (outcome: string, method?: string) => void>();
+  return {
+    async publish(result: UnlearningResultDataV1): Promise<void> {
+      await sink.publish(result);
+      const key = `${result.jobId}/${result.attempt}`;
+      if (result.kind === 'started') {
+        timers.set(key, metrics.startJobTimer());
+      } else if (result.kind !== 'progress') {
+        const done = timers.get(key) ?? metrics.startJobTimer();
+        timers.delete(key);
+        done(result.kind, result.kind === 'succeeded' ? result.method : '');
+      }
+    },
+  };
 }

@@ -10,11 +10,18 @@ import { MetricsController } from './metrics.controller';
 @Global()
 @Module({})
 export class MetricsModule {
-  static forRoot(options: LetheMetricsOptions): DynamicModule {
+  /**
+   * `instance`: an existing `LetheMetrics` for the app (the worker creates its own before Nest
+   * starts, because its job consumer runs from boot).
+   */
+  static forRoot(
+    options: LetheMetricsOptions | { readonly instance: LetheMetrics },
+  ): DynamicModule {
+    const metrics = 'instance' in options ? options.instance : new LetheMetrics(options);
     return {
       module: MetricsModule,
       controllers: [MetricsController],
-      providers: [{ provide: LetheMetrics, useValue: new LetheMetrics(options) }],
+      providers: [{ provide: LetheMetrics, useValue: metrics }],
       exports: [LetheMetrics],
     };
   }
