@@ -3,7 +3,7 @@
  * the last is visible in the read model (gov_deletion_requests_view).
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only bench/intake/intake-bench.ts \
- *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1]
+ *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1[,4]]
  *     [--rate 1000,2000,5000,8000 --duration-s 60] [--timeout-s 600] [--stall-s 600]
  *
  * Burst mode (default): all N published at once, as fast as the publisher goes (closed loop);
@@ -53,7 +53,10 @@ export interface Args {
   partitions: number;
   pipeline: 'intake' | 'full';
   fsync: boolean;
+  /** `intakeConcurrency` of this run (the first of `concurrencies` until a loop sets it). */
   concurrency: number;
+  /** `--concurrency 1,4`: each row is run once per value, side by side (interleaved). */
+  concurrencies: number[];
   timeoutS: number;
   /** Give up early when nothing new became visible for this long (a stall, not a slow run). */
   stallS: number;
@@ -72,7 +75,8 @@ export const parseArgs = (argv: string[]): Args => {
     partitions: Number(get('partitions') ?? 4),
     pipeline: get('pipeline') === 'full' ? 'full' : 'intake',
     fsync: get('fsync') !== 'off',
-    concurrency: Number(get('concurrency') ?? 1),
+    concurrency: Number((get('concurrency') ?? '1').split(',')[0]),
+    concurrencies: (get('concurrency') ?? '1').split(',').map(Number),
     timeoutS: Number(get('timeout-s') ?? 600),
     stallS: Number(get('stall-s') ?? 600),
     rates: (get('rate') ?? '').split(',').filter(Boolean).map(Number),
@@ -351,164 +355,183 @@ export async function runOnce(
   })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
-  hooks.attach?.(app);
-  const sentAt = new Map<string, number>();
-  const seenAt = new Map<string, number>();
-  // The visibility poller runs on its own thread too, off the service's event loop.
-  const poller = new Worker(POLLER_SOURCE, { eval: true, workerData: { url, n } });
-  const polled = new Promise<void>((resolve, reject) => {
-    poller.on('message', (batch: [string, number][]) => {
-      for (const [id, at] of batch) if (!seenAt.has(id)) seenAt.set(id, at);
+  // Whatever ends the run (a timeout, a publisher that fails), the service, the threads, the
+  // probe and the database are closed here, before the caller stops the broker and PostgreSQL,
+  // so an aborted row never leaves a consumer running against servers being stopped.
+  const workers: Worker[] = [];
+  try {
+    hooks.attach?.(app);
+    const sentAt = new Map<string, number>();
+    const seenAt = new Map<string, number>();
+    // The visibility poller runs on its own thread too, off the service's event loop.
+    const poller = new Worker(POLLER_SOURCE, { eval: true, workerData: { url, n } });
+    workers.push(poller);
+    const polled = new Promise<void>((resolve, reject) => {
+      poller.on('message', (batch: [string, number][]) => {
+        for (const [id, at] of batch) if (!seenAt.has(id)) seenAt.set(id, at);
+      });
+      poller.on('exit', () => resolve());
+      poller.on('error', reject);
     });
-    poller.on('exit', () => resolve());
-    poller.on('error', reject);
-  });
 
-  await warmUp(brokers, `${namespace}${Topics.deletionRequests}`, probe, tag);
+    await warmUp(brokers, `${namespace}${Topics.deletionRequests}`, probe, tag);
 
-  // The upstream publisher runs on its own thread (as another app would), so its CPU does not
-  // count against the governance process's event loop.
-  const producer = new Worker(rate ? OPEN_LOOP_PRODUCER_SOURCE : PRODUCER_SOURCE, {
-    eval: true,
-    workerData: { brokers, topic: `${namespace}${Topics.deletionRequests}`, tag, n, rate },
-  });
-  let start = 0;
-  let publisher: RunResult['publisher'] = null;
-  const ready = new Promise<void>((resolve) => {
-    producer.on(
-      'message',
-      (
-        m:
-          | { ready: true }
-          | { maxLagMs: number; maxInflight: number }
-          | { from: number; to: number; at: number; step?: number },
-      ) => {
-        if ('ready' in m) return resolve();
-        if ('maxLagMs' in m) {
-          publisher = m;
-          return;
-        }
-        // Burst: the batch's publish time; open loop: each event's scheduled time.
-        for (let j = m.from; j < m.to; j++)
-          sentAt.set(`${tag}-${j}`, m.at + (j - m.from) * (m.step ?? 0));
-      },
-    );
-  });
-  const produced = new Promise<void>((resolve, reject) => {
-    producer.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`producer exited ${code}`)),
-    );
-    producer.on('error', reject);
-  });
-  await ready;
-  const elu0 = performance.eventLoopUtilization();
-  const node0 = process.cpuUsage();
-  const pg0 = cpuSeconds(pids.postgres, true);
-  const kafka0 = cpuSeconds(pids.kafka);
-  start = Date.now();
-  producer.postMessage('go');
-  const timeout = Date.now() + args.timeoutS * 1000;
-  let progress = { seen: 0, at: Date.now() };
-  let stalled = false;
-  while (seenAt.size < n && Date.now() < timeout) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (seenAt.size > progress.seen) progress = { seen: seenAt.size, at: Date.now() };
-    else if (Date.now() - progress.at > args.stallS * 1000) {
-      stalled = true;
-      break;
-    }
-  }
-  poller.postMessage('stop');
-  await polled;
-  const end = Math.max(...seenAt.values());
-  // Full pipeline: also wait for the downstream stages (lineage resolution reaching the read
-  // model, then the relay emptying the outbox), polled every 20 ms.
-  let resolvedAt: number | null = null;
-  let relayedAt: number | null = null;
-  while (full && relayedAt === null && Date.now() < timeout) {
-    if (resolvedAt === null) {
-      const r = await probe.query<{ n: number }>(
-        'SELECT coalesce(sum(n), 0)::int AS n FROM bench_resolved',
-      );
-      if ((r.rows[0]?.n ?? 0) >= n + 1) resolvedAt = Date.now();
-    }
-    if (resolvedAt !== null) {
-      const o = await probe.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
-      );
-      if ((o.rows[0]?.n ?? 1) === 0) relayedAt = Date.now();
-    }
-    if (relayedAt === null) await new Promise((r) => setTimeout(r, 20));
-  }
-  const nodeUsage = process.cpuUsage(node0);
-  const cpu: CpuShare = {
-    mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
-    nodeCpuS: (nodeUsage.user + nodeUsage.system) / 1e6,
-    postgresCpuS: cpuSeconds(pids.postgres, true) - pg0,
-    kafkaCpuS: cpuSeconds(pids.kafka) - kafka0,
-    loadAvg: (await import('node:os')).loadavg()[0] ?? NaN,
-  };
-
-  const latencies = [...seenAt.entries()]
-    .map(([id, t]) => t - (sentAt.get(id) ?? t))
-    .sort((a, b) => a - b);
-  await produced;
-  let diagnosis = '';
-  if (seenAt.size < n) {
-    // Where did the missing ones stop: in Kafka (not consumed / not committed) or in the store?
-    const stored = await probe.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM events WHERE type = 'DeletionRequested'`,
-    );
-    const admin = new Kafka({
-      clientId: `bench-diag-${tag}`,
-      brokers,
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    const topic = `${namespace}${Topics.deletionRequests}`;
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({
-      groupId: `${namespace}lethe-governance-intake`,
-      topics: [topic],
+    // The upstream publisher runs on its own thread (as another app would), so its CPU does not
+    // count against the governance process's event loop.
+    const producer = new Worker(rate ? OPEN_LOOP_PRODUCER_SOURCE : PRODUCER_SOURCE, {
+      eval: true,
+      workerData: { brokers, topic: `${namespace}${Topics.deletionRequests}`, tag, n, rate },
     });
-    await admin.disconnect();
-    diagnosis =
-      ` (DeletionRequested stored: ${stored.rows[0]?.n}; per partition end/committed: ` +
-      ends
-        .map((e) => {
-          const c = committed?.partitions.find((p) => p.partition === e.partition)?.offset;
-          return `${e.partition}:${e.offset}/${c}`;
-        })
-        .join(' ') +
-      ')' +
-      (hooks.diagnose ? ` ${hooks.diagnose()}` : '');
+    workers.push(producer);
+    let start = 0;
+    let publisher: RunResult['publisher'] = null;
+    const ready = new Promise<void>((resolve) => {
+      producer.on(
+        'message',
+        (
+          m:
+            | { ready: true }
+            | { maxLagMs: number; maxInflight: number }
+            | { from: number; to: number; at: number; step?: number },
+        ) => {
+          if ('ready' in m) return resolve();
+          if ('maxLagMs' in m) {
+            publisher = m;
+            return;
+          }
+          // Burst: the batch's publish time; open loop: each event's scheduled time.
+          for (let j = m.from; j < m.to; j++)
+            sentAt.set(`${tag}-${j}`, m.at + (j - m.from) * (m.step ?? 0));
+        },
+      );
+    });
+    let publishFailure: Error | null = null;
+    const produced = new Promise<void>((resolve, reject) => {
+      producer.on('exit', (code) => {
+        if (code === 0) return resolve();
+        publishFailure = new Error(`the publisher thread exited ${code} (see its error above)`);
+        reject(publishFailure);
+      });
+      producer.on('error', (e) => {
+        publishFailure = e;
+        reject(e);
+      });
+    });
+    // Awaited only after the wait below: a failing publisher must not be an unhandled rejection
+    // (it would end the whole process with the servers still running).
+    produced.catch(() => undefined);
+    await ready;
+    const elu0 = performance.eventLoopUtilization();
+    const node0 = process.cpuUsage();
+    const pg0 = cpuSeconds(pids.postgres, true);
+    const kafka0 = cpuSeconds(pids.kafka);
+    start = Date.now();
+    producer.postMessage('go');
+    const timeout = Date.now() + args.timeoutS * 1000;
+    let progress = { seen: 0, at: Date.now() };
+    let stalled = false;
+    while (seenAt.size < n && Date.now() < timeout && publishFailure === null) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (seenAt.size > progress.seen) progress = { seen: seenAt.size, at: Date.now() };
+      else if (Date.now() - progress.at > args.stallS * 1000) {
+        stalled = true;
+        break;
+      }
+    }
+    poller.postMessage('stop');
+    await polled;
+    const end = Math.max(...seenAt.values());
+    // Full pipeline: also wait for the downstream stages (lineage resolution reaching the read
+    // model, then the relay emptying the outbox), polled every 20 ms.
+    let resolvedAt: number | null = null;
+    let relayedAt: number | null = null;
+    while (full && relayedAt === null && Date.now() < timeout) {
+      if (resolvedAt === null) {
+        const r = await probe.query<{ n: number }>(
+          'SELECT coalesce(sum(n), 0)::int AS n FROM bench_resolved',
+        );
+        if ((r.rows[0]?.n ?? 0) >= n + 1) resolvedAt = Date.now();
+      }
+      if (resolvedAt !== null) {
+        const o = await probe.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+        );
+        if ((o.rows[0]?.n ?? 1) === 0) relayedAt = Date.now();
+      }
+      if (relayedAt === null) await new Promise((r) => setTimeout(r, 20));
+    }
+    const nodeUsage = process.cpuUsage(node0);
+    const cpu: CpuShare = {
+      mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
+      nodeCpuS: (nodeUsage.user + nodeUsage.system) / 1e6,
+      postgresCpuS: cpuSeconds(pids.postgres, true) - pg0,
+      kafkaCpuS: cpuSeconds(pids.kafka) - kafka0,
+      loadAvg: (await import('node:os')).loadavg()[0] ?? NaN,
+    };
+
+    const latencies = [...seenAt.entries()]
+      .map(([id, t]) => t - (sentAt.get(id) ?? t))
+      .sort((a, b) => a - b);
+    await produced;
+    let diagnosis = '';
+    if (seenAt.size < n) {
+      // Where did the missing ones stop: in Kafka (not consumed / not committed) or in the store?
+      const stored = await probe.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM events WHERE type = 'DeletionRequested'`,
+      );
+      const admin = new Kafka({
+        clientId: `bench-diag-${tag}`,
+        brokers,
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      const topic = `${namespace}${Topics.deletionRequests}`;
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({
+        groupId: `${namespace}lethe-governance-intake`,
+        topics: [topic],
+      });
+      await admin.disconnect();
+      diagnosis =
+        ` (DeletionRequested stored: ${stored.rows[0]?.n}; per partition end/committed: ` +
+        ends
+          .map((e) => {
+            const c = committed?.partitions.find((p) => p.partition === e.partition)?.offset;
+            return `${e.partition}:${e.offset}/${c}`;
+          })
+          .join(' ') +
+        ')' +
+        (hooks.diagnose ? ` ${hooks.diagnose()}` : '');
+    }
+    if (seenAt.size < n) {
+      const why = stalled
+        ? `nothing new visible for ${args.stallS} s (${((Date.now() - start) / 1000).toFixed(0)} s in)`
+        : `timeout after ${args.timeoutS} s`;
+      throw new Error(`only ${seenAt.size}/${n} visible: ${why}${diagnosis}`);
+    }
+    if (full && relayedAt === null)
+      throw new Error(`the full pipeline did not finish in ${args.timeoutS} s`);
+    const seconds = (end - start) / 1000;
+    const since = (t: number | null): number | null => (t === null ? null : (t - start) / 1000);
+    return {
+      n,
+      offered: rate ?? null,
+      publisher,
+      seconds,
+      eventsPerSecond: n / seconds,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      max: latencies[latencies.length - 1] ?? NaN,
+      resolvedS: since(resolvedAt),
+      relayedS: since(relayedAt),
+      cpu,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
+    await app.close().catch(() => undefined);
+    await probe.end().catch(() => undefined);
+    await dropDatabase(pgAdminUrl, dbName).catch(() => undefined);
   }
-  await app.close();
-  await probe.end();
-  await dropDatabase(pgAdminUrl, dbName);
-  if (seenAt.size < n) {
-    const why = stalled
-      ? `nothing new visible for ${args.stallS} s (${((Date.now() - start) / 1000).toFixed(0)} s in)`
-      : `timeout after ${args.timeoutS} s`;
-    throw new Error(`only ${seenAt.size}/${n} visible: ${why}${diagnosis}`);
-  }
-  if (full && relayedAt === null)
-    throw new Error(`the full pipeline did not finish in ${args.timeoutS} s`);
-  const seconds = (end - start) / 1000;
-  const since = (t: number | null): number | null => (t === null ? null : (t - start) / 1000);
-  return {
-    n,
-    offered: rate ?? null,
-    publisher,
-    seconds,
-    eventsPerSecond: n / seconds,
-    p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
-    max: latencies[latencies.length - 1] ?? NaN,
-    resolvedS: since(resolvedAt),
-    relayedS: since(relayedAt),
-    cpu,
-  };
 }
 
 /** The postmaster's pid (first line of postmaster.pid in the data directory). */
@@ -537,23 +560,36 @@ async function openLoop(
 ): Promise<void> {
   process.stdout.write(
     `open loop: ${args.durationS} s per offered rate; latency = scheduled publish → visible\n\n` +
-      '| offered /s |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s node / PG / Kafka | load |\n' +
-      '|-----------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|------------------------:|-----:|\n',
+      '| offered /s | conc. |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s node / PG / Kafka | load |\n' +
+      '|-----------:|------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|------------------------:|-----:|\n',
   );
   const ms = (v: number): string => String(Math.round(v));
   for (const rate of args.rates) {
-    const n = Math.round(rate * args.durationS);
-    const r = await runOnce(n, args, pgAdminUrl, brokers, pids, {}, rate);
-    const c = r.cpu;
-    process.stdout.write(
-      `| ${String(rate).padStart(10)} | ${String(n).padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} ` +
-        `| ${Math.round(r.eventsPerSecond).toString().padStart(10)} ` +
-        `| ${ms(r.p50).padStart(6)} | ${ms(r.p99).padStart(6)} | ${ms(r.max).padStart(6)} ` +
-        `| ${(r.publisher ? ms(r.publisher.maxLagMs) : '–').padStart(20)} ` +
-        `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
-        `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
-        `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
-    );
+    // Each concurrency in turn at the same rate: the variants side by side, in one process.
+    for (const concurrency of args.concurrencies) {
+      const n = Math.round(rate * args.durationS);
+      let r: RunResult;
+      try {
+        r = await runOnce(n, { ...args, concurrency }, pgAdminUrl, brokers, pids, {}, rate);
+      } catch (e) {
+        // A failed row is reported and the next one runs (fresh database and topics).
+        const why = e instanceof Error ? e.message : String(e);
+        process.stdout.write(
+          `| ${String(rate).padStart(10)} | ${String(concurrency).padStart(5)} | ${String(n).padStart(7)} | failed: ${why} |\n`,
+        );
+        continue;
+      }
+      const c = r.cpu;
+      process.stdout.write(
+        `| ${String(rate).padStart(10)} | ${String(concurrency).padStart(5)} | ${String(n).padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} ` +
+          `| ${Math.round(r.eventsPerSecond).toString().padStart(10)} ` +
+          `| ${ms(r.p50).padStart(6)} | ${ms(r.p99).padStart(6)} | ${ms(r.max).padStart(6)} ` +
+          `| ${(r.publisher ? ms(r.publisher.maxLagMs) : '–').padStart(20)} ` +
+          `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
+          `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
+          `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
+      );
+    }
   }
 }
 
@@ -563,7 +599,7 @@ async function main(): Promise<void> {
   const kafka = await startLocalKafka({ logger: silentLogger });
   try {
     process.stdout.write(
-      `governance intake bench: pipeline=${args.pipeline} partitions=${args.partitions} fsync=${args.fsync ? 'on' : 'off'} concurrency=${args.concurrency} ` +
+      `governance intake bench: pipeline=${args.pipeline} partitions=${args.partitions} fsync=${args.fsync ? 'on' : 'off'} concurrency=${args.concurrencies.join(',')} ` +
         `(${pg.version.split(' on ')[0]}, Kafka ${kafka.version})\n\n`,
     );
     const pids = { postgres: await postmasterPid(pg.url), kafka: kafka.pid };
@@ -572,24 +608,26 @@ async function main(): Promise<void> {
       return;
     }
     process.stdout.write(
-      '|      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
+      '| conc. |      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
     );
     process.stdout.write(
-      '|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|------------------------:|-----:|\n',
+      '|------:|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|------------------------:|-----:|\n',
     );
     const stage = (s: number | null, n: number, width: number): string =>
       (s === null ? '–' : `${s.toFixed(2)} (${Math.round(n / s)})`).padStart(width);
     for (const n of args.sizes) {
-      const r = await runOnce(n, args, pg.url, kafka.brokers, pids);
+      for (const concurrency of args.concurrencies) {
+      const r = await runOnce(n, { ...args, concurrency }, pg.url, kafka.brokers, pids);
       const c = r.cpu;
       process.stdout.write(
-        `| ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
+        `| ${String(concurrency).padStart(5)} | ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
           `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
           `| ${stage(r.resolvedS, r.n, 15)} | ${stage(r.relayedS, r.n, 14)} ` +
           `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
           `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
           `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
       );
+      }
     }
   } finally {
     await kafka.stop();
