@@ -4,7 +4,8 @@
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only bench/intake/intake-bench.ts \
  *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1[,4]]
- *     [--rate 1000,2000,5000,8000 --duration-s 60] [--timeout-s 600] [--stall-s 600]
+ *     [--rate 1000,2000,5000,8000 --duration-s 60 [--linger-ms 2]]
+ *     [--concurrency 1,4 | --variants 1/1/50,4/65536/50] [--timeout-s 600] [--stall-s 600]
  *
  * Burst mode (default): all N published at once, as fast as the publisher goes (closed loop);
  *           reports the throughput reached, but its latencies are mostly queueing behind the burst.
@@ -53,10 +54,19 @@ export interface Args {
   partitions: number;
   pipeline: 'intake' | 'full';
   fsync: boolean;
-  /** `intakeConcurrency` of this run (the first of `concurrencies` until a loop sets it). */
+  /** `intakeConcurrency` of this run (the first variant's until a loop sets it). */
   concurrency: number;
-  /** `--concurrency 1,4`: each row is run once per value, side by side (interleaved). */
-  concurrencies: number[];
+  /** The intake consumer's fetch of this run (defaults: the service's). */
+  minBytes?: number;
+  maxWaitMs?: number;
+  /**
+   * Each row runs once per variant, side by side in this process (interleaved): from
+   * `--concurrency 1,4` (the service's fetch settings), or `--variants 1/1/50,4/65536/50`
+   * (`intakeConcurrency/minBytes/maxWaitTimeInMs` each).
+   */
+  variants: Variant[];
+  /** Open loop: how often the publisher sends what is due (a producer's linger). */
+  lingerMs: number;
   timeoutS: number;
   /** Give up early when nothing new became visible for this long (a stall, not a slow run). */
   stallS: number;
@@ -64,6 +74,18 @@ export interface Args {
   rates: number[];
   durationS: number;
 }
+
+/** One configuration of the intake consumer, for side-by-side rows. */
+export interface Variant {
+  readonly concurrency: number;
+  readonly minBytes?: number;
+  readonly maxWaitMs?: number;
+}
+
+const variantLabel = (v: Variant): string =>
+  v.minBytes === undefined && v.maxWaitMs === undefined
+    ? String(v.concurrency)
+    : `${v.concurrency}/${v.minBytes ?? '-'}/${v.maxWaitMs ?? '-'}`;
 
 export const parseArgs = (argv: string[]): Args => {
   const get = (name: string): string | undefined => {
@@ -76,7 +98,13 @@ export const parseArgs = (argv: string[]): Args => {
     pipeline: get('pipeline') === 'full' ? 'full' : 'intake',
     fsync: get('fsync') !== 'off',
     concurrency: Number((get('concurrency') ?? '1').split(',')[0]),
-    concurrencies: (get('concurrency') ?? '1').split(',').map(Number),
+    variants: get('variants')
+      ? (get('variants') ?? '').split(',').map((v): Variant => {
+          const [c, minBytes, maxWaitMs] = v.split('/').map(Number);
+          return { concurrency: c ?? 1, minBytes, maxWaitMs };
+        })
+      : (get('concurrency') ?? '1').split(',').map((c) => ({ concurrency: Number(c) })),
+    lingerMs: Number(get('linger-ms') ?? 2),
     timeoutS: Number(get('timeout-s') ?? 600),
     stallS: Number(get('stall-s') ?? 600),
     rates: (get('rate') ?? '').split(',').filter(Boolean).map(Number),
@@ -122,7 +150,7 @@ const OPEN_LOOP_PRODUCER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Kafka, logLevel, Partitioners } = require('kafkajs');
 (async () => {
-  const { brokers, topic, tag, n, rate } = workerData;
+  const { brokers, topic, tag, n, rate, lingerMs } = workerData;
   const kafka = new Kafka({ clientId: 'bench-producer-' + tag, brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -156,7 +184,7 @@ const { Kafka, logLevel, Partitioners } = require('kafkajs');
       sent = due;
     }
     if (due < Math.floor((Date.now() - t0) / step) + 1) continue; // still behind: send on
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, lingerMs));
   }
   await Promise.all(inflight);
   if (failure) throw failure;
@@ -250,9 +278,21 @@ function cpuSeconds(pid: number | undefined, children = false): number {
   return total / 100; // USER_HZ
 }
 
+/** CPU seconds of this process's main thread (the service's; the publisher and poller have their own). */
+function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Where the CPU went during a run: the service's main thread, the whole Node process, PG, Kafka. */
 interface CpuShare {
   mainThreadBusy: number; // event-loop utilization of the service's thread, 0..1
+  mainThreadCpuS: number; // CPU seconds of the service's thread alone
   nodeCpuS: number; // whole Node process (service + publisher + poller threads)
   postgresCpuS: number;
   kafkaCpuS: number;
@@ -342,7 +382,12 @@ export async function runOnce(
       CqrsModule.forRoot(),
       TypeOrmModule.forRoot({ type: 'postgres', url, synchronize: false, extra: { max: 10 } }),
       GovernanceModule.forRoot({
-        kafka: { brokers, namespace, intakeConcurrency: args.concurrency },
+        kafka: {
+          brokers,
+          namespace,
+          intakeConcurrency: args.concurrency,
+          intakeFetch: { minBytes: args.minBytes, maxWaitTimeInMs: args.maxWaitMs },
+        },
         subjectHmacKey: 'bench-hmac-key-0123456789abcdef0123456789',
         run: {
           intakeConsumer: true,
@@ -380,7 +425,14 @@ export async function runOnce(
     // count against the governance process's event loop.
     const producer = new Worker(rate ? OPEN_LOOP_PRODUCER_SOURCE : PRODUCER_SOURCE, {
       eval: true,
-      workerData: { brokers, topic: `${namespace}${Topics.deletionRequests}`, tag, n, rate },
+      workerData: {
+        brokers,
+        topic: `${namespace}${Topics.deletionRequests}`,
+        tag,
+        n,
+        rate,
+        lingerMs: args.lingerMs,
+      },
     });
     workers.push(producer);
     let start = 0;
@@ -423,6 +475,7 @@ export async function runOnce(
     await ready;
     const elu0 = performance.eventLoopUtilization();
     const node0 = process.cpuUsage();
+    const main0 = mainThreadCpuSeconds();
     const pg0 = cpuSeconds(pids.postgres, true);
     const kafka0 = cpuSeconds(pids.kafka);
     start = Date.now();
@@ -463,6 +516,7 @@ export async function runOnce(
     const nodeUsage = process.cpuUsage(node0);
     const cpu: CpuShare = {
       mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
+      mainThreadCpuS: mainThreadCpuSeconds() - main0,
       nodeCpuS: (nodeUsage.user + nodeUsage.system) / 1e6,
       postgresCpuS: cpuSeconds(pids.postgres, true) - pg0,
       kafkaCpuS: cpuSeconds(pids.kafka) - kafka0,
@@ -551,6 +605,13 @@ export async function postmasterPid(url: string): Promise<number | undefined> {
   }
 }
 
+const withVariant = (args: Args, v: Variant): Args => ({
+  ...args,
+  concurrency: v.concurrency,
+  minBytes: v.minBytes,
+  maxWaitMs: v.maxWaitMs,
+});
+
 /** Open loop: one run per offered rate, `durationS` long; latency from each event's schedule. */
 async function openLoop(
   args: Args,
@@ -560,33 +621,34 @@ async function openLoop(
 ): Promise<void> {
   process.stdout.write(
     `open loop: ${args.durationS} s per offered rate; latency = scheduled publish → visible\n\n` +
-      '| offered /s | conc. |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s node / PG / Kafka | load |\n' +
-      '|-----------:|------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|------------------------:|-----:|\n',
+      '| offered /s |    variant |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s service / node / PG / Kafka | load |\n' +
+      '|-----------:|-----------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|----------------------------------:|-----:|\n',
   );
   const ms = (v: number): string => String(Math.round(v));
   for (const rate of args.rates) {
     // Each concurrency in turn at the same rate: the variants side by side, in one process.
-    for (const concurrency of args.concurrencies) {
+    for (const variant of args.variants) {
       const n = Math.round(rate * args.durationS);
+      const concurrency = variantLabel(variant);
       let r: RunResult;
       try {
-        r = await runOnce(n, { ...args, concurrency }, pgAdminUrl, brokers, pids, {}, rate);
+        r = await runOnce(n, withVariant(args, variant), pgAdminUrl, brokers, pids, {}, rate);
       } catch (e) {
         // A failed row is reported and the next one runs (fresh database and topics).
         const why = e instanceof Error ? e.message : String(e);
         process.stdout.write(
-          `| ${String(rate).padStart(10)} | ${String(concurrency).padStart(5)} | ${String(n).padStart(7)} | failed: ${why} |\n`,
+          `| ${String(rate).padStart(10)} | ${concurrency.padStart(10)} | ${String(n).padStart(7)} | failed: ${why} |\n`,
         );
         continue;
       }
       const c = r.cpu;
       process.stdout.write(
-        `| ${String(rate).padStart(10)} | ${String(concurrency).padStart(5)} | ${String(n).padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} ` +
+        `| ${String(rate).padStart(10)} | ${concurrency.padStart(10)} | ${String(n).padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} ` +
           `| ${Math.round(r.eventsPerSecond).toString().padStart(10)} ` +
           `| ${ms(r.p50).padStart(6)} | ${ms(r.p99).padStart(6)} | ${ms(r.max).padStart(6)} ` +
           `| ${(r.publisher ? ms(r.publisher.maxLagMs) : '–').padStart(20)} ` +
           `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
-          `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
+          `| ${`${c.mainThreadCpuS.toFixed(1)} / ${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(33)} ` +
           `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
       );
     }
@@ -599,7 +661,7 @@ async function main(): Promise<void> {
   const kafka = await startLocalKafka({ logger: silentLogger });
   try {
     process.stdout.write(
-      `governance intake bench: pipeline=${args.pipeline} partitions=${args.partitions} fsync=${args.fsync ? 'on' : 'off'} concurrency=${args.concurrencies.join(',')} ` +
+      `governance intake bench: pipeline=${args.pipeline} partitions=${args.partitions} fsync=${args.fsync ? 'on' : 'off'} variants=${args.variants.map(variantLabel).join(',')} linger=${args.lingerMs}ms ` +
         `(${pg.version.split(' on ')[0]}, Kafka ${kafka.version})\n\n`,
     );
     const pids = { postgres: await postmasterPid(pg.url), kafka: kafka.pid };
@@ -608,19 +670,20 @@ async function main(): Promise<void> {
       return;
     }
     process.stdout.write(
-      '| conc. |      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
+      '|    variant |      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
     );
     process.stdout.write(
-      '|------:|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|------------------------:|-----:|\n',
+      '|-----------:|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|------------------------:|-----:|\n',
     );
     const stage = (s: number | null, n: number, width: number): string =>
       (s === null ? '–' : `${s.toFixed(2)} (${Math.round(n / s)})`).padStart(width);
     for (const n of args.sizes) {
-      for (const concurrency of args.concurrencies) {
-      const r = await runOnce(n, { ...args, concurrency }, pg.url, kafka.brokers, pids);
+      for (const variant of args.variants) {
+      const concurrency = variantLabel(variant);
+      const r = await runOnce(n, withVariant(args, variant), pg.url, kafka.brokers, pids);
       const c = r.cpu;
       process.stdout.write(
-        `| ${String(concurrency).padStart(5)} | ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
+        `| ${concurrency.padStart(10)} | ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
           `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
           `| ${stage(r.resolvedS, r.n, 15)} | ${stage(r.relayedS, r.n, 14)} ` +
           `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +

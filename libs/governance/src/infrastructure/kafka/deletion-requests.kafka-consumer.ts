@@ -113,7 +113,8 @@ export class DeletionRequestsKafkaConsumer
     this.consumer = this.kafka.consumer({
       groupId: namespacedTopic(namespace, intakeGroupId),
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 50,
+      minBytes: this.options.kafka.intakeFetch.minBytes,
+      maxWaitTimeInMs: this.options.kafka.intakeFetch.maxWaitTimeInMs,
       sessionTimeout: this.options.kafka.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(this.options.kafka.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 4 * 1024 * 1024,
