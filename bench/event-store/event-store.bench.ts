@@ -156,7 +156,13 @@ async function compareWithEmmett(db: Databases): Promise<void> {
       : [10_000, 50_000]
     : [quick ? 10_000 : 50_000]) {
     const read = await reads(db, size);
-    row(`read a ${size}-event global log (pages of 1000)`, 'ev/s', read.log, read.log, read.emmettLog);
+    row(
+      `read a ${size}-event global log (pages of 1000)`,
+      'ev/s',
+      read.log,
+      read.log,
+      read.emmettLog,
+    );
     row(
       `read one ${size}-event stream (median of ${STREAM_READS} interleaved reads)`,
       'ev/s',

@@ -679,17 +679,17 @@ async function main(): Promise<void> {
       (s === null ? '–' : `${s.toFixed(2)} (${Math.round(n / s)})`).padStart(width);
     for (const n of args.sizes) {
       for (const variant of args.variants) {
-      const concurrency = variantLabel(variant);
-      const r = await runOnce(n, withVariant(args, variant), pg.url, kafka.brokers, pids);
-      const c = r.cpu;
-      process.stdout.write(
-        `| ${concurrency.padStart(10)} | ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
-          `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
-          `| ${stage(r.resolvedS, r.n, 15)} | ${stage(r.relayedS, r.n, 14)} ` +
-          `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
-          `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
-          `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
-      );
+        const concurrency = variantLabel(variant);
+        const r = await runOnce(n, withVariant(args, variant), pg.url, kafka.brokers, pids);
+        const c = r.cpu;
+        process.stdout.write(
+          `| ${concurrency.padStart(10)} | ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
+            `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
+            `| ${stage(r.resolvedS, r.n, 15)} | ${stage(r.relayedS, r.n, 14)} ` +
+            `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
+            `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
+            `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
+        );
       }
     }
   } finally {

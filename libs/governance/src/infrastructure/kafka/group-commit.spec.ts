@@ -81,7 +81,11 @@ describe('GroupCommit (the intake group commit)', () => {
   });
 
   it('rejects a job that its round returned no result for (never resolves it with nothing)', async () => {
-    const g = new GroupCommit<number, string>(async () => ['only-one'], () => 1, 100);
+    const g = new GroupCommit<number, string>(
+      async () => ['only-one'],
+      () => 1,
+      100,
+    );
     const a = g.submit(1);
     const b = g.submit(2);
     b.catch(() => undefined);

@@ -165,7 +165,11 @@ describe('DeletionIntakeProcessor.processMany (the group commit of several parti
     );
 
     const results = await processor.processMany([
-      { topic: 't', partition: 0, messages: [message(5, event('ce-a1')), message(6, event('ce-a2'))] },
+      {
+        topic: 't',
+        partition: 0,
+        messages: [message(5, event('ce-a1')), message(6, event('ce-a2'))],
+      },
       { topic: 't', partition: 2, messages: [message(40, '{bad'), message(41, event('ce-b2'))] },
       { topic: 't', partition: 3, messages: [message(7, event('ce-c1'))] },
     ]);
