@@ -57,6 +57,8 @@ export interface HarnessOptions {
   readonly databaseUrl?: string;
   readonly namespace?: string;
   readonly withKafka?: boolean;
+  /** The intake consumer's `intakeConcurrency` (default: the module's). */
+  readonly intakeConcurrency?: number;
 }
 
 /** The governance module in a Nest app on a fresh database (and a fresh Kafka namespace). */
@@ -88,7 +90,12 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
         extra: { max: 10 },
       }),
       GovernanceModule.forRoot({
-        kafka: { brokers, namespace, sessionTimeoutMs: 6000 },
+        kafka: {
+          brokers,
+          namespace,
+          sessionTimeoutMs: 6000,
+          ...(options.intakeConcurrency ? { intakeConcurrency: options.intakeConcurrency } : {}),
+        },
         subjectHmacKey: HMAC_KEY,
         scheduling: {
           coalesceWindowMs: 300,
