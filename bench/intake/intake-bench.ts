@@ -493,7 +493,11 @@ export async function runOnce(
     }
     poller.postMessage('stop');
     await polled;
-    const end = Math.max(...seenAt.values());
+    // A loop, not Math.max(...values): spreading 160,000 arguments (8k/s for 20 s) overflows the
+    // stack — the RangeError behind the 8,000/s row's abort of 2026-11-29 (it skipped
+    // app.close(), so the broker and PostgreSQL were stopped under a running consumer).
+    let end = 0;
+    for (const t of seenAt.values()) if (t > end) end = t;
     // Full pipeline: also wait for the downstream stages (lineage resolution reaching the read
     // model, then the relay emptying the outbox), polled every 20 ms.
     let resolvedAt: number | null = null;
