@@ -334,61 +334,37 @@ export async function batchAppends(
   }
 }
 
-/** Reads of the one stream per implementation; the median read is reported. */
-export const STREAM_READS = 5;
+/** Reads of the one stream per implementation (LETHE_BENCH_STREAM_READS); the median is reported. */
+export const STREAM_READS = Number(process.env.LETHE_BENCH_STREAM_READS ?? 5);
 
 /** The median (by time) of `figures`. */
 const median = (figures: Figure[]): Figure =>
   [...figures].sort((a, b) => a.ms - b.ms)[Math.floor(figures.length / 2)] as Figure;
 
 /**
- * Reads: the global log in pages of 1000 (subscriber order), and one stream of `size` events,
- * read STREAM_READS times (Lethe: before and after alternated), the median read reported.
- * readAll did not change (before = after for the log); `streamBefore` is ./baseline-read-stream.ts.
+ * The read rows: a `size`-event global log (pages of 1000) and a `size`-event stream, written
+ * to a fresh Lethe database and a fresh Emmett one. The log is read once per implementation;
+ * the stream is read STREAM_READS times per implementation, **before, after and Emmett
+ * interleaved in each round** (so a drift of the machine's load hits all three alike), and the
+ * median read of each is reported.
  */
 export async function reads(
   db: Databases,
-  impl: 'Lethe' | 'Emmett',
   size: number,
-): Promise<{ log: Figure; stream: Figure; streamBefore?: Figure }> {
+): Promise<{ log: Figure; emmettLog: Figure; before: Figure; after: Figure; emmett: Figure }> {
   const chunk = 2000;
-  if (impl === 'Emmett') {
-    const url = await db.empty('em_read');
-    const store = await openEmmett(url);
-    const pool = dumbo({ connectionString: url });
-    try {
-      for (let c = 0; c < size / chunk; c++) {
-        await store.appendToStream(`r-${c}`, emmettEvents(chunk));
-      }
-      await store.appendToStream('one', emmettEvents(size));
-      let n = 0;
-      let after = 0n;
-      const t0 = performance.now();
-      for (;;) {
-        const batch = await readMessagesBatch(pool.execute, { after, batchSize: 1000 });
-        n += batch.messages.length;
-        after = batch.currentGlobalPosition;
-        if (!batch.areMessagesLeft || batch.messages.length === 0) break;
-      }
-      const logMs = performance.now() - t0;
-      const stream: Figure[] = [];
-      for (let r = 0; r < STREAM_READS; r++) {
-        const t1 = performance.now();
-        const one = await store.readStream('one');
-        stream.push({ n: one.events.length, ms: performance.now() - t1 });
-      }
-      return { log: { n, ms: logMs }, stream: median(stream) };
-    } finally {
-      await pool.close();
-      await store.close();
-    }
-  }
+  const url = await db.empty('em_read');
+  const store = await openEmmett(url);
+  const pool = dumbo({ connectionString: url });
   const ds = await openLethe(await db.lethe('read'));
   try {
     for (let c = 0; c < size / chunk; c++) {
+      await store.appendToStream(`r-${c}`, emmettEvents(chunk));
       await ds.transaction((m) => appendToStream(m, `r-${c}`, 'no-stream', newEvents(chunk)));
     }
+    await store.appendToStream('one', emmettEvents(size));
     await ds.transaction((m) => appendToStream(m, 'one', 'no-stream', newEvents(size)));
+
     let n = 0;
     let checkpoint = START;
     const t0 = performance.now();
@@ -398,20 +374,42 @@ export async function reads(
       checkpoint = batch.checkpoint;
       if (batch.isCaughtUp) break;
     }
-    const logMs = performance.now() - t0;
-    const before: Figure[] = [];
-    const after: Figure[] = [];
-    for (let r = 0; r < STREAM_READS; r++) {
-      const t1 = performance.now();
-      const old = await baselineReadStream(ds, 'one');
-      before.push({ n: old.events.length, ms: performance.now() - t1 });
-      const t2 = performance.now();
-      const one = await readStream(ds, 'one');
-      after.push({ n: one.events.length, ms: performance.now() - t2 });
+    const log = { n, ms: performance.now() - t0 };
+    let en = 0;
+    let after = 0n;
+    const t1 = performance.now();
+    for (;;) {
+      const batch = await readMessagesBatch(pool.execute, { after, batchSize: 1000 });
+      en += batch.messages.length;
+      after = batch.currentGlobalPosition;
+      if (!batch.areMessagesLeft || batch.messages.length === 0) break;
     }
-    return { log: { n, ms: logMs }, stream: median(after), streamBefore: median(before) };
+    const emmettLog = { n: en, ms: performance.now() - t1 };
+
+    const timed = async (read: () => Promise<{ length: number }>): Promise<Figure> => {
+      const t = performance.now();
+      const events = await read();
+      return { n: events.length, ms: performance.now() - t };
+    };
+    const before: Figure[] = [];
+    const afterReads: Figure[] = [];
+    const emmett: Figure[] = [];
+    for (let r = 0; r < STREAM_READS; r++) {
+      before.push(await timed(async () => (await baselineReadStream(ds, 'one')).events));
+      afterReads.push(await timed(async () => (await readStream(ds, 'one')).events));
+      emmett.push(await timed(async () => (await store.readStream('one')).events));
+    }
+    return {
+      log,
+      emmettLog,
+      before: median(before),
+      after: median(afterReads),
+      emmett: median(emmett),
+    };
   } finally {
     await ds.destroy();
+    await pool.close();
+    await store.close();
   }
 }
 

@@ -148,27 +148,27 @@ async function compareWithEmmett(db: Databases): Promise<void> {
     row('500 events into one stream per call', 'ev/s', f.before, f.after, f.Emmett);
   }
   // readAll did not change: before = after for the log. One round (each round writes the log);
-  // the stream is read STREAM_READS times per implementation, the median read reported.
+  // the stream is read STREAM_READS times per implementation (before, after, Emmett interleaved
+  // in each round), the median read reported.
   for (const size of onlyReads
     ? quick
       ? [10_000]
       : [10_000, 50_000]
     : [quick ? 10_000 : 50_000]) {
-    const lethe = await reads(db, 'Lethe', size);
-    const emmett = await reads(db, 'Emmett', size);
+    const read = await reads(db, size);
     row(
       `read a ${size}-event global log (pages of 1000)`,
       'ev/s',
-      lethe.log,
-      lethe.log,
-      emmett.log,
+      read.log,
+      read.log,
+      read.emmettLog,
     );
     row(
-      `read one ${size}-event stream (median of ${STREAM_READS} reads)`,
+      `read one ${size}-event stream (median of ${STREAM_READS} interleaved reads)`,
       'ev/s',
-      lethe.streamBefore ?? lethe.stream,
-      lethe.stream,
-      emmett.stream,
+      read.before,
+      read.after,
+      read.emmett,
     );
   }
   printTable(

@@ -3,8 +3,9 @@
  * the last is visible in the read model (gov_deletion_requests_view).
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only bench/intake/intake-bench.ts \
- *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1]
- *     [--rate 1000,2000,5000,8000 --duration-s 60] [--timeout-s 600] [--stall-s 600]
+ *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1[,4]]
+ *     [--rate 1000,2000,5000,8000 --duration-s 60 [--linger-ms 2]]
+ *     [--concurrency 1,4 | --variants 1/1/50,4/65536/50] [--timeout-s 600] [--stall-s 600]
  *
  * Burst mode (default): all N published at once, as fast as the publisher goes (closed loop);
  *           reports the throughput reached, but its latencies are mostly queueing behind the burst.
@@ -53,7 +54,19 @@ export interface Args {
   partitions: number;
   pipeline: 'intake' | 'full';
   fsync: boolean;
+  /** `intakeConcurrency` of this run (the first variant's until a loop sets it). */
   concurrency: number;
+  /** The intake consumer's fetch of this run (defaults: the service's). */
+  minBytes?: number;
+  maxWaitMs?: number;
+  /**
+   * Each row runs once per variant, side by side in this process (interleaved): from
+   * `--concurrency 1,4` (the service's fetch settings), or `--variants 1/1/50,4/65536/50`
+   * (`intakeConcurrency/minBytes/maxWaitTimeInMs` each).
+   */
+  variants: Variant[];
+  /** Open loop: how often the publisher sends what is due (a producer's linger). */
+  lingerMs: number;
   timeoutS: number;
   /** Give up early when nothing new became visible for this long (a stall, not a slow run). */
   stallS: number;
@@ -61,6 +74,18 @@ export interface Args {
   rates: number[];
   durationS: number;
 }
+
+/** One configuration of the intake consumer, for side-by-side rows. */
+export interface Variant {
+  readonly concurrency: number;
+  readonly minBytes?: number;
+  readonly maxWaitMs?: number;
+}
+
+const variantLabel = (v: Variant): string =>
+  v.minBytes === undefined && v.maxWaitMs === undefined
+    ? String(v.concurrency)
+    : `${v.concurrency}/${v.minBytes ?? '-'}/${v.maxWaitMs ?? '-'}`;
 
 export const parseArgs = (argv: string[]): Args => {
   const get = (name: string): string | undefined => {
@@ -72,7 +97,14 @@ export const parseArgs = (argv: string[]): Args => {
     partitions: Number(get('partitions') ?? 4),
     pipeline: get('pipeline') === 'full' ? 'full' : 'intake',
     fsync: get('fsync') !== 'off',
-    concurrency: Number(get('concurrency') ?? 1),
+    concurrency: Number((get('concurrency') ?? '1').split(',')[0]),
+    variants: get('variants')
+      ? (get('variants') ?? '').split(',').map((v): Variant => {
+          const [c, minBytes, maxWaitMs] = v.split('/').map(Number);
+          return { concurrency: c ?? 1, minBytes, maxWaitMs };
+        })
+      : (get('concurrency') ?? '1').split(',').map((c) => ({ concurrency: Number(c) })),
+    lingerMs: Number(get('linger-ms') ?? 2),
     timeoutS: Number(get('timeout-s') ?? 600),
     stallS: Number(get('stall-s') ?? 600),
     rates: (get('rate') ?? '').split(',').filter(Boolean).map(Number),
@@ -118,7 +150,7 @@ const OPEN_LOOP_PRODUCER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Kafka, logLevel, Partitioners } = require('kafkajs');
 (async () => {
-  const { brokers, topic, tag, n, rate } = workerData;
+  const { brokers, topic, tag, n, rate, lingerMs } = workerData;
   const kafka = new Kafka({ clientId: 'bench-producer-' + tag, brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -152,7 +184,7 @@ const { Kafka, logLevel, Partitioners } = require('kafkajs');
       sent = due;
     }
     if (due < Math.floor((Date.now() - t0) / step) + 1) continue; // still behind: send on
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, lingerMs));
   }
   await Promise.all(inflight);
   if (failure) throw failure;
@@ -246,9 +278,21 @@ function cpuSeconds(pid: number | undefined, children = false): number {
   return total / 100; // USER_HZ
 }
 
+/** CPU seconds of this process's main thread (the service's; the publisher and poller have their own). */
+function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Where the CPU went during a run: the service's main thread, the whole Node process, PG, Kafka. */
 interface CpuShare {
   mainThreadBusy: number; // event-loop utilization of the service's thread, 0..1
+  mainThreadCpuS: number; // CPU seconds of the service's thread alone
   nodeCpuS: number; // whole Node process (service + publisher + poller threads)
   postgresCpuS: number;
   kafkaCpuS: number;
@@ -338,7 +382,12 @@ export async function runOnce(
       CqrsModule.forRoot(),
       TypeOrmModule.forRoot({ type: 'postgres', url, synchronize: false, extra: { max: 10 } }),
       GovernanceModule.forRoot({
-        kafka: { brokers, namespace, intakeConcurrency: args.concurrency },
+        kafka: {
+          brokers,
+          namespace,
+          intakeConcurrency: args.concurrency,
+          intakeFetch: { minBytes: args.minBytes, maxWaitTimeInMs: args.maxWaitMs },
+        },
         subjectHmacKey: 'bench-hmac-key-0123456789abcdef0123456789',
         run: {
           intakeConsumer: true,
@@ -351,164 +400,196 @@ export async function runOnce(
   })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'] });
-  hooks.attach?.(app);
-  const sentAt = new Map<string, number>();
-  const seenAt = new Map<string, number>();
-  // The visibility poller runs on its own thread too, off the service's event loop.
-  const poller = new Worker(POLLER_SOURCE, { eval: true, workerData: { url, n } });
-  const polled = new Promise<void>((resolve, reject) => {
-    poller.on('message', (batch: [string, number][]) => {
-      for (const [id, at] of batch) if (!seenAt.has(id)) seenAt.set(id, at);
+  // Whatever ends the run (a timeout, a publisher that fails), the service, the threads, the
+  // probe and the database are closed here, before the caller stops the broker and PostgreSQL,
+  // so an aborted row never leaves a consumer running against servers being stopped.
+  const workers: Worker[] = [];
+  try {
+    hooks.attach?.(app);
+    const sentAt = new Map<string, number>();
+    const seenAt = new Map<string, number>();
+    // The visibility poller runs on its own thread too, off the service's event loop.
+    const poller = new Worker(POLLER_SOURCE, { eval: true, workerData: { url, n } });
+    workers.push(poller);
+    const polled = new Promise<void>((resolve, reject) => {
+      poller.on('message', (batch: [string, number][]) => {
+        for (const [id, at] of batch) if (!seenAt.has(id)) seenAt.set(id, at);
+      });
+      poller.on('exit', () => resolve());
+      poller.on('error', reject);
     });
-    poller.on('exit', () => resolve());
-    poller.on('error', reject);
-  });
 
-  await warmUp(brokers, `${namespace}${Topics.deletionRequests}`, probe, tag);
+    await warmUp(brokers, `${namespace}${Topics.deletionRequests}`, probe, tag);
 
-  // The upstream publisher runs on its own thread (as another app would), so its CPU does not
-  // count against the governance process's event loop.
-  const producer = new Worker(rate ? OPEN_LOOP_PRODUCER_SOURCE : PRODUCER_SOURCE, {
-    eval: true,
-    workerData: { brokers, topic: `${namespace}${Topics.deletionRequests}`, tag, n, rate },
-  });
-  let start = 0;
-  let publisher: RunResult['publisher'] = null;
-  const ready = new Promise<void>((resolve) => {
-    producer.on(
-      'message',
-      (
-        m:
-          | { ready: true }
-          | { maxLagMs: number; maxInflight: number }
-          | { from: number; to: number; at: number; step?: number },
-      ) => {
-        if ('ready' in m) return resolve();
-        if ('maxLagMs' in m) {
-          publisher = m;
-          return;
-        }
-        // Burst: the batch's publish time; open loop: each event's scheduled time.
-        for (let j = m.from; j < m.to; j++)
-          sentAt.set(`${tag}-${j}`, m.at + (j - m.from) * (m.step ?? 0));
+    // The upstream publisher runs on its own thread (as another app would), so its CPU does not
+    // count against the governance process's event loop.
+    const producer = new Worker(rate ? OPEN_LOOP_PRODUCER_SOURCE : PRODUCER_SOURCE, {
+      eval: true,
+      workerData: {
+        brokers,
+        topic: `${namespace}${Topics.deletionRequests}`,
+        tag,
+        n,
+        rate,
+        lingerMs: args.lingerMs,
       },
-    );
-  });
-  const produced = new Promise<void>((resolve, reject) => {
-    producer.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`producer exited ${code}`)),
-    );
-    producer.on('error', reject);
-  });
-  await ready;
-  const elu0 = performance.eventLoopUtilization();
-  const node0 = process.cpuUsage();
-  const pg0 = cpuSeconds(pids.postgres, true);
-  const kafka0 = cpuSeconds(pids.kafka);
-  start = Date.now();
-  producer.postMessage('go');
-  const timeout = Date.now() + args.timeoutS * 1000;
-  let progress = { seen: 0, at: Date.now() };
-  let stalled = false;
-  while (seenAt.size < n && Date.now() < timeout) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (seenAt.size > progress.seen) progress = { seen: seenAt.size, at: Date.now() };
-    else if (Date.now() - progress.at > args.stallS * 1000) {
-      stalled = true;
-      break;
-    }
-  }
-  poller.postMessage('stop');
-  await polled;
-  const end = Math.max(...seenAt.values());
-  // Full pipeline: also wait for the downstream stages (lineage resolution reaching the read
-  // model, then the relay emptying the outbox), polled every 20 ms.
-  let resolvedAt: number | null = null;
-  let relayedAt: number | null = null;
-  while (full && relayedAt === null && Date.now() < timeout) {
-    if (resolvedAt === null) {
-      const r = await probe.query<{ n: number }>(
-        'SELECT coalesce(sum(n), 0)::int AS n FROM bench_resolved',
-      );
-      if ((r.rows[0]?.n ?? 0) >= n + 1) resolvedAt = Date.now();
-    }
-    if (resolvedAt !== null) {
-      const o = await probe.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
-      );
-      if ((o.rows[0]?.n ?? 1) === 0) relayedAt = Date.now();
-    }
-    if (relayedAt === null) await new Promise((r) => setTimeout(r, 20));
-  }
-  const nodeUsage = process.cpuUsage(node0);
-  const cpu: CpuShare = {
-    mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
-    nodeCpuS: (nodeUsage.user + nodeUsage.system) / 1e6,
-    postgresCpuS: cpuSeconds(pids.postgres, true) - pg0,
-    kafkaCpuS: cpuSeconds(pids.kafka) - kafka0,
-    loadAvg: (await import('node:os')).loadavg()[0] ?? NaN,
-  };
-
-  const latencies = [...seenAt.entries()]
-    .map(([id, t]) => t - (sentAt.get(id) ?? t))
-    .sort((a, b) => a - b);
-  await produced;
-  let diagnosis = '';
-  if (seenAt.size < n) {
-    // Where did the missing ones stop: in Kafka (not consumed / not committed) or in the store?
-    const stored = await probe.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM events WHERE type = 'DeletionRequested'`,
-    );
-    const admin = new Kafka({
-      clientId: `bench-diag-${tag}`,
-      brokers,
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    const topic = `${namespace}${Topics.deletionRequests}`;
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({
-      groupId: `${namespace}lethe-governance-intake`,
-      topics: [topic],
     });
-    await admin.disconnect();
-    diagnosis =
-      ` (DeletionRequested stored: ${stored.rows[0]?.n}; per partition end/committed: ` +
-      ends
-        .map((e) => {
-          const c = committed?.partitions.find((p) => p.partition === e.partition)?.offset;
-          return `${e.partition}:${e.offset}/${c}`;
-        })
-        .join(' ') +
-      ')' +
-      (hooks.diagnose ? ` ${hooks.diagnose()}` : '');
+    workers.push(producer);
+    let start = 0;
+    let publisher: RunResult['publisher'] = null;
+    const ready = new Promise<void>((resolve) => {
+      producer.on(
+        'message',
+        (
+          m:
+            | { ready: true }
+            | { maxLagMs: number; maxInflight: number }
+            | { from: number; to: number; at: number; step?: number },
+        ) => {
+          if ('ready' in m) return resolve();
+          if ('maxLagMs' in m) {
+            publisher = m;
+            return;
+          }
+          // Burst: the batch's publish time; open loop: each event's scheduled time.
+          for (let j = m.from; j < m.to; j++)
+            sentAt.set(`${tag}-${j}`, m.at + (j - m.from) * (m.step ?? 0));
+        },
+      );
+    });
+    let publishFailure: Error | null = null;
+    const produced = new Promise<void>((resolve, reject) => {
+      producer.on('exit', (code) => {
+        if (code === 0) return resolve();
+        publishFailure = new Error(`the publisher thread exited ${code} (see its error above)`);
+        reject(publishFailure);
+      });
+      producer.on('error', (e) => {
+        publishFailure = e;
+        reject(e);
+      });
+    });
+    // Awaited only after the wait below: a failing publisher must not be an unhandled rejection
+    // (it would end the whole process with the servers still running).
+    produced.catch(() => undefined);
+    await ready;
+    const elu0 = performance.eventLoopUtilization();
+    const node0 = process.cpuUsage();
+    const main0 = mainThreadCpuSeconds();
+    const pg0 = cpuSeconds(pids.postgres, true);
+    const kafka0 = cpuSeconds(pids.kafka);
+    start = Date.now();
+    producer.postMessage('go');
+    const timeout = Date.now() + args.timeoutS * 1000;
+    let progress = { seen: 0, at: Date.now() };
+    let stalled = false;
+    while (seenAt.size < n && Date.now() < timeout && publishFailure === null) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (seenAt.size > progress.seen) progress = { seen: seenAt.size, at: Date.now() };
+      else if (Date.now() - progress.at > args.stallS * 1000) {
+        stalled = true;
+        break;
+      }
+    }
+    poller.postMessage('stop');
+    await polled;
+    // A loop, not Math.max(...values): spreading 160,000 arguments (8k/s for 20 s) overflows the
+    // stack — the RangeError behind the 8,000/s row's abort of 2026-11-29 (it skipped
+    // app.close(), so the broker and PostgreSQL were stopped under a running consumer).
+    let end = 0;
+    for (const t of seenAt.values()) if (t > end) end = t;
+    // Full pipeline: also wait for the downstream stages (lineage resolution reaching the read
+    // model, then the relay emptying the outbox), polled every 20 ms.
+    let resolvedAt: number | null = null;
+    let relayedAt: number | null = null;
+    while (full && relayedAt === null && Date.now() < timeout) {
+      if (resolvedAt === null) {
+        const r = await probe.query<{ n: number }>(
+          'SELECT coalesce(sum(n), 0)::int AS n FROM bench_resolved',
+        );
+        if ((r.rows[0]?.n ?? 0) >= n + 1) resolvedAt = Date.now();
+      }
+      if (resolvedAt !== null) {
+        const o = await probe.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+        );
+        if ((o.rows[0]?.n ?? 1) === 0) relayedAt = Date.now();
+      }
+      if (relayedAt === null) await new Promise((r) => setTimeout(r, 20));
+    }
+    const nodeUsage = process.cpuUsage(node0);
+    const cpu: CpuShare = {
+      mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
+      mainThreadCpuS: mainThreadCpuSeconds() - main0,
+      nodeCpuS: (nodeUsage.user + nodeUsage.system) / 1e6,
+      postgresCpuS: cpuSeconds(pids.postgres, true) - pg0,
+      kafkaCpuS: cpuSeconds(pids.kafka) - kafka0,
+      loadAvg: (await import('node:os')).loadavg()[0] ?? NaN,
+    };
+
+    const latencies = [...seenAt.entries()]
+      .map(([id, t]) => t - (sentAt.get(id) ?? t))
+      .sort((a, b) => a - b);
+    await produced;
+    let diagnosis = '';
+    if (seenAt.size < n) {
+      // Where did the missing ones stop: in Kafka (not consumed / not committed) or in the store?
+      const stored = await probe.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM events WHERE type = 'DeletionRequested'`,
+      );
+      const admin = new Kafka({
+        clientId: `bench-diag-${tag}`,
+        brokers,
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      const topic = `${namespace}${Topics.deletionRequests}`;
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({
+        groupId: `${namespace}lethe-governance-intake`,
+        topics: [topic],
+      });
+      await admin.disconnect();
+      diagnosis =
+        ` (DeletionRequested stored: ${stored.rows[0]?.n}; per partition end/committed: ` +
+        ends
+          .map((e) => {
+            const c = committed?.partitions.find((p) => p.partition === e.partition)?.offset;
+            return `${e.partition}:${e.offset}/${c}`;
+          })
+          .join(' ') +
+        ')' +
+        (hooks.diagnose ? ` ${hooks.diagnose()}` : '');
+    }
+    if (seenAt.size < n) {
+      const why = stalled
+        ? `nothing new visible for ${args.stallS} s (${((Date.now() - start) / 1000).toFixed(0)} s in)`
+        : `timeout after ${args.timeoutS} s`;
+      throw new Error(`only ${seenAt.size}/${n} visible: ${why}${diagnosis}`);
+    }
+    if (full && relayedAt === null)
+      throw new Error(`the full pipeline did not finish in ${args.timeoutS} s`);
+    const seconds = (end - start) / 1000;
+    const since = (t: number | null): number | null => (t === null ? null : (t - start) / 1000);
+    return {
+      n,
+      offered: rate ?? null,
+      publisher,
+      seconds,
+      eventsPerSecond: n / seconds,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      max: latencies[latencies.length - 1] ?? NaN,
+      resolvedS: since(resolvedAt),
+      relayedS: since(relayedAt),
+      cpu,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
+    await app.close().catch(() => undefined);
+    await probe.end().catch(() => undefined);
+    await dropDatabase(pgAdminUrl, dbName).catch(() => undefined);
   }
-  await app.close();
-  await probe.end();
-  await dropDatabase(pgAdminUrl, dbName);
-  if (seenAt.size < n) {
-    const why = stalled
-      ? `nothing new visible for ${args.stallS} s (${((Date.now() - start) / 1000).toFixed(0)} s in)`
-      : `timeout after ${args.timeoutS} s`;
-    throw new Error(`only ${seenAt.size}/${n} visible: ${why}${diagnosis}`);
-  }
-  if (full && relayedAt === null)
-    throw new Error(`the full pipeline did not finish in ${args.timeoutS} s`);
-  const seconds = (end - start) / 1000;
-  const since = (t: number | null): number | null => (t === null ? null : (t - start) / 1000);
-  return {
-    n,
-    offered: rate ?? null,
-    publisher,
-    seconds,
-    eventsPerSecond: n / seconds,
-    p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
-    max: latencies[latencies.length - 1] ?? NaN,
-    resolvedS: since(resolvedAt),
-    relayedS: since(relayedAt),
-    cpu,
-  };
 }
 
 /** The postmaster's pid (first line of postmaster.pid in the data directory). */
@@ -528,6 +609,13 @@ export async function postmasterPid(url: string): Promise<number | undefined> {
   }
 }
 
+const withVariant = (args: Args, v: Variant): Args => ({
+  ...args,
+  concurrency: v.concurrency,
+  minBytes: v.minBytes,
+  maxWaitMs: v.maxWaitMs,
+});
+
 /** Open loop: one run per offered rate, `durationS` long; latency from each event's schedule. */
 async function openLoop(
   args: Args,
@@ -537,23 +625,37 @@ async function openLoop(
 ): Promise<void> {
   process.stdout.write(
     `open loop: ${args.durationS} s per offered rate; latency = scheduled publish → visible\n\n` +
-      '| offered /s |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s node / PG / Kafka | load |\n' +
-      '|-----------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|------------------------:|-----:|\n',
+      '| offered /s |    variant |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s service / node / PG / Kafka | load |\n' +
+      '|-----------:|-----------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|----------------------------------:|-----:|\n',
   );
   const ms = (v: number): string => String(Math.round(v));
   for (const rate of args.rates) {
-    const n = Math.round(rate * args.durationS);
-    const r = await runOnce(n, args, pgAdminUrl, brokers, pids, {}, rate);
-    const c = r.cpu;
-    process.stdout.write(
-      `| ${String(rate).padStart(10)} | ${String(n).padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} ` +
-        `| ${Math.round(r.eventsPerSecond).toString().padStart(10)} ` +
-        `| ${ms(r.p50).padStart(6)} | ${ms(r.p99).padStart(6)} | ${ms(r.max).padStart(6)} ` +
-        `| ${(r.publisher ? ms(r.publisher.maxLagMs) : '–').padStart(20)} ` +
-        `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
-        `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
-        `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
-    );
+    // Each concurrency in turn at the same rate: the variants side by side, in one process.
+    for (const variant of args.variants) {
+      const n = Math.round(rate * args.durationS);
+      const concurrency = variantLabel(variant);
+      let r: RunResult;
+      try {
+        r = await runOnce(n, withVariant(args, variant), pgAdminUrl, brokers, pids, {}, rate);
+      } catch (e) {
+        // A failed row is reported and the next one runs (fresh database and topics).
+        const why = e instanceof Error ? e.message : String(e);
+        process.stdout.write(
+          `| ${String(rate).padStart(10)} | ${concurrency.padStart(10)} | ${String(n).padStart(7)} | failed: ${why} |\n`,
+        );
+        continue;
+      }
+      const c = r.cpu;
+      process.stdout.write(
+        `| ${String(rate).padStart(10)} | ${concurrency.padStart(10)} | ${String(n).padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} ` +
+          `| ${Math.round(r.eventsPerSecond).toString().padStart(10)} ` +
+          `| ${ms(r.p50).padStart(6)} | ${ms(r.p99).padStart(6)} | ${ms(r.max).padStart(6)} ` +
+          `| ${(r.publisher ? ms(r.publisher.maxLagMs) : '–').padStart(20)} ` +
+          `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
+          `| ${`${c.mainThreadCpuS.toFixed(1)} / ${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(33)} ` +
+          `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
+      );
+    }
   }
 }
 
@@ -563,7 +665,7 @@ async function main(): Promise<void> {
   const kafka = await startLocalKafka({ logger: silentLogger });
   try {
     process.stdout.write(
-      `governance intake bench: pipeline=${args.pipeline} partitions=${args.partitions} fsync=${args.fsync ? 'on' : 'off'} concurrency=${args.concurrency} ` +
+      `governance intake bench: pipeline=${args.pipeline} partitions=${args.partitions} fsync=${args.fsync ? 'on' : 'off'} variants=${args.variants.map(variantLabel).join(',')} linger=${args.lingerMs}ms ` +
         `(${pg.version.split(' on ')[0]}, Kafka ${kafka.version})\n\n`,
     );
     const pids = { postgres: await postmasterPid(pg.url), kafka: kafka.pid };
@@ -572,24 +674,27 @@ async function main(): Promise<void> {
       return;
     }
     process.stdout.write(
-      '|      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
+      '|    variant |      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
     );
     process.stdout.write(
-      '|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|------------------------:|-----:|\n',
+      '|-----------:|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|------------------------:|-----:|\n',
     );
     const stage = (s: number | null, n: number, width: number): string =>
       (s === null ? '–' : `${s.toFixed(2)} (${Math.round(n / s)})`).padStart(width);
     for (const n of args.sizes) {
-      const r = await runOnce(n, args, pg.url, kafka.brokers, pids);
-      const c = r.cpu;
-      process.stdout.write(
-        `| ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
-          `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
-          `| ${stage(r.resolvedS, r.n, 15)} | ${stage(r.relayedS, r.n, 14)} ` +
-          `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
-          `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
-          `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
-      );
+      for (const variant of args.variants) {
+        const concurrency = variantLabel(variant);
+        const r = await runOnce(n, withVariant(args, variant), pg.url, kafka.brokers, pids);
+        const c = r.cpu;
+        process.stdout.write(
+          `| ${concurrency.padStart(10)} | ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
+            `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
+            `| ${stage(r.resolvedS, r.n, 15)} | ${stage(r.relayedS, r.n, 14)} ` +
+            `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
+            `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
+            `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
+        );
+      }
     }
   } finally {
     await kafka.stop();

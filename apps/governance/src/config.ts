@@ -53,7 +53,7 @@ export const governanceConfigSchema = z.object({
   LETHE_INTAKE_GROUP_ID: z.string().min(1).default('lethe-governance-intake'),
   /** How soon a dead intake consumer's partitions move to another instance. */
   LETHE_INTAKE_SESSION_TIMEOUT_MS: env.int(30_000, 6000),
-  /** Partitions the intake consumer processes at once. */
+  /** Partition batches of one fetch that share one intake transaction (ADR 0013). */
   LETHE_INTAKE_CONCURRENCY: env.int(1, 1),
   /**
    * The audit key ring (docs/adr/0008-audit-log.md): inline JSON, or a JSON file. Its public keys

@@ -68,7 +68,9 @@ export class HealthController {
   private consumerCheck(key: string, health: { readonly status: string }) {
     const { status: consumer, ...rest } = health;
     const check = this.indicators.check(key);
-    return consumer === 'down' ? check.down({ consumer, ...rest }) : check.up({ consumer, ...rest });
+    return consumer === 'down'
+      ? check.down({ consumer, ...rest })
+      : check.up({ consumer, ...rest });
   }
 
   /**

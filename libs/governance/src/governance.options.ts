@@ -15,8 +15,18 @@ export interface GovernanceModuleOptions {
     readonly client?: Kafka;
     /** Intake consumer session timeout: how soon a dead consumer's partitions move. Default 30000. */
     readonly sessionTimeoutMs?: number;
-    /** Partitions the intake consumer processes at once (one transaction each). Default 1. */
+    /**
+     * Partition batches kafkajs hands the intake at once (`partitionsConsumedConcurrently`). The
+     * batches handed over together share one transaction and one offset commit (the group commit,
+     * ADR 0013), so a value ≥ the partitions a consumer owns pays one commit flush per fetch
+     * instead of one per partition. Default 1.
+     */
     readonly intakeConcurrency?: number;
+    /**
+     * The intake consumer's fetch: the broker answers once `minBytes` are there or after
+     * `maxWaitTimeInMs`. Defaults 1 byte / 50 ms (ADR 0013).
+     */
+    readonly intakeFetch?: { readonly minBytes?: number; readonly maxWaitTimeInMs?: number };
   };
   /** Key of the HMAC that turns subject ids into SubjectRefs (≥ 32 bytes). */
   readonly subjectHmacKey: string;
@@ -73,6 +83,7 @@ export interface ResolvedGovernanceOptions {
     readonly client: Kafka | null;
     readonly sessionTimeoutMs: number;
     readonly intakeConcurrency: number;
+    readonly intakeFetch: { readonly minBytes: number; readonly maxWaitTimeInMs: number };
   };
   readonly subjectHmacKey: string;
   readonly maxEventBytes: number;
@@ -110,6 +121,10 @@ export const resolveGovernanceOptions = (
     client: o.kafka.client ?? null,
     sessionTimeoutMs: o.kafka.sessionTimeoutMs ?? 30_000,
     intakeConcurrency: o.kafka.intakeConcurrency ?? 1,
+    intakeFetch: {
+      minBytes: o.kafka.intakeFetch?.minBytes ?? 1,
+      maxWaitTimeInMs: o.kafka.intakeFetch?.maxWaitTimeInMs ?? 50,
+    },
   },
   subjectHmacKey: o.subjectHmacKey,
   maxEventBytes: o.maxEventBytes ?? 64 * 1024,

@@ -62,6 +62,8 @@ export interface HarnessOptions {
   /** The public model store directory the version routes read. */
   readonly modelStoreDir?: string;
   readonly results?: GovernanceModuleOptions['results'];
+  /** The intake consumer's `intakeConcurrency` (default: the module's). */
+  readonly intakeConcurrency?: number;
 }
 
 /** The governance module in a Nest app on a fresh database (and a fresh Kafka namespace). */
@@ -94,7 +96,12 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
         extra: { max: 10 },
       }),
       GovernanceModule.forRoot({
-        kafka: { brokers, namespace, sessionTimeoutMs: 6000 },
+        kafka: {
+          brokers,
+          namespace,
+          sessionTimeoutMs: 6000,
+          ...(options.intakeConcurrency ? { intakeConcurrency: options.intakeConcurrency } : {}),
+        },
         subjectHmacKey: HMAC_KEY,
         scheduling: {
           coalesceWindowMs: 300,

@@ -15,8 +15,9 @@ export interface ReadStreamOptions {
 type StreamRow = Omit<EventRow, 'stream_id' | 'global_position' | 'data' | 'metadata'> & {
   current_version: number | null;
   global_position: string | null;
-  /** JSON text of `[data, metadata]`. */
-  data_metadata: string;
+  /** JSON text of `data` and of `metadata`. */
+  data_text: string;
+  metadata_text: string;
 };
 
 export interface ReadStreamResult<E extends Event> {
@@ -30,7 +31,7 @@ export interface ReadStreamResult<E extends Event> {
  * Reads one stream in version order, in a single statement (one consistent snapshot): the
  * stream's version and its events, one row each (a single row with NULL event columns when the
  * stream has none in range). The stream id is not selected (it is `streamId`), data and metadata
- * come as one JSON array, `recorded_at` as epoch milliseconds, and the events of one transaction
+ * come as JSON text, `recorded_at` as epoch milliseconds, and the events of one transaction
  * share one parsed BigInt.
  */
 export async function readStream<E extends Event = Event>(
@@ -64,11 +65,10 @@ export async function readStream<E extends Event = Event>(
     }
     if (r.stream_version <= lastVersion) ordered = false;
     lastVersion = r.stream_version;
-    const [data, metadata] = JSON.parse(r.data_metadata) as [unknown, EventRow['metadata']];
     const event = {
       type: r.type,
-      data,
-      metadata,
+      data: JSON.parse(r.data_text) as unknown,
+      metadata: JSON.parse(r.metadata_text) as EventRow['metadata'],
       eventId: r.event_id,
       streamId,
       streamVersion: r.stream_version,

@@ -188,3 +188,53 @@ describe('DeletionIntakeProcessor metrics', () => {
     expect(counted).toEqual([]);
   });
 });
+
+describe('DeletionIntakeProcessor.processMany (the group commit of several partitions)', () => {
+  it('runs ONE command for the valid messages of every chunk and answers each chunk its own counts', async () => {
+    const commands: RequestDeletionCommand[] = [];
+    const bus = {
+      execute: async (c: RequestDeletionCommand) => {
+        commands.push(c);
+        // The command refuses ce-b2 (a reused key), accepts the rest; ce-a2 is a repeat.
+        return c.items.map((item, i) =>
+          item.event.id === 'ce-b2'
+            ? { ok: false, error: new GovernanceError('IDEMPOTENCY_KEY_REUSED', 'reused') }
+            : {
+                ok: true,
+                requestId: DeletionRequestId(`00000000-0000-8000-8000-00000000000${i}`),
+                created: item.event.id !== 'ce-a2',
+              },
+        );
+      },
+    } as unknown as CommandBus;
+    const published: DeadLetter[] = [];
+    const processor = new DeletionIntakeProcessor(
+      new DeletionRequestValidator(64 * 1024),
+      bus,
+      { publish: async (letters) => void published.push(...letters) },
+      { now: () => new Date('2026-01-01T00:00:00Z') },
+    );
+
+    const results = await processor.processMany([
+      {
+        topic: 't',
+        partition: 0,
+        messages: [message(5, event('ce-a1')), message(6, event('ce-a2'))],
+      },
+      { topic: 't', partition: 2, messages: [message(40, '{bad'), message(41, event('ce-b2'))] },
+      { topic: 't', partition: 3, messages: [message(7, event('ce-c1'))] },
+    ]);
+
+    expect(commands).toHaveLength(1);
+    expect(commands[0]?.items.map((i) => i.event.id)).toEqual(['ce-a1', 'ce-a2', 'ce-b2', 'ce-c1']);
+    expect(results).toEqual([
+      { accepted: 2, created: 1, deadLettered: 0 },
+      { accepted: 0, created: 0, deadLettered: 2 },
+      { accepted: 1, created: 1, deadLettered: 0 },
+    ]);
+    expect(published.map((l) => [l.partition, l.message.offset, l.error.code])).toEqual([
+      [2, '40', 'INVALID_JSON'],
+      [2, '41', 'IDEMPOTENCY_KEY_REUSED'],
+    ]);
+  });
+});

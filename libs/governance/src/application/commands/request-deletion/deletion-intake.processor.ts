@@ -13,6 +13,13 @@ import { correlationIdOfMessage } from './message-correlation';
 
 export type IntakeLogger = Pick<LoggerPort, 'warn'>;
 
+/** Consecutive messages of one partition. */
+export interface IntakeChunk {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly KafkaMessage[];
+}
+
 export interface IntakeChunkResult {
   readonly accepted: number;
   readonly created: number;
@@ -42,55 +49,73 @@ export class DeletionIntakeProcessor {
     partition: number,
     messages: readonly KafkaMessage[],
   ): Promise<IntakeChunkResult> {
+    const [result] = await this.processMany([{ topic, partition, messages }]);
+    return result ?? { accepted: 0, created: 0, deadLettered: 0 };
+  }
+
+  /**
+   * Several chunks (of one or more partitions) in ONE RequestDeletionCommand, so one transaction
+   * and one commit flush for all of them (the intake's group commit, ADR 0013). One result per
+   * chunk, in order. When it resolves, every message of every chunk is durable or on the DLQ.
+   */
+  async processMany(chunks: readonly IntakeChunk[]): Promise<IntakeChunkResult[]> {
     const receivedAt = this.clock.now();
-    const letters: (DeadLetter & { correlationId: string })[] = [];
-    const valid: { message: KafkaMessage; item: DeletionIntakeItem }[] = [];
-    for (const message of messages) {
-      const parsed = this.validator.fromBytes(message.value);
-      // Per message: the upstream's x-correlation-id, else the CloudEvent id (else its position).
-      const correlationId = correlationIdOfMessage(
-        message.headers,
-        parsed.ok ? parsed.value.id : `${topic}:${partition}:${message.offset}`,
-      );
-      if (parsed.ok) {
-        valid.push({ message, item: { event: parsed.value, receivedAt, correlationId } });
-      } else {
-        letters.push({ message, topic, partition, error: parsed.error, correlationId });
+    const letters: (DeadLetter & { correlationId: string; chunk: number })[] = [];
+    const valid: { message: KafkaMessage; item: DeletionIntakeItem; chunk: number }[] = [];
+    chunks.forEach(({ topic, partition, messages }, chunk) => {
+      for (const message of messages) {
+        const parsed = this.validator.fromBytes(message.value);
+        // Per message: the upstream's x-correlation-id, else the CloudEvent id (else its position).
+        const correlationId = correlationIdOfMessage(
+          message.headers,
+          parsed.ok ? parsed.value.id : `${topic}:${partition}:${message.offset}`,
+        );
+        if (parsed.ok) {
+          valid.push({ message, item: { event: parsed.value, receivedAt, correlationId }, chunk });
+        } else {
+          letters.push({ message, topic, partition, error: parsed.error, correlationId, chunk });
+        }
       }
-    }
-    let created = 0;
-    let accepted = 0;
+    });
+    const results = chunks.map(() => ({ accepted: 0, created: 0, deadLettered: 0 }));
     const outcomes = await this.runAll(valid.map((v) => v.item));
     outcomes.forEach((outcome, i) => {
       const v = valid[i];
-      if (!v) return;
+      const r = v && results[v.chunk];
+      const c = v && chunks[v.chunk];
+      if (!v || !r || !c) return;
       if (outcome.ok) {
-        accepted += 1;
-        if (outcome.created) created += 1;
+        r.accepted += 1;
+        if (outcome.created) r.created += 1;
       } else {
         letters.push({
           message: v.message,
-          topic,
-          partition,
+          topic: c.topic,
+          partition: c.partition,
           error: outcome.error,
           correlationId: v.item.correlationId ?? v.item.event.id,
+          chunk: v.chunk,
         });
       }
     });
     await this.deadLetters.publish(letters);
     // Counted once the chunk is durable (events committed, refusals on the DLQ): a chunk that
     // fails before this point is redelivered and counted then.
+    const created = results.reduce((n, r) => n + r.created, 0);
+    const accepted = results.reduce((n, r) => n + r.accepted, 0);
     this.metrics.countIntake('kafka', 'accepted', '', created);
     this.metrics.countIntake('kafka', 'duplicate', '', accepted - created);
     for (const l of letters) this.metrics.countIntake('kafka', 'rejected', l.error.code);
     for (const l of letters) {
+      const r = results[l.chunk];
+      if (r) r.deadLettered += 1;
       RequestContextStore.run({ correlationId: l.correlationId }, () =>
         this.logger.warn(
-          `intake: message ${partition}/${l.message.offset} sent to the DLQ: ${l.error.code}`,
+          `intake: message ${l.partition}/${l.message.offset} sent to the DLQ: ${l.error.code}`,
         ),
       );
     }
-    return { accepted, created, deadLettered: letters.length };
+    return results;
   }
 
   private async runAll(items: readonly DeletionIntakeItem[]) {

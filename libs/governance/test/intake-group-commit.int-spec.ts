@@ -1,0 +1,105 @@
+import { Topics } from '@lethe/shared';
+import { DeletionRequestsKafkaConsumer } from '../src/infrastructure/kafka/deletion-requests.kafka-consumer';
+import {
+  count,
+  deletionEvent,
+  eventually,
+  startGovernance,
+  type GovernanceTestApp,
+} from './harness';
+
+jest.setTimeout(180_000);
+
+/**
+ * The intake's group commit (ADR 0013) on the real broker and server: with `intakeConcurrency`
+ * ≥ the partitions, the batches of one fetch share one transaction and one offset commit; with
+ * 1, each partition's batch has its own. Either way every event is exactly one request (a
+ * repeat on the other partition included) and every offset is committed, a malformed message's
+ * too (it does not block its partition).
+ */
+describe('intake group commit (real Kafka + Postgres, 2 partitions)', () => {
+  const PER_PARTITION = 300;
+
+  /** Publishes with the consumer stopped, so its first fetch finds both partitions full. */
+  const run = async (t: GovernanceTestApp, tag: string) => {
+    const consumer = t.app.get(DeletionRequestsKafkaConsumer);
+    await consumer.stop();
+    const partitionOf = new Map<string, number>();
+    const messages = [0, 1].flatMap((partition) =>
+      Array.from({ length: PER_PARTITION }, (_, i) => {
+        const id = `${tag}-${partition}-${i}`;
+        partitionOf.set(id, partition);
+        return { partition, key: id, value: JSON.stringify(deletionEvent(id, `user-${id}`)) };
+      }),
+    );
+    // One malformed message and one repeat (the same event on the other partition) as well.
+    messages.push({ partition: 1, key: 'bad', value: '{not json' });
+    const repeat = messages[0];
+    if (repeat) messages.push({ ...repeat, partition: 1 });
+    const producer = t.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: t.topic(Topics.deletionRequests), acks: -1, messages });
+    await producer.disconnect();
+    await consumer.start();
+
+    const admin = t.kafka.admin();
+    await admin.connect();
+    const committed = async () => {
+      const [o] = await admin.fetchOffsets({
+        groupId: `${t.namespace}lethe-governance-intake`,
+        topics: [t.topic(Topics.deletionRequests)],
+      });
+      return (o?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    };
+    await eventually(committed, (n) => n >= messages.length, 120_000);
+    await admin.disconnect();
+
+    const requests = await count(
+      t.dataSource,
+      `SELECT count(*) n FROM events WHERE type = 'DeletionRequested'`,
+    );
+    // Transactions that hold requests of BOTH partitions: only a group commit makes those.
+    const rows = await t.dataSource.query<{ tx: string; id: string }[]>(
+      `SELECT transaction_id::text AS tx, data->>'sourceEventId' AS id
+         FROM events WHERE type = 'DeletionRequested'`,
+    );
+    const partitionsOfTx = new Map<string, Set<number>>();
+    for (const r of rows) {
+      const p = partitionOf.get(r.id);
+      if (p === undefined) continue;
+      const set = partitionsOfTx.get(r.tx) ?? new Set<number>();
+      set.add(p);
+      partitionsOfTx.set(r.tx, set);
+    }
+    const mixed = [...partitionsOfTx.values()].filter((s) => s.size > 1).length;
+    return { requests, mixed, transactions: partitionsOfTx.size };
+  };
+
+  it('intakeConcurrency 4: both partitions of a fetch in one transaction; each event once, every offset committed', async () => {
+    const t = await startGovernance({
+      intakeConcurrency: 4,
+      run: { scheduler: false, outboxRelay: false, projections: false },
+    });
+    try {
+      const r = await run(t, 'gc4');
+      expect(r.requests).toBe(2 * PER_PARTITION);
+      expect(r.mixed).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('intakeConcurrency 1 (the control): one partition per transaction, same outcome', async () => {
+    const t = await startGovernance({
+      intakeConcurrency: 1,
+      run: { scheduler: false, outboxRelay: false, projections: false },
+    });
+    try {
+      const r = await run(t, 'gc1');
+      expect(r.requests).toBe(2 * PER_PARTITION);
+      expect(r.mixed).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
