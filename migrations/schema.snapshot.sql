@@ -118,7 +118,9 @@ CREATE TABLE public.gov_jobs_view (
   state jsonb NOT NULL,
   stream_version integer NOT NULL,
   scheduled_at timestamp with time zone NOT NULL,
-  updated_at timestamp with time zone NOT NULL
+  updated_at timestamp with time zone NOT NULL,
+  progress jsonb,
+  last_refusal jsonb
 );
 ALTER TABLE public.gov_jobs_view ADD CONSTRAINT gov_jobs_view_pkey PRIMARY KEY (job_id);
 CREATE INDEX gov_jobs_view_model_idx ON public.gov_jobs_view USING btree (model_id);
@@ -141,7 +143,10 @@ CREATE TABLE public.gov_model_versions_view (
   dataset_ids jsonb NOT NULL,
   record_count integer NOT NULL,
   digest text NOT NULL,
-  registered_at timestamp with time zone NOT NULL
+  registered_at timestamp with time zone NOT NULL,
+  weights_digest text,
+  certificate_id text,
+  metrics jsonb
 );
 ALTER TABLE public.gov_model_versions_view ADD CONSTRAINT gov_model_versions_view_pkey PRIMARY KEY (model_id, version);
 CREATE UNIQUE INDEX gov_model_versions_view_pkey ON public.gov_model_versions_view USING btree (model_id, version);
@@ -158,7 +163,8 @@ CREATE TABLE public.gov_models_view (
   state jsonb NOT NULL,
   stream_version integer NOT NULL,
   registered_at timestamp with time zone NOT NULL,
-  updated_at timestamp with time zone NOT NULL
+  updated_at timestamp with time zone NOT NULL,
+  training jsonb
 );
 ALTER TABLE public.gov_models_view ADD CONSTRAINT gov_models_view_pkey PRIMARY KEY (model_id);
 CREATE UNIQUE INDEX gov_models_view_pkey ON public.gov_models_view USING btree (model_id);
@@ -176,6 +182,23 @@ ALTER TABLE public.gov_records ADD CONSTRAINT gov_records_dataset_id_fkey FOREIG
 ALTER TABLE public.gov_records ADD CONSTRAINT gov_records_pkey PRIMARY KEY (dataset_id, record_id);
 CREATE UNIQUE INDEX gov_records_pkey ON public.gov_records USING btree (dataset_id, record_id);
 CREATE INDEX gov_records_subject_ref_idx ON public.gov_records USING btree (subject_ref);
+
+CREATE TABLE public.gov_refused_results (
+  topic text NOT NULL,
+  partition integer NOT NULL,
+  "offset" bigint NOT NULL,
+  message_id text,
+  job_id text,
+  model_id text,
+  kind text,
+  code text NOT NULL,
+  reason text NOT NULL,
+  value text,
+  refused_at timestamp with time zone NOT NULL DEFAULT now()
+);
+ALTER TABLE public.gov_refused_results ADD CONSTRAINT gov_refused_results_pkey PRIMARY KEY (topic, partition, "offset");
+CREATE INDEX gov_refused_results_job_idx ON public.gov_refused_results USING btree (job_id);
+CREATE UNIQUE INDEX gov_refused_results_pkey ON public.gov_refused_results USING btree (topic, partition, "offset");
 
 CREATE TABLE public.gov_request_records (
   request_id text NOT NULL,

@@ -11,8 +11,9 @@ describe('configuration errors at boot', () => {
     });
     expect(await app.exited).toBe(78);
     const out = app.output();
-    expect(out).toContain('governance: invalid configuration (6 problems)');
+    expect(out).toContain('governance: invalid configuration (7 problems)');
     for (const field of [
+      'LETHE_AUDIT_KEYRING or LETHE_AUDIT_KEYRING_FILE',
       'PORT',
       'LETHE_API_KEYS',
       'LETHE_SUBJECT_HMAC_KEY',
@@ -45,8 +46,11 @@ describe('configuration errors at boot', () => {
     });
     expect(await app.exited).toBe(78);
     const out = app.output();
-    expect(out).toContain('governance: invalid configuration (1 problem)');
+    expect(out).toContain('governance: invalid configuration (2 problems)');
     expect(out).toContain('- LETHE_LOCAL_INFRA: not allowed in production');
+    expect(out).toContain(
+      '- LETHE_AUDIT_KEYRING or LETHE_AUDIT_KEYRING_FILE: required in production',
+    );
   }, 60_000);
 
   it('unlearning worker exits 78 and lists every problem', async () => {

@@ -4,7 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
 import { GovernanceModule } from '@lethe/governance';
-import { AuditModule, KeyRingEnv, keyRingFromEnv } from '@lethe/audit';
+import type { KeyRing } from '@lethe/audit';
 import type { GovernanceConfig } from './config';
 import { HealthController } from './health.controller';
 
@@ -14,6 +14,11 @@ export interface AppModuleOptions {
   readonly databaseUrl: string;
   /** Resolved brokers: KAFKA_BROKERS or, with LETHE_LOCAL_INFRA, the local broker's. */
   readonly kafkaBrokers: readonly string[];
+  /**
+   * The audit key ring (LETHE_AUDIT_KEYRING / _FILE, or the development one main.ts creates):
+   * the audit log and its routes, and the verification of the worker's certificates.
+   */
+  readonly keyRing: KeyRing;
 }
 
 @Module({})
@@ -32,7 +37,6 @@ export class AppModule {
           extra: { max: 10 },
         }),
         GovernanceModule.forRoot(governanceOptions(options)),
-        ...auditModules(),
       ],
       controllers: [HealthController],
       providers: [
@@ -44,8 +48,16 @@ export class AppModule {
   }
 }
 
-function governanceOptions({ config, kafkaBrokers }: AppModuleOptions) {
+function governanceOptions({ config, kafkaBrokers, keyRing }: AppModuleOptions) {
+  const modelStoreDir =
+    config.LETHE_MODEL_STORE_DIR ?? (config.NODE_ENV === 'production' ? null : '.data/model-store');
   return {
+    audit: { origin: config.LETHE_AUDIT_ORIGIN, keyRing },
+    modelStoreDir,
+    results: {
+      groupId: config.LETHE_RESULTS_GROUP_ID,
+      progressIntervalMs: config.LETHE_PROGRESS_INTERVAL_MS,
+    },
     kafka: {
       brokers: kafkaBrokers,
       clientId: config.KAFKA_CLIENT_ID,
@@ -68,19 +80,10 @@ function governanceOptions({ config, kafkaBrokers }: AppModuleOptions) {
     },
     run: {
       intakeConsumer: config.LETHE_RUN_INTAKE,
+      resultsConsumer: config.LETHE_RUN_RESULTS,
       projections: config.LETHE_RUN_PROJECTIONS,
       scheduler: config.LETHE_RUN_SCHEDULER,
       outboxRelay: config.LETHE_RUN_OUTBOX_RELAY,
     },
   };
-}
-
-/**
- * The audit log and its routes (libs/audit, docs/adr/0008-audit-log.md), when a signing key ring
- * is configured (LETHE_AUDIT_KEYRING or LETHE_AUDIT_KEYRING_FILE; a wrong one stops the boot).
- */
-function auditModules(env: NodeJS.ProcessEnv = process.env): DynamicModule[] {
-  if (!env[KeyRingEnv.inline] && !env[KeyRingEnv.file]) return [];
-  const origin = env.LETHE_AUDIT_ORIGIN ?? 'lethe.audit/default';
-  return [AuditModule.forRoot({ origin, keyRing: keyRingFromEnv(env) })];
 }

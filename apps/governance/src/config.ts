@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { apiKeysSchema } from '@lethe/shared/infrastructure/http';
 import { env, loadConfig } from '@lethe/shared/config';
+import { KeyRingEnv, keyRingFromEnv } from '@lethe/audit';
 
 /** Every environment variable the governance service reads. Validated once, at boot. */
 export const governanceConfigSchema = z.object({
@@ -54,8 +55,30 @@ export const governanceConfigSchema = z.object({
   LETHE_INTAKE_SESSION_TIMEOUT_MS: env.int(30_000, 6000),
   /** Partitions the intake consumer processes at once. */
   LETHE_INTAKE_CONCURRENCY: env.int(1, 1),
+  /**
+   * The audit key ring (docs/adr/0008-audit-log.md): inline JSON, or a JSON file. Its public keys
+   * verify the worker's certificates and are served as /.well-known/jwks.json; its current key
+   * signs the audit log's checkpoints. Required in production. Elsewhere, when neither is set,
+   * main.ts creates a development key ring in .data/audit-keyring.json (reused on later boots),
+   * for the worker on the same machine to sign with (LETHE_AUDIT_KEYRING_FILE pointing there).
+   */
+  [KeyRingEnv.inline]: z.string().min(1).optional(),
+  [KeyRingEnv.file]: z.string().min(1).optional(),
+  /** The audit log's name in every checkpoint. */
+  LETHE_AUDIT_ORIGIN: z.string().min(1).default('lethe.audit/default'),
+  /**
+   * The public model store's directory, the one the worker writes released versions to (never
+   * its private chain store): GET /v1/models/:id/versions/:v reads it. Default outside
+   * production: .data/model-store; unset in production: those routes answer 404.
+   */
+  LETHE_MODEL_STORE_DIR: z.string().min(1).optional(),
+  /** Consumer group of lethe.unlearning-results.v1 (namespaced by LETHE_TOPIC_NAMESPACE). */
+  LETHE_RESULTS_GROUP_ID: z.string().min(1).default('lethe-governance-results'),
+  /** A job progress report of the same stage within this interval of the last one is dropped. */
+  LETHE_PROGRESS_INTERVAL_MS: env.int(1000),
   /** Which background parts run in this process (all by default). */
   LETHE_RUN_INTAKE: env.bool(true),
+  LETHE_RUN_RESULTS: env.bool(true),
   LETHE_RUN_PROJECTIONS: env.bool(true),
   LETHE_RUN_SCHEDULER: env.bool(true),
   LETHE_RUN_OUTBOX_RELAY: env.bool(true),
@@ -79,12 +102,41 @@ const infrastructureChecks = (e: Readonly<Record<string, string | undefined>>): 
   ];
 };
 
+/**
+ * The key ring is required in production (certificates cannot be verified without it); set one
+ * of the two variables, not both; an inline ring must load. A key ring file is read at boot
+ * (main.ts), its problems reported the same way.
+ */
+const keyRingChecks = (e: Readonly<Record<string, string | undefined>>): string[] => {
+  const inline = e[KeyRingEnv.inline];
+  const file = e[KeyRingEnv.file];
+  if (!inline && !file) {
+    return e.NODE_ENV === 'production'
+      ? [
+          `${KeyRingEnv.inline} or ${KeyRingEnv.file}: required in production (the key ring ` +
+            'that verifies certificates and signs checkpoints)',
+        ]
+      : [];
+  }
+  if (inline && file) return [`${KeyRingEnv.inline}: set it or ${KeyRingEnv.file}, not both`];
+  if (!inline) return [];
+  try {
+    keyRingFromEnv({ [KeyRingEnv.inline]: inline });
+    return [];
+  } catch (err) {
+    return [`${KeyRingEnv.inline}: ${(err as Error).message}`];
+  }
+};
+
 export type GovernanceConfig = z.output<typeof governanceConfigSchema>;
 
 export const loadGovernanceConfig = (
   source: Record<string, string | undefined> = process.env,
 ): GovernanceConfig =>
-  loadConfig('governance', governanceConfigSchema, source, infrastructureChecks);
+  loadConfig('governance', governanceConfigSchema, source, (e) => [
+    ...infrastructureChecks(e),
+    ...keyRingChecks(e),
+  ]);
 
 /** The database and brokers to use, once the configuration is valid. */
 export interface Infrastructure {

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { DeletionRequestsKafkaConsumer } from '@lethe/governance';
+import { DeletionRequestsKafkaConsumer, JobResultsKafkaConsumer } from '@lethe/governance';
 import { Public } from '@lethe/shared/infrastructure/http';
 
 @ApiTags('ops')
@@ -12,11 +12,13 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly intake: DeletionRequestsKafkaConsumer,
+    private readonly results: JobResultsKafkaConsumer,
   ) {}
 
   /**
-   * Liveness and readiness: 200 when the database answers and the Kafka intake consumer is not
-   * down (crashed and not yet back in its group); 503 otherwise. Both recover by themselves.
+   * Liveness and readiness: 200 when the database answers and neither Kafka consumer (intake,
+   * worker results) is down (crashed and not yet back in its group); 503 otherwise. All recover
+   * by themselves.
    */
   @Public()
   @Get('health')
@@ -31,8 +33,12 @@ export class HealthController {
       database = { status: 'down', error: e instanceof Error ? e.message : String(e) };
     }
     const intake = this.intake.health();
-    const status = database.status === 'up' && intake.status !== 'down' ? 'ok' : 'degraded';
+    const results = this.results.health();
+    const status =
+      database.status === 'up' && intake.status !== 'down' && results.status !== 'down'
+        ? 'ok'
+        : 'degraded';
     if (status !== 'ok') res.status(503);
-    return { status, checks: { database, intake } };
+    return { status, checks: { database, intake, results } };
   }
 }

@@ -10,6 +10,8 @@ import { createLogger, NestPinoLogger } from '@lethe/shared/infrastructure/loggi
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
 import { pendingMigrations } from '@lethe/shared/infrastructure/postgres';
+import { KeyRingEnv, keyRingFromEnv, type KeyRing } from '@lethe/audit';
+import { ConfigValidationError } from '@lethe/shared/config';
 import { AppModule } from './app.module';
 import { externalInfrastructure, loadGovernanceConfig } from './config';
 
@@ -29,6 +31,27 @@ async function assertSchemaCurrent(databaseUrl: string): Promise<void> {
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(loadGovernanceConfig);
   const logger = createLogger({ app: 'governance', level: config.LOG_LEVEL });
+
+  // The configuration requires a key ring in production; elsewhere a development one is made.
+  const keyRingFile =
+    config.LETHE_AUDIT_KEYRING || config.LETHE_AUDIT_KEYRING_FILE
+      ? config.LETHE_AUDIT_KEYRING_FILE
+      : (await import('./dev/dev-key-ring')).ensureDevKeyRing(logger);
+  let keyRing: KeyRing;
+  try {
+    keyRing = keyRingFromEnv({
+      [KeyRingEnv.inline]: config.LETHE_AUDIT_KEYRING,
+      [KeyRingEnv.file]: config.LETHE_AUDIT_KEYRING ? undefined : keyRingFile,
+    });
+  } catch (e) {
+    // A configuration problem like any other: listed, exit 78.
+    loadConfigOrExit(() => {
+      throw new ConfigValidationError('governance', [
+        `${config.LETHE_AUDIT_KEYRING ? KeyRingEnv.inline : KeyRingEnv.file}: ${(e as Error).message}`,
+      ]);
+    });
+    throw e;
+  }
 
   const infra = config.LETHE_LOCAL_INFRA
     ? await (await import('./dev/local-infrastructure')).startLocalInfrastructure(logger)
@@ -55,6 +78,7 @@ async function bootstrap(): Promise<void> {
       config,
       databaseUrl: infra.databaseUrl,
       kafkaBrokers: infra.kafkaBrokers,
+      keyRing,
     }),
     { logger: new NestPinoLogger(logger), bodyParser: true },
   );

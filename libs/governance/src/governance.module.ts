@@ -4,6 +4,20 @@ import { AddDatasetRecordsHandler } from './application/commands/add-dataset-rec
 import { AddDatasetRecordsHttpController } from './application/commands/add-dataset-records/add-dataset-records.http.controller';
 import { EraseSubjectRecordsHandler } from './application/commands/erase-subject-records/erase-subject-records.handler';
 import { RecordJobResultHandler } from './application/commands/record-job-result/record-job-result.handler';
+import { RecordJobProgressHandler } from './application/commands/record-job-progress/record-job-progress.handler';
+import { RecordTrainingResultHandler } from './application/commands/record-training-result/record-training-result.handler';
+import { RefuseJobResultHandler } from './application/commands/refuse-job-result/refuse-job-result.handler';
+import { MODEL_VERSION_STORE } from './application/ports/model-version-store.port';
+import { RefusedResults } from './application/ports/refused-results.port';
+import {
+  GetModelVersionHandler,
+  GetModelWeightsHandler,
+} from './application/queries/get-model-version/get-model-version.handler';
+import { GetModelVersionHttpController } from './application/queries/get-model-version/get-model-version.http.controller';
+import { JobResultsKafkaConsumer } from './infrastructure/kafka/job-results.kafka-consumer';
+import { openModelVersionStore } from './infrastructure/model-store/model-version-store.provider';
+import { PgRefusedResults } from './infrastructure/persistence/refused-results';
+import { AuditModule } from '@lethe/audit';
 import { RegisterDatasetHandler } from './application/commands/register-dataset/register-dataset.handler';
 import { RegisterDatasetHttpController } from './application/commands/register-dataset/register-dataset.http.controller';
 import { RegisterModelHandler } from './application/commands/register-model/register-model.handler';
@@ -51,25 +65,32 @@ const commandHandlers = [
   RecordJobResultHandler,
   RetryJobHandler,
   EraseSubjectRecordsHandler,
+  RecordJobProgressHandler,
+  RecordTrainingResultHandler,
+  RefuseJobResultHandler,
 ];
 const queryHandlers = [
   GetDeletionRequestHandler,
   FindDeletionRequestHandler,
   GetModelHandler,
   GetJobHandler,
+  GetModelVersionHandler,
+  GetModelWeightsHandler,
 ];
 
 /**
  * The governance core: deletion-request intake (HTTP + Kafka), lineage, scheduling of unlearning
- * jobs, read models. Needs a TypeORM DataSource in the container (TypeOrmModule.forRoot) with
- * the migrations applied, and CqrsModule.forRoot() in the app.
+ * and training jobs, the worker's results (verified against the audit key ring, appended to the
+ * audit log), read models, the released model versions. Needs a TypeORM DataSource in the
+ * container (TypeOrmModule.forRoot) with the migrations applied, and CqrsModule.forRoot() in the
+ * app. With `audit`, it imports the audit context (AuditModule) whose signer verifies results.
  */
 @Module({})
 export class GovernanceModule {
   static forRoot(options: GovernanceModuleOptions): DynamicModule {
     return {
       module: GovernanceModule,
-      imports: [CqrsModule],
+      imports: [CqrsModule, ...(options.audit ? [AuditModule.forRoot(options.audit)] : [])],
       controllers: [
         RequestDeletionHttpController,
         GetDeletionRequestHttpController,
@@ -80,6 +101,7 @@ export class GovernanceModule {
         GetModelHttpController,
         RetryJobHttpController,
         GetJobHttpController,
+        GetModelVersionHttpController,
       ],
       providers: [
         { provide: GOVERNANCE_OPTIONS, useValue: resolveGovernanceOptions(options) },
@@ -94,16 +116,24 @@ export class GovernanceModule {
         { provide: DatasetRegistry, useClass: PgDatasetRegistry },
         { provide: RecordsStore, useClass: PgRecordsStore },
         { provide: LineageStore, useClass: PgLineageStore },
+        { provide: RefusedResults, useClass: PgRefusedResults },
+        {
+          provide: MODEL_VERSION_STORE,
+          inject: [GOVERNANCE_OPTIONS],
+          useFactory: (o: ResolvedGovernanceOptions) => openModelVersionStore(o.modelStoreDir),
+        },
         ...commandHandlers,
         ...queryHandlers,
         GovernanceProjections,
         GovernanceOutboxRelay,
         UnlearningSchedulerService,
         DeletionRequestsKafkaConsumer,
+        JobResultsKafkaConsumer,
       ],
       exports: [
         GovernanceProjections,
         DeletionRequestsKafkaConsumer,
+        JobResultsKafkaConsumer,
         GovernanceOutboxRelay,
         SUBJECT_PSEUDONYMIZER,
       ],

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { BackoffPolicy } from '@lethe/shared';
+import type { AuditModuleOptions } from '@lethe/audit';
 
 /** What the governance core needs from the app's configuration (the variables: apps/governance/src/config.ts). */
 export interface GovernanceModuleOptions {
@@ -32,9 +33,29 @@ export interface GovernanceModuleOptions {
     /** How often the scheduler looks for work. Default 500. */
     readonly tickMs?: number;
   };
+  /** The worker's results (lethe.unlearning-results.v1, docs/adr/0010-job-results.md). */
+  readonly results?: {
+    /** Consumer group (before the namespace). Default 'lethe-governance-results'. */
+    readonly groupId?: string;
+    /** A progress report of the same stage within this interval of the last one is dropped. Default 1000. */
+    readonly progressIntervalMs?: number;
+  };
+  /**
+   * The public model store's directory (the worker writes it; `GET /v1/models/:id/versions/:v`
+   * reads it). Null or absent: those routes answer 404 MODEL_VERSION_NOT_FOUND with a note.
+   */
+  readonly modelStoreDir?: string | null;
+  /**
+   * The audit context (key ring and log origin): imported with the governance module; its signer
+   * verifies the worker's certificates against the key ring's JWKS. Absent: no audit routes, and
+   * every `succeeded` result is refused (CERTIFICATE_SIGNATURE_INVALID).
+   */
+  readonly audit?: AuditModuleOptions;
   /** Which background parts run in this process. Defaults: all true. */
   readonly run?: {
     readonly intakeConsumer?: boolean;
+    /** The consumer of the worker's results. */
+    readonly resultsConsumer?: boolean;
     /** true: all; false: none; a list: only those subscriptions (names in READ_MODELS + lineage). */
     readonly projections?: boolean | readonly string[];
     readonly scheduler?: boolean;
@@ -62,8 +83,14 @@ export interface ResolvedGovernanceOptions {
     readonly backoff: BackoffPolicy;
     readonly tickMs: number;
   };
+  readonly results: {
+    readonly groupId: string;
+    readonly progressIntervalMs: number;
+  };
+  readonly modelStoreDir: string | null;
   readonly run: {
     readonly intakeConsumer: boolean;
+    readonly resultsConsumer: boolean;
     readonly projections: boolean | readonly string[];
     readonly scheduler: boolean;
     readonly outboxRelay: boolean;
@@ -93,8 +120,14 @@ export const resolveGovernanceOptions = (
     backoff: o.scheduling?.backoff ?? { baseDelayMs: 5_000, maxDelayMs: 300_000 },
     tickMs: o.scheduling?.tickMs ?? 500,
   },
+  results: {
+    groupId: o.results?.groupId ?? 'lethe-governance-results',
+    progressIntervalMs: o.results?.progressIntervalMs ?? 1000,
+  },
+  modelStoreDir: o.modelStoreDir ?? null,
   run: {
     intakeConsumer: o.run?.intakeConsumer ?? true,
+    resultsConsumer: o.run?.resultsConsumer ?? true,
     projections: o.run?.projections ?? true,
     scheduler: o.run?.scheduler ?? true,
     outboxRelay: o.run?.outboxRelay ?? true,

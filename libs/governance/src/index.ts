@@ -19,3 +19,13 @@ export {
   GovernanceProjections,
   READ_MODELS,
 } from './application/projections/governance-projections.service';
+export {
+  JobResultsKafkaConsumer,
+  type ResultsConsumerHealth,
+} from './infrastructure/kafka/job-results.kafka-consumer';
+export { RecordTrainingResultCommand } from './application/commands/record-training-result/record-training-result.command';
+export { RecordJobProgressCommand } from './application/commands/record-job-progress/record-job-progress.command';
+export {
+  JobResultProcessor,
+  type ResultOutcome,
+} from './application/commands/accept-job-result/job-result.processor';

@@ -57,6 +57,11 @@ export interface HarnessOptions {
   readonly databaseUrl?: string;
   readonly namespace?: string;
   readonly withKafka?: boolean;
+  /** The audit context (key ring): verifies worker results and serves the audit routes. */
+  readonly audit?: GovernanceModuleOptions['audit'];
+  /** The public model store directory the version routes read. */
+  readonly modelStoreDir?: string;
+  readonly results?: GovernanceModuleOptions['results'];
 }
 
 /** The governance module in a Nest app on a fresh database (and a fresh Kafka namespace). */
@@ -73,6 +78,7 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
       { topic: topic(Topics.deletionRequests), numPartitions: 2 },
       { topic: topic(Topics.deletionRequestsDlq), numPartitions: 1 },
       { topic: topic(Topics.unlearningJobs), numPartitions: 2 },
+      { topic: topic(Topics.unlearningResults), numPartitions: 2 },
       { topic: topic(Topics.governanceEvents), numPartitions: 2 },
     ]);
   }
@@ -98,7 +104,10 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
         },
         run: withKafka
           ? options.run
-          : { intakeConsumer: false, outboxRelay: false, ...options.run },
+          : { intakeConsumer: false, outboxRelay: false, resultsConsumer: false, ...options.run },
+        ...(options.audit ? { audit: options.audit } : {}),
+        ...(options.modelStoreDir ? { modelStoreDir: options.modelStoreDir } : {}),
+        ...(options.results ? { results: options.results } : {}),
       }),
     ],
     providers: [

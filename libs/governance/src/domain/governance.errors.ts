@@ -34,6 +34,19 @@ export const GovernanceErrorCode = {
   JOB_NOT_FOUND: 'JOB_NOT_FOUND',
   JOB_NOT_RETRYABLE: 'JOB_NOT_RETRYABLE',
   JOB_ATTEMPT_MISMATCH: 'JOB_ATTEMPT_MISMATCH',
+  // worker results (docs/adr/0010-job-results.md): a refused result message
+  /** The result message is not JSON, or not a lethe.unlearning.result.v1 of the contract. */
+  RESULT_INVALID: 'RESULT_INVALID',
+  /** The certificate's JWS does not verify against the key ring's JWKS (or names an unknown key). */
+  CERTIFICATE_SIGNATURE_INVALID: 'CERTIFICATE_SIGNATURE_INVALID',
+  /** The signed certificate does not name the job's model, versions, digests, requests or subjects. */
+  CERTIFICATE_MISMATCH: 'CERTIFICATE_MISMATCH',
+  /** The result names an attempt or a job state that cannot take it (stale, or already settled otherwise). */
+  RESULT_NOT_APPLICABLE: 'RESULT_NOT_APPLICABLE',
+  // training and the model store
+  /** Lethe trains a model only when every dataset it names has a registered source. */
+  TRAINING_SOURCE_MISSING: 'TRAINING_SOURCE_MISSING',
+  MODEL_VERSION_NOT_FOUND: 'MODEL_VERSION_NOT_FOUND',
   // infrastructure seen at the edge
   CONCURRENCY_CONFLICT: 'CONCURRENCY_CONFLICT',
 } as const;
@@ -66,6 +79,12 @@ const kindOf: Record<GovernanceErrorCode, DomainErrorKind> = {
   JOB_NOT_FOUND: 'not-found',
   JOB_NOT_RETRYABLE: 'conflict',
   JOB_ATTEMPT_MISMATCH: 'conflict',
+  RESULT_INVALID: 'validation',
+  CERTIFICATE_SIGNATURE_INVALID: 'unprocessable',
+  CERTIFICATE_MISMATCH: 'unprocessable',
+  RESULT_NOT_APPLICABLE: 'conflict',
+  TRAINING_SOURCE_MISSING: 'unprocessable',
+  MODEL_VERSION_NOT_FOUND: 'not-found',
   CONCURRENCY_CONFLICT: 'conflict',
 };
 

@@ -42,6 +42,8 @@ export abstract class LineageStore {
     memberships: readonly TrainingMembership[],
   ): Promise<void>;
 
+  /** The datasets version `version` of the model was trained on (sorted). */
+  abstract datasetsOf(manager: EntityManager, modelId: string, version: number): Promise<string[]>;
   /** The records a job on `modelId` must forget for these requests. */
   abstract recordsToForget(
     manager: EntityManager,

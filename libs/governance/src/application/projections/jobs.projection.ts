@@ -11,6 +11,8 @@ export const JOB_EVENT_TYPES: readonly JobEvent['type'][] = [
   'UnlearningJobFailed',
   'UnlearningJobNeedsRetrain',
   'UnlearningJobRetryRequested',
+  'UnlearningJobProgressed',
+  'UnlearningJobResultRefused',
 ];
 
 /** Read model `gov_jobs_view`: status, attempts, next attempt, reason, history. */
@@ -38,6 +40,8 @@ export const jobsProjection = () =>
         reason: s.reason,
         version_after: s.versionAfter,
         certificate_id: s.certificateId,
+        progress: s.progress ?? null,
+        last_refusal: s.lastRefusal ?? null,
         scheduled_at: s.scheduledAt,
         updated_at: last.metadata.occurredAt,
       };

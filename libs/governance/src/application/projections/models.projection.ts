@@ -12,6 +12,8 @@ export const MODEL_EVENT_TYPES: readonly ModelEvent['type'][] = [
   'UnlearningJobRequeued',
   'UnlearningJobResumed',
   'UnlearningJobClosed',
+  'ModelTrainingScheduled',
+  'ModelTrainingFailed',
 ];
 
 const insertVersions = async (
@@ -30,6 +32,9 @@ const insertVersions = async (
       record_count: e.data.trainingSet.recordCount,
       digest: e.data.trainingSet.digest,
       registered_at: e.data.registeredAt,
+      weights_digest: e.data.weightsDigest ?? null,
+      certificate_id: e.data.certificateId ?? null,
+      metrics: e.data.metrics ?? null,
     }));
   if (versions.length === 0) return;
   await manager.query(
@@ -63,6 +68,14 @@ export const modelsProjection = () =>
         in_flight_job_id: s.inFlightJobId,
         requeued_job_ids: s.requeuedJobIds,
         registered_at: s.registeredAt,
+        training: s.training
+          ? {
+              jobId: s.training.jobId,
+              version: s.training.version,
+              status: s.training.status,
+              reason: s.training.reason,
+            }
+          : null,
         updated_at: last.metadata.occurredAt,
       };
     },

@@ -5,7 +5,13 @@ import type { DatasetEvent, DatasetSourceRef } from './dataset.events';
 
 export type DatasetState =
   | { readonly status: 'absent' }
-  | { readonly status: 'registered'; readonly datasetId: DatasetId; readonly recordCount: number };
+  | {
+      readonly status: 'registered';
+      readonly datasetId: DatasetId;
+      readonly recordCount: number;
+      /** Where the worker reads the rows; null when none was registered. */
+      readonly source: DatasetSourceRef | null;
+    };
 
 export type DatasetCommand =
   | {
@@ -31,7 +37,12 @@ export type DatasetCommand =
 export const evolveDataset = (state: DatasetState, event: DatasetEvent): DatasetState => {
   switch (event.type) {
     case 'DatasetRegistered':
-      return { status: 'registered', datasetId: event.data.datasetId, recordCount: 0 };
+      return {
+        status: 'registered',
+        datasetId: event.data.datasetId,
+        recordCount: 0,
+        source: event.data.source ?? null,
+      };
     case 'DatasetRecordsAdded':
       return state.status === 'registered'
         ? { ...state, recordCount: state.recordCount + event.data.added }

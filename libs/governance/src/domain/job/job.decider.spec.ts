@@ -192,3 +192,158 @@ describe('unlearning job decider', () => {
     ).toEqual([100, 200, 400, 500, 500]);
   });
 });
+
+describe('unlearning job decider: progress and refused results', () => {
+  const progress = (
+    seq: number,
+    ms: number,
+    over: Partial<{ stage: string; done: number; total: number | null; attempt: number }> = {},
+  ): JobCommand => ({
+    type: 'RecordJobProgress',
+    data: {
+      jobId,
+      attempt: over.attempt ?? 1,
+      progress: {
+        seq,
+        stage: over.stage ?? 'inverse-hvp',
+        done: over.done ?? seq * 10,
+        total: over.total === undefined ? 100 : over.total,
+      },
+      minIntervalMs: 1000,
+      now: at(ms),
+    },
+  });
+  const progressed = (
+    seq: number,
+    ms: number,
+    stage = 'inverse-hvp',
+    done = seq * 10,
+  ): JobEvent => ({
+    type: 'UnlearningJobProgressed',
+    data: { jobId, attempt: 1, seq, stage, done, total: 100, reportedAt: at(ms) },
+  });
+
+  it('records progress of the current attempt; a repeat or an older seq changes nothing', () => {
+    spec
+      .given([scheduled, dispatched(1)])
+      .when(progress(1, 0))
+      .then([progressed(1, 0)]);
+    spec
+      .given([scheduled, dispatched(1), progressed(2, 0)])
+      .when(progress(2, 5000))
+      .thenNothing();
+    spec
+      .given([scheduled, dispatched(1), progressed(2, 0)])
+      .when(progress(1, 5000))
+      .thenNothing();
+  });
+
+  it('throttles reports of one stage, but keeps a new stage and a stage’s last report', () => {
+    const given = [scheduled, dispatched(1), progressed(1, 0)];
+    spec.given(given).when(progress(2, 500)).thenNothing();
+    spec
+      .given(given)
+      .when(progress(2, 1000))
+      .then([progressed(2, 1000)]);
+    spec
+      .given(given)
+      .when(progress(2, 500, { stage: 'evaluating', done: 0 }))
+      .then([progressed(2, 500, 'evaluating', 0)]);
+    spec
+      .given(given)
+      .when(progress(2, 500, { done: 100 }))
+      .then([progressed(2, 500, 'inverse-hvp', 100)]);
+  });
+
+  it('ignores progress of another attempt and of a settled job', () => {
+    spec
+      .given([scheduled, dispatched(1)])
+      .when(progress(1, 0, { attempt: 2 }))
+      .thenNothing();
+    const succeeded: JobEvent = {
+      type: 'UnlearningJobSucceeded',
+      data: {
+        jobId,
+        attempt: 1,
+        versionAfter: 2,
+        certificateId: CertificateId('c-1'),
+        completedAt: t0,
+      },
+    };
+    spec
+      .given([scheduled, dispatched(1), succeeded])
+      .when(progress(1, 0))
+      .thenNothing();
+  });
+
+  it('records a refused result once per message, without changing the status', () => {
+    const refuse: JobCommand = {
+      type: 'RefuseJobResult',
+      data: {
+        jobId,
+        attempt: 1,
+        messageId: 'job-1/1/succeeded',
+        code: 'CERTIFICATE_MISMATCH',
+        reason: 'x',
+        now: t0,
+      },
+    };
+    const refused = spec
+      .given([scheduled, dispatched(1)])
+      .when(refuse)
+      .events();
+    expect(refused).toEqual([
+      {
+        type: 'UnlearningJobResultRefused',
+        data: {
+          jobId,
+          attempt: 1,
+          messageId: 'job-1/1/succeeded',
+          code: 'CERTIFICATE_MISMATCH',
+          reason: 'x',
+          refusedAt: t0,
+        },
+      },
+    ]);
+    spec
+      .given([scheduled, dispatched(1), ...refused])
+      .when(refuse)
+      .thenNothing();
+    const state = [scheduled, dispatched(1), ...refused].reduce(
+      jobDecider.evolve,
+      jobDecider.initialState(),
+    );
+    expect(state).toMatchObject({
+      status: 'dispatched',
+      lastRefusal: { code: 'CERTIFICATE_MISMATCH' },
+    });
+  });
+
+  it('a success carries the weights digest and method when given', () => {
+    spec
+      .given([scheduled, dispatched(1)])
+      .when(
+        result(1, {
+          kind: 'succeeded',
+          versionAfter: 2,
+          certificateId: CertificateId('c-1'),
+          digestAfter: 'f'.repeat(64),
+          method: 'newton-lissa',
+        }),
+      )
+      .then([
+        {
+          type: 'UnlearningJobSucceeded',
+          data: {
+            jobId,
+            attempt: 1,
+            versionAfter: 2,
+            certificateId: CertificateId('c-1'),
+            completedAt: t0,
+            digestAfter: 'f'.repeat(64),
+            method: 'newton-lissa',
+          },
+        },
+      ]);
+  });
+});

@@ -47,6 +47,8 @@ const recordResult = (
             versionAfter: result.versionAfter,
             certificateId: result.certificateId,
             completedAt: now,
+            ...(result.digestAfter === undefined ? {} : { digestAfter: result.digestAfter }),
+            ...(result.method === undefined ? {} : { method: result.method }),
           },
         },
       ];
@@ -88,6 +90,40 @@ const recordResult = (
   );
 };
 
+/**
+ * Progress of the current attempt, while it is open: a report of another attempt, a repeat or an
+ * older `seq`, and a report of the same stage within `minIntervalMs` of the last recorded one
+ * (unless it completes the stage) change nothing. Progress never changes the job's status.
+ */
+const recordProgress = (
+  s: ExistingJob,
+  data: Extract<JobCommand, { type: 'RecordJobProgress' }>['data'],
+): readonly JobEvent[] => {
+  const { jobId, attempt, progress, minIntervalMs, now } = data;
+  if (attempt !== s.attempt || !isOpen(s)) return [];
+  const last = s.progress;
+  if (last !== null && last.attempt === attempt) {
+    if (progress.seq <= last.seq) return [];
+    const completesStage = progress.total !== null && progress.done >= progress.total;
+    const tooSoon = Date.parse(now) - Date.parse(last.at) < minIntervalMs;
+    if (progress.stage === last.stage && tooSoon && !completesStage) return [];
+  }
+  return [
+    {
+      type: 'UnlearningJobProgressed',
+      data: {
+        jobId,
+        attempt,
+        seq: progress.seq,
+        stage: progress.stage,
+        done: progress.done,
+        total: progress.total,
+        reportedAt: now,
+      },
+    },
+  ];
+};
+
 export const decideJob = (command: JobCommand, state: JobState): readonly JobEvent[] => {
   switch (command.type) {
     case 'ScheduleJob': {
@@ -119,6 +155,20 @@ export const decideJob = (command: JobCommand, state: JobState): readonly JobEve
     }
     case 'RecordJobResult':
       return recordResult(existing(state, command.data.jobId), command.data);
+    case 'RecordJobProgress':
+      return recordProgress(existing(state, command.data.jobId), command.data);
+    case 'RefuseJobResult': {
+      const s = existing(state, command.data.jobId);
+      const { jobId, attempt, messageId, code, reason, now } = command.data;
+      // A redelivered refused message is recorded once.
+      if (s.lastRefusal?.messageId === messageId && s.lastRefusal.code === code) return [];
+      return [
+        {
+          type: 'UnlearningJobResultRefused',
+          data: { jobId, attempt, messageId, code, reason, refusedAt: now },
+        },
+      ];
+    }
     case 'RetryJob': {
       const s = existing(state, command.data.jobId);
       if (s.status === 'awaiting-dispatch') return [];

@@ -43,6 +43,34 @@ export type UnlearningJobSucceeded = DomainEvent<
     readonly versionAfter: number;
     readonly certificateId: CertificateId | null;
     readonly completedAt: string;
+    /** Added later: SHA-256 (hex) of the released weights, and the certificate's method. */
+    readonly digestAfter?: string;
+    readonly method?: string;
+  }
+>;
+/** Latest public progress of the attempt (docs/adr/0010-job-results.md). */
+export type UnlearningJobProgressed = DomainEvent<
+  'UnlearningJobProgressed',
+  {
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly seq: number;
+    readonly stage: string;
+    readonly done: number;
+    readonly total: number | null;
+    readonly reportedAt: string;
+  }
+>;
+/** A result message for the job was refused; nothing else changed (the operator decides). */
+export type UnlearningJobResultRefused = DomainEvent<
+  'UnlearningJobResultRefused',
+  {
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly messageId: string;
+    readonly code: string;
+    readonly reason: string;
+    readonly refusedAt: string;
   }
 >;
 
@@ -90,4 +118,6 @@ export type JobEvent =
   | UnlearningJobAttemptFailed
   | UnlearningJobFailed
   | UnlearningJobNeedsRetrain
-  | UnlearningJobRetryRequested;
+  | UnlearningJobRetryRequested
+  | UnlearningJobProgressed
+  | UnlearningJobResultRefused;

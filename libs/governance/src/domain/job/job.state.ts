@@ -28,6 +28,27 @@ export interface ExistingJob {
   readonly versionAfter: number | null;
   readonly certificateId: CertificateId | null;
   readonly scheduledAt: string;
+  /** Latest progress of the current attempt (null before the first report and after a dispatch). */
+  readonly progress: JobProgressView | null;
+  /** The last result message refused for this job (code and reason), if any. */
+  readonly lastRefusal: JobRefusal | null;
+}
+
+export interface JobProgressView {
+  readonly attempt: number;
+  readonly seq: number;
+  readonly stage: string;
+  readonly done: number;
+  readonly total: number | null;
+  readonly at: string;
+}
+
+export interface JobRefusal {
+  readonly attempt: number;
+  readonly messageId: string;
+  readonly code: string;
+  readonly reason: string;
+  readonly at: string;
 }
 
 export type JobState = { readonly status: 'absent' } | ExistingJob;
@@ -53,6 +74,8 @@ export const evolveJob = (state: JobState, event: JobEvent): JobState => {
       versionAfter: null,
       certificateId: null,
       scheduledAt: d.scheduledAt,
+      progress: null,
+      lastRefusal: null,
     };
   }
   if (state.status === 'absent') return state;
@@ -65,6 +88,7 @@ export const evolveJob = (state: JobState, event: JobEvent): JobState => {
         attemptsInRound: state.attemptsInRound + 1,
         baseVersion: event.data.baseVersion,
         nextAttemptAt: null,
+        progress: null,
       };
     case 'UnlearningJobStarted':
       return { ...state, status: 'running' };
@@ -89,6 +113,33 @@ export const evolveJob = (state: JobState, event: JobEvent): JobState => {
       return { ...state, status: 'needs-retrain', reason: event.data.reason };
     case 'UnlearningJobRetryRequested':
       return { ...state, status: 'awaiting-dispatch', attemptsInRound: 0, reason: null };
+    case 'UnlearningJobProgressed': {
+      const d = event.data;
+      return {
+        ...state,
+        progress: {
+          attempt: d.attempt,
+          seq: d.seq,
+          stage: d.stage,
+          done: d.done,
+          total: d.total,
+          at: d.reportedAt,
+        },
+      };
+    }
+    case 'UnlearningJobResultRefused': {
+      const d = event.data;
+      return {
+        ...state,
+        lastRefusal: {
+          attempt: d.attempt,
+          messageId: d.messageId,
+          code: d.code,
+          reason: d.reason,
+          at: d.refusedAt,
+        },
+      };
+    }
     default:
       return assertNever(event);
   }

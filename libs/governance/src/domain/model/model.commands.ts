@@ -1,4 +1,4 @@
-import type { DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import type { TrainingSetSummary } from './model.events';
 
 export type ModelCommand =
@@ -9,6 +9,29 @@ export type ModelCommand =
         readonly name: string;
         readonly description: string | null;
         readonly trainingSet: TrainingSetSummary;
+        readonly now: string;
+        /**
+         * Set when Lethe trains the first version itself (the datasets have registered sources):
+         * no version yet, a training job instead. Absent: trained elsewhere, version 1 now.
+         */
+        readonly training?: { readonly jobId: JobId };
+      };
+    }
+  | {
+      /** What the worker reported about the model's training job. */
+      readonly type: 'RecordTrainingResult';
+      readonly data: {
+        readonly modelId: ModelId;
+        readonly jobId: JobId;
+        readonly attempt: number;
+        readonly outcome:
+          | {
+              readonly kind: 'trained';
+              readonly version: number;
+              readonly digest: string;
+              readonly metrics: Readonly<Record<string, number>>;
+            }
+          | { readonly kind: 'failed'; readonly reason: string };
         readonly now: string;
       };
     }
@@ -54,6 +77,9 @@ export type ModelCommand =
         readonly newVersion: {
           readonly version: number;
           readonly trainingSet: TrainingSetSummary;
+          /** SHA-256 (hex) of the released weights and the certificate that released them. */
+          readonly weightsDigest?: string;
+          readonly certificateId?: CertificateId | null;
         } | null;
         readonly now: string;
       };

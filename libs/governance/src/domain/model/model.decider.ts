@@ -19,7 +19,7 @@ const registered = (state: ModelState, modelId: string): RegisteredModel => {
 export const decideModel = (command: ModelCommand, state: ModelState): readonly ModelEvent[] => {
   switch (command.type) {
     case 'RegisterModel': {
-      const { modelId, name, description, trainingSet, now } = command.data;
+      const { modelId, name, description, trainingSet, now, training } = command.data;
       if (state.status !== 'absent') {
         throw new GovernanceError('MODEL_ALREADY_REGISTERED', `model ${modelId} already exists`, {
           modelId,
@@ -30,8 +30,22 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
           modelId,
         });
       }
+      const registeredEvent: ModelEvent = {
+        type: 'ModelRegistered',
+        data: { modelId, name, description, registeredAt: now },
+      };
+      if (training) {
+        // Lethe trains version 1: it exists once the worker's `trained` result is recorded.
+        return [
+          registeredEvent,
+          {
+            type: 'ModelTrainingScheduled',
+            data: { modelId, jobId: training.jobId, version: 1, trainingSet, scheduledAt: now },
+          },
+        ];
+      }
       return [
-        { type: 'ModelRegistered', data: { modelId, name, description, registeredAt: now } },
+        registeredEvent,
         {
           type: 'ModelVersionRegistered',
           data: {
@@ -47,6 +61,54 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
       ];
     }
 
+    case 'RecordTrainingResult': {
+      const s = registered(state, command.data.modelId);
+      const { modelId, jobId, attempt, outcome, now } = command.data;
+      const training = s.training;
+      if (!training || training.jobId !== jobId) {
+        throw new GovernanceError(
+          'JOB_NOT_FOUND',
+          `model ${modelId} has no training job ${jobId}`,
+          {
+            modelId,
+            jobId,
+          },
+        );
+      }
+      if (training.status === 'trained') return [];
+      if (outcome.kind === 'failed') {
+        if (training.status === 'failed') return [];
+        return [
+          {
+            type: 'ModelTrainingFailed',
+            data: { modelId, jobId, attempt, reason: outcome.reason, failedAt: now },
+          },
+        ];
+      }
+      if (outcome.version !== training.version || s.currentVersion >= outcome.version) {
+        throw new GovernanceError(
+          'MODEL_VERSION_CONFLICT',
+          `training job ${jobId} reported version ${outcome.version}; ${modelId} expects ${training.version}`,
+          { modelId, jobId, version: outcome.version, currentVersion: s.currentVersion },
+        );
+      }
+      return [
+        {
+          type: 'ModelVersionRegistered',
+          data: {
+            modelId,
+            version: outcome.version,
+            parentVersion: null,
+            origin: 'training',
+            jobId,
+            trainingSet: training.trainingSet,
+            registeredAt: now,
+            weightsDigest: outcome.digest,
+            metrics: outcome.metrics,
+          },
+        },
+      ];
+    }
     case 'RegisterModelVersion': {
       const s = registered(state, command.data.modelId);
       const { modelId, version, origin, jobId, trainingSet, now } = command.data;
@@ -84,6 +146,8 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
       const s = registered(state, command.data.modelId);
       const { modelId, jobId, now, coalesceWindowMs, maxRequestsPerJob } = command.data;
       if (s.inFlightJobId !== null) return [];
+      // A model Lethe is still training has no version to unlearn from yet: requests wait.
+      if (s.currentVersion === 0) return [];
       const requeued = s.requeuedJobIds[0];
       if (requeued !== undefined) {
         return [
@@ -140,6 +204,12 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
             jobId,
             trainingSet: newVersion.trainingSet,
             registeredAt: now,
+            ...(newVersion.weightsDigest === undefined
+              ? {}
+              : { weightsDigest: newVersion.weightsDigest }),
+            ...(newVersion.certificateId == null
+              ? {}
+              : { certificateId: newVersion.certificateId }),
           },
         },
         closed,

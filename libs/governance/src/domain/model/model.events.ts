@@ -1,4 +1,4 @@
-import type { DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import type { DomainEvent } from '../shared/decider';
 
 /** What a model version was trained on, summarised: the membership itself lives in the lineage store. */
@@ -29,6 +29,35 @@ export type ModelVersionRegistered = DomainEvent<
     readonly jobId: JobId | null;
     readonly trainingSet: TrainingSetSummary;
     readonly registeredAt: string;
+    /** Added later: SHA-256 (hex) of the released weights, when Lethe's worker produced them. */
+    readonly weightsDigest?: string;
+    /** Added later: the certificate that released this version (unlearning). */
+    readonly certificateId?: CertificateId | null;
+    /** Added later: public figures of a trained version (accuracy, …). */
+    readonly metrics?: Readonly<Record<string, number>>;
+  }
+>;
+
+/** Lethe trains the model's first version: a training job was sent to the worker. */
+export type ModelTrainingScheduled = DomainEvent<
+  'ModelTrainingScheduled',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly version: number;
+    readonly trainingSet: TrainingSetSummary;
+    readonly scheduledAt: string;
+  }
+>;
+
+export type ModelTrainingFailed = DomainEvent<
+  'ModelTrainingFailed',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly reason: string;
+    readonly failedAt: string;
   }
 >;
 
@@ -86,4 +115,6 @@ export type ModelEvent =
   | UnlearningJobOpened
   | UnlearningJobRequeued
   | UnlearningJobResumed
-  | UnlearningJobClosed;
+  | UnlearningJobClosed
+  | ModelTrainingScheduled
+  | ModelTrainingFailed;

@@ -1,6 +1,6 @@
 import type { DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import { assertNever } from '../shared/decider';
-import type { ModelEvent } from './model.events';
+import type { ModelEvent, TrainingSetSummary } from './model.events';
 
 export interface QueuedDeletion {
   readonly requestId: DeletionRequestId;
@@ -21,6 +21,18 @@ export interface RegisteredModel {
   readonly inFlightJobId: JobId | null;
   /** Jobs an admin retried, waiting for the slot (served before new work). */
   readonly requeuedJobIds: readonly JobId[];
+  /** When Lethe trains the model: its training job (absent for models trained elsewhere). */
+  readonly training?: ModelTraining | null;
+  /** SHA-256 (hex) of the released weights per version, where Lethe's worker reported them. */
+  readonly weightsDigests?: Readonly<Record<string, string>>;
+}
+
+export interface ModelTraining {
+  readonly jobId: JobId;
+  readonly version: number;
+  readonly status: 'scheduled' | 'trained' | 'failed';
+  readonly trainingSet: TrainingSetSummary;
+  readonly reason: string | null;
 }
 
 export type ModelState = { readonly status: 'absent' } | RegisteredModel;
@@ -40,12 +52,43 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
       queue: [],
       inFlightJobId: null,
       requeuedJobIds: [],
+      training: null,
     };
   }
   if (state.status === 'absent') return state;
   switch (event.type) {
-    case 'ModelVersionRegistered':
-      return { ...state, currentVersion: Math.max(state.currentVersion, event.data.version) };
+    case 'ModelVersionRegistered': {
+      const training =
+        state.training &&
+        event.data.origin === 'training' &&
+        event.data.jobId === state.training.jobId
+          ? { ...state.training, status: 'trained' as const, reason: null }
+          : (state.training ?? null);
+      const digest = event.data.weightsDigest;
+      return {
+        ...state,
+        currentVersion: Math.max(state.currentVersion, event.data.version),
+        training,
+        ...(digest === undefined
+          ? {}
+          : { weightsDigests: { ...state.weightsDigests, [String(event.data.version)]: digest } }),
+      };
+    }
+    case 'ModelTrainingScheduled':
+      return {
+        ...state,
+        training: {
+          jobId: event.data.jobId,
+          version: event.data.version,
+          status: 'scheduled',
+          trainingSet: event.data.trainingSet,
+          reason: null,
+        },
+      };
+    case 'ModelTrainingFailed':
+      return state.training?.jobId === event.data.jobId
+        ? { ...state, training: { ...state.training, status: 'failed', reason: event.data.reason } }
+        : state;
     case 'DeletionQueued':
       return {
         ...state,

@@ -115,6 +115,16 @@ export class PgLineageStore implements LineageStore {
     );
   }
 
+  /** The datasets version `version` of the model was trained on (sorted). */
+  async datasetsOf(manager: EntityManager, modelId: string, version: number): Promise<string[]> {
+    const rows = await manager.query<{ dataset_id: string }[]>(
+      `SELECT DISTINCT dataset_id FROM gov_training_records
+        WHERE model_id = $1 AND version = $2 ORDER BY dataset_id`,
+      [modelId, version],
+    );
+    return rows.map((r) => r.dataset_id);
+  }
+
   /** The records a job on `modelId` must forget for these requests. */
   async recordsToForget(
     manager: EntityManager,

@@ -74,23 +74,26 @@ export class RecordJobResultHandler implements ICommandHandler<RecordJobResultCo
           data: { requestId, modelId, jobId, now },
         }));
       case 'UnlearningJobSucceeded': {
-        const { versionAfter, certificateId } = event.data;
-        const trainingSet = await this.lineage.deriveVersionWithout(
-          tx.manager,
-          modelId,
-          job.baseVersion,
-          versionAfter,
-          job.requestIds,
-        );
+        const { versionAfter, certificateId, digestAfter, method } = event.data;
+        // A no-op certificate: nothing of the subjects was in the model, the version stays.
+        const unchanged = method === 'no-op' || versionAfter === job.baseVersion;
+        const newVersion = unchanged
+          ? null
+          : {
+              version: versionAfter,
+              trainingSet: await this.lineage.deriveVersionWithout(
+                tx.manager,
+                modelId,
+                job.baseVersion,
+                versionAfter,
+                job.requestIds,
+              ),
+              ...(digestAfter === undefined ? {} : { weightsDigest: digestAfter }),
+              certificateId,
+            };
         await tx.decide(streams.model(modelId), modelDecider, {
           type: 'CloseUnlearningJob',
-          data: {
-            modelId,
-            jobId,
-            outcome: 'succeeded',
-            newVersion: { version: versionAfter, trainingSet },
-            now,
-          },
+          data: { modelId, jobId, outcome: 'succeeded', newVersion, now },
         });
         return toRequests((requestId) => ({
           type: 'RecordModelOutcome',

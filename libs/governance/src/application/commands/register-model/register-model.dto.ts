@@ -2,9 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { z } from 'zod';
 
 /**
- * Register a model trained elsewhere, with what its first version was trained on: whole
- * datasets (every record they hold now) and/or listed records. Training by Lethe itself is a
- * later issue; it will register versions through the same lineage seam (RegisterModelVersion).
+ * Register a model with what its first version is trained on: whole datasets (every record they
+ * hold now) and/or listed records. When the datasets have registered sources (`POST
+ * /v1/datasets` `source`), Lethe trains version 1 itself (a training job to the worker, with
+ * `profile`); otherwise the model was trained elsewhere and version 1 is registered at once.
  */
 export const registerModelSchema = z
   .object({
@@ -25,6 +26,11 @@ export const registerModelSchema = z
       .refine((t) => (t.datasetIds?.length ?? 0) + (t.records?.length ?? 0) > 0, {
         message: 'name at least one dataset or record',
       }),
+    /**
+     * The training profile and unlearning policy for the worker (validated by the worker); only
+     * used when Lethe trains the model. Empty or absent: the worker's defaults.
+     */
+    profile: z.record(z.unknown()).optional(),
   })
   .strict();
 
@@ -36,4 +42,8 @@ export class RegisterModelRequestDto {
   @ApiPropertyOptional() description?: string;
   @ApiProperty({ example: { datasetIds: ['mnist-demo'] } })
   training!: { datasetIds?: string[]; records?: { datasetId: string; recordId: string }[] };
+  @ApiPropertyOptional({
+    description: 'Training profile and policy for the worker, when Lethe trains the model',
+  })
+  profile?: Record<string, unknown>;
 }

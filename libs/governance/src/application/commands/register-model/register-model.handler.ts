@@ -6,12 +6,21 @@ import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
 import { DatasetRegistry } from '../../ports/dataset-registry.port';
 import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
+import { jobDatasetsOf } from '../../messages/job-datasets';
 import { LineageStore } from '../../ports/lineage-store.port';
+import { newJobId } from '../../ids';
 import { metadataFor } from '../../metadata';
+import { trainingJobMessage } from '../../messages/training-job-message';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { RegisterModelCommand } from './register-model.command';
 
-/** Lineage rows of version 1 and the ModelRegistered + ModelVersionRegistered events, one transaction. */
+/**
+ * Lineage rows of version 1 and the model's events, one transaction. When every dataset the
+ * model names has a registered source, Lethe trains version 1: ModelTrainingScheduled and the
+ * `lethe.training.job.v1` message in the outbox, in that same transaction (the version is
+ * registered when the worker's `trained` result arrives). Otherwise ModelRegistered +
+ * ModelVersionRegistered (trained elsewhere), as before.
+ */
 @CommandHandler(RegisterModelCommand)
 export class RegisterModelHandler implements ICommandHandler<RegisterModelCommand> {
   constructor(
@@ -32,12 +41,13 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
     }
     const meta = metadataFor(this.clock, c.correlationId, c.actor);
     return runGovernanceTransaction(this.dataSource, meta, async (tx) => {
+      const records = c.training.records ?? [];
       const { summary, unknown: missing } = await this.lineage.recordTrainingSet(
         tx.manager,
         c.modelId,
         1,
         datasetIds,
-        c.training.records ?? [],
+        records,
       );
       if (missing.length > 0) {
         throw new GovernanceError(
@@ -48,6 +58,24 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
           },
         );
       }
+      const allDatasetIds = [
+        ...new Set([...datasetIds, ...records.map((r) => r.datasetId)]),
+      ].sort();
+      const sources = await jobDatasetsOf(tx, allDatasetIds);
+      const trainedByLethe = sources.some((s) => s.source !== null);
+      if (trainedByLethe) {
+        const missingSource = sources.filter((s) => s.source === null).map((s) => s.datasetId);
+        if (missingSource.length > 0) {
+          throw new GovernanceError(
+            'TRAINING_SOURCE_MISSING',
+            `Lethe trains a model only on datasets with a registered source; ` +
+              `${missingSource.join(', ')} ha${missingSource.length === 1 ? 's' : 've'} none`,
+            { datasetIds: missingSource },
+          );
+        }
+      }
+      const now = this.clock.now().toISOString();
+      const jobId = trainedByLethe ? newJobId() : null;
       await tx.decide(streams.model(c.modelId), modelDecider, {
         type: 'RegisterModel',
         data: {
@@ -55,10 +83,33 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
           name: c.name,
           description: c.description,
           trainingSet: summary,
-          now: this.clock.now().toISOString(),
+          now,
+          ...(jobId === null ? {} : { training: { jobId } }),
         },
       });
-      return { modelId: c.modelId, version: 1, trainingSet: summary };
+      if (jobId !== null) {
+        tx.enqueue([
+          trainingJobMessage(
+            {
+              jobId,
+              modelId: c.modelId,
+              attempt: 1,
+              version: 1,
+              datasets: sources,
+              records: records.map((r) => ({ datasetId: r.datasetId, recordId: r.recordId })),
+              profile: c.profile,
+              dispatchedAt: now,
+            },
+            tx.metadata.correlationId,
+          ),
+        ]);
+      }
+      return {
+        modelId: c.modelId,
+        version: jobId === null ? 1 : 0,
+        trainingSet: summary,
+        trainingJobId: jobId,
+      };
     });
   }
 }

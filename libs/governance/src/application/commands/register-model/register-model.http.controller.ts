@@ -16,7 +16,10 @@ export class RegisterModelHttpController {
   @Post()
   @HttpCode(201)
   @Roles('ml-admin')
-  @ApiOperation({ summary: 'Register a model and its first version with its training records' })
+  @ApiOperation({
+    summary:
+      'Register a model and its training records; Lethe trains version 1 when the datasets have sources',
+  })
   @ApiBody({ type: RegisterModelRequestDto })
   async register(@Body() body: unknown, @Req() req: AuthenticatedRequest) {
     const dto = parseOrThrow(registerModelSchema, body);
@@ -28,6 +31,7 @@ export class RegisterModelHttpController {
         dto.training,
         actorOf(req),
         correlationIdOf(),
+        dto.profile ?? {},
       ),
     );
   }

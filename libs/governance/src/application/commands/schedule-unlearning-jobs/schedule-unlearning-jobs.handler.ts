@@ -10,6 +10,7 @@ import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
 import type { MetadataContext } from '@lethe/event-store';
+import { jobDatasetsOf } from '../../messages/job-datasets';
 import { unlearningJobMessage } from '../../messages/unlearning-job-message';
 import {
   runGovernanceTransaction,
@@ -160,6 +161,8 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
       if (r.status !== 'absent' && (deadline === null || r.deadline < deadline))
         deadline = r.deadline;
     }
+    const datasetIds = await this.lineage.datasetsOf(tx.manager, job.modelId, job.baseVersion);
+    const datasets = await jobDatasetsOf(tx, [...datasetIds, ...records.map((r) => r.datasetId)]);
     return unlearningJobMessage(
       {
         jobId: job.jobId,
@@ -169,6 +172,7 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
         requestIds: job.requestIds,
         subjectRefs: job.subjectRefs,
         records,
+        datasets,
         deadline,
         dispatchedAt,
       },

@@ -2,6 +2,7 @@ import type {
   RequestStatus,
   ModelProgress,
 } from '../../../domain/deletion-request/deletion-request.state';
+import type { JobProgressView } from '../../../domain/job/job.state';
 import type { HistoryEntry } from '../../projections/state-view.projection';
 
 /** A row of `gov_deletion_requests_view` as `SELECT *` returns it. */
@@ -41,7 +42,8 @@ export interface DeletionRequestView {
   readonly overdue: boolean;
   readonly completedAt: string | null;
   readonly recordsErased: boolean;
-  readonly models: readonly ModelProgress[];
+  /** Per affected model; `jobProgress`: the latest progress of its job's current attempt. */
+  readonly models: readonly (ModelProgress & { readonly jobProgress?: JobProgressView | null })[];
   readonly certificateIds: readonly string[];
   readonly history: readonly HistoryEntry[];
 }
@@ -51,7 +53,11 @@ export const isOverdue = (status: RequestStatus, deadline: string, now: Date): b
   !['certified', 'no-records', 'rejected'].includes(status) && Date.parse(deadline) < now.getTime();
 
 /** The view of one read-model row at `now`. */
-export const deletionRequestViewOf = (row: DeletionRequestRow, now: Date): DeletionRequestView => {
+export const deletionRequestViewOf = (
+  row: DeletionRequestRow,
+  now: Date,
+  progressByJob?: ReadonlyMap<string, JobProgressView | null>,
+): DeletionRequestView => {
   const deadline = row.deadline.toISOString();
   return {
     requestId: row.request_id,
@@ -69,7 +75,12 @@ export const deletionRequestViewOf = (row: DeletionRequestRow, now: Date): Delet
     overdue: isOverdue(row.status, deadline, now),
     completedAt: row.completed_at?.toISOString() ?? null,
     recordsErased: row.records_erased,
-    models: row.models,
+    models: progressByJob
+      ? row.models.map((m) => ({
+          ...m,
+          jobProgress: m.jobId === null ? null : (progressByJob.get(m.jobId) ?? null),
+        }))
+      : row.models,
     certificateIds: row.models.flatMap((m) => (m.certificateId ? [m.certificateId] : [])),
     history: row.history,
   };

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { GovernanceError } from '../../../domain/governance.errors';
+import type { JobProgressView } from '../../../domain/job/job.state';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import {
   deletionRequestViewOf,
@@ -28,6 +29,19 @@ export class GetDeletionRequestHandler implements IQueryHandler<GetDeletionReque
         requestId: q.requestId,
       });
     }
-    return deletionRequestViewOf(row, this.clock.now());
+    // Job progress (epochs, LiSSA/CG iterations) comes from the jobs' read model.
+    const jobIds = row.models.flatMap((m) => (m.jobId ? [m.jobId] : []));
+    const progress =
+      jobIds.length === 0
+        ? []
+        : await this.dataSource.query<{ job_id: string; progress: JobProgressView | null }[]>(
+            'SELECT job_id, progress FROM gov_jobs_view WHERE job_id = ANY($1::text[])',
+            [jobIds],
+          );
+    return deletionRequestViewOf(
+      row,
+      this.clock.now(),
+      new Map(progress.map((p) => [p.job_id, p.progress])),
+    );
   }
 }

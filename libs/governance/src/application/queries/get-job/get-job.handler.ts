@@ -1,6 +1,7 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { GovernanceError } from '../../../domain/governance.errors';
+import type { JobProgressView, JobRefusal } from '../../../domain/job/job.state';
 import { GetJobQuery, type JobView } from './get-job.query';
 
 @QueryHandler(GetJobQuery)
@@ -24,6 +25,8 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
         certificate_id: string | null;
         scheduled_at: Date;
         history: unknown[];
+        progress: JobProgressView | null;
+        last_refusal: JobRefusal | null;
       }[]
     >('SELECT * FROM gov_jobs_view WHERE job_id = $1', [q.jobId]);
     if (!j)
@@ -45,6 +48,8 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
       certificateId: j.certificate_id,
       scheduledAt: j.scheduled_at.toISOString(),
       history: j.history,
+      progress: j.progress ?? null,
+      lastRefusal: j.last_refusal ?? null,
     };
   }
 }

@@ -1,5 +1,6 @@
 import { Query } from '@nestjs/cqrs';
 import type { JobId } from '@lethe/shared';
+import type { JobProgressView, JobRefusal } from '../../../domain/job/job.state';
 
 export interface JobView {
   readonly jobId: string;
@@ -16,6 +17,10 @@ export interface JobView {
   readonly certificateId: string | null;
   readonly scheduledAt: string;
   readonly history: readonly unknown[];
+  /** Latest public progress of the current attempt (stage, done, total), or null. */
+  readonly progress: JobProgressView | null;
+  /** The last result message refused for this job (code, reason), or null. */
+  readonly lastRefusal: JobRefusal | null;
 }
 
 export class GetJobQuery extends Query<JobView> {

@@ -17,6 +17,7 @@ export class GetModelHandler implements IQueryHandler<GetModelQuery> {
         registered_at: Date;
         queued_request_ids: string[];
         in_flight_job_id: string | null;
+        training: ModelView['training'];
       }[]
     >('SELECT * FROM gov_models_view WHERE model_id = $1', [q.modelId]);
     if (!m)
@@ -33,6 +34,9 @@ export class GetModelHandler implements IQueryHandler<GetModelQuery> {
         record_count: number;
         digest: string;
         registered_at: Date;
+        weights_digest: string | null;
+        certificate_id: string | null;
+        metrics: Record<string, number> | null;
       }[]
     >('SELECT * FROM gov_model_versions_view WHERE model_id = $1 ORDER BY version', [q.modelId]);
     const jobs = await this.dataSource.query<
@@ -66,7 +70,11 @@ export class GetModelHandler implements IQueryHandler<GetModelQuery> {
         recordCount: v.record_count,
         digest: v.digest,
         registeredAt: v.registered_at.toISOString(),
+        weightsDigest: v.weights_digest,
+        certificateId: v.certificate_id,
+        metrics: v.metrics,
       })),
+      training: m.training ?? null,
       jobs: jobs.map((j) => ({
         jobId: j.job_id,
         status: j.status,

@@ -18,7 +18,18 @@ export interface ModelView {
     readonly recordCount: number;
     readonly digest: string;
     readonly registeredAt: string;
+    /** SHA-256 (hex) of the released weights, when Lethe's worker produced the version. */
+    readonly weightsDigest: string | null;
+    readonly certificateId: string | null;
+    readonly metrics: Readonly<Record<string, number>> | null;
   }[];
+  /** Lethe's training of the first version, when it trains the model (null: trained elsewhere). */
+  readonly training: {
+    readonly jobId: string;
+    readonly version: number;
+    readonly status: string;
+    readonly reason: string | null;
+  } | null;
   readonly jobs: readonly {
     readonly jobId: string;
     readonly status: string;
