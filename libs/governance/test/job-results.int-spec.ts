@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import type { Consumer, Producer } from 'kafkajs';
 import { generateEd25519, JoseAuditSigner, KeyRing, type CertificatePayload } from '@lethe/audit';
-import { aCertifiedCertificate } from '@lethe/audit/testing/certificate.factory';
+import { aCertifiedCertificate, aNoOpCertificate } from '@lethe/audit/testing/certificate.factory';
 import {
   ModelId,
   Topics,
@@ -476,6 +476,61 @@ describe('worker results (real Postgres + Kafka)', () => {
     expect((await refusals()).length).toBe(refused);
     expect((await getRequest(requestId)).status).toBe('certified');
     expect((await getModel()).currentVersion).toBe(2);
+  });
+
+  it('a no-op certificate (nothing of the subject in the model) is logged and certifies without a new version', async () => {
+    const posted = await http()
+      .post('/v1/deletion-requests')
+      .set(bearer(KEYS.publisher))
+      .send(deletionEvent('del-2', 'user-2'))
+      .expect(202);
+    const second = posted.body.requestId as string;
+    await eventually(
+      async () => jobs.filter((j) => j.type === UNLEARNING_JOB_TYPE_V1).length,
+      (n) => n === 2,
+      60_000,
+    );
+    const job2 = jobs.filter((j) => j.type === UNLEARNING_JOB_TYPE_V1)[1]
+      ?.data as UnlearningJobDataV1;
+    expect(job2).toMatchObject({ baseVersion: 2, requestIds: [second] });
+    const model = {
+      modelId: MODEL,
+      versionBefore: 2,
+      versionAfter: 2,
+      digestBefore: digest2,
+      digestAfter: digest2,
+    };
+    const jws = await signer.signCertificate(
+      aNoOpCertificate({
+        certificateId: `cert-${job2.jobId}`,
+        issuedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        requestIds: [...job2.requestIds],
+        subjectRefs: [...job2.subjectRefs],
+        model,
+      }),
+    );
+    await deliver(() =>
+      publish({
+        ...base(job2.jobId),
+        kind: 'succeeded',
+        method: 'no-op',
+        versionBefore: 2,
+        versionAfter: 2,
+        digestBefore: digest2,
+        digestAfter: digest2,
+        certificateId: `cert-${job2.jobId}`,
+        certificate: jws,
+      }),
+    );
+    const req = await eventually(
+      () => getRequest(second),
+      (r) => r.status === 'certified' && r.recordsErased,
+    );
+    expect(req.certificateIds).toEqual([`cert-${job2.jobId}`]);
+    expect(await count(t.dataSource, 'SELECT count(*) n FROM audit_entries')).toBe(2);
+    const after = await getModel();
+    expect(after.currentVersion).toBe(2);
+    expect(after.versions).toHaveLength(2);
   });
 
   it('serves a released version and its weights to ml-admin only, 404 when missing', async () => {
