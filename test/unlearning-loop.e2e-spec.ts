@@ -81,6 +81,11 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
       training?: { status: string; jobId: string } | null;
     };
 
+  /** Certified with the records erased (erasure follows the certification), or a dead end. */
+  const ended = (r: RequestView) =>
+    (r.status === 'certified' && r.recordsErased) ||
+    ['needs-retrain', 'failed', 'rejected', 'no-records'].includes(r.status);
+
   /** Certificate, JWKS, version metadata and weights of one certified request, checked. */
   const checkCertified = async (req: RequestView, versionBefore: number) => {
     expect(req.status).toBe('certified');
@@ -231,7 +236,7 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     const req = await pollUntil(
       'certified (HTTP)',
       () => getRequest(requestId),
-      (r) => ['certified', 'needs-retrain', 'failed', 'rejected'].includes(r.status),
+      ended,
       180_000,
       200,
     );
@@ -273,7 +278,7 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     const req = await pollUntil(
       'certified (Kafka)',
       () => getRequest(requestId),
-      (r) => ['certified', 'needs-retrain', 'failed', 'rejected'].includes(r.status),
+      ended,
       180_000,
       200,
     );

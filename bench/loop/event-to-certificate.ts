@@ -178,10 +178,13 @@ async function runOne(
         async () =>
           (await loop.call('GET', `/v1/deletion-requests/${requestId}`, KEYS.compliance)).body as {
             status: string;
+            recordsErased: boolean;
             models: { jobId: string | null }[];
             history: { status: string; at: string }[];
           },
-        (r) => ['certified', 'needs-retrain', 'failed', 'rejected'].includes(r.status),
+        (r) =>
+          (r.status === 'certified' && r.recordsErased) ||
+          ['needs-retrain', 'failed', 'rejected', 'no-records'].includes(r.status),
         300_000,
         50,
       );
