@@ -254,33 +254,33 @@ async function main(): Promise<void> {
     .split(',')
     .filter((m): m is Method => m === 'newton' || m === 'retrain');
   const started = performance.now();
+  const f = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : '–');
+  const line = (r: Row) =>
+    `| ${r.rows} | ${r.method} | ${r.n} | ${STAGES.map((s) => `${f(r.p50[s])} / ${f(r.p99[s])}`).join(' | ')} | ` +
+    `${Object.entries(r.methodsUsed)
+      .map(([m, c]) => `${m} ×${c}`)
+      .join(', ')} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} |`;
+  // Each row is printed as soon as its configuration is done.
+  process.stdout.write(
+    [
+      `Event to certificate, ms from the client's send (p50 / p99 over N sequential requests), ` +
+        `${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}:`,
+      '',
+      `| rows | method | N | ${STAGES.join(' | ')} | methods used | load avg (1 min, start→end) |`,
+      `| ---: | --- | ---: | ${STAGES.map(() => '---:').join(' | ')} | --- | --- |`,
+      '',
+    ].join('\n'),
+  );
   const infra = await startBenchInfra({ kafka: true });
-  const rows: Row[] = [];
   try {
     for (const size of sizes) {
-      for (const method of methods) rows.push(await runOne(infra, size, method, n));
+      for (const method of methods)
+        process.stdout.write(`${line(await runOne(infra, size, method, n))}\n`);
     }
   } finally {
     await infra.stop();
   }
-  const f = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : '–');
-  const lines = [
-    `Event to certificate, ms from the client's send (p50 / p99 over N sequential requests), ` +
-      `${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}:`,
-    '',
-    `| rows | method | N | ${STAGES.join(' | ')} | methods used | load avg (1 min, start→end) |`,
-    `| ---: | --- | ---: | ${STAGES.map(() => '---:').join(' | ')} | --- | --- |`,
-    ...rows.map(
-      (r) =>
-        `| ${r.rows} | ${r.method} | ${r.n} | ${STAGES.map((s) => `${f(r.p50[s])} / ${f(r.p99[s])}`).join(' | ')} | ` +
-        `${Object.entries(r.methodsUsed)
-          .map(([m, c]) => `${m} ×${c}`)
-          .join(', ')} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} |`,
-    ),
-    '',
-    `(total ${((performance.now() - started) / 1000).toFixed(0)} s)`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`\n(total ${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
 }
 
 main().catch((e: unknown) => {
