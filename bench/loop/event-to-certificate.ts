@@ -210,8 +210,10 @@ async function runOne(
         certified: at('certified') - t0,
         observed: observed - t0,
       });
+      const last = samples[samples.length - 1]!;
       process.stderr.write(
-        `  [${method} rows=${rows}] ${i + 1}/${n}: certified in ${observed - t0} ms\n`,
+        `  [${method} rows=${rows}] ${i + 1}/${n} (${used}): ` +
+          `${STAGES.map((st) => `${st} ${last[st]}`).join(', ')} ms\n`,
       );
     }
     const stat = (q: number) =>
