@@ -2,7 +2,13 @@ import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { ModelId } from '@lethe/shared';
 import type { UnlearningResultDataV1 } from '@lethe/shared';
 import { validateCertificatePayload } from '@lethe/audit/domain/certificate/validate-certificate-payload';
-import { engine, useBackend, backendUnderTest } from '../../../test/tf-test-helpers';
+// The job logic does not depend on the backend: it runs once, on the backend under test (the
+// engine's own numeric specs run on both backends; jest.config.js lists those by their call).
+import {
+  engine,
+  useBackend as selectBackendUnderTest,
+  backendUnderTest,
+} from '../../../test/tf-test-helpers';
 import { softmaxRegressionM } from '../../../test/convex-fixtures';
 import { logisticData } from '../../infrastructure/data/synthetic';
 import { tf } from '../../infrastructure/tf/tf';
@@ -48,37 +54,50 @@ const verify = async (f: WorkerFixture, jws: string) => {
 };
 
 describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
+  /** Model `model-a` trained once (default test profile); every test works on a copy of it. */
+  let template: WorkerFixture;
+  let trainedA: Trained;
   let f: WorkerFixture;
   let datasets: { datasetId: string; source: Record<string, unknown> | null }[];
   const ref = (i: number) => ({ datasetId: 'ds', recordId: data.ids[i] as string });
 
-  beforeAll(async () => {
-    await useBackend();
-  });
-  beforeEach(async () => {
-    f = await aWorkerFixture(engine);
-    datasets = [{ datasetId: 'ds', source: writeNdjsonSource(f.dataRoot, 'ds.ndjson', data) }];
-  });
-  afterEach(() => f.cleanup());
-
-  const train = async (policy: Record<string, unknown> = {}): Promise<Trained> => {
-    const out = await f
+  const train = async (
+    on: WorkerFixture,
+    policy: Record<string, unknown> = {},
+    modelId = 'model-a',
+  ): Promise<Trained> => {
+    const out = await on
       .runner()
-      .handle(jobMessage(aTrainingJob({ datasets, profile: profile(policy) })));
+      .handle(jobMessage(aTrainingJob({ modelId, datasets, profile: profile(policy) })));
     expect(out.kind).toBe('published');
     const r = (out as { result: UnlearningResultDataV1 }).result;
     expect(r.kind).toBe('trained');
     return r as Trained;
   };
 
+  beforeAll(async () => {
+    await selectBackendUnderTest();
+    template = await aWorkerFixture(engine);
+    datasets = [
+      { datasetId: 'ds', source: writeNdjsonSource(template.dataRoot, 'ds.ndjson', data) },
+    ];
+    trainedA = await train(template);
+  });
+  afterAll(() => template.cleanup());
+  beforeEach(async () => {
+    f = await aWorkerFixture(engine, template);
+  });
+  afterEach(() => f.cleanup());
+
   it('trains version 1 from the dataset source, stores it and its private chain state, reports progress', async () => {
     const before = tf.memory().numTensors;
-    const trained = await train();
+    const trained = await train(f, {}, 'model-t');
     expect(tf.memory().numTensors).toBe(before);
-    const v1 = await f.modelStore.getVersion(ModelId('model-a'), 1);
+    const v1 = await f.modelStore.getVersion(ModelId('model-t'), 1);
     expect(v1?.digest).toBe(trained.digest);
     expect(v1?.parentDigest).toBeNull();
-    expect(await f.chainStore.get(ModelId('model-a'), 1)).not.toBeNull();
+    expect(await f.chainStore.get(ModelId('model-t'), 1)).not.toBeNull();
+    expect(trained.digest).toBe(trainedA.digest); // seeded: the same data and recipe, the same bytes
     expect(trained.metrics['trainRecords']).toBe(300);
     expect(trained.metrics['trainAccuracy']).toBeGreaterThan(0.8);
     const kinds = f.sink.results.map((r) => r.kind);
@@ -103,9 +122,11 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   });
 
   it('forgets records with a certified LiSSA step: a signed certificate that verifies and names the stored digests', async () => {
-    const trained = await train();
+    const trained = trainedA;
     const job = anUnlearningJob({ records: [ref(0), ref(1)], datasets });
+    const tensors = tf.memory().numTensors;
     const out = await f.runner().handle(jobMessage(job));
+    expect(tf.memory().numTensors).toBe(tensors);
     const r = (out as { result: Succeeded }).result;
     expect(r).toMatchObject({
       kind: 'succeeded',
@@ -152,7 +173,6 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   });
 
   it('a redelivered job publishes the same result again: no second version, no second certificate', async () => {
-    await train();
     const job = anUnlearningJob({ records: [ref(3)], datasets });
     const first = await f.runner().handle(jobMessage(job));
     const again = await f.runner().handle(jobMessage(job));
@@ -165,7 +185,6 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   });
 
   it('a crash after staging (storing fails) is finished by the next attempt with the same certificate', async () => {
-    await train();
     const job = anUnlearningJob({ records: [ref(4)], datasets });
     const failing = f.runner({
       modelStore: Object.assign(Object.create(f.modelStore) as typeof f.modelStore, {
@@ -189,7 +208,6 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   });
 
   it('two workers racing on one job converge on one version and one certificate', async () => {
-    await train();
     const job = anUnlearningJob({ records: [ref(5)], datasets });
     const [a, b] = await Promise.all([
       f.runner().handle(jobMessage(job)),
@@ -206,7 +224,6 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   });
 
   it('chains certificates: the second names the first JWS and a larger cumulative ε', async () => {
-    await train();
     const first = (await f
       .runner()
       .handle(jobMessage(anUnlearningJob({ records: [ref(6)], datasets })))) as {
@@ -226,7 +243,7 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   });
 
   it('no record of the job in the training set: a no-op certificate, no new version', async () => {
-    const trained = await train();
+    const trained = trainedA;
     const out = (await f
       .runner()
       .handle(
@@ -250,10 +267,12 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   });
 
   it('retrain-only policy: an exact certificate', async () => {
-    await train({ methods: ['retrain'] });
+    await train(f, { methods: ['retrain'] }, 'model-b');
     const out = (await f
       .runner()
-      .handle(jobMessage(anUnlearningJob({ records: [ref(8)], datasets })))) as {
+      .handle(
+        jobMessage(anUnlearningJob({ modelId: 'model-b', records: [ref(8)], datasets })),
+      )) as {
       result: Succeeded;
     };
     expect(out.result).toMatchObject({ kind: 'succeeded', method: 'retrain' });
@@ -265,27 +284,28 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
 
   it('the certified update cannot honour the policy: retrain when allowed, needs-retrain otherwise', async () => {
     const impossible = { certification: { M, lambdaMin: 0, G: 1e-9, solverTolerance: 0.5 } };
-    await train({ ...impossible, methods: ['newton', 'retrain'] });
+    await train(f, { ...impossible, methods: ['newton', 'retrain'] }, 'model-r');
     const r1 = (await f
       .runner()
-      .handle(jobMessage(anUnlearningJob({ records: [ref(9)], datasets })))) as {
+      .handle(
+        jobMessage(anUnlearningJob({ modelId: 'model-r', records: [ref(9)], datasets })),
+      )) as {
       result: Succeeded;
     };
     expect(r1.result).toMatchObject({ kind: 'succeeded', method: 'retrain' });
 
-    f.cleanup();
-    f = await aWorkerFixture(engine);
-    datasets = [{ datasetId: 'ds', source: writeNdjsonSource(f.dataRoot, 'ds.ndjson', data) }];
-    await train({ ...impossible, methods: ['newton'] });
+    await train(f, { ...impossible, methods: ['newton'] }, 'model-n');
     const r2 = (await f
       .runner()
-      .handle(jobMessage(anUnlearningJob({ records: [ref(9)], datasets })))) as {
+      .handle(
+        jobMessage(anUnlearningJob({ modelId: 'model-n', records: [ref(9)], datasets })),
+      )) as {
       result: UnlearningResultDataV1;
     };
     expect(r2.result).toMatchObject({ kind: 'needs-retrain', code: 'UNLEARNING_NEEDS_RETRAIN' });
     expect(JSON.stringify(r2.result)).toContain('private-check-failed');
-    expect(await f.modelStore.listVersions(ModelId('model-a'))).toHaveLength(1);
-    expect(await f.journal.lastStep('model-a')).toBeNull();
+    expect(await f.modelStore.listVersions(ModelId('model-n'))).toHaveLength(1);
+    expect(await f.journal.lastStep('model-n')).toBeNull();
   });
 
   describe('bad input never crashes the worker', () => {
@@ -311,7 +331,11 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
     it('a dataset without a source, a bad profile, an unknown base version: coded failures', async () => {
       const noSource = await f
         .runner()
-        .handle(jobMessage(aTrainingJob({ datasets: [{ datasetId: 'ds', source: null }] })));
+        .handle(
+          jobMessage(
+            aTrainingJob({ modelId: 'model-x', datasets: [{ datasetId: 'ds', source: null }] }),
+          ),
+        );
       expect((noSource as { result: unknown }).result).toMatchObject({
         kind: 'failed',
         code: 'DATASET_SOURCE_MISSING',
@@ -326,7 +350,6 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
         kind: 'failed',
         code: 'JOB_INVALID_PROFILE',
       });
-      await train();
       const stale = await f
         .runner()
         .handle(jobMessage(anUnlearningJob({ baseVersion: 7, records: [ref(1)], datasets })));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -141,9 +141,17 @@ export interface WorkerFixture {
   cleanup(): void;
 }
 
-/** Stores in a fresh temp folder, a signer, an in-memory sink and the given engine. */
-export const aWorkerFixture = async (engine: NumericEngine): Promise<WorkerFixture> => {
+/**
+ * Stores in a fresh temp folder, a signer, an in-memory sink and the given engine. With `from`:
+ * a copy of that fixture's folder (its data, models, chain states and journal) and its signer,
+ * so one trained model serves many tests.
+ */
+export const aWorkerFixture = async (
+  engine: NumericEngine,
+  from?: WorkerFixture,
+): Promise<WorkerFixture> => {
   const root = mkdtempSync(path.join(tmpdir(), 'lethe-worker-'));
+  if (from) cpSync(from.root, root, { recursive: true });
   const dataRoot = path.join(root, 'data');
   mkdirSync(dataRoot, { recursive: true });
   const modelStore = await DirectoryModelStore.open({ root: path.join(root, 'models') });
@@ -152,7 +160,7 @@ export const aWorkerFixture = async (engine: NumericEngine): Promise<WorkerFixtu
     publicRoot: path.join(root, 'models'),
   });
   const journal = await DirectoryJobJournal.open(path.join(root, 'private'));
-  const signer = new JoseAuditSigner(aKeyRing());
+  const signer = from?.signer ?? new JoseAuditSigner(aKeyRing());
   const sink = new MemoryResultSink();
   const deps: JobDependencies = {
     engine,

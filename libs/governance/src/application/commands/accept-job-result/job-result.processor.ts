@@ -107,10 +107,16 @@ export class JobResultProcessor {
     }
   }
 
-  /** Domain errors refuse the message; anything else (infrastructure) propagates. */
+  /**
+   * A rule that refuses the message refuses it; a transient failure (a concurrency conflict that
+   * outlived the transaction's retries, an unavailable dependency, any infrastructure error)
+   * propagates: the offset is not committed and the message comes again.
+   */
   private refusalOf(e: unknown): { code: string; message: string } | null {
     if (e instanceof Refusal) return { code: e.code, message: e.message };
-    if (isDomainError(e)) return { code: e.code, message: e.message };
+    if (isDomainError(e) && e.kind !== 'unavailable' && e.code !== 'CONCURRENCY_CONFLICT') {
+      return { code: e.code, message: e.message };
+    }
     return null;
   }
 
