@@ -1,0 +1,190 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { freePort } from '@lethe/local-infra';
+import { type AppProcess, startApp, waitForHttp } from './app-process';
+
+/** API keys of the loop's governance service, one per role. */
+export const LOOP_KEYS = {
+  publisher: 'crm-key-0000000001',
+  admin: 'ml-key-00000000001',
+  compliance: 'dpo-key-0000000001',
+  auditor: 'aud-key-0000000001',
+} as const;
+
+export interface LoopOptions {
+  readonly databaseUrl: string;
+  readonly brokers: readonly string[];
+  readonly namespace: string;
+  /** A scratch directory: key ring, model store, worker private store, data root. */
+  readonly root: string;
+  readonly coalesceWindowMs?: number;
+  readonly logLevel?: string;
+}
+
+export interface Loop {
+  readonly base: string;
+  readonly governance: AppProcess;
+  readonly worker: AppProcess;
+  readonly dataRoot: string;
+  readonly modelStoreDir: string;
+  /** JSON over HTTP with a bearer key; the body parsed when it is JSON. */
+  call(
+    method: string,
+    route: string,
+    key: string,
+    body?: unknown,
+  ): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
+  /** Raw bytes of a GET. */
+  bytes(route: string, key: string): Promise<{ status: number; body: Buffer }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole loop as processes, the way they are deployed: the governance service (its migration
+ * step first, then main) and one unlearning worker, on the given PostgreSQL database and Kafka
+ * brokers. They share one key ring file (the worker signs certificates with it, the governance
+ * verifies them and serves its public keys), the public model store directory and nothing else:
+ * the worker's private store and its data root are its own.
+ */
+export async function startLoop(o: LoopOptions): Promise<Loop> {
+  const keyRingFile = path.join(o.root, 'keyring.json');
+  const modelStoreDir = path.join(o.root, 'model-store');
+  const dataRoot = path.join(o.root, 'data');
+  for (const d of [modelStoreDir, dataRoot]) mkdirSync(d, { recursive: true });
+  const { privateKey } = generateKeyPairSync('ed25519');
+  writeFileSync(
+    keyRingFile,
+    JSON.stringify({
+      keys: [
+        {
+          kid: 'loop-2026',
+          notBefore: '2026-01-01T00:00:00Z',
+          privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        },
+      ],
+    }),
+    { mode: 0o600 },
+  );
+  const level = o.logLevel ?? 'warn';
+
+  const migrate = startApp(
+    'governance',
+    { DATABASE_URL: o.databaseUrl, LOG_LEVEL: level },
+    'migrate',
+  );
+  const migrated = await migrate.exited;
+  if (migrated !== 0) throw new Error(`migration step exited ${migrated}:\n${migrate.output()}`);
+
+  const [govPort, workerPort] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${govPort}`;
+  const governance = startApp('governance', {
+    PORT: String(govPort),
+    DATABASE_URL: o.databaseUrl,
+    KAFKA_BROKERS: o.brokers.join(','),
+    LETHE_TOPIC_NAMESPACE: o.namespace,
+    LETHE_API_KEYS: [
+      `crm:${LOOP_KEYS.publisher}:publisher`,
+      `ml:${LOOP_KEYS.admin}:ml-admin`,
+      `dpo:${LOOP_KEYS.compliance}:compliance`,
+      `aud:${LOOP_KEYS.auditor}:auditor`,
+    ].join(','),
+    LETHE_SUBJECT_HMAC_KEY: 'loop-subject-hmac-key-0123456789abcdef',
+    LETHE_COALESCE_WINDOW_MS: String(o.coalesceWindowMs ?? 200),
+    LETHE_SCHEDULER_TICK_MS: '50',
+    LETHE_INTAKE_SESSION_TIMEOUT_MS: '6000',
+    LETHE_AUDIT_KEYRING_FILE: keyRingFile,
+    LETHE_AUDIT_ORIGIN: 'lethe.audit/loop',
+    LETHE_MODEL_STORE_DIR: modelStoreDir,
+    LETHE_PROGRESS_INTERVAL_MS: '0',
+    LOG_LEVEL: level,
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  });
+  const worker = startApp('unlearning-worker', {
+    PORT: String(workerPort),
+    WORKER_ID: 'w-loop',
+    KAFKA_BROKERS: o.brokers.join(','),
+    LETHE_TOPIC_NAMESPACE: o.namespace,
+    LETHE_JOBS_SESSION_TIMEOUT_MS: '6000',
+    LETHE_AUDIT_KEYRING_FILE: keyRingFile,
+    LETHE_MODEL_STORE_DIR: modelStoreDir,
+    LETHE_PRIVATE_STORE_DIR: path.join(o.root, 'worker-private'),
+    LETHE_DATA_ROOT: dataRoot,
+    LETHE_TF_BACKEND: 'wasm',
+    LETHE_PROGRESS_INTERVAL_MS: '0',
+    LOG_LEVEL: level,
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  });
+  const stopBoth = () => Promise.all([governance.stop(), worker.stop()]);
+  try {
+    await Promise.all([
+      waitForHttp(`${base}/health`, 180_000, governance),
+      waitForHttp(`http://127.0.0.1:${workerPort}/health`, 180_000, worker),
+    ]);
+  } catch (e) {
+    await stopBoth();
+    throw e;
+  }
+
+  return {
+    base,
+    governance,
+    worker,
+    dataRoot,
+    modelStoreDir,
+    async call(method, route, key, body) {
+      const res = await fetch(`${base}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      } catch {
+        parsed = { text };
+      }
+      return { status: res.status, headers: res.headers, body: parsed };
+    },
+    async bytes(route, key) {
+      const res = await fetch(`${base}${route}`, { headers: { authorization: `Bearer ${key}` } });
+      return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+    },
+    async stop() {
+      await stopBoth();
+    },
+  };
+}
+
+/** Polls `read` every `everyMs` until `done` holds; the last value is in the timeout's message. */
+export async function pollUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 120_000,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (done(last)) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** A deletion request as its publisher sends it (CloudEvents 1.0, lethe.deletion.requested.v1). */
+export const deletionEvent = (id: string, subjectId: string, datasetIds: readonly string[]) => ({
+  specversion: '1.0',
+  id,
+  source: 'urn:lethe:app:crm',
+  type: 'lethe.deletion.requested.v1',
+  subject: subjectId,
+  time: new Date().toISOString(),
+  datacontenttype: 'application/json',
+  data: { subjectId, scope: { datasetIds: [...datasetIds] }, legalBasis: 'gdpr-art-17' },
+});
