@@ -3,12 +3,18 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
+import {
+  ApiKeyRegistry,
+  AuthGuard,
+  OIDC_VERIFIER,
+  OidcVerifier,
+  ProblemDetailsFilter,
+} from '@lethe/shared/infrastructure/http';
 import { KafkaHealthIndicator } from '@lethe/shared/infrastructure/health';
 import { MetricsModule } from '@lethe/shared/infrastructure/metrics';
 import { GovernanceModule } from '@lethe/governance';
 import type { KeyRing } from '@lethe/audit';
-import type { GovernanceConfig } from './config';
+import { oidcOptionsOf, type GovernanceConfig } from './config';
 import { HealthController, READINESS_KAFKA } from './health.controller';
 
 export interface AppModuleOptions {
@@ -47,6 +53,7 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         { provide: ApiKeyRegistry, useValue: new ApiKeyRegistry(options.config.LETHE_API_KEYS) },
+        ...oidcProviders(options.config),
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         KafkaHealthIndicator,
@@ -57,6 +64,12 @@ export class AppModule {
       ],
     };
   }
+}
+
+/** People's sign-in (OIDC), when configured; the AuthGuard then accepts the issuer's JWTs. */
+function oidcProviders(config: GovernanceConfig) {
+  const oidc = oidcOptionsOf(config);
+  return oidc ? [{ provide: OIDC_VERIFIER, useValue: new OidcVerifier(oidc) }] : [];
 }
 
 function governanceOptions({ config, kafkaBrokers, keyRing }: AppModuleOptions) {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { apiKeysSchema } from '@lethe/shared/infrastructure/http';
+import {
+  apiKeysSchema,
+  DEFAULT_OIDC_ALGORITHMS,
+  type OidcOptions,
+} from '@lethe/shared/infrastructure/http';
 import { env, loadConfig } from '@lethe/shared/config';
 import { KeyRingEnv, keyRingFromEnv } from '@lethe/audit';
 
@@ -25,8 +29,37 @@ export const governanceConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9._-]*$/)
     .default(''),
-  /** name:key:role+role,... (see libs/shared/src/infrastructure/http/api-keys.ts). */
+  /**
+   * Machines' API keys: name:key:role+role[:source|source],... (a publisher key may be bound to
+   * CloudEvent sources; see libs/shared/src/infrastructure/http/api-keys.ts).
+   */
   LETHE_API_KEYS: apiKeysSchema,
+  /**
+   * People sign in with OIDC (docs/adr/0015-authorisation.md): bearer JWTs from this issuer
+   * (`iss`, exactly), for one of LETHE_OIDC_AUDIENCE, verified against the issuer's JWKS. Unset:
+   * API keys only. Both or neither.
+   */
+  LETHE_OIDC_ISSUER: z.string().url().optional(),
+  LETHE_OIDC_AUDIENCE: env.csv().optional(),
+  /** The JWKS; default: `jwks_uri` of `<issuer>/.well-known/openid-configuration`. */
+  LETHE_OIDC_JWKS_URL: z.string().url().optional(),
+  /** The claim with the Lethe roles, a dotted path allowed (e.g. `realm_access.roles`). */
+  LETHE_OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+  /** Optional claim with the CloudEvent sources a person with the publisher role may act for. */
+  LETHE_OIDC_SOURCES_CLAIM: z.string().min(1).optional(),
+  /** Allowed JWS algorithms (asymmetric only). */
+  LETHE_OIDC_ALGORITHMS: env
+    .csv()
+    .default(DEFAULT_OIDC_ALGORITHMS.join(','))
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^ES256K$/, 'asymmetric JWS algorithms only'),
+      ),
+    ),
+  /** Clock skew tolerated on exp / nbf, in seconds. */
+  LETHE_OIDC_CLOCK_TOLERANCE_S: env.int(5),
   /**
    * Key of the HMAC-SHA256 that turns subject ids into pseudonymous subject references. Changing it
    * breaks the link between old and new references: rotate only with a migration plan (ADR 0005).
@@ -128,7 +161,41 @@ const keyRingChecks = (e: Readonly<Record<string, string | undefined>>): string[
   }
 };
 
+/** OIDC needs an issuer and an audience; an issuer in production is https. */
+const oidcChecks = (e: Readonly<Record<string, string | undefined>>): string[] => {
+  const issuer = e.LETHE_OIDC_ISSUER;
+  const audience = e.LETHE_OIDC_AUDIENCE;
+  const problems: string[] = [];
+  if (!issuer && (audience || e.LETHE_OIDC_JWKS_URL)) {
+    problems.push('LETHE_OIDC_ISSUER: required when LETHE_OIDC_AUDIENCE or _JWKS_URL is set');
+  }
+  if (issuer && !audience) problems.push('LETHE_OIDC_AUDIENCE: required with LETHE_OIDC_ISSUER');
+  if (e.NODE_ENV === 'production') {
+    for (const name of ['LETHE_OIDC_ISSUER', 'LETHE_OIDC_JWKS_URL']) {
+      const v = e[name];
+      if (v && !v.startsWith('https://')) problems.push(`${name}: must be https in production`);
+    }
+  }
+  return problems;
+};
+
 export type GovernanceConfig = z.output<typeof governanceConfigSchema>;
+
+/** The OIDC verifier's options, or undefined when people do not sign in (API keys only). */
+export const oidcOptionsOf = (config: GovernanceConfig): OidcOptions | undefined =>
+  config.LETHE_OIDC_ISSUER && config.LETHE_OIDC_AUDIENCE
+    ? {
+        issuer: config.LETHE_OIDC_ISSUER,
+        audience: config.LETHE_OIDC_AUDIENCE,
+        ...(config.LETHE_OIDC_JWKS_URL ? { jwksUrl: config.LETHE_OIDC_JWKS_URL } : {}),
+        rolesClaim: config.LETHE_OIDC_ROLES_CLAIM,
+        ...(config.LETHE_OIDC_SOURCES_CLAIM
+          ? { sourcesClaim: config.LETHE_OIDC_SOURCES_CLAIM }
+          : {}),
+        algorithms: config.LETHE_OIDC_ALGORITHMS,
+        clockToleranceSeconds: config.LETHE_OIDC_CLOCK_TOLERANCE_S,
+      }
+    : undefined;
 
 export const loadGovernanceConfig = (
   source: Record<string, string | undefined> = process.env,
@@ -136,6 +203,7 @@ export const loadGovernanceConfig = (
   loadConfig('governance', governanceConfigSchema, source, (e) => [
     ...infrastructureChecks(e),
     ...keyRingChecks(e),
+    ...oidcChecks(e),
   ]);
 
 /** The database and brokers to use, once the configuration is valid. */

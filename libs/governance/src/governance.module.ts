@@ -18,6 +18,7 @@ import { JobResultsKafkaConsumer } from './infrastructure/kafka/job-results.kafk
 import { openModelVersionStore } from './infrastructure/model-store/model-version-store.provider';
 import { PgRefusedResults } from './infrastructure/persistence/refused-results';
 import { AuditModule } from '@lethe/audit';
+import { SubjectId } from '@lethe/shared';
 import { RegisterDatasetHandler } from './application/commands/register-dataset/register-dataset.handler';
 import { RegisterDatasetHttpController } from './application/commands/register-dataset/register-dataset.http.controller';
 import { RegisterModelHandler } from './application/commands/register-model/register-model.handler';
@@ -36,6 +37,7 @@ import { FindDeletionRequestHandler } from './application/queries/find-deletion-
 import { FindDeletionRequestHttpController } from './application/queries/find-deletion-request/find-deletion-request.http.controller';
 import { GetDeletionRequestHandler } from './application/queries/get-deletion-request/get-deletion-request.handler';
 import { GetDeletionRequestHttpController } from './application/queries/get-deletion-request/get-deletion-request.http.controller';
+import { ListDeletionRequestsHandler } from './application/queries/list-deletion-requests/list-deletion-requests.handler';
 import { GetJobHandler } from './application/queries/get-job/get-job.handler';
 import { GetJobHttpController } from './application/queries/get-job/get-job.http.controller';
 import { GetModelHandler } from './application/queries/get-model/get-model.handler';
@@ -73,6 +75,7 @@ const commandHandlers = [
 const queryHandlers = [
   GetDeletionRequestHandler,
   FindDeletionRequestHandler,
+  ListDeletionRequestsHandler,
   GetModelHandler,
   GetJobHandler,
   GetModelVersionHandler,
@@ -86,12 +89,28 @@ const queryHandlers = [
  * container (TypeOrmModule.forRoot) with the migrations applied, and CqrsModule.forRoot() in the
  * app. With `audit`, it imports the audit context (AuditModule) whose signer verifies results.
  */
+const subjectRefOf = (key: string) => {
+  const pseudonymizer = new HmacSubjectPseudonymizer(key);
+  return (subjectId: string): string => pseudonymizer.refOf(SubjectId(subjectId));
+};
+
 @Module({})
 export class GovernanceModule {
   static forRoot(options: GovernanceModuleOptions): DynamicModule {
     return {
       module: GovernanceModule,
-      imports: [CqrsModule, ...(options.audit ? [AuditModule.forRoot(options.audit)] : [])],
+      imports: [
+        CqrsModule,
+        ...(options.audit
+          ? [
+              AuditModule.forRoot({
+                // GET /v1/certificates?subjectId= pseudonymises with the governance HMAC.
+                subjectRefOf: subjectRefOf(options.subjectHmacKey),
+                ...options.audit,
+              }),
+            ]
+          : []),
+      ],
       controllers: [
         RequestDeletionHttpController,
         GetDeletionRequestHttpController,

@@ -25,6 +25,8 @@ export const KEYS = {
   compliance: 'compliance-key-0123456789',
   admin: 'ml-admin-key-0123456789',
   auditor: 'auditor-key-0123456789',
+  /** A publisher key bound to the CloudEvent source TEST_SOURCE only. */
+  boundPublisher: 'bound-publisher-key-0123456789',
 };
 
 /** A clock tests can move. */
@@ -125,6 +127,12 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
           { name: 'comp', key: KEYS.compliance, roles: ['compliance'] },
           { name: 'ml', key: KEYS.admin, roles: ['ml-admin'] },
           { name: 'aud', key: KEYS.auditor, roles: ['auditor'] },
+          {
+            name: 'crm',
+            key: KEYS.boundPublisher,
+            roles: ['publisher'],
+            sources: ['urn:lethe:app:crm'],
+          },
         ]),
       },
       { provide: APP_GUARD, useClass: AuthGuard },

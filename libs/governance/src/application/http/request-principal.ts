@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
+import { actorName, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 
-/** `api-key:<name>` of the caller (set by the global AuthGuard), or `anonymous`. */
-export const actorOf = (req: AuthenticatedRequest): string =>
-  req.principal ? `api-key:${req.principal.name}` : 'anonymous';
+/** `api-key:<name>` or `oidc:<sub>` of the caller (set by the global AuthGuard), or `anonymous`. */
+export const actorOf = (req: AuthenticatedRequest): string => actorName(req.principal);
 
 /** The request's correlation id (set by the app's correlation middleware), or a fresh one. */
 export const correlationIdOf = (): string => RequestContextStore.correlationId() ?? randomUUID();

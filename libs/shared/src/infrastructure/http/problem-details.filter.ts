@@ -41,7 +41,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<{ url?: string }>();
     const problem = toProblem(exception);
-    problem.instance = req.url;
+    // The path only: a query string may carry a subject id, which is never echoed.
+    problem.instance = req.url?.split('?')[0];
     const correlationId = RequestContextStore.correlationId();
     if (correlationId) problem.correlationId = correlationId;
     if (problem.status >= 500) this.logger.error(safeErrorFields(exception), 'unhandled error');

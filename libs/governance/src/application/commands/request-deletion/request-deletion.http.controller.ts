@@ -1,7 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Optional, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
+import {
+  assertSourceAllowed,
+  Roles,
+  type AuthenticatedRequest,
+} from '@lethe/shared/infrastructure/http';
 import { LetheMetrics } from '@lethe/shared/infrastructure/metrics';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
 import { actorOf, correlationIdOf } from '../../http/request-principal';
@@ -39,6 +43,13 @@ export class RequestDeletionHttpController {
     if (!parsed.ok) {
       this.metrics.countIntake('http', 'rejected', parsed.error.code);
       throw parsed.error;
+    }
+    // A key bound to sources publishes for those only (403 SOURCE_NOT_ALLOWED, nothing stored).
+    try {
+      assertSourceAllowed(req.principal, parsed.value.source);
+    } catch (e) {
+      this.metrics.countIntake('http', 'rejected', 'SOURCE_NOT_ALLOWED');
+      throw e;
     }
     const [outcome] = await this.commandBus.execute(
       new RequestDeletionCommand(

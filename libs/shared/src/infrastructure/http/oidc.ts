@@ -1,0 +1,165 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { CodedError } from '../../domain/domain-error';
+import type { Principal } from './principal';
+import { ROLES, type Role } from './roles';
+
+/** Signature algorithms accepted by default: asymmetric only (never `none`, never HS*). */
+export const DEFAULT_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
+const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^ES256K$/;
+
+export interface OidcOptions {
+  /** Expected `iss`, exactly. */
+  readonly issuer: string;
+  /** Accepted `aud` values (the token needs one of them). */
+  readonly audience: readonly string[];
+  /**
+   * Where the issuer's JWKS is; when absent, `jwks_uri` of the issuer's discovery document
+   * (`<issuer>/.well-known/openid-configuration`), fetched once on first use.
+   */
+  readonly jwksUrl?: string;
+  /** Claim holding the roles, a dotted path (e.g. `realm_access.roles`). Default `roles`. */
+  readonly rolesClaim?: string;
+  /** Claim holding the CloudEvent sources a publisher may act for (optional binding). */
+  readonly sourcesClaim?: string;
+  /** Allowed `alg` values. Default DEFAULT_OIDC_ALGORITHMS. */
+  readonly algorithms?: readonly string[];
+  /** Seconds of clock skew tolerated on exp / nbf / iat. Default 5. */
+  readonly clockToleranceSeconds?: number;
+  /** Time-out of a JWKS or discovery fetch. Default 5000. */
+  readonly fetchTimeoutMs?: number;
+}
+
+/** Reads a claim by dotted path (`realm_access.roles`); a literal key with dots wins. */
+export function claimAt(payload: Readonly<Record<string, unknown>>, path: string): unknown {
+  if (path in payload) return payload[path];
+  let at: unknown = payload;
+  for (const part of path.split('.')) {
+    if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return at;
+}
+
+/** A claim as a list of strings: an array of strings, or one space- or comma-separated string. */
+const stringsOf = (v: unknown): string[] => {
+  if (typeof v === 'string') return v.split(/[\s,]+/).filter((s) => s.length > 0);
+  if (Array.isArray(v)) return v.filter((s): s is string => typeof s === 'string');
+  return [];
+};
+
+/** The Lethe roles a claim names; values that are not Lethe roles (other apps' groups) are ignored. */
+export const rolesOf = (v: unknown): Role[] =>
+  [...new Set(stringsOf(v))].filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+
+/**
+ * Verifies people's bearer JWTs against the configured issuer's JWKS (`jose`): signature with an
+ * allow-listed asymmetric algorithm, `iss`, `aud`, `exp` (required) and `nbf`. Roles come from a
+ * configured claim. Errors are coded: TOKEN_EXPIRED and TOKEN_INVALID (401),
+ * IDENTITY_PROVIDER_UNAVAILABLE (503) when the JWKS cannot be fetched.
+ */
+export class OidcVerifier {
+  private keys: JWTVerifyGetKey | undefined;
+  private readonly algorithms: string[];
+
+  constructor(
+    private readonly options: OidcOptions,
+    /** Tests inject a key set; production fetches the issuer's. */
+    keys?: JWTVerifyGetKey,
+  ) {
+    this.keys = keys;
+    this.algorithms = [...(options.algorithms ?? DEFAULT_OIDC_ALGORITHMS)];
+    const bad = this.algorithms.filter((a) => !ASYMMETRIC.test(a));
+    if (bad.length > 0) throw new Error(`OIDC algorithms must be asymmetric: ${bad.join(', ')}`);
+  }
+
+  /** True when `token` has the shape of a compact JWS (three base64url parts). */
+  static looksLikeJwt(token: string): boolean {
+    return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.keySet(), {
+        issuer: this.options.issuer,
+        audience: [...this.options.audience],
+        algorithms: this.algorithms,
+        clockTolerance: this.options.clockToleranceSeconds ?? 5,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (e) {
+      throw this.coded(e);
+    }
+    const sources = this.options.sourcesClaim
+      ? stringsOf(claimAt(payload, this.options.sourcesClaim))
+      : undefined;
+    return {
+      kind: 'oidc',
+      name: payload.sub ?? 'unknown',
+      roles: rolesOf(claimAt(payload, this.options.rolesClaim ?? 'roles')),
+      ...(sources !== undefined && sources.length > 0 ? { sources } : {}),
+    };
+  }
+
+  private async keySet(): Promise<JWTVerifyGetKey> {
+    if (this.keys) return this.keys;
+    const url = this.options.jwksUrl ?? (await this.discoverJwksUri());
+    this.keys = createRemoteJWKSet(new URL(url), {
+      timeoutDuration: this.options.fetchTimeoutMs ?? 5000,
+    });
+    return this.keys;
+  }
+
+  private async discoverJwksUri(): Promise<string> {
+    const base = this.options.issuer.replace(/\/+$/, '');
+    const url = `${base}/.well-known/openid-configuration`;
+    try {
+      const res = await fetch(url, {
+        signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5000),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const doc = z.object({ jwks_uri: z.string().url() }).parse(await res.json());
+      return doc.jwks_uri;
+    } catch (e) {
+      throw new CodedError(
+        'IDENTITY_PROVIDER_UNAVAILABLE',
+        'unavailable',
+        `the OIDC discovery document could not be read (${(e as Error).message})`,
+      );
+    }
+  }
+
+  private coded(e: unknown): Error {
+    if (e instanceof CodedError) return e;
+    if (e instanceof errors.JWTExpired) {
+      return new CodedError('TOKEN_EXPIRED', 'unauthenticated', 'the bearer token has expired');
+    }
+    if (
+      e instanceof errors.JWKSTimeout ||
+      e instanceof errors.JWKSInvalid ||
+      !(e instanceof errors.JOSEError) ||
+      // jose's generic error: the JWKS answered something else than 200 OK.
+      e.code === 'ERR_JOSE_GENERIC'
+    ) {
+      // A network failure or time-out fetching the JWKS: not the caller's fault.
+      return new CodedError(
+        'IDENTITY_PROVIDER_UNAVAILABLE',
+        'unavailable',
+        'the identity provider’s keys could not be fetched',
+      );
+    }
+    const reason =
+      e instanceof errors.JWTClaimValidationFailed
+        ? `claim ${e.claim} ${e.reason}`
+        : e instanceof errors.JWKSNoMatchingKey
+          ? 'no key of the issuer matches the token'
+          : e instanceof errors.JWSSignatureVerificationFailed
+            ? 'signature verification failed'
+            : e instanceof errors.JOSEAlgNotAllowed
+              ? 'algorithm not allowed'
+              : 'malformed token';
+    return new CodedError('TOKEN_INVALID', 'unauthenticated', `invalid bearer token: ${reason}`);
+  }
+}
