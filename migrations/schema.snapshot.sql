@@ -6,6 +6,28 @@ CREATE SEQUENCE public.events_global_position_seq AS bigint INCREMENT 1 MINVALUE
 CREATE SEQUENCE public.outbox_id_seq AS bigint INCREMENT 1 MINVALUE 1 MAXVALUE 9223372036854775807 START 1;
 CREATE SEQUENCE public.typeorm_migrations_id_seq AS integer INCREMENT 1 MINVALUE 1 MAXVALUE 2147483647 START 1;
 
+CREATE TABLE public.audit_certificates (
+  certificate_id text NOT NULL,
+  leaf_index bigint NOT NULL,
+  issued_at timestamp with time zone NOT NULL,
+  model_id text,
+  method text NOT NULL,
+  guarantee_type text NOT NULL,
+  subject_refs text[] NOT NULL,
+  request_ids text[] NOT NULL
+);
+ALTER TABLE public.audit_certificates ADD CONSTRAINT audit_certificates_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES audit_entries(certificate_id);
+ALTER TABLE public.audit_certificates ADD CONSTRAINT audit_certificates_leaf_index_fkey FOREIGN KEY (leaf_index) REFERENCES audit_entries(leaf_index);
+ALTER TABLE public.audit_certificates ADD CONSTRAINT audit_certificates_leaf_index_key UNIQUE (leaf_index);
+ALTER TABLE public.audit_certificates ADD CONSTRAINT audit_certificates_pkey PRIMARY KEY (certificate_id);
+CREATE INDEX audit_certificates_issued_idx ON public.audit_certificates USING btree (issued_at, leaf_index);
+CREATE UNIQUE INDEX audit_certificates_leaf_index_key ON public.audit_certificates USING btree (leaf_index);
+CREATE INDEX audit_certificates_model_idx ON public.audit_certificates USING btree (model_id, issued_at, leaf_index);
+CREATE UNIQUE INDEX audit_certificates_pkey ON public.audit_certificates USING btree (certificate_id);
+CREATE INDEX audit_certificates_subject_refs_idx ON public.audit_certificates USING gin (subject_refs);
+CREATE TRIGGER audit_certificates_append_only BEFORE DELETE OR UPDATE ON audit_certificates FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_certificates_no_truncate BEFORE TRUNCATE ON audit_certificates FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
 CREATE TABLE public.audit_checkpoints (
   tree_size bigint NOT NULL,
   root_hash bytea NOT NULL,
@@ -42,6 +64,7 @@ CREATE UNIQUE INDEX audit_entries_certificate_id_uq ON public.audit_entries USIN
 CREATE UNIQUE INDEX audit_entries_entry_key_uq ON public.audit_entries USING btree (entry_key);
 CREATE UNIQUE INDEX audit_entries_pkey ON public.audit_entries USING btree (leaf_index);
 CREATE TRIGGER audit_entries_append_only BEFORE DELETE OR UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_entries_index AFTER INSERT ON audit_entries FOR EACH ROW WHEN (new.kind = 'certificate'::text) EXECUTE FUNCTION audit_entries_index_certificate();
 CREATE TRIGGER audit_entries_link BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_check_link();
 CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 
@@ -99,7 +122,9 @@ CREATE TABLE public.gov_deletion_requests_view (
 ALTER TABLE public.gov_deletion_requests_view ADD CONSTRAINT gov_deletion_requests_view_pkey PRIMARY KEY (request_id);
 CREATE INDEX gov_deletion_requests_view_open_idx ON public.gov_deletion_requests_view USING btree (deadline) WHERE (status <> ALL (ARRAY['certified'::text, 'no-records'::text, 'rejected'::text]));
 CREATE UNIQUE INDEX gov_deletion_requests_view_pkey ON public.gov_deletion_requests_view USING btree (request_id);
+CREATE INDEX gov_deletion_requests_view_received_idx ON public.gov_deletion_requests_view USING btree (received_at, request_id);
 CREATE INDEX gov_deletion_requests_view_source_event_idx ON public.gov_deletion_requests_view USING btree (source, source_event_id);
+CREATE INDEX gov_deletion_requests_view_source_received_idx ON public.gov_deletion_requests_view USING btree (source, received_at, request_id);
 
 CREATE TABLE public.gov_jobs_view (
   job_id text NOT NULL,
@@ -288,6 +313,41 @@ AS $function$
         END IF;
         RETURN NEW;
       END $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_entries_index_certificate()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+      BEGIN
+        PERFORM audit_index_certificate(NEW.leaf_index, NEW.certificate_id, NEW.data);
+        RETURN NULL;
+      END $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_index_certificate(idx bigint, cert_id text, entry bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+      DECLARE
+        p jsonb := audit_jws_payload(convert_from(entry, 'UTF8')::jsonb ->> 'jws');
+      BEGIN
+        INSERT INTO audit_certificates (certificate_id, leaf_index, issued_at, model_id, method,
+                                        guarantee_type, subject_refs, request_ids)
+        VALUES (cert_id, idx, (p ->> 'issuedAt')::timestamptz, p -> 'model' ->> 'modelId',
+                p ->> 'method', p -> 'guarantee' ->> 'type',
+                ARRAY(SELECT jsonb_array_elements_text(p -> 'subjectRefs')),
+                ARRAY(SELECT jsonb_array_elements_text(p -> 'requestIds')));
+      END $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_jws_payload(jws text)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE STRICT
+AS $function$
+        SELECT convert_from(decode(
+          rpad(translate(split_part(jws, '.', 2), '-_', '+/'),
+               ((length(split_part(jws, '.', 2)) + 3) / 4) * 4, '='),
+          'base64'), 'UTF8')::jsonb
+      $function$;
 
 CREATE OR REPLACE FUNCTION public.audit_refuse_change()
  RETURNS trigger
