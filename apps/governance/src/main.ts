@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
 import { CodedError, GovernanceTopics } from '@lethe/shared';
@@ -14,6 +14,7 @@ import { KeyRingEnv, keyRingFromEnv, type KeyRing } from '@lethe/audit';
 import { ConfigValidationError } from '@lethe/shared/config';
 import { AppModule } from './app.module';
 import { externalInfrastructure, loadGovernanceConfig } from './config';
+import { createOpenApiDocument } from './openapi';
 
 /** Migrations are a deployment step; a replica never migrates, and never runs on an older schema. */
 async function assertSchemaCurrent(databaseUrl: string): Promise<void> {
@@ -91,12 +92,7 @@ async function bootstrap(): Promise<void> {
     type: jsonTypes,
   });
 
-  const openApi = new DocumentBuilder()
-    .setTitle('Lethe governance API')
-    .setVersion('v1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app));
 
   let shuttingDown = false;
   // A pooled PostgreSQL connection still checked out when the embedded server stops is told
