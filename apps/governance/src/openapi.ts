@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
 
 /** The bearer scheme every protected route takes: an API key (machines) or an OIDC JWT (people). */
 export const BEARER_SCHEME = 'bearer';
@@ -25,5 +26,6 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addSecurityRequirements(BEARER_SCHEME)
     .build();
-  return SwaggerModule.createDocument(app, config);
+  // nestjs-zod DTOs (request and response schemas generated from the zod schemas that validate).
+  return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config));
 }

@@ -1,15 +1,16 @@
 import { Controller, Get, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { CodedError } from '@lethe/shared';
 import {
   assertSourceAllowed,
   Roles,
   seesEverySource,
+  ZodRequestPipe,
   type AuthenticatedRequest,
 } from '@lethe/shared/infrastructure/http';
-import { parseOrThrow } from '../../http/zod-validation';
 import {
   receiptOf,
   type DeletionRequestReceipt,
@@ -32,29 +33,73 @@ const STATUSES = [
   'needs-retrain',
 ] as const;
 
-const csv = <T extends z.ZodTypeAny>(item: T) =>
-  z
-    .string()
-    .transform((s) => s.split(',').filter((x) => x.length > 0))
-    .pipe(z.array(item).min(1));
-
 /** Query of GET /v1/deletion-requests: (source, eventId) finds one; anything else lists. */
 export const deletionRequestsQuerySchema = z
   .object({
     /** Same bounds as the CloudEvent's `source` and `id` (deletion-requested.v1.schema.json). */
-    source: z.string().min(1).max(500).optional(),
-    eventId: z.string().min(1).max(200).optional(),
-    status: csv(z.enum(STATUSES)).optional(),
-    overdue: z.enum(['true', 'false']).optional(),
-    deadlineBefore: z.string().datetime({ offset: true }).optional(),
-    cursor: z.string().min(1).max(500).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    source: z.string().min(1).max(500).optional().describe('CloudEvents `source`'),
+    eventId: z.string().min(1).max(200).optional().describe('CloudEvents `id` (with source)'),
+    status: z
+      .string()
+      .regex(
+        new RegExp(`^(?:${STATUSES.join('|')})(?:,(?:${STATUSES.join('|')}))*$`),
+        `comma-separated statuses: ${STATUSES.join(', ')}`,
+      )
+      .transform((v) => v.split(',') as (typeof STATUSES)[number][])
+      .optional()
+      .describe(`comma-separated: ${STATUSES.join(', ')}`),
+    overdue: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('past the deadline and not settled (certified, no-records, rejected)'),
+    deadlineBefore: z
+      .string()
+      .datetime({ offset: true })
+      .optional()
+      .describe('deadline < this instant'),
+    cursor: z.string().min(1).max(500).optional().describe('nextCursor of the previous page'),
+    limit: z.coerce.number().int().min(1).max(200).default(50).describe('page size, 1..200'),
   })
-  .strict()
-  .refine((q) => q.eventId === undefined || q.source !== undefined, {
-    message: 'eventId needs source',
-    path: ['source'],
-  });
+  .strict();
+
+class DeletionRequestsQueryDto extends createZodDto(deletionRequestsQuerySchema) {}
+
+const deletionRequestSummarySchema = z.object({
+  requestId: z.string(),
+  sourceEventId: z.string(),
+  source: z.string(),
+  channel: z.enum(['kafka', 'http']),
+  subjectRef: z.string().describe('pseudonymous (HMAC) subject reference'),
+  legalBasis: z.string(),
+  status: z.enum(STATUSES),
+  reason: z.string().nullable(),
+  requestedAt: z.string().datetime(),
+  receivedAt: z.string().datetime(),
+  deadline: z.string().datetime(),
+  deadlineBasis: z.string(),
+  overdue: z.boolean(),
+  completedAt: z.string().datetime().nullable(),
+  recordsErased: z.boolean(),
+  models: z.array(
+    z.object({
+      modelId: z.string(),
+      status: z.enum(['pending', 'scheduled', 'unlearning', 'unlearned', 'failed', 'needs-retrain']),
+      jobId: z.string().nullable(),
+      reason: z.string().nullable(),
+      versionAfter: z.number().int().nullable(),
+      certificateId: z.string().nullable(),
+    }),
+  ),
+  certificateIds: z.array(z.string()),
+});
+
+/** The list's page. With `source` + `eventId` the answer is one request (full view or receipt). */
+class DeletionRequestPageDto extends createZodDto(
+  z.object({
+    items: z.array(deletionRequestSummarySchema),
+    nextCursor: z.string().nullable().describe('pass back as cursor; null on the last page'),
+  }),
+) {}
 
 @ApiTags('deletion-requests')
 @Controller('v1/deletion-requests')
@@ -74,18 +119,19 @@ export class FindDeletionRequestHttpController {
   @ApiOperation({
     summary: 'Find a deletion request by its CloudEvent (source, id), or list requests',
   })
-  @ApiQuery({ name: 'source', required: false, description: 'CloudEvents `source`' })
-  @ApiQuery({ name: 'eventId', required: false, description: 'CloudEvents `id` (with source)' })
-  @ApiQuery({ name: 'status', required: false, description: 'comma-separated statuses' })
-  @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'] })
-  @ApiQuery({ name: 'deadlineBefore', required: false, description: 'RFC 3339 instant' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
-  @ApiQuery({ name: 'limit', required: false, description: '1..200, default 50' })
+  @ApiOkResponse({
+    type: DeletionRequestPageDto,
+    description:
+      'a page of requests; with source + eventId, one request (the view of ' +
+      'GET /v1/deletion-requests/:requestId, or a receipt for an unbound publisher)',
+  })
   async find(
-    @Query() query: unknown,
+    @Query(ZodRequestPipe) q: DeletionRequestsQueryDto,
     @Req() req: AuthenticatedRequest,
   ): Promise<DeletionRequestView | DeletionRequestReceipt | DeletionRequestPage> {
-    const q = parseOrThrow(deletionRequestsQuerySchema, query, 'SCHEMA_VIOLATION', 'query');
+    if (q.eventId !== undefined && q.source === undefined) {
+      throw new CodedError('SCHEMA_VIOLATION', 'validation', 'query/source required with eventId');
+    }
     const principal = req.principal;
     const everything = seesEverySource(principal);
     if (q.source !== undefined && !everything) assertSourceAllowed(principal, q.source);
