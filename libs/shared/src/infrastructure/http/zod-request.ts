@@ -5,7 +5,7 @@ import { CodedError } from '../../domain/domain-error';
 type Where = 'query' | 'body' | 'params';
 
 /** A zod error as 400 SCHEMA_VIOLATION: paths and rules, never the values (a query may hold a subject id). */
-export function schemaViolation(error: z.ZodError, where: Where | string): CodedError {
+export function schemaViolation(error: z.ZodError, where: string): CodedError {
   const violations = error.issues
     .slice(0, 5)
     .map(
@@ -35,6 +35,5 @@ export function parseRequest<S extends z.ZodTypeAny>(
  * `@Query(ZodRequestPipe) q: SomeQueryDto`, so a module works the same in any app.
  */
 export const ZodRequestPipe = createZodValidationPipe({
-  createValidationException: (error: unknown) =>
-    schemaViolation(error as z.ZodError, 'request'),
+  createValidationException: (error: unknown) => schemaViolation(error as z.ZodError, 'request'),
 });

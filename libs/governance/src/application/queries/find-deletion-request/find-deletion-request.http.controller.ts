@@ -83,7 +83,14 @@ const deletionRequestSummarySchema = z.object({
   models: z.array(
     z.object({
       modelId: z.string(),
-      status: z.enum(['pending', 'scheduled', 'unlearning', 'unlearned', 'failed', 'needs-retrain']),
+      status: z.enum([
+        'pending',
+        'scheduled',
+        'unlearning',
+        'unlearned',
+        'failed',
+        'needs-retrain',
+      ]),
       jobId: z.string().nullable(),
       reason: z.string().nullable(),
       versionAfter: z.number().int().nullable(),
