@@ -25,6 +25,8 @@ import {
   subjectRefFor,
 } from '../src/testing/certificate.factory';
 
+jest.setTimeout(120_000);
+
 /** Test pseudonymiser: the factory's refs, so `subjectId=` can be checked against them. */
 const subjectRefOf = (id: string) => subjectRefFor(id);
 
