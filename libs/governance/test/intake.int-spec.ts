@@ -477,10 +477,17 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
         .expect(404);
       const bad = await api()
         .get('/v1/deletion-requests')
-        .query({ source: crm })
+        .query({ eventId: 'order-7' })
         .set(bearer(KEYS.publisher))
         .expect(400);
       expect(bad.body.code).toBe('SCHEMA_VIOLATION');
+      // Without eventId it is a list, which an unbound publisher key may not read (ADR 0015).
+      const list = await api()
+        .get('/v1/deletion-requests')
+        .query({ source: crm })
+        .set(bearer(KEYS.publisher))
+        .expect(403);
+      expect(list.body.code).toBe('SOURCE_BINDING_REQUIRED');
       await api()
         .get('/v1/deletion-requests')
         .query({ source: crm, eventId: 'order-1' })
