@@ -1,6 +1,6 @@
 import { generateEd25519 } from '@lethe/audit';
 import { ConfigValidationError } from '@lethe/shared/config';
-import { loadGovernanceConfig } from './config';
+import { loadGovernanceConfig, oidcOptionsOf } from './config';
 
 const base = {
   DATABASE_URL: 'postgres://lethe:x@localhost:5432/lethe',
@@ -56,5 +56,56 @@ describe('governance configuration: the audit key ring', () => {
     expect(problemsOf({ ...base, LETHE_AUDIT_KEYRING: '{"keys":[]}' })).toEqual([
       expect.stringMatching(/^LETHE_AUDIT_KEYRING: invalid key ring configuration/),
     ]);
+  });
+});
+
+describe('governance configuration: OIDC sign-in for people', () => {
+  const oidc = {
+    LETHE_OIDC_ISSUER: 'https://idp.example/realms/lethe',
+    LETHE_OIDC_AUDIENCE: 'lethe-api,lethe-dashboard',
+  };
+
+  it('is off without an issuer, and on with an issuer and an audience', () => {
+    expect(oidcOptionsOf(loadGovernanceConfig(base))).toBeUndefined();
+    expect(
+      oidcOptionsOf(
+        loadGovernanceConfig({ ...base, ...oidc, LETHE_OIDC_ROLES_CLAIM: 'realm_access.roles' }),
+      ),
+    ).toEqual({
+      issuer: 'https://idp.example/realms/lethe',
+      audience: ['lethe-api', 'lethe-dashboard'],
+      rolesClaim: 'realm_access.roles',
+      algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clockToleranceSeconds: 5,
+    });
+  });
+
+  it('needs both issuer and audience, https in production, asymmetric algorithms', () => {
+    expect(problemsOf({ ...base, LETHE_OIDC_ISSUER: oidc.LETHE_OIDC_ISSUER })).toEqual([
+      expect.stringMatching(/^LETHE_OIDC_AUDIENCE: required/),
+    ]);
+    expect(problemsOf({ ...base, LETHE_OIDC_AUDIENCE: 'x' })).toEqual([
+      expect.stringMatching(/^LETHE_OIDC_ISSUER: required/),
+    ]);
+    expect(
+      problemsOf({
+        ...base,
+        ...oidc,
+        NODE_ENV: 'production',
+        LETHE_AUDIT_KEYRING: ring(),
+        LETHE_OIDC_ISSUER: 'http://idp.example',
+      }),
+    ).toEqual([expect.stringMatching(/^LETHE_OIDC_ISSUER: must be https in production/)]);
+    expect(problemsOf({ ...base, ...oidc, LETHE_OIDC_ALGORITHMS: 'RS256,HS256' })).toEqual([
+      expect.stringMatching(/^LETHE_OIDC_ALGORITHMS\.1: asymmetric JWS algorithms only/),
+    ]);
+  });
+
+  it('reads source bindings in LETHE_API_KEYS', () => {
+    const config = loadGovernanceConfig({
+      ...base,
+      LETHE_API_KEYS: 'crm:crm-key-0000000001:publisher:urn:lethe:app:crm|urn:lethe:app:eu',
+    });
+    expect(config.LETHE_API_KEYS[0]?.sources).toEqual(['urn:lethe:app:crm', 'urn:lethe:app:eu']);
   });
 });
