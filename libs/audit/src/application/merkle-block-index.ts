@@ -22,6 +22,8 @@ const FILL_BLOCKS = 64;
  */
 export class MerkleBlockIndex {
   private readonly complete = new Map<number, Buffer>();
+  /** The last block tree built (lookups between two appends all use the same tree size). */
+  private last: { treeSize: number; root: Buffer; tree: Buffer[][] } | null = null;
 
   constructor(
     private readonly store: AuditLogStore,
@@ -30,6 +32,8 @@ export class MerkleBlockIndex {
 
   /** The levels of the tree whose leaves are the block hashes of the tree of size `treeSize`. */
   async blockTree(treeSize: number, signedRoot: Buffer): Promise<Buffer[][]> {
+    const last = this.last;
+    if (last && last.treeSize === treeSize && last.root.equals(signedRoot)) return last.tree;
     const blocks = blockCount(treeSize, this.blockSize);
     const fullBlocks = Math.floor(treeSize / this.blockSize);
     const hashes: Buffer[] = [];
@@ -59,6 +63,7 @@ export class MerkleBlockIndex {
     }
     const tree = merkleLevels(hashes);
     if (!rootOfLevels(tree).equals(signedRoot)) this.corrupt(treeSize);
+    this.last = { treeSize, root: Buffer.from(signedRoot), tree };
     return tree;
   }
 
@@ -88,6 +93,7 @@ export class MerkleBlockIndex {
 
   private corrupt(treeSize: number): never {
     this.complete.clear();
+    this.last = null;
     throw new AuditError(
       AuditErrorCode.PROOF_INVALID,
       `the stored leaves do not give the signed root of the tree of size ${treeSize}`,
