@@ -40,7 +40,7 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const SIZES = (arg('sizes') ?? '10000,100000').split(',').map(Number);
-const LOOKUPS = Number(arg('lookups') ?? 2000);
+const LOOKUPS = Number(arg('lookups') ?? 1000);
 const TOKEN = 'bench-auditor-key-000000';
 
 const pct = (sorted: number[], p: number): number =>
@@ -184,7 +184,10 @@ async function main(): Promise<void> {
       Math.round(n / readS),
       (exp.bytes / n).toFixed(0),
     ]);
-    process.stderr.write(`n=${n}: lookups and export measured\n`);
+    // Each size's figures as soon as they exist (a long 10^6 run that is stopped keeps them).
+    process.stderr.write(
+      `n=${n}: lookup ${JSON.stringify(lookupRows.at(-1))} export ${JSON.stringify(exportRows.at(-1))}\n`,
+    );
   }
 
   printTable(
