@@ -18,7 +18,7 @@ import {
   AppendCertificateCommand,
   AppendOutcomeCommand,
   AuditModule,
-  JoseAuditSigner,
+  type JoseAuditSigner,
   KeyRing,
   generateEd25519,
   joseExportVerifier,

@@ -225,10 +225,7 @@ export async function verifyExport(
         `the manifest's signature does not verify: ${(e as Error).message}`,
       );
     }
-    if (
-      file.body !== undefined &&
-      canonicalJson(file.body as never) !== canonicalJson(manifest as never)
-    ) {
+    if (file.body !== undefined && canonicalJson(file.body) !== canonicalJson(manifest)) {
       return fail(
         'manifest-file',
         'the manifest\'s readable "body" differs from its signed payload',

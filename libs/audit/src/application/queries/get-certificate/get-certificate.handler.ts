@@ -6,11 +6,14 @@ import { verifyInclusion } from '../../../domain/merkle/rfc6962';
 import { MERKLE_BLOCK_INDEX, type MerkleBlockIndex } from '../../merkle-block-index';
 import { AUDIT_LOG_STORE, type AuditLogStore } from '../../ports/audit-log-store.port';
 import { AUDIT_SIGNER, type AuditSigner } from '../../ports/signing.port';
+import type { CheckpointView } from '../checkpoint.view';
 import { checkpointView } from '../get-checkpoint/get-checkpoint.handler';
 import { GetCertificateQuery, type CertificateView } from './get-certificate.query';
 
 @QueryHandler(GetCertificateQuery)
 export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery> {
+  private lastCheckpoint: CheckpointView | null = null;
+
   constructor(
     @Inject(AUDIT_LOG_STORE) private readonly store: AuditLogStore,
     @Inject(AUDIT_SIGNER) private readonly signer: AuditSigner,
@@ -31,7 +34,11 @@ export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery>
     const stored = await this.store.latestCheckpoint();
     if (!stored)
       throw new AuditError(AuditErrorCode.NO_CHECKPOINT, 'the audit log has no checkpoint');
-    const checkpoint = await checkpointView(this.signer, stored);
+    // The checkpoint changes once per append; lookups in between reuse its verified view.
+    const cached = this.lastCheckpoint;
+    const checkpoint =
+      cached && cached.jws === stored.jws ? cached : await checkpointView(this.signer, stored);
+    this.lastCheckpoint = checkpoint;
     // One block of leaf hashes and the cached block hashes, not every leaf (merkle-block-index.ts).
     const hashes = await this.index.inclusionProof(
       entry.index,
