@@ -1,10 +1,20 @@
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Controller, Get, Inject, Optional, Query as QueryParam, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Logger,
+  Optional,
+  Query as QueryParam,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Roles, toProblem } from '@lethe/shared/infrastructure/http';
+import { safeErrorFields } from '@lethe/shared/infrastructure/logging';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
 import { EXPORT_FORMATS } from '../../../domain/export/export-format';
 import { AUDIT_PDF_REPORT, type AuditPdfReport } from './audit-pdf-report.port';
@@ -41,6 +51,8 @@ const applyAll =
 @ApiTags('audit')
 @Controller('v1/audit/export')
 export class ExportAuditLogHttpController {
+  private readonly logger = new Logger('audit-export');
+
   constructor(
     private readonly queryBus: QueryBus,
     @Optional() @Inject(AUDIT_PDF_REPORT) private readonly pdfReport?: AuditPdfReport,
@@ -85,9 +97,10 @@ export class ExportAuditLogHttpController {
     const source = Readable.from(prepared.content(), { objectMode: true, highWaterMark: 1 });
     try {
       await pipeline(source, res);
-    } catch {
+    } catch (e) {
       // Headers are gone: a failure mid-stream (a client that left, a database error) can only
       // cut the response, which the manifest's count and SHA-256 then expose.
+      this.logger.warn({ ...safeErrorFields(e), treeSize: size }, 'audit export cut');
       res.destroy();
     }
   }
