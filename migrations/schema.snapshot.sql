@@ -60,6 +60,7 @@ ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_kind_check CHECK (
 ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_leaf_hash_ck CHECK (leaf_hash = sha256('\x00'::bytea || data));
 ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_leaf_index_check CHECK (leaf_index >= 0);
 ALTER TABLE public.audit_entries ADD CONSTRAINT audit_entries_pkey PRIMARY KEY (leaf_index);
+CREATE INDEX audit_entries_appended_at_idx ON public.audit_entries USING btree (appended_at, leaf_index);
 CREATE UNIQUE INDEX audit_entries_certificate_id_uq ON public.audit_entries USING btree (certificate_id);
 CREATE UNIQUE INDEX audit_entries_entry_key_uq ON public.audit_entries USING btree (entry_key);
 CREATE UNIQUE INDEX audit_entries_pkey ON public.audit_entries USING btree (leaf_index);

@@ -13,6 +13,7 @@ import {
   GetConsistencyProofQuery,
   JoseAuditSigner,
   KeyRing,
+  MerkleBlockIndex,
   PostgresAuditLogStore,
   generateEd25519,
   leafHash,
@@ -60,7 +61,7 @@ function harness(dataSource: DataSource, clock: () => Date): Harness {
     signer,
     appendCertificate: new AppendCertificateHandler(store, signer, options),
     appendOutcome: new AppendOutcomeHandler(store, signer, options),
-    getCertificate: new GetCertificateHandler(store, signer),
+    getCertificate: new GetCertificateHandler(store, signer, new MerkleBlockIndex(store)),
     getCheckpoint: new GetCheckpointHandler(store, signer),
     getConsistency: new GetConsistencyProofHandler(store, signer),
   };

@@ -24,6 +24,10 @@ export const AuditErrorCode = {
   NO_CHECKPOINT: 'NO_CHECKPOINT',
   /** The same idempotency key was appended before with different content. */
   AUDIT_ENTRY_CONFLICT: 'AUDIT_ENTRY_CONFLICT',
+  /** An export was asked with a bad range, format or tree size (details.violations). */
+  INVALID_EXPORT_REQUEST: 'INVALID_EXPORT_REQUEST',
+  /** The export format exists but nothing renders it in this deployment (HTTP 501). */
+  EXPORT_FORMAT_UNAVAILABLE: 'EXPORT_FORMAT_UNAVAILABLE',
 } as const;
 
 export type AuditErrorCode = (typeof AuditErrorCode)[keyof typeof AuditErrorCode];
@@ -39,6 +43,9 @@ const kindOf: Record<AuditErrorCode, DomainErrorKind> = {
   CERTIFICATE_NOT_FOUND: 'not-found',
   NO_CHECKPOINT: 'not-found',
   AUDIT_ENTRY_CONFLICT: 'conflict',
+  INVALID_EXPORT_REQUEST: 'validation',
+  // The HTTP edge answers it with 501 (export-audit-log.http.controller.ts); 422 elsewhere.
+  EXPORT_FORMAT_UNAVAILABLE: 'unprocessable',
 };
 
 /** A domain error of the audit context, with its stable code. */

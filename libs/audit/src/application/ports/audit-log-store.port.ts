@@ -42,6 +42,29 @@ export interface AppendPlan {
   readonly checkpoint: StoredCheckpoint;
 }
 
+/** A row of one Merkle block, as the export reads it. */
+export interface BlockRow {
+  readonly index: number;
+  readonly leafHash: Buffer;
+  readonly prevHash: Buffer;
+  readonly chainHash: Buffer;
+  /** The leaf data, only for rows whose append time lies in the asked range (else null). */
+  readonly data: Buffer | null;
+}
+
+/** Append times [from, to); null: unbounded. */
+export interface AppendTimeRange {
+  readonly from: Date | null;
+  readonly to: Date | null;
+}
+
+/** Where the entries of a time range lie among the first `treeSize` leaves. */
+export interface ExportSpan {
+  readonly first: number | null;
+  readonly last: number | null;
+  readonly count: number;
+}
+
 export type AppendResult =
   | { readonly created: true; readonly entry: StoredEntry; readonly checkpoint: StoredCheckpoint }
   | { readonly created: false; readonly entry: StoredEntry };
@@ -60,6 +83,12 @@ export interface AuditLogStore {
   findByKey(entryKey: string): Promise<StoredEntry | null>;
   /** The first `size` leaf hashes (all when omitted). */
   leafHashes(size?: number): Promise<Buffer[]>;
+  /** The leaf hashes of the entries with index in [from, to), in order. */
+  leafHashRange(from: number, to: number): Promise<Buffer[]>;
+  /** The entries below `treeSize` appended in `range`: first and last index, and how many. */
+  exportSpan(treeSize: number, range: AppendTimeRange): Promise<ExportSpan>;
+  /** The rows with index in [from, to), in order; leaf data only for those appended in `range`. */
+  blockRows(from: number, to: number, range: AppendTimeRange): Promise<BlockRow[]>;
   /** Every entry, in order. */
   entries(): Promise<StoredEntry[]>;
   latestCheckpoint(): Promise<StoredCheckpoint | null>;

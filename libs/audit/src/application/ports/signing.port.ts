@@ -1,4 +1,5 @@
 import type { CertificatePayload } from '../../domain/certificate/certificate-payload';
+import type { ExportManifestBody } from '../../domain/export/export-format';
 import type { JwksDocument } from '../../domain/keys/jwks';
 import type { CheckpointBody } from '../../domain/log/checkpoint';
 
@@ -23,6 +24,8 @@ export interface AuditSigner {
   verifyCertificate(jws: string): Promise<VerifiedCertificate>;
   signCheckpoint(body: CheckpointBody): Promise<string>;
   verifyCheckpoint(jws: string): Promise<VerifiedCheckpoint>;
+  /** Signs an export manifest (typ lethe-export-manifest+jwt) with the current key. */
+  signManifest(body: ExportManifestBody): Promise<string>;
   jwks(): JwksDocument;
 }
 

@@ -7,11 +7,13 @@ import type {
 import { AuditError, AuditErrorCode } from '../../domain/audit.errors';
 import type { CertificatePayload } from '../../domain/certificate/certificate-payload';
 import { validateCertificatePayload } from '../../domain/certificate/validate-certificate-payload';
+import type { ExportManifestBody } from '../../domain/export/export-format';
 import type { JwksDocument } from '../../domain/keys/jwks';
 import { isCheckpointBody, type CheckpointBody } from '../../domain/log/checkpoint';
 import {
   CERTIFICATE_JWS_TYPE,
   CHECKPOINT_JWS_TYPE,
+  EXPORT_MANIFEST_JWS_TYPE,
   signCanonicalJson,
   verifyCanonicalJson,
 } from './jws';
@@ -59,6 +61,10 @@ export class JoseAuditSigner implements AuditSigner {
 
   async signCheckpoint(body: CheckpointBody): Promise<string> {
     return signCanonicalJson(body, CHECKPOINT_JWS_TYPE, new Date(body.issuedAt), this.ring);
+  }
+
+  async signManifest(body: ExportManifestBody): Promise<string> {
+    return signCanonicalJson(body, EXPORT_MANIFEST_JWS_TYPE, new Date(body.issuedAt), this.ring);
   }
 
   async verifyCheckpoint(jws: string): Promise<VerifiedCheckpoint> {

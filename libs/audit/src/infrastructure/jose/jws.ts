@@ -15,6 +15,8 @@ import type { KeyRing } from './key-ring';
 /** JWS `typ` of a certificate and of a checkpoint (docs/adr/0008-audit-log.md). */
 export const CERTIFICATE_JWS_TYPE = 'lethe-certificate+jwt';
 export const CHECKPOINT_JWS_TYPE = 'lethe-checkpoint+jwt';
+/** JWS `typ` of an export manifest (docs/adr/0016-audit-export.md). */
+export const EXPORT_MANIFEST_JWS_TYPE = 'lethe-export-manifest+jwt';
 
 /**
  * The one signing path: a compact JWS (RFC 7515) with the given protected header over `payload`,

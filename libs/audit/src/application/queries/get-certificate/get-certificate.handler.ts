@@ -2,17 +2,22 @@ import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
 import type { CertificateEntry } from '../../../domain/log/audit-entry';
-import { inclusionProof, verifyInclusion } from '../../../domain/merkle/rfc6962';
+import { verifyInclusion } from '../../../domain/merkle/rfc6962';
+import { MERKLE_BLOCK_INDEX, type MerkleBlockIndex } from '../../merkle-block-index';
 import { AUDIT_LOG_STORE, type AuditLogStore } from '../../ports/audit-log-store.port';
 import { AUDIT_SIGNER, type AuditSigner } from '../../ports/signing.port';
+import type { CheckpointView } from '../checkpoint.view';
 import { checkpointView } from '../get-checkpoint/get-checkpoint.handler';
 import { GetCertificateQuery, type CertificateView } from './get-certificate.query';
 
 @QueryHandler(GetCertificateQuery)
 export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery> {
+  private lastCheckpoint: CheckpointView | null = null;
+
   constructor(
     @Inject(AUDIT_LOG_STORE) private readonly store: AuditLogStore,
     @Inject(AUDIT_SIGNER) private readonly signer: AuditSigner,
+    @Inject(MERKLE_BLOCK_INDEX) private readonly index: MerkleBlockIndex,
   ) {}
 
   async execute(q: GetCertificateQuery): Promise<CertificateView> {
@@ -29,9 +34,17 @@ export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery>
     const stored = await this.store.latestCheckpoint();
     if (!stored)
       throw new AuditError(AuditErrorCode.NO_CHECKPOINT, 'the audit log has no checkpoint');
-    const checkpoint = await checkpointView(this.signer, stored);
-    const leafHashes = await this.store.leafHashes(checkpoint.treeSize);
-    const hashes = inclusionProof(leafHashes, entry.index, checkpoint.treeSize);
+    // The checkpoint changes once per append; lookups in between reuse its verified view.
+    const cached = this.lastCheckpoint;
+    const checkpoint =
+      cached && cached.jws === stored.jws ? cached : await checkpointView(this.signer, stored);
+    this.lastCheckpoint = checkpoint;
+    // One block of leaf hashes and the cached block hashes, not every leaf (merkle-block-index.ts).
+    const hashes = await this.index.inclusionProof(
+      entry.index,
+      checkpoint.treeSize,
+      stored.rootHash,
+    );
     // Serve only what verifies: the proof against the signed root, the JWS against the JWKS.
     verifyInclusion(entry.index, checkpoint.treeSize, entry.leafHash, hashes, stored.rootHash);
     const { jws } = JSON.parse(entry.data.toString('utf8')) as CertificateEntry;
