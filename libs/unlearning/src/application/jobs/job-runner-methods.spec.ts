@@ -24,7 +24,7 @@ import {
 jest.setTimeout(180_000);
 
 /*
- * The worker's routing of convex-newton and sisa-shard (docs/adr/0014-sisa-shard.md): training
+ * The worker's routing of convex-newton and sisa-shard (docs/adr/0015-sisa-shard.md): training
  * makes the model kind the policy names, unlearning runs the policy's method and falls back in
  * order, and the certificate's evidence.policy says what was tried.
  */
@@ -190,7 +190,8 @@ describe(`worker routing: convex-newton and sisa-shard (${backendUnderTest()})`,
       expect(tf.memory().numTensors).toBe(before);
       expect(r).toMatchObject({ kind: 'succeeded', method: 'sisa-shard', versionAfter: 2 });
       expect(r.reason).toBe('sisa-shard chosen');
-      const shard = placeSubject({ shards: 4, slices: 2, key: 5 }, 'u7');
+      // The worker's record ids are qualified by their dataset: the subject key is `ds/u7`.
+      const shard = placeSubject({ shards: 4, slices: 2, key: 5 }, 'ds/u7');
       const p = await verify(f, r.certificate);
       const v2 = decodeSisaEnsemble(await f.modelStore.readWeights(r.digestAfter));
       expect(p).toMatchObject({
