@@ -119,11 +119,12 @@ export const decodeSisaEnsemble = (bytes: Uint8Array): DecodedSisaEnsemble => {
   } catch {
     throw bad('manifest is not JSON');
   }
-  if (manifest.format !== SISA_FORMAT || !Array.isArray(manifest.constituents)) {
+  const list: Manifest['constituents'] | undefined = (manifest as Partial<Manifest>).constituents;
+  if (manifest.format !== SISA_FORMAT || !(list instanceof Array)) {
     throw bad('unknown manifest format');
   }
   let o = 16 + m;
-  const constituents = manifest.constituents.map((c) => {
+  const constituents = list.map((c) => {
     if (c.bytes === 0) {
       if (c.digest !== null) throw bad(`shard ${c.shard} has a digest but no weights`);
       return { shard: c.shard, digest: null, arch: null, params: null };
