@@ -158,6 +158,18 @@ describe(`worker routing: convex-newton and sisa-shard (${backendUnderTest()})`,
       });
     });
 
+    it('refused by a private check (an unreachable accuracy floor) → retrain; only the public code is said', async () => {
+      await train('convex-f', convexProfile({ accuracyFloor: 1 }));
+      const r = (await unlearn('convex-f', recordsOf('u5'))) as Succeeded;
+      expect(r).toMatchObject({ kind: 'succeeded', method: 'retrain' });
+      expect(r.reason).toMatch(
+        /^convex-newton refused \(private-check-failed.*\); retrain chosen$/,
+      );
+      const p = await verify(f, r.certificate);
+      expect(JSON.stringify(p.evidence)).toContain('private-check-failed');
+      expect(JSON.stringify(p.evidence)).not.toContain('accuracy-floor');
+    });
+
     it('refused without retrain in the policy → needs-retrain, nothing released', async () => {
       await train(
         'convex-c',
