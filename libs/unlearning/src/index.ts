@@ -159,6 +159,34 @@ export {
   type ConvexStepOptions,
 } from './application/convex/convex-sequential';
 export {
+  trainSisa,
+  unlearnSisa,
+  sisaAccuracy,
+  sisaScores,
+  ensembleDigest,
+  ensembleDigestOf,
+  constituentModel,
+  type SisaAggregation,
+  type SisaSettings,
+  type SisaEnsemble,
+  type SisaUnlearnOutcome,
+  type SisaShardChange,
+} from './application/sisa/sisa';
+export {
+  encodeSisaEnsemble,
+  decodeSisaEnsemble,
+  isSisaEnsembleFile,
+} from './application/sisa/sisa-codec';
+export {
+  assignRecords,
+  planDeletion,
+  placeSubject,
+  recordIsSubject,
+  subjectPrefix,
+  type SisaLayout,
+  type SubjectKeyOf,
+} from './domain/sisa/sisa-plan';
+export {
   exactGuarantee,
   certifiedGuarantee,
   uncertifiedGuarantee,

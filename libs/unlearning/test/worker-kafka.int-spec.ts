@@ -164,4 +164,64 @@ describe('unlearning worker on Kafka (real broker)', () => {
     ]);
     expect((await f.modelStore.getVersion(ModelId(modelId), 2))!.certificateIds).toHaveLength(1);
   });
+
+  it('trains and unlearns a convex-newton model and a sisa-shard model (policy routing)', async () => {
+    const datasets = [
+      { datasetId: 'ds2', source: writeNdjsonSource(f.dataRoot, 'ds2.ndjson', data) },
+    ];
+    const models = [
+      {
+        modelId: 'kafka-convex',
+        method: 'convex-newton',
+        guarantee: { type: 'certified', epsilon: 1, delta: 1e-5 },
+        profile: {
+          recipe: { l2: 0.05, seed: 3 },
+          policy: {
+            methods: ['convex-newton', 'retrain'],
+            target: { epsilon: 1, delta: 1e-5 },
+            convex: { tolerance: 1e-4 },
+          },
+        },
+      },
+      {
+        modelId: 'kafka-sisa',
+        method: 'sisa-shard',
+        guarantee: { type: 'exact', epsilon: 0, delta: 0 },
+        profile: {
+          architecture: { kind: 'mlp', hidden: [6], activation: 'tanh' },
+          recipe: { C: 20, l2: 5e-4, learningRate: 0.05, epochs: 4, batchSize: 25, seed: 5 },
+          policy: { methods: ['sisa-shard', 'retrain'], sisa: { shards: 3, slices: 2 } },
+        },
+      },
+    ] as const;
+    const jwks = createLocalJWKSet({ keys: [...f.signer.jwks().keys] });
+    for (const m of models) {
+      const training = aTrainingJob({ modelId: m.modelId, datasets, profile: m.profile });
+      await send(m.modelId, jobMessage(training));
+      const [trained] = await terminal(training.jobId);
+      expect(trained!.data).toMatchObject({ kind: 'trained', version: 1 });
+      const job = anUnlearningJob({
+        modelId: m.modelId,
+        records: [{ datasetId: 'ds2', recordId: data.ids[1] as string }],
+        datasets,
+      });
+      await send(m.modelId, jobMessage(job));
+      const [done] = await terminal(job.jobId);
+      const r = done!.data;
+      if (r.kind !== 'succeeded') throw new Error(`expected succeeded, got ${JSON.stringify(r)}`);
+      expect(r).toMatchObject({ method: m.method, versionBefore: 1, versionAfter: 2 });
+      expect(r.reason).toBe(
+        `${m.method} chosen${m.method === 'convex-newton' ? ' (certified-within-policy)' : ''}`,
+      );
+      const { payload } = await compactVerify(r.certificate, jwks);
+      const cert = JSON.parse(Buffer.from(payload).toString('utf8')) as Record<string, unknown>;
+      expect(cert).toMatchObject({
+        method: m.method,
+        guarantee: m.guarantee,
+        evidence: { policy: { chosen: m.method } },
+      });
+      const v2 = await f.modelStore.getVersion(ModelId(m.modelId), 2);
+      expect(r.digestAfter).toBe(v2!.digest);
+    }
+  });
 });

@@ -51,6 +51,12 @@ export type UnlearningResultDataV1 =
       readonly certificateId: string;
       /** JWS compact (EdDSA, Ed25519, with kid) over the certificate payload's canonical JSON. */
       readonly certificate: string;
+      /**
+       * Why the model's policy chose `method`, in public codes (optional; the signed certificate's
+       * `evidence.policy` is the record of truth), e.g. `convex-newton refused
+       * (private-check-failed); retrain chosen`.
+       */
+      readonly reason?: string;
     })
   | (ResultBase & {
       /** A training job stored the model's first version (no certificate: nothing was deleted). */

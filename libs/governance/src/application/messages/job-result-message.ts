@@ -60,6 +60,7 @@ const resultDataSchema = z.discriminatedUnion('kind', [
       .string()
       .min(1)
       .max(256 * 1024),
+    reason: z.string().max(2000).optional(),
   }),
   z.object({
     kind: z.literal('trained'),

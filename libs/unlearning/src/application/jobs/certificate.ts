@@ -5,8 +5,27 @@ import {
   type CertificateSequence,
   type ModelTransition,
 } from '@lethe/audit/domain/certificate/certificate-payload';
-import type { CumulativeGuarantee } from '../../domain/privacy/accountant';
+import {
+  cumulativeGuarantee,
+  emptyLedger,
+  type CumulativeGuarantee,
+} from '../../domain/privacy/accountant';
 import type { PublicStep } from '../sequential';
+import type { SisaSettings, SisaUnlearnOutcome } from '../sisa/sisa';
+
+/**
+ * Why the policy chose the method (evidence.policy): the methods it tried in the model's order,
+ * each with its outcome and PUBLIC reason codes only (a private check that failed is
+ * 'private-check-failed', never its value).
+ */
+export interface PolicyEvidence {
+  readonly chosen: string | null;
+  readonly tried: readonly {
+    readonly method: string;
+    readonly outcome: 'chosen' | 'refused';
+    readonly reasons: readonly string[];
+  }[];
+}
 
 /*
  * The certificate payload (schema lethe.certificate/v1, docs/contracts.md §5) built from the
@@ -85,7 +104,19 @@ export const noOpCertificate = (
 });
 
 /** A released step (newton or retrain). `step.release` must be non-null. */
-export const releaseCertificate = (c: CertificateContext, step: PublicStep): CertificatePayload => {
+/** The policy's choice in one line of public codes (the result message's `reason`). */
+export const policyReason = (p: PolicyEvidence): string =>
+  p.tried
+    .map(
+      (t) => `${t.method} ${t.outcome}${t.reasons.length > 0 ? ` (${t.reasons.join(', ')})` : ''}`,
+    )
+    .join('; ');
+
+export const releaseCertificate = (
+  c: CertificateContext,
+  step: PublicStep,
+  policy?: PolicyEvidence,
+): CertificatePayload => {
   const r = step.release;
   if (!r) throw new Error('releaseCertificate: the step released nothing');
   const g = r.guarantee;
@@ -117,7 +148,7 @@ export const releaseCertificate = (c: CertificateContext, step: PublicStep): Cer
       ...base,
       method: 'retrain',
       guarantee: { type: 'exact', epsilon: 0, delta: 0 },
-      evidence: { backend: r.backend, engine, statements: g.statements ?? [] },
+      evidence: { backend: r.backend, engine, policy, statements: g.statements ?? [] },
     });
   }
   const solver = g.solver ?? {};
@@ -125,9 +156,11 @@ export const releaseCertificate = (c: CertificateContext, step: PublicStep): Cer
     solver['kind'] === 'lissa'
       ? { S: solver['S'], s: solver['s'], H: solver['H'], b: solver['b'] }
       : undefined;
+  const method = r.method === 'convex-newton' ? 'convex-newton' : 'newton-lissa';
   const evidence = plain({
     backend: r.backend,
     engine,
+    policy,
     lissa,
     guarantee: {
       mechanism: g.mechanism,
@@ -145,7 +178,7 @@ export const releaseCertificate = (c: CertificateContext, step: PublicStep): Cer
     // settings are listed as assumed and named in evidence.guarantee.settings.
     return plain({
       ...base,
-      method: 'newton-lissa',
+      method,
       guarantee: {
         type: 'certified',
         epsilon: g.epsilon as number,
@@ -161,7 +194,7 @@ export const releaseCertificate = (c: CertificateContext, step: PublicStep): Cer
   }
   return plain({
     ...base,
-    method: 'newton-lissa',
+    method,
     guarantee: {
       type: 'none',
       sigma: g.sigma,
@@ -170,3 +203,58 @@ export const releaseCertificate = (c: CertificateContext, step: PublicStep): Cer
     evidence,
   });
 };
+
+/**
+ * A sisa-shard step (docs/adr/0015-sisa-shard.md): exact, ε = 0, δ = 0. The evidence names the
+ * shards retrained (index, first retrained slice, the constituent's digest before and after:
+ * both public, they are parts of released ensembles) and the ensemble digests (a digest over the
+ * constituents' digests, application/sisa/sisa.ts). The intermediate checkpoints stay private.
+ */
+export const sisaCertificate = (
+  c: CertificateContext,
+  s: {
+    readonly outcome: SisaUnlearnOutcome;
+    readonly settings: SisaSettings;
+    readonly backend: string;
+    readonly n: number;
+    readonly nU: number;
+    readonly policy: PolicyEvidence;
+  },
+): CertificatePayload =>
+  plain({
+    certificateId: c.certificateId,
+    schema: CERTIFICATE_SCHEMA,
+    issuedAt: c.issuedAt,
+    requestIds: [...c.requestIds],
+    subjectRefs: [...c.subjectRefs],
+    model: c.model,
+    method: 'sisa-shard',
+    guarantee: { type: 'exact', epsilon: 0, delta: 0 },
+    // Exact: the chain's cumulative guarantee is (0, 0) after every SISA step.
+    sequence: sequenceOf(c, cumulativeGuarantee(emptyLedger)),
+    evidence: {
+      backend: s.backend,
+      policy: s.policy,
+      sisa: {
+        shards: s.settings.shards,
+        slices: s.settings.slices,
+        aggregation: s.settings.aggregation,
+        n: s.n,
+        nU: s.nU,
+        retrained: s.outcome.changes.map((ch) => ({
+          shard: ch.shard,
+          fromSlice: ch.fromSlice,
+          constituentDigestBefore: ch.digestBefore,
+          constituentDigestAfter: ch.digestAfter,
+        })),
+        ensembleDigestBefore: s.outcome.ensembleDigestBefore,
+        ensembleDigestAfter: s.outcome.ensembleDigestAfter,
+      },
+      statements: [
+        'the training set is split into shards by a keyed hash of the subject: all records of a subject sit in one shard and one slice',
+        'each retrained shard was trained again from its last checkpoint before the first slice that held a deleted record; the stages before it never saw those records, so the constituent equals training the shard from scratch without them',
+        'every other constituent is unchanged (same digest)',
+      ],
+    },
+    producer: c.producer,
+  });

@@ -51,7 +51,7 @@ export interface StagedUnlearning {
   readonly modelId: string;
   /** The certificate's index on the model's chain (docs/adr/0009-unlearning-worker.md). */
   readonly step: number;
-  readonly method: 'newton-lissa' | 'retrain' | 'no-op';
+  readonly method: 'newton-lissa' | 'convex-newton' | 'retrain' | 'sisa-shard' | 'no-op';
   readonly versionBefore: number;
   readonly versionAfter: number;
   readonly digestBefore: string;
@@ -62,6 +62,8 @@ export interface StagedUnlearning {
   readonly chain: StagedChainState | null;
   readonly certificateId: string;
   readonly certificate: string;
+  /** Why the policy chose the method (public codes; absent for no-op). */
+  readonly reason?: string;
 }
 
 export type StagedEffect = StagedTraining | StagedUnlearning;

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Architecture } from '../model/architecture';
 import { DEFAULT_RECIPE, type TrainingRecipe } from '../model/recipe';
 import type { SequentialPolicy } from '../sequential';
+import { SISA_MAX_SHARDS, SISA_MAX_SLICES } from '../../domain/sisa/sisa-plan';
+import type { ConvexNewtonPolicy } from '../convex/convex-sequential';
 import { JobError, JobErrorCode } from './job-errors';
 
 /*
@@ -18,6 +20,10 @@ import { JobError, JobErrorCode } from './job-errors';
  */
 
 const positive = z.number().positive().finite();
+
+/** The unlearning methods a policy may name (docs/contracts.md §2.1). */
+export const UNLEARNING_METHODS = ['newton', 'convex-newton', 'sisa-shard', 'retrain'] as const;
+export type UnlearningMethodName = (typeof UNLEARNING_METHODS)[number];
 
 const architecture = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('logistic-regression') }).strict(),
@@ -54,7 +60,7 @@ const policy = z
   .object({
     /** Methods in order: the first that honours the policy is used. */
     methods: z
-      .array(z.enum(['newton', 'retrain']))
+      .array(z.enum(UNLEARNING_METHODS))
       .min(1)
       .refine((m) => new Set(m).size === m.length, 'no method twice')
       .default(['newton', 'retrain']),
@@ -87,6 +93,35 @@ const policy = z
       .strict()
       .default({}),
     lanczosIterations: z.number().int().min(2).max(1000).optional(),
+    /** convex-newton settings (docs/adr/0011-convex-newton.md): τ and the Newton solver. */
+    convex: z
+      .object({
+        tolerance: positive.default(1e-3),
+        maxSteps: z.number().int().min(1).max(100).optional(),
+        maxStepsFromScratch: z.number().int().min(1).max(1000).optional(),
+        hessian: z.enum(['auto', 'exact', 'cg']).optional(),
+      })
+      .strict()
+      .optional(),
+    /** sisa-shard settings (docs/adr/0015-sisa-shard.md). */
+    sisa: z
+      .object({
+        shards: z.number().int().min(1).max(SISA_MAX_SHARDS),
+        slices: z.number().int().min(1).max(SISA_MAX_SLICES).default(1),
+        aggregation: z.enum(['mean-softmax', 'majority-vote']).default('mean-softmax'),
+        /**
+         * How a record's subject is read from its record id: `record` (default: each record is
+         * its own subject) or `prefix` (the id up to the first `separator`).
+         */
+        subjectKey: z
+          .discriminatedUnion('kind', [
+            z.object({ kind: z.literal('record') }).strict(),
+            z.object({ kind: z.literal('prefix'), separator: z.string().min(1).max(8) }).strict(),
+          ])
+          .default({ kind: 'record' }),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -96,7 +131,48 @@ export const jobProfileSchema = z
     recipe: recipe.default({}),
     policy: policy.default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    const m = p.policy.methods;
+    const kinds = m.filter((x) => x !== 'retrain');
+    if (kinds.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'methods'],
+        message: `name one of newton, convex-newton, sisa-shard (each needs its own kind of model), then optionally retrain; got ${kinds.join(', ')}`,
+      });
+    }
+    if (kinds.length === 1 && kinds[0] !== 'newton' && m[0] === 'retrain') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'methods'],
+        message: `retrain is the fallback of ${kinds[0]}: name it after it`,
+      });
+    }
+    if (m.includes('convex-newton')) {
+      if (p.architecture.kind !== 'logistic-regression') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['architecture', 'kind'],
+          message: 'convex-newton needs architecture logistic-regression',
+        });
+      }
+      if (!(p.recipe.l2 > 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['recipe', 'l2'],
+          message: 'convex-newton needs recipe.l2 > 0 (the strong-convexity constant λ)',
+        });
+      }
+    }
+    if (m.includes('sisa-shard') && !p.policy.sisa) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'sisa'],
+        message: 'sisa-shard needs policy.sisa.shards',
+      });
+    }
+  });
 
 export type JobProfile = z.output<typeof jobProfileSchema>;
 
@@ -158,5 +234,42 @@ export const sequentialPolicyFor = (p: JobProfile): SequentialPolicy => {
     ...(pol.accuracyFloor !== undefined ? { accuracyFloor: pol.accuracyFloor } : {}),
     ...(pol.maxSigma !== undefined ? { maxSigma: pol.maxSigma } : {}),
     retrainAllowed: m.includes('retrain'),
+  };
+};
+
+/**
+ * The kind of model the profile trains: a convex softmax regression (convex-newton), a SISA
+ * ensemble (sisa-shard) or one deep model (newton, or retrain alone).
+ */
+export type ModelKind = 'convex' | 'sisa' | 'deep';
+
+export const modelKindOf = (p: JobProfile): ModelKind =>
+  p.policy.methods.includes('convex-newton')
+    ? 'convex'
+    : p.policy.methods.includes('sisa-shard')
+      ? 'sisa'
+      : 'deep';
+
+/** The convex solver settings of the profile (τ default 1e-3). */
+export const convexSolverFor = (p: JobProfile): ConvexNewtonPolicy['solver'] => {
+  const c = p.policy.convex ?? { tolerance: 1e-3 };
+  return {
+    tolerance: c.tolerance,
+    ...(c.maxSteps !== undefined ? { maxSteps: c.maxSteps } : {}),
+    ...(c.maxStepsFromScratch !== undefined ? { maxStepsFromScratch: c.maxStepsFromScratch } : {}),
+    ...(c.hessian !== undefined ? { hessian: c.hessian } : {}),
+  };
+};
+
+/** The engine's convex-newton policy: certified at the target, retrain when the list allows. */
+export const convexPolicyFor = (p: JobProfile): ConvexNewtonPolicy => {
+  const pol = p.policy;
+  return {
+    mode: 'convex-newton',
+    target: pol.target,
+    solver: convexSolverFor(p),
+    ...(pol.cumulativeBudget ? { cumulativeBudget: pol.cumulativeBudget } : {}),
+    ...(pol.accuracyFloor !== undefined ? { accuracyFloor: pol.accuracyFloor } : {}),
+    retrainAllowed: pol.methods.includes('retrain'),
   };
 };

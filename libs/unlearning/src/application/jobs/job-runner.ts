@@ -32,6 +32,7 @@ const resultOf = (e: StagedEffect, base: ResultBase, at: string): UnlearningResu
         digestAfter: e.digestAfter,
         certificateId: e.certificateId,
         certificate: e.certificate,
+        ...(e.reason !== undefined ? { reason: e.reason } : {}),
       };
 
 /**

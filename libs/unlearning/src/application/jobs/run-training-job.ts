@@ -6,11 +6,28 @@ import { sealPrivateChainState } from '../ports/private-chain-store.port';
 import { startSequentialChain } from '../sequential';
 import { serializeSequentialState } from '../sequential-store';
 import { saveWeights, trainModel } from '../trained-model';
+import { convexCalibration, trainConvexModel } from '../convex/convex-newton';
+import type { Architecture } from '../model/architecture';
+import type { Dataset } from '../model/dataset';
+import { datasetDigest } from '../model/dataset-digest';
+import { addReleaseNoise } from '../model/noise';
+import { modelDigest, sha256Hex } from '../model/weights-codec';
+import { sisaAccuracy, sisaProfile, trainSisa } from '../sisa/sisa';
+import { encodeSisaEnsemble, serializeSisaState } from '../sisa/sisa-codec';
+import { subjectKeyOf } from '../../domain/sisa/sisa-plan';
+import { parameterCount } from '../../domain/model/training-profile';
 import type { JobDependencies } from './job-context';
 import { loadJobData, qualifiedId } from './job-data';
 import { JobError, JobErrorCode } from './job-errors';
 import type { StagedTraining } from './job-ports';
-import { architectureFor, parseJobProfile, recipeFor } from './job-profile';
+import {
+  architectureFor,
+  convexSolverFor,
+  modelKindOf,
+  parseJobProfile,
+  recipeFor,
+  type JobProfile,
+} from './job-profile';
 import type { ProgressReporter } from './progress-reporter';
 
 /** The domain profile the model store keeps (no engine detail such as wall time). */
@@ -65,6 +82,9 @@ export const computeTraining = async (
     );
   }
   const arch = architectureFor(profile, shape);
+  const kind = modelKindOf(profile);
+  if (kind === 'convex') return trainConvex(deps, job, profile, data, progress);
+  if (kind === 'sisa') return trainSisaEnsemble(deps, job, profile, data, arch, progress);
   const model = await trainModel(deps.engine, {
     arch,
     data,
@@ -91,6 +111,119 @@ export const computeTraining = async (
       trainLoss: evaluation.loss,
       epochs: model.profile.epochs,
       parameterCount: model.profile.parameterCount,
+    },
+  };
+};
+
+/**
+ * convex-newton (docs/method.md §10): Newton from w = 0 until ‖∇F(w)‖/λ ≤ τ; the noise-free
+ * solution w* is the PRIVATE chain start, the public version is w* + N(0, σ²I) with σ calibrated
+ * to Δ = 2τ for the policy's target, the same mechanism as every later release.
+ */
+const trainConvex = async (
+  deps: JobDependencies,
+  job: TrainingJobDataV1,
+  profile: JobProfile,
+  data: Dataset,
+  progress: ProgressReporter,
+): Promise<StagedTraining> => {
+  const solver = convexSolverFor(profile);
+  const model = await trainConvexModel(deps.engine, {
+    data,
+    l2: profile.recipe.l2,
+    solver,
+    dataDigest: datasetDigest(data),
+    onProgress: progress.onProgress,
+  });
+  const cal = convexCalibration(model.arch, profile.recipe.l2, {
+    epsilon: profile.policy.target.epsilon,
+    delta: profile.policy.target.delta,
+    solver,
+  });
+  const released = addReleaseNoise(model.params, cal.sigma);
+  const digest = modelDigest(model.arch, released);
+  progress.stage('evaluating');
+  const evaluation = deps.engine.evaluate(model.arch, released, data);
+  const state = { ...startSequentialChain(model, data.ids), previousReleaseDigest: digest };
+  const serialized = serializeSequentialState(state);
+  return {
+    kind: 'training',
+    jobId: job.jobId,
+    modelId: job.modelId,
+    version: job.version,
+    released: saveWeights(model.arch, released),
+    digest,
+    trainingProfile: storedProfile(model.profile),
+    chain: { meta: serialized.meta, weights: serialized.weights },
+    profile,
+    metrics: {
+      trainRecords: data.ids.length,
+      // Of the noisy release (the public model), not of the private solution.
+      trainAccuracy: evaluation.accuracy,
+      trainLoss: evaluation.loss,
+      newtonSteps: model.profile.epochs,
+      parameterCount: model.profile.parameterCount,
+      sigma: cal.sigma,
+    },
+  };
+};
+
+/**
+ * sisa-shard (docs/method.md §11): k constituents trained by subject shard, r slice stages each.
+ * The public version is the ensemble file (constituents only); the slice checkpoints and the
+ * record ids go to the private store with the assignment key.
+ */
+const trainSisaEnsemble = async (
+  deps: JobDependencies,
+  job: TrainingJobDataV1,
+  profile: JobProfile,
+  data: Dataset,
+  arch: Architecture,
+  progress: ProgressReporter,
+): Promise<StagedTraining> => {
+  const sisa = profile.policy.sisa;
+  if (!sisa) throw new Error('sisa profile without policy.sisa (the schema requires it)');
+  const recipe = recipeFor(profile, job.modelId);
+  const ensemble = await trainSisa(deps.engine, {
+    arch,
+    data,
+    recipe,
+    settings: {
+      shards: sisa.shards,
+      slices: sisa.slices,
+      aggregation: sisa.aggregation,
+      key: recipe.seed,
+    },
+    subjectOf: subjectKeyOf(sisa.subjectKey),
+    onProgress: progress.onProgress,
+  });
+  const released = encodeSisaEnsemble(ensemble);
+  const digest = sha256Hex(released);
+  progress.stage('evaluating');
+  const state = serializeSisaState({
+    ensemble,
+    subjectKey: sisa.subjectKey,
+    k: 0,
+    releaseDigest: digest,
+  });
+  return {
+    kind: 'training',
+    jobId: job.jobId,
+    modelId: job.modelId,
+    version: job.version,
+    released,
+    digest,
+    trainingProfile: sisaProfile(ensemble, deps.engine.backend()),
+    chain: state,
+    profile,
+    metrics: {
+      trainRecords: data.ids.length,
+      trainAccuracy: sisaAccuracy(deps.engine, ensemble, data),
+      shards: sisa.shards,
+      slices: sisa.slices,
+      emptyShards: ensemble.constituents.filter((c) => c.checkpoints.at(-1)?.params === null)
+        .length,
+      parameterCount: parameterCount(arch) * sisa.shards,
     },
   };
 };

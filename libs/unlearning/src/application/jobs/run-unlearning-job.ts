@@ -1,7 +1,18 @@
 import { CertificateId, ModelId, type UnlearningJobDataV1 } from '@lethe/shared';
 import type { CertificatePayload } from '@lethe/audit/domain/certificate/certificate-payload';
-import { cumulativeGuarantee } from '../../domain/privacy/accountant';
-import { withoutIds } from '../model/dataset';
+import { cumulativeGuarantee, emptyLedger } from '../../domain/privacy/accountant';
+import { planDeletion } from '../../domain/sisa/sisa-plan';
+import { processConvexDeletionRequest } from '../convex/convex-sequential';
+import { makeDataset, withoutIds, type Dataset } from '../model/dataset';
+import { sha256Hex } from '../model/weights-codec';
+import { sisaProfile, unlearnSisa } from '../sisa/sisa';
+import {
+  deserializeSisaState,
+  encodeSisaEnsemble,
+  isSisaStateMeta,
+  serializeSisaState,
+  type SisaState,
+} from '../sisa/sisa-codec';
 import { asReleasedWeights } from '../ports/model-store.port';
 import { sealPrivateChainState } from '../ports/private-chain-store.port';
 import { processDeletionRequest, type SequentialState } from '../sequential';
@@ -10,14 +21,23 @@ import { saveWeights } from '../trained-model';
 import {
   certificateIdOf,
   noOpCertificate,
+  policyReason,
   releaseCertificate,
+  sisaCertificate,
   type CertificateContext,
+  type PolicyEvidence,
 } from './certificate';
 import { isoSeconds, type JobDependencies } from './job-context';
 import { loadJobData, qualifiedId } from './job-data';
 import { JobError, JobErrorCode } from './job-errors';
 import type { StagedUnlearning } from './job-ports';
-import { sequentialPolicyFor } from './job-profile';
+import {
+  convexPolicyFor,
+  modelKindOf,
+  sequentialPolicyFor,
+  type JobProfile,
+  type UnlearningMethodName,
+} from './job-profile';
 import type { ProgressReporter } from './progress-reporter';
 import { storedProfile } from './run-training-job';
 
@@ -28,10 +48,16 @@ export interface NeedsRetrain {
   readonly reason: string;
 }
 
-interface Base {
-  readonly state: SequentialState;
-  readonly digest: string;
-}
+/** The base version's private state: a Newton / convex chain, or a SISA ensemble. */
+type Base =
+  | { readonly kind: 'chain'; readonly state: SequentialState; readonly digest: string }
+  | { readonly kind: 'sisa'; readonly sisa: SisaState; readonly digest: string };
+
+const remainingOf = (b: Base): readonly string[] =>
+  b.kind === 'chain' ? b.state.remainingIds : b.sisa.ensemble.recordIds;
+
+/** Every SISA release is exact: its chain has spent nothing. */
+const ledgerOf = (b: Base) => (b.kind === 'chain' ? b.state.ledger : emptyLedger);
 
 /** The base version, its private chain state, and that the two belong together. */
 const loadBase = async (deps: JobDependencies, job: UnlearningJobDataV1): Promise<Base> => {
@@ -52,22 +78,53 @@ const loadBase = async (deps: JobDependencies, job: UnlearningJobDataV1): Promis
     );
   }
   const sealed = await deps.chainStore.get(modelId, job.baseVersion);
-  const state = sealed ? deserializeSequentialState(sealed) : null;
-  // The chain state behind a version is the trained model (k = 0) or the state whose noisy
-  // release is that version.
-  const releaseDigest = state
-    ? state.k === 0
-      ? state.chainDigest
-      : state.previousReleaseDigest
-    : null;
-  if (!state || releaseDigest !== record.digest) {
-    throw new JobError(
+  const missing = () =>
+    new JobError(
       JobErrorCode.CHAIN_STATE_NOT_FOUND,
       `no private chain state behind version ${job.baseVersion} of ${job.modelId}`,
       { modelId: job.modelId, version: job.baseVersion },
     );
+  if (sealed && isSisaStateMeta(sealed.meta)) {
+    const sisa = deserializeSisaState(sealed);
+    if (sisa.releaseDigest !== record.digest) throw missing();
+    return { kind: 'sisa', sisa, digest: record.digest };
   }
-  return { state, digest: record.digest };
+  const state = sealed ? deserializeSequentialState(sealed) : null;
+  // The chain state behind a version is the trained model (k = 0: released as trained, or with
+  // noise for convex-newton) or the state whose noisy release is that version.
+  const releaseDigest = state
+    ? state.k === 0
+      ? (state.previousReleaseDigest ?? state.chainDigest)
+      : state.previousReleaseDigest
+    : null;
+  if (!state || releaseDigest !== record.digest) throw missing();
+  return { kind: 'chain', state, digest: record.digest };
+};
+
+/**
+ * What the policy tried, in public codes only (docs/adr/0015-sisa-shard.md): the method of the
+ * model's kind first, then retrain when the engine fell back to it.
+ */
+const policyEvidence = (
+  profile: JobProfile,
+  action: 'newton' | 'retrain' | 'needs-retrain',
+  reasons: readonly string[],
+): PolicyEvidence => {
+  const methods = profile.policy.methods;
+  const first = methods[0] as UnlearningMethodName;
+  if (first === 'retrain') {
+    return {
+      chosen: 'retrain',
+      tried: [{ method: 'retrain', outcome: 'chosen', reasons: [...reasons] }],
+    };
+  }
+  if (action === 'newton') {
+    return { chosen: first, tried: [{ method: first, outcome: 'chosen', reasons: [...reasons] }] };
+  }
+  const refused = { method: first, outcome: 'refused' as const, reasons: [...reasons] };
+  return action === 'retrain'
+    ? { chosen: 'retrain', tried: [refused, { method: 'retrain', outcome: 'chosen', reasons: [] }] }
+    : { chosen: null, tried: [refused] };
 };
 
 /**
@@ -132,7 +189,7 @@ export const computeUnlearning = async (
   const base = await loadBase(deps, job);
   const { index, previous } = await claimStep(deps, job);
   try {
-    const remaining = new Set(base.state.remainingIds);
+    const remaining = new Set(remainingOf(base));
     const forget = [...new Set(job.records.map(qualifiedId))].filter((q) => remaining.has(q));
     const ctx = (versionAfter: number, digestAfter: string): CertificateContext => ({
       certificateId: certificateIdOf(job.jobId),
@@ -154,10 +211,13 @@ export const computeUnlearning = async (
       progress.stage('signing');
       const payload = noOpCertificate(
         ctx(job.baseVersion, base.digest),
-        cumulativeGuarantee(base.state.ledger),
+        cumulativeGuarantee(ledgerOf(base)),
         deps.engine.backend(),
       );
       return await staged(deps, job, index, payload, null);
+    }
+    if (base.kind === 'sisa') {
+      return await unlearnSisaJob(deps, job, base, forget, index, ctx, progress);
     }
     const { data } = await loadJobData(deps.sources, {
       datasets: requireDatasets(job),
@@ -172,40 +232,144 @@ export const computeUnlearning = async (
         { modelId: job.modelId, version: job.baseVersion },
       );
     }
-    const step = await processDeletionRequest(deps.engine, {
+    const common = {
       state: base.state,
       dataset: data,
       forgetIds: forget,
-      policy: sequentialPolicyFor(profile),
       // The accuracy floor is checked on the remaining training data D_r (a private check).
       validation: withoutIds(data, forget, `${data.name}/validation`),
       seed: `job:${job.jobId}`,
       onProgress: progress.onProgress,
-    });
+    };
+    const step =
+      modelKindOf(profile) === 'convex'
+        ? await processConvexDeletionRequest(deps.engine, {
+            ...common,
+            policy: convexPolicyFor(profile),
+          })
+        : await processDeletionRequest(deps.engine, {
+            ...common,
+            policy: sequentialPolicyFor(profile),
+          });
     const release = step.public.release;
+    const policy = policyEvidence(profile, step.public.action, step.public.reasons);
     if (step.public.action === 'needs-retrain' || !release) {
       await deps.journal.releaseStep(job.modelId, index, job.jobId);
       return {
         kind: 'needs-retrain',
         code: JobErrorCode.NEEDS_RETRAIN,
-        reason: `the certified update cannot honour the model's policy and retraining is not allowed (${step.public.reasons.join(', ')})`,
+        reason: `the certified update cannot honour the model's policy and retraining is not allowed (${step.public.reasons.join(', ')}; tried: ${policyReason(policy)})`,
       };
     }
     progress.stage('signing');
     const payload = releaseCertificate(
       ctx(job.baseVersion + 1, release.released.digest),
       step.public,
+      policy,
     );
     const next = serializeSequentialState(step.private.state);
-    return await staged(deps, job, index, payload, {
-      released: saveWeights(base.state.arch, release.released.params),
-      trainingProfile: storedProfile(step.private.state.profile),
-      chain: { meta: next.meta, weights: next.weights },
-    });
+    return await staged(
+      deps,
+      job,
+      index,
+      payload,
+      {
+        released: saveWeights(base.state.arch, release.released.params),
+        trainingProfile: storedProfile(step.private.state.profile),
+        chain: { meta: next.meta, weights: next.weights },
+      },
+      policy,
+    );
   } catch (e) {
     await deps.journal.releaseStep(job.modelId, index, job.jobId).catch(() => undefined);
     throw e;
   }
+};
+
+/**
+ * sisa-shard: retrain only the shards that held the job's records, each from the checkpoint
+ * before its first affected slice. Only the touched shards' remaining records are read.
+ */
+const unlearnSisaJob = async (
+  deps: JobDependencies,
+  job: UnlearningJobDataV1,
+  base: Extract<Base, { kind: 'sisa' }>,
+  forget: readonly string[],
+  index: number,
+  ctx: (versionAfter: number, digestAfter: string) => CertificateContext,
+  progress: ProgressReporter,
+): Promise<StagedUnlearning> => {
+  const e = base.sisa.ensemble;
+  const plan = planDeletion(e.assignment, forget);
+  const gone = new Set(forget);
+  const need = new Set(
+    plan.flatMap((p) => (e.assignment.ids[p.shard] ?? []).flat().filter((id) => !gone.has(id))),
+  );
+  // Every touched shard may have been emptied: then nothing is read and nothing trained.
+  let data: Dataset = makeDataset({
+    name: 'empty',
+    features: new Float32Array(0),
+    labels: new Int32Array(0),
+    ids: [],
+    dim: 0,
+    classes: 0,
+  });
+  if (need.size > 0) {
+    const loaded = await loadJobData(deps.sources, {
+      datasets: requireDatasets(job),
+      exclude: gone,
+      only: need,
+      name: `${job.modelId}/v${job.baseVersion}`,
+    });
+    data = loaded.data;
+  }
+  if (data.ids.length !== need.size) {
+    throw new JobError(
+      JobErrorCode.RECORD_NOT_FOUND,
+      `${need.size - data.ids.length} training record(s) of version ${job.baseVersion} are no longer in the dataset sources`,
+      { modelId: job.modelId, version: job.baseVersion },
+    );
+  }
+  progress.stage('retraining');
+  const out = await unlearnSisa(deps.engine, {
+    ensemble: e,
+    data,
+    forgetIds: forget,
+    onProgress: progress.onProgress,
+  });
+  const released = encodeSisaEnsemble(out.ensemble);
+  const digestAfter = sha256Hex(released);
+  progress.stage('signing');
+  const policy: PolicyEvidence = {
+    chosen: 'sisa-shard',
+    tried: [{ method: 'sisa-shard', outcome: 'chosen', reasons: [] }],
+  };
+  const payload = sisaCertificate(ctx(job.baseVersion + 1, digestAfter), {
+    outcome: out,
+    settings: e.settings,
+    backend: deps.engine.backend(),
+    n: e.recordIds.length,
+    nU: forget.length,
+    policy,
+  });
+  const next = serializeSisaState({
+    ensemble: out.ensemble,
+    subjectKey: base.sisa.subjectKey,
+    k: base.sisa.k + 1,
+    releaseDigest: digestAfter,
+  });
+  return staged(
+    deps,
+    job,
+    index,
+    payload,
+    {
+      released,
+      trainingProfile: sisaProfile(out.ensemble, deps.engine.backend()),
+      chain: next,
+    },
+    policy,
+  );
 };
 
 const requireDatasets = (job: UnlearningJobDataV1) => {
@@ -226,6 +390,7 @@ const staged = async (
   index: number,
   payload: CertificatePayload,
   release: Pick<StagedUnlearning, 'released' | 'trainingProfile' | 'chain'> | null,
+  policy?: PolicyEvidence,
 ): Promise<StagedUnlearning> => {
   const certificate = await deps.signer.signCertificate(payload);
   const model = payload.model;
@@ -235,12 +400,7 @@ const staged = async (
     jobId: job.jobId,
     modelId: job.modelId,
     step: index,
-    method:
-      payload.method === 'no-op'
-        ? 'no-op'
-        : payload.method === 'retrain'
-          ? 'retrain'
-          : 'newton-lissa',
+    method: payload.method,
     versionBefore: model.versionBefore,
     versionAfter: model.versionAfter,
     digestBefore: model.digestBefore,
@@ -250,6 +410,7 @@ const staged = async (
     chain: release?.chain ?? null,
     certificateId: payload.certificateId,
     certificate,
+    ...(policy ? { reason: policyReason(policy) } : {}),
   };
   const kept = await deps.journal.stage(effect);
   if (kept.kind !== 'unlearning') throw new Error(`job ${job.jobId} staged a training effect`);

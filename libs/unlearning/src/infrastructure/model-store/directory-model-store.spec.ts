@@ -2,7 +2,11 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificateId, ModelId } from '@lethe/shared';
-import { sha256Hex } from '../../application/model/weights-codec';
+import { modelDigest, sha256Hex } from '../../application/model/weights-codec';
+import { logisticRegression } from '../../application/model/architecture';
+import { encodeSisaEnsemble } from '../../application/sisa/sisa-codec';
+import { assignRecords } from '../../domain/sisa/sisa-plan';
+import { parameterCount } from '../../domain/model/training-profile';
 import { isModelStoreError } from '../../application/ports/model-store.errors';
 import { asReleasedWeights, type PutModelVersion } from '../../application/ports/model-store.port';
 import { DirectoryModelStore } from './directory-model-store';
@@ -147,6 +151,40 @@ describe('DirectoryModelStore', () => {
     expect(await codeOf(store.getVersion(model, 1))).toBe('MODEL_STORE_METADATA_CORRUPT');
     await writeFile(path, '{not json');
     expect(await codeOf(store.getVersion(model, 1))).toBe('MODEL_STORE_METADATA_CORRUPT');
+  });
+
+  it('stores a SISA ensemble file (verified constituent by constituent) and refuses a tampered one', async () => {
+    const store = await open();
+    const arch = logisticRegression(3, 2);
+    const params = (x: number) => new Float32Array(parameterCount(arch)).fill(x);
+    const constituent = (shard: number, x: number | null) => ({
+      shard,
+      checkpoints: [
+        {
+          params: x === null ? null : params(x),
+          digest: x === null ? null : modelDigest(arch, params(x)),
+          n: x === null ? 0 : 1,
+          profile: null,
+        },
+      ],
+    });
+    const layout = { shards: 3, slices: 1, key: 1 };
+    const file = encodeSisaEnsemble({
+      arch,
+      recipe: { C: 1, l2: 0, learningRate: 1, epochs: 1, batchSize: 1, seed: 1 },
+      settings: { ...layout, aggregation: 'mean-softmax' },
+      recordIds: [],
+      assignment: assignRecords(layout, [], (id) => id),
+      constituents: [constituent(0, 0.5), constituent(1, null), constituent(2, -1)],
+    });
+    const { record } = await store.putVersion(put({ weights: asReleasedWeights(file) }));
+    expect(record.digest).toBe(sha256Hex(file));
+    expect(Array.from(await store.readWeights(record.digest))).toEqual(Array.from(file));
+    const tampered = Uint8Array.from(file);
+    tampered[tampered.length - 2] = (tampered[tampered.length - 2] as number) ^ 1;
+    expect(
+      await codeOf(store.putVersion(put({ version: 2, weights: asReleasedWeights(tampered) }))),
+    ).toBe('MODEL_STORE_INVALID_WEIGHTS');
   });
 
   it('refuses bytes that are not a weights file, and malformed keys', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CertificateId, ModelId } from '@lethe/shared';
 import type { TrainingProfile } from '../../domain/model/training-profile';
 import { decodeWeights, sha256Hex } from '../../application/model/weights-codec';
+import { decodeSisaEnsemble, isSisaEnsembleFile } from '../../application/sisa/sisa-codec';
 import { ModelStoreError, ModelStoreErrorCode } from '../../application/ports/model-store.errors';
 import {
   WEIGHTS_BLOB_FORMAT,
@@ -76,7 +77,9 @@ export class DirectoryModelStore implements ModelStore {
     if (v.parentDigest !== null) checkDigest(v.parentDigest);
     const certificateIds = (v.certificateIds ?? []).map((c) => checkId('certificateId', c));
     try {
-      decodeWeights(v.weights);
+      // A weights file, or a SISA ensemble file (its constituents' weights files and digests).
+      if (isSisaEnsembleFile(v.weights)) decodeSisaEnsemble(v.weights);
+      else decodeWeights(v.weights);
     } catch (e) {
       throw new ModelStoreError(
         ModelStoreErrorCode.INVALID_WEIGHTS,
