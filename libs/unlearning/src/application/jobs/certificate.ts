@@ -205,7 +205,7 @@ export const releaseCertificate = (
 };
 
 /**
- * A sisa-shard step (docs/adr/0015-sisa-shard.md): exact, ε = 0, δ = 0. The evidence names the
+ * A sisa-shard step (docs/adr/0017-sisa-shard.md): exact, ε = 0, δ = 0. The evidence names the
  * shards retrained (index, first retrained slice, the constituent's digest before and after:
  * both public, they are parts of released ensembles) and the ensemble digests (a digest over the
  * constituents' digests, application/sisa/sisa.ts). The intermediate checkpoints stay private.

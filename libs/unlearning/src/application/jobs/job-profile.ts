@@ -103,7 +103,7 @@ const policy = z
       })
       .strict()
       .optional(),
-    /** sisa-shard settings (docs/adr/0015-sisa-shard.md). */
+    /** sisa-shard settings (docs/adr/0017-sisa-shard.md). */
     sisa: z
       .object({
         shards: z.number().int().min(1).max(SISA_MAX_SHARDS),

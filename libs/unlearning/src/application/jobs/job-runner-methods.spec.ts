@@ -24,7 +24,7 @@ import {
 jest.setTimeout(180_000);
 
 /*
- * The worker's routing of convex-newton and sisa-shard (docs/adr/0015-sisa-shard.md): training
+ * The worker's routing of convex-newton and sisa-shard (docs/adr/0017-sisa-shard.md): training
  * makes the model kind the policy names, unlearning runs the policy's method and falls back in
  * order, and the certificate's evidence.policy says what was tried.
  */

@@ -102,7 +102,7 @@ const loadBase = async (deps: JobDependencies, job: UnlearningJobDataV1): Promis
 };
 
 /**
- * What the policy tried, in public codes only (docs/adr/0015-sisa-shard.md): the method of the
+ * What the policy tried, in public codes only (docs/adr/0017-sisa-shard.md): the method of the
  * model's kind first, then retrain when the engine fell back to it.
  */
 const policyEvidence = (

@@ -15,7 +15,7 @@ import {
 } from './sisa';
 
 /*
- * Files of a SISA model (docs/adr/0015-sisa-shard.md).
+ * Files of a SISA model (docs/adr/0017-sisa-shard.md).
  *
  * PUBLIC release (the model store's blob, format lethe.sisa-ensemble/v1): the k constituent
  * models, nothing else.

@@ -21,7 +21,7 @@ import type { ProgressCallback } from '../progress';
 
 /*
  * `sisa-shard`: exact unlearning for any architecture (Bourtoule et al., "Machine Unlearning",
- * IEEE S&P 2021; docs/method.md §11, docs/adr/0015-sisa-shard.md). The training set is split by
+ * IEEE S&P 2021; docs/method.md §11, docs/adr/0017-sisa-shard.md). The training set is split by
  * subject into k shards (domain/sisa/sisa-plan.ts), one constituent model per shard, each trained
  * in r slice stages: stage j trains on slices 0..j of its shard, starting from the checkpoint
  * after stage j−1 (the seeded initialisation for j = 0), and a checkpoint is kept after every
