@@ -26,6 +26,8 @@ import { RequestDeletionHandler } from './application/commands/request-deletion/
 import { RequestDeletionHttpController } from './application/commands/request-deletion/request-deletion.http.controller';
 import { DeletionRequestsKafkaConsumer } from './infrastructure/kafka/deletion-requests.kafka-consumer';
 import { RetryJobHandler } from './application/commands/retry-job/retry-job.handler';
+import { ChangeModelPolicyHandler } from './application/commands/change-model-policy/change-model-policy.handler';
+import { ChangeModelPolicyHttpController } from './application/commands/change-model-policy/change-model-policy.http.controller';
 import { RetryJobHttpController } from './application/commands/retry-job/retry-job.http.controller';
 import { ScheduleUnlearningJobsHandler } from './application/commands/schedule-unlearning-jobs/schedule-unlearning-jobs.handler';
 import { UnlearningSchedulerService } from './application/commands/schedule-unlearning-jobs/unlearning-scheduler.service';
@@ -65,6 +67,7 @@ const commandHandlers = [
   ScheduleUnlearningJobsHandler,
   RecordJobResultHandler,
   RetryJobHandler,
+  ChangeModelPolicyHandler,
   EraseSubjectRecordsHandler,
   RecordJobProgressHandler,
   RecordTrainingResultHandler,
@@ -101,6 +104,7 @@ export class GovernanceModule {
         RegisterModelHttpController,
         GetModelHttpController,
         RetryJobHttpController,
+        ChangeModelPolicyHttpController,
         GetJobHttpController,
         GetModelVersionHttpController,
       ],

@@ -14,6 +14,7 @@ export const MODEL_EVENT_TYPES: readonly ModelEvent['type'][] = [
   'UnlearningJobClosed',
   'ModelTrainingScheduled',
   'ModelTrainingFailed',
+  'ModelPolicyChanged',
 ];
 
 const insertVersions = async (

@@ -1,5 +1,5 @@
 import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
-import type { TrainingSetSummary } from './model.events';
+import type { ModelProfileJson, TrainingSetSummary } from './model.events';
 
 export type ModelCommand =
   | {
@@ -15,6 +15,20 @@ export type ModelCommand =
          * no version yet, a training job instead. Absent: trained elsewhere, version 1 now.
          */
         readonly training?: { readonly jobId: JobId };
+        /** The profile as validated by the worker's schema (absent: none given). */
+        readonly profile?: ModelProfileJson;
+      };
+    }
+  | {
+      /**
+       * Replace the model's unlearning policy. `policy` is already validated (and completed with
+       * its defaults) by the worker's schema in the application layer; the domain keeps it whole.
+       */
+      readonly type: 'ChangeModelPolicy';
+      readonly data: {
+        readonly modelId: ModelId;
+        readonly policy: ModelProfileJson;
+        readonly now: string;
       };
     }
   | {

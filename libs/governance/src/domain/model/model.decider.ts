@@ -1,3 +1,4 @@
+import { canonicalJson } from '@lethe/shared/domain';
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
 import type { ModelCommand } from './model.commands';
@@ -19,7 +20,7 @@ const registered = (state: ModelState, modelId: string): RegisteredModel => {
 export const decideModel = (command: ModelCommand, state: ModelState): readonly ModelEvent[] => {
   switch (command.type) {
     case 'RegisterModel': {
-      const { modelId, name, description, trainingSet, now, training } = command.data;
+      const { modelId, name, description, trainingSet, now, training, profile } = command.data;
       if (state.status !== 'absent') {
         throw new GovernanceError('MODEL_ALREADY_REGISTERED', `model ${modelId} already exists`, {
           modelId,
@@ -32,7 +33,13 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
       }
       const registeredEvent: ModelEvent = {
         type: 'ModelRegistered',
-        data: { modelId, name, description, registeredAt: now },
+        data: {
+          modelId,
+          name,
+          description,
+          registeredAt: now,
+          ...(profile === undefined ? {} : { profile }),
+        },
       };
       if (training) {
         // Lethe trains version 1: it exists once the worker's `trained` result is recorded.
@@ -106,6 +113,18 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
             weightsDigest: outcome.digest,
             metrics: outcome.metrics,
           },
+        },
+      ];
+    }
+    case 'ChangeModelPolicy': {
+      const s = registered(state, command.data.modelId);
+      const { modelId, policy, now } = command.data;
+      // The same policy again is a no-op (an idempotent PUT), compared as canonical JSON.
+      if (s.policy && canonicalJson(s.policy) === canonicalJson(policy)) return [];
+      return [
+        {
+          type: 'ModelPolicyChanged',
+          data: { modelId, revision: (s.policyRevision ?? 0) + 1, policy, changedAt: now },
         },
       ];
     }

@@ -16,6 +16,29 @@ export type ModelRegistered = DomainEvent<
     readonly name: string;
     readonly description: string | null;
     readonly registeredAt: string;
+    /**
+     * Added later: the training profile given at registration (architecture, recipe, policy) as
+     * validated by the worker's schema, when Lethe trains the model.
+     */
+    readonly profile?: ModelProfileJson;
+  }
+>;
+
+/** A profile or a policy as JSON: validated by the worker's schema before any event holds it. */
+export type ModelProfileJson = Readonly<Record<string, unknown>>;
+
+/**
+ * The model's unlearning policy was replaced (`PUT /v1/models/:id/policy`): later unlearning jobs
+ * carry this policy and its revision; the worker validates it again and journals what it used.
+ */
+export type ModelPolicyChanged = DomainEvent<
+  'ModelPolicyChanged',
+  {
+    readonly modelId: ModelId;
+    /** 1 for the first change after registration (the registered policy is revision 0). */
+    readonly revision: number;
+    readonly policy: ModelProfileJson;
+    readonly changedAt: string;
   }
 >;
 
@@ -117,4 +140,5 @@ export type ModelEvent =
   | UnlearningJobResumed
   | UnlearningJobClosed
   | ModelTrainingScheduled
-  | ModelTrainingFailed;
+  | ModelTrainingFailed
+  | ModelPolicyChanged;

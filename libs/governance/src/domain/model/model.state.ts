@@ -1,6 +1,6 @@
 import type { DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import { assertNever } from '../shared/decider';
-import type { ModelEvent, TrainingSetSummary } from './model.events';
+import type { ModelEvent, ModelProfileJson, TrainingSetSummary } from './model.events';
 
 export interface QueuedDeletion {
   readonly requestId: DeletionRequestId;
@@ -25,6 +25,14 @@ export interface RegisteredModel {
   readonly training?: ModelTraining | null;
   /** SHA-256 (hex) of the released weights per version, where Lethe's worker reported them. */
   readonly weightsDigests?: Readonly<Record<string, string>>;
+  /** The training profile given at registration (validated), when Lethe trains the model. */
+  readonly profile?: ModelProfileJson | null;
+  /**
+   * The current unlearning policy (validated, defaults filled in) and its revision: 0 is the
+   * registered one, each `ModelPolicyChanged` adds 1. Null: none known (the worker's defaults).
+   */
+  readonly policy?: ModelProfileJson | null;
+  readonly policyRevision?: number;
 }
 
 export interface ModelTraining {
@@ -36,6 +44,12 @@ export interface ModelTraining {
 }
 
 export type ModelState = { readonly status: 'absent' } | RegisteredModel;
+
+/** The policy part of a registered profile (an object), or null. */
+const policyOf = (profile: ModelProfileJson | undefined): ModelProfileJson | null => {
+  const p = profile?.policy;
+  return p !== null && typeof p === 'object' && !Array.isArray(p) ? (p as ModelProfileJson) : null;
+};
 
 export const initialModelState = (): ModelState => ({ status: 'absent' });
 
@@ -53,6 +67,9 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
       inFlightJobId: null,
       requeuedJobIds: [],
       training: null,
+      profile: event.data.profile ?? null,
+      policy: policyOf(event.data.profile),
+      policyRevision: 0,
     };
   }
   if (state.status === 'absent') return state;
@@ -74,6 +91,8 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
           : { weightsDigests: { ...state.weightsDigests, [String(event.data.version)]: digest } }),
       };
     }
+    case 'ModelPolicyChanged':
+      return { ...state, policy: event.data.policy, policyRevision: event.data.revision };
     case 'ModelTrainingScheduled':
       return {
         ...state,

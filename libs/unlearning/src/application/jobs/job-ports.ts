@@ -62,6 +62,12 @@ export interface StagedUnlearning {
   readonly chain: StagedChainState | null;
   readonly certificateId: string;
   readonly certificate: string;
+  /**
+   * The unlearning policy the job ran under (validated) and the revision the job named (null:
+   * the trained policy). Optional: effects staged before policies could change have neither.
+   */
+  readonly policy?: JobProfile['policy'];
+  readonly policyRevision?: number | null;
 }
 
 export type StagedEffect = StagedTraining | StagedUnlearning;

@@ -17,7 +17,7 @@ import { isoSeconds, type JobDependencies } from './job-context';
 import { loadJobData, qualifiedId } from './job-data';
 import { JobError, JobErrorCode } from './job-errors';
 import type { StagedUnlearning } from './job-ports';
-import { sequentialPolicyFor } from './job-profile';
+import { parseJobProfile, sequentialPolicyFor, type JobProfile } from './job-profile';
 import type { ProgressReporter } from './progress-reporter';
 import { storedProfile } from './run-training-job';
 
@@ -120,14 +120,15 @@ export const computeUnlearning = async (
   job: UnlearningJobDataV1,
   progress: ProgressReporter,
 ): Promise<StagedUnlearning | NeedsRetrain> => {
-  const profile = await deps.journal.modelProfile(job.modelId);
-  if (!profile) {
+  const trained = await deps.journal.modelProfile(job.modelId);
+  if (!trained) {
     throw new JobError(
       JobErrorCode.CHAIN_STATE_NOT_FOUND,
       `model ${job.modelId} was not trained by this worker (no profile in its journal)`,
       { modelId: job.modelId },
     );
   }
+  const profile = profileForJob(trained, job);
   progress.stage('loading');
   const base = await loadBase(deps, job);
   const { index, previous } = await claimStep(deps, job);
@@ -157,7 +158,7 @@ export const computeUnlearning = async (
         cumulativeGuarantee(base.state.ledger),
         deps.engine.backend(),
       );
-      return await staged(deps, job, index, payload, null);
+      return await staged(deps, job, index, payload, profile, null);
     }
     const { data } = await loadJobData(deps.sources, {
       datasets: requireDatasets(job),
@@ -197,7 +198,7 @@ export const computeUnlearning = async (
       step.public,
     );
     const next = serializeSequentialState(step.private.state);
-    return await staged(deps, job, index, payload, {
+    return await staged(deps, job, index, payload, profile, {
       released: saveWeights(base.state.arch, release.released.params),
       trainingProfile: storedProfile(step.private.state.profile),
       chain: { meta: next.meta, weights: next.weights },
@@ -207,6 +208,21 @@ export const computeUnlearning = async (
     throw e;
   }
 };
+
+/**
+ * The profile this job runs under: the model's trained profile, with the policy the job carries
+ * (the model's current policy, `PUT /v1/models/:id/policy`) validated again here with the same
+ * schema; a job without one runs under the trained policy. A policy the schema refuses fails the
+ * job with JOB_INVALID_PROFILE (not retryable) before anything is read or claimed.
+ */
+export const profileForJob = (trained: JobProfile, job: UnlearningJobDataV1): JobProfile =>
+  job.policy === undefined
+    ? trained
+    : parseJobProfile({
+        architecture: trained.architecture,
+        recipe: trained.recipe,
+        policy: job.policy,
+      });
 
 const requireDatasets = (job: UnlearningJobDataV1) => {
   if (!job.datasets || job.datasets.length === 0) {
@@ -225,6 +241,7 @@ const staged = async (
   job: UnlearningJobDataV1,
   index: number,
   payload: CertificatePayload,
+  profile: JobProfile,
   release: Pick<StagedUnlearning, 'released' | 'trainingProfile' | 'chain'> | null,
 ): Promise<StagedUnlearning> => {
   const certificate = await deps.signer.signCertificate(payload);
@@ -250,6 +267,8 @@ const staged = async (
     chain: release?.chain ?? null,
     certificateId: payload.certificateId,
     certificate,
+    policy: profile.policy,
+    policyRevision: job.policyRevision ?? null,
   };
   const kept = await deps.journal.stage(effect);
   if (kept.kind !== 'unlearning') throw new Error(`job ${job.jobId} staged a training effect`);

@@ -8,10 +8,12 @@ import { DatasetRegistry } from '../../ports/dataset-registry.port';
 import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
 import { jobDatasetsOf } from '../../messages/job-datasets';
 import { LineageStore } from '../../ports/lineage-store.port';
+import { RecordsStore } from '../../ports/records-store.port';
 import { newJobId } from '../../ids';
 import { metadataFor } from '../../metadata';
 import { trainingJobMessage } from '../../messages/training-job-message';
 import { CLOCK, type Clock } from '../../ports/clock.port';
+import { validateModelProfile } from '../../model-profile';
 import { RegisterModelCommand } from './register-model.command';
 
 /**
@@ -27,6 +29,7 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
     private readonly dataSource: DataSource,
     private readonly datasets: DatasetRegistry,
     private readonly lineage: LineageStore,
+    private readonly records: RecordsStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -39,6 +42,8 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
         datasetIds: unknown,
       });
     }
+    // The profile is validated with the worker's schema before anything is recorded.
+    const profile = Object.keys(c.profile).length > 0 ? validateModelProfile(c.profile) : null;
     const meta = metadataFor(this.clock, c.correlationId, c.actor);
     return runGovernanceTransaction(this.dataSource, meta, async (tx) => {
       const records = c.training.records ?? [];
@@ -85,9 +90,12 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
           trainingSet: summary,
           now,
           ...(jobId === null ? {} : { training: { jobId } }),
+          ...(profile === null ? {} : { profile: profile.profile }),
         },
       });
       if (jobId !== null) {
+        // Rows of erased subjects may still be in the sources: the worker must never read them.
+        const excludedRecords = await this.records.erasedIn(tx.manager, allDatasetIds);
         tx.enqueue([
           trainingJobMessage(
             {
@@ -97,6 +105,7 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
               version: 1,
               datasets: sources,
               records: records.map((r) => ({ datasetId: r.datasetId, recordId: r.recordId })),
+              ...(excludedRecords.length > 0 ? { excludedRecords } : {}),
               profile: c.profile,
               dispatchedAt: now,
             },

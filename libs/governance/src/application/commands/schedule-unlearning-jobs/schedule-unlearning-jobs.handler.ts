@@ -163,6 +163,9 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
     }
     const datasetIds = await this.lineage.datasetsOf(tx.manager, job.modelId, job.baseVersion);
     const datasets = await jobDatasetsOf(tx, [...datasetIds, ...records.map((r) => r.datasetId)]);
+    // The policy in force now (a retry carries the policy of its own dispatch).
+    const model = await tx.state(streams.model(job.modelId), modelDecider);
+    const policy = model.status === 'absent' ? null : (model.policy ?? null);
     return unlearningJobMessage(
       {
         jobId: job.jobId,
@@ -175,6 +178,9 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
         datasets,
         deadline,
         dispatchedAt,
+        ...(policy === null || model.status === 'absent'
+          ? {}
+          : { policy, policyRevision: model.policyRevision ?? 0 }),
       },
       tx.metadata.correlationId,
     );

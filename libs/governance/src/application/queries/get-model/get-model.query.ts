@@ -30,6 +30,11 @@ export interface ModelView {
     readonly status: string;
     readonly reason: string | null;
   } | null;
+  /**
+   * The unlearning policy in force (defaults filled in) and its revision (0: as registered; each
+   * `PUT /v1/models/:id/policy` adds 1). Null: none recorded (the worker's defaults apply).
+   */
+  readonly policy: ({ readonly revision: number } & Readonly<Record<string, unknown>>) | null;
   readonly jobs: readonly {
     readonly jobId: string;
     readonly status: string;
