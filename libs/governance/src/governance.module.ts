@@ -5,6 +5,7 @@ import { AddDatasetRecordsHttpController } from './application/commands/add-data
 import { EraseSubjectRecordsHandler } from './application/commands/erase-subject-records/erase-subject-records.handler';
 import { RecordJobResultHandler } from './application/commands/record-job-result/record-job-result.handler';
 import { RecordJobProgressHandler } from './application/commands/record-job-progress/record-job-progress.handler';
+import { RecordTrainingProgressHandler } from './application/commands/record-training-progress/record-training-progress.handler';
 import { RecordTrainingResultHandler } from './application/commands/record-training-result/record-training-result.handler';
 import { RefuseJobResultHandler } from './application/commands/refuse-job-result/refuse-job-result.handler';
 import { MODEL_VERSION_STORE } from './application/ports/model-version-store.port';
@@ -70,6 +71,7 @@ const commandHandlers = [
   ChangeModelPolicyHandler,
   EraseSubjectRecordsHandler,
   RecordJobProgressHandler,
+  RecordTrainingProgressHandler,
   RecordTrainingResultHandler,
   RefuseJobResultHandler,
 ];

@@ -1,3 +1,4 @@
+import { backoffCeilingMs } from '@lethe/shared';
 import { canonicalJson } from '@lethe/shared/domain';
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
@@ -47,7 +48,15 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
           registeredEvent,
           {
             type: 'ModelTrainingScheduled',
-            data: { modelId, jobId: training.jobId, version: 1, trainingSet, scheduledAt: now },
+            data: {
+              modelId,
+              jobId: training.jobId,
+              version: 1,
+              trainingSet,
+              scheduledAt: now,
+              ...(training.datasetIds ? { datasetIds: training.datasetIds } : {}),
+              ...(training.records ? { records: training.records } : {}),
+            },
           },
         ];
       }
@@ -84,11 +93,24 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
       }
       if (training.status === 'trained') return [];
       if (outcome.kind === 'failed') {
-        if (training.status === 'failed') return [];
+        // Only the current attempt's failure counts, once (a stale or repeated one is dropped).
+        if (training.status !== 'scheduled' || attempt !== (training.attempt ?? 1)) return [];
+        const retry = command.data.retry;
+        const retries = outcome.retryable === true && retry && attempt < retry.maxAttempts;
+        const nextAttemptAt = retries
+          ? new Date(Date.parse(now) + backoffCeilingMs(attempt, retry.backoff)).toISOString()
+          : null;
         return [
           {
             type: 'ModelTrainingFailed',
-            data: { modelId, jobId, attempt, reason: outcome.reason, failedAt: now },
+            data: {
+              modelId,
+              jobId,
+              attempt,
+              reason: outcome.reason,
+              failedAt: now,
+              ...(nextAttemptAt === null ? {} : { nextAttemptAt }),
+            },
           },
         ];
       }
@@ -125,6 +147,62 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
         {
           type: 'ModelPolicyChanged',
           data: { modelId, revision: (s.policyRevision ?? 0) + 1, policy, changedAt: now },
+        },
+      ];
+    }
+    case 'RetryTraining': {
+      const s = registered(state, command.data.modelId);
+      const { modelId, jobId, requestedBy, now } = command.data;
+      const training = s.training;
+      if (!training || training.jobId !== jobId) {
+        throw new GovernanceError('JOB_NOT_FOUND', `model ${modelId} has no training job ${jobId}`, {
+          modelId,
+          jobId,
+        });
+      }
+      const due =
+        training.status === 'retry-wait' &&
+        training.nextAttemptAt != null &&
+        Date.parse(training.nextAttemptAt) <= Date.parse(now);
+      if (requestedBy === 'scheduler') {
+        if (!due) return [];
+      } else if (training.status !== 'failed' && training.status !== 'retry-wait') {
+        throw new GovernanceError(
+          'JOB_NOT_RETRYABLE',
+          `training job ${jobId} is ${training.status}; only a failed training is retried`,
+          { modelId, jobId, status: training.status },
+        );
+      }
+      return [
+        {
+          type: 'ModelTrainingRetried',
+          data: {
+            modelId,
+            jobId,
+            attempt: (training.attempt ?? 1) + 1,
+            requestedBy,
+            retriedAt: now,
+          },
+        },
+      ];
+    }
+    case 'RecordTrainingProgress': {
+      const s = registered(state, command.data.modelId);
+      const { modelId, jobId, attempt, progress, minIntervalMs, now } = command.data;
+      const training = s.training;
+      if (!training || training.jobId !== jobId) return [];
+      if (training.status !== 'scheduled' || attempt !== (training.attempt ?? 1)) return [];
+      const last = training.progress;
+      if (last && last.attempt === attempt) {
+        if (progress.seq <= last.seq) return [];
+        const completesStage = progress.total !== null && progress.done >= progress.total;
+        const tooSoon = Date.parse(now) - Date.parse(last.at) < minIntervalMs;
+        if (progress.stage === last.stage && tooSoon && !completesStage) return [];
+      }
+      return [
+        {
+          type: 'ModelTrainingProgressed',
+          data: { modelId, jobId, attempt, ...progress, reportedAt: now },
         },
       ];
     }

@@ -70,6 +70,12 @@ export type ModelTrainingScheduled = DomainEvent<
     readonly version: number;
     readonly trainingSet: TrainingSetSummary;
     readonly scheduledAt: string;
+    /**
+     * Added later: what the training job reads (every dataset it names, and the records named one
+     * by one at registration), kept so that a retry sends the same job again.
+     */
+    readonly datasetIds?: readonly string[];
+    readonly records?: readonly { readonly datasetId: string; readonly recordId: string }[];
   }
 >;
 
@@ -81,6 +87,35 @@ export type ModelTrainingFailed = DomainEvent<
     readonly attempt: number;
     readonly reason: string;
     readonly failedAt: string;
+    /** Added later: set when the failure is retryable and attempts are left (retried then). */
+    readonly nextAttemptAt?: string | null;
+  }
+>;
+
+/** The training job is sent again as attempt `attempt` (after a backoff, or by ml-admin). */
+export type ModelTrainingRetried = DomainEvent<
+  'ModelTrainingRetried',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly requestedBy: string;
+    readonly retriedAt: string;
+  }
+>;
+
+/** The worker's progress on the training job (public stages and counts only). */
+export type ModelTrainingProgressed = DomainEvent<
+  'ModelTrainingProgressed',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly seq: number;
+    readonly stage: string;
+    readonly done: number;
+    readonly total: number | null;
+    readonly reportedAt: string;
   }
 >;
 
@@ -141,4 +176,6 @@ export type ModelEvent =
   | UnlearningJobClosed
   | ModelTrainingScheduled
   | ModelTrainingFailed
+  | ModelTrainingRetried
+  | ModelTrainingProgressed
   | ModelPolicyChanged;

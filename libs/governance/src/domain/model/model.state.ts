@@ -38,9 +38,27 @@ export interface RegisteredModel {
 export interface ModelTraining {
   readonly jobId: JobId;
   readonly version: number;
-  readonly status: 'scheduled' | 'trained' | 'failed';
+  /** `retry-wait`: a retryable failure, sent again at `nextAttemptAt`. */
+  readonly status: 'scheduled' | 'trained' | 'failed' | 'retry-wait';
   readonly trainingSet: TrainingSetSummary;
   readonly reason: string | null;
+  /** The current attempt (1 before any retry); absent in states built before retries. */
+  readonly attempt?: number;
+  readonly nextAttemptAt?: string | null;
+  /** What the job reads, for a retry (absent for jobs scheduled before retries existed). */
+  readonly datasetIds?: readonly string[];
+  readonly records?: readonly { readonly datasetId: string; readonly recordId: string }[];
+  /** The latest progress the worker reported on the current attempt. */
+  readonly progress?: TrainingProgress | null;
+}
+
+export interface TrainingProgress {
+  readonly attempt: number;
+  readonly seq: number;
+  readonly stage: string;
+  readonly done: number;
+  readonly total: number | null;
+  readonly at: string;
 }
 
 export type ModelState = { readonly status: 'absent' } | RegisteredModel;
@@ -102,11 +120,55 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
           status: 'scheduled',
           trainingSet: event.data.trainingSet,
           reason: null,
+          attempt: 1,
+          nextAttemptAt: null,
+          progress: null,
+          ...(event.data.datasetIds ? { datasetIds: event.data.datasetIds } : {}),
+          ...(event.data.records ? { records: event.data.records } : {}),
         },
       };
-    case 'ModelTrainingFailed':
+    case 'ModelTrainingFailed': {
+      if (state.training?.jobId !== event.data.jobId) return state;
+      const next = event.data.nextAttemptAt ?? null;
+      return {
+        ...state,
+        training: {
+          ...state.training,
+          status: next === null ? 'failed' : 'retry-wait',
+          reason: event.data.reason,
+          nextAttemptAt: next,
+        },
+      };
+    }
+    case 'ModelTrainingRetried':
       return state.training?.jobId === event.data.jobId
-        ? { ...state, training: { ...state.training, status: 'failed', reason: event.data.reason } }
+        ? {
+            ...state,
+            training: {
+              ...state.training,
+              status: 'scheduled',
+              attempt: event.data.attempt,
+              nextAttemptAt: null,
+              progress: null,
+            },
+          }
+        : state;
+    case 'ModelTrainingProgressed':
+      return state.training?.jobId === event.data.jobId
+        ? {
+            ...state,
+            training: {
+              ...state.training,
+              progress: {
+                attempt: event.data.attempt,
+                seq: event.data.seq,
+                stage: event.data.stage,
+                done: event.data.done,
+                total: event.data.total,
+                at: event.data.reportedAt,
+              },
+            },
+          }
         : state;
     case 'DeletionQueued':
       return {

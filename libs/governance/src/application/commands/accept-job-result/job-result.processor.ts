@@ -31,6 +31,7 @@ import { EraseSubjectRecordsCommand } from '../erase-subject-records/erase-subje
 import { RecordJobProgressCommand } from '../record-job-progress/record-job-progress.command';
 import { RecordJobResultCommand } from '../record-job-result/record-job-result.command';
 import { RecordTrainingResultCommand } from '../record-training-result/record-training-result.command';
+import { RecordTrainingProgressCommand } from '../record-training-progress/record-training-progress.command';
 import {
   RefuseJobResultCommand,
   type ResultOrigin,
@@ -247,8 +248,19 @@ export class JobResultProcessor {
     const modelId = model.modelId;
     switch (d.kind) {
       case 'started':
+        return d.kind;
       case 'progress':
-        // Training progress is not recorded per report (docs/adr/0010-job-results.md).
+        // On the model: deduplicated by seq and throttled per stage, like a job's progress.
+        await this.commandBus.execute(
+          new RecordTrainingProgressCommand(
+            modelId,
+            jobId,
+            d.attempt,
+            { seq: d.seq, stage: d.stage, done: d.done, total: d.total },
+            ACTOR,
+            correlationId,
+          ),
+        );
         return d.kind;
       case 'trained':
         await this.commandBus.execute(
@@ -269,7 +281,11 @@ export class JobResultProcessor {
             modelId,
             jobId,
             d.attempt,
-            { kind: 'failed', reason: `${d.code}: ${d.reason}` },
+            {
+              kind: 'failed',
+              reason: `${d.code}: ${d.reason}`,
+              retryable: d.kind === 'failed' && d.retryable,
+            },
             ACTOR,
             correlationId,
           ),

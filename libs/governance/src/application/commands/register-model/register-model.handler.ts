@@ -11,7 +11,7 @@ import { LineageStore } from '../../ports/lineage-store.port';
 import { RecordsStore } from '../../ports/records-store.port';
 import { newJobId } from '../../ids';
 import { metadataFor } from '../../metadata';
-import { trainingJobMessage } from '../../messages/training-job-message';
+import { trainingJobDispatch } from '../../messages/training-job-dispatch';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { validateModelProfile } from '../../model-profile';
 import { RegisterModelCommand } from './register-model.command';
@@ -80,6 +80,7 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
         }
       }
       const now = this.clock.now().toISOString();
+      const trainingRecords = records.map((r) => ({ datasetId: r.datasetId, recordId: r.recordId }));
       const jobId = trainedByLethe ? newJobId() : null;
       await tx.decide(streams.model(c.modelId), modelDecider, {
         type: 'RegisterModel',
@@ -89,28 +90,24 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
           description: c.description,
           trainingSet: summary,
           now,
-          ...(jobId === null ? {} : { training: { jobId } }),
+          ...(jobId === null
+            ? {}
+            : { training: { jobId, datasetIds: allDatasetIds, records: trainingRecords } }),
           ...(profile === null ? {} : { profile: profile.profile }),
         },
       });
       if (jobId !== null) {
         // Rows of erased subjects may still be in the sources: the worker must never read them.
-        const excludedRecords = await this.records.erasedIn(tx.manager, allDatasetIds);
         tx.enqueue([
-          trainingJobMessage(
-            {
-              jobId,
-              modelId: c.modelId,
-              attempt: 1,
-              version: 1,
-              datasets: sources,
-              records: records.map((r) => ({ datasetId: r.datasetId, recordId: r.recordId })),
-              ...(excludedRecords.length > 0 ? { excludedRecords } : {}),
-              profile: c.profile,
-              dispatchedAt: now,
-            },
-            tx.metadata.correlationId,
-          ),
+          await trainingJobDispatch(tx, this.records, {
+            jobId,
+            modelId: c.modelId,
+            attempt: 1,
+            datasetIds: allDatasetIds,
+            records: trainingRecords,
+            profile: c.profile,
+            now,
+          }),
         ]);
       }
       return {
