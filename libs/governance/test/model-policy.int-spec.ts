@@ -8,6 +8,9 @@ import {
   type JobMessageV1,
   type TrainingJobDataV1,
   type UnlearningJobDataV1,
+  type UnlearningResultDataV1,
+  UNLEARNING_RESULT_TYPE_V1,
+  unlearningResultMessageId,
 } from '@lethe/shared';
 import { RecordsStore } from '../src/application/ports/records-store.port';
 import { HmacSubjectPseudonymizer } from '../src/infrastructure/crypto/hmac-subject-pseudonymizer';
@@ -44,15 +47,22 @@ const PROFILE = {
  * the unlearning jobs dispatched after the change; a training job names every erased record of
  * its datasets as `excludedRecords`.
  */
-describe('model policy and excluded records (real Postgres + Kafka)', () => {
+describe('model policy, training retries and excluded records (real Postgres + Kafka)', () => {
   let t: GovernanceTestApp;
   let jobsConsumer: Consumer;
   const jobs: JobMessageV1[] = [];
   const http = () => request(t.app.getHttpServer());
-  const getModel = async (modelId: string) =>
-    (await http().get(`/v1/models/${modelId}`).set(bearer(KEYS.admin)).expect(200)).body as {
-      policy: ({ revision: number } & Record<string, unknown>) | null;
-    };
+  type ModelView = { policy: ({ revision: number } & Record<string, unknown>) | null };
+  /** GET /v1/models/:id once the read model shows what `done` waits for (projections lag). */
+  const getModel = (modelId: string, done: (m: ModelView) => boolean = () => true) =>
+    eventually(
+      async () => {
+        const r = await http().get(`/v1/models/${modelId}`).set(bearer(KEYS.admin));
+        return r.status === 200 ? (r.body as ModelView) : null;
+      },
+      (m): m is ModelView => m !== null && done(m),
+      30_000,
+    ) as Promise<ModelView>;
   const eventCount = () => count(t.dataSource, 'SELECT count(*) n FROM events');
   const put = (modelId: string, body: unknown, key = KEYS.admin) =>
     http()
@@ -61,7 +71,10 @@ describe('model policy and excluded records (real Postgres + Kafka)', () => {
       .send(body as object);
 
   beforeAll(async () => {
-    t = await startGovernance({ scheduling: { coalesceWindowMs: 100, tickMs: 100 } });
+    t = await startGovernance({
+      scheduling: { coalesceWindowMs: 100, tickMs: 100 },
+      results: { progressIntervalMs: 0 },
+    });
     jobsConsumer = t.kafka.consumer({ groupId: `${t.namespace}test-jobs` });
     await jobsConsumer.connect();
     await jobsConsumer.subscribe({ topic: t.topic(Topics.unlearningJobs), fromBeginning: true });
@@ -148,7 +161,7 @@ describe('model policy and excluded records (real Postgres + Kafka)', () => {
       changed: true,
       policy: { methods: ['retrain'], accuracyFloor: 0.7 },
     });
-    expect((await getModel('loans-lr')).policy).toMatchObject({
+    expect((await getModel('loans-lr', (m) => m.policy?.revision === 1)).policy).toMatchObject({
       revision: 1,
       methods: ['retrain'],
       target: { epsilon: 0.5, delta: 1e-7 },
@@ -211,6 +224,130 @@ describe('model policy and excluded records (real Postgres + Kafka)', () => {
       target: { epsilon: 0.5, delta: 1e-7 },
       accuracyFloor: 0.7,
     });
+  });
+
+  it('a training job: progress on GET /v1/jobs/:id, a retryable failure retried after its backoff, a final one retried by ml-admin', async () => {
+    const producer = t.kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const publish = (d: UnlearningResultDataV1) =>
+      producer.send({
+        topic: t.topic(Topics.unlearningResults),
+        acks: -1,
+        messages: [
+          {
+            key: d.modelId,
+            value: JSON.stringify({
+              specversion: '1.0',
+              id: unlearningResultMessageId(d),
+              source: `urn:lethe:unlearning-worker:${d.workerId}`,
+              type: UNLEARNING_RESULT_TYPE_V1,
+              subject: d.modelId,
+              time: d.at,
+              datacontenttype: 'application/json',
+              data: d,
+            }),
+          },
+        ],
+      });
+    try {
+      const registered = await http()
+        .post('/v1/models')
+        .set(bearer(KEYS.admin))
+        .send({ modelId: 'credit-retry', name: 'R', training: { datasetIds: ['credit'] } })
+        .expect(201);
+      const jobId = registered.body.trainingJobId as string;
+      const base = (attempt: number) => ({
+        jobId,
+        modelId: 'credit-retry',
+        attempt,
+        workerId: 'worker-test',
+        at: new Date().toISOString(),
+      });
+      type TrainingJobView = {
+        kind: string;
+        status: string;
+        attempt: number;
+        progress: { stage: string; done: number; total: number | null } | null;
+        reason: string | null;
+      };
+      const getJob = (done: (j: TrainingJobView) => boolean = () => true) =>
+        eventually(
+          async () => {
+            const r = await http().get(`/v1/jobs/${jobId}`).set(bearer(KEYS.compliance));
+            return r.status === 200 ? (r.body as TrainingJobView) : null;
+          },
+          (j) => j !== null && done(j),
+          60_000,
+        ) as Promise<TrainingJobView>;
+      expect(await getJob()).toMatchObject({ kind: 'training', status: 'scheduled', attempt: 1 });
+
+      await publish({ ...base(1), kind: 'progress', seq: 1, stage: 'training', done: 3, total: 8 });
+      const progressed = await getJob((j) => j.progress !== null);
+      expect(progressed.progress).toMatchObject({ stage: 'training', done: 3, total: 8 });
+
+      // Retryable: retry-wait, then attempt 2 goes out after the backoff (200 ms in the harness).
+      await publish({
+        ...base(1),
+        kind: 'failed',
+        code: 'WORKER_INTERNAL_ERROR',
+        reason: 'boom',
+        retryable: true,
+      });
+      const second = await eventually(
+        () =>
+          Promise.resolve(
+            jobs.filter((j) => j.type === TRAINING_JOB_TYPE_V1 && j.data.jobId === jobId) as {
+              data: TrainingJobDataV1;
+            }[],
+          ),
+        (js) => js.length === 2,
+        60_000,
+      );
+      expect(second.map((j) => j.data.attempt)).toEqual([1, 2]);
+      expect(second[1]!.data).toMatchObject({
+        modelId: 'credit-retry',
+        version: 1,
+        datasets: [{ datasetId: 'credit', source: SOURCE }],
+      });
+      expect(await getJob((j) => j.attempt === 2)).toMatchObject({
+        status: 'scheduled',
+        attempt: 2,
+        progress: null,
+      });
+
+      // Not retryable: failed for good, until ml-admin retries it (attempt 3).
+      await publish({
+        ...base(2),
+        kind: 'failed',
+        code: 'JOB_INVALID_PROFILE',
+        reason: 'bad',
+        retryable: false,
+      });
+      const failed = await getJob((j) => j.status === 'failed');
+      expect(failed.reason).toContain('JOB_INVALID_PROFILE');
+      await http().post(`/v1/jobs/${jobId}/retry`).set(bearer(KEYS.publisher)).expect(403);
+      await http().post(`/v1/jobs/${jobId}/retry`).set(bearer(KEYS.admin)).expect(202);
+      await eventually(
+        () =>
+          Promise.resolve(
+            jobs.filter((j) => j.type === TRAINING_JOB_TYPE_V1 && j.data.jobId === jobId).length,
+          ),
+        (n) => n === 3,
+        60_000,
+      );
+      expect(await getJob((j) => j.attempt === 3)).toMatchObject({
+        status: 'scheduled',
+        attempt: 3,
+      });
+      // A training in progress is not retried.
+      const again = await http()
+        .post(`/v1/jobs/${jobId}/retry`)
+        .set(bearer(KEYS.admin))
+        .expect(409);
+      expect(again.body.code).toBe('JOB_NOT_RETRYABLE');
+    } finally {
+      await producer.disconnect();
+    }
   });
 
   it('a training job excludes every erased record of its datasets', async () => {

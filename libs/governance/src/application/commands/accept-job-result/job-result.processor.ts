@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { CommandBus } from '@nestjs/cqrs';
 import type { DataSource } from 'typeorm';
 import {
@@ -320,7 +321,12 @@ export class JobResultProcessor {
         `job ${job.jobId} is ${job.status}; it cannot take a success now`,
       );
     }
+    // Where the time between the worker's `succeeded` and `certified` goes (docs/benchmarks.md):
+    // queued = from the worker's stamp to here (Kafka, and the results ahead of this one).
+    const t0 = performance.now();
+    const queuedMs = Math.max(0, this.clock.now().getTime() - Date.parse(d.at));
     const payload = await this.verify(d.certificate);
+    const tVerified = performance.now();
     const recordedDigestBefore = model?.weightsDigests?.[String(job.baseVersion)] ?? null;
     const problems = certificateMismatches(payload, d, job, recordedDigestBefore);
     if (problems.length > 0) {
@@ -328,6 +334,7 @@ export class JobResultProcessor {
     }
     // 1. The audit log (exactly once per certificate id; same bytes again → the stored entry).
     const appended = await this.commandBus.execute(new AppendCertificateCommand(d.certificate));
+    const tAppended = performance.now();
     // 2. The job's result: version registered in the lineage, requests unlearned → certified.
     await this.commandBus.execute(
       new RecordJobResultCommand(
@@ -344,6 +351,7 @@ export class JobResultProcessor {
         correlationId,
       ),
     );
+    const tRecorded = performance.now();
     // 3. Erase the subject's records, for every request this certificate completed.
     let erased = 0;
     for (const requestId of job.requestIds) {
@@ -357,7 +365,9 @@ export class JobResultProcessor {
     this.logger.info(
       `job ${job.jobId} succeeded (${d.method}): certificate ${d.certificateId} at leaf ` +
         `${appended.leafIndex}${appended.created ? '' : ' (already logged)'}, ` +
-        `version ${d.versionAfter}, ${erased} record(s) erased`,
+        `version ${d.versionAfter}, ${erased} record(s) erased; stages ms: ` +
+        `queued=${queuedMs} verify=${ms(tVerified - t0)} append=${ms(tAppended - tVerified)} ` +
+        `record=${ms(tRecorded - tAppended)} erase=${ms(performance.now() - tRecorded)}`,
     );
   }
 
@@ -387,6 +397,8 @@ export class JobResultProcessor {
     }
   }
 }
+
+const ms = (x: number): number => Math.round(x);
 
 function assertNever(x: never): never {
   throw new Error(`unexpected result ${JSON.stringify(x)}`);
