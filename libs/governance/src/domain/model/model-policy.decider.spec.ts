@@ -18,7 +18,14 @@ const profile = { architecture: { kind: 'logistic-regression' }, policy: newtonT
 const registeredWithProfile: ModelEvent[] = [
   {
     type: 'ModelRegistered',
-    data: { modelId, name: 'Credit LR', description: null, registeredAt: t0, profile },
+    data: {
+      modelId,
+      name: 'Credit LR',
+      description: null,
+      registeredAt: t0,
+      profile,
+      policy: newtonThenRetrain,
+    },
   },
   {
     type: 'ModelTrainingScheduled',
@@ -50,6 +57,7 @@ describe('model decider: the policy per model', () => {
           now: t0,
           training: { jobId: JobId('train-1') },
           profile,
+          policy: newtonThenRetrain,
         },
       })
       .then(registeredWithProfile);
@@ -76,6 +84,24 @@ describe('model decider: the policy per model', () => {
         changed(2, newtonThenRetrain),
       ]),
     ).toMatchObject({ policy: newtonThenRetrain, policyRevision: 2 });
+  });
+
+  it('the registered policy is the validated one (defaults filled in), not the raw profile part', () => {
+    const completed = { ...newtonThenRetrain, newton: { damping: 1 } };
+    const events: ModelEvent[] = [
+      {
+        type: 'ModelRegistered',
+        data: {
+          modelId,
+          name: 'Credit LR',
+          description: null,
+          registeredAt: t0,
+          profile,
+          policy: completed,
+        },
+      },
+    ];
+    expect(stateAfter(events)).toMatchObject({ policy: completed, policyRevision: 0 });
   });
 
   it('the same policy again changes nothing, whatever the key order', () => {

@@ -281,10 +281,7 @@ describe('model decider: training retries and progress', () => {
       .given(failedOnce)
       .when(retryCmd('ml', t0))
       .then([retried(2, 'ml', t0)]);
-    spec
-      .given(registeredForTraining)
-      .when(retryCmd('ml', t0))
-      .thenThrows('JOB_NOT_RETRYABLE');
+    spec.given(registeredForTraining).when(retryCmd('ml', t0)).thenThrows('JOB_NOT_RETRYABLE');
     spec
       .given([...registeredForTraining, version1])
       .when(retryCmd('ml', t0))
@@ -324,8 +321,14 @@ describe('model decider: training retries and progress', () => {
     expect(stateOf(one)).toMatchObject({
       training: { progress: { seq: 1, stage: 'training', done: 1, total: 8 } },
     });
-    spec.given(one).when(progress(1, 'training', 1)).thenNothing(); // repeat
-    spec.given(one).when(progress(2, 'training', 2)).thenNothing(); // same stage, too soon
+    spec
+      .given(one)
+      .when(progress(1, 'training', 1))
+      .thenNothing(); // repeat
+    spec
+      .given(one)
+      .when(progress(2, 'training', 2))
+      .thenNothing(); // same stage, too soon
     spec
       .given(one)
       .when(progress(2, 'training', 2, t1s))
@@ -334,7 +337,10 @@ describe('model decider: training retries and progress', () => {
       .given(one)
       .when(progress(2, 'training', 8))
       .then([progressed(2, 'training', 8)]); // completes the stage
-    spec.given(one).when(progress(5, 'training', 3, t1s, 2)).thenNothing(); // not the attempt
+    spec
+      .given(one)
+      .when(progress(5, 'training', 3, t1s, 2))
+      .thenNothing(); // not the attempt
     spec
       .given([...registeredForTraining, version1])
       .when(progress(9, 'evaluating', 1))

@@ -28,6 +28,8 @@ export type ModelCommand =
         };
         /** The profile as validated by the worker's schema (absent: none given). */
         readonly profile?: ModelProfileJson;
+        /** Its policy as validated, defaults filled in. */
+        readonly policy?: ModelProfileJson;
       };
     }
   | {

@@ -21,7 +21,8 @@ const registered = (state: ModelState, modelId: string): RegisteredModel => {
 export const decideModel = (command: ModelCommand, state: ModelState): readonly ModelEvent[] => {
   switch (command.type) {
     case 'RegisterModel': {
-      const { modelId, name, description, trainingSet, now, training, profile } = command.data;
+      const { modelId, name, description, trainingSet, now, training, profile, policy } =
+        command.data;
       if (state.status !== 'absent') {
         throw new GovernanceError('MODEL_ALREADY_REGISTERED', `model ${modelId} already exists`, {
           modelId,
@@ -40,6 +41,7 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
           description,
           registeredAt: now,
           ...(profile === undefined ? {} : { profile }),
+          ...(policy === undefined ? {} : { policy }),
         },
       };
       if (training) {
@@ -155,10 +157,14 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
       const { modelId, jobId, requestedBy, now } = command.data;
       const training = s.training;
       if (!training || training.jobId !== jobId) {
-        throw new GovernanceError('JOB_NOT_FOUND', `model ${modelId} has no training job ${jobId}`, {
-          modelId,
-          jobId,
-        });
+        throw new GovernanceError(
+          'JOB_NOT_FOUND',
+          `model ${modelId} has no training job ${jobId}`,
+          {
+            modelId,
+            jobId,
+          },
+        );
       }
       const due =
         training.status === 'retry-wait' &&

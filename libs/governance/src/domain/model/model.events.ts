@@ -21,6 +21,8 @@ export type ModelRegistered = DomainEvent<
      * validated by the worker's schema, when Lethe trains the model.
      */
     readonly profile?: ModelProfileJson;
+    /** Added later: the profile's policy as validated, defaults filled in (revision 0). */
+    readonly policy?: ModelProfileJson;
   }
 >;
 

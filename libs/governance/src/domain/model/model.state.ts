@@ -86,7 +86,7 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
       requeuedJobIds: [],
       training: null,
       profile: event.data.profile ?? null,
-      policy: policyOf(event.data.profile),
+      policy: event.data.policy ?? policyOf(event.data.profile),
       policyRevision: 0,
     };
   }

@@ -93,7 +93,7 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
           ...(jobId === null
             ? {}
             : { training: { jobId, datasetIds: allDatasetIds, records: trainingRecords } }),
-          ...(profile === null ? {} : { profile: profile.profile }),
+          ...(profile === null ? {} : { profile: profile.profile, policy: profile.policy }),
         },
       });
       if (jobId !== null) {
