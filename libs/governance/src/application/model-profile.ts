@@ -30,7 +30,7 @@ export const validateModelProfile = (
 ): { readonly profile: ModelProfileJson; readonly policy: ModelProfileJson } => {
   const r = jobProfileSchema.safeParse(profile);
   if (!r.success) return refuse('training profile', issuesOf(r.error));
-  return { profile, policy: r.data.policy as ModelProfileJson };
+  return { profile, policy: r.data.policy };
 };
 
 /**
@@ -56,5 +56,5 @@ export const validateModelPolicy = (
       issuesOf(r.error).map((i) => (i.startsWith('/policy') ? i.slice('/policy'.length) : i)),
     );
   }
-  return r.data.policy as ModelProfileJson;
+  return r.data.policy;
 };

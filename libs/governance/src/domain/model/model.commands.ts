@@ -78,7 +78,8 @@ export type ModelCommand =
       readonly data: {
         readonly modelId: ModelId;
         readonly jobId: JobId;
-        readonly requestedBy: 'scheduler' | string;
+        /** 'scheduler', or the admin's actor. */
+        readonly requestedBy: string;
         readonly now: string;
       };
     }
