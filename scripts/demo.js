@@ -447,7 +447,9 @@ async function main() {
         timeoutMs: 600_000,
         status: (v) => {
           const p = v.training?.progress;
-          return p ? `${p.stage} ${p.done}/${p.total}` : (v.training?.status ?? '');
+          return p
+            ? `${p.stage}${p.total ? ` ${p.done}/${p.total}` : ''}`
+            : (v.training?.status ?? '');
         },
       },
     );
@@ -522,7 +524,7 @@ async function main() {
               r.status,
               ...(r.models ?? []).map(
                 (m) =>
-                  `${m.modelId.replace(`-${run}`, '')} ${m.status}${m.jobProgress ? ` (${m.jobProgress.stage} ${m.jobProgress.done}/${m.jobProgress.total})` : ''}`,
+                  `${m.modelId.replace(`-${run}`, '')} ${m.status}${m.jobProgress ? ` (${m.jobProgress.stage}${m.jobProgress.total ? ` ${m.jobProgress.done}/${m.jobProgress.total}` : ''})` : ''}`,
               ),
             ].join(', '),
         },
