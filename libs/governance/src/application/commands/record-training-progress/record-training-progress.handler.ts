@@ -11,9 +11,7 @@ import { RecordTrainingProgressCommand } from './record-training-progress.comman
 
 /** One ModelTrainingProgressed event on the model's stream, or nothing (repeat, stale, too soon). */
 @CommandHandler(RecordTrainingProgressCommand)
-export class RecordTrainingProgressHandler
-  implements ICommandHandler<RecordTrainingProgressCommand>
-{
+export class RecordTrainingProgressHandler implements ICommandHandler<RecordTrainingProgressCommand> {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,

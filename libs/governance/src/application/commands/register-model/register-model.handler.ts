@@ -80,7 +80,10 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
         }
       }
       const now = this.clock.now().toISOString();
-      const trainingRecords = records.map((r) => ({ datasetId: r.datasetId, recordId: r.recordId }));
+      const trainingRecords = records.map((r) => ({
+        datasetId: r.datasetId,
+        recordId: r.recordId,
+      }));
       const jobId = trainedByLethe ? newJobId() : null;
       await tx.decide(streams.model(c.modelId), modelDecider, {
         type: 'RegisterModel',

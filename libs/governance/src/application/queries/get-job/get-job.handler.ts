@@ -73,9 +73,10 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
         };
         max_attempts: number | null;
       }[]
-    >(`SELECT model_id, registered_at, training FROM gov_models_view WHERE training->>'jobId' = $1`, [
-      q.jobId,
-    ]);
+    >(
+      `SELECT model_id, registered_at, training FROM gov_models_view WHERE training->>'jobId' = $1`,
+      [q.jobId],
+    );
     if (!m) {
       throw new GovernanceError('JOB_NOT_FOUND', `job ${q.jobId} not found`, { jobId: q.jobId });
     }
