@@ -127,6 +127,14 @@ CREATE INDEX gov_deletion_requests_view_received_idx ON public.gov_deletion_requ
 CREATE INDEX gov_deletion_requests_view_source_event_idx ON public.gov_deletion_requests_view USING btree (source, source_event_id);
 CREATE INDEX gov_deletion_requests_view_source_received_idx ON public.gov_deletion_requests_view USING btree (source, received_at, request_id);
 
+CREATE TABLE public.gov_erased_records (
+  dataset_id text NOT NULL,
+  record_id text NOT NULL,
+  erased_at timestamp with time zone NOT NULL DEFAULT now()
+);
+ALTER TABLE public.gov_erased_records ADD CONSTRAINT gov_erased_records_pkey PRIMARY KEY (dataset_id, record_id);
+CREATE UNIQUE INDEX gov_erased_records_pkey ON public.gov_erased_records USING btree (dataset_id, record_id);
+
 CREATE TABLE public.gov_jobs_view (
   job_id text NOT NULL,
   model_id text NOT NULL,

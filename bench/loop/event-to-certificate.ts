@@ -65,12 +65,26 @@ const quantile = (xs: readonly number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number;
 };
 
+/**
+ * The governance's stages between the worker's `succeeded` and `certified` (its log line per
+ * job): queued (worker stamp → the results consumer takes it: Kafka and the results ahead of it),
+ * verify (JWS), append (audit log + checkpoint), record (job result: lineage, versions, requests
+ * certified), erase (the subjects' records).
+ */
+const GOV_STAGES = ['queued', 'verify', 'append', 'record', 'erase'] as const;
+type GovStage = (typeof GOV_STAGES)[number];
+
 interface Row {
   readonly rows: number;
   readonly method: Method;
   readonly n: number;
   readonly p50: Record<Stage, number>;
   readonly p99: Record<Stage, number>;
+  readonly gov: {
+    readonly n: number;
+    readonly p50: Record<GovStage, number>;
+    readonly p99: Record<GovStage, number>;
+  };
   readonly methodsUsed: Record<string, number>;
   readonly load: readonly [number, number];
 }
@@ -85,7 +99,8 @@ async function runOne(
   const namespace = newNamespace();
   const brokers = infra.kafka!.brokers;
   const databaseUrl = await infra.freshDatabase(`loop_${method}_${rows}`);
-  const loop = await startLoop({ databaseUrl, brokers, namespace, root });
+  // Governance at `info`: its `succeeded` lines carry the stages of succeeded → certified.
+  const loop = await startLoop({ databaseUrl, brokers, namespace, root, logLevel: 'info' });
   const kafka = new Kafka({ clientId: `${namespace}bench`, brokers, logLevel: logLevel.NOTHING });
   const reader = kafka.consumer({ groupId: `${namespace}bench-reader`, maxWaitTimeInMs: 50 });
   /** jobId → kind → the worker's `at` (ms since the epoch). */
@@ -226,12 +241,37 @@ async function runOne(
           ),
         ]),
       ) as Record<Stage, number>;
+    // The governance's own account of succeeded → certified, per job (job-result.processor.ts).
+    const governanceStages = [
+      ...loop.governance
+        .output()
+        .matchAll(
+          /succeeded \([^)]*\).*?stages ms: queued=(\d+) verify=(\d+) append=(\d+) record=(\d+) erase=(\d+)/g,
+        ),
+    ].map(
+      (m) =>
+        Object.fromEntries(GOV_STAGES.map((st, i) => [st, Number(m[i + 1])])) as Record<
+          GovStage,
+          number
+        >,
+    );
+    const govStat = (q: number) =>
+      Object.fromEntries(
+        GOV_STAGES.map((st) => [
+          st,
+          quantile(
+            governanceStages.map((x) => x[st]),
+            q,
+          ),
+        ]),
+      ) as Record<GovStage, number>;
     return {
       rows,
       method,
       n,
       p50: stat(0.5),
       p99: stat(0.99),
+      gov: { n: governanceStages.length, p50: govStat(0.5), p99: govStat(0.99) },
       methodsUsed,
       load: [load0, loadavg()[0] ?? Number.NaN],
     };
@@ -257,6 +297,9 @@ async function main(): Promise<void> {
     .filter((m): m is Method => m === 'newton' || m === 'retrain');
   const started = performance.now();
   const f = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : '–');
+  const govLines: string[] = [];
+  const govLine = (r: Row) =>
+    `| ${r.rows} | ${r.method} | ${r.gov.n} | ${GOV_STAGES.map((s) => `${f(r.gov.p50[s])} / ${f(r.gov.p99[s])}`).join(' | ')} |`;
   const line = (r: Row) =>
     `| ${r.rows} | ${r.method} | ${r.n} | ${STAGES.map((s) => `${f(r.p50[s])} / ${f(r.p99[s])}`).join(' | ')} | ` +
     `${Object.entries(r.methodsUsed)
@@ -276,12 +319,26 @@ async function main(): Promise<void> {
   const infra = await startBenchInfra({ kafka: true });
   try {
     for (const size of sizes) {
-      for (const method of methods)
-        process.stdout.write(`${line(await runOne(infra, size, method, n))}\n`);
+      for (const method of methods) {
+        const r = await runOne(infra, size, method, n);
+        process.stdout.write(`${line(r)}\n`);
+        govLines.push(govLine(r));
+      }
     }
   } finally {
     await infra.stop();
   }
+  process.stdout.write(
+    [
+      '',
+      "Governance between the worker's `succeeded` and `certified`, ms per job (p50 / p99):",
+      '',
+      `| rows | method | jobs | ${GOV_STAGES.join(' | ')} |`,
+      `| ---: | --- | ---: | ${GOV_STAGES.map(() => '---:').join(' | ')} |`,
+      ...govLines,
+      '',
+    ].join('\n'),
+  );
   process.stdout.write(`\n(total ${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
 }
 

@@ -19,13 +19,21 @@ export interface LoopOptions {
   /** A scratch directory: key ring, model store, worker private store, data root. */
   readonly root: string;
   readonly coalesceWindowMs?: number;
+  /** LETHE_MAX_REQUESTS_PER_JOB of the governance service (its default when absent). */
+  readonly maxRequestsPerJob?: number;
+  /** Worker processes in the one consumer group, sharing the private store (default 1). */
+  readonly workers?: number;
   readonly logLevel?: string;
 }
 
 export interface Loop {
   readonly base: string;
   readonly governance: AppProcess;
+  /** The first worker (`workers[0]`). */
   readonly worker: AppProcess;
+  readonly workers: readonly AppProcess[];
+  /** Starts worker `i` again after it exited (same id, same stores); resolves when it is up. */
+  restartWorker(i: number): Promise<AppProcess>;
   readonly dataRoot: string;
   readonly modelStoreDir: string;
   /** JSON over HTTP with a bearer key; the body parsed when it is JSON. */
@@ -91,6 +99,7 @@ export async function startLoop(o: LoopOptions): Promise<Loop> {
     ].join(','),
     LETHE_SUBJECT_HMAC_KEY: 'loop-subject-hmac-key-0123456789abcdef',
     LETHE_COALESCE_WINDOW_MS: String(o.coalesceWindowMs ?? 200),
+    ...(o.maxRequestsPerJob ? { LETHE_MAX_REQUESTS_PER_JOB: String(o.maxRequestsPerJob) } : {}),
     LETHE_SCHEDULER_TICK_MS: '50',
     LETHE_INTAKE_SESSION_TIMEOUT_MS: '6000',
     LETHE_AUDIT_KEYRING_FILE: keyRingFile,
@@ -100,9 +109,9 @@ export async function startLoop(o: LoopOptions): Promise<Loop> {
     LOG_LEVEL: level,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   });
-  const worker = startApp('unlearning-worker', {
-    PORT: String(workerPort),
-    WORKER_ID: 'w-loop',
+  const workerEnv = (i: number, port: number) => ({
+    PORT: String(port),
+    WORKER_ID: i === 0 ? 'w-loop' : `w-loop-${i}`,
     KAFKA_BROKERS: o.brokers.join(','),
     LETHE_TOPIC_NAMESPACE: o.namespace,
     LETHE_JOBS_SESSION_TIMEOUT_MS: '6000',
@@ -115,11 +124,16 @@ export async function startLoop(o: LoopOptions): Promise<Loop> {
     LOG_LEVEL: level,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   });
-  const stopBoth = () => Promise.all([governance.stop(), worker.stop()]);
+  const workerPorts = [workerPort];
+  for (let i = 1; i < (o.workers ?? 1); i++) workerPorts.push(await freePort());
+  const workers = workerPorts.map((p, i) => startApp('unlearning-worker', workerEnv(i, p)));
+  const stopBoth = () => Promise.all([governance.stop(), ...workers.map((w) => w.stop())]);
   try {
     await Promise.all([
       waitForHttp(`${base}/health`, 180_000, governance),
-      waitForHttp(`http://127.0.0.1:${workerPort}/health`, 180_000, worker),
+      ...workers.map((w, i) =>
+        waitForHttp(`http://127.0.0.1:${workerPorts[i]}/health`, 180_000, w),
+      ),
     ]);
   } catch (e) {
     await stopBoth();
@@ -129,7 +143,18 @@ export async function startLoop(o: LoopOptions): Promise<Loop> {
   return {
     base,
     governance,
-    worker,
+    get worker() {
+      return workers[0]!;
+    },
+    workers,
+    async restartWorker(i) {
+      const port = workerPorts[i];
+      if (port === undefined) throw new Error(`no worker ${i}`);
+      const again = startApp('unlearning-worker', workerEnv(i, port));
+      workers[i] = again;
+      await waitForHttp(`http://127.0.0.1:${port}/health`, 180_000, again);
+      return again;
+    },
     dataRoot,
     modelStoreDir,
     async call(method, route, key, body) {

@@ -5,6 +5,7 @@ import { AddDatasetRecordsHttpController } from './application/commands/add-data
 import { EraseSubjectRecordsHandler } from './application/commands/erase-subject-records/erase-subject-records.handler';
 import { RecordJobResultHandler } from './application/commands/record-job-result/record-job-result.handler';
 import { RecordJobProgressHandler } from './application/commands/record-job-progress/record-job-progress.handler';
+import { RecordTrainingProgressHandler } from './application/commands/record-training-progress/record-training-progress.handler';
 import { RecordTrainingResultHandler } from './application/commands/record-training-result/record-training-result.handler';
 import { RefuseJobResultHandler } from './application/commands/refuse-job-result/refuse-job-result.handler';
 import { MODEL_VERSION_STORE } from './application/ports/model-version-store.port';
@@ -27,6 +28,8 @@ import { RequestDeletionHandler } from './application/commands/request-deletion/
 import { RequestDeletionHttpController } from './application/commands/request-deletion/request-deletion.http.controller';
 import { DeletionRequestsKafkaConsumer } from './infrastructure/kafka/deletion-requests.kafka-consumer';
 import { RetryJobHandler } from './application/commands/retry-job/retry-job.handler';
+import { ChangeModelPolicyHandler } from './application/commands/change-model-policy/change-model-policy.handler';
+import { ChangeModelPolicyHttpController } from './application/commands/change-model-policy/change-model-policy.http.controller';
 import { RetryJobHttpController } from './application/commands/retry-job/retry-job.http.controller';
 import { ScheduleUnlearningJobsHandler } from './application/commands/schedule-unlearning-jobs/schedule-unlearning-jobs.handler';
 import { UnlearningSchedulerService } from './application/commands/schedule-unlearning-jobs/unlearning-scheduler.service';
@@ -67,8 +70,10 @@ const commandHandlers = [
   ScheduleUnlearningJobsHandler,
   RecordJobResultHandler,
   RetryJobHandler,
+  ChangeModelPolicyHandler,
   EraseSubjectRecordsHandler,
   RecordJobProgressHandler,
+  RecordTrainingProgressHandler,
   RecordTrainingResultHandler,
   RefuseJobResultHandler,
 ];
@@ -120,6 +125,7 @@ export class GovernanceModule {
         RegisterModelHttpController,
         GetModelHttpController,
         RetryJobHttpController,
+        ChangeModelPolicyHttpController,
         GetJobHttpController,
         GetModelVersionHttpController,
       ],

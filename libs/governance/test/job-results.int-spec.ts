@@ -210,7 +210,7 @@ describe('worker results (real Postgres + Kafka)', () => {
         modelId: MODEL,
         name: 'Credit LR',
         training: { datasetIds: ['credit'] },
-        profile: { epochs: 5 },
+        profile: { recipe: { epochs: 5 } },
       })
       .expect(201);
     expect(registered.body).toMatchObject({ modelId: MODEL, version: 0 });
@@ -231,7 +231,7 @@ describe('worker results (real Postgres + Kafka)', () => {
       version: 1,
       datasets: [{ datasetId: 'credit', source: SOURCE }],
       records: [],
-      profile: { epochs: 5 },
+      profile: { recipe: { epochs: 5 } },
     });
     expect(await getModel()).toMatchObject({
       currentVersion: 0,

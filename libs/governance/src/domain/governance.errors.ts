@@ -47,6 +47,8 @@ export const GovernanceErrorCode = {
   /** Lethe trains a model only when every dataset it names has a registered source. */
   TRAINING_SOURCE_MISSING: 'TRAINING_SOURCE_MISSING',
   MODEL_VERSION_NOT_FOUND: 'MODEL_VERSION_NOT_FOUND',
+  /** A training profile or unlearning policy the worker's schema refuses (docs/contracts.md). */
+  INVALID_POLICY: 'INVALID_POLICY',
   // infrastructure seen at the edge
   CONCURRENCY_CONFLICT: 'CONCURRENCY_CONFLICT',
 } as const;
@@ -85,6 +87,7 @@ const kindOf: Record<GovernanceErrorCode, DomainErrorKind> = {
   RESULT_NOT_APPLICABLE: 'conflict',
   TRAINING_SOURCE_MISSING: 'unprocessable',
   MODEL_VERSION_NOT_FOUND: 'not-found',
+  INVALID_POLICY: 'validation',
   CONCURRENCY_CONFLICT: 'conflict',
 };
 

@@ -44,6 +44,14 @@ export interface UnlearningJobDataV1 {
   /** Earliest statutory deadline among the requests. */
   readonly deadline: string | null;
   readonly dispatchedAt: string;
+  /**
+   * The model's unlearning policy at dispatch (optional, added later in v1; the body of
+   * `PUT /v1/models/:id/policy` or the policy registered with the model, defaults filled in).
+   * The worker validates it again and uses it instead of the policy it was trained with; absent:
+   * the trained policy. `policyRevision` names it (0: the registered one).
+   */
+  readonly policy?: Readonly<Record<string, unknown>>;
+  readonly policyRevision?: number;
 }
 
 export interface UnlearningJobMessageV1 {

@@ -31,10 +31,16 @@ export abstract class RecordsStore {
     subjectRefs: readonly SubjectRef[],
   ): Promise<(RecordRef & { subjectRef: SubjectRef })[]>;
 
-  /** Deletes the subject's records within `scope`; returns what was deleted. */
+  /** Deletes the subject's records within `scope` (leaving id-only tombstones); returns them. */
   abstract erase(
     manager: EntityManager,
     subjectRef: SubjectRef,
     scope: DeletionScope | null,
   ): Promise<RecordRef[]>;
+
+  /**
+   * The erased records of these datasets (tombstones of ids not registered again since): what a
+   * training job must not read from the datasets' sources.
+   */
+  abstract erasedIn(manager: EntityManager, datasetIds: readonly string[]): Promise<RecordRef[]>;
 }

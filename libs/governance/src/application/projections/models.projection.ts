@@ -14,6 +14,9 @@ export const MODEL_EVENT_TYPES: readonly ModelEvent['type'][] = [
   'UnlearningJobClosed',
   'ModelTrainingScheduled',
   'ModelTrainingFailed',
+  'ModelPolicyChanged',
+  'ModelTrainingRetried',
+  'ModelTrainingProgressed',
 ];
 
 const insertVersions = async (
@@ -74,6 +77,9 @@ export const modelsProjection = () =>
               version: s.training.version,
               status: s.training.status,
               reason: s.training.reason,
+              attempt: s.training.attempt ?? 1,
+              nextAttemptAt: s.training.nextAttemptAt ?? null,
+              progress: s.training.progress ?? null,
             }
           : null,
         updated_at: last.metadata.occurredAt,

@@ -1,3 +1,5 @@
+import { backoffCeilingMs } from '@lethe/shared';
+import { canonicalJson } from '@lethe/shared/domain';
 import { assertNever, type Decider } from '../shared/decider';
 import { GovernanceError } from '../governance.errors';
 import type { ModelCommand } from './model.commands';
@@ -19,7 +21,8 @@ const registered = (state: ModelState, modelId: string): RegisteredModel => {
 export const decideModel = (command: ModelCommand, state: ModelState): readonly ModelEvent[] => {
   switch (command.type) {
     case 'RegisterModel': {
-      const { modelId, name, description, trainingSet, now, training } = command.data;
+      const { modelId, name, description, trainingSet, now, training, profile, policy } =
+        command.data;
       if (state.status !== 'absent') {
         throw new GovernanceError('MODEL_ALREADY_REGISTERED', `model ${modelId} already exists`, {
           modelId,
@@ -32,7 +35,14 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
       }
       const registeredEvent: ModelEvent = {
         type: 'ModelRegistered',
-        data: { modelId, name, description, registeredAt: now },
+        data: {
+          modelId,
+          name,
+          description,
+          registeredAt: now,
+          ...(profile === undefined ? {} : { profile }),
+          ...(policy === undefined ? {} : { policy }),
+        },
       };
       if (training) {
         // Lethe trains version 1: it exists once the worker's `trained` result is recorded.
@@ -40,7 +50,15 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
           registeredEvent,
           {
             type: 'ModelTrainingScheduled',
-            data: { modelId, jobId: training.jobId, version: 1, trainingSet, scheduledAt: now },
+            data: {
+              modelId,
+              jobId: training.jobId,
+              version: 1,
+              trainingSet,
+              scheduledAt: now,
+              ...(training.datasetIds ? { datasetIds: training.datasetIds } : {}),
+              ...(training.records ? { records: training.records } : {}),
+            },
           },
         ];
       }
@@ -77,11 +95,24 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
       }
       if (training.status === 'trained') return [];
       if (outcome.kind === 'failed') {
-        if (training.status === 'failed') return [];
+        // Only the current attempt's failure counts, once (a stale or repeated one is dropped).
+        if (training.status !== 'scheduled' || attempt !== (training.attempt ?? 1)) return [];
+        const retry = command.data.retry;
+        const retries = outcome.retryable === true && retry && attempt < retry.maxAttempts;
+        const nextAttemptAt = retries
+          ? new Date(Date.parse(now) + backoffCeilingMs(attempt, retry.backoff)).toISOString()
+          : null;
         return [
           {
             type: 'ModelTrainingFailed',
-            data: { modelId, jobId, attempt, reason: outcome.reason, failedAt: now },
+            data: {
+              modelId,
+              jobId,
+              attempt,
+              reason: outcome.reason,
+              failedAt: now,
+              ...(nextAttemptAt === null ? {} : { nextAttemptAt }),
+            },
           },
         ];
       }
@@ -106,6 +137,78 @@ export const decideModel = (command: ModelCommand, state: ModelState): readonly 
             weightsDigest: outcome.digest,
             metrics: outcome.metrics,
           },
+        },
+      ];
+    }
+    case 'ChangeModelPolicy': {
+      const s = registered(state, command.data.modelId);
+      const { modelId, policy, now } = command.data;
+      // The same policy again is a no-op (an idempotent PUT), compared as canonical JSON.
+      if (s.policy && canonicalJson(s.policy) === canonicalJson(policy)) return [];
+      return [
+        {
+          type: 'ModelPolicyChanged',
+          data: { modelId, revision: (s.policyRevision ?? 0) + 1, policy, changedAt: now },
+        },
+      ];
+    }
+    case 'RetryTraining': {
+      const s = registered(state, command.data.modelId);
+      const { modelId, jobId, requestedBy, now } = command.data;
+      const training = s.training;
+      if (!training || training.jobId !== jobId) {
+        throw new GovernanceError(
+          'JOB_NOT_FOUND',
+          `model ${modelId} has no training job ${jobId}`,
+          {
+            modelId,
+            jobId,
+          },
+        );
+      }
+      const due =
+        training.status === 'retry-wait' &&
+        training.nextAttemptAt != null &&
+        Date.parse(training.nextAttemptAt) <= Date.parse(now);
+      if (requestedBy === 'scheduler') {
+        if (!due) return [];
+      } else if (training.status !== 'failed' && training.status !== 'retry-wait') {
+        throw new GovernanceError(
+          'JOB_NOT_RETRYABLE',
+          `training job ${jobId} is ${training.status}; only a failed training is retried`,
+          { modelId, jobId, status: training.status },
+        );
+      }
+      return [
+        {
+          type: 'ModelTrainingRetried',
+          data: {
+            modelId,
+            jobId,
+            attempt: (training.attempt ?? 1) + 1,
+            requestedBy,
+            retriedAt: now,
+          },
+        },
+      ];
+    }
+    case 'RecordTrainingProgress': {
+      const s = registered(state, command.data.modelId);
+      const { modelId, jobId, attempt, progress, minIntervalMs, now } = command.data;
+      const training = s.training;
+      if (!training || training.jobId !== jobId) return [];
+      if (training.status !== 'scheduled' || attempt !== (training.attempt ?? 1)) return [];
+      const last = training.progress;
+      if (last && last.attempt === attempt) {
+        if (progress.seq <= last.seq) return [];
+        const completesStage = progress.total !== null && progress.done >= progress.total;
+        const tooSoon = Date.parse(now) - Date.parse(last.at) < minIntervalMs;
+        if (progress.stage === last.stage && tooSoon && !completesStage) return [];
+      }
+      return [
+        {
+          type: 'ModelTrainingProgressed',
+          data: { modelId, jobId, attempt, ...progress, reportedAt: now },
         },
       ];
     }

@@ -16,6 +16,31 @@ export type ModelRegistered = DomainEvent<
     readonly name: string;
     readonly description: string | null;
     readonly registeredAt: string;
+    /**
+     * Added later: the training profile given at registration (architecture, recipe, policy) as
+     * validated by the worker's schema, when Lethe trains the model.
+     */
+    readonly profile?: ModelProfileJson;
+    /** Added later: the profile's policy as validated, defaults filled in (revision 0). */
+    readonly policy?: ModelProfileJson;
+  }
+>;
+
+/** A profile or a policy as JSON: validated by the worker's schema before any event holds it. */
+export type ModelProfileJson = Readonly<Record<string, unknown>>;
+
+/**
+ * The model's unlearning policy was replaced (`PUT /v1/models/:id/policy`): later unlearning jobs
+ * carry this policy and its revision; the worker validates it again and journals what it used.
+ */
+export type ModelPolicyChanged = DomainEvent<
+  'ModelPolicyChanged',
+  {
+    readonly modelId: ModelId;
+    /** 1 for the first change after registration (the registered policy is revision 0). */
+    readonly revision: number;
+    readonly policy: ModelProfileJson;
+    readonly changedAt: string;
   }
 >;
 
@@ -47,6 +72,12 @@ export type ModelTrainingScheduled = DomainEvent<
     readonly version: number;
     readonly trainingSet: TrainingSetSummary;
     readonly scheduledAt: string;
+    /**
+     * Added later: what the training job reads (every dataset it names, and the records named one
+     * by one at registration), kept so that a retry sends the same job again.
+     */
+    readonly datasetIds?: readonly string[];
+    readonly records?: readonly { readonly datasetId: string; readonly recordId: string }[];
   }
 >;
 
@@ -58,6 +89,35 @@ export type ModelTrainingFailed = DomainEvent<
     readonly attempt: number;
     readonly reason: string;
     readonly failedAt: string;
+    /** Added later: set when the failure is retryable and attempts are left (retried then). */
+    readonly nextAttemptAt?: string | null;
+  }
+>;
+
+/** The training job is sent again as attempt `attempt` (after a backoff, or by ml-admin). */
+export type ModelTrainingRetried = DomainEvent<
+  'ModelTrainingRetried',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly requestedBy: string;
+    readonly retriedAt: string;
+  }
+>;
+
+/** The worker's progress on the training job (public stages and counts only). */
+export type ModelTrainingProgressed = DomainEvent<
+  'ModelTrainingProgressed',
+  {
+    readonly modelId: ModelId;
+    readonly jobId: JobId;
+    readonly attempt: number;
+    readonly seq: number;
+    readonly stage: string;
+    readonly done: number;
+    readonly total: number | null;
+    readonly reportedAt: string;
   }
 >;
 
@@ -117,4 +177,7 @@ export type ModelEvent =
   | UnlearningJobResumed
   | UnlearningJobClosed
   | ModelTrainingScheduled
-  | ModelTrainingFailed;
+  | ModelTrainingFailed
+  | ModelTrainingRetried
+  | ModelTrainingProgressed
+  | ModelPolicyChanged;

@@ -1,6 +1,6 @@
 import type { DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import { assertNever } from '../shared/decider';
-import type { ModelEvent, TrainingSetSummary } from './model.events';
+import type { ModelEvent, ModelProfileJson, TrainingSetSummary } from './model.events';
 
 export interface QueuedDeletion {
   readonly requestId: DeletionRequestId;
@@ -25,17 +25,49 @@ export interface RegisteredModel {
   readonly training?: ModelTraining | null;
   /** SHA-256 (hex) of the released weights per version, where Lethe's worker reported them. */
   readonly weightsDigests?: Readonly<Record<string, string>>;
+  /** The training profile given at registration (validated), when Lethe trains the model. */
+  readonly profile?: ModelProfileJson | null;
+  /**
+   * The current unlearning policy (validated, defaults filled in) and its revision: 0 is the
+   * registered one, each `ModelPolicyChanged` adds 1. Null: none known (the worker's defaults).
+   */
+  readonly policy?: ModelProfileJson | null;
+  readonly policyRevision?: number;
 }
 
 export interface ModelTraining {
   readonly jobId: JobId;
   readonly version: number;
-  readonly status: 'scheduled' | 'trained' | 'failed';
+  /** `retry-wait`: a retryable failure, sent again at `nextAttemptAt`. */
+  readonly status: 'scheduled' | 'trained' | 'failed' | 'retry-wait';
   readonly trainingSet: TrainingSetSummary;
   readonly reason: string | null;
+  /** The current attempt (1 before any retry); absent in states built before retries. */
+  readonly attempt?: number;
+  readonly nextAttemptAt?: string | null;
+  /** What the job reads, for a retry (absent for jobs scheduled before retries existed). */
+  readonly datasetIds?: readonly string[];
+  readonly records?: readonly { readonly datasetId: string; readonly recordId: string }[];
+  /** The latest progress the worker reported on the current attempt. */
+  readonly progress?: TrainingProgress | null;
+}
+
+export interface TrainingProgress {
+  readonly attempt: number;
+  readonly seq: number;
+  readonly stage: string;
+  readonly done: number;
+  readonly total: number | null;
+  readonly at: string;
 }
 
 export type ModelState = { readonly status: 'absent' } | RegisteredModel;
+
+/** The policy part of a registered profile (an object), or null. */
+const policyOf = (profile: ModelProfileJson | undefined): ModelProfileJson | null => {
+  const p = profile?.policy;
+  return p !== null && typeof p === 'object' && !Array.isArray(p) ? (p as ModelProfileJson) : null;
+};
 
 export const initialModelState = (): ModelState => ({ status: 'absent' });
 
@@ -53,6 +85,9 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
       inFlightJobId: null,
       requeuedJobIds: [],
       training: null,
+      profile: event.data.profile ?? null,
+      policy: event.data.policy ?? policyOf(event.data.profile),
+      policyRevision: 0,
     };
   }
   if (state.status === 'absent') return state;
@@ -74,6 +109,8 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
           : { weightsDigests: { ...state.weightsDigests, [String(event.data.version)]: digest } }),
       };
     }
+    case 'ModelPolicyChanged':
+      return { ...state, policy: event.data.policy, policyRevision: event.data.revision };
     case 'ModelTrainingScheduled':
       return {
         ...state,
@@ -83,11 +120,55 @@ export const evolveModel = (state: ModelState, event: ModelEvent): ModelState =>
           status: 'scheduled',
           trainingSet: event.data.trainingSet,
           reason: null,
+          attempt: 1,
+          nextAttemptAt: null,
+          progress: null,
+          ...(event.data.datasetIds ? { datasetIds: event.data.datasetIds } : {}),
+          ...(event.data.records ? { records: event.data.records } : {}),
         },
       };
-    case 'ModelTrainingFailed':
+    case 'ModelTrainingFailed': {
+      if (state.training?.jobId !== event.data.jobId) return state;
+      const next = event.data.nextAttemptAt ?? null;
+      return {
+        ...state,
+        training: {
+          ...state.training,
+          status: next === null ? 'failed' : 'retry-wait',
+          reason: event.data.reason,
+          nextAttemptAt: next,
+        },
+      };
+    }
+    case 'ModelTrainingRetried':
       return state.training?.jobId === event.data.jobId
-        ? { ...state, training: { ...state.training, status: 'failed', reason: event.data.reason } }
+        ? {
+            ...state,
+            training: {
+              ...state.training,
+              status: 'scheduled',
+              attempt: event.data.attempt,
+              nextAttemptAt: null,
+              progress: null,
+            },
+          }
+        : state;
+    case 'ModelTrainingProgressed':
+      return state.training?.jobId === event.data.jobId
+        ? {
+            ...state,
+            training: {
+              ...state.training,
+              progress: {
+                attempt: event.data.attempt,
+                seq: event.data.seq,
+                stage: event.data.stage,
+                done: event.data.done,
+                total: event.data.total,
+                at: event.data.reportedAt,
+              },
+            },
+          }
         : state;
     case 'DeletionQueued':
       return {

@@ -12,6 +12,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { AUDIT_SIGNER, type AuditSigner } from '@lethe/audit';
 import { backoffCeilingMs, Topics, type BackoffPolicy } from '@lethe/shared';
 import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
+import { supersededProgress } from '../../application/commands/accept-job-result/superseded-progress';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { JobResultProcessor } from '../../application/commands/accept-job-result/job-result.processor';
 import { CLOCK, type Clock } from '../../application/ports/clock.port';
@@ -150,8 +151,14 @@ export class JobResultsKafkaConsumer implements OnApplicationBootstrap, BeforeAp
 
   private async handleBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const skip = supersededProgress(batch.messages);
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) return;
+      if (skip.has(message.offset)) {
+        // Superseded by a later result of its job in this batch: that one's commit covers it.
+        payload.resolveOffset(message.offset);
+        continue;
+      }
       const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
       await RequestContextStore.run(
         { correlationId: `${batch.topic}:${batch.partition}:${message.offset}` },

@@ -70,20 +70,43 @@ export class PgRecordsStore implements RecordsStore {
     }));
   }
 
-  /** Deletes the subject's records within `scope`; returns what was deleted. */
+  /**
+   * Deletes the subject's records within `scope` and leaves a tombstone (dataset and record id
+   * only) for each in gov_erased_records, in one statement; returns what was deleted.
+   */
   async erase(
     manager: EntityManager,
     subjectRef: SubjectRef,
     scope: DeletionScope | null,
   ): Promise<RecordRef[]> {
-    // TypeORM answers a DELETE … RETURNING with [rows, affectedCount].
-    const [rows] = await manager.query<[{ dataset_id: string; record_id: string }[], number]>(
-      `DELETE FROM gov_records
-        WHERE subject_ref = $1
-          AND ($2::text[] IS NULL OR dataset_id = ANY($2::text[]))
-          AND ($3::text[] IS NULL OR record_id = ANY($3::text[]))
-       RETURNING dataset_id, record_id`,
+    const rows = await manager.query<{ dataset_id: string; record_id: string }[]>(
+      `WITH erased AS (
+         DELETE FROM gov_records
+          WHERE subject_ref = $1
+            AND ($2::text[] IS NULL OR dataset_id = ANY($2::text[]))
+            AND ($3::text[] IS NULL OR record_id = ANY($3::text[]))
+         RETURNING dataset_id, record_id
+       ), tombstones AS (
+         INSERT INTO gov_erased_records (dataset_id, record_id)
+         SELECT dataset_id, record_id FROM erased
+         ON CONFLICT (dataset_id, record_id) DO UPDATE SET erased_at = now()
+       )
+       SELECT dataset_id, record_id FROM erased`,
       [subjectRef, scope?.datasetIds ?? null, scope?.recordIds ?? null],
+    );
+    return rows.map((r) => ({ datasetId: r.dataset_id, recordId: r.record_id }));
+  }
+
+  /** Erased records of these datasets that are not (re-)registered since, sorted. */
+  async erasedIn(manager: EntityManager, datasetIds: readonly string[]): Promise<RecordRef[]> {
+    if (datasetIds.length === 0) return [];
+    const rows = await manager.query<{ dataset_id: string; record_id: string }[]>(
+      `SELECT e.dataset_id, e.record_id FROM gov_erased_records e
+        WHERE e.dataset_id = ANY($1::text[])
+          AND NOT EXISTS (SELECT 1 FROM gov_records g
+                           WHERE g.dataset_id = e.dataset_id AND g.record_id = e.record_id)
+        ORDER BY e.dataset_id, e.record_id`,
+      [[...new Set(datasetIds)]],
     );
     return rows.map((r) => ({ datasetId: r.dataset_id, recordId: r.record_id }));
   }

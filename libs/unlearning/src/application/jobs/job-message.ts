@@ -32,6 +32,9 @@ const unlearningData = z
     datasets: z.array(jobDataset).optional(),
     deadline: isoTime.nullable(),
     dispatchedAt: isoTime,
+    /** Validated against the model's profile by the job (jobProfileSchema), not here. */
+    policy: z.record(z.unknown()).optional(),
+    policyRevision: z.number().int().min(0).optional(),
   })
   .strict();
 

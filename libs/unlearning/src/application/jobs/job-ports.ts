@@ -64,6 +64,12 @@ export interface StagedUnlearning {
   readonly certificate: string;
   /** Why the policy chose the method (public codes; absent for no-op). */
   readonly reason?: string;
+  /**
+   * The unlearning policy the job ran under (validated) and the revision the job named (null:
+   * the trained policy). Optional: effects staged before policies could change have neither.
+   */
+  readonly policy?: JobProfile['policy'];
+  readonly policyRevision?: number | null;
 }
 
 export type StagedEffect = StagedTraining | StagedUnlearning;

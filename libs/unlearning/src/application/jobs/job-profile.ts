@@ -176,6 +176,15 @@ export const jobProfileSchema = z
 
 export type JobProfile = z.output<typeof jobProfileSchema>;
 
+/**
+ * The unlearning policy alone, as the governance service validates `PUT /v1/models/:id/policy`
+ * (with the model's registered architecture and recipe, through `jobProfileSchema`) and as an
+ * unlearning job carries it (`data.policy`). One schema, so the governance never accepts a policy
+ * the worker refuses.
+ */
+export const jobPolicySchema = policy;
+export type JobPolicy = z.output<typeof jobPolicySchema>;
+
 /** Validates a training job's profile (empty: the defaults); JOB_INVALID_PROFILE with the issues. */
 export const parseJobProfile = (input: unknown): JobProfile => {
   const r = jobProfileSchema.safeParse(input ?? {});

@@ -282,6 +282,43 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
     });
   });
 
+  it('a job carrying a changed policy runs under it (validated again) and the journal keeps what it used', async () => {
+    // Model a was trained with newton then retrain; the job carries retrain only (revision 1).
+    const job = anUnlearningJob({
+      records: [ref(10)],
+      datasets,
+      policy: { methods: ['retrain'] },
+      policyRevision: 1,
+    });
+    const out = (await f.runner().handle(jobMessage(job))) as { result: Succeeded };
+    expect(out.result).toMatchObject({ kind: 'succeeded', method: 'retrain' });
+    const staged = await f.journal.staged(job.jobId);
+    expect(staged).toMatchObject({ policyRevision: 1, policy: { methods: ['retrain'] } });
+    // The trained profile itself is unchanged: a job without a policy still runs newton first.
+    expect((await f.journal.modelProfile('model-a'))?.policy.methods).toEqual([
+      'newton',
+      'retrain',
+    ]);
+
+    // A policy the schema refuses: a non-retryable coded failure, nothing claimed or stored.
+    const bad = anUnlearningJob({
+      records: [ref(11)],
+      datasets,
+      policy: { methods: ['magic'] },
+      policyRevision: 2,
+    });
+    const refused = (await f.runner().handle(jobMessage(bad))) as {
+      result: UnlearningResultDataV1;
+    };
+    expect(refused.result).toMatchObject({
+      kind: 'failed',
+      code: 'JOB_INVALID_PROFILE',
+      retryable: false,
+    });
+    expect(await f.journal.staged(bad.jobId)).toBeNull();
+    expect(await f.modelStore.listVersions(ModelId('model-a'))).toHaveLength(2);
+  });
+
   it('the certified update cannot honour the policy: retrain when allowed, needs-retrain otherwise', async () => {
     const impossible = { certification: { M, lambdaMin: 0, G: 1e-9, solverTolerance: 0.5 } };
     await train(f, { ...impossible, methods: ['newton', 'retrain'] }, 'model-r');

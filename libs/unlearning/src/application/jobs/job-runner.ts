@@ -1,5 +1,5 @@
 import type { UnlearningResultDataV1 } from '@lethe/shared';
-import { isoSeconds, type JobDependencies } from './job-context';
+import type { JobDependencies } from './job-context';
 import { failureOf, JobErrorCode } from './job-errors';
 import { parseJobMessage, type Job } from './job-message';
 import type { StagedEffect } from './job-ports';
@@ -139,7 +139,11 @@ export class JobRunner {
     return e.kind === 'training' ? applyTraining(this.deps, e) : applyUnlearning(this.deps, e);
   }
 
+  /**
+   * A result's `at`, to the millisecond (RFC 3339 allows fractions): the loop's benchmark and the
+   * governance's `queued` stage read it (docs/benchmarks.md). Certificates keep whole seconds.
+   */
   private now(): string {
-    return isoSeconds(this.deps.clock());
+    return this.deps.clock().toISOString();
   }
 }

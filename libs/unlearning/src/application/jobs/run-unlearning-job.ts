@@ -34,6 +34,7 @@ import type { StagedUnlearning } from './job-ports';
 import {
   convexPolicyFor,
   modelKindOf,
+  parseJobProfile,
   sequentialPolicyFor,
   type JobProfile,
   type UnlearningMethodName,
@@ -177,14 +178,15 @@ export const computeUnlearning = async (
   job: UnlearningJobDataV1,
   progress: ProgressReporter,
 ): Promise<StagedUnlearning | NeedsRetrain> => {
-  const profile = await deps.journal.modelProfile(job.modelId);
-  if (!profile) {
+  const trained = await deps.journal.modelProfile(job.modelId);
+  if (!trained) {
     throw new JobError(
       JobErrorCode.CHAIN_STATE_NOT_FOUND,
       `model ${job.modelId} was not trained by this worker (no profile in its journal)`,
       { modelId: job.modelId },
     );
   }
+  const profile = profileForJob(trained, job);
   progress.stage('loading');
   const base = await loadBase(deps, job);
   const { index, previous } = await claimStep(deps, job);
@@ -214,10 +216,10 @@ export const computeUnlearning = async (
         cumulativeGuarantee(ledgerOf(base)),
         deps.engine.backend(),
       );
-      return await staged(deps, job, index, payload, null);
+      return await staged(deps, job, index, payload, profile, null);
     }
     if (base.kind === 'sisa') {
-      return await unlearnSisaJob(deps, job, base, forget, index, ctx, progress);
+      return await unlearnSisaJob(deps, job, base, forget, index, profile, ctx, progress);
     }
     const { data } = await loadJobData(deps.sources, {
       datasets: requireDatasets(job),
@@ -273,6 +275,7 @@ export const computeUnlearning = async (
       job,
       index,
       payload,
+      profile,
       {
         released: saveWeights(base.state.arch, release.released.params),
         trainingProfile: storedProfile(step.private.state.profile),
@@ -296,6 +299,7 @@ const unlearnSisaJob = async (
   base: Extract<Base, { kind: 'sisa' }>,
   forget: readonly string[],
   index: number,
+  profile: JobProfile,
   ctx: (versionAfter: number, digestAfter: string) => CertificateContext,
   progress: ProgressReporter,
 ): Promise<StagedUnlearning> => {
@@ -363,6 +367,7 @@ const unlearnSisaJob = async (
     job,
     index,
     payload,
+    profile,
     {
       released,
       trainingProfile: sisaProfile(out.ensemble, deps.engine.backend()),
@@ -371,6 +376,21 @@ const unlearnSisaJob = async (
     policy,
   );
 };
+
+/**
+ * The profile this job runs under: the model's trained profile, with the policy the job carries
+ * (the model's current policy, `PUT /v1/models/:id/policy`) validated again here with the same
+ * schema; a job without one runs under the trained policy. A policy the schema refuses fails the
+ * job with JOB_INVALID_PROFILE (not retryable) before anything is read or claimed.
+ */
+export const profileForJob = (trained: JobProfile, job: UnlearningJobDataV1): JobProfile =>
+  job.policy === undefined
+    ? trained
+    : parseJobProfile({
+        architecture: trained.architecture,
+        recipe: trained.recipe,
+        policy: job.policy,
+      });
 
 const requireDatasets = (job: UnlearningJobDataV1) => {
   if (!job.datasets || job.datasets.length === 0) {
@@ -389,6 +409,7 @@ const staged = async (
   job: UnlearningJobDataV1,
   index: number,
   payload: CertificatePayload,
+  profile: JobProfile,
   release: Pick<StagedUnlearning, 'released' | 'trainingProfile' | 'chain'> | null,
   policy?: PolicyEvidence,
 ): Promise<StagedUnlearning> => {
@@ -411,6 +432,8 @@ const staged = async (
     certificateId: payload.certificateId,
     certificate,
     ...(policy ? { reason: policyReason(policy) } : {}),
+    policy: profile.policy,
+    policyRevision: job.policyRevision ?? null,
   };
   const kept = await deps.journal.stage(effect);
   if (kept.kind !== 'unlearning') throw new Error(`job ${job.jobId} staged a training effect`);

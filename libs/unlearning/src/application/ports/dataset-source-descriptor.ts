@@ -28,6 +28,11 @@ const mnistDescriptor = z
     kind: z.literal('mnist'),
     /** First n digits (digit-major order), for small demos; default all 10,000. */
     limit: z.number().int().min(1).max(10_000).optional(),
+    /**
+     * The first n digits of each class (ids keep their place in the whole set): a balanced
+     * subset for small demos. Applied after `limit`.
+     */
+    perDigit: z.number().int().min(1).max(10_000).optional(),
     /** (x − 0.1307)/0.3081 as the paper's code (default true); false: raw pixels in [0, 1]. */
     normalise: z.boolean().optional(),
   })

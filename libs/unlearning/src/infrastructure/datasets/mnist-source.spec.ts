@@ -25,6 +25,21 @@ describe('MnistDatasetSource', () => {
     expect(got.features).toEqual(want.features);
   });
 
+  it('perDigit: the first n of each digit, ids kept from the whole set, erased ones still dropped', async () => {
+    const source = createDatasetSource({ kind: 'mnist', perDigit: 5 }, { dataRoot: '/nowhere' });
+    const all = loadMnist();
+    const seen = new Map<number, number>();
+    const want = all.ids.filter((_, i) => {
+      const d = all.labels[i]!;
+      seen.set(d, (seen.get(d) ?? 0) + 1);
+      return seen.get(d)! <= 5;
+    });
+    const got = await readDataset(source, { exclude: new Set([want[7]!]), name: 'm' });
+    expect(got.ids).toEqual(want.filter((_, i) => i !== 7));
+    expect(got.ids).toHaveLength(49);
+    expect([...new Set(got.labels)].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('batches by batchSize and honours normalise: false', async () => {
     const source = new MnistDatasetSource({ kind: 'mnist', limit: 25, normalise: false });
     const batches: DatasetBatch[] = [];

@@ -33,12 +33,16 @@ export class MnistDatasetSource implements DatasetSource {
       ...(this.descriptor.limit === undefined ? {} : { limit: this.descriptor.limit }),
     });
     const n = ds.labels.length;
+    const perDigit = this.descriptor.perDigit ?? Number.POSITIVE_INFINITY;
+    const seen = new Array<number>(10).fill(0);
     let i = 0;
     while (i < n) {
       const ids: RecordId[] = [];
       const rows: number[] = [];
       for (; i < n && rows.length < batchSize; i++) {
         const id = ds.ids[i] as string;
+        const digit = ds.labels[i] as number;
+        if ((seen[digit] = (seen[digit] ?? 0) + 1) > perDigit) continue;
         if (options.exclude.has(id) || (options.only && !options.only.has(id))) continue;
         ids.push(RecordId(id));
         rows.push(i);

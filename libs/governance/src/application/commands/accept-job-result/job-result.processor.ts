@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { CommandBus } from '@nestjs/cqrs';
 import type { DataSource } from 'typeorm';
 import {
@@ -31,6 +32,7 @@ import { EraseSubjectRecordsCommand } from '../erase-subject-records/erase-subje
 import { RecordJobProgressCommand } from '../record-job-progress/record-job-progress.command';
 import { RecordJobResultCommand } from '../record-job-result/record-job-result.command';
 import { RecordTrainingResultCommand } from '../record-training-result/record-training-result.command';
+import { RecordTrainingProgressCommand } from '../record-training-progress/record-training-progress.command';
 import {
   RefuseJobResultCommand,
   type ResultOrigin,
@@ -247,8 +249,19 @@ export class JobResultProcessor {
     const modelId = model.modelId;
     switch (d.kind) {
       case 'started':
+        return d.kind;
       case 'progress':
-        // Training progress is not recorded per report (docs/adr/0010-job-results.md).
+        // On the model: deduplicated by seq and throttled per stage, like a job's progress.
+        await this.commandBus.execute(
+          new RecordTrainingProgressCommand(
+            modelId,
+            jobId,
+            d.attempt,
+            { seq: d.seq, stage: d.stage, done: d.done, total: d.total },
+            ACTOR,
+            correlationId,
+          ),
+        );
         return d.kind;
       case 'trained':
         await this.commandBus.execute(
@@ -269,7 +282,11 @@ export class JobResultProcessor {
             modelId,
             jobId,
             d.attempt,
-            { kind: 'failed', reason: `${d.code}: ${d.reason}` },
+            {
+              kind: 'failed',
+              reason: `${d.code}: ${d.reason}`,
+              retryable: d.kind === 'failed' && d.retryable,
+            },
             ACTOR,
             correlationId,
           ),
@@ -304,7 +321,12 @@ export class JobResultProcessor {
         `job ${job.jobId} is ${job.status}; it cannot take a success now`,
       );
     }
+    // Where the time between the worker's `succeeded` and `certified` goes (docs/benchmarks.md):
+    // queued = from the worker's stamp to here (Kafka, and the results ahead of this one).
+    const t0 = performance.now();
+    const queuedMs = Math.max(0, this.clock.now().getTime() - Date.parse(d.at));
     const payload = await this.verify(d.certificate);
+    const tVerified = performance.now();
     const recordedDigestBefore = model?.weightsDigests?.[String(job.baseVersion)] ?? null;
     const problems = certificateMismatches(payload, d, job, recordedDigestBefore);
     if (problems.length > 0) {
@@ -312,6 +334,7 @@ export class JobResultProcessor {
     }
     // 1. The audit log (exactly once per certificate id; same bytes again → the stored entry).
     const appended = await this.commandBus.execute(new AppendCertificateCommand(d.certificate));
+    const tAppended = performance.now();
     // 2. The job's result: version registered in the lineage, requests unlearned → certified.
     await this.commandBus.execute(
       new RecordJobResultCommand(
@@ -328,6 +351,7 @@ export class JobResultProcessor {
         correlationId,
       ),
     );
+    const tRecorded = performance.now();
     // 3. Erase the subject's records, for every request this certificate completed.
     let erased = 0;
     for (const requestId of job.requestIds) {
@@ -341,7 +365,9 @@ export class JobResultProcessor {
     this.logger.info(
       `job ${job.jobId} succeeded (${d.method}): certificate ${d.certificateId} at leaf ` +
         `${appended.leafIndex}${appended.created ? '' : ' (already logged)'}, ` +
-        `version ${d.versionAfter}, ${erased} record(s) erased`,
+        `version ${d.versionAfter}, ${erased} record(s) erased; stages ms: ` +
+        `queued=${queuedMs} verify=${ms(tVerified - t0)} append=${ms(tAppended - tVerified)} ` +
+        `record=${ms(tRecorded - tAppended)} erase=${ms(performance.now() - tRecorded)}`,
     );
   }
 
@@ -371,6 +397,8 @@ export class JobResultProcessor {
     }
   }
 }
+
+const ms = (x: number): number => Math.round(x);
 
 function assertNever(x: never): never {
   throw new Error(`unexpected result ${JSON.stringify(x)}`);

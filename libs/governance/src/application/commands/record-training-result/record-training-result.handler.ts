@@ -3,6 +3,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
+import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
@@ -17,6 +18,7 @@ export class RecordTrainingResultHandler implements ICommandHandler<RecordTraini
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
   ) {}
 
   async execute(c: RecordTrainingResultCommand) {
@@ -30,6 +32,11 @@ export class RecordTrainingResultHandler implements ICommandHandler<RecordTraini
           attempt: c.attempt,
           outcome: c.outcome,
           now: this.clock.now().toISOString(),
+          // A retryable failure is sent again after a backoff, as an unlearning job is.
+          retry: {
+            maxAttempts: this.options.scheduling.maxAttempts,
+            backoff: this.options.scheduling.backoff,
+          },
         },
       });
       return { modelId: c.modelId, recorded: events.length > 0 };

@@ -8,10 +8,12 @@ import { DatasetRegistry } from '../../ports/dataset-registry.port';
 import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
 import { jobDatasetsOf } from '../../messages/job-datasets';
 import { LineageStore } from '../../ports/lineage-store.port';
+import { RecordsStore } from '../../ports/records-store.port';
 import { newJobId } from '../../ids';
 import { metadataFor } from '../../metadata';
-import { trainingJobMessage } from '../../messages/training-job-message';
+import { trainingJobDispatch } from '../../messages/training-job-dispatch';
 import { CLOCK, type Clock } from '../../ports/clock.port';
+import { validateModelProfile } from '../../model-profile';
 import { RegisterModelCommand } from './register-model.command';
 
 /**
@@ -27,6 +29,7 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
     private readonly dataSource: DataSource,
     private readonly datasets: DatasetRegistry,
     private readonly lineage: LineageStore,
+    private readonly records: RecordsStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -39,6 +42,8 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
         datasetIds: unknown,
       });
     }
+    // The profile is validated with the worker's schema before anything is recorded.
+    const profile = Object.keys(c.profile).length > 0 ? validateModelProfile(c.profile) : null;
     const meta = metadataFor(this.clock, c.correlationId, c.actor);
     return runGovernanceTransaction(this.dataSource, meta, async (tx) => {
       const records = c.training.records ?? [];
@@ -75,6 +80,10 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
         }
       }
       const now = this.clock.now().toISOString();
+      const trainingRecords = records.map((r) => ({
+        datasetId: r.datasetId,
+        recordId: r.recordId,
+      }));
       const jobId = trainedByLethe ? newJobId() : null;
       await tx.decide(streams.model(c.modelId), modelDecider, {
         type: 'RegisterModel',
@@ -84,24 +93,24 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
           description: c.description,
           trainingSet: summary,
           now,
-          ...(jobId === null ? {} : { training: { jobId } }),
+          ...(jobId === null
+            ? {}
+            : { training: { jobId, datasetIds: allDatasetIds, records: trainingRecords } }),
+          ...(profile === null ? {} : { profile: profile.profile, policy: profile.policy }),
         },
       });
       if (jobId !== null) {
+        // Rows of erased subjects may still be in the sources: the worker must never read them.
         tx.enqueue([
-          trainingJobMessage(
-            {
-              jobId,
-              modelId: c.modelId,
-              attempt: 1,
-              version: 1,
-              datasets: sources,
-              records: records.map((r) => ({ datasetId: r.datasetId, recordId: r.recordId })),
-              profile: c.profile,
-              dispatchedAt: now,
-            },
-            tx.metadata.correlationId,
-          ),
+          await trainingJobDispatch(tx, this.records, {
+            jobId,
+            modelId: c.modelId,
+            attempt: 1,
+            datasetIds: allDatasetIds,
+            records: trainingRecords,
+            profile: c.profile,
+            now,
+          }),
         ]);
       }
       return {

@@ -9,17 +9,28 @@ import { runGovernanceTransaction } from '../../unit-of-work/governance-transact
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { RetryJobCommand } from './retry-job.command';
+import { ModelId } from '@lethe/shared';
+import type { MetadataContext } from '@lethe/event-store';
+import { RecordsStore } from '../../ports/records-store.port';
+import { retryTrainingIn } from '../../messages/training-job-dispatch';
 
 /** Job → awaiting dispatch; model → job requeued (takes the slot before new work); requests → scheduled. */
 @CommandHandler(RetryJobCommand)
 export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly records: RecordsStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(c: RetryJobCommand) {
     const meta = metadataFor(this.clock, c.correlationId, c.actor);
+    // A model's training job has no job stream: it is retried on the model (attempt + 1).
+    const [training] = await this.dataSource.query<{ model_id: string }[]>(
+      `SELECT model_id FROM gov_models_view WHERE training->>'jobId' = $1`,
+      [c.jobId],
+    );
+    if (training) return this.retryTraining(ModelId(training.model_id), c, meta);
     return runGovernanceTransaction(this.dataSource, meta, async (tx) => {
       const now = this.clock.now().toISOString();
       const { state } = await tx.decide(streams.job(c.jobId), jobDecider, {
@@ -39,6 +50,16 @@ export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
           data: { requestId, modelId, jobId: c.jobId, now },
         });
       }
+      return { jobId: c.jobId, status: 'awaiting-dispatch' as const };
+    });
+  }
+
+  /** RetryTraining on the model and the next attempt's training job in the outbox, one transaction. */
+  private retryTraining(modelId: ModelId, c: RetryJobCommand, meta: MetadataContext) {
+    return runGovernanceTransaction(this.dataSource, meta, async (tx) => {
+      const now = this.clock.now().toISOString();
+      const message = await retryTrainingIn(tx, this.records, modelId, c.jobId, c.actor, now);
+      if (!message) throw new Error('unreachable: an admin retry always dispatches');
       return { jobId: c.jobId, status: 'awaiting-dispatch' as const };
     });
   }

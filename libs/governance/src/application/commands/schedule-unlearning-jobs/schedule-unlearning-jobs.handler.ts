@@ -17,6 +17,8 @@ import {
   type GovernanceTransaction,
 } from '../../unit-of-work/governance-transaction';
 import { LineageStore } from '../../ports/lineage-store.port';
+import { RecordsStore } from '../../ports/records-store.port';
+import { retryTrainingIn } from '../../messages/training-job-dispatch';
 import { newJobId } from '../../ids';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
@@ -32,6 +34,7 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
   constructor(
     private readonly dataSource: DataSource,
     private readonly lineage: LineageStore,
+    private readonly records: RecordsStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
   ) {}
@@ -62,6 +65,29 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
       const meta = metadataFor(this.clock, `job:${job_id}`, 'system:scheduler');
       const sent = await RequestContextStore.run({ correlationId: meta.correlationId }, () =>
         runGovernanceTransaction(this.dataSource, meta, (tx) => this.dispatch(tx, JobId(job_id))),
+      );
+      if (sent) jobsDispatched += 1;
+    }
+    // Training jobs whose retryable failure has waited out its backoff go again.
+    const trainings = await this.dataSource.query<{ model_id: string; job_id: string }[]>(
+      `SELECT model_id, training->>'jobId' AS job_id FROM gov_models_view
+        WHERE training->>'status' = 'retry-wait'
+          AND (training->>'nextAttemptAt')::timestamptz <= $1::timestamptz`,
+      [now.toISOString()],
+    );
+    for (const { model_id, job_id } of trainings) {
+      const meta = metadataFor(this.clock, `job:${job_id}`, 'system:scheduler');
+      const sent = await RequestContextStore.run({ correlationId: meta.correlationId }, () =>
+        runGovernanceTransaction(this.dataSource, meta, (tx) =>
+          retryTrainingIn(
+            tx,
+            this.records,
+            ModelId(model_id),
+            JobId(job_id),
+            'scheduler',
+            this.clock.now().toISOString(),
+          ),
+        ),
       );
       if (sent) jobsDispatched += 1;
     }
@@ -163,6 +189,9 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
     }
     const datasetIds = await this.lineage.datasetsOf(tx.manager, job.modelId, job.baseVersion);
     const datasets = await jobDatasetsOf(tx, [...datasetIds, ...records.map((r) => r.datasetId)]);
+    // The policy in force now (a retry carries the policy of its own dispatch).
+    const model = await tx.state(streams.model(job.modelId), modelDecider);
+    const policy = model.status === 'absent' ? null : (model.policy ?? null);
     return unlearningJobMessage(
       {
         jobId: job.jobId,
@@ -175,6 +204,9 @@ export class ScheduleUnlearningJobsHandler implements ICommandHandler<ScheduleUn
         datasets,
         deadline,
         dispatchedAt,
+        ...(policy === null || model.status === 'absent'
+          ? {}
+          : { policy, policyRevision: model.policyRevision ?? 0 }),
       },
       tx.metadata.correlationId,
     );

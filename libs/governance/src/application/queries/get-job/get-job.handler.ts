@@ -1,4 +1,6 @@
+import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../governance.options';
 import { DataSource } from 'typeorm';
 import { GovernanceError } from '../../../domain/governance.errors';
 import type { JobProgressView, JobRefusal } from '../../../domain/job/job.state';
@@ -6,7 +8,10 @@ import { GetJobQuery, type JobView } from './get-job.query';
 
 @QueryHandler(GetJobQuery)
 export class GetJobHandler implements IQueryHandler<GetJobQuery> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(GOVERNANCE_OPTIONS) private readonly options: ResolvedGovernanceOptions,
+  ) {}
 
   async execute(q: GetJobQuery): Promise<JobView> {
     const [j] = await this.dataSource.query<
@@ -29,11 +34,9 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
         last_refusal: JobRefusal | null;
       }[]
     >('SELECT * FROM gov_jobs_view WHERE job_id = $1', [q.jobId]);
-    if (!j)
-      throw new GovernanceError('JOB_NOT_FOUND', `unlearning job ${q.jobId} not found`, {
-        jobId: q.jobId,
-      });
+    if (!j) return this.trainingJob(q);
     return {
+      kind: 'unlearning',
       jobId: j.job_id,
       modelId: j.model_id,
       status: j.status,
@@ -50,6 +53,53 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
       history: j.history,
       progress: j.progress ?? null,
       lastRefusal: j.last_refusal ?? null,
+    };
+  }
+
+  /** A model's training job (kept on the model's stream): its status, attempt and progress. */
+  private async trainingJob(q: GetJobQuery): Promise<JobView> {
+    const [m] = await this.dataSource.query<
+      {
+        model_id: string;
+        registered_at: Date;
+        training: {
+          jobId: string;
+          version: number;
+          status: string;
+          reason: string | null;
+          attempt?: number;
+          nextAttemptAt?: string | null;
+          progress?: JobProgressView | null;
+        };
+        max_attempts: number | null;
+      }[]
+    >(
+      `SELECT model_id, registered_at, training FROM gov_models_view WHERE training->>'jobId' = $1`,
+      [q.jobId],
+    );
+    if (!m) {
+      throw new GovernanceError('JOB_NOT_FOUND', `job ${q.jobId} not found`, { jobId: q.jobId });
+    }
+    const t = m.training;
+    return {
+      kind: 'training',
+      jobId: t.jobId,
+      modelId: m.model_id,
+      status: t.status,
+      attempt: t.attempt ?? 1,
+      attemptsInRound: t.attempt ?? 1,
+      maxAttempts: this.options.scheduling.maxAttempts,
+      baseVersion: 0,
+      versionToTrain: t.version,
+      requestIds: [],
+      nextAttemptAt: t.nextAttemptAt ?? null,
+      reason: t.reason,
+      versionAfter: t.status === 'trained' ? t.version : null,
+      certificateId: null,
+      scheduledAt: m.registered_at.toISOString(),
+      history: [],
+      progress: t.progress ?? null,
+      lastRefusal: null,
     };
   }
 }

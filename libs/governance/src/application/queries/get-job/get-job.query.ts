@@ -3,6 +3,8 @@ import type { JobId } from '@lethe/shared';
 import type { JobProgressView, JobRefusal } from '../../../domain/job/job.state';
 
 export interface JobView {
+  /** `training`: a model's training job (version 1), kept on the model; no requests. */
+  readonly kind: 'unlearning' | 'training';
   readonly jobId: string;
   readonly modelId: string;
   readonly status: string;
@@ -21,6 +23,8 @@ export interface JobView {
   readonly progress: JobProgressView | null;
   /** The last result message refused for this job (code, reason), or null. */
   readonly lastRefusal: JobRefusal | null;
+  /** Training jobs: the version the job trains. */
+  readonly versionToTrain?: number;
 }
 
 export class GetJobQuery extends Query<JobView> {

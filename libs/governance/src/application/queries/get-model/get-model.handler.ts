@@ -18,8 +18,14 @@ export class GetModelHandler implements IQueryHandler<GetModelQuery> {
         queued_request_ids: string[];
         in_flight_job_id: string | null;
         training: ModelView['training'];
+        policy: Record<string, unknown> | null;
+        policy_revision: number | null;
       }[]
-    >('SELECT * FROM gov_models_view WHERE model_id = $1', [q.modelId]);
+    >(
+      `SELECT *, state->'policy' AS policy, (state->>'policyRevision')::int AS policy_revision
+         FROM gov_models_view WHERE model_id = $1`,
+      [q.modelId],
+    );
     if (!m)
       throw new GovernanceError('MODEL_NOT_FOUND', `model ${q.modelId} not found`, {
         modelId: q.modelId,
@@ -75,6 +81,7 @@ export class GetModelHandler implements IQueryHandler<GetModelQuery> {
         metrics: v.metrics,
       })),
       training: m.training ?? null,
+      policy: m.policy ? { revision: m.policy_revision ?? 0, ...m.policy } : null,
       jobs: jobs.map((j) => ({
         jobId: j.job_id,
         status: j.status,

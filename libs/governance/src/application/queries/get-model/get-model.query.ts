@@ -29,7 +29,23 @@ export interface ModelView {
     readonly version: number;
     readonly status: string;
     readonly reason: string | null;
+    /** Added later (absent on rows projected before training retries). */
+    readonly attempt?: number;
+    readonly nextAttemptAt?: string | null;
+    readonly progress?: {
+      readonly attempt: number;
+      readonly seq: number;
+      readonly stage: string;
+      readonly done: number;
+      readonly total: number | null;
+      readonly at: string;
+    } | null;
   } | null;
+  /**
+   * The unlearning policy in force (defaults filled in) and its revision (0: as registered; each
+   * `PUT /v1/models/:id/policy` adds 1). Null: none recorded (the worker's defaults apply).
+   */
+  readonly policy: ({ readonly revision: number } & Readonly<Record<string, unknown>>) | null;
   readonly jobs: readonly {
     readonly jobId: string;
     readonly status: string;
