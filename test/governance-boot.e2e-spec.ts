@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { createTestDatabase, freePort, testKafka, type TestDatabase } from '@lethe/local-infra';
 import { type AppProcess, startApp, waitForHttp } from './support/app-process';
 
@@ -39,12 +41,15 @@ describe('governance service over HTTP', () => {
     });
   });
 
-  it('serves the OpenAPI document', async () => {
+  it('serves the OpenAPI document, the one exported to docs/openapi.json', async () => {
     const res = await fetch(`${base}/docs-json`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { info: { title: string } }).info.title).toBe(
-      'Lethe governance API',
-    );
+    const served = (await res.json()) as { info: { title: string } };
+    expect(served.info.title).toBe('Lethe governance API');
+    const exported = JSON.parse(
+      readFileSync(path.join(__dirname, '..', 'docs', 'openapi.json'), 'utf8'),
+    ) as unknown;
+    expect(served).toEqual(exported);
   });
 
   it('echoes a well-formed correlation id and logs it as JSON', async () => {
