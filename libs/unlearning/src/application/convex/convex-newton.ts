@@ -14,10 +14,22 @@ import {
   convexSolverRecord,
   DEFAULT_CONVEX_MAX_STEPS,
   DEFAULT_CONVEX_MAX_STEPS_FROM_SCRATCH,
+  rowsOf,
   solveToTolerance,
+  solveWithKeptFactor,
   type ConvexSolverSettings,
   type SolveResult,
 } from './solve-to-tolerance';
+import {
+  assertExtractorIndependent,
+  extractorRecord,
+  type FeatureExtractor,
+} from './feature-extractor';
+import {
+  buildSoftmaxHessianFactor,
+  downdateSoftmaxHessianFactor,
+  type SoftmaxHessianFactor,
+} from '../../domain/convex/hessian-factor';
 import { UnlearningError, UnlearningErrorCodes } from '../../domain/errors';
 import { assertHonestGuarantee } from '../../domain/model/guarantee';
 import {
@@ -48,6 +60,12 @@ export interface ConvexNewtonSettings {
   readonly delta: number;
   readonly mechanism?: MechanismPolicy;
   readonly solver: ConvexSolverSettings;
+  /**
+   * The frozen extractor whose features the model is a softmax regression on (feature-extractor.ts):
+   * the datasets passed are then its features (`featurize`), and the certificate records its digest
+   * and provenance. Absent: the model is on the raw inputs.
+   */
+  readonly extractor?: FeatureExtractor;
 }
 
 export interface ConvexUnlearnRequest {
@@ -59,6 +77,11 @@ export interface ConvexUnlearnRequest {
   readonly settings: ConvexNewtonSettings;
   /** Recorded with the release (the method has no other randomness than the CSPRNG noise). */
   readonly seed: Seed;
+  /**
+   * PRIVATE, with `solver.keptFactor`: the kept Hessian factor of `data` at the chain's centre
+   * (`keepConvexFactor`, or the previous outcome's `private.factor`). Absent: rebuilt on D_r.
+   */
+  readonly factor?: SoftmaxHessianFactor;
   readonly onProgress?: ProgressCallback;
 }
 
@@ -68,6 +91,11 @@ export interface ConvexPrivate extends UnlearnPrivate {
   readonly convexChecks: ConvexChecks;
   readonly newtonSteps: number;
   readonly hvps: number;
+  /** Steps taken with the kept factor, and full float64 gradients evaluated. */
+  readonly factorSteps?: number;
+  readonly gradients?: number;
+  /** With `solver.keptFactor`: the factor of D_r for the next request (updated, not shared). */
+  readonly factor?: SoftmaxHessianFactor;
 }
 
 export interface ConvexOutcome extends UnlearnOutcome {
@@ -118,6 +146,7 @@ export const convexNewtonGuarantee = (
 ): ReleaseGuarantee => {
   const p = parameterCount(arch);
   const tau = s.solver.tolerance;
+  const ex = s.extractor ? extractorRecord(s.extractor) : undefined;
   return {
     type: 'certified',
     epsilon: s.epsilon,
@@ -136,6 +165,19 @@ export const convexNewtonGuarantee = (
       nU: sizes.nU,
       p,
       mechanismDelta: s.delta,
+      features: ex ? 'frozen-extractor' : 'raw-inputs',
+      ...(ex
+        ? {
+            extractorKind: ex.kind,
+            extractorDigest: ex.digest,
+            extractorInputDim: ex.inputDim,
+            extractorOutputDim: ex.outputDim,
+            extractorActivation: ex.activation,
+            extractorProvenance: ex.provenance,
+            extractorTrainedOnDigest: ex.trainedOnDigest,
+            extractorTrainedOnCount: ex.trainedOnCount,
+          }
+        : {}),
     },
     measured: [],
     assumed: [],
@@ -149,6 +191,13 @@ export const convexNewtonGuarantee = (
         'both centres lie within τ of w*_r, so Δ = 2τ',
       `σ calibrated to Δ = 2τ for (ε, δ) by the ${cal.mechanism} Gaussian mechanism; δ has no other part`,
       'the pass/fail outcome of the private check (≤ 1 bit per request) is not covered by (ε, δ)',
+      ...(ex
+        ? [
+            `the inputs are the features of a frozen ${ex.kind} extractor (digest ${ex.digest}), ` +
+              'fixed before training and trained on no record that may be deleted ' +
+              `(${ex.trainedOnCount} records, digest ${ex.trainedOnDigest}): the guarantee covers the softmax head on these features`,
+          ]
+        : []),
     ],
     checks: [...CONVEX_CHECK_NAMES],
     method: 'convex-newton',
@@ -167,7 +216,11 @@ export const convexRetrainGuarantee = (
   delta: 0,
   sigma: cal.sigma,
   bound: 0,
-  assumptions: { lambda: l2, tau: s.solver.tolerance },
+  assumptions: {
+    lambda: l2,
+    tau: s.solver.tolerance,
+    ...(s.extractor ? { extractorDigest: s.extractor.digest } : {}),
+  },
   measured: [],
   assumed: [],
   settings: ['lambda', 'tau'],
@@ -193,6 +246,15 @@ interface Split {
 
 const split = (req: ConvexUnlearnRequest): Split => {
   const p = parameterCount(req.start.arch);
+  const e = req.settings.extractor;
+  if (e) {
+    if (req.data.dim !== e.outputDim)
+      throw invalid('with an extractor, the data must be its features (featurize)', {
+        dim: req.data.dim,
+        extractorOutputDim: e.outputDim,
+      });
+    assertExtractorIndependent(e, req.data);
+  }
   if (req.start.params.length !== p) throw invalid('start parameters do not fit the architecture');
   const unique = [...new Set(req.forgetIds)];
   if (unique.length === 0) throw invalid('forgetIds is empty');
@@ -216,6 +278,7 @@ const outcome = (
   method: PublicRelease['method'],
   guarantee: ReleaseGuarantee,
   t0: number,
+  factor?: { readonly factor: SoftmaxHessianFactor; readonly ms: number },
 ): ConvexOutcome => {
   const { arch } = req.start;
   // Release noise from a CSPRNG (never seeded, never recorded): docs/adr/0004.
@@ -243,7 +306,14 @@ const outcome = (
       convexChecks: solved.checks,
       newtonSteps: solved.steps,
       hvps: solved.hvps,
-      timingsMs: { solve: solved.wallTimeMs, total: Date.now() - t0 },
+      ...(solved.factorSteps !== undefined ? { factorSteps: solved.factorSteps } : {}),
+      ...(solved.gradients !== undefined ? { gradients: solved.gradients } : {}),
+      ...(factor ? { factor: factor.factor } : {}),
+      timingsMs: {
+        solve: solved.wallTimeMs,
+        ...(factor ? { factor: factor.ms } : {}),
+        total: Date.now() - t0,
+      },
     },
   };
 };
@@ -262,7 +332,7 @@ export const convexNewtonUnlearn = async (
   const s = split(req);
   const guarantee = convexNewtonGuarantee(req.start.arch, l2, req.settings, cal, s);
   assertHonestGuarantee(guarantee);
-  const solved = await solveToTolerance({
+  const base = {
     arch: req.start.arch,
     l2,
     data: s.retain,
@@ -271,11 +341,46 @@ export const convexNewtonUnlearn = async (
     maxSteps: req.settings.solver.maxSteps ?? DEFAULT_CONVEX_MAX_STEPS,
     settings: req.settings.solver,
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-  });
+  };
+  let kept: { factor: SoftmaxHessianFactor; ms: number } | undefined;
+  let solved: SolveResult;
+  if (req.settings.solver.keptFactor === true) {
+    const tf = Date.now();
+    const factor = req.factor
+      ? downdateKept(req.factor, req)
+      : buildSoftmaxHessianFactor(req.start.params, rowsOf(s.retain), l2);
+    kept = { factor, ms: Date.now() - tf };
+    solved = await solveWithKeptFactor({ ...base, factor });
+  } else {
+    solved = await solveToTolerance(base);
+  }
   if (!solved.reached) throw checkFailed();
   assertHonestConvexGuarantee(guarantee, solved.checks);
-  return outcome(req, s, solved, 'convex-newton', guarantee, t0);
+  return outcome(req, s, solved, 'convex-newton', guarantee, t0, kept);
 };
+
+/** The kept factor of D without the request's rows (it must hold exactly D's rows). */
+const downdateKept = (f: SoftmaxHessianFactor, req: ConvexUnlearnRequest): SoftmaxHessianFactor => {
+  if (f.rows !== datasetSize(req.data) || f.dim !== req.data.dim || f.classes !== req.data.classes)
+    throw invalid('the kept factor does not hold the request’s data', {
+      factorRows: f.rows,
+      n: datasetSize(req.data),
+    });
+  return downdateSoftmaxHessianFactor(
+    f,
+    rowsOf(selectIds(req.data, [...new Set(req.forgetIds)], `${req.data.name}/forget`)),
+  );
+};
+
+/**
+ * The kept factor of `data` at `params` (PRIVATE; docs/adr/0011-convex-newton.md "The kept factor"):
+ * built once after training (and after an exact retrain), then downdated by every request.
+ */
+export const keepConvexFactor = (
+  params: Float32Array,
+  data: Dataset,
+  l2: number,
+): SoftmaxHessianFactor => buildSoftmaxHessianFactor(params, rowsOf(data), l2);
 
 const notConverged = (steps: number) =>
   unlearningError(
@@ -311,6 +416,11 @@ export const convexRetrain = async (
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });
   if (!solved.reached) throw notConverged(maxSteps);
+  if (req.settings.solver.keptFactor === true) {
+    const tf = Date.now();
+    const factor = keepConvexFactor(solved.params, s.retain, l2);
+    return outcome(req, s, solved, 'retrain', guarantee, t0, { factor, ms: Date.now() - tf });
+  }
   return outcome(req, s, solved, 'retrain', guarantee, t0);
 };
 
@@ -329,9 +439,22 @@ export const trainConvexModel = async (
     readonly solver: ConvexSolverSettings;
     /** `datasetDigest(data)` (infrastructure/data/digest.ts), recorded in the profile. */
     readonly dataDigest: string;
+    /**
+     * The frozen extractor `data` holds the features of (`featurize`): checked to share no record
+     * with `data` and to fit its dimension.
+     */
+    readonly extractor?: FeatureExtractor;
     readonly onProgress?: ProgressCallback;
   },
 ): Promise<TrainedModel> => {
+  if (opts.extractor) {
+    if (opts.data.dim !== opts.extractor.outputDim)
+      throw invalid('with an extractor, the data must be its features (featurize)', {
+        dim: opts.data.dim,
+        extractorOutputDim: opts.extractor.outputDim,
+      });
+    assertExtractorIndependent(opts.extractor, opts.data);
+  }
   const arch: Architecture = {
     kind: 'logistic-regression',
     inputDim: opts.data.dim,
