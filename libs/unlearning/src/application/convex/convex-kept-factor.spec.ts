@@ -99,6 +99,9 @@ describe(`convex-newton with a kept Hessian factor (${backendUnderTest()})`, () 
     // The factor did the work: no Hessian-vector product at all.
     expect(lowRank.private.factorSteps).toBeGreaterThanOrEqual(1);
     expect(lowRank.private.hvps).toBe(0);
+    // The first gradient on D_r came from the kept gradient on D: one full pass per step only.
+    expect(lowRank.private.gradients).toBe(lowRank.private.factorSteps);
+    expect(rebuilt.private.gradients).toBe((rebuilt.private.factorSteps ?? 0) + 1);
     expect(cg.private.hvps).toBeGreaterThan(0);
     // The start was not already within τ: the step moved it.
     expect(distance(start.params, exact)).toBeGreaterThan(tau);

@@ -28,9 +28,11 @@ import {
 import {
   buildSoftmaxHessianFactor,
   downdateSoftmaxHessianFactor,
+  gradientWithoutRows,
   type SoftmaxHessianFactor,
 } from '../../domain/convex/hessian-factor';
 import { UnlearningError, UnlearningErrorCodes } from '../../domain/errors';
+import { softmaxRegressionLossAndGradient } from '../../domain/convex/softmax-regression';
 import { assertHonestGuarantee } from '../../domain/model/guarantee';
 import {
   assertHonestConvexGuarantee,
@@ -349,8 +351,19 @@ export const convexNewtonUnlearn = async (
     const factor = req.factor
       ? downdateKept(req.factor, req)
       : buildSoftmaxHessianFactor(req.start.params, rowsOf(s.retain), l2);
-    kept = { factor, ms: Date.now() - tf };
-    solved = await solveWithKeptFactor({ ...base, factor });
+    const startGradient = req.factor ? keptStartGradient(req.factor, req, l2) : undefined;
+    const ms = Date.now() - tf;
+    solved = await solveWithKeptFactor({
+      ...base,
+      factor,
+      ...(startGradient ? { startGradient } : {}),
+    });
+    kept = {
+      factor: solved.gradient
+        ? { ...factor, lastGradient: { at: solved.params, gradient: solved.gradient } }
+        : factor,
+      ms,
+    };
   } else {
     solved = await solveToTolerance(base);
   }
@@ -373,6 +386,23 @@ const downdateKept = (f: SoftmaxHessianFactor, req: ConvexUnlearnRequest): Softm
 };
 
 /**
+ * ∇F_r at the start from the kept gradient of D at the same point (O(n_u·d·k)); undefined when
+ * the kept gradient is not at exactly this start on exactly these rows.
+ */
+const keptStartGradient = (
+  f: SoftmaxHessianFactor,
+  req: ConvexUnlearnRequest,
+  l2: number,
+): Float64Array | undefined => {
+  const g = f.lastGradient;
+  const w = req.start.params;
+  if (!g || g.at.length !== w.length || f.rows !== datasetSize(req.data)) return undefined;
+  for (let i = 0; i < w.length; i++) if (g.at[i] !== w[i]) return undefined;
+  const removed = selectIds(req.data, [...new Set(req.forgetIds)], `${req.data.name}/forget`);
+  return gradientWithoutRows(w, g.gradient, f.rows, rowsOf(removed), l2);
+};
+
+/**
  * The kept factor of `data` at `params` (PRIVATE; docs/adr/0011-convex-newton.md "The kept factor"):
  * built once after training (and after an exact retrain), then downdated by every request.
  */
@@ -380,7 +410,12 @@ export const keepConvexFactor = (
   params: Float32Array,
   data: Dataset,
   l2: number,
-): SoftmaxHessianFactor => buildSoftmaxHessianFactor(params, rowsOf(data), l2);
+): SoftmaxHessianFactor => {
+  const rows = rowsOf(data);
+  const factor = buildSoftmaxHessianFactor(params, rows, l2);
+  const { gradient } = softmaxRegressionLossAndGradient(params, rows, l2);
+  return { ...factor, lastGradient: { at: Float32Array.from(params), gradient } };
+};
 
 const notConverged = (steps: number) =>
   unlearningError(

@@ -88,6 +88,8 @@ export interface SolveResult {
   readonly factorSteps?: number;
   /** Full float64 gradients evaluated (the check's, and every trial step's). */
   readonly gradients?: number;
+  /** ∇F(params) in float64: the check's gradient. PRIVATE. */
+  readonly gradient?: Float64Array;
   /** The check's values at `params`. PRIVATE. */
   readonly checks: ConvexChecks;
   readonly loss: number;
@@ -203,6 +205,7 @@ export const solveToTolerance = async (opts: {
     steps,
     hvps,
     gradients,
+    gradient,
     checks: { gradientNorm: norm2(gradient), allowance },
     loss,
     wallTimeMs: Date.now() - t0,
@@ -225,6 +228,8 @@ export const solveWithKeptFactor = async (opts: {
   readonly maxSteps: number;
   readonly settings: ConvexSolverSettings;
   readonly factor: SoftmaxHessianFactor;
+  /** ∇F(start) on `data` if known (float64, e.g. `gradientWithoutRows`): saves the first full pass. */
+  readonly startGradient?: Float64Array;
   readonly onProgress?: ProgressCallback;
 }): Promise<SolveResult> => {
   const t0 = Date.now();
@@ -238,10 +243,19 @@ export const solveWithKeptFactor = async (opts: {
   const allowance = float64GradientAllowance(n, p, maxAbs(data.features));
   const passes = (g: Float64Array) => (norm2(g) + allowance) / l2 <= tolerance;
   let w = Float32Array.from(opts.start);
-  let { loss, gradient } = softmaxRegressionLossAndGradient(w, rows, l2);
-  let gradients = 1;
+  let gradients = 0;
+  let loss = NaN;
+  let gradient: Float64Array;
+  if (opts.startGradient && opts.startGradient.length === p) {
+    gradient = opts.startGradient;
+  } else {
+    ({ loss, gradient } = softmaxRegressionLossAndGradient(w, rows, l2));
+    gradients++;
+  }
+  // The start gradient, if given, only chooses the first step: the check needs a full pass.
+  let checked = gradients > 0;
   let steps = 0;
-  while (!passes(gradient) && steps < opts.maxSteps) {
+  while (!(checked && passes(gradient)) && steps < opts.maxSteps) {
     const x = keptFactorDirection(factor, gradient, n);
     const trial = new Float32Array(p);
     for (let i = 0; i < p; i++) trial[i] = (w[i] as number) - (x[i] as number);
@@ -251,8 +265,13 @@ export const solveWithKeptFactor = async (opts: {
     w = trial;
     loss = next.loss;
     gradient = next.gradient;
+    checked = true;
     steps++;
     opts.onProgress?.({ phase: 'convex-newton', done: steps, total: opts.maxSteps });
+  }
+  if (!checked) {
+    ({ loss, gradient } = softmaxRegressionLossAndGradient(w, rows, l2));
+    gradients++;
   }
   if (passes(gradient) || steps >= opts.maxSteps) {
     return {
@@ -262,6 +281,7 @@ export const solveWithKeptFactor = async (opts: {
       hvps: 0,
       factorSteps: steps,
       gradients,
+      gradient,
       checks: { gradientNorm: norm2(gradient), allowance },
       loss,
       wallTimeMs: Date.now() - t0,

@@ -2,6 +2,7 @@ import { createRng, gaussianVector } from '../random';
 import { isUnlearningError } from '../errors';
 import {
   softmaxParamCount,
+  softmaxRegressionGradient,
   softmaxRegressionHessian,
   type SoftmaxRows,
 } from './softmax-regression';
@@ -11,6 +12,7 @@ import {
   choleskyUpperDowndate,
   choleskyUpperSolve,
   downdateSoftmaxHessianFactor,
+  gradientWithoutRows,
   keptFactorDirection,
   softmaxCurvatureSum,
 } from './hessian-factor';
@@ -103,6 +105,13 @@ describe('the kept Hessian factor of a softmax regression (float64)', () => {
       for (let j = 0; j < p; j++)
         Hx[i] = (Hx[i] as number) + (H[i * p + j] as number) * (x[j] as number);
     expect(maxAbsDiff(Hx, g)).toBeLessThan(1e-9);
+  });
+
+  it('the gradient on D_r from the kept gradient on D equals a full pass on D_r', () => {
+    const full = softmaxRegressionGradient(theta, rows, l2);
+    const derived = gradientWithoutRows(theta, full, 60, slice(rows, 52, 60), l2);
+    const direct = softmaxRegressionGradient(theta, slice(rows, 0, 52), l2);
+    expect(maxAbsDiff(derived, direct)).toBeLessThan(1e-12);
   });
 
   it('refuses a downdate that would lose positive definiteness, and a factor emptied of rows', () => {
