@@ -182,7 +182,7 @@ export function choleskyUpper(S: Float64Array, p: number): Float64Array {
 /** x with UᵀU x = b (forward then backward substitution, row-oriented). */
 export function choleskyUpperSolve(U: Float64Array, p: number, b: ArrayLike<number>): Float64Array {
   if (b.length !== p) fail('right-hand side must have p entries');
-  const y = Float64Array.from(b as ArrayLike<number>);
+  const y = Float64Array.from(b);
   for (let i = 0; i < p; i++) {
     const ii = i * p;
     const yi = (y[i] as number) / (U[ii + i] as number);
