@@ -1,5 +1,12 @@
 import { parameterCount, type Architecture } from '../model/architecture';
-import { datasetSize, rowsOfIds, selectIds, withoutIds, type Dataset } from '../model/dataset';
+import {
+  datasetSize,
+  rowsOfIds,
+  selectIds,
+  selectRows,
+  withoutIds,
+  type Dataset,
+} from '../model/dataset';
 import { distance, norm2 } from '../model/flat-vector';
 import { addReleaseNoise } from '../model/noise';
 import { modelDigest } from '../model/weights-codec';
@@ -242,6 +249,8 @@ const checkFailed = () =>
 
 interface Split {
   readonly retain: Dataset;
+  /** D_u's rows, in D's order. */
+  readonly forget: Dataset;
   readonly n: number;
   readonly nU: number;
 }
@@ -260,11 +269,17 @@ const split = (req: ConvexUnlearnRequest): Split => {
   if (req.start.params.length !== p) throw invalid('start parameters do not fit the architecture');
   const unique = [...new Set(req.forgetIds)];
   if (unique.length === 0) throw invalid('forgetIds is empty');
-  rowsOfIds(req.data, unique); // UNKNOWN_RECORDS for ids not in D
   const n = datasetSize(req.data);
+  // One pass over D's ids (a request must not cost several id maps of D: docs/benchmarks.md (g)).
+  const drop = new Set(unique);
+  const keepRows: number[] = [];
+  const forgetRows: number[] = [];
+  req.data.ids.forEach((id, i) => (drop.has(id) ? forgetRows : keepRows).push(i));
+  if (forgetRows.length !== unique.length) rowsOfIds(req.data, unique); // UNKNOWN_RECORDS
   if (unique.length >= n) throw invalid('cannot forget every record (D_r would be empty)');
   return {
-    retain: withoutIds(req.data, unique, `${req.data.name}/retain`),
+    retain: selectRows(req.data, keepRows, `${req.data.name}/retain`),
+    forget: selectRows(req.data, forgetRows, `${req.data.name}/forget`),
     n,
     nU: unique.length,
   };
@@ -349,9 +364,9 @@ export const convexNewtonUnlearn = async (
   if (req.settings.solver.keptFactor === true) {
     const tf = Date.now();
     const factor = req.factor
-      ? downdateKept(req.factor, req)
+      ? downdateKept(req.factor, req, s.forget)
       : buildSoftmaxHessianFactor(req.start.params, rowsOf(s.retain), l2);
-    const startGradient = req.factor ? keptStartGradient(req.factor, req, l2) : undefined;
+    const startGradient = req.factor ? keptStartGradient(req.factor, req, s.forget, l2) : undefined;
     const ms = Date.now() - tf;
     solved = await solveWithKeptFactor({
       ...base,
@@ -373,16 +388,17 @@ export const convexNewtonUnlearn = async (
 };
 
 /** The kept factor of D without the request's rows (it must hold exactly D's rows). */
-const downdateKept = (f: SoftmaxHessianFactor, req: ConvexUnlearnRequest): SoftmaxHessianFactor => {
+const downdateKept = (
+  f: SoftmaxHessianFactor,
+  req: ConvexUnlearnRequest,
+  forget: Dataset,
+): SoftmaxHessianFactor => {
   if (f.rows !== datasetSize(req.data) || f.dim !== req.data.dim || f.classes !== req.data.classes)
     throw invalid('the kept factor does not hold the request’s data', {
       factorRows: f.rows,
       n: datasetSize(req.data),
     });
-  return downdateSoftmaxHessianFactor(
-    f,
-    rowsOf(selectIds(req.data, [...new Set(req.forgetIds)], `${req.data.name}/forget`)),
-  );
+  return downdateSoftmaxHessianFactor(f, rowsOf(forget));
 };
 
 /**
@@ -392,14 +408,14 @@ const downdateKept = (f: SoftmaxHessianFactor, req: ConvexUnlearnRequest): Softm
 const keptStartGradient = (
   f: SoftmaxHessianFactor,
   req: ConvexUnlearnRequest,
+  forget: Dataset,
   l2: number,
 ): Float64Array | undefined => {
   const g = f.lastGradient;
   const w = req.start.params;
   if (!g || g.at.length !== w.length || f.rows !== datasetSize(req.data)) return undefined;
   for (let i = 0; i < w.length; i++) if (g.at[i] !== w[i]) return undefined;
-  const removed = selectIds(req.data, [...new Set(req.forgetIds)], `${req.data.name}/forget`);
-  return gradientWithoutRows(w, g.gradient, f.rows, rowsOf(removed), l2);
+  return gradientWithoutRows(w, g.gradient, f.rows, rowsOf(forget), l2);
 };
 
 /**
