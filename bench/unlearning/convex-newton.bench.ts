@@ -1,21 +1,29 @@
 /**
- * Issue 11, part 1: convex-newton against retraining the same model, on MNIST.
+ * Issue 11: convex-newton against retraining the same model, on MNIST.
  *   npm run bench:unlearning:convex        (LETHE_BENCH_QUICK=1 for a short check)
- * Env: LETHE_CONVEX_SIZES (comma-separated n), LETHE_CONVEX_REQUESTS (sequential chain length),
- * LETHE_CONVEX_L2 (λ), LETHE_CONVEX_TAU (τ).
  *
- * The model is a softmax regression on the raw (normalised) pixels, p = 7,850, with L2 coefficient
- * λ (LETHE_CONVEX_L2, default 1e-3) on every parameter. Both methods are the same mechanism
- * (docs/adr/0011-convex-newton.md): solve until the private check ‖∇F_r(w)‖/λ ≤ τ passes
- * (LETHE_CONVEX_TAU, default 1e-3), then add N(0, σ²I) with σ for Δ = 2τ at (ε, δ) = (1, 1e-5).
- * - convex-newton: Newton-CG steps from the current noise-free solution on D;
- * - retrain: Newton-CG steps from w = 0 on D_r (the exact fallback, and the certificate's reference).
- * Per n: one request of N_U records; wall time of each (both in this process, back to back),
- * accuracy of both releases on test, D_r and D_u, and the time ratio. Then a chain of sequential
- * requests with the cumulative ε from the ledger. The private values (Newton steps, HVPs, the check's
- * gradient norm) are printed because a bench may; a certificate never carries them.
+ * The model is a softmax regression with L2 coefficient λ (LETHE_CONVEX_L2, default 1e-2) on every
+ * parameter, on the features of a FROZEN EXTRACTOR: the tanh hidden layer of a 784-H-10 MLP trained
+ * only on a designated public split of the digits (LETHE_CONVEX_PUBLIC, default 2,000 of the 9,000
+ * training digits) that is never subject to deletion; the deletable data are the other digits,
+ * scaled up by the bench's seeded augmentation for larger n. All three ways of reaching the same
+ * centre stop at the same private check ‖∇F_r(w)‖/λ ≤ τ (LETHE_CONVEX_TAU, default 1e-3) and release
+ * with the same σ (Δ = 2τ at (ε, δ) = (1, 1e-5)); docs/adr/0011-convex-newton.md:
+ * - convex-newton, kept factor: the Cholesky factor of the full-data curvature, built once after
+ *   training, downdated by the removed rows; steps w ← w − n_r·S⁻¹∇F_r(w) (one float64 gradient each);
+ * - convex-newton, Newton-CG: the previous solver (CG with full-data HVPs per step);
+ * - retrain: Newton-CG from w = 0 (cold start) on D_r to the same check (the exact fallback, and the
+ *   certificate's reference).
+ * Sections: per request as n grows (LETHE_CONVEX_SIZES, multiples of the deletable digits), as the
+ * feature dimension grows (LETHE_CONVEX_WIDTHS at LETHE_CONVEX_WIDTH_N), a chain of sequential
+ * requests with the ledger's cumulative ε (LETHE_CONVEX_REQUESTS on LETHE_CONVEX_SEQ_N), and the
+ * test accuracy against ε, written to docs/img/accuracy-vs-epsilon.json (LETHE_CONVEX_PLOT_DATA) for
+ * `npm run bench:unlearning:plot`. The private values (steps, gradients, HVPs, ‖∇F_r‖) are printed
+ * because a bench may; a certificate never carries them.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   addGaussianNoise,
   calibrateSigma,
@@ -24,18 +32,26 @@ import {
   createRng,
   createTfjsEngine,
   datasetDigest,
+  featurize,
+  keepConvexFactor,
+  mlp,
+  mlpHiddenExtractor,
   permutation,
   processConvexDeletionRequest,
   selectIds,
+  selectRows,
   startSequentialChain,
   trainConvexModel,
+  trainModel,
   withoutIds,
   type ConvexNewtonPolicy,
   type ConvexNewtonSettings,
   type ConvexOutcome,
   type Dataset,
+  type FeatureExtractor,
   type NumericEngine,
   type SequentialState,
+  type SoftmaxHessianFactor,
   type StartPoint,
   type TrainedModel,
 } from '@lethe/unlearning';
@@ -53,20 +69,27 @@ import {
   trainingSet,
 } from './common';
 
-const L2 = Number(process.env.LETHE_CONVEX_L2 ?? 1e-3);
-const TAU = Number(process.env.LETHE_CONVEX_TAU ?? 1e-3);
-const SIZES = (process.env.LETHE_CONVEX_SIZES ?? (quick ? '1000,2000' : '1000,2000,4000'))
-  .split(',')
-  .map(Number);
-const N_U = Number(process.env.LETHE_CONVEX_FORGET ?? 1);
-const SEQ_N = Number(process.env.LETHE_CONVEX_SEQ_N ?? (quick ? 1000 : 2000));
-const SEQ_REQUESTS = Number(process.env.LETHE_CONVEX_REQUESTS ?? (quick ? 10 : 100));
-const SEQ_PER_REQUEST = 1;
+const env = (name: string, full: string, short: string): string =>
+  process.env[name] ?? (quick ? short : full);
+const L2 = Number(env('LETHE_CONVEX_L2', '1e-2', '1e-2'));
+const TAU = Number(env('LETHE_CONVEX_TAU', '1e-3', '1e-3'));
+const PUBLIC = Number(env('LETHE_CONVEX_PUBLIC', '2000', '1000'));
+const WIDTH = Number(env('LETHE_CONVEX_WIDTH', '64', '32'));
+const SIZES = env('LETHE_CONVEX_SIZES', '7000,28000,112000', '2000,8000').split(',').map(Number);
+const WIDTHS = env('LETHE_CONVEX_WIDTHS', '32,64,128', '16,32').split(',').map(Number);
+const WIDTH_N = Number(env('LETHE_CONVEX_WIDTH_N', '28000', '2000'));
+const N_U = Number(env('LETHE_CONVEX_FORGET', '1', '1'));
+const SEQ_N = Number(env('LETHE_CONVEX_SEQ_N', '28000', '2000'));
+const SEQ_REQUESTS = Number(env('LETHE_CONVEX_REQUESTS', '100', '10'));
+const SKIP_CG = process.env.LETHE_CONVEX_SKIP_CG === '1';
+const PLOT_DATA =
+  process.env.LETHE_CONVEX_PLOT_DATA ??
+  path.resolve(__dirname, '../../docs/img/accuracy-vs-epsilon.json');
 const TARGET = { epsilon: 1, delta: 1e-5 };
-const EPSILONS = [0.1, 0.5, 1, 2, 5, 10];
+const EPSILONS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 100];
 const DRAWS = [1, 2, 3, 4, 5];
-const solver = { tolerance: TAU, maxSteps: 5, maxStepsFromScratch: 40, hessian: 'cg' as const };
-const settings: ConvexNewtonSettings = { ...TARGET, solver };
+const cgSolver = { tolerance: TAU, maxSteps: 5, maxStepsFromScratch: 40, hessian: 'cg' as const };
+const keptSolver = { ...cgSolver, keptFactor: true };
 
 const loadAvg = (): string =>
   os
@@ -76,168 +99,344 @@ const loadAvg = (): string =>
 
 const pct = (a: number): string => (100 * a).toFixed(2);
 
-interface Accuracies {
-  readonly test: number;
-  readonly retain: number;
-  readonly forget: number;
-}
-
-const accuracies = (
-  engine: NumericEngine,
-  params: Float32Array,
-  start: StartPoint,
-  sets: { test: Dataset; retain: Dataset; forget: Dataset },
-): Accuracies => ({
-  test: engine.evaluate(start.arch, params, sets.test).accuracy,
-  retain: engine.evaluate(start.arch, params, sets.retain).accuracy,
-  forget: engine.evaluate(start.arch, params, sets.forget).accuracy,
-});
-
 const seededIds = (data: Dataset, count: number, seed: string): string[] =>
   Array.from(permutation(data.ids.length, createRng(seed)).subarray(0, count)).map(
     (i) => data.ids[i] as string,
   );
 
-interface Trained {
-  readonly data: Dataset;
-  readonly model: TrainedModel;
-  readonly retrainMs: number;
+/** The public (never deletable) split and the deletable digits: disjoint by construction. */
+function publicSplit(train: Dataset): { publicSet: Dataset; deletable: Dataset } {
+  const order = Array.from(permutation(train.ids.length, createRng('convex/public-split')));
+  const pub = order.slice(0, PUBLIC).sort((a, b) => a - b);
+  const del = order.slice(PUBLIC).sort((a, b) => a - b);
+  return {
+    publicSet: selectRows(train, pub, 'mnist/public'),
+    deletable: selectRows(train, del, 'mnist/deletable'),
+  };
 }
 
-async function perRequest(
+/** A 784-H-10 tanh MLP trained on the public split only; its hidden layer is the extractor. */
+async function trainExtractor(
   engine: NumericEngine,
+  publicSet: Dataset,
+  width: number,
   test: Dataset,
-  real: Dataset,
-): Promise<Map<number, Trained>> {
-  const trained = new Map<number, Trained>();
+): Promise<{ extractor: FeatureExtractor; ms: number; mlpTestAcc: number }> {
+  const t0 = now();
+  const model = await trainModel(engine, {
+    arch: mlp([publicSet.dim, width, publicSet.classes], 'tanh'),
+    data: publicSet,
+    recipe: {
+      C: 1e3,
+      l2: 1e-4,
+      learningRate: 2e-3,
+      batchSize: 64,
+      seed: 7,
+      epochs: quick ? 5 : 15,
+    },
+  });
+  const extractor = mlpHiddenExtractor(model, {
+    data: publicSet,
+    digest: datasetDigest(publicSet),
+    description: `tanh hidden layer of a ${publicSet.dim}-${width}-${publicSet.classes} MLP trained by Lethe on ${publicSet.ids.length} public MNIST digits that are never subject to deletion`,
+  });
+  return {
+    extractor,
+    ms: now() - t0,
+    mlpTestAcc: engine.evaluate(model.arch, model.params, test).accuracy,
+  };
+}
+
+interface Prepared {
+  readonly data: Dataset;
+  readonly test: Dataset;
+  readonly model: TrainedModel;
+  readonly factor: SoftmaxHessianFactor;
+  readonly trainMs: number;
+  readonly factorMs: number;
+  readonly featurizeMs: number;
+}
+
+async function prepare(
+  engine: NumericEngine,
+  extractor: FeatureExtractor,
+  deletable: Dataset,
+  testRaw: Dataset,
+  n: number,
+): Promise<Prepared> {
+  const raw = trainingSet(deletable, n, `convex/${n}`);
+  const t0 = now();
+  const data = featurize(extractor, raw);
+  const test = featurize(extractor, testRaw);
+  const featurizeMs = now() - t0;
+  log(`n = ${n}, d = ${extractor.outputDim}: training the head (Newton-CG from 0 to τ)…`);
+  const t1 = now();
+  const model = await trainConvexModel(engine, {
+    data,
+    l2: L2,
+    solver: cgSolver,
+    dataDigest: datasetDigest(data),
+    extractor,
+  });
+  const trainMs = now() - t1;
+  log(`n = ${n}, d = ${extractor.outputDim}: building the kept factor…`);
+  const t2 = now();
+  const factor = keepConvexFactor(model.params, data, L2);
+  const factorMs = now() - t2;
+  return { data, test, model, factor, trainMs, factorMs, featurizeMs };
+}
+
+interface Measured {
+  readonly kept: ConvexOutcome;
+  readonly keptMs: number;
+  readonly cg?: ConvexOutcome;
+  readonly cgMs?: number;
+  readonly rt: ConvexOutcome;
+  readonly rtMs: number;
+  readonly forgetIds: readonly string[];
+}
+
+async function oneRequest(
+  engine: NumericEngine,
+  extractor: FeatureExtractor,
+  p: Prepared,
+  label: string,
+  withCg = !SKIP_CG,
+): Promise<Measured> {
+  const { data, model, factor } = p;
+  const start: StartPoint = {
+    arch: model.arch,
+    params: model.params,
+    recipe: model.profile.recipe,
+  };
+  const forgetIds = seededIds(data, N_U, `convex/forget/${label}`);
+  const settings = (solver: typeof cgSolver): ConvexNewtonSettings => ({
+    ...TARGET,
+    solver,
+    extractor,
+  });
+  const req = { start, data, forgetIds, seed: `convex/${label}` };
+  log(`${label}: convex-newton (kept factor)…`);
+  const t1 = now();
+  const kept = await convexNewtonUnlearn(engine, {
+    ...req,
+    settings: settings(keptSolver),
+    factor,
+  });
+  const keptMs = now() - t1;
+  let cg: ConvexOutcome | undefined;
+  let cgMs: number | undefined;
+  if (withCg) {
+    log(`${label}: convex-newton (Newton-CG)…`);
+    const t2 = now();
+    cg = await convexNewtonUnlearn(engine, { ...req, settings: settings(cgSolver) });
+    cgMs = now() - t2;
+  }
+  log(`${label}: retrain (Newton-CG from w = 0)…`);
+  const t3 = now();
+  const rt = await convexRetrain(engine, { ...req, settings: settings(cgSolver) });
+  const rtMs = now() - t3;
+  return { kept, keptMs, ...(cg ? { cg, cgMs } : {}), rt, rtMs, forgetIds };
+}
+
+const meanTest = (
+  engine: NumericEngine,
+  p: Prepared,
+  centre: Float32Array,
+  sigma: number,
+  label: string,
+): number =>
+  DRAWS.map(
+    (d) =>
+      engine.evaluate(
+        p.model.arch,
+        addGaussianNoise(centre, sigma, `convex/draw/${label}/${d}`),
+        p.test,
+      ).accuracy,
+  ).reduce((x, y) => x + y, 0) / DRAWS.length;
+
+async function growthWithN(
+  engine: NumericEngine,
+  extractor: FeatureExtractor,
+  deletable: Dataset,
+  testRaw: Dataset,
+): Promise<Map<number, { readonly p: Prepared; readonly m: Measured }>> {
+  const prepared = new Map<number, { readonly p: Prepared; readonly m: Measured }>();
   const rows: (string | number)[][] = [];
+  const accRows: (string | number)[][] = [];
   const privRows: (string | number)[][] = [];
   for (const n of SIZES) {
-    const data = trainingSet(real, n, `convex/${n}`);
-    log(`n = ${n}: training (Newton-CG from 0 to τ)…`);
     const load0 = loadAvg();
-    const t0 = now();
-    const model = await trainConvexModel(engine, {
-      data,
-      l2: L2,
-      solver,
-      dataDigest: datasetDigest(data),
-    });
-    const trainMs = now() - t0;
-    const start: StartPoint = {
-      arch: model.arch,
-      params: model.params,
-      recipe: model.profile.recipe,
-    };
-    const forgetIds = seededIds(data, N_U, `convex/forget/${n}`);
-    const req = { start, data, forgetIds, settings, seed: `convex/${n}` };
-    log(`n = ${n}: convex-newton…`);
-    const t1 = now();
-    const cn: ConvexOutcome = await convexNewtonUnlearn(engine, req);
-    const cnMs = now() - t1;
-    log(`n = ${n}: retrain…`);
-    const t2 = now();
-    const rt: ConvexOutcome = await convexRetrain(engine, req);
-    const rtMs = now() - t2;
-    trained.set(n, { data, model, retrainMs: rtMs });
+    const p = await prepare(engine, extractor, deletable, testRaw, n);
+    const m = await oneRequest(engine, extractor, p, `n${n}`);
+    prepared.set(n, { p, m });
+    const { arch } = p.model;
     const sets = {
-      test,
-      retain: withoutIds(data, forgetIds),
-      forget: selectIds(data, forgetIds),
+      test: p.test,
+      retain: withoutIds(p.data, m.forgetIds),
+      forget: selectIds(p.data, m.forgetIds),
     };
-    const a = accuracies(engine, cn.public.released.params, start, sets);
-    const b = accuracies(engine, rt.public.released.params, start, sets);
-    const a0 = accuracies(engine, cn.private.chainParams, start, sets);
-    const b0 = accuracies(engine, rt.private.chainParams, start, sets);
-    // Expected test accuracy of each release: mean over seeded draws of the same σ (experiment only).
-    const sigma = cn.public.guarantee.sigma;
-    const meanTest = (centre: Float32Array): number =>
-      DRAWS.map(
-        (d) =>
-          engine.evaluate(
-            start.arch,
-            addGaussianNoise(centre, sigma, `convex/draw/${n}/${d}`),
-            test,
-          ).accuracy,
-      ).reduce((x, y) => x + y, 0) / DRAWS.length;
-    const ma = meanTest(cn.private.chainParams);
-    const mb = meanTest(rt.private.chainParams);
+    const accOf = (w: Float32Array) => ({
+      test: engine.evaluate(arch, w, sets.test).accuracy,
+      retain: engine.evaluate(arch, w, sets.retain).accuracy,
+      forget: engine.evaluate(arch, w, sets.forget).accuracy,
+    });
+    const a = accOf(m.kept.public.released.params);
+    const b = accOf(m.rt.public.released.params);
+    const sigma = m.kept.public.guarantee.sigma;
+    const ma = meanTest(engine, p, m.kept.private.chainParams, sigma, `n${n}`);
+    const mb = meanTest(engine, p, m.rt.private.chainParams, sigma, `n${n}`);
     rows.push([
       n,
-      sec(cnMs),
-      sec(rtMs),
-      ratio(rtMs / cnMs),
+      p.model.arch.kind === 'logistic-regression' ? (p.model.arch.inputDim + 1) * 10 : '—',
+      sec(m.keptMs),
+      m.cgMs !== undefined ? sec(m.cgMs) : '—',
+      sec(m.rtMs),
+      `**${ratio(m.rtMs / m.keptMs)}**`,
+      m.cgMs !== undefined ? ratio(m.rtMs / m.cgMs) : '—',
+      `${load0} → ${loadAvg()}`,
+    ]);
+    accRows.push([
+      n,
       `${pct(a.test)} / ${pct(b.test)}`,
-      (100 * (a.test - b.test)).toFixed(2),
       `${pct(a.retain)} / ${pct(b.retain)}`,
       `${pct(a.forget)} / ${pct(b.forget)}`,
       `${pct(ma)} / ${pct(mb)}`,
       (100 * (ma - mb)).toFixed(2),
-      `${pct(a0.test)} / ${pct(b0.test)}`,
-      `${load0} → ${loadAvg()}`,
+      `${pct(engine.evaluate(arch, m.kept.private.chainParams, p.test).accuracy)} / ${pct(engine.evaluate(arch, m.rt.private.chainParams, p.test).accuracy)}`,
     ]);
     privRows.push([
       n,
-      sec(trainMs),
-      `${cn.private.newtonSteps} / ${cn.private.hvps}`,
-      `${rt.private.newtonSteps} / ${rt.private.hvps}`,
-      num(cn.private.convexChecks.gradientNorm / L2),
-      num(rt.private.convexChecks.gradientNorm / L2),
-      num(cn.public.guarantee.sigma),
+      sec(p.featurizeMs),
+      sec(p.trainMs),
+      sec(p.factorMs),
+      sec(m.kept.private.timingsMs['factor'] ?? NaN),
+      `${sec(m.kept.private.timingsMs['solve'] ?? NaN)} / ${sec(m.kept.private.timingsMs['total'] ?? NaN)}`,
+      `${m.kept.private.factorSteps ?? 0} / ${m.kept.private.gradients ?? 0} / ${m.kept.private.hvps}`,
+      m.cg ? `${m.cg.private.newtonSteps} / ${m.cg.private.hvps}` : '—',
+      `${m.rt.private.newtonSteps} / ${m.rt.private.hvps}`,
+      num(m.kept.private.convexChecks.gradientNorm / L2),
+      num(m.rt.private.convexChecks.gradientNorm / L2),
     ]);
   }
   printTable(
-    `One request of ${N_U} record(s): convex-newton vs retraining the same model (ε = 1, δ = 1e-5, λ = ${L2}, τ = ${TAU})`,
+    `Time per request of ${N_U} record(s), as n grows (d = ${extractor.outputDim} features, λ = ${L2}, τ = ${TAU}, ε = 1, δ = 1e-5)`,
     [
       'n',
-      'convex-newton s',
-      'retrain s',
-      'speed-up',
-      'test acc % (cn / retrain)',
-      'Δ pp',
-      'D_r acc %',
-      'D_u acc %',
-      `mean test acc % over ${DRAWS.length} draws`,
-      'Δ pp (mean)',
-      'noise-free test acc %',
+      'p',
+      'convex-newton, kept factor s',
+      'convex-newton, Newton-CG s',
+      'retrain (cold, Newton-CG) s',
+      'speed-up (kept factor)',
+      'speed-up (Newton-CG)',
       'load avg 1/5/15 (start → end)',
     ],
     rows,
-    'Both releases carry N(0, σ²I) with the same σ; the first accuracies are of the released draw ' +
-      '(CSPRNG), the "mean" columns average seeded draws of the same σ around each noise-free centre.',
+    'All three stop at the same private check ‖∇F_r(w)‖/λ ≤ τ (float64) and release with the same σ; ' +
+      'retrain starts from w = 0 on D_r. Times are wall clock, back to back in one process.',
   );
   printTable(
-    'Private detail (bench only): training time, Newton steps / HVPs, ‖∇F_r‖/λ at the centre',
+    'Accuracy % of the releases (kept factor / retrain), same σ',
     [
       'n',
-      'train s',
-      'cn steps / HVPs',
-      'retrain steps / HVPs',
-      'cn ‖∇F_r‖/λ',
+      'test',
+      'D_r',
+      'D_u',
+      `mean test over ${DRAWS.length} seeded draws`,
+      'Δ pp (mean)',
+      'noise-free test',
+    ],
+    accRows,
+    'The first three columns are of the released draw (CSPRNG); the mean averages seeded draws of the same σ around each noise-free centre.',
+  );
+  printTable(
+    'Private detail (bench only): one-off costs, steps, ‖∇F_r‖/λ at the centre',
+    [
+      'n',
+      'featurize s',
+      'train head s',
+      'build factor s (one-off)',
+      'downdate s (per request)',
+      'kept: solve / total s',
+      'kept: steps / gradients / HVPs',
+      'Newton-CG: steps / HVPs',
+      'retrain: steps / HVPs',
+      'kept ‖∇F_r‖/λ',
       'retrain ‖∇F_r‖/λ',
-      'σ',
     ],
     privRows,
   );
-  return trained;
+  return prepared;
 }
 
-async function sequential(engine: NumericEngine, test: Dataset, t: Trained): Promise<void> {
-  const { data, model, retrainMs } = t;
+async function growthWithD(
+  engine: NumericEngine,
+  publicSet: Dataset,
+  deletable: Dataset,
+  testRaw: Dataset,
+): Promise<void> {
+  const rows: (string | number)[][] = [];
+  for (const width of WIDTHS) {
+    const load0 = loadAvg();
+    const { extractor, mlpTestAcc } = await trainExtractor(engine, publicSet, width, testRaw);
+    const p = await prepare(engine, extractor, deletable, testRaw, WIDTH_N);
+    const m = await oneRequest(engine, extractor, p, `d${width}`, false);
+    rows.push([
+      width,
+      (width + 1) * 10,
+      sec(p.factorMs),
+      sec(m.keptMs),
+      sec(m.rtMs),
+      `**${ratio(m.rtMs / m.keptMs)}**`,
+      pct(engine.evaluate(p.model.arch, m.kept.public.released.params, p.test).accuracy),
+      pct(engine.evaluate(p.model.arch, m.rt.public.released.params, p.test).accuracy),
+      pct(mlpTestAcc),
+      `${load0} → ${loadAvg()}`,
+    ]);
+  }
+  printTable(
+    `As the feature dimension grows (n = ${WIDTH_N}, one request of ${N_U} record)`,
+    [
+      'd (hidden width)',
+      'p',
+      'build factor s (one-off)',
+      'kept factor s',
+      'retrain s',
+      'speed-up',
+      'test acc % (kept)',
+      'test acc % (retrain)',
+      'extractor MLP test acc %',
+      'load avg (start → end)',
+    ],
+    rows,
+  );
+}
+
+async function sequential(
+  engine: NumericEngine,
+  extractor: FeatureExtractor,
+  p: Prepared,
+  retrainMs: number,
+): Promise<void> {
+  const { data, model } = p;
   let state: SequentialState = startSequentialChain(model, data.ids);
-  const order = seededIds(data, SEQ_REQUESTS * SEQ_PER_REQUEST, 'convex/sequential');
+  let factor: SoftmaxHessianFactor | undefined = p.factor;
+  const order = seededIds(data, SEQ_REQUESTS, 'convex/sequential');
   const policy: ConvexNewtonPolicy = {
     mode: 'convex-newton',
     target: TARGET,
-    solver,
+    solver: keptSolver,
+    extractor,
     retrainAllowed: true,
   };
   const rows: (string | number)[][] = [];
   let totalMs = 0;
+  let maxMs = 0;
+  let gradients = 0;
   const actions: Record<string, number> = {};
   const load0 = loadAvg();
   for (let k = 0; k < SEQ_REQUESTS; k++) {
-    const forgetIds = order.slice(k * SEQ_PER_REQUEST, (k + 1) * SEQ_PER_REQUEST);
+    const forgetIds = order.slice(k, k + 1);
     const t = now();
     const step = await processConvexDeletionRequest(engine, {
       state,
@@ -245,10 +444,15 @@ async function sequential(engine: NumericEngine, test: Dataset, t: Trained): Pro
       forgetIds,
       policy,
       seed: 'convex/sequential',
+      ...(factor ? { factor } : {}),
     });
     const ms = now() - t;
     totalMs += ms;
+    maxMs = Math.max(maxMs, ms);
+    const cand = step.private.candidate as { gradients?: number } | undefined;
+    gradients += cand?.gradients ?? 0;
     state = step.private.state;
+    factor = step.private.factor;
     actions[step.public.action] = (actions[step.public.action] ?? 0) + 1;
     const k1 = k + 1;
     if (k1 === 1 || k1 % Math.max(1, Math.floor(SEQ_REQUESTS / 10)) === 0) {
@@ -260,13 +464,13 @@ async function sequential(engine: NumericEngine, test: Dataset, t: Trained): Pro
         num(step.public.cumulative.epsilon),
         num(step.public.cumulative.basic.epsilon),
         num(step.public.cumulative.delta),
-        released ? pct(engine.evaluate(state.arch, released, test).accuracy) : '—',
+        released ? pct(engine.evaluate(state.arch, released, p.test).accuracy) : '—',
       ]);
       log(`sequential: ${k1}/${SEQ_REQUESTS}`);
     }
   }
   printTable(
-    `${SEQ_REQUESTS} sequential requests of ${SEQ_PER_REQUEST} record on n = ${SEQ_N} (convex-newton policy, ε = 1, δ = 1e-5 per release)`,
+    `${SEQ_REQUESTS} sequential requests of 1 record on n = ${SEQ_N} (kept factor, ε = 1, δ = 1e-5 per release)`,
     [
       'k',
       'action',
@@ -277,49 +481,101 @@ async function sequential(engine: NumericEngine, test: Dataset, t: Trained): Pro
       'test acc % of release k',
     ],
     rows,
-    `Actions: ${JSON.stringify(actions)}. Total ${sec(totalMs)} s, ${sec(totalMs / SEQ_REQUESTS)} s per request; ` +
+    `Actions: ${JSON.stringify(actions)}. Total ${sec(totalMs)} s, ${sec(totalMs / SEQ_REQUESTS)} s per request ` +
+      `(slowest ${sec(maxMs)} s; ${(gradients / SEQ_REQUESTS).toFixed(2)} float64 gradients per request); ` +
       `retraining every request at this n would take ≈ ${sec(retrainMs * SEQ_REQUESTS)} s ` +
-      `(${sec(retrainMs)} s measured above). Load average ${load0} → ${loadAvg()}.`,
+      `(${sec(retrainMs)} s measured above): **${ratio((retrainMs * SEQ_REQUESTS) / totalMs)}**. ` +
+      `Load average ${load0} → ${loadAvg()}.`,
   );
 }
 
-/** Test accuracy of a convex-newton release against ε (σ for Δ = 2τ; the same noise-free centre). */
-async function accuracyVersusEpsilon(
+interface PlotSeries {
+  readonly key: string;
+  readonly label: string;
+  readonly guarantee: 'certified' | 'exact';
+  readonly source: string;
+  readonly points: readonly (readonly [number, number])[];
+}
+
+/** Test accuracy of a release against ε (σ for Δ = 2τ around the same noise-free centre). */
+function accuracyVersusEpsilon(
   engine: NumericEngine,
-  test: Dataset,
   n: number,
-  model: TrainedModel,
-): Promise<void> {
-  const noiseFree = engine.evaluate(model.arch, model.params, test).accuracy;
+  p: Prepared,
+  retrainAcc: number,
+): void {
+  const { model } = p;
+  const noiseFree = engine.evaluate(model.arch, model.params, p.test).accuracy;
+  const points: [number, number][] = [];
   const rows = EPSILONS.map((epsilon) => {
     const sigma = calibrateSigma({ epsilon, delta: TARGET.delta, sensitivity: 2 * TAU }).sigma;
-    const draws = [1, 2, 3].map(
-      (s) =>
-        engine.evaluate(model.arch, addGaussianNoise(model.params, sigma, `acc-eps/${s}`), test)
-          .accuracy,
-    );
-    const mean = draws.reduce((x, y) => x + y, 0) / draws.length;
+    const mean = meanTest(engine, p, model.params, sigma, `eps/${epsilon}`);
+    points.push([epsilon, mean]);
     return [epsilon, num(sigma), pct(mean), (100 * (mean - noiseFree)).toFixed(2)];
   });
   printTable(
-    `Test accuracy of a convex-newton release against ε (n = ${n}, δ = 1e-5, τ = ${TAU}; mean of 3 seeded noise draws)`,
+    `Test accuracy of a convex-newton release against ε (n = ${n}, d = ${p.data.dim}, δ = 1e-5, τ = ${TAU}; mean of ${DRAWS.length} seeded draws)`,
     ['ε', 'σ', 'test acc %', 'vs noise-free pp'],
     rows,
     `Noise-free solution: ${pct(noiseFree)} %. Seeded noise here is for the experiment only; releases use a CSPRNG.`,
   );
+  const series: PlotSeries[] = [
+    {
+      key: 'convex-newton',
+      label: `convex-newton (softmax head on ${p.data.dim} frozen features, n = ${n})`,
+      guarantee: 'certified',
+      source: 'docs/benchmarks.md (g), npm run bench:unlearning:convex',
+      points,
+    },
+    {
+      key: 'convex-retrain',
+      label: 'retrain of that softmax head (exact)',
+      guarantee: 'exact',
+      source: 'docs/benchmarks.md (g), npm run bench:unlearning:convex',
+      points: [[0, retrainAcc]],
+    },
+  ];
+  // Merge by key: other benches (newton-lissa, sisa-shard) keep their own entries in the same file.
+  const doc = existsSync(PLOT_DATA)
+    ? (JSON.parse(readFileSync(PLOT_DATA, 'utf8')) as { series: PlotSeries[] })
+    : { series: [] as PlotSeries[] };
+  const keys = new Set(series.map((s) => s.key));
+  const merged = { ...doc, series: [...doc.series.filter((s) => !keys.has(s.key)), ...series] };
+  writeFileSync(PLOT_DATA, `${JSON.stringify(merged, null, 2)}\n`);
+  log(`wrote ${PLOT_DATA}`);
 }
 
 async function main(): Promise<void> {
   const engine = await createTfjsEngine();
   printHeader(engine, 'convex-newton vs retrain (issue 11)', 'npm run bench:unlearning:convex');
-  console.log(`- load average at start (1/5/15 min): ${loadAvg()}; λ = ${L2}, τ = ${TAU}`);
+  console.log(
+    `- load average at start (1/5/15 min): ${loadAvg()}; λ = ${L2}, τ = ${TAU}; public split ${PUBLIC} digits; ` +
+      `uptime: ${os.uptime().toFixed(0)} s`,
+  );
   const { train, test } = mnistSplit();
-  const trained = await perRequest(engine, test, train);
-  const seq = trained.get(SEQ_N);
+  const { publicSet, deletable } = publicSplit(train);
+  log(`extractor: 784-${WIDTH}-10 tanh MLP on ${publicSet.ids.length} public digits…`);
+  const ex = await trainExtractor(engine, publicSet, WIDTH, test);
+  console.log(
+    `- extractor: ${ex.extractor.kind}, d = ${ex.extractor.outputDim}, digest ${ex.extractor.digest.slice(0, 16)}…, ` +
+      `trained in ${sec(ex.ms)} s on ${publicSet.ids.length} public digits (MLP test acc ${pct(ex.mlpTestAcc)} %); ` +
+      `deletable digits: ${deletable.ids.length}`,
+  );
+  const prepared = await growthWithN(engine, ex.extractor, deletable, test);
+  const seq = prepared.get(SEQ_N);
   if (!seq) throw new Error(`the sequential run needs n = ${SEQ_N} among the sizes`);
-  if (process.env.LETHE_CONVEX_SKIP_SEQUENTIAL !== '1') await sequential(engine, test, seq);
-  const n = SIZES[SIZES.length - 1] as number;
-  await accuracyVersusEpsilon(engine, test, n, (trained.get(n) as Trained).model);
+  if (process.env.LETHE_CONVEX_SKIP_SEQUENTIAL !== '1')
+    await sequential(engine, ex.extractor, seq.p, seq.m.rtMs);
+  const last = SIZES[SIZES.length - 1] as number;
+  const { p: lastP, m: lastM } = prepared.get(last) as { p: Prepared; m: Measured };
+  accuracyVersusEpsilon(
+    engine,
+    last,
+    lastP,
+    engine.evaluate(lastP.model.arch, lastM.rt.private.chainParams, lastP.test).accuracy,
+  );
+  if (process.env.LETHE_CONVEX_SKIP_WIDTHS !== '1')
+    await growthWithD(engine, publicSet, deletable, test);
 }
 
 run(main);

@@ -32,6 +32,14 @@ describe('@lethe/unlearning public API', () => {
       'calibrateConvexNewton',
       'assertHonestConvexGuarantee',
       'softmaxRegressionGradient',
+      'keepConvexFactor',
+      'solveWithKeptFactor',
+      'buildSoftmaxHessianFactor',
+      'downdateSoftmaxHessianFactor',
+      'featurize',
+      'mlpHiddenExtractor',
+      'randomFeatureExtractor',
+      'assertExtractorIndependent',
     ] as const) {
       expect(typeof (lib as Record<string, unknown>)[name]).toBe('function');
     }

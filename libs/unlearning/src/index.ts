@@ -143,6 +143,7 @@ export {
   convexCalibration,
   convexNewtonGuarantee,
   convexRetrainGuarantee,
+  keepConvexFactor,
   type ConvexNewtonSettings,
   type ConvexUnlearnRequest,
   type ConvexOutcome,
@@ -150,6 +151,7 @@ export {
 } from './application/convex/convex-newton';
 export {
   solveToTolerance,
+  solveWithKeptFactor,
   type ConvexSolverSettings,
   type SolveResult,
 } from './application/convex/solve-to-tolerance';
@@ -157,6 +159,7 @@ export {
   processConvexDeletionRequest,
   type ConvexNewtonPolicy,
   type ConvexStepOptions,
+  type ConvexSequentialStep,
 } from './application/convex/convex-sequential';
 export {
   trainSisa,
@@ -186,6 +189,18 @@ export {
   type SisaLayout,
   type SubjectKeyOf,
 } from './domain/sisa/sisa-plan';
+export {
+  randomFeatureExtractor,
+  mlpHiddenExtractor,
+  extractorRecord,
+  extractorDigest,
+  assertExtractorIndependent,
+  featurize,
+  type FeatureExtractor,
+  type ExtractorRecord,
+  type ExtractorProvenance,
+  type ExtractorKind,
+} from './application/convex/feature-extractor';
 export {
   exactGuarantee,
   certifiedGuarantee,

@@ -14,3 +14,4 @@ export * from './reference/linear-algebra';
 export * from './reference/logistic-regression';
 export * from './convex/convex-certificate';
 export * from './convex/softmax-regression';
+export * from './convex/hessian-factor';

@@ -1,5 +1,12 @@
 import { parameterCount, type Architecture } from '../model/architecture';
-import { datasetSize, rowsOfIds, selectIds, withoutIds, type Dataset } from '../model/dataset';
+import {
+  datasetSize,
+  rowsOfIds,
+  selectIds,
+  selectRows,
+  withoutIds,
+  type Dataset,
+} from '../model/dataset';
 import { distance, norm2 } from '../model/flat-vector';
 import { addReleaseNoise } from '../model/noise';
 import { modelDigest } from '../model/weights-codec';
@@ -14,11 +21,25 @@ import {
   convexSolverRecord,
   DEFAULT_CONVEX_MAX_STEPS,
   DEFAULT_CONVEX_MAX_STEPS_FROM_SCRATCH,
+  rowsOf,
   solveToTolerance,
+  solveWithKeptFactor,
   type ConvexSolverSettings,
   type SolveResult,
 } from './solve-to-tolerance';
+import {
+  assertExtractorIndependent,
+  extractorRecord,
+  type FeatureExtractor,
+} from './feature-extractor';
+import {
+  buildSoftmaxHessianFactor,
+  downdateSoftmaxHessianFactor,
+  gradientWithoutRows,
+  type SoftmaxHessianFactor,
+} from '../../domain/convex/hessian-factor';
 import { UnlearningError, UnlearningErrorCodes } from '../../domain/errors';
+import { softmaxRegressionLossAndGradient } from '../../domain/convex/softmax-regression';
 import { assertHonestGuarantee } from '../../domain/model/guarantee';
 import {
   assertHonestConvexGuarantee,
@@ -48,6 +69,12 @@ export interface ConvexNewtonSettings {
   readonly delta: number;
   readonly mechanism?: MechanismPolicy;
   readonly solver: ConvexSolverSettings;
+  /**
+   * The frozen extractor whose features the model is a softmax regression on (feature-extractor.ts):
+   * the datasets passed are then its features (`featurize`), and the certificate records its digest
+   * and provenance. Absent: the model is on the raw inputs.
+   */
+  readonly extractor?: FeatureExtractor;
 }
 
 export interface ConvexUnlearnRequest {
@@ -59,6 +86,11 @@ export interface ConvexUnlearnRequest {
   readonly settings: ConvexNewtonSettings;
   /** Recorded with the release (the method has no other randomness than the CSPRNG noise). */
   readonly seed: Seed;
+  /**
+   * PRIVATE, with `solver.keptFactor`: the kept Hessian factor of `data` at the chain's centre
+   * (`keepConvexFactor`, or the previous outcome's `private.factor`). Absent: rebuilt on D_r.
+   */
+  readonly factor?: SoftmaxHessianFactor;
   readonly onProgress?: ProgressCallback;
 }
 
@@ -68,6 +100,11 @@ export interface ConvexPrivate extends UnlearnPrivate {
   readonly convexChecks: ConvexChecks;
   readonly newtonSteps: number;
   readonly hvps: number;
+  /** Steps taken with the kept factor, and full float64 gradients evaluated. */
+  readonly factorSteps?: number;
+  readonly gradients?: number;
+  /** With `solver.keptFactor`: the factor of D_r for the next request (updated, not shared). */
+  readonly factor?: SoftmaxHessianFactor;
 }
 
 export interface ConvexOutcome extends UnlearnOutcome {
@@ -118,6 +155,7 @@ export const convexNewtonGuarantee = (
 ): ReleaseGuarantee => {
   const p = parameterCount(arch);
   const tau = s.solver.tolerance;
+  const ex = s.extractor ? extractorRecord(s.extractor) : undefined;
   return {
     type: 'certified',
     epsilon: s.epsilon,
@@ -136,6 +174,19 @@ export const convexNewtonGuarantee = (
       nU: sizes.nU,
       p,
       mechanismDelta: s.delta,
+      features: ex ? 'frozen-extractor' : 'raw-inputs',
+      ...(ex
+        ? {
+            extractorKind: ex.kind,
+            extractorDigest: ex.digest,
+            extractorInputDim: ex.inputDim,
+            extractorOutputDim: ex.outputDim,
+            extractorActivation: ex.activation,
+            extractorProvenance: ex.provenance,
+            extractorTrainedOnDigest: ex.trainedOnDigest,
+            extractorTrainedOnCount: ex.trainedOnCount,
+          }
+        : {}),
     },
     measured: [],
     assumed: [],
@@ -149,6 +200,13 @@ export const convexNewtonGuarantee = (
         'both centres lie within τ of w*_r, so Δ = 2τ',
       `σ calibrated to Δ = 2τ for (ε, δ) by the ${cal.mechanism} Gaussian mechanism; δ has no other part`,
       'the pass/fail outcome of the private check (≤ 1 bit per request) is not covered by (ε, δ)',
+      ...(ex
+        ? [
+            `the inputs are the features of a frozen ${ex.kind} extractor (digest ${ex.digest}), ` +
+              'fixed before training and trained on no record that may be deleted ' +
+              `(${ex.trainedOnCount} records, digest ${ex.trainedOnDigest}): the guarantee covers the softmax head on these features`,
+          ]
+        : []),
     ],
     checks: [...CONVEX_CHECK_NAMES],
     method: 'convex-newton',
@@ -167,7 +225,11 @@ export const convexRetrainGuarantee = (
   delta: 0,
   sigma: cal.sigma,
   bound: 0,
-  assumptions: { lambda: l2, tau: s.solver.tolerance },
+  assumptions: {
+    lambda: l2,
+    tau: s.solver.tolerance,
+    ...(s.extractor ? { extractorDigest: s.extractor.digest } : {}),
+  },
   measured: [],
   assumed: [],
   settings: ['lambda', 'tau'],
@@ -187,20 +249,37 @@ const checkFailed = () =>
 
 interface Split {
   readonly retain: Dataset;
+  /** D_u's rows, in D's order. */
+  readonly forget: Dataset;
   readonly n: number;
   readonly nU: number;
 }
 
 const split = (req: ConvexUnlearnRequest): Split => {
   const p = parameterCount(req.start.arch);
+  const e = req.settings.extractor;
+  if (e) {
+    if (req.data.dim !== e.outputDim)
+      throw invalid('with an extractor, the data must be its features (featurize)', {
+        dim: req.data.dim,
+        extractorOutputDim: e.outputDim,
+      });
+    assertExtractorIndependent(e, req.data);
+  }
   if (req.start.params.length !== p) throw invalid('start parameters do not fit the architecture');
   const unique = [...new Set(req.forgetIds)];
   if (unique.length === 0) throw invalid('forgetIds is empty');
-  rowsOfIds(req.data, unique); // UNKNOWN_RECORDS for ids not in D
   const n = datasetSize(req.data);
+  // One pass over D's ids (a request must not cost several id maps of D: docs/benchmarks.md (g)).
+  const drop = new Set(unique);
+  const keepRows: number[] = [];
+  const forgetRows: number[] = [];
+  req.data.ids.forEach((id, i) => (drop.has(id) ? forgetRows : keepRows).push(i));
+  if (forgetRows.length !== unique.length) rowsOfIds(req.data, unique); // UNKNOWN_RECORDS
   if (unique.length >= n) throw invalid('cannot forget every record (D_r would be empty)');
   return {
-    retain: withoutIds(req.data, unique, `${req.data.name}/retain`),
+    retain: selectRows(req.data, keepRows, `${req.data.name}/retain`),
+    forget: selectRows(req.data, forgetRows, `${req.data.name}/forget`),
     n,
     nU: unique.length,
   };
@@ -216,6 +295,7 @@ const outcome = (
   method: PublicRelease['method'],
   guarantee: ReleaseGuarantee,
   t0: number,
+  factor?: { readonly factor: SoftmaxHessianFactor; readonly ms: number },
 ): ConvexOutcome => {
   const { arch } = req.start;
   // Release noise from a CSPRNG (never seeded, never recorded): docs/adr/0004.
@@ -243,7 +323,14 @@ const outcome = (
       convexChecks: solved.checks,
       newtonSteps: solved.steps,
       hvps: solved.hvps,
-      timingsMs: { solve: solved.wallTimeMs, total: Date.now() - t0 },
+      ...(solved.factorSteps !== undefined ? { factorSteps: solved.factorSteps } : {}),
+      ...(solved.gradients !== undefined ? { gradients: solved.gradients } : {}),
+      ...(factor ? { factor: factor.factor } : {}),
+      timingsMs: {
+        solve: solved.wallTimeMs,
+        ...(factor ? { factor: factor.ms } : {}),
+        total: Date.now() - t0,
+      },
     },
   };
 };
@@ -262,7 +349,7 @@ export const convexNewtonUnlearn = async (
   const s = split(req);
   const guarantee = convexNewtonGuarantee(req.start.arch, l2, req.settings, cal, s);
   assertHonestGuarantee(guarantee);
-  const solved = await solveToTolerance({
+  const base = {
     arch: req.start.arch,
     l2,
     data: s.retain,
@@ -271,10 +358,79 @@ export const convexNewtonUnlearn = async (
     maxSteps: req.settings.solver.maxSteps ?? DEFAULT_CONVEX_MAX_STEPS,
     settings: req.settings.solver,
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-  });
+  };
+  let kept: { factor: SoftmaxHessianFactor; ms: number } | undefined;
+  let solved: SolveResult;
+  if (req.settings.solver.keptFactor === true) {
+    const tf = Date.now();
+    const factor = req.factor
+      ? downdateKept(req.factor, req, s.forget)
+      : buildSoftmaxHessianFactor(req.start.params, rowsOf(s.retain), l2);
+    const startGradient = req.factor ? keptStartGradient(req.factor, req, s.forget, l2) : undefined;
+    const ms = Date.now() - tf;
+    solved = await solveWithKeptFactor({
+      ...base,
+      factor,
+      ...(startGradient ? { startGradient } : {}),
+    });
+    kept = {
+      factor: solved.gradient
+        ? { ...factor, lastGradient: { at: solved.params, gradient: solved.gradient } }
+        : factor,
+      ms,
+    };
+  } else {
+    solved = await solveToTolerance(base);
+  }
   if (!solved.reached) throw checkFailed();
   assertHonestConvexGuarantee(guarantee, solved.checks);
-  return outcome(req, s, solved, 'convex-newton', guarantee, t0);
+  return outcome(req, s, solved, 'convex-newton', guarantee, t0, kept);
+};
+
+/** The kept factor of D without the request's rows (it must hold exactly D's rows). */
+const downdateKept = (
+  f: SoftmaxHessianFactor,
+  req: ConvexUnlearnRequest,
+  forget: Dataset,
+): SoftmaxHessianFactor => {
+  if (f.rows !== datasetSize(req.data) || f.dim !== req.data.dim || f.classes !== req.data.classes)
+    throw invalid('the kept factor does not hold the request’s data', {
+      factorRows: f.rows,
+      n: datasetSize(req.data),
+    });
+  return downdateSoftmaxHessianFactor(f, rowsOf(forget));
+};
+
+/**
+ * ∇F_r at the start from the kept gradient of D at the same point (O(n_u·d·k)); undefined when
+ * the kept gradient is not at exactly this start on exactly these rows.
+ */
+const keptStartGradient = (
+  f: SoftmaxHessianFactor,
+  req: ConvexUnlearnRequest,
+  forget: Dataset,
+  l2: number,
+): Float64Array | undefined => {
+  const g = f.lastGradient;
+  const w = req.start.params;
+  if (!g || g.at.length !== w.length || f.rows !== datasetSize(req.data)) return undefined;
+  for (let i = 0; i < w.length; i++) if (g.at[i] !== w[i]) return undefined;
+  return gradientWithoutRows(w, g.gradient, f.rows, rowsOf(forget), l2);
+};
+
+/**
+ * The kept factor of `data` at `params` (PRIVATE; docs/adr/0011-convex-newton.md "The kept factor"):
+ * built once after training (and after an exact retrain), then downdated by every request.
+ */
+export const keepConvexFactor = (
+  params: Float32Array,
+  data: Dataset,
+  l2: number,
+): SoftmaxHessianFactor => {
+  const rows = rowsOf(data);
+  const factor = buildSoftmaxHessianFactor(params, rows, l2);
+  const { gradient } = softmaxRegressionLossAndGradient(params, rows, l2);
+  return { ...factor, lastGradient: { at: Float32Array.from(params), gradient } };
 };
 
 const notConverged = (steps: number) =>
@@ -311,6 +467,11 @@ export const convexRetrain = async (
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });
   if (!solved.reached) throw notConverged(maxSteps);
+  if (req.settings.solver.keptFactor === true) {
+    const tf = Date.now();
+    const factor = keepConvexFactor(solved.params, s.retain, l2);
+    return outcome(req, s, solved, 'retrain', guarantee, t0, { factor, ms: Date.now() - tf });
+  }
   return outcome(req, s, solved, 'retrain', guarantee, t0);
 };
 
@@ -329,9 +490,22 @@ export const trainConvexModel = async (
     readonly solver: ConvexSolverSettings;
     /** `datasetDigest(data)` (infrastructure/data/digest.ts), recorded in the profile. */
     readonly dataDigest: string;
+    /**
+     * The frozen extractor `data` holds the features of (`featurize`): checked to share no record
+     * with `data` and to fit its dimension.
+     */
+    readonly extractor?: FeatureExtractor;
     readonly onProgress?: ProgressCallback;
   },
 ): Promise<TrainedModel> => {
+  if (opts.extractor) {
+    if (opts.data.dim !== opts.extractor.outputDim)
+      throw invalid('with an extractor, the data must be its features (featurize)', {
+        dim: opts.data.dim,
+        extractorOutputDim: opts.extractor.outputDim,
+      });
+    assertExtractorIndependent(opts.extractor, opts.data);
+  }
   const arch: Architecture = {
     kind: 'logistic-regression',
     inputDim: opts.data.dim,

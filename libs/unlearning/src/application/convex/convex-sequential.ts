@@ -2,7 +2,7 @@ import { selectIds, type Dataset } from '../model/dataset';
 import type { NumericEngine } from '../ports/numeric-engine';
 import type { ProgressCallback } from '../progress';
 import type { StartPoint } from '../unlearn';
-import type { PublicReasonCode, SequentialState, SequentialStep } from '../sequential';
+import type { PrivateStep, PublicReasonCode, SequentialState, SequentialStep } from '../sequential';
 import { unlearningError, EngineErrorCode } from '../errors';
 import {
   convexCalibration,
@@ -12,6 +12,8 @@ import {
   type ConvexOutcome,
 } from './convex-newton';
 import type { ConvexSolverSettings } from './solve-to-tolerance';
+import type { FeatureExtractor } from './feature-extractor';
+import type { SoftmaxHessianFactor } from '../../domain/convex/hessian-factor';
 import { isUnlearningError, UnlearningErrorCodes } from '../../domain/errors';
 import {
   checkBudget,
@@ -40,6 +42,8 @@ export interface ConvexNewtonPolicy {
   readonly target: { readonly epsilon: number; readonly delta: number };
   readonly mechanism?: MechanismPolicy;
   readonly solver: ConvexSolverSettings;
+  /** The frozen extractor the model's inputs come from (the dataset then holds its features). */
+  readonly extractor?: FeatureExtractor;
   /** Cumulative budget of one chain (reset by a retrain). */
   readonly cumulativeBudget?: PrivacyBudget;
   /** Minimum accuracy of the noisy release on the validation set (a private check). */
@@ -57,7 +61,17 @@ export interface ConvexStepOptions {
   /** Required when the policy has an accuracy floor. */
   readonly validation?: Dataset;
   readonly seed: Seed;
+  /**
+   * PRIVATE, with `policy.solver.keptFactor`: the kept factor of D_r(k−1) at the chain's centre
+   * (the previous step's `private.factor`, or `keepConvexFactor` after training).
+   */
+  readonly factor?: SoftmaxHessianFactor;
   readonly onProgress?: ProgressCallback;
+}
+
+/** A convex chain step: the sequential step plus, with a kept factor, the factor of D_r(k). */
+export interface ConvexSequentialStep extends SequentialStep {
+  readonly private: PrivateStep & { readonly factor?: SoftmaxHessianFactor };
 }
 
 /** Decision codes that depend on private values: published only as 'private-check-failed'. */
@@ -81,6 +95,7 @@ const settingsOf = (policy: ConvexNewtonPolicy): ConvexNewtonSettings => ({
   delta: policy.target.delta,
   ...(policy.mechanism ? { mechanism: policy.mechanism } : {}),
   solver: policy.solver,
+  ...(policy.extractor ? { extractor: policy.extractor } : {}),
 });
 
 const nextState = (
@@ -110,7 +125,7 @@ const nextState = (
 export const processConvexDeletionRequest = async (
   engine: NumericEngine,
   opts: ConvexStepOptions,
-): Promise<SequentialStep> => {
+): Promise<ConvexSequentialStep> => {
   const { state, policy } = opts;
   if (policy.accuracyFloor !== undefined && !opts.validation) {
     throw unlearningError(
@@ -137,6 +152,7 @@ export const processConvexDeletionRequest = async (
     forgetIds: opts.forgetIds,
     settings,
     seed,
+    ...(opts.factor ? { factor: opts.factor } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
 
@@ -192,7 +208,8 @@ export const processConvexDeletionRequest = async (
   if (decision.action === 'needs-retrain') {
     return {
       public: { ...publicBase, release: null, cumulative: cumulativeGuarantee(state.ledger) },
-      private: { ...privateBase, state },
+      // The chain is unchanged, so is its kept factor.
+      private: { ...privateBase, state, ...(opts.factor ? { factor: opts.factor } : {}) },
     };
   }
   if (decision.action === 'retrain') {
@@ -201,13 +218,21 @@ export const processConvexDeletionRequest = async (
     return {
       // The exact release publishes nothing about the refused candidate.
       public: { ...publicBase, release: exact.public, cumulative: cumulativeGuarantee(ledger) },
-      private: { ...privateBase, state: nextState(state, exact, k, ledger, 'retrain') },
+      private: {
+        ...privateBase,
+        state: nextState(state, exact, k, ledger, 'retrain'),
+        ...(exact.private.factor ? { factor: exact.private.factor } : {}),
+      },
     };
   }
   const out = candidate as ConvexOutcome;
   const ledger = recordRelease(state.ledger, release);
   return {
     public: { ...publicBase, release: out.public, cumulative: cumulativeGuarantee(ledger) },
-    private: { ...privateBase, state: nextState(state, out, k, ledger, 'newton') },
+    private: {
+      ...privateBase,
+      state: nextState(state, out, k, ledger, 'newton'),
+      ...(out.private.factor ? { factor: out.private.factor } : {}),
+    },
   };
 };

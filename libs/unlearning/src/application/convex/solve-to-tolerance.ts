@@ -12,6 +12,7 @@ import {
   type SoftmaxRows,
 } from '../../domain/convex/softmax-regression';
 import { choleskySolve } from '../../domain/reference/linear-algebra';
+import { keptFactorDirection, type SoftmaxHessianFactor } from '../../domain/convex/hessian-factor';
 import {
   float64GradientAllowance,
   type ConvexChecks,
@@ -37,6 +38,15 @@ export interface ConvexSolverSettings {
   readonly exactMaxParams?: number;
   /** CG iteration cap per Newton step (default 200). */
   readonly cgMaxIterations?: number;
+  /**
+   * Keep a dense Cholesky factor of the full-data curvature from training time, downdate it by each
+   * request's removed rows and take the request's Newton steps with it (two triangular solves and
+   * one float64 gradient per step); the Newton-CG steps above are the fallback when a step with the
+   * factor does not reduce ‖∇F_r‖ (docs/adr/0011-convex-newton.md, "The kept factor"). Costs
+   * O(p²) memory and O(n·nnz(x)²·k² + p³) once; for p up to a few thousand (e.g. a frozen
+   * extractor's features). Default false.
+   */
+  readonly keptFactor?: boolean;
 }
 
 export const DEFAULT_CONVEX_MAX_STEPS = 5;
@@ -60,6 +70,7 @@ export const convexSolverRecord = (
     kind,
     maxSteps: s.maxSteps ?? DEFAULT_CONVEX_MAX_STEPS,
     ...(kind === 'cg' ? { cgMaxIterations: s.cgMaxIterations ?? DEFAULT_CG_MAX_ITERATIONS } : {}),
+    ...(s.keptFactor === true ? { factor: 'kept-cholesky' } : {}),
     check: 'float64',
   };
 };
@@ -73,6 +84,12 @@ export interface SolveResult {
   readonly steps: number;
   /** HVPs (CG iterations or dense columns) over all steps. */
   readonly hvps: number;
+  /** Steps taken with the kept factor (0 without one). */
+  readonly factorSteps?: number;
+  /** Full float64 gradients evaluated (the check's, and every trial step's). */
+  readonly gradients?: number;
+  /** ∇F(params) in float64: the check's gradient. PRIVATE. */
+  readonly gradient?: Float64Array;
   /** The check's values at `params`. PRIVATE. */
   readonly checks: ConvexChecks;
   readonly loss: number;
@@ -137,6 +154,7 @@ export const solveToTolerance = async (opts: {
   const cgMax = opts.settings.cgMaxIterations ?? DEFAULT_CG_MAX_ITERATIONS;
   let w = Float32Array.from(opts.start);
   let { loss, gradient } = softmaxRegressionLossAndGradient(w, rows, l2);
+  let gradients = 1;
   let steps = 0;
   let hvps = 0;
   const passes = (g: Float64Array) => (norm2(g) + allowance) / l2 <= tolerance;
@@ -166,6 +184,7 @@ export const solveToTolerance = async (opts: {
       const trial = new Float32Array(p);
       for (let i = 0; i < p; i++) trial[i] = (w[i] as number) - t * (x[i] as number);
       const next = softmaxRegressionLossAndGradient(trial, rows, l2);
+      gradients++;
       // Armijo, or (near the optimum, where float64 loss differences vanish) a smaller gradient.
       if (next.loss <= loss - 1e-4 * t * slope || norm2(next.gradient) < gNorm) {
         w = trial;
@@ -185,8 +204,95 @@ export const solveToTolerance = async (opts: {
     reached: passes(gradient),
     steps,
     hvps,
+    gradients,
+    gradient,
     checks: { gradientNorm: norm2(gradient), allowance },
     loss,
+    wallTimeMs: Date.now() - t0,
+  };
+};
+
+/**
+ * Steps with a kept Hessian factor (domain/convex/hessian-factor.ts) from `start` on `data`:
+ * w ← w − n_r·S⁻¹∇F(w), each step two triangular solves and one float64 gradient (which is also
+ * the check), while ‖∇F‖ decreases and the check fails, at most `maxSteps`; then, if the check
+ * still fails, the Newton-CG steps of `solveToTolerance` with the steps left. The factor is only a
+ * preconditioner: what certifies the result is the same float64 check.
+ */
+export const solveWithKeptFactor = async (opts: {
+  readonly arch: Architecture;
+  readonly l2: number;
+  readonly data: Dataset;
+  readonly start: Float32Array;
+  readonly tolerance: number;
+  readonly maxSteps: number;
+  readonly settings: ConvexSolverSettings;
+  readonly factor: SoftmaxHessianFactor;
+  /** ∇F(start) on `data` if known (float64, e.g. `gradientWithoutRows`): saves the first full pass. */
+  readonly startGradient?: Float64Array;
+  readonly onProgress?: ProgressCallback;
+}): Promise<SolveResult> => {
+  const t0 = Date.now();
+  const { arch, l2, data, tolerance, factor } = opts;
+  const p = parameterCount(arch);
+  if (factor.p !== p || factor.dim !== data.dim || factor.classes !== data.classes)
+    throw invalid('the kept factor does not fit the architecture');
+  if (opts.start.length !== p) throw invalid('start parameters do not fit the architecture');
+  const rows = rowsOf(data);
+  const n = datasetSize(data);
+  const allowance = float64GradientAllowance(n, p, maxAbs(data.features));
+  const passes = (g: Float64Array) => (norm2(g) + allowance) / l2 <= tolerance;
+  let w = Float32Array.from(opts.start);
+  let gradients = 0;
+  let loss = NaN;
+  let gradient: Float64Array;
+  if (opts.startGradient && opts.startGradient.length === p) {
+    gradient = opts.startGradient;
+  } else {
+    ({ loss, gradient } = softmaxRegressionLossAndGradient(w, rows, l2));
+    gradients++;
+  }
+  // The start gradient, if given, only chooses the first step: the check needs a full pass.
+  let checked = gradients > 0;
+  let steps = 0;
+  while (!(checked && passes(gradient)) && steps < opts.maxSteps) {
+    const x = keptFactorDirection(factor, gradient, n);
+    const trial = new Float32Array(p);
+    for (let i = 0; i < p; i++) trial[i] = (w[i] as number) - (x[i] as number);
+    const next = softmaxRegressionLossAndGradient(trial, rows, l2);
+    gradients++;
+    if (!(norm2(next.gradient) < norm2(gradient))) break;
+    w = trial;
+    loss = next.loss;
+    gradient = next.gradient;
+    checked = true;
+    steps++;
+    opts.onProgress?.({ phase: 'convex-newton', done: steps, total: opts.maxSteps });
+  }
+  if (!checked) {
+    ({ loss, gradient } = softmaxRegressionLossAndGradient(w, rows, l2));
+    gradients++;
+  }
+  if (passes(gradient) || steps >= opts.maxSteps) {
+    return {
+      params: w,
+      reached: passes(gradient),
+      steps,
+      hvps: 0,
+      factorSteps: steps,
+      gradients,
+      gradient,
+      checks: { gradientNorm: norm2(gradient), allowance },
+      loss,
+      wallTimeMs: Date.now() - t0,
+    };
+  }
+  const rest = await solveToTolerance({ ...opts, start: w, maxSteps: opts.maxSteps - steps });
+  return {
+    ...rest,
+    steps: steps + rest.steps,
+    factorSteps: steps,
+    gradients: gradients + (rest.gradients ?? 0),
     wallTimeMs: Date.now() - t0,
   };
 };
