@@ -40,6 +40,11 @@ import { GetJobHandler } from './application/queries/get-job/get-job.handler';
 import { GetJobHttpController } from './application/queries/get-job/get-job.http.controller';
 import { GetModelHandler } from './application/queries/get-model/get-model.handler';
 import { GetModelHttpController } from './application/queries/get-model/get-model.http.controller';
+import { GetComplianceSummaryHandler } from './application/queries/get-compliance-summary/get-compliance-summary.handler';
+import { GetComplianceSummaryHttpController } from './application/queries/get-compliance-summary/get-compliance-summary.http.controller';
+import { GetComplianceReportHttpController } from './application/queries/get-compliance-summary/get-compliance-report.http.controller';
+import { DashboardHttpController } from './infrastructure/dashboard/dashboard.http.controller';
+import { ComplianceReportModule } from './infrastructure/reports/compliance-report.module';
 import {
   GOVERNANCE_OPTIONS,
   resolveGovernanceOptions,
@@ -77,6 +82,7 @@ const queryHandlers = [
   GetJobHandler,
   GetModelVersionHandler,
   GetModelWeightsHandler,
+  GetComplianceSummaryHandler,
 ];
 
 /**
@@ -91,7 +97,12 @@ export class GovernanceModule {
   static forRoot(options: GovernanceModuleOptions): DynamicModule {
     return {
       module: GovernanceModule,
-      imports: [CqrsModule, ...(options.audit ? [AuditModule.forRoot(options.audit)] : [])],
+      imports: [
+        CqrsModule,
+        // AUDIT_PDF_REPORT (@lethe/shared/application), global: any context's route may answer with the PDF.
+        ComplianceReportModule,
+        ...(options.audit ? [AuditModule.forRoot(options.audit)] : []),
+      ],
       controllers: [
         RequestDeletionHttpController,
         GetDeletionRequestHttpController,
@@ -103,6 +114,9 @@ export class GovernanceModule {
         RetryJobHttpController,
         GetJobHttpController,
         GetModelVersionHttpController,
+        GetComplianceSummaryHttpController,
+        GetComplianceReportHttpController,
+        DashboardHttpController,
       ],
       providers: [
         { provide: GOVERNANCE_OPTIONS, useValue: resolveGovernanceOptions(options) },

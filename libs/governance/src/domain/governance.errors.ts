@@ -47,6 +47,11 @@ export const GovernanceErrorCode = {
   /** Lethe trains a model only when every dataset it names has a registered source. */
   TRAINING_SOURCE_MISSING: 'TRAINING_SOURCE_MISSING',
   MODEL_VERSION_NOT_FOUND: 'MODEL_VERSION_NOT_FOUND',
+  // compliance queries
+  /** `from` / `to` is not a date, or `from` is not before `to`. */
+  INVALID_TIME_RANGE: 'INVALID_TIME_RANGE',
+  /** The dashboard's static files are missing from this build (`npm run build` copies them). */
+  DASHBOARD_UNAVAILABLE: 'DASHBOARD_UNAVAILABLE',
   // infrastructure seen at the edge
   CONCURRENCY_CONFLICT: 'CONCURRENCY_CONFLICT',
 } as const;
@@ -85,6 +90,8 @@ const kindOf: Record<GovernanceErrorCode, DomainErrorKind> = {
   RESULT_NOT_APPLICABLE: 'conflict',
   TRAINING_SOURCE_MISSING: 'unprocessable',
   MODEL_VERSION_NOT_FOUND: 'not-found',
+  INVALID_TIME_RANGE: 'validation',
+  DASHBOARD_UNAVAILABLE: 'unavailable',
   CONCURRENCY_CONFLICT: 'conflict',
 };
 
