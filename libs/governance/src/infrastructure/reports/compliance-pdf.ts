@@ -111,7 +111,11 @@ const lineChart = (
   const xs = all.map((p) => p.x);
   const ys = all.flatMap((p) => (p.y === null ? [] : [p.y]));
   doc.lineWidth(0.8).strokeColor(INK);
-  doc.moveTo(left, top).lineTo(left, bottom).lineTo(left + width, bottom).stroke();
+  doc
+    .moveTo(left, top)
+    .lineTo(left, bottom)
+    .lineTo(left + width, bottom)
+    .stroke();
   if (ys.length === 0) {
     doc
       .font('Helvetica-Oblique')
@@ -152,7 +156,11 @@ const lineChart = (
       .moveTo(sx(t), bottom)
       .lineTo(sx(t), bottom + 3)
       .stroke();
-    doc.text(opts.xTick(t), sx(t) - 30, bottom + 5, { width: 60, align: 'center', lineBreak: false });
+    doc.text(opts.xTick(t), sx(t) - 30, bottom + 5, {
+      width: 60,
+      align: 'center',
+      lineBreak: false,
+    });
   }
   richText(doc, opts.yTitle, 8, box.x, top - 12);
   series.forEach((s) => {
@@ -214,7 +222,10 @@ const overviewPage = (doc: Doc, s: ComplianceSummary): void => {
   const row = (cells: string[], bold = false) => {
     const y = doc.y;
     let x = MARGIN;
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(8).fillColor(INK);
+    doc
+      .font(bold ? 'Helvetica-Bold' : 'Helvetica')
+      .fontSize(8)
+      .fillColor(INK);
     cells.forEach((c, i) => {
       const w = cols[i]?.w ?? 60;
       doc.text(c, x, y, { width: w - 4, lineBreak: false, ellipsis: true });
@@ -244,10 +255,14 @@ const chartsPage = (doc: Doc, s: ComplianceSummary): void => {
   doc.addPage();
   heading(doc, 'Charts');
   const withChain = s.models.filter((m) => m.cumulativeEpsilon.length > 0);
-  const t0 = Math.min(...withChain.flatMap((m) => m.cumulativeEpsilon.map((p) => Date.parse(p.at))));
+  const t0 = Math.min(
+    ...withChain.flatMap((m) => m.cumulativeEpsilon.map((p) => Date.parse(p.at))),
+  );
   const day = (v: number) => new Date(v).toISOString().slice(0, 10);
   const hour = (v: number) => new Date(v).toISOString().slice(5, 16).replace('T', ' ');
-  const tMax = Math.max(...withChain.flatMap((m) => m.cumulativeEpsilon.map((p) => Date.parse(p.at))));
+  const tMax = Math.max(
+    ...withChain.flatMap((m) => m.cumulativeEpsilon.map((p) => Date.parse(p.at))),
+  );
   const xTick = tMax - t0 > 3 * 86_400_000 ? day : hour;
   lineChart(
     doc,
@@ -296,7 +311,10 @@ const modelPage = (doc: Doc, m: ModelSummary): void => {
   line(doc, `Issued in the range: ${m.certificates.total}`);
   line(doc, `Method mix: ${counts(m.certificates.byMethod)}`);
   line(doc, `Guarantees: ${counts(m.certificates.byGuarantee)}`);
-  line(doc, `Per certified release: {e} ${range(m.privacy.epsilon)}, {d} ${range(m.privacy.delta)}`);
+  line(
+    doc,
+    `Per certified release: {e} ${range(m.privacy.epsilon)}, {d} ${range(m.privacy.delta)}`,
+  );
   line(doc, `Noise scale {s}: ${range(m.privacy.sigma)}`);
   doc.moveDown(0.5);
   heading(doc, 'Budget spent (the current chain, at the end of the range)', 12);

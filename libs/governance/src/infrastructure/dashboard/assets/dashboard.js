@@ -359,7 +359,11 @@
       return y0 - ((v - yAxis.min) / (yAxis.max - yAxis.min || 1)) * (y0 - y1);
     };
     yAxis.ticks.forEach(function (v) {
-      el('line', { x1: x0, y1: sy(v), x2: x1, y2: sy(v), stroke: '#e5e5e5', 'stroke-width': 1 }, svg);
+      el(
+        'line',
+        { x1: x0, y1: sy(v), x2: x1, y2: sy(v), stroke: '#e5e5e5', 'stroke-width': 1 },
+        svg,
+      );
       text(svg, x0 - 6, sy(v) + 4, num(v), 'end');
     });
     xAxis.ticks.forEach(function (v) {
@@ -395,7 +399,11 @@
         lx = x0;
         ly += 14;
       }
-      el('rect', { x: lx, y: ly - 8, width: 12, height: 8, fill: COLOURS[i % COLOURS.length] }, legend);
+      el(
+        'rect',
+        { x: lx, y: ly - 8, width: 12, height: 8, fill: COLOURS[i % COLOURS.length] },
+        legend,
+      );
       text(legend, lx + 16, ly, s.label);
       lx += w;
     });
