@@ -397,10 +397,10 @@ describe('compliance dashboard (e2e, headless Chromium)', () => {
         KEYS.compliance,
       );
       // (Page-side code as strings: this project type-checks without the DOM library.)
-      const rows = (await page.evaluate(
+      const rows = await page.evaluate<{ id: string; cls: string }[]>(
         `Array.from(document.querySelectorAll('#requests-table tbody tr'))
            .map((tr) => ({ id: tr.dataset.requestId, cls: tr.className }))`,
-      )) as { id: string; cls: string }[];
+      );
       expect(rows.map((r) => r.id)).toEqual([
         requestIds['late-oldest'],
         requestIds['late-recent'],
@@ -408,10 +408,10 @@ describe('compliance dashboard (e2e, headless Chromium)', () => {
         requestIds['no-records'],
       ]);
       expect(rows.map((r) => r.cls === 'overdue')).toEqual([true, true, false, false]);
-      const models = (await page.evaluate(
+      const models = await page.evaluate<string[][]>(
         `Array.from(document.querySelectorAll('#models-table tbody tr'))
            .map((tr) => Array.from(tr.children).map((td) => td.textContent))`,
-      )) as string[][];
+      );
       expect(models.map((cells) => cells.slice(0, 3))).toEqual([
         ['credit-lr', '3', 'newton-lissa 3'],
         ['credit-mlp', '2', 'convex-newton 1, retrain 1'],
