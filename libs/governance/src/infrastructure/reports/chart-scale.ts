@@ -44,3 +44,53 @@ export const shortNumber = (v: number | null | undefined): string => {
   if (a < 1e-3 || a >= 1e6) return v.toExponential(2);
   return String(Number(v.toPrecision(3)));
 };
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Calendar-friendly steps for a time axis. */
+const TIME_STEPS = [
+  MINUTE,
+  5 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+  14 * DAY,
+  30 * DAY,
+  91 * DAY,
+  365 * DAY,
+];
+
+/** A time axis (epoch ms) with UTC-aligned ticks (whole hours, days, …), about `count` of them. */
+export const timeAxis = (lo: number, hi: number, count = 5): Axis & { readonly step: number } => {
+  let min = Math.min(lo, hi);
+  let max = Math.max(lo, hi);
+  if (!Number.isFinite(min) || !Number.isFinite(max)) {
+    return { min: 0, max: DAY, ticks: [0, DAY], step: DAY };
+  }
+  if (max - min < MINUTE) {
+    min -= 30 * MINUTE;
+    max += 30 * MINUTE;
+  }
+  const raw = (max - min) / Math.max(1, count);
+  const step = TIME_STEPS.find((s) => s >= raw) ?? 365 * DAY;
+  const first = Math.floor(min / step) * step;
+  const last = Math.ceil(max / step) * step;
+  const ticks: number[] = [];
+  for (let t = first; t <= last; t += step) ticks.push(t);
+  return { min: first, max: last, ticks, step };
+};
+
+/** A tick label: the date when ticks are a day or more apart, else month-day and time (UTC). */
+export const timeLabel =
+  (step: number) =>
+  (t: number): string => {
+    const iso = new Date(t).toISOString();
+    return step >= DAY ? iso.slice(0, 10) : iso.slice(5, 16).replace('T', ' ');
+  };

@@ -4,7 +4,7 @@ import type {
   ComplianceSummary,
   ModelSummary,
 } from '../../application/queries/get-compliance-summary/compliance-summary';
-import { linear, niceAxis, shortNumber } from './chart-scale';
+import { linear, niceAxis, shortNumber, timeAxis, timeLabel } from './chart-scale';
 
 /*
  * The compliance report for people, drawn with pdfkit's vector operations
@@ -98,6 +98,7 @@ const lineChart = (
     yTitle: string;
     xTick: (v: number) => string;
     xInteger?: boolean;
+    xTime?: boolean;
     yMin?: number;
   },
 ): void => {
@@ -130,7 +131,9 @@ const lineChart = (
     return;
   }
   const yAxis = niceAxis(Math.min(opts.yMin ?? Infinity, ...ys), Math.max(...ys), 5);
-  let xAxis = niceAxis(Math.min(...xs), Math.max(...xs), 5);
+  let xAxis = opts.xTime
+    ? timeAxis(Math.min(...xs), Math.max(...xs), 4)
+    : niceAxis(Math.min(...xs), Math.max(...xs), 5);
   if (opts.xInteger) {
     const lo = Math.floor(Math.min(...xs));
     const hi = Math.max(Math.ceil(Math.max(...xs)), lo + 1);
@@ -254,16 +257,8 @@ const overviewPage = (doc: Doc, s: ComplianceSummary): void => {
 const chartsPage = (doc: Doc, s: ComplianceSummary): void => {
   doc.addPage();
   heading(doc, 'Charts');
-  const withChain = s.models.filter((m) => m.cumulativeEpsilon.length > 0);
-  const t0 = Math.min(
-    ...withChain.flatMap((m) => m.cumulativeEpsilon.map((p) => Date.parse(p.at))),
-  );
-  const day = (v: number) => new Date(v).toISOString().slice(0, 10);
-  const hour = (v: number) => new Date(v).toISOString().slice(5, 16).replace('T', ' ');
-  const tMax = Math.max(
-    ...withChain.flatMap((m) => m.cumulativeEpsilon.map((p) => Date.parse(p.at))),
-  );
-  const xTick = tMax - t0 > 3 * 86_400_000 ? day : hour;
+  const times = s.models.flatMap((m) => m.cumulativeEpsilon.map((p) => Date.parse(p.at)));
+  const xTick = timeLabel(timeAxis(Math.min(...times), Math.max(...times), 4).step);
   lineChart(
     doc,
     { x: MARGIN, y: doc.y, w: CONTENT_WIDTH, h: 310 },
@@ -272,7 +267,13 @@ const chartsPage = (doc: Doc, s: ComplianceSummary): void => {
       colour: colourOf(i),
       points: m.cumulativeEpsilon.map((p) => ({ x: Date.parse(p.at), y: p.epsilon })),
     })),
-    { title: 'Cumulative {e} per model over time', yTitle: 'cumulative {e}', xTick, yMin: 0 },
+    {
+      title: 'Cumulative {e} per model over time',
+      yTitle: 'cumulative {e} (UTC)',
+      xTick,
+      xTime: true,
+      yMin: 0,
+    },
   );
   doc.moveDown(0.5);
   lineChart(

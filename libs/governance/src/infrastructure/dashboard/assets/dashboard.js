@@ -218,13 +218,6 @@
       modelBody.appendChild(tr);
     });
 
-    var times = [];
-    s.models.forEach(function (m) {
-      m.cumulativeEpsilon.forEach(function (p) {
-        times.push(Date.parse(p.at));
-      });
-    });
-    var span = times.length ? Math.max.apply(null, times) - Math.min.apply(null, times) : 0;
     lineChart(
       $('chart-epsilon'),
       s.models.map(function (m) {
@@ -235,14 +228,7 @@
           }),
         };
       }),
-      {
-        yTitle: 'cumulative ε',
-        yMin: 0,
-        xTick: function (v) {
-          var iso = new Date(v).toISOString();
-          return span > 3 * 86400000 ? iso.slice(0, 10) : iso.slice(5, 16).replace('T', ' ');
-        },
-      },
+      { yTitle: 'cumulative ε (time in UTC)', yMin: 0, timeX: true },
     );
     lineChart(
       $('chart-accuracy'),
@@ -286,6 +272,55 @@
     var ticks = [];
     for (var t = first; t <= last + step / 2; t += step) ticks.push(Number(t.toPrecision(12)));
     return { min: first, max: last, ticks: ticks };
+  }
+
+  var MINUTE = 60000;
+  var HOUR = 60 * MINUTE;
+  var DAY = 24 * HOUR;
+  var TIME_STEPS = [
+    MINUTE,
+    5 * MINUTE,
+    15 * MINUTE,
+    30 * MINUTE,
+    HOUR,
+    3 * HOUR,
+    6 * HOUR,
+    12 * HOUR,
+    DAY,
+    2 * DAY,
+    7 * DAY,
+    14 * DAY,
+    30 * DAY,
+    91 * DAY,
+    365 * DAY,
+  ];
+
+  /** UTC-aligned time ticks (whole hours, days, …); the PDF's chart-scale.ts does the same. */
+  function timeAxis(lo, hi, count) {
+    var min = Math.min(lo, hi);
+    var max = Math.max(lo, hi);
+    if (max - min < MINUTE) {
+      min -= 30 * MINUTE;
+      max += 30 * MINUTE;
+    }
+    var raw = (max - min) / Math.max(1, count);
+    var step =
+      TIME_STEPS.find(function (s) {
+        return s >= raw;
+      }) || 365 * DAY;
+    var first = Math.floor(min / step) * step;
+    var last = Math.ceil(max / step) * step;
+    var ticks = [];
+    for (var t = first; t <= last; t += step) ticks.push(t);
+    return {
+      min: first,
+      max: last,
+      ticks: ticks,
+      label: function (v) {
+        var iso = new Date(v).toISOString();
+        return step >= DAY ? iso.slice(0, 10) : iso.slice(5, 16).replace('T', ' ');
+      },
+    };
   }
 
   function el(name, attrs, parent) {
@@ -349,9 +384,12 @@
       var ticks = [];
       for (var t = lo; t <= hi; t += step) ticks.push(t);
       xAxis = { min: lo, max: hi, ticks: ticks };
+    } else if (opts.timeX) {
+      xAxis = timeAxis(Math.min.apply(null, xs), Math.max.apply(null, xs), 4);
     } else {
       xAxis = niceAxis(Math.min.apply(null, xs), Math.max.apply(null, xs), 4);
     }
+    var xTick = opts.xTick || xAxis.label;
     var sx = function (v) {
       return x0 + ((v - xAxis.min) / (xAxis.max - xAxis.min || 1)) * (x1 - x0);
     };
@@ -368,7 +406,7 @@
     });
     xAxis.ticks.forEach(function (v) {
       el('line', { x1: sx(v), y1: y0, x2: sx(v), y2: y0 + 4, stroke: '#1a1a1a' }, svg);
-      text(svg, sx(v), y0 + 16, opts.xTick(v), 'middle');
+      text(svg, sx(v), y0 + 16, xTick(v), 'middle');
     });
     series.forEach(function (s, i) {
       var colour = COLOURS[i % COLOURS.length];
