@@ -45,6 +45,11 @@ import { GetJobHandler } from './application/queries/get-job/get-job.handler';
 import { GetJobHttpController } from './application/queries/get-job/get-job.http.controller';
 import { GetModelHandler } from './application/queries/get-model/get-model.handler';
 import { GetModelHttpController } from './application/queries/get-model/get-model.http.controller';
+import { GetComplianceSummaryHandler } from './application/queries/get-compliance-summary/get-compliance-summary.handler';
+import { GetComplianceSummaryHttpController } from './application/queries/get-compliance-summary/get-compliance-summary.http.controller';
+import { GetComplianceReportHttpController } from './application/queries/get-compliance-summary/get-compliance-report.http.controller';
+import { DashboardHttpController } from './infrastructure/dashboard/dashboard.http.controller';
+import { ComplianceReportModule } from './infrastructure/reports/compliance-report.module';
 import {
   GOVERNANCE_OPTIONS,
   resolveGovernanceOptions,
@@ -85,6 +90,7 @@ const queryHandlers = [
   GetJobHandler,
   GetModelVersionHandler,
   GetModelWeightsHandler,
+  GetComplianceSummaryHandler,
 ];
 
 /**
@@ -106,6 +112,8 @@ export class GovernanceModule {
       module: GovernanceModule,
       imports: [
         CqrsModule,
+        // AUDIT_PDF_REPORT (@lethe/shared/application), global: any context's route may answer with the PDF.
+        ComplianceReportModule,
         ...(options.audit
           ? [
               AuditModule.forRoot({
@@ -128,6 +136,9 @@ export class GovernanceModule {
         ChangeModelPolicyHttpController,
         GetJobHttpController,
         GetModelVersionHttpController,
+        GetComplianceSummaryHttpController,
+        GetComplianceReportHttpController,
+        DashboardHttpController,
       ],
       providers: [
         { provide: GOVERNANCE_OPTIONS, useValue: resolveGovernanceOptions(options) },

@@ -29,3 +29,8 @@ export {
   JobResultProcessor,
   type ResultOutcome,
 } from './application/commands/accept-job-result/job-result.processor';
+export { GetComplianceSummaryQuery } from './application/queries/get-compliance-summary/get-compliance-summary.query';
+export type { ComplianceRange } from './application/queries/get-compliance-summary/get-compliance-summary.query';
+export type { ComplianceSummary } from './application/queries/get-compliance-summary/compliance-summary';
+export { renderCompliancePdf } from './infrastructure/reports/compliance-pdf';
+export { compliancePdfReport } from './infrastructure/reports/compliance-report.module';

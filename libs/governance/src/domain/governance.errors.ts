@@ -49,6 +49,11 @@ export const GovernanceErrorCode = {
   MODEL_VERSION_NOT_FOUND: 'MODEL_VERSION_NOT_FOUND',
   /** A training profile or unlearning policy the worker's schema refuses (docs/contracts.md). */
   INVALID_POLICY: 'INVALID_POLICY',
+  // compliance queries
+  /** `from` / `to` is not a date, or `from` is not before `to`. */
+  INVALID_TIME_RANGE: 'INVALID_TIME_RANGE',
+  /** The dashboard's static files are missing from this build (`npm run build` copies them). */
+  DASHBOARD_UNAVAILABLE: 'DASHBOARD_UNAVAILABLE',
   // infrastructure seen at the edge
   CONCURRENCY_CONFLICT: 'CONCURRENCY_CONFLICT',
 } as const;
@@ -88,6 +93,8 @@ const kindOf: Record<GovernanceErrorCode, DomainErrorKind> = {
   TRAINING_SOURCE_MISSING: 'unprocessable',
   MODEL_VERSION_NOT_FOUND: 'not-found',
   INVALID_POLICY: 'validation',
+  INVALID_TIME_RANGE: 'validation',
+  DASHBOARD_UNAVAILABLE: 'unavailable',
   CONCURRENCY_CONFLICT: 'conflict',
 };
 

@@ -1,0 +1,39 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { AUDIT_PDF_REPORT, type AuditPdfReport } from '@lethe/shared/application';
+import { Roles } from '@lethe/shared/infrastructure/http';
+import { parseComplianceRange } from './compliance-range';
+
+@ApiTags('compliance')
+@Controller('v1/compliance')
+export class GetComplianceReportHttpController {
+  constructor(@Inject(AUDIT_PDF_REPORT) private readonly report: AuditPdfReport) {}
+
+  @Get('report.pdf')
+  @Roles('compliance', 'auditor')
+  @ApiProduces('application/pdf')
+  @ApiOperation({
+    summary:
+      'The compliance report for people (PDF): per model requests, certificates, method mix, ' +
+      'ε/δ/σ, budget spent, with charts of cumulative ε over time and accuracy per version',
+  })
+  @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 or YYYY-MM-DD (inclusive)' })
+  @ApiQuery({ name: 'to', required: false, description: 'RFC 3339 or YYYY-MM-DD (exclusive)' })
+  async pdf(@Query() query: unknown, @Res() res: Response): Promise<void> {
+    const range = parseComplianceRange(query);
+    res.status(200).type('application/pdf');
+    res.setHeader('content-disposition', 'inline; filename="lethe-compliance-report.pdf"');
+    res.setHeader('cache-control', 'no-store');
+    try {
+      await this.report(range, res);
+    } catch (e) {
+      // Nothing written yet: the problem+json filter answers. Otherwise the body is cut short.
+      if (!res.headersSent) {
+        res.removeHeader('content-disposition');
+        throw e;
+      }
+      res.destroy(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+}
