@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '@lethe/local-infra';
 import { ROOT } from './support/app-process';
 
@@ -60,7 +62,19 @@ describe('npm run demo -- --once', () => {
       if (r[11] === 'exact') expect([r[7], r[8], r[9], r[10]]).toEqual(['0', '0', '–', '–']);
       if (r[11] === 'certified') for (const c of [r[7], r[8], r[9], r[10]]) expect(c).not.toBe('–');
     }
-    expect(out).toMatch(/export not available in this build|lethe verify: the export verifies/);
+    // Every method the engine offers shows up: the paper's network (a Newton step or, below its
+    // accuracy floor, a retrain), the convex model and the sharded ensemble.
+    const methods = new Set(rows.map((r) => r[3]));
+    expect(methods).toContain('convex-newton');
+    expect(methods).toContain('sisa-shard');
+    expect(methods.has('newton-lissa') || methods.has('retrain')).toBe(true);
+
+    // The audit export and its manifest, written and verified offline by `lethe verify`.
+    expect(out).toMatch(/wrote \.data\/demo\/audit-export\.jsonl \(\d+ records/);
+    expect(out).toContain('lethe verify: every signature, the hash chain');
+    const exported = readFileSync(join(ROOT, '.data', 'demo', 'audit-export.jsonl'), 'utf8');
+    expect(exported.trim().split('\n').length).toBeGreaterThanOrEqual(rows.length);
+    expect(existsSync(join(ROOT, '.data', 'demo', 'audit-export.manifest.json'))).toBe(true);
     expect(out).toMatch(/Done\n {6}in \d+ s: \d+ certificates for 4 requests/);
   }, 1_200_000);
 });

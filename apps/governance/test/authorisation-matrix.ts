@@ -17,10 +17,15 @@ export const AUTHORISATION_MATRIX: Readonly<Record<string, Access>> = {
   'GET /v1/certificates/:certificateId': ['compliance', 'auditor'],
   'GET /v1/audit/checkpoint': ['publisher', 'compliance', 'auditor', 'ml-admin', 'ops'],
   'GET /v1/audit/consistency': ['publisher', 'compliance', 'auditor', 'ml-admin', 'ops'],
+  'GET /v1/audit/export': ['auditor'],
+  'GET /v1/audit/export/manifest': ['auditor'],
+  'GET /v1/compliance/summary': ['compliance', 'auditor'],
+  'GET /v1/compliance/report.pdf': ['compliance', 'auditor'],
   'POST /v1/datasets': ['ml-admin'],
   'POST /v1/datasets/:datasetId/records': ['ml-admin'],
   'POST /v1/models': ['ml-admin'],
   'GET /v1/models/:modelId': ['ml-admin', 'compliance'],
+  'PUT /v1/models/:modelId/policy': ['ml-admin'],
   'GET /v1/models/:modelId/versions/:version': ['ml-admin'],
   'GET /v1/models/:modelId/versions/:version/weights': ['ml-admin'],
   'GET /v1/jobs/:jobId': ['ml-admin', 'compliance'],
@@ -30,6 +35,8 @@ export const AUTHORISATION_MATRIX: Readonly<Record<string, Access>> = {
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
   'GET /metrics': 'public',
+  'GET /dashboard': 'public',
+  'GET /dashboard/:file': 'public',
 };
 
 /**

@@ -72,7 +72,10 @@ export class ExportAuditLogHttpController {
     @Res() res: Response,
   ): Promise<void> {
     const request = parseExportRequest(query);
-    if (request.format === 'pdf') return this.pdf(request.range, req, res);
+    if (request.format === 'pdf') {
+      const { from, to } = request.range;
+      return this.pdf({ ...(from ? { from } : {}), ...(to ? { to } : {}) }, req, res);
+    }
     const prepared = await this.queryBus.execute(
       new ExportAuditLogQuery(request.format, request.range, request.treeSize),
     );
