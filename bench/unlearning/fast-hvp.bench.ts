@@ -26,20 +26,17 @@ import {
   DeviceData,
   Objective,
   createRng,
-  createTfjsEngine,
   forgetRetainSplit,
   gaussianVector,
-  initTensorflow,
   lissaInverseHvp,
   paperMnistMlp,
-  readNativeBuildStatus,
   tf,
   type BackendInfo,
   type Dataset,
   type HvpPath,
   type LissaPath,
-  type NumericEngine,
 } from '@lethe/unlearning';
+import { backendPlan, median, openBackend, type BackendMode } from '../support/tf-backends';
 import {
   log,
   mnistSplit,
@@ -79,12 +76,6 @@ const CHAIN_DEPTH = quick ? 20 : 100;
 const REPS = quick ? 5 : 21;
 const arch = paperMnistMlp();
 
-type Mode = 'tensorflow' | 'wasm';
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
 const load = (): string =>
   os
     .loadavg()
@@ -147,9 +138,8 @@ async function lissaMs(
   return { ms: now() - t0, solution: r.solution, maxGrowth: r.maxGrowth };
 }
 
-async function measure(mode: Mode, real: Dataset): Promise<Measured> {
-  const engine: NumericEngine = await createTfjsEngine(mode);
-  const backend = await initTensorflow(mode);
+async function measure(mode: BackendMode, real: Dataset): Promise<Measured> {
+  const { engine, backend } = await openBackend(mode);
   const label = backend.label;
   const objectives: Record<HvpPath, Objective> = {
     autodiff: new Objective(arch, L2, 1000, { hvp: 'autodiff' }),
@@ -258,10 +248,8 @@ const crossing = (r: number, g: number, L: number, k: number): string =>
   r > k * g ? `n ≈ ${num((k * L) / (r - k * g))}` : `never (ratio → ${num(r / g)}×)`;
 
 async function main(): Promise<void> {
-  const status = readNativeBuildStatus();
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const wanted = process.env.LETHE_BENCH_BACKENDS?.split(',') as Mode[] | undefined;
-  const modes = (wanted ?? ['tensorflow', 'wasm']).filter((m) => m !== 'tensorflow' || status?.ok);
+  const wanted = process.env.LETHE_BENCH_BACKENDS?.split(',') as BackendMode[] | undefined;
+  const { modes, machine } = backendPlan(wanted);
   console.log('# Issue 13: the unlearning step, old HVP against new, per backend');
   console.log('');
   console.log(
@@ -271,10 +259,7 @@ async function main(): Promise<void> {
     `- env: LETHE_BENCH_DEPTH=${DEPTH} LETHE_BENCH_OLD_DEPTH=${OLD_DEPTH} LETHE_BENCH_EPOCHS=${EPOCHS} ` +
       `LETHE_BENCH_SIZES=${SIZES.join(',')} LETHE_BENCH_BACKENDS=${modes.join(',')}`,
   );
-  console.log(
-    `- machine: ${os.cpus().length} cores (${cpu}), shared with other jobs; node ${process.version}; ` +
-      `native build: ${status?.ok ? `${status.package} on TensorFlow ${status.tensorflow}` : `none (${status?.reason ?? 'no record'})`}`,
-  );
+  console.log(machine);
   console.log(`- date: ${new Date().toISOString()}; load average at start (1/5/15 min): ${load()}`);
   console.log(
     `- model: the paper MLP 784-32-32-10 (ReLU, p = 26,506), l2 = ${L2}; data: n real MNIST digits ` +

@@ -16,20 +16,18 @@ import {
   DeviceData,
   Objective,
   createRng,
-  createTfjsEngine,
   forgetRetainSplit,
   gaussianVector,
   initialParameters,
-  initTensorflow,
   mlp,
   paperMnistMlp,
-  readNativeBuildStatus,
   tf,
   type Architecture,
   type BackendInfo,
   type Dataset,
   type NumericEngine,
 } from '@lethe/unlearning';
+import { backendPlan, median, openBackend, type BackendMode } from '../support/tf-backends';
 import {
   log,
   mnistSplit,
@@ -43,7 +41,6 @@ import {
   sec,
   trainingSet,
 } from './common';
-import * as os from 'node:os';
 
 const EPOCHS = quick ? 2 : 10;
 const SIZES = quick ? [2000, 9000] : [2000, 9000, 18_000];
@@ -54,13 +51,6 @@ const LISSA = { chains: 1, depth: quick ? 50 : 100, batchSize: 50 };
 const PAPER_HVPS = 300;
 const HVP_BATCHES = [10, 100, 1000];
 const REPS = quick ? 5 : 15;
-
-type Mode = 'tensorflow' | 'wasm';
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
 
 /** ms per projected-Adam step: one epoch of n rows at the batch size, over steps, median of reps. */
 async function trainStepMs(
@@ -136,9 +126,8 @@ interface Measured {
   rows: { n: number; retrainMs: number; stepMs: number; lissaMs: number; gradMs: number }[];
 }
 
-async function measure(mode: Mode, real: Dataset): Promise<Measured> {
-  const engine = await createTfjsEngine(mode);
-  const backend = await initTensorflow(mode);
+async function measure(mode: BackendMode, real: Dataset): Promise<Measured> {
+  const { engine, backend } = await openBackend(mode);
   log(`${backend.label}: training steps`);
   const paper = paperMnistMlp();
   const wide = mlp([784, 256, 10], 'relu');
@@ -214,17 +203,13 @@ const crossing = ({ r, g, L }: CostModel, k: number): string =>
 const times = (x: number): string => (Number.isFinite(x) ? `${num(x, 2)}×` : '—');
 
 async function main(): Promise<void> {
-  const status = readNativeBuildStatus();
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const { modes, machine } = backendPlan();
   console.log('# (e) Native TensorFlow vs wasm — the same engine code on both backends');
   console.log('');
   console.log(
     `- command: \`npm run bench:unlearning:native\`${quick ? ' (LETHE_BENCH_QUICK=1)' : ''}`,
   );
-  console.log(
-    `- machine: ${os.cpus().length} cores (${cpu}), shared with other jobs; node ${process.version}; ` +
-      `native build: ${status?.ok ? `${status.package} on TensorFlow ${status.tensorflow}` : `none (${status?.reason ?? 'no record'})`}`,
-  );
+  console.log(machine);
   console.log(`- date: ${new Date().toISOString()}; mode: ${quick ? 'quick' : 'full'}`);
   console.log(
     `- recipe: projected Adam, C = 20, l2 = 5e-4, lr = 1e-3, batch 128, **${EPOCHS} epochs**, seed 42; ` +
@@ -233,7 +218,6 @@ async function main(): Promise<void> {
   );
 
   const { train: real } = mnistSplit();
-  const modes: Mode[] = status?.ok ? ['tensorflow', 'wasm'] : ['wasm'];
   const results: Measured[] = [];
   for (const mode of modes) results.push(await measure(mode, real));
   const heads = results.map((r) => r.backend.label);

@@ -6,6 +6,7 @@ import {
   UpcasterRegistry,
   type Event,
 } from '../src';
+import { RECORDED_US_SQL } from '../src/postgres/read-stream';
 import { ev, openTestStore, type TestStore } from './helpers';
 
 type Deposited = Event<'Deposited', { amount: number }>;
@@ -213,6 +214,23 @@ describe('event store: append and read (PostgreSQL)', () => {
     );
     expect(read.events.map((e) => e.recordedAt)).toEqual(stored.map((r) => r.recorded_at));
     expect(read.events.every((e) => e.recordedAt instanceof Date)).toBe(true);
+  });
+
+  it("readStream's recorded_us is the stored instant to the microsecond, at every µs of a second and across the years", async () => {
+    // The statement reads date_part's float8 seconds × 10^6, rounded: compared here with the
+    // exact numeric EXTRACT over a million consecutive microseconds and a few far dates.
+    const expr = RECORDED_US_SQL;
+    const rows = await store.dataSource.query<{ wrong: string }[]>(
+      `SELECT count(*)::text AS wrong
+         FROM (SELECT t AS recorded_at FROM generate_series(timestamptz '2026-11-29 12:00:00+00',
+                 timestamptz '2026-11-29 12:00:01+00', interval '1 microsecond') t
+               UNION ALL
+               SELECT unnest(ARRAY['1970-01-01 00:00:00.000001+00', '1999-12-31 23:59:59.999999+00',
+                 '2038-01-19 03:14:08.000000+00', '2099-12-31 23:59:59.999999+00',
+                 '2100-01-01 00:00:00.000001+00']::timestamptz[])) r
+        WHERE ${expr} <> (extract(epoch FROM recorded_at) * 1000000)::int8`,
+    );
+    expect(rows[0]?.wrong).toBe('0');
   });
 
   it('appends a large batch with one multi-row insert', async () => {

@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorKind } from '@lethe/shared';
+import { CodedError, type DomainErrorKind } from '@lethe/shared';
 
 /**
  * Every code the audit context raises. Codes are part of the contract (HTTP problem+json `code`,
@@ -49,15 +49,12 @@ const kindOf: Record<AuditErrorCode, DomainErrorKind> = {
 };
 
 /** A domain error of the audit context, with its stable code. */
-export class AuditError extends DomainError {
-  readonly kind: DomainErrorKind;
-
+export class AuditError extends CodedError<AuditErrorCode> {
   constructor(
-    readonly code: AuditErrorCode,
+    code: AuditErrorCode,
     message: string,
     details: Readonly<Record<string, unknown>> = {},
   ) {
-    super(message, details);
-    this.kind = kindOf[code];
+    super(code, kindOf[code], message, details);
   }
 }

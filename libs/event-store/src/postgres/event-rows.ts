@@ -12,20 +12,6 @@ export const EVENT_COLUMNS = `global_position::text AS global_position, stream_i
   event_id::text AS event_id, type, schema_version, data, metadata,
   transaction_id::text AS transaction_id, ${RECORDED_AT_MS}`;
 
-/**
- * EVENT_COLUMNS for a read of one stream: less `stream_id` (its id is the query's), and `data`
- * and `metadata` as their JSON text (`jsonb::text`), parsed by the reader with a plain
- * `JSON.parse` (immune to a process-wide pg type parser for json/jsonb that another library may
- * install, e.g. one with a BigInt reviver). Each cast is jsonb's own output function: cheaper for
- * the server than building one JSON array of both (`json_build_array(data, metadata)::text`, the
- * previous form), which cost more server time than the client saved by parsing once
- * (docs/benchmarks.md, "The read rows").
- */
-export const STREAM_EVENT_COLUMNS = `global_position::text AS global_position, stream_version,
-  event_id::text AS event_id, type, schema_version,
-  data::text AS data_text, metadata::text AS metadata_text,
-  transaction_id::text AS transaction_id, ${RECORDED_AT_MS}`;
-
 export interface EventRow {
   global_position: string;
   stream_id: string;

@@ -1,4 +1,10 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { PoolClient, QueryArrayResult, CustomTypesConfig } from 'pg';
+import {
+  QueryRunnerAlreadyReleasedError,
+  type DataSource,
+  type EntityManager,
+  type QueryRunner,
+} from 'typeorm';
 import { CodedError } from '@lethe/shared';
 import { EventStoreErrorCodes } from '../domain/errors';
 
@@ -24,6 +30,45 @@ export async function sql<Row>(
   }
   if (db.queryRunner) return (await db.queryRunner.query(text, params, true)).records as Row[];
   return sql<Row>(db.connection, text, params);
+}
+
+/**
+ * Runs `text` on the node-pg connection behind `db` (the caller's transaction, when there is one)
+ * with rows as arrays and the per-query type parsers `types`: a column is parsed by `types` as its
+ * row arrives (overlapping the client's parse with the server's sending), and no process-wide pg
+ * type parser applies. Logged through TypeORM's logger like any query; TypeORM's query
+ * subscribers (BeforeQuery/AfterQuery) are not called. For hot reads.
+ */
+export async function sqlArrays(
+  db: Queryable,
+  text: string,
+  params: unknown[],
+  types: CustomTypesConfig,
+): Promise<unknown[][]> {
+  const run = async (runner: QueryRunner): Promise<unknown[][]> => {
+    const client = (await runner.connect()) as PoolClient;
+    runner.connection.logger.logQuery(text, params, runner);
+    const result = (await client.query<unknown[]>({
+      text,
+      values: params,
+      rowMode: 'array',
+      types,
+    })) as QueryArrayResult;
+    return result.rows;
+  };
+  if ('createQueryRunner' in db) {
+    const runner = db.createQueryRunner();
+    try {
+      return await run(runner);
+    } finally {
+      await runner.release();
+    }
+  }
+  if (db.queryRunner) {
+    if (db.queryRunner.isReleased) throw new QueryRunnerAlreadyReleasedError();
+    return run(db.queryRunner);
+  }
+  return sqlArrays(db.connection, text, params, types);
 }
 
 /** Throws unless `manager` runs inside a transaction (appends must share the caller's transaction). */

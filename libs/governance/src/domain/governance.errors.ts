@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorKind } from '@lethe/shared';
+import { CodedError, type DomainErrorKind } from '@lethe/shared';
 
 /**
  * Every code the governance core raises. Codes are part of the contract (HTTP problem+json `code`,
@@ -99,16 +99,13 @@ const kindOf: Record<GovernanceErrorCode, DomainErrorKind> = {
 };
 
 /** The one error class of this bounded context; `code` says which rule was broken. */
-export class GovernanceError extends DomainError {
-  readonly kind: DomainErrorKind;
-
+export class GovernanceError extends CodedError<GovernanceErrorCode> {
   constructor(
-    readonly code: GovernanceErrorCode,
+    code: GovernanceErrorCode,
     message: string,
     details: Readonly<Record<string, unknown>> = {},
   ) {
-    super(message, details);
-    this.kind = kindOf[code];
+    super(code, kindOf[code], message, details);
   }
 }
 

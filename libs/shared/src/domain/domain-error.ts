@@ -26,10 +26,14 @@ export type DomainErrorKind =
   | 'unprocessable' // well-formed but refused by a rule: 422
   | 'unavailable'; // a dependency is down: 503, retry
 
-/** A concrete error built from a code, for places that need no class of their own. */
-export class CodedError extends DomainError {
+/**
+ * A concrete error built from a code: as it is, for places that need no class of their own; and
+ * the one base of each context's error class (`class JobError extends CodedError<JobErrorCode>`),
+ * whose constructor takes the kind from the context's fixed code → kind table.
+ */
+export class CodedError<C extends string = string> extends DomainError {
   constructor(
-    readonly code: string,
+    readonly code: C,
     readonly kind: DomainErrorKind,
     message: string,
     details: Readonly<Record<string, unknown>> = {},

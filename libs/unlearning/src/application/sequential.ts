@@ -4,13 +4,15 @@ import { projectToBall } from './model/flat-vector';
 import { modelDigest } from './model/weights-codec';
 import type { EngineTrainingProfile, TrainingRecipe } from './model/recipe';
 import type { ProgressCallback } from './progress';
-import { unlearningError, EngineErrorCode } from './errors';
+import {
+  UNLIMITED_BUDGET,
+  candidateAccuracy,
+  concludeStep,
+  requireValidationForFloor,
+} from './chain-step';
 import { isUnlearningError, UnlearningErrorCodes } from '../domain/errors';
 import {
-  cumulativeGuarantee,
   emptyLedger,
-  recordRelease,
-  resetLedger,
   type CumulativeGuarantee,
   type PrivacyBudget,
   type PrivacyLedger,
@@ -162,40 +164,6 @@ interface StepOptions {
   readonly onProgress?: ProgressCallback;
 }
 
-/**
- * Codes that depend on private values. 'accuracy-unchecked' appears here only when no candidate
- * passed its checks (a floor without a validation set is refused up front), so publishing it
- * would tell which private check failed.
- */
-const PRIVATE_CODES: ReadonlySet<DecisionReasonCode> = new Set([
-  'not-certifiable',
-  'accuracy-floor',
-  'accuracy-unchecked',
-]);
-
-const publicReasons = (codes: readonly DecisionReasonCode[]): PublicReasonCode[] => {
-  const out: PublicReasonCode[] = [];
-  for (const c of codes) {
-    const pub: PublicReasonCode = PRIVATE_CODES.has(c)
-      ? 'private-check-failed'
-      : (c as PublicReasonCode);
-    if (!out.includes(pub)) out.push(pub);
-  }
-  return out;
-};
-
-const validate = (opts: StepOptions): void => {
-  const { policy } = opts;
-  if (policy.mode === 'certified' && policy.accuracyFloor !== undefined && !opts.validation) {
-    throw unlearningError(
-      EngineErrorCode.InvalidSettings,
-      'an accuracy floor needs a validation set',
-      {},
-      'validation',
-    );
-  }
-};
-
 /** Newton candidate (certified or paper-experiment), or why it is not certifiable. */
 const newtonCandidate = async (
   engine: NumericEngine,
@@ -281,8 +249,9 @@ export const processDeletionRequest = async (
   engine: NumericEngine,
   opts: StepOptions,
 ): Promise<SequentialStep> => {
-  validate(opts);
   const { state, policy } = opts;
+  const certified = policy.mode === 'certified' ? policy : undefined;
+  requireValidationForFloor(certified?.accuracyFloor, opts.validation);
   const k = state.k + 1;
   const seed = deriveSeed(opts.seed, 'request', k);
   const data = selectIds(opts.dataset, state.remainingIds, `${opts.dataset.name}/r${state.k}`);
@@ -295,69 +264,51 @@ export const processDeletionRequest = async (
 
   // prepare the candidate → private checks (accuracy floor) → decide
   const { candidate, notCertifiable } = await newtonCandidate(engine, opts, start, data, seed);
-  let validationAccuracy: number | undefined;
-  if (candidate && policy.mode === 'certified' && policy.accuracyFloor !== undefined) {
-    validationAccuracy = engine.evaluate(
-      state.arch,
-      candidate.public.released.params,
-      opts.validation as Dataset,
-    ).accuracy;
-  }
-  const decision = decide(policy, state.ledger, candidate, notCertifiable, validationAccuracy);
-  const privateBase = {
-    decision,
-    ...(validationAccuracy !== undefined ? { validationAccuracy } : {}),
-    ...(notCertifiable !== undefined ? { notCertifiable } : {}),
-    ...(candidate ? { candidate: candidate.private } : {}),
-  };
-  const publicBase = { k, action: decision.action, reasons: publicReasons(decision.codes) };
-
-  if (decision.action === 'needs-retrain') {
-    return {
-      public: { ...publicBase, release: null, cumulative: cumulativeGuarantee(state.ledger) },
-      private: { ...privateBase, state },
-    };
-  }
-
-  if (decision.action === 'retrain') {
-    const exact = await unlearn(engine, {
-      start,
-      data,
-      forgetIds: opts.forgetIds,
-      mode: 'exact',
-      seed,
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    });
-    const ledger = resetLedger();
-    return {
-      // An exact release publishes nothing about the refused candidate.
-      public: { ...publicBase, release: exact.public, cumulative: cumulativeGuarantee(ledger) },
-      private: {
-        ...privateBase,
-        state: nextState(state, exact, k, ledger, 'retrain', 'noise-free'),
-      },
-    };
-  }
-
-  const out = candidate as UnlearnOutcome;
-  const g = out.public.guarantee;
-  const ledger =
-    g.type === 'certified'
-      ? recordRelease(state.ledger, {
-          kind: 'gaussian',
-          sigma: g.sigma,
-          sensitivity: g.bound as number,
-          epsilon: g.epsilon as number,
-          delta: g.delta as number,
-        })
-      : recordRelease(state.ledger, { kind: 'uncertified' });
-  return {
-    public: { ...publicBase, release: out.public, cumulative: cumulativeGuarantee(ledger) },
-    private: {
-      ...privateBase,
-      state: nextState(state, out, k, ledger, 'newton', opts.chainFrom ?? 'noise-free'),
+  const validationAccuracy = candidateAccuracy(
+    engine,
+    state.arch,
+    candidate,
+    certified?.accuracyFloor,
+    opts.validation,
+  );
+  return concludeStep({
+    state,
+    k,
+    decision: decide(policy, state.ledger, candidate, notCertifiable, validationAccuracy),
+    candidate,
+    validationAccuracy,
+    notCertifiable,
+    retrain: () =>
+      unlearn(engine, {
+        start,
+        data,
+        forgetIds: opts.forgetIds,
+        mode: 'exact',
+        seed,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      }),
+    releaseOf: (out) => {
+      const g = out.public.guarantee;
+      return g.type === 'certified'
+        ? {
+            kind: 'gaussian',
+            sigma: g.sigma,
+            sensitivity: g.bound as number,
+            epsilon: g.epsilon as number,
+            delta: g.delta as number,
+          }
+        : { kind: 'uncertified' };
     },
-  };
+    nextState: (out, ledger, origin) =>
+      nextState(
+        state,
+        out,
+        k,
+        ledger,
+        origin,
+        origin === 'newton' ? (opts.chainFrom ?? 'noise-free') : 'noise-free',
+      ),
+  });
 };
 
 /** The policy's decision. σ and Δ are settings-only, so only the checks are data-dependent. */
@@ -374,7 +325,7 @@ const decide = (
       target: { epsilon: 1, delta: 1e-5 },
       sigma: 1,
       sensitivity: 1,
-      cumulativeBudget: { epsilon: Number.MAX_VALUE, delta: 0.999999 },
+      cumulativeBudget: UNLIMITED_BUDGET,
       spent,
       retrainAllowed: true,
     });
@@ -390,7 +341,7 @@ const decide = (
     ...(policy.accuracyFloor !== undefined ? { accuracyFloor: policy.accuracyFloor } : {}),
     ...(validationAccuracy !== undefined ? { predictedAccuracyWithNoise: validationAccuracy } : {}),
     ...(policy.maxSigma !== undefined ? { maxSigma: policy.maxSigma } : {}),
-    cumulativeBudget: policy.cumulativeBudget ?? { epsilon: Number.MAX_VALUE, delta: 0.999999 },
+    cumulativeBudget: policy.cumulativeBudget ?? UNLIMITED_BUDGET,
     spent,
     retrainAllowed: policy.retrainAllowed,
     certifiable: candidate !== undefined,

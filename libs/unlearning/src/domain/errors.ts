@@ -45,9 +45,7 @@ const KIND: Record<UnlearningErrorCode, DomainErrorKind> = {
 };
 
 /** The one error class of the unlearning domain; `code` tells the cases apart. */
-export class UnlearningError extends CodedError {
-  declare readonly code: UnlearningErrorCode;
-
+export class UnlearningError extends CodedError<UnlearningErrorCode> {
   constructor(
     code: UnlearningErrorCode,
     message: string,

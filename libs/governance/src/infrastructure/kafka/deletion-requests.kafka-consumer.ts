@@ -8,15 +8,9 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Topics } from '@lethe/shared';
+import { loggerPortOf } from '@lethe/shared/application';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
-import {
-  Partitioners,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type Producer,
-} from 'kafkajs';
-import { backoffCeilingMs, type BackoffPolicy } from '@lethe/shared';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { DeadLetterPublisher } from './dead-letter-publisher';
 import { KAFKA } from './kafka.provider';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
@@ -27,7 +21,14 @@ import {
   type IntakeChunkResult,
 } from '../../application/commands/request-deletion/deletion-intake.processor';
 import { DeletionRequestValidator } from '../../application/commands/request-deletion/request-deletion.dto';
-import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
+import {
+  SupervisedKafkaConsumer,
+  idempotentProducerConfig,
+  namespacedTopic,
+  type ConsumerHealth,
+  type ConsumerRun,
+  type Own,
+} from '@lethe/shared/infrastructure/kafka';
 import { LetheMetrics } from '@lethe/shared/infrastructure/metrics';
 import { GroupCommit } from './group-commit';
 
@@ -37,33 +38,21 @@ const CHUNK = 5000;
 type IntakeJob = IntakeChunk;
 
 /** What GET /health says about the Kafka door. */
-export interface IntakeHealth {
-  /** `up`: in its consumer group; `starting`: joining; `down`: crashed, not (yet) back; `off`: not run here. */
-  readonly status: 'up' | 'starting' | 'down' | 'off';
-  readonly since: string;
-  readonly error?: string;
-}
-
-/** Backoff of our own restarts when kafkajs gives up on a crash (it restarts retriable ones itself). */
-const RESTART_BACKOFF: BackoffPolicy = { baseDelayMs: 1_000, maxDelayMs: 30_000 };
+export type IntakeHealth = ConsumerHealth;
 
 /**
  * Kafka door of RequestDeletion: consumes `lethe.deletion-requests.v1` with manual offset commits.
  * For each chunk of a batch: validate → one transaction → DLQ the refused → commit the offset after
  * the last message of the chunk. A crash anywhere before the commit redelivers the chunk, which
- * the command absorbs (same CloudEvent id → nothing changes).
+ * the command absorbs (same CloudEvent id → nothing changes). Supervised (health, restart with
+ * backoff when kafkajs gives up) by SupervisedKafkaConsumer.
  */
 @Injectable()
 export class DeletionRequestsKafkaConsumer
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly logger = new Logger(DeletionRequestsKafkaConsumer.name);
-  private consumer: Consumer | null = null;
-  private producer: Producer | null = null;
-  private state: IntakeHealth = { status: 'off', since: new Date().toISOString() };
-  private stopping = false;
-  private restarts = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly supervisor: SupervisedKafkaConsumer;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -71,7 +60,14 @@ export class DeletionRequestsKafkaConsumer
     private readonly commandBus: CommandBus,
     @Inject(CLOCK) private readonly clock: Clock,
     @Optional() private readonly metrics?: LetheMetrics,
-  ) {}
+  ) {
+    this.supervisor = new SupervisedKafkaConsumer({
+      name: 'intake consumer',
+      topic: namespacedTopic(options.kafka.namespace, Topics.deletionRequests),
+      logger: loggerPortOf(this.logger),
+      open: (own) => this.open(own),
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.run.intakeConsumer) await this.start();
@@ -83,38 +79,31 @@ export class DeletionRequestsKafkaConsumer
 
   /** For GET /health: down from a consumer crash until the group is joined again. */
   health(): IntakeHealth {
-    return this.state;
-  }
-
-  private setState(status: IntakeHealth['status'], error?: string): void {
-    if (status === this.state.status && error === this.state.error) return;
-    this.state = { status, since: new Date().toISOString(), ...(error ? { error } : {}) };
+    return this.supervisor.health();
   }
 
   async start(): Promise<void> {
-    this.stopping = false;
-    this.setState('starting');
-    await this.connectAndRun();
+    await this.supervisor.start();
   }
 
-  private async connectAndRun(): Promise<void> {
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
+  }
+
+  /** One run: a producer for the DLQ, the processor, and the consumer with the group commit. */
+  private async open(own: Own): Promise<ConsumerRun> {
     const { namespace, intakeGroupId } = this.options.kafka;
-    this.producer = this.kafka.producer({
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await this.producer.connect();
+    const producer = own(this.kafka.producer(idempotentProducerConfig));
+    await producer.connect();
     const processor = new DeletionIntakeProcessor(
       new DeletionRequestValidator(this.options.maxEventBytes),
       this.commandBus,
-      new DeadLetterPublisher(this.producer, namespace, this.metrics),
+      new DeadLetterPublisher(producer, namespace, this.metrics),
       this.clock,
       { warn: (m) => this.logger.warn(m) },
       this.metrics,
     );
-    this.consumer = this.kafka.consumer({
+    const consumer = this.kafka.consumer({
       groupId: namespacedTopic(namespace, intakeGroupId),
       allowAutoTopicCreation: false,
       minBytes: this.options.kafka.intakeFetch.minBytes,
@@ -123,84 +112,21 @@ export class DeletionRequestsKafkaConsumer
       heartbeatInterval: Math.min(3000, Math.floor(this.options.kafka.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
-    this.watch(this.consumer);
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topic: namespacedTopic(namespace, Topics.deletionRequests),
-      fromBeginning: true,
-    });
-    const consumer = this.consumer;
     const rounds = new GroupCommit<IntakeJob, IntakeChunkResult>(
       (jobs) => this.runRound(processor, consumer, jobs),
       (job) => job.messages.length,
       CHUNK,
     );
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.kafka.intakeConcurrency,
-      eachBatch: (payload) => this.handleBatch(rounds, payload),
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.restartTimer);
-    await this.disconnect();
-    this.setState('off');
-  }
-
-  private async disconnect(): Promise<void> {
-    const consumer = this.consumer;
-    const producer = this.producer;
-    this.consumer = null;
-    this.producer = null;
-    await consumer?.disconnect().catch(() => undefined);
-    await producer?.disconnect().catch(() => undefined);
-  }
-
-  /**
-   * kafkajs restarts its consumer after a retriable crash (broker gone, retries of a failing
-   * batch exhausted: database down) and reports it here. After a crash it does not restart
-   * (`restart: false`), the consumer would stay dead while the process looked healthy: we
-   * restart it ourselves, with backoff, until it runs again.
-   */
-  private watch(consumer: Consumer): void {
-    const e = consumer.events;
-    consumer.on(e.GROUP_JOIN, () => {
-      this.restarts = 0;
-      this.setState('up');
-    });
-    consumer.on(e.CRASH, ({ payload }) => {
-      if (consumer !== this.consumer) return;
-      this.onCrash(payload.error, payload.restart);
-    });
-  }
-
-  private onCrash(error: unknown, kafkajsRestarts: boolean): void {
-    if (this.stopping) return;
-    const message = error instanceof Error ? error.message : String(error);
-    this.setState('down', message);
-    if (kafkajsRestarts) {
-      this.logger.warn(`intake consumer crashed, kafkajs restarts it: ${message}`);
-      return;
-    }
-    this.restarts += 1;
-    const delay = backoffCeilingMs(this.restarts, RESTART_BACKOFF);
-    this.logger.error(`intake consumer stopped (${message}); restarting it in ${delay} ms`);
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      void (async () => {
-        if (this.stopping) return;
-        await this.disconnect();
-        if (this.stopping) return;
-        try {
-          await this.connectAndRun();
-        } catch (e) {
-          this.onCrash(e, false);
-        }
-      })();
-    }, delay);
+    return {
+      consumer,
+      run: () =>
+        consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.options.kafka.intakeConcurrency,
+          eachBatch: (payload) => this.handleBatch(rounds, payload),
+        }),
+    };
   }
 
   /**

@@ -8,10 +8,17 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { AUDIT_SIGNER, type AuditSigner } from '@lethe/audit';
-import { backoffCeilingMs, Topics, type BackoffPolicy } from '@lethe/shared';
-import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
+import { Topics } from '@lethe/shared';
+import { loggerPortOf } from '@lethe/shared/application';
+import {
+  SupervisedKafkaConsumer,
+  handleEachThenCommit,
+  namespacedTopic,
+  type ConsumerHealth,
+  type ConsumerRun,
+} from '@lethe/shared/infrastructure/kafka';
 import { supersededProgress } from '../../application/commands/accept-job-result/superseded-progress';
 import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { JobResultProcessor } from '../../application/commands/accept-job-result/job-result.processor';
@@ -20,29 +27,20 @@ import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../govern
 import { KAFKA } from './kafka.provider';
 
 /** What GET /health says about the results consumer. */
-export interface ResultsConsumerHealth {
-  readonly status: 'up' | 'starting' | 'down' | 'off';
-  readonly since: string;
-  readonly error?: string;
-}
-
-const RESTART_BACKOFF: BackoffPolicy = { baseDelayMs: 1_000, maxDelayMs: 30_000 };
+export type ResultsConsumerHealth = ConsumerHealth;
 
 /**
  * Consumes `lethe.unlearning-results.v1` (own consumer group) with manual offset commits: each
  * message is processed (JobResultProcessor: its effect committed, or its refusal recorded) and
  * only then is its offset committed. An infrastructure error fails the batch before the commit:
  * kafkajs retries it, and the redelivered messages change nothing they already changed.
+ * Supervised (health, restart with backoff) by SupervisedKafkaConsumer.
  * docs/adr/0010-job-results.md.
  */
 @Injectable()
 export class JobResultsKafkaConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobResultsKafkaConsumer.name);
-  private consumer: Consumer | null = null;
-  private state: ResultsConsumerHealth = { status: 'off', since: new Date().toISOString() };
-  private stopping = false;
-  private restarts = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly supervisor: SupervisedKafkaConsumer;
   private readonly processor: JobResultProcessor;
 
   constructor(
@@ -57,6 +55,12 @@ export class JobResultsKafkaConsumer implements OnApplicationBootstrap, BeforeAp
       warn: (m) => this.logger.warn(m),
       info: (m) => this.logger.log(m),
     });
+    this.supervisor = new SupervisedKafkaConsumer({
+      name: 'results consumer',
+      topic: namespacedTopic(options.kafka.namespace, Topics.unlearningResults),
+      logger: loggerPortOf(this.logger),
+      open: () => Promise.resolve(this.open()),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -68,30 +72,18 @@ export class JobResultsKafkaConsumer implements OnApplicationBootstrap, BeforeAp
   }
 
   health(): ResultsConsumerHealth {
-    return this.state;
-  }
-
-  private setState(status: ResultsConsumerHealth['status'], error?: string): void {
-    if (status === this.state.status && error === this.state.error) return;
-    this.state = { status, since: new Date().toISOString(), ...(error ? { error } : {}) };
+    return this.supervisor.health();
   }
 
   async start(): Promise<void> {
-    this.stopping = false;
-    this.setState('starting');
-    await this.connectAndRun();
+    await this.supervisor.start();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.restartTimer);
-    const consumer = this.consumer;
-    this.consumer = null;
-    await consumer?.disconnect().catch(() => undefined);
-    this.setState('off');
+    await this.supervisor.stop();
   }
 
-  private async connectAndRun(): Promise<void> {
+  private open(): ConsumerRun {
     const { namespace } = this.options.kafka;
     const consumer = this.kafka.consumer({
       groupId: namespacedTopic(namespace, this.options.results.groupId),
@@ -100,86 +92,36 @@ export class JobResultsKafkaConsumer implements OnApplicationBootstrap, BeforeAp
       sessionTimeout: this.options.kafka.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(this.options.kafka.sessionTimeoutMs / 3)),
     });
-    this.consumer = consumer;
-    const e = consumer.events;
-    consumer.on(e.GROUP_JOIN, () => {
-      this.restarts = 0;
-      this.setState('up');
-    });
-    consumer.on(e.CRASH, ({ payload }) => {
-      if (consumer === this.consumer) this.onCrash(payload.error, payload.restart);
-    });
-    await consumer.connect();
-    await consumer.subscribe({
-      topic: namespacedTopic(namespace, Topics.unlearningResults),
-      fromBeginning: true,
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(consumer, payload),
-    });
-  }
-
-  private onCrash(error: unknown, kafkajsRestarts: boolean): void {
-    if (this.stopping) return;
-    const message = error instanceof Error ? error.message : String(error);
-    this.setState('down', message);
-    if (kafkajsRestarts) {
-      this.logger.warn(`results consumer crashed, kafkajs restarts it: ${message}`);
-      return;
-    }
-    this.restarts += 1;
-    const delay = backoffCeilingMs(this.restarts, RESTART_BACKOFF);
-    this.logger.error(`results consumer stopped (${message}); restarting it in ${delay} ms`);
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      void (async () => {
-        if (this.stopping) return;
-        const old = this.consumer;
-        this.consumer = null;
-        await old?.disconnect().catch(() => undefined);
-        if (this.stopping) return;
-        try {
-          await this.connectAndRun();
-        } catch (err) {
-          this.onCrash(err, false);
-        }
-      })();
-    }, delay);
-  }
-
-  private async handleBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    const skip = supersededProgress(batch.messages);
-    for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale()) return;
-      if (skip.has(message.offset)) {
-        // Superseded by a later result of its job in this batch: that one's commit covers it.
-        payload.resolveOffset(message.offset);
-        continue;
-      }
-      const origin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-      await RequestContextStore.run(
-        { correlationId: `${batch.topic}:${batch.partition}:${message.offset}` },
-        async () => {
-          await this.processor.process({
-            ...origin,
-            key: message.key === null ? null : message.key.toString('utf8'),
-            value: message.value,
-          });
-          // The effect (or the refusal) is committed in PostgreSQL: only now move the offset.
-          await consumer.commitOffsets([
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: (BigInt(message.offset) + 1n).toString(),
-            },
-          ]);
-          payload.resolveOffset(message.offset);
-          await payload.heartbeat();
-        },
-      );
-    }
+    return {
+      consumer,
+      run: () =>
+        consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          // The effect (or the refusal) is committed in PostgreSQL before the offset moves.
+          // Progress results a later result of the same job in this batch supersedes are passed
+          // over (the later one's commit covers them): a finished job is not queued behind them.
+          eachBatch: (payload) =>
+            handleEachThenCommit(
+              consumer,
+              payload,
+              (message) => {
+                const { topic, partition } = payload.batch;
+                return RequestContextStore.run(
+                  { correlationId: `${topic}:${partition}:${message.offset}` },
+                  () =>
+                    this.processor.process({
+                      topic,
+                      partition,
+                      offset: message.offset,
+                      key: message.key === null ? null : message.key.toString('utf8'),
+                      value: message.value,
+                    }),
+                );
+              },
+              supersededProgress(payload.batch.messages),
+            ),
+        }),
+    };
   }
 }

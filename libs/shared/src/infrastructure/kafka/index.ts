@@ -1,1 +1,2 @@
 export * from './topic-bootstrap';
+export * from './supervised-consumer';

@@ -2,8 +2,13 @@ import { selectIds, type Dataset } from '../model/dataset';
 import type { NumericEngine } from '../ports/numeric-engine';
 import type { ProgressCallback } from '../progress';
 import type { StartPoint } from '../unlearn';
-import type { PrivateStep, PublicReasonCode, SequentialState, SequentialStep } from '../sequential';
-import { unlearningError, EngineErrorCode } from '../errors';
+import type { PrivateStep, SequentialState, SequentialStep } from '../sequential';
+import {
+  UNLIMITED_BUDGET,
+  candidateAccuracy,
+  concludeStep,
+  requireValidationForFloor,
+} from '../chain-step';
 import {
   convexCalibration,
   convexNewtonUnlearn,
@@ -17,16 +22,10 @@ import type { SoftmaxHessianFactor } from '../../domain/convex/hessian-factor';
 import { isUnlearningError, UnlearningErrorCodes } from '../../domain/errors';
 import {
   checkBudget,
-  cumulativeGuarantee,
-  recordRelease,
-  resetLedger,
   type PrivacyBudget,
   type PrivacyLedger,
 } from '../../domain/privacy/accountant';
-import {
-  decideUnlearningAction,
-  type DecisionReasonCode,
-} from '../../domain/policy/unlearning-policy';
+import { decideUnlearningAction } from '../../domain/policy/unlearning-policy';
 import type { MechanismPolicy } from '../../domain/privacy/gaussian-mechanism';
 import { deriveSeed, type Seed } from '../../domain/random';
 
@@ -74,22 +73,6 @@ export interface ConvexSequentialStep extends SequentialStep {
   readonly private: PrivateStep & { readonly factor?: SoftmaxHessianFactor };
 }
 
-/** Decision codes that depend on private values: published only as 'private-check-failed'. */
-const PRIVATE_CODES: ReadonlySet<DecisionReasonCode> = new Set([
-  'not-certifiable',
-  'accuracy-floor',
-  'accuracy-unchecked',
-]);
-
-const publicReasons = (codes: readonly DecisionReasonCode[]): PublicReasonCode[] => {
-  const out: PublicReasonCode[] = [];
-  for (const c of codes) {
-    const pub = PRIVATE_CODES.has(c) ? 'private-check-failed' : (c as PublicReasonCode);
-    if (!out.includes(pub)) out.push(pub);
-  }
-  return out;
-};
-
 const settingsOf = (policy: ConvexNewtonPolicy): ConvexNewtonSettings => ({
   epsilon: policy.target.epsilon,
   delta: policy.target.delta,
@@ -127,17 +110,10 @@ export const processConvexDeletionRequest = async (
   opts: ConvexStepOptions,
 ): Promise<ConvexSequentialStep> => {
   const { state, policy } = opts;
-  if (policy.accuracyFloor !== undefined && !opts.validation) {
-    throw unlearningError(
-      EngineErrorCode.InvalidSettings,
-      'an accuracy floor needs a validation set',
-      {},
-      'validation',
-    );
-  }
+  requireValidationForFloor(policy.accuracyFloor, opts.validation);
   const settings = settingsOf(policy);
   const cal = convexCalibration(state.arch, state.recipe.l2, settings);
-  const budget = policy.cumulativeBudget ?? { epsilon: Number.MAX_VALUE, delta: 0.999999 };
+  const budget = policy.cumulativeBudget ?? UNLIMITED_BUDGET;
   const k = state.k + 1;
   const seed = deriveSeed(opts.seed, 'request', k);
   const data = selectIds(opts.dataset, state.remainingIds, `${opts.dataset.name}/r${state.k}`);
@@ -175,14 +151,13 @@ export const processConvexDeletionRequest = async (
       notCertifiable = `${UnlearningErrorCodes.CERTIFICATION_CHECK_FAILED}: ${(e as Error).message}`;
     }
   }
-  let validationAccuracy: number | undefined;
-  if (candidate && policy.accuracyFloor !== undefined) {
-    validationAccuracy = engine.evaluate(
-      state.arch,
-      candidate.public.released.params,
-      opts.validation as Dataset,
-    ).accuracy;
-  }
+  const validationAccuracy = candidateAccuracy(
+    engine,
+    state.arch,
+    candidate,
+    policy.accuracyFloor,
+    opts.validation,
+  );
   const decision = decideUnlearningAction({
     mode: 'certified',
     target: policy.target,
@@ -197,42 +172,28 @@ export const processConvexDeletionRequest = async (
     certifiable: candidate !== undefined || !withinBudget,
     ...(notCertifiable ? { notCertifiableReason: notCertifiable } : {}),
   });
-  const privateBase = {
+  let exact: ConvexOutcome | undefined;
+  const step = await concludeStep({
+    state,
+    k,
     decision,
-    ...(validationAccuracy !== undefined ? { validationAccuracy } : {}),
-    ...(notCertifiable !== undefined ? { notCertifiable } : {}),
-    ...(candidate ? { candidate: candidate.private } : {}),
-  };
-  const publicBase = { k, action: decision.action, reasons: publicReasons(decision.codes) };
-
-  if (decision.action === 'needs-retrain') {
-    return {
-      public: { ...publicBase, release: null, cumulative: cumulativeGuarantee(state.ledger) },
-      // The chain is unchanged, so is its kept factor.
-      private: { ...privateBase, state, ...(opts.factor ? { factor: opts.factor } : {}) },
-    };
-  }
-  if (decision.action === 'retrain') {
-    const exact = await convexRetrain(engine, req);
-    const ledger = resetLedger();
-    return {
-      // The exact release publishes nothing about the refused candidate.
-      public: { ...publicBase, release: exact.public, cumulative: cumulativeGuarantee(ledger) },
-      private: {
-        ...privateBase,
-        state: nextState(state, exact, k, ledger, 'retrain'),
-        ...(exact.private.factor ? { factor: exact.private.factor } : {}),
-      },
-    };
-  }
-  const out = candidate as ConvexOutcome;
-  const ledger = recordRelease(state.ledger, release);
-  return {
-    public: { ...publicBase, release: out.public, cumulative: cumulativeGuarantee(ledger) },
-    private: {
-      ...privateBase,
-      state: nextState(state, out, k, ledger, 'newton'),
-      ...(out.private.factor ? { factor: out.private.factor } : {}),
+    candidate,
+    validationAccuracy,
+    notCertifiable,
+    retrain: async () => {
+      exact = await convexRetrain(engine, req);
+      return exact;
     },
-  };
+    releaseOf: () => release,
+    nextState: (out, ledger, origin) => nextState(state, out, k, ledger, origin),
+  });
+  // The kept factor travels with the chain: unchanged when parked, the retrain's after an exact
+  // release, the candidate's after a certified one.
+  const factor =
+    step.public.action === 'needs-retrain'
+      ? opts.factor
+      : step.public.action === 'retrain'
+        ? exact?.private.factor
+        : candidate?.private.factor;
+  return factor ? { ...step, private: { ...step.private, factor } } : step;
 };

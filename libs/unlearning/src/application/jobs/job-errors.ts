@@ -1,4 +1,4 @@
-import { DomainError, isDomainError, type DomainErrorKind } from '@lethe/shared';
+import { CodedError, isDomainError, type DomainErrorKind } from '@lethe/shared';
 
 /**
  * Stable codes of the unlearning worker's job handling (what a `failed` / `needs-retrain` result
@@ -42,16 +42,13 @@ const KIND: Record<JobErrorCode, DomainErrorKind> = {
   WORKER_INTERNAL_ERROR: 'unavailable',
 };
 
-export class JobError extends DomainError {
-  readonly kind: DomainErrorKind;
-
+export class JobError extends CodedError<JobErrorCode> {
   constructor(
-    readonly code: JobErrorCode,
+    code: JobErrorCode,
     message: string,
     details: Readonly<Record<string, unknown>> = {},
   ) {
-    super(message, details);
-    this.kind = KIND[code];
+    super(code, KIND[code], message, details);
   }
 }
 

@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorKind } from '@lethe/shared';
+import { CodedError, type DomainErrorKind } from '@lethe/shared';
 
 /**
  * Stable codes raised by the model store and the private chain store (ports in this folder,
@@ -43,16 +43,13 @@ const KIND: Record<ModelStoreErrorCode, DomainErrorKind> = {
 };
 
 /** The one error class of both stores; `code` tells the cases apart. */
-export class ModelStoreError extends DomainError {
-  readonly kind: DomainErrorKind;
-
+export class ModelStoreError extends CodedError<ModelStoreErrorCode> {
   constructor(
-    readonly code: ModelStoreErrorCode,
+    code: ModelStoreErrorCode,
     message: string,
     details: Readonly<Record<string, unknown>> = {},
   ) {
-    super(message, details);
-    this.kind = KIND[code];
+    super(code, KIND[code], message, details);
   }
 }
 
