@@ -2,7 +2,7 @@ import type { Dataset } from './model/dataset';
 import type { Architecture } from './model/architecture';
 import type { NumericEngine } from './ports/numeric-engine';
 import type { PublicRelease, UnlearnPrivate } from './unlearn';
-import type { PublicReasonCode, SequentialState, SequentialStep } from './sequential';
+import type { PublicReasonCode, SequentialState, SequentialStep } from './sequential-types';
 import { unlearningError, EngineErrorCode } from './errors';
 import {
   cumulativeGuarantee,
