@@ -2,17 +2,22 @@ import type { Dataset } from './model/dataset';
 import type { Architecture } from './model/architecture';
 import type { NumericEngine } from './ports/numeric-engine';
 import type { PublicRelease, UnlearnPrivate } from './unlearn';
-import type { PublicReasonCode, SequentialState, SequentialStep } from './sequential';
+import type { EngineTrainingProfile, TrainingRecipe } from './model/recipe';
 import { unlearningError, EngineErrorCode } from './errors';
 import {
   cumulativeGuarantee,
   recordRelease,
   resetLedger,
+  type CumulativeGuarantee,
   type PrivacyBudget,
   type PrivacyLedger,
   type Release,
 } from '../domain/privacy/accountant';
-import type { DecisionReasonCode, UnlearningDecision } from '../domain/policy/unlearning-policy';
+import type {
+  DecisionReasonCode,
+  UnlearningAction,
+  UnlearningDecision,
+} from '../domain/policy/unlearning-policy';
 
 /**
  * The ledger and decision part that every chain's step shares (the Newton chain of
@@ -20,6 +25,68 @@ import type { DecisionReasonCode, UnlearningDecision } from '../domain/policy/un
  * published, the accuracy floor's private check, and the three ends of a decision — parked
  * (needs-retrain), retrained (the ledger reset) or released (recorded in the ledger).
  */
+
+/**
+ * The PRIVATE state of one model's unlearning chain (paper Algorithm 2): the chain parameters
+ * (noise-free w~(k), or the projected public release when the chain continues from releases), the
+ * remaining record ids D_r(k), the recipe, k, the previous release's digest and the privacy ledger.
+ * It must never leave the worker's private store.
+ */
+export interface SequentialState {
+  readonly arch: Architecture;
+  readonly recipe: Required<TrainingRecipe>;
+  /** Profile of the original training, or of the latest retrain from scratch. */
+  readonly profile: EngineTrainingProfile;
+  /** Chain parameters: w* at k = 0, then w~(k) (noise-free) or Π_C(release k). */
+  readonly chainParams: Float32Array;
+  readonly chainDigest: string;
+  /** How the chain state was produced. */
+  readonly chainOrigin: 'trained' | 'newton' | 'retrain' | 'release';
+  readonly remainingIds: readonly string[];
+  /** Number of requests served (released) so far. */
+  readonly k: number;
+  readonly previousReleaseDigest: string | null;
+  readonly ledger: PrivacyLedger;
+}
+
+/**
+ * Reason codes that may be published: data-independent ones as they are; checks on private
+ * values (certifiability, the accuracy floor) only as 'private-check-failed', so a refusal does not
+ * say which private check failed.
+ */
+export type PublicReasonCode =
+  | Exclude<DecisionReasonCode, 'not-certifiable' | 'accuracy-floor' | 'accuracy-unchecked'>
+  | 'private-check-failed';
+
+/** PUBLIC: what may leave the worker for this request. */
+export interface PublicStep {
+  readonly k: number;
+  readonly action: UnlearningAction;
+  readonly reasons: readonly PublicReasonCode[];
+  /** The release and its guarantee; null when the request is parked (needs-retrain). */
+  readonly release: PublicRelease | null;
+  /** Cumulative guarantee of the chain after this step (ε = ∞ on a poisoned chain). */
+  readonly cumulative: CumulativeGuarantee;
+}
+
+/** PRIVATE: the next chain state and everything measured on the way; never published. */
+export interface PrivateStep {
+  /** The next state (unchanged for needs-retrain): store it in the private store. */
+  readonly state: SequentialState;
+  /** The policy's decision with its full reasons (they may quote private values). */
+  readonly decision: UnlearningDecision;
+  /** Accuracy of the candidate release on the validation set, when measured. */
+  readonly validationAccuracy?: number;
+  /** Why the Newton candidate could not be certified (a failed check, a non-PD Hessian…). */
+  readonly notCertifiable?: string;
+  /** The private part of the Newton candidate, when one was computed. */
+  readonly candidate?: UnlearnPrivate;
+}
+
+export interface SequentialStep {
+  readonly public: PublicStep;
+  readonly private: PrivateStep;
+}
 
 /** The cumulative budget of a chain whose policy sets none. */
 export const UNLIMITED_BUDGET: PrivacyBudget = { epsilon: Number.MAX_VALUE, delta: 0.999999 };
