@@ -10,7 +10,7 @@
  *   LOOP_N=5 LOOP_ROWS=200 LOOP_METHODS=newton npm run bench:loop     # a quick run
  *
  * LOOP_N        requests per configuration (default 50)
- * LOOP_ROWS     dataset sizes, comma-separated (default 200,800): how the cost grows with the data
+ * LOOP_ROWS     dataset sizes, comma-separated (default 400,800): how the cost grows with the data
  * LOOP_METHODS  newton (certified Newton step, LiSSA) and/or retrain (exact retraining, the
  *               baseline), comma-separated (default newton,retrain)
  *
@@ -107,8 +107,9 @@ async function runOne(
   const results = new Map<string, Map<string, { at: number; method?: string }>>();
   try {
     const subjects = Math.max(n, Math.ceil(rows / SUBJECT_RECORDS));
-    if (subjects * SUBJECT_RECORDS > rows) {
-      throw new Error(`LOOP_N=${n} needs at least ${n * SUBJECT_RECORDS} rows, not ${rows}`);
+    // At least one subject more than the requests: the last deletion must leave data to train on.
+    if ((n + 1) * SUBJECT_RECORDS > rows) {
+      throw new Error(`LOOP_N=${n} needs at least ${(n + 1) * SUBJECT_RECORDS} rows, not ${rows}`);
     }
     const data = logisticData({ n: rows, dim: 4, seed: `loop-${rows}`, maxNorm: 1.5, signal: 5 });
     const source = writeNdjsonSource(loop.dataRoot, 'bench/train.ndjson', data);
@@ -291,7 +292,7 @@ async function runOne(
 
 async function main(): Promise<void> {
   const n = Number(process.env.LOOP_N ?? 50);
-  const sizes = (process.env.LOOP_ROWS ?? '200,800').split(',').map(Number);
+  const sizes = (process.env.LOOP_ROWS ?? '400,800').split(',').map(Number);
   const methods = (process.env.LOOP_METHODS ?? 'newton,retrain')
     .split(',')
     .filter((m): m is Method => m === 'newton' || m === 'retrain');
