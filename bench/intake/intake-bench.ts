@@ -347,6 +347,7 @@ export async function runOnce(
     { topic: `${namespace}${Topics.deletionRequestsDlq}`, numPartitions: 1 },
     { topic: `${namespace}${Topics.governanceEvents}`, numPartitions: args.partitions },
     { topic: `${namespace}${Topics.unlearningJobs}`, numPartitions: args.partitions },
+    { topic: `${namespace}${Topics.unlearningResults}`, numPartitions: args.partitions },
   ]);
 
   // Visibility probe (bench only, not part of the schema): a statement trigger logs each row the
