@@ -1,7 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '@lethe/local-infra';
+import { Topics } from '@lethe/shared';
+import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
 import { type AppProcess, startApp, waitForHttp } from './app-process';
 
 /** API keys of the loop's governance service, one per role. */
@@ -213,3 +216,62 @@ export const deletionEvent = (id: string, subjectId: string, datasetIds: readonl
   datacontenttype: 'application/json',
   data: { subjectId, scope: { datasetIds: [...datasetIds] }, legalBasis: 'gdpr-art-17' },
 });
+
+/**
+ * The progress stages the worker published for one job, read from the results topic itself
+ * (from its beginning, under a fresh consumer group) up to the job's terminal result. The topic is
+ * keyed by model, so a job's progress precedes its terminal result in one partition: once the
+ * terminal result is read, every stage the worker sent is in the set. This is the worker's own
+ * record; the governance may coalesce superseded progress, and a poller may miss a short stage.
+ */
+export async function publishedStages(o: {
+  readonly brokers: readonly string[];
+  readonly namespace: string;
+  readonly jobId: string;
+  readonly timeoutMs?: number;
+}): Promise<ReadonlySet<string>> {
+  const kafka = new Kafka({
+    clientId: `${o.namespace}stages`,
+    brokers: [...o.brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({ groupId: `${o.namespace}stages-${randomUUID()}` });
+  const stages = new Set<string>();
+  try {
+    await consumer.connect();
+    await consumer.subscribe({
+      topic: namespacedTopic(o.namespace, Topics.unlearningResults),
+      fromBeginning: true,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no terminal result for job ${o.jobId} on the results topic`)),
+        o.timeoutMs ?? 60_000,
+      );
+      consumer
+        .run({
+          eachMessage: ({ message }) => {
+            const data = (
+              JSON.parse(message.value?.toString('utf8') ?? '{}') as {
+                data?: { jobId?: string; kind?: string; stage?: string };
+              }
+            ).data;
+            if (data?.jobId !== o.jobId) return Promise.resolve();
+            if (data.kind === 'progress' && data.stage) stages.add(data.stage);
+            if (data.kind !== 'progress' && data.kind !== 'started') {
+              clearTimeout(timer);
+              resolve();
+            }
+            return Promise.resolve();
+          },
+        })
+        .catch((e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return stages;
+}
