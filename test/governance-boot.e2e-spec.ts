@@ -24,8 +24,8 @@ describe('governance service over HTTP', () => {
       LETHE_SUBJECT_HMAC_KEY: 'e2e-subject-hmac-key-0123456789abcdef',
       LOG_LEVEL: 'info',
     });
-    await waitForHttp(`${base}/health`, 90_000, app);
-  }, 120_000);
+    await waitForHttp(`${base}/health`, 180_000, app);
+  }, 240_000);
 
   afterAll(async () => {
     await app?.stop();

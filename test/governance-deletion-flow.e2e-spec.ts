@@ -1,6 +1,7 @@
 import { createTestDatabase, freePort, testKafka, type TestDatabase } from '@lethe/local-infra';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { type AppProcess, startApp, waitForHttp } from './support/app-process';
+import { pollUntil } from './support/unlearning-loop';
 
 jest.setTimeout(180_000);
 
@@ -52,7 +53,10 @@ describe('governance: deletion request to unlearning job (e2e)', () => {
       LETHE_TOPIC_NAMESPACE: namespace,
       LETHE_API_KEYS: `crm:${KEYS.publisher}:publisher,ml:${KEYS.admin}:ml-admin,dpo:${KEYS.compliance}:compliance`,
       LETHE_SUBJECT_HMAC_KEY: 'e2e-subject-hmac-key-0123456789abcdef',
-      LETHE_COALESCE_WINDOW_MS: '1500',
+      // The job opens when both requests are queued (the full-batch rule), not when a window that
+      // a loaded machine may outrun closes: coalescing is proved exactly, not by timing.
+      LETHE_COALESCE_WINDOW_MS: '600000',
+      LETHE_MAX_REQUESTS_PER_JOB: '2',
       LETHE_SCHEDULER_TICK_MS: '100',
       LETHE_INTAKE_SESSION_TIMEOUT_MS: '6000',
       LOG_LEVEL: 'info',
@@ -139,17 +143,24 @@ describe('governance: deletion request to unlearning job (e2e)', () => {
     expect(jobs[0]?.value.data.records).toHaveLength(8);
     expect(jobs[0]?.value.data.subjectRefs.every((r) => r.startsWith('sr1_'))).toBe(true);
 
-    const status = await call(
-      'GET',
-      `/v1/deletion-requests/${String(viaHttp.body.requestId)}`,
-      KEYS.compliance,
+    // The views follow the events on their own loops: the job message may arrive first.
+    const status = await pollUntil(
+      'the request view: scheduled',
+      () => call('GET', `/v1/deletion-requests/${String(viaHttp.body.requestId)}`, KEYS.compliance),
+      (r) => r.body['status'] === 'scheduled',
+      30_000,
     );
     expect(status.body).toMatchObject({
       status: 'scheduled',
       overdue: false,
       deadlineBasis: 'gdpr',
     });
-    const modelView = await call('GET', '/v1/models/mnist-mlp', KEYS.compliance);
+    const modelView = await pollUntil(
+      'the model view: job dispatched',
+      () => call('GET', '/v1/models/mnist-mlp', KEYS.compliance),
+      (r) => (r.body['jobs'] as { status?: string }[] | undefined)?.[0]?.status === 'dispatched',
+      30_000,
+    );
     expect(modelView.body).toMatchObject({
       currentVersion: 1,
       jobs: [{ status: 'dispatched', requestCount: 2 }],

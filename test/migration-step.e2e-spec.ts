@@ -46,7 +46,7 @@ describe('the migration step (governance migrate.ts)', () => {
     expect(app.output()).toMatch(
       /governance failed to start: \[SCHEMA_NOT_MIGRATED\] the database lacks \d+ migration\(s\): .*EventStore/,
     );
-  }, 120_000);
+  }, 240_000);
 
   it('two migration steps at once apply every migration exactly once', async () => {
     const steps = [0, 1].map(() =>
@@ -80,8 +80,8 @@ describe('the migration step (governance migrate.ts)', () => {
       LETHE_TOPIC_NAMESPACE: kafka.namespace,
     });
     running.push(app);
-    await waitForHttp(`http://127.0.0.1:${port}/health`, 90_000, app);
-  }, 120_000);
+    await waitForHttp(`http://127.0.0.1:${port}/health`, 180_000, app);
+  }, 240_000);
 
   it('the migration step without DATABASE_URL exits 78', async () => {
     const step = startApp('governance', {}, 'migrate');

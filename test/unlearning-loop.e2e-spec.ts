@@ -124,43 +124,49 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
       [versionBefore, claims.model.digestBefore],
       [versionBefore + 1, claims.model.digestAfter],
     ] as const) {
-      const meta = await loop.call('GET', `/v1/models/${MODEL}/versions/${v}`, KEYS.admin);
-      expect(meta.status).toBe(200);
+      // Each view follows the events on its own loop: wait for it, then check it.
+      const meta = await pollUntil(
+        `version ${v} in the models view`,
+        () => loop.call('GET', `/v1/models/${MODEL}/versions/${v}`, KEYS.admin),
+        (r) => r.status === 200,
+        30_000,
+      );
       expect(meta.body).toMatchObject({ modelId: MODEL, version: v, digest });
       const weights = await loop.bytes(`/v1/models/${MODEL}/versions/${v}/weights`, KEYS.admin);
       expect(weights.status).toBe(200);
       expect(createHash('sha256').update(weights.body).digest('hex')).toBe(digest);
     }
-    const after = await loop.call(
-      'GET',
-      `/v1/models/${MODEL}/versions/${versionBefore + 1}`,
-      KEYS.admin,
+    const after = await pollUntil(
+      `version ${versionBefore + 1} linked to its certificate`,
+      () => loop.call('GET', `/v1/models/${MODEL}/versions/${versionBefore + 1}`, KEYS.admin),
+      (r) => Array.isArray(r.body.certificateIds) && r.body.certificateIds.length > 0,
+      30_000,
     );
     expect(after.body.certificateIds).toEqual([certificateId]);
     expect(after.body.parentDigest).toBe(claims.model.digestBefore);
 
     const jobId = req.models[0]?.jobId;
     expect(jobId).toBeTruthy();
-    const job = await loop.call('GET', `/v1/jobs/${jobId}`, KEYS.compliance);
+    const job = await pollUntil(
+      'the job view: succeeded',
+      () => loop.call('GET', `/v1/jobs/${jobId}`, KEYS.compliance),
+      (r) => r.body.status === 'succeeded',
+      30_000,
+    );
     expect(job.body).toMatchObject({
       status: 'succeeded',
       certificateId,
       versionAfter: versionBefore + 1,
     });
-    // The worker's progress reports reached the governance: in the job's history, and its last
-    // one on the job.
-    const history = job.body.history as { type: string }[];
-    expect(
-      history.filter((h) => h.type === 'UnlearningJobProgressed').length,
-    ).toBeGreaterThanOrEqual(2);
-    expect(job.body.progress).toMatchObject({
-      seq: expect.any(Number) as number,
-      stage: expect.any(String) as string,
-    });
     // The worker reported its LiSSA iterations as progress: read from the results topic itself,
     // since the governance coalesces superseded progress and a poller can miss a short stage.
     const stages = await publishedStages({ brokers, namespace, jobId: jobId! });
     expect([...stages]).toEqual(expect.arrayContaining(['loading', 'inverse-hvp', 'storing']));
+    // What the governance kept of it agrees with what was published: how much it kept depends on
+    // how the results arrived in batches (superseded progress is skipped, ADR 0010), which the
+    // results consumer's int spec pins down; here, the last progress it shows was published.
+    const last = job.body.progress as { stage?: string } | null;
+    if (last) expect(stages.has(String(last.stage))).toBe(true);
     return { certificateId, claims };
   };
 

@@ -22,7 +22,7 @@ describe('unlearning worker boot', () => {
       LETHE_TF_BACKEND: backend,
       WORKER_ID: 'w-e2e',
     });
-    await waitForHttp(`http://127.0.0.1:${port}/health`, 90_000, app);
+    await waitForHttp(`http://127.0.0.1:${port}/health`, 180_000, app);
     return health(port);
   };
 
@@ -37,13 +37,13 @@ describe('unlearning worker boot', () => {
         versions: { tensorflow: native.tensorflow, tfjs: expect.any(String) },
       });
       expect(app.output()).toContain('tensorflow backend selected');
-    }, 120_000);
+    }, 240_000);
 
     it('wasm can still be forced, and /health says so', async () => {
       const body = await boot('wasm');
       expect(body).toMatchObject({ backend: 'wasm', fallbacks: [] });
       expect(body).not.toHaveProperty('binding');
-    }, 120_000);
+    }, 240_000);
   } else {
     it('auto falls back to wasm and reports the backend and why on /health and in the log', async () => {
       const body = await boot('auto');
@@ -54,7 +54,7 @@ describe('unlearning worker boot', () => {
       expect(fallbacks[2]).toMatch(/^native build: /);
       expect(app.output()).toContain('tensorflow backend selected');
       expect(app.output()).toContain('native build: ');
-    }, 120_000);
+    }, 240_000);
 
     it('refuses to start when a native backend is demanded but cannot load', async () => {
       const port = await freePort();
@@ -63,6 +63,6 @@ describe('unlearning worker boot', () => {
       expect(app.output()).toMatch(
         /failed to start: \[TF_BACKEND_UNAVAILABLE\] .*no TensorFlow native binding/,
       );
-    }, 120_000);
+    }, 240_000);
   }
 });

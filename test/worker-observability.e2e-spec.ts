@@ -21,8 +21,8 @@ describe('unlearning worker observability', () => {
       LETHE_TF_BACKEND: 'wasm',
       WORKER_ID: 'w-obs',
     });
-    await waitForHttp(`${base}/health/live`, 90_000, app);
-  }, 120_000);
+    await waitForHttp(`${base}/health/live`, 180_000, app);
+  }, 240_000);
 
   afterAll(async () => app?.stop());
 

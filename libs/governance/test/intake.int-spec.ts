@@ -118,7 +118,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
       .send(event)
       .expect(202);
     expect(http.body.requestId).toBe(requestIdFor(TEST_SOURCE, 'dup-1'));
-    await eventually(committedTotal, (n) => n >= 2);
+    await eventually(committedTotal, (n) => n >= 2, 60_000);
     expect(await requested()).toBe(1);
     const projections = t.app.get(GovernanceProjections);
     await projections.runner.catchUp('governance.deletion-requests');

@@ -333,7 +333,9 @@ describe('governance lifecycle (real Postgres)', () => {
           await tx.state(streams.model(modelId), modelDecider);
           reads += 1;
           if (reads === 2) release();
-          await Promise.race([bothRead, new Promise((r) => setTimeout(r, 2_000))]);
+          // Both have read before either decides (no timeout: a slow second reader would
+          // otherwise see the first one's commit and never conflict). The retry finds it resolved.
+          await bothRead;
           await tx.decide(streams.model(modelId), modelDecider, {
             type: 'QueueDeletion',
             data: {

@@ -3,6 +3,8 @@ import { useBackend, backendUnderTest } from '../../../test/tf-test-helpers';
 import type { SymmetricOperator } from './operator';
 import { lanczosExtremes, powerExtremes } from './spectrum';
 
+jest.setTimeout(60_000);
+
 /** A diagonal operator with the given eigenvalues. */
 const diagonal = (d: number[]): SymmetricOperator => ({
   size: d.length,
