@@ -62,8 +62,8 @@ describe('governance: deletion request to unlearning job (e2e)', () => {
       LOG_LEVEL: 'info',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     });
-    await waitForHttp(`${base}/health`, 120_000, app);
-  }, 150_000);
+    await waitForHttp(`${base}/health`, 180_000, app);
+  }, 240_000);
 
   afterAll(async () => {
     await app?.stop();
