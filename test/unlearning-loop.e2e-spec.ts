@@ -40,7 +40,14 @@ interface RequestView {
   recordsErased: boolean;
   certificateIds: string[];
   models: { modelId: string; jobId: string | null; status: string }[];
-  history: { type: string; at: string; status: string }[];
+  history: {
+    type: string;
+    at: string;
+    status: string;
+    modelId?: string;
+    method?: string;
+    reason?: string;
+  }[];
 }
 
 /**
@@ -119,6 +126,26 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
       model: { modelId: MODEL, versionBefore, versionAfter: versionBefore + 1 },
     });
     expect(cert.body.payload).toEqual(claims);
+
+    // The request's history names the certificate's method and, from its signed evidence.policy,
+    // why the model's policy chose it (the worker states the policy for every chain step).
+    const signed = cert.body.payload as {
+      method: string;
+      evidence: {
+        policy?: { tried: { method: string; outcome: string; reasons: string[] }[] };
+      };
+    };
+    const tried = signed.evidence.policy?.tried;
+    expect(tried).toBeDefined();
+    const why = (tried ?? [])
+      .map(
+        (t) =>
+          `${t.method} ${t.outcome}${t.reasons.length > 0 ? ` (${t.reasons.join(', ')})` : ''}`,
+      )
+      .join('; ');
+    expect(req.history.filter((h) => h.type === 'ModelUnlearned')).toEqual([
+      expect.objectContaining({ modelId: MODEL, method: signed.method, reason: why }),
+    ]);
 
     for (const [v, digest] of [
       [versionBefore, claims.model.digestBefore],

@@ -40,6 +40,8 @@ export interface LineChart {
   readonly height?: number;
   /** Legend placement: to the right of the plot (default) or below it. */
   readonly legend?: 'right' | 'below';
+  /** Columns of a legend below the plot (default 3). */
+  readonly legendColumns?: number;
 }
 
 /** A colour-blind-safe palette (Okabe–Ito, then Tol's muted). */
@@ -126,7 +128,8 @@ export function renderLineChart(chart: LineChart): string {
   // Legend column sized to the longest name (≈ 6.6 px per character at 12 px).
   const longest = Math.max(0, ...chart.series.map((s) => s.name.length));
   const legendW = legendRight ? Math.min(460, Math.max(160, 52 + 6.6 * longest)) : 0;
-  const legendRows = legendRight ? 0 : Math.ceil(chart.series.length / 3);
+  const legendColumns = Math.max(1, chart.legendColumns ?? 3);
+  const legendRows = legendRight ? 0 : Math.ceil(chart.series.length / legendColumns);
   const m = {
     left: 78,
     right: 20 + legendW,
@@ -254,9 +257,14 @@ export function renderLineChart(chart: LineChart): string {
     const lx = m.left + pw + 16;
     chart.series.forEach((s, i) => legendItem(s, i, lx, m.top + 10 + i * 21));
   } else {
-    const colW = pw / 3;
+    const colW = pw / legendColumns;
     chart.series.forEach((s, i) =>
-      legendItem(s, i, m.left + (i % 3) * colW, m.top + ph + 62 + Math.floor(i / 3) * 20),
+      legendItem(
+        s,
+        i,
+        m.left + (i % legendColumns) * colW,
+        m.top + ph + 62 + Math.floor(i / legendColumns) * 20,
+      ),
     );
   }
   out.push('</svg>');

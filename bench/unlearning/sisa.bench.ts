@@ -13,7 +13,12 @@
  * subject = one record here: MNIST has no subjects) and retrains its shard from the checkpoint
  * before its slice. Test accuracy is the ensemble's (mean of softmax) on the 1,000 held-out digits.
  * The deletions are applied one after another to the same ensemble (each a real request).
+ *
+ * The released ensemble's test accuracy (after the deletions) per k, and the full retrain's, are
+ * written to docs/img/accuracy-vs-epsilon.json (LETHE_SISA_PLOT_DATA; not in quick mode unless
+ * that is set) as exact series (ε = 0) for `npm run bench:unlearning:plot`.
  */
+import * as path from 'node:path';
 import {
   createRng,
   createTfjsEngine,
@@ -27,6 +32,7 @@ import {
   recordIsSubject,
   type SisaEnsemble,
 } from '@lethe/unlearning';
+import { mergePlotSeries, type PlotSeries } from './plot-accuracy-epsilon';
 import {
   log,
   mnistSplit,
@@ -48,6 +54,9 @@ const SHARDS = (process.env.LETHE_SISA_SHARDS ?? (quick ? '1,4' : '1,4,8,16'))
 const SLICES = Number(process.env.LETHE_SISA_SLICES ?? 4);
 const EPOCHS = Number(process.env.LETHE_SISA_EPOCHS ?? (quick ? 2 : 8));
 const DELETIONS = Number(process.env.LETHE_SISA_DELETIONS ?? (quick ? 2 : 3));
+const PLOT_DATA =
+  process.env.LETHE_SISA_PLOT_DATA ??
+  (quick ? null : path.resolve(__dirname, '../../docs/img/accuracy-vs-epsilon.json'));
 
 run(async () => {
   const engine = await createTfjsEngine();
@@ -76,20 +85,27 @@ run(async () => {
   ).map((i) => data.ids[i] as string);
   log('full retrain without one record');
   t = now();
-  await trainModel(engine, { arch, data: withoutIds(data, [victims[0] as string]), recipe: rec });
+  const retrained = await trainModel(engine, {
+    arch,
+    data: withoutIds(data, [victims[0] as string]),
+    recipe: rec,
+  });
   const retrainMs = now() - t;
+  const retrainAcc = engine.evaluate(arch, retrained.params, test).accuracy;
 
   const rows: (string | number)[][] = [
     [
       'single model (no shards)',
       '—',
       singleAcc.toFixed(3),
+      retrainAcc.toFixed(3),
       sec(singleTrainMs),
       sec(retrainMs),
       '1.0×',
       '1 model, n rows',
     ],
   ];
+  const released: { k: number; accuracy: number }[] = [];
   for (const k of SHARDS) {
     log(`SISA k = ${k}, r = ${SLICES}: training`);
     t = now();
@@ -117,10 +133,13 @@ run(async () => {
       e = out.ensemble;
     }
     const mean = times.reduce((s, x) => s + x, 0) / times.length;
+    const after = sisaAccuracy(engine, e, test);
+    released.push({ k, accuracy: after });
     rows.push([
       `SISA k = ${k}`,
       SLICES,
       accuracy.toFixed(3),
+      after.toFixed(3),
       sec(trainMs),
       sec(mean),
       ratio(retrainMs / mean),
@@ -132,7 +151,8 @@ run(async () => {
     [
       'model',
       'r',
-      'test accuracy',
+      'test accuracy (trained)',
+      `test accuracy (after ${DELETIONS} deletions)`,
       'training (s)',
       'per deletion (s)',
       'speed-up vs full retrain',
@@ -141,6 +161,29 @@ run(async () => {
     rows,
     'Per deletion: the mean wall time of the deletions (one record each, applied in sequence); ' +
       "the single model's column is one full retrain on n − 1 rows. Every SISA deletion is exact (ε = 0): " +
-      'the retrained constituent equals training its shard from scratch without the record.',
+      'the retrained constituent equals training its shard from scratch without the record. ' +
+      "The single model's accuracy after deletion is the full retrain's (without the first record).",
   );
+  if (PLOT_DATA) {
+    const source = `docs/benchmarks.md (h), npm run bench:unlearning:sisa (n = ${N}, r = ${SLICES}, ${EPOCHS} epochs)`;
+    const series: PlotSeries[] = [
+      ...released.map(({ k, accuracy }): PlotSeries => ({
+        key: `sisa-shard-k${k}`,
+        label: `sisa-shard k = ${k} (MLP 784-32-32-10 ReLU, after ${DELETIONS} deletions)`,
+        guarantee: 'exact',
+        source,
+        points: [[0, accuracy]],
+      })),
+      {
+        key: 'sisa-single-retrain',
+        label: 'retrain of that single ReLU MLP',
+        guarantee: 'exact',
+        source,
+        points: [[0, retrainAcc]],
+      },
+    ];
+    // This bench owns every `sisa-` series: a run with other k values replaces them all.
+    mergePlotSeries(PLOT_DATA, series, (key) => key.startsWith('sisa-'));
+    log(`wrote ${PLOT_DATA}`);
+  }
 });

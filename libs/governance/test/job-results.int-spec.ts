@@ -5,7 +5,11 @@ import * as path from 'node:path';
 import request from 'supertest';
 import type { Consumer, Producer } from 'kafkajs';
 import { generateEd25519, JoseAuditSigner, KeyRing, type CertificatePayload } from '@lethe/audit';
-import { aCertifiedCertificate, aNoOpCertificate } from '@lethe/audit/testing/certificate.factory';
+import {
+  aCertifiedCertificate,
+  anExactCertificate,
+  aNoOpCertificate,
+} from '@lethe/audit/testing/certificate.factory';
 import {
   ModelId,
   Topics,
@@ -130,7 +134,7 @@ describe('worker results (real Postgres + Kafka)', () => {
       certificateIds: string[];
       recordsErased: boolean;
       models: { jobId: string | null; status: string; jobProgress?: unknown }[];
-      history: { type: string }[];
+      history: { type: string; modelId?: string; method?: string; reason?: string }[];
     };
   const getModel = async () =>
     (await http().get(`/v1/models/${MODEL}`).set(bearer(KEYS.admin)).expect(200)).body as {
@@ -579,5 +583,107 @@ describe('worker results (real Postgres + Kafka)', () => {
       expect(missing.headers['content-type']).toContain('application/problem+json');
       expect(missing.body.code).toBe('MODEL_VERSION_NOT_FOUND');
     }
+  });
+  it('a request certified after a fallback shows the method and the policy’s reason (from the signed evidence) in its history and on its job', async () => {
+    const posted = await http()
+      .post('/v1/deletion-requests')
+      .set(bearer(KEYS.publisher))
+      .send(deletionEvent('del-3', 'user-3'))
+      .expect(202);
+    const third = posted.body.requestId as string;
+    await eventually(
+      async () => jobs.filter((j) => j.type === UNLEARNING_JOB_TYPE_V1).length,
+      (n) => n === 3,
+      60_000,
+    );
+    const job3 = jobs.filter((j) => j.type === UNLEARNING_JOB_TYPE_V1)[2]
+      ?.data as UnlearningJobDataV1;
+    expect(job3).toMatchObject({ baseVersion: 2, requestIds: [third] });
+    const v3 = await store.putVersion({
+      modelId: ModelId(MODEL),
+      version: 3,
+      weights: asReleasedWeights(weightsFile(3)),
+      parentDigest: digest2,
+      trainingProfile: trainingProfile(),
+    });
+    const digest3 = v3.record.digest;
+    // What the worker signs when the convex-newton update failed its private check.
+    const policy = {
+      chosen: 'retrain',
+      tried: [
+        { method: 'convex-newton', outcome: 'refused', reasons: ['private-check-failed'] },
+        { method: 'retrain', outcome: 'chosen', reasons: [] },
+      ],
+    };
+    const reason = 'convex-newton refused (private-check-failed); retrain chosen';
+    const certificateId = `cert-${job3.jobId}`;
+    const jws = await signer.signCertificate(
+      anExactCertificate({
+        certificateId,
+        issuedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        requestIds: [...job3.requestIds],
+        subjectRefs: [...job3.subjectRefs],
+        model: {
+          modelId: MODEL,
+          versionBefore: 2,
+          versionAfter: 3,
+          digestBefore: digest2,
+          digestAfter: digest3,
+        },
+        evidence: { backend: 'cpu', policy },
+      }),
+    );
+    await deliver(() => publish({ ...base(job3.jobId), kind: 'started' }));
+    await deliver(() =>
+      publish({
+        ...base(job3.jobId),
+        kind: 'succeeded',
+        method: 'retrain',
+        versionBefore: 2,
+        versionAfter: 3,
+        digestBefore: digest2,
+        digestAfter: digest3,
+        certificateId,
+        certificate: jws,
+        // Unsigned and wrong: the signed evidence is what is recorded.
+        reason: 'convex-newton chosen',
+      }),
+    );
+    const req = await eventually(
+      () => getRequest(third),
+      (r) => r.status === 'certified',
+    );
+    expect(req.history.filter((h) => h.type === 'ModelUnlearned')).toEqual([
+      expect.objectContaining({ modelId: MODEL, method: 'retrain', reason, status: 'certified' }),
+    ]);
+    expect(req.models).toEqual([
+      expect.objectContaining({ status: 'unlearned', method: 'retrain', reason }),
+    ]);
+    const jobView = (await http().get(`/v1/jobs/${job3.jobId}`).set(bearer(KEYS.admin)).expect(200))
+      .body as {
+      status: string;
+      method: string | null;
+      policy: unknown;
+      history: { type: string; method?: string; reason?: string }[];
+    };
+    expect(jobView).toMatchObject({
+      status: 'succeeded',
+      method: 'retrain',
+      policy: { ...policy, reason },
+    });
+    expect(jobView.history.at(-1)).toMatchObject({
+      type: 'UnlearningJobSucceeded',
+      method: 'retrain',
+      reason,
+    });
+    // Nothing of the message's own reason, and no subject id, reached the request.
+    expect(JSON.stringify(req)).not.toContain('convex-newton chosen');
+    expect(JSON.stringify(req)).not.toContain('user-3');
+    // The earlier newton-lissa certificate stated no policy: its request shows the method only.
+    const first = await getRequest(requestId);
+    expect(first.history.find((h) => h.type === 'ModelUnlearned')).toMatchObject({
+      method: 'newton-lissa',
+    });
+    expect(first.history.find((h) => h.type === 'ModelUnlearned')?.reason).toBeUndefined();
   });
 });

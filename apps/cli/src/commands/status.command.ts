@@ -13,6 +13,8 @@ interface HistoryEntry {
   readonly at?: string;
   readonly status?: string;
   readonly type?: string;
+  /** On a model's outcome: the certificate's method and why the policy chose it. */
+  readonly method?: string;
   readonly reason?: string | null;
 }
 
@@ -62,7 +64,8 @@ export function statusCommand(program: Command): void {
       if (view.deadline) lines.push(`deadline     ${view.deadline}`);
       for (const h of view.history ?? []) {
         lines.push(
-          `  ${h.at ?? ''}  ${h.status ?? h.type ?? ''}${h.reason ? ` (${h.reason})` : ''}`,
+          `  ${h.at ?? ''}  ${h.status ?? h.type ?? ''}${h.method ? ` [${h.method}]` : ''}` +
+            `${h.reason ? ` (${h.reason})` : ''}`,
         );
       }
       const certs = view.certificateIds ?? [];

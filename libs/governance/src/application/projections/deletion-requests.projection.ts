@@ -9,14 +9,19 @@ import {
   type ModelProgress,
   type RequestStatus,
 } from '../../domain/deletion-request/deletion-request.state';
-import { StateView, type ViewRow } from './state-view.projection';
+import { policyChoiceReason } from '../../domain/shared/policy-choice';
+import { StateView, type HistoryDetail, type ViewRow } from './state-view.projection';
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 
 /** The row holds the whole state in columns (no duplicate state jsonb: intake writes many rows). */
 const requestStateFromRow = (r: ViewRow): DeletionRequestState => {
-  const models = (r.models as ModelProgress[]) ?? [];
+  // Rows written before `method` existed lack it.
+  const models = ((r.models as ModelProgress[]) ?? []).map((m) => ({
+    ...m,
+    method: m.method ?? null,
+  }));
   return {
     status: r.status as RequestStatus,
     requestId: DeletionRequestId(String(r.request_id)),
@@ -53,6 +58,25 @@ export const DELETION_REQUEST_EVENT_TYPES: readonly DeletionRequestEvent['type']
 ];
 
 /**
+ * A history entry's public detail: which model, the certificate's method and why the policy chose
+ * it (the signed `evidence.policy`), or why the model failed.
+ */
+export const requestHistoryDetail = (e: DeletionRequestEvent): HistoryDetail | null => {
+  switch (e.type) {
+    case 'ModelUnlearned':
+      return {
+        modelId: e.data.modelId,
+        ...(e.data.method === undefined ? {} : { method: e.data.method }),
+        ...(e.data.policy === undefined ? {} : { reason: policyChoiceReason(e.data.policy) }),
+      };
+    case 'ModelUnlearningFailed':
+      return { modelId: e.data.modelId, reason: e.data.reason };
+    default:
+      return null;
+  }
+};
+
+/**
  * Read model `gov_deletion_requests_view`: status, reason, deadline, per-model progress, history.
  * Intake also writes the first row of each new request inline, in its own transaction (visible at
  * once, and the subscription then has nothing to rewrite).
@@ -66,6 +90,7 @@ export const deletionRequestsView = () =>
     initialState: initialDeletionRequestState,
     evolve: evolveDeletionRequest,
     keepHistory: true,
+    historyDetail: requestHistoryDetail,
     tables: ['gov_deletion_requests_view'],
     fromRow: requestStateFromRow,
     columns: (s, _previous, last) => {

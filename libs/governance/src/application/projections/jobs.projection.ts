@@ -1,6 +1,7 @@
 import type { JobEvent } from '../../domain/job/job.events';
 import { evolveJob, initialJobState, type JobState } from '../../domain/job/job.state';
-import { stateViewProjection } from './state-view.projection';
+import { policyChoiceReason } from '../../domain/shared/policy-choice';
+import { StateView, type HistoryDetail } from './state-view.projection';
 
 export const JOB_EVENT_TYPES: readonly JobEvent['type'][] = [
   'UnlearningJobScheduled',
@@ -15,9 +16,26 @@ export const JOB_EVENT_TYPES: readonly JobEvent['type'][] = [
   'UnlearningJobResultRefused',
 ];
 
+/** A history entry's public detail: the method and the policy's reason, or the failure's reason. */
+export const jobHistoryDetail = (e: JobEvent): HistoryDetail | null => {
+  switch (e.type) {
+    case 'UnlearningJobSucceeded':
+      return {
+        ...(e.data.method === undefined ? {} : { method: e.data.method }),
+        ...(e.data.policy === undefined ? {} : { reason: policyChoiceReason(e.data.policy) }),
+      };
+    case 'UnlearningJobAttemptFailed':
+    case 'UnlearningJobFailed':
+    case 'UnlearningJobNeedsRetrain':
+      return { reason: e.data.reason };
+    default:
+      return null;
+  }
+};
+
 /** Read model `gov_jobs_view`: status, attempts, next attempt, reason, history. */
-export const jobsProjection = () =>
-  stateViewProjection<JobState, JobEvent>({
+export const jobsView = () =>
+  new StateView<JobState, JobEvent>({
     name: 'governance.jobs',
     table: 'gov_jobs_view',
     idColumn: 'job_id',
@@ -25,6 +43,7 @@ export const jobsProjection = () =>
     initialState: initialJobState,
     evolve: evolveJob,
     keepHistory: true,
+    historyDetail: jobHistoryDetail,
     tables: ['gov_jobs_view'],
     columns: (s, _previous, last) => {
       if (s.status === 'absent') return null;
@@ -47,3 +66,5 @@ export const jobsProjection = () =>
       };
     },
   });
+
+export const jobsProjection = () => jobsView().projection;

@@ -8,7 +8,14 @@ export interface HistoryEntry {
   readonly type: string;
   readonly at: string;
   readonly status: string;
+  /** What the event says in public terms, where the view adds it (see StateViewSpec.historyDetail). */
+  readonly modelId?: string;
+  readonly method?: string;
+  readonly reason?: string;
 }
+
+/** The public detail a history entry may carry besides its type, time and status. */
+export type HistoryDetail = Pick<HistoryEntry, 'modelId' | 'method' | 'reason'>;
 
 /** A row of a state view as loaded. */
 export type ViewRow = Readonly<Record<string, unknown>> & {
@@ -30,6 +37,8 @@ export interface StateViewSpec<S extends { status: string }, E extends Event> {
     last: FoldableEvent<E>,
   ) => Record<string, unknown> | null;
   readonly keepHistory: boolean;
+  /** Public detail of an event for its history entry (the method, the reason); none by default. */
+  readonly historyDetail?: (event: E) => HistoryDetail | null;
   /**
    * How to get the domain state back from a row. Default: the `state` jsonb column, which the
    * projection then also writes; a view whose columns hold the whole state can skip that column.
@@ -149,6 +158,7 @@ export class StateView<S extends { status: string }, E extends Event> {
           type: event.type,
           at: event.metadata.occurredAt,
           status: cur.state.status,
+          ...this.spec.historyDetail?.(event),
         });
       }
       working.set(id, cur);

@@ -1,4 +1,5 @@
 import type { CertificateId, DeletionRequestId, JobId, ModelId } from '@lethe/shared';
+import type { PolicyChoice } from '../shared/policy-choice';
 import type { AffectedModel, DeletionRequested } from './deletion-request.events';
 
 /** Commands the deletion-request decider understands. `now` always comes from outside. */
@@ -59,6 +60,9 @@ export type DeletionRequestCommand =
         readonly reason: string | null;
         readonly versionAfter: number | null;
         readonly certificateId: CertificateId | null;
+        /** For `unlearned`: the certificate's method and the policy's choice, when known. */
+        readonly method?: string | null;
+        readonly policy?: PolicyChoice | null;
         readonly now: string;
       };
     }

@@ -306,6 +306,80 @@ describe('deletion request decider', () => {
       expect(s).toMatchObject({ status: 'certified', reason: 'unlearned from 2 model(s)' });
     });
 
+    it('an unlearned outcome carries the method and the policy’s choice; the model shows why', () => {
+      const policy = {
+        chosen: 'retrain',
+        tried: [
+          { method: 'convex-newton', outcome: 'refused', reasons: ['private-check-failed'] },
+          { method: 'retrain', outcome: 'chosen', reasons: [] },
+        ],
+      } as const;
+      const withChoice: DeletionRequestEvent = {
+        type: 'ModelUnlearned',
+        data: {
+          requestId,
+          modelId: m1,
+          jobId: job1,
+          versionAfter: 2,
+          certificateId: CertificateId('cert-1'),
+          completedAt: now,
+          method: 'retrain',
+          policy,
+        },
+      };
+      spec
+        .given([requested, resolved, scheduled(m1, job1)])
+        .when({
+          type: 'RecordModelOutcome',
+          data: {
+            requestId,
+            modelId: m1,
+            jobId: job1,
+            outcome: 'unlearned',
+            reason: null,
+            versionAfter: 2,
+            certificateId: CertificateId('cert-1'),
+            method: 'retrain',
+            policy,
+            now,
+          },
+        })
+        .then([withChoice]);
+      expect(statusAfter([requested, resolved, scheduled(m1, job1), withChoice])).toMatchObject({
+        models: {
+          [m1]: {
+            status: 'unlearned',
+            method: 'retrain',
+            reason: 'convex-newton refused (private-check-failed); retrain chosen',
+          },
+        },
+      });
+    });
+
+    it('an outcome without a method or choice records none (events stored before them replay)', () => {
+      spec
+        .given([requested, resolved, scheduled(m1, job1)])
+        .when({
+          type: 'RecordModelOutcome',
+          data: {
+            requestId,
+            modelId: m1,
+            jobId: job1,
+            outcome: 'unlearned',
+            reason: null,
+            versionAfter: 2,
+            certificateId: CertificateId('cert-1'),
+            method: null,
+            policy: null,
+            now,
+          },
+        })
+        .then([unlearned(m1, job1)]);
+      expect(
+        statusAfter([requested, resolved, scheduled(m1, job1), unlearned(m1, job1)]),
+      ).toMatchObject({ models: { [m1]: { status: 'unlearned', method: null, reason: null } } });
+    });
+
     it('schedules a pending model and ignores a repeat with the same job', () => {
       spec
         .given([requested, resolved])

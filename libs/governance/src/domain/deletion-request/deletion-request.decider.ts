@@ -172,6 +172,7 @@ export const decideDeletionRequest = (
       const s = existing(state, command.data.requestId);
       const { requestId, modelId, jobId, outcome, reason, versionAfter, certificateId, now } =
         command.data;
+      const { method, policy } = command.data;
       const p = progressOf(s, modelId);
       if (p.jobId !== jobId) throw illegal('outcome of another job', s, { modelId, jobId });
       if (p.status === outcome) return [];
@@ -185,7 +186,16 @@ export const decideDeletionRequest = (
         return [
           {
             type: 'ModelUnlearned',
-            data: { requestId, modelId, jobId, versionAfter, certificateId, completedAt: now },
+            data: {
+              requestId,
+              modelId,
+              jobId,
+              versionAfter,
+              certificateId,
+              completedAt: now,
+              ...(method == null ? {} : { method }),
+              ...(policy == null ? {} : { policy }),
+            },
           },
         ];
       }

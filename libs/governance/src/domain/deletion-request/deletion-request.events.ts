@@ -1,5 +1,6 @@
 import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import type { DomainEvent } from '../shared/decider';
+import type { PolicyChoice } from '../shared/policy-choice';
 import type { DeadlineBasis } from './deadline';
 
 /** What the subject asked to be forgotten from. `null` = every record of the subject. */
@@ -93,6 +94,12 @@ export type ModelUnlearned = DomainEvent<
     readonly versionAfter: number;
     readonly certificateId: CertificateId | null;
     readonly completedAt: string;
+    /**
+     * Added later: the certificate's method and why the model's policy chose it (the signed
+     * `evidence.policy`, public codes only). Absent on events stored before, and when unknown.
+     */
+    readonly method?: string;
+    readonly policy?: PolicyChoice;
   }
 >;
 

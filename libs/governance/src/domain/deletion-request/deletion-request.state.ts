@@ -1,5 +1,6 @@
 import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import { assertNever } from '../shared/decider';
+import { policyChoiceReason } from '../shared/policy-choice';
 import type { DeadlineBasis } from './deadline';
 import type { DeletionRequestEvent, DeletionScope } from './deletion-request.events';
 
@@ -30,9 +31,16 @@ export interface ModelProgress {
   readonly modelId: ModelId;
   readonly status: ModelProgressStatus;
   readonly jobId: JobId | null;
+  /**
+   * Why the model stands where it does: the failure for `failed` / `needs-retrain`; for
+   * `unlearned`, the policy's choice in public codes (e.g. `convex-newton refused
+   * (private-check-failed); retrain chosen`) when the certificate states it.
+   */
   readonly reason: string | null;
   readonly versionAfter: number | null;
   readonly certificateId: CertificateId | null;
+  /** The certificate's method once unlearned (null before, and when it was not recorded). */
+  readonly method: string | null;
 }
 
 export interface AbsentRequest {
@@ -181,6 +189,7 @@ const applyEvent = (
           reason: null,
           versionAfter: null,
           certificateId: null,
+          method: null,
         };
       }
       return { ...state, lineageResolved: true, models, ...deriveStatus(models) };
@@ -201,7 +210,8 @@ const applyEvent = (
         status: 'unlearned',
         versionAfter: event.data.versionAfter,
         certificateId: event.data.certificateId,
-        reason: null,
+        method: event.data.method ?? null,
+        reason: event.data.policy ? policyChoiceReason(event.data.policy) : null,
       });
     case 'ModelUnlearningFailed':
       return withModel(state, event.data.modelId, {

@@ -1,5 +1,6 @@
 import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import type { BackoffPolicy } from '@lethe/shared';
+import type { PolicyChoice } from '../shared/policy-choice';
 
 /** What a worker reports about one attempt of a job (the later result consumer sends these). */
 export type JobResult =
@@ -12,6 +13,8 @@ export type JobResult =
       readonly digestAfter?: string;
       /** The certificate's method (`no-op`: the model did not change). */
       readonly method?: string;
+      /** Why the policy chose it: the verified certificate's `evidence.policy`, when it has one. */
+      readonly policy?: PolicyChoice;
     }
   | { readonly kind: 'failed'; readonly reason: string; readonly retryable: boolean }
   | { readonly kind: 'needs-retrain'; readonly reason: string };

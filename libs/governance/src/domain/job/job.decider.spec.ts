@@ -346,4 +346,80 @@ describe('unlearning job decider: progress and refused results', () => {
         },
       ]);
   });
+  describe('the policy’s choice (from the verified certificate’s evidence.policy)', () => {
+    const fallback = {
+      chosen: 'retrain',
+      tried: [
+        { method: 'convex-newton', outcome: 'refused', reasons: ['private-check-failed'] },
+        { method: 'retrain', outcome: 'chosen', reasons: [] },
+      ],
+    } as const;
+    const succeeded = (policy?: typeof fallback): JobEvent => ({
+      type: 'UnlearningJobSucceeded',
+      data: {
+        jobId,
+        attempt: 1,
+        versionAfter: 2,
+        certificateId: CertificateId('c-1'),
+        completedAt: t0,
+        method: 'retrain',
+        ...(policy ? { policy } : {}),
+      },
+    });
+
+    it('a success after a fallback carries the method and the policy’s choice', () => {
+      spec
+        .given([scheduled, dispatched(1)])
+        .when(
+          result(1, {
+            kind: 'succeeded',
+            versionAfter: 2,
+            certificateId: CertificateId('c-1'),
+            method: 'retrain',
+            policy: fallback,
+          }),
+        )
+        .then([succeeded(fallback)]);
+    });
+
+    it('a redelivered success changes nothing, the choice included', () => {
+      spec
+        .given([scheduled, dispatched(1), succeeded(fallback)])
+        .when(
+          result(1, {
+            kind: 'succeeded',
+            versionAfter: 2,
+            certificateId: CertificateId('c-1'),
+            method: 'retrain',
+            policy: fallback,
+          }),
+        )
+        .thenNothing();
+    });
+
+    it('the job shows the method and the choice; a success stored before them replays with none', () => {
+      const fold = (events: readonly JobEvent[]) =>
+        events.reduce(jobDecider.evolve, jobDecider.initialState());
+      expect(fold([scheduled, dispatched(1), succeeded(fallback)])).toMatchObject({
+        status: 'succeeded',
+        method: 'retrain',
+        policy: fallback,
+      });
+      const old: JobEvent = {
+        type: 'UnlearningJobSucceeded',
+        data: {
+          jobId,
+          attempt: 1,
+          versionAfter: 2,
+          certificateId: CertificateId('c-1'),
+          completedAt: t0,
+        },
+      };
+      expect(fold([scheduled, dispatched(1), old])).toMatchObject({
+        status: 'succeeded',
+        method: null,
+        policy: null,
+      });
+    });
+  });
 });

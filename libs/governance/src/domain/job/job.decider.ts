@@ -49,6 +49,7 @@ const recordResult = (
             completedAt: now,
             ...(result.digestAfter === undefined ? {} : { digestAfter: result.digestAfter }),
             ...(result.method === undefined ? {} : { method: result.method }),
+            ...(result.policy === undefined ? {} : { policy: result.policy }),
           },
         },
       ];

@@ -1,5 +1,6 @@
 import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import type { DomainEvent } from '../shared/decider';
+import type { PolicyChoice } from '../shared/policy-choice';
 
 export type UnlearningJobScheduled = DomainEvent<
   'UnlearningJobScheduled',
@@ -46,6 +47,11 @@ export type UnlearningJobSucceeded = DomainEvent<
     /** Added later: SHA-256 (hex) of the released weights, and the certificate's method. */
     readonly digestAfter?: string;
     readonly method?: string;
+    /**
+     * Added later: why the model's policy chose the method, from the signed certificate's
+     * `evidence.policy` (public codes only); absent when the certificate states none.
+     */
+    readonly policy?: PolicyChoice;
   }
 >;
 /** Latest public progress of the attempt (docs/adr/0010-job-results.md). */

@@ -1,5 +1,6 @@
 import type { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
 import { assertNever } from '../shared/decider';
+import type { PolicyChoice } from '../shared/policy-choice';
 import type { JobEvent } from './job.events';
 
 export type JobStatus =
@@ -27,6 +28,10 @@ export interface ExistingJob {
   readonly reason: string | null;
   readonly versionAfter: number | null;
   readonly certificateId: CertificateId | null;
+  /** The certificate's method of a succeeded job (null before, and for successes recorded without it). */
+  readonly method: string | null;
+  /** Why the model's policy chose it (the signed `evidence.policy`), when the certificate says. */
+  readonly policy: PolicyChoice | null;
   readonly scheduledAt: string;
   /** Latest progress of the current attempt (null before the first report and after a dispatch). */
   readonly progress: JobProgressView | null;
@@ -73,6 +78,8 @@ export const evolveJob = (state: JobState, event: JobEvent): JobState => {
       reason: null,
       versionAfter: null,
       certificateId: null,
+      method: null,
+      policy: null,
       scheduledAt: d.scheduledAt,
       progress: null,
       lastRefusal: null,
@@ -99,6 +106,8 @@ export const evolveJob = (state: JobState, event: JobEvent): JobState => {
         reason: null,
         versionAfter: event.data.versionAfter,
         certificateId: event.data.certificateId,
+        method: event.data.method ?? null,
+        policy: event.data.policy ?? null,
       };
     case 'UnlearningJobAttemptFailed':
       return {

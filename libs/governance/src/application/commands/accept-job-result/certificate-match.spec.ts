@@ -26,6 +26,8 @@ const job = (over: Partial<ExistingJob> = {}): ExistingJob => ({
   reason: null,
   versionAfter: null,
   certificateId: null,
+  method: null,
+  policy: null,
   scheduledAt: '2026-11-29T12:00:00.000Z',
   progress: null,
   lastRefusal: null,

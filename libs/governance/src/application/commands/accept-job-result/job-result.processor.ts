@@ -37,7 +37,9 @@ import {
   RefuseJobResultCommand,
   type ResultOrigin,
 } from '../refuse-job-result/refuse-job-result.command';
+import { policyChoiceReason } from '../../../domain/shared/policy-choice';
 import { certificateMismatches, type SucceededResult } from './certificate-match';
+import { policyChoiceOf } from './policy-evidence';
 
 /** What happened to one result message. */
 export type ResultOutcome =
@@ -81,7 +83,9 @@ type Target =
  *   names this job's model, versions, digests, requests and subject references; then, in order,
  *   each step idempotent: the certificate into the audit log, the job's result (the released
  *   version registered in the model's lineage, the requests `certified` with the certificate id),
- *   the subject's records erased for every request now certified. A redelivery repeats the steps
+ *   the subject's records erased for every request now certified. The method and why the policy
+ *   chose it (the certificate's signed `evidence.policy`, public codes only; the message's own
+ *   `reason` is not trusted) go into the job's and each request's history. A redelivery repeats the steps
  *   and changes nothing; a crash between two steps is finished by the redelivery.
  * - Anything refused (bad shape, bad signature, mismatch, a result the job cannot take) is
  *   recorded with a stable code (RefuseJobResultCommand) and logged; nothing else changes.
@@ -332,6 +336,15 @@ export class JobResultProcessor {
     if (problems.length > 0) {
       throw new Refusal('CERTIFICATE_MISMATCH', problems.join('; '));
     }
+    // Why the policy chose the method: from the signed evidence, never the message's own `reason`.
+    const { policy, problem } = policyChoiceOf(payload);
+    if (problem !== null) this.logger.warn(`job ${job.jobId}: ${problem}`);
+    if (policy && d.reason !== undefined && d.reason !== policyChoiceReason(policy)) {
+      this.logger.warn(
+        `job ${job.jobId}: the message's reason differs from the certificate's evidence.policy; ` +
+          'the signed one is recorded',
+      );
+    }
     // 1. The audit log (exactly once per certificate id; same bytes again → the stored entry).
     const appended = await this.commandBus.execute(new AppendCertificateCommand(d.certificate));
     const tAppended = performance.now();
@@ -346,6 +359,7 @@ export class JobResultProcessor {
           certificateId: CertificateId(d.certificateId),
           digestAfter: d.digestAfter,
           method: d.method,
+          ...(policy ? { policy } : {}),
         },
         ACTOR,
         correlationId,

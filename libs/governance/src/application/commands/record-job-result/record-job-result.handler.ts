@@ -20,8 +20,8 @@ import { RecordJobResultCommand } from './record-job-result.command';
 
 /**
  * Job stream first (the decider checks the attempt and makes repeats no-ops), then what follows
- * from the new job events, in the same transaction: requests move to unlearning / unlearned /
- * failed / needs-retrain; a terminal job closes the model's slot; a success registers the released
+ * from the new job events, in the same transaction: requests move to unlearning / unlearned (with
+ * the certificate's method and the policy's choice) / failed / needs-retrain; a terminal job closes the model's slot; a success registers the released
  * model version with its lineage (previous training set minus the forgotten records).
  */
 @CommandHandler(RecordJobResultCommand)
@@ -74,7 +74,7 @@ export class RecordJobResultHandler implements ICommandHandler<RecordJobResultCo
           data: { requestId, modelId, jobId, now },
         }));
       case 'UnlearningJobSucceeded': {
-        const { versionAfter, certificateId, digestAfter, method } = event.data;
+        const { versionAfter, certificateId, digestAfter, method, policy } = event.data;
         // A no-op certificate: nothing of the subjects was in the model, the version stays.
         const unchanged = method === 'no-op' || versionAfter === job.baseVersion;
         const newVersion = unchanged
@@ -105,6 +105,9 @@ export class RecordJobResultHandler implements ICommandHandler<RecordJobResultCo
             reason: null,
             versionAfter,
             certificateId,
+            // The method and the policy's choice reach each request's history.
+            method: method ?? null,
+            policy: policy ?? null,
             now,
           },
         }));

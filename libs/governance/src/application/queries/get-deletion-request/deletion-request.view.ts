@@ -42,9 +42,13 @@ export interface DeletionRequestView {
   readonly overdue: boolean;
   readonly completedAt: string | null;
   readonly recordsErased: boolean;
-  /** Per affected model; `jobProgress`: the latest progress of its job's current attempt. */
+  /**
+   * Per affected model; `method` and `reason` of an unlearned one: the certificate's method and
+   * why the policy chose it; `jobProgress`: the latest progress of its job's current attempt.
+   */
   readonly models: readonly (ModelProgress & { readonly jobProgress?: JobProgressView | null })[];
   readonly certificateIds: readonly string[];
+  /** Per event: version, type, time, status; `modelId`, `method`, `reason` where the event says. */
   readonly history: readonly HistoryEntry[];
 }
 
@@ -59,6 +63,8 @@ export const deletionRequestViewOf = (
   progressByJob?: ReadonlyMap<string, JobProgressView | null>,
 ): DeletionRequestView => {
   const deadline = row.deadline.toISOString();
+  // Rows written before `method` existed lack it.
+  const models = row.models.map((m) => ({ ...m, method: m.method ?? null }));
   return {
     requestId: row.request_id,
     sourceEventId: row.source_event_id,
@@ -76,11 +82,11 @@ export const deletionRequestViewOf = (
     completedAt: row.completed_at?.toISOString() ?? null,
     recordsErased: row.records_erased,
     models: progressByJob
-      ? row.models.map((m) => ({
+      ? models.map((m) => ({
           ...m,
           jobProgress: m.jobId === null ? null : (progressByJob.get(m.jobId) ?? null),
         }))
-      : row.models,
+      : models,
     certificateIds: row.models.flatMap((m) => (m.certificateId ? [m.certificateId] : [])),
     history: row.history,
   };

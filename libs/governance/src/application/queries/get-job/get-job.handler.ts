@@ -4,6 +4,7 @@ import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../../gov
 import { DataSource } from 'typeorm';
 import { GovernanceError } from '../../../domain/governance.errors';
 import type { JobProgressView, JobRefusal } from '../../../domain/job/job.state';
+import { policyChoiceReason, type PolicyChoice } from '../../../domain/shared/policy-choice';
 import { GetJobQuery, type JobView } from './get-job.query';
 
 @QueryHandler(GetJobQuery)
@@ -32,9 +33,12 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
         history: unknown[];
         progress: JobProgressView | null;
         last_refusal: JobRefusal | null;
+        /** The job's state; rows of jobs settled before `method`/`policy` existed lack them. */
+        state: { method?: string | null; policy?: PolicyChoice | null };
       }[]
     >('SELECT * FROM gov_jobs_view WHERE job_id = $1', [q.jobId]);
     if (!j) return this.trainingJob(q);
+    const policy = j.state.policy ?? null;
     return {
       kind: 'unlearning',
       jobId: j.job_id,
@@ -49,6 +53,8 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
       reason: j.reason,
       versionAfter: j.version_after,
       certificateId: j.certificate_id,
+      method: j.state.method ?? null,
+      policy: policy && { ...policy, reason: policyChoiceReason(policy) },
       scheduledAt: j.scheduled_at.toISOString(),
       history: j.history,
       progress: j.progress ?? null,
@@ -96,6 +102,8 @@ export class GetJobHandler implements IQueryHandler<GetJobQuery> {
       reason: t.reason,
       versionAfter: t.status === 'trained' ? t.version : null,
       certificateId: null,
+      method: null,
+      policy: null,
       scheduledAt: m.registered_at.toISOString(),
       history: [],
       progress: t.progress ?? null,

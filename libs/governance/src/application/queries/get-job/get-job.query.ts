@@ -1,6 +1,13 @@
 import { Query } from '@nestjs/cqrs';
 import type { JobId } from '@lethe/shared';
 import type { JobProgressView, JobRefusal } from '../../../domain/job/job.state';
+import type { PolicyChoice } from '../../../domain/shared/policy-choice';
+
+/** The policy's choice as the job shows it: the signed `evidence.policy` and its one-line reason. */
+export interface JobPolicyView extends PolicyChoice {
+  /** e.g. `convex-newton refused (private-check-failed); retrain chosen` */
+  readonly reason: string;
+}
 
 export interface JobView {
   /** `training`: a model's training job (version 1), kept on the model; no requests. */
@@ -17,7 +24,12 @@ export interface JobView {
   readonly reason: string | null;
   readonly versionAfter: number | null;
   readonly certificateId: string | null;
+  /** The certificate's method once the job succeeded (null before, and for training jobs). */
+  readonly method: string | null;
+  /** Why the model's policy chose that method, when the certificate states it. */
+  readonly policy: JobPolicyView | null;
   readonly scheduledAt: string;
+  /** Per event: version, type, time, status, and for results the method and the reason. */
   readonly history: readonly unknown[];
   /** Latest public progress of the current attempt (stage, done, total), or null. */
   readonly progress: JobProgressView | null;
