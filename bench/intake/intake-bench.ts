@@ -266,6 +266,11 @@ ${THREAD_CPU_SOURCE}const { Client } = require('pg');
   parentPort.unref();
   let lastId = 0;
   let seen = 0;
+  // Woken by the probe trigger's NOTIFY (sent at commit), so no tight poll loads PostgreSQL and
+  // this thread; a 100 ms fallback read covers a missed notification.
+  let wake = null;
+  client.on('notification', () => { if (wake) wake(); });
+  await client.query('LISTEN bench_visible');
   while (!stop && seen < workerData.n) {
     const res = await client.query('SELECT id, source_event_id FROM bench_visible WHERE id > $1 ORDER BY id', [lastId]);
     const at = Date.now();
@@ -277,7 +282,12 @@ ${THREAD_CPU_SOURCE}const { Client } = require('pg');
     }
     seen += batch.length;
     if (batch.length > 0) parentPort.postMessage(batch);
-    await new Promise((r) => setTimeout(r, 5));
+    if (res.rows.length === 0) {
+      await new Promise((r) => {
+        const t = setTimeout(r, 100);
+        wake = () => { clearTimeout(t); wake = null; r(); };
+      });
+    }
   }
   parentPort.postMessage({ cpuS: threadCpuS() });
   await client.end();
@@ -403,6 +413,7 @@ export async function runOnce(
     CREATE FUNCTION bench_log_visible() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       INSERT INTO bench_visible (source_event_id) SELECT source_event_id FROM new_rows;
+      PERFORM pg_notify('bench_visible', '');
       RETURN NULL;
     END $$;
     CREATE TRIGGER bench_visible AFTER INSERT ON gov_deletion_requests_view

@@ -46,7 +46,8 @@ export class IntakeSpans {
   constructor(private readonly idOfKey: (key: string) => string) {}
 
   attach(app: INestApplicationContext): void {
-    const service = app.get(DeletionRequestsKafkaConsumer) as unknown as ConsumerInternals;
+    const found: unknown = app.get(DeletionRequestsKafkaConsumer);
+    const service = found as ConsumerInternals;
     const consumer = service.supervisor.consumer;
     if (consumer) {
       consumer.on(consumer.events.FETCH, (e) => {
