@@ -4,13 +4,16 @@
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only bench/intake/intake-bench.ts \
  *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1[,4]]
- *     [--rate 1000,2000,5000,8000 --duration-s 60 [--linger-ms 2]]
- *     [--concurrency 1,4 | --variants 1/1/50,4/65536/50] [--timeout-s 600] [--stall-s 600]
+ *     [--rate 1000,2000,5000,8000 --duration-s 60 [--linger-ms 2]] [--spans]
+ *     [--concurrency 1,4 | --variants 1/1/50,4/65536/50,4/-/-/10] [--timeout-s 600] [--stall-s 600]
  *
  * Burst mode (default): all N published at once, as fast as the publisher goes (closed loop);
  *           reports the throughput reached, but its latencies are mostly queueing behind the burst.
  * Open loop (`--rate`): a fixed offered rate for `--duration-s` per rate, whatever the service
  *           does; latency is measured from each event's scheduled publish time to visible.
+ * `--variants` = `intakeConcurrency/minBytes/maxWaitTimeInMs[/lingerMs]` (`-`: the default).
+ * `--spans`: under each row, where the time went (publish, fetch, round, visible; see
+ *           intake-spans.ts) and the rounds (messages per transaction, offset-commit time).
  * A run fails after `--timeout-s`, or earlier when nothing new became visible for `--stall-s`; it
  * then prints what was stored and each partition's end / committed offsets.
  *
@@ -48,6 +51,7 @@ import {
 } from '@lethe/local-infra';
 import { Topics } from '@lethe/shared';
 import { GovernanceModule } from '@lethe/governance';
+import { IntakeSpans } from './intake-spans';
 
 export interface Args {
   sizes: number[];
@@ -73,6 +77,8 @@ export interface Args {
   /** Open loop: offered rates (events/s), one run each of `durationS`; empty = burst mode. */
   rates: number[];
   durationS: number;
+  /** `--spans`: print where each event's time went (see intake-spans.ts). */
+  spans: boolean;
 }
 
 /** One configuration of the intake consumer, for side-by-side rows. */
@@ -80,12 +86,15 @@ export interface Variant {
   readonly concurrency: number;
   readonly minBytes?: number;
   readonly maxWaitMs?: number;
+  /** Open loop: the publisher's linger of this variant (default `--linger-ms`). */
+  readonly lingerMs?: number;
 }
 
 const variantLabel = (v: Variant): string =>
-  v.minBytes === undefined && v.maxWaitMs === undefined
+  v.minBytes === undefined && v.maxWaitMs === undefined && v.lingerMs === undefined
     ? String(v.concurrency)
-    : `${v.concurrency}/${v.minBytes ?? '-'}/${v.maxWaitMs ?? '-'}`;
+    : `${v.concurrency}/${v.minBytes ?? '-'}/${v.maxWaitMs ?? '-'}` +
+      (v.lingerMs === undefined ? '' : `/${v.lingerMs}`);
 
 export const parseArgs = (argv: string[]): Args => {
   const get = (name: string): string | undefined => {
@@ -100,8 +109,10 @@ export const parseArgs = (argv: string[]): Args => {
     concurrency: Number((get('concurrency') ?? '1').split(',')[0]),
     variants: get('variants')
       ? (get('variants') ?? '').split(',').map((v): Variant => {
-          const [c, minBytes, maxWaitMs] = v.split('/').map(Number);
-          return { concurrency: c ?? 1, minBytes, maxWaitMs };
+          const [c, minBytes, maxWaitMs, lingerMs] = v
+            .split('/')
+            .map((x) => (x === '-' || x === '' ? undefined : Number(x)));
+          return { concurrency: c ?? 1, minBytes, maxWaitMs, lingerMs };
         })
       : (get('concurrency') ?? '1').split(',').map((c) => ({ concurrency: Number(c) })),
     lingerMs: Number(get('linger-ms') ?? 2),
@@ -109,13 +120,23 @@ export const parseArgs = (argv: string[]): Args => {
     stallS: Number(get('stall-s') ?? 600),
     rates: (get('rate') ?? '').split(',').filter(Boolean).map(Number),
     durationS: Number(get('duration-s') ?? 60),
+    spans: argv.includes('--spans'),
   };
 };
+
+/** A worker's own CPU seconds (user + system) so far, from /proc/thread-self/stat. */
+const THREAD_CPU_SOURCE = `const threadCpuS = () => {
+  try {
+    const f = require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return NaN; }
+};
+`;
 
 /** Publisher thread (plain JS: workers do not load ts-node). Batches of 500, acks = all. */
 const PRODUCER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { Kafka, logLevel, Partitioners } = require('kafkajs');
+${THREAD_CPU_SOURCE}const { Kafka, logLevel, Partitioners } = require('kafkajs');
 (async () => {
   const { brokers, topic, tag, n } = workerData;
   const kafka = new Kafka({ clientId: 'bench-producer-' + tag, brokers, logLevel: logLevel.NOTHING });
@@ -137,6 +158,7 @@ const { Kafka, logLevel, Partitioners } = require('kafkajs');
     parentPort.postMessage({ from: i, to, at });
     await producer.send({ topic, acks: -1, messages });
   }
+  parentPort.postMessage({ cpuS: threadCpuS() });
   await producer.disconnect();
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -148,12 +170,21 @@ const { Kafka, logLevel, Partitioners } = require('kafkajs');
  */
 const OPEN_LOOP_PRODUCER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { Kafka, logLevel, Partitioners } = require('kafkajs');
+${THREAD_CPU_SOURCE}const { Kafka, logLevel, Partitioners } = require('kafkajs');
 (async () => {
   const { brokers, topic, tag, n, rate, lingerMs } = workerData;
   const kafka = new Kafka({ clientId: 'bench-producer-' + tag, brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  // One event of its own before the clock starts (the poller ignores '-warmup' ids): this
+  // producer's metadata and connection are ready, so the first row of a run does not count the
+  // publisher's cold start (metadata retries after the topic was created) as latency.
+  for (let p = 0; p < 4; p++) {
+    const warm = tag + '-pub' + p + '-warmup';
+    await producer.send({ topic, acks: -1, messages: [{ key: warm, partition: p % workerData.partitions,
+      value: JSON.stringify({ specversion: '1.0', id: warm, source: 'urn:lethe:bench',
+        type: 'lethe.deletion.requested.v1', data: { subjectId: warm, legalBasis: 'gdpr-art-17' } }) }] });
+  }
   parentPort.postMessage({ ready: true });
   await new Promise((resolve) => parentPort.once('message', resolve));
   const t0 = Date.now();
@@ -188,7 +219,7 @@ const { Kafka, logLevel, Partitioners } = require('kafkajs');
   }
   await Promise.all(inflight);
   if (failure) throw failure;
-  parentPort.postMessage({ maxLagMs, maxInflight });
+  parentPort.postMessage({ maxLagMs, maxInflight, cpuS: threadCpuS() });
   await producer.disconnect();
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -226,7 +257,7 @@ async function warmUp(brokers: string[], topic: string, probe: Client, tag: stri
 /** Visibility poller thread: reads the probe log incrementally, stamps first sight of each id. */
 const POLLER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { Client } = require('pg');
+${THREAD_CPU_SOURCE}const { Client } = require('pg');
 (async () => {
   const client = new Client({ connectionString: workerData.url });
   await client.connect();
@@ -235,6 +266,11 @@ const { Client } = require('pg');
   parentPort.unref();
   let lastId = 0;
   let seen = 0;
+  // Woken by the probe trigger's NOTIFY (sent at commit), so no tight poll loads PostgreSQL and
+  // this thread; a 100 ms fallback read covers a missed notification.
+  let wake = null;
+  client.on('notification', () => { if (wake) wake(); });
+  await client.query('LISTEN bench_visible');
   while (!stop && seen < workerData.n) {
     const res = await client.query('SELECT id, source_event_id FROM bench_visible WHERE id > $1 ORDER BY id', [lastId]);
     const at = Date.now();
@@ -246,8 +282,14 @@ const { Client } = require('pg');
     }
     seen += batch.length;
     if (batch.length > 0) parentPort.postMessage(batch);
-    await new Promise((r) => setTimeout(r, 5));
+    if (res.rows.length === 0) {
+      await new Promise((r) => {
+        const t = setTimeout(r, 100);
+        wake = () => { clearTimeout(t); wake = null; r(); };
+      });
+    }
   }
+  parentPort.postMessage({ cpuS: threadCpuS() });
   await client.end();
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -294,6 +336,9 @@ interface CpuShare {
   mainThreadBusy: number; // event-loop utilization of the service's thread, 0..1
   mainThreadCpuS: number; // CPU seconds of the service's thread alone
   nodeCpuS: number; // whole Node process (service + publisher + poller threads)
+  /** The bench's publisher and poller threads (each from its start: connect and warm-up included). */
+  publisherCpuS: number;
+  pollerCpuS: number;
   postgresCpuS: number;
   kafkaCpuS: number;
   loadAvg: number;
@@ -318,6 +363,8 @@ export interface RunResult {
   p99: number;
   max: number;
   cpu: CpuShare;
+  /** `--spans`: the latency components and the rounds, as lines to print under the row. */
+  spans: string;
 }
 
 /** Optional observers (the soak uses them): see the service's app, add to a timeout's diagnosis. */
@@ -343,7 +390,14 @@ export async function runOnce(
   const url = await createDatabase(pgAdminUrl, dbName);
   await runMigrations(url);
   await createTopics(brokers, [
-    { topic: `${namespace}${Topics.deletionRequests}`, numPartitions: args.partitions },
+    {
+      topic: `${namespace}${Topics.deletionRequests}`,
+      numPartitions: args.partitions,
+      // --spans: each message's timestamp is the broker's append time (the service reads none).
+      ...(args.spans
+        ? { configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }
+        : {}),
+    },
     { topic: `${namespace}${Topics.deletionRequestsDlq}`, numPartitions: 1 },
     { topic: `${namespace}${Topics.governanceEvents}`, numPartitions: args.partitions },
     { topic: `${namespace}${Topics.unlearningJobs}`, numPartitions: args.partitions },
@@ -359,6 +413,7 @@ export async function runOnce(
     CREATE FUNCTION bench_log_visible() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       INSERT INTO bench_visible (source_event_id) SELECT source_event_id FROM new_rows;
+      PERFORM pg_notify('bench_visible', '');
       RETURN NULL;
     END $$;
     CREATE TRIGGER bench_visible AFTER INSERT ON gov_deletion_requests_view
@@ -407,13 +462,21 @@ export async function runOnce(
   const workers: Worker[] = [];
   try {
     hooks.attach?.(app);
+    const spans = args.spans ? new IntakeSpans((key) => key.slice('user-'.length)) : null;
+    spans?.attach(app);
     const sentAt = new Map<string, number>();
     const seenAt = new Map<string, number>();
+    /** The bench's own threads' CPU seconds, as each reports it when done. */
+    const threadCpu = { publisher: NaN, poller: NaN };
     // The visibility poller runs on its own thread too, off the service's event loop.
     const poller = new Worker(POLLER_SOURCE, { eval: true, workerData: { url, n } });
     workers.push(poller);
     const polled = new Promise<void>((resolve, reject) => {
-      poller.on('message', (batch: [string, number][]) => {
+      poller.on('message', (batch: [string, number][] | { cpuS: number }) => {
+        if (!Array.isArray(batch)) {
+          threadCpu.poller = batch.cpuS;
+          return;
+        }
         for (const [id, at] of batch) if (!seenAt.has(id)) seenAt.set(id, at);
       });
       poller.on('exit', () => resolve());
@@ -433,6 +496,7 @@ export async function runOnce(
         n,
         rate,
         lingerMs: args.lingerMs,
+        partitions: args.partitions,
       },
     });
     workers.push(producer);
@@ -444,12 +508,14 @@ export async function runOnce(
         (
           m:
             | { ready: true }
-            | { maxLagMs: number; maxInflight: number }
+            | { cpuS: number; maxLagMs?: number; maxInflight?: number }
             | { from: number; to: number; at: number; step?: number },
         ) => {
           if ('ready' in m) return resolve();
-          if ('maxLagMs' in m) {
-            publisher = m;
+          if ('cpuS' in m) {
+            threadCpu.publisher = m.cpuS;
+            if (m.maxLagMs !== undefined && m.maxInflight !== undefined)
+              publisher = { maxLagMs: m.maxLagMs, maxInflight: m.maxInflight };
             return;
           }
           // Burst: the batch's publish time; open loop: each event's scheduled time.
@@ -523,6 +589,8 @@ export async function runOnce(
       mainThreadBusy: performance.eventLoopUtilization(elu0).utilization,
       mainThreadCpuS: mainThreadCpuSeconds() - main0,
       nodeCpuS: (nodeUsage.user + nodeUsage.system) / 1e6,
+      publisherCpuS: NaN,
+      pollerCpuS: threadCpu.poller,
       postgresCpuS: cpuSeconds(pids.postgres, true) - pg0,
       kafkaCpuS: cpuSeconds(pids.kafka) - kafka0,
       loadAvg: (await import('node:os')).loadavg()[0] ?? NaN,
@@ -532,6 +600,7 @@ export async function runOnce(
       .map(([id, t]) => t - (sentAt.get(id) ?? t))
       .sort((a, b) => a - b);
     await produced;
+    cpu.publisherCpuS = threadCpu.publisher;
     let diagnosis = '';
     if (seenAt.size < n) {
       // Where did the missing ones stop: in Kafka (not consumed / not committed) or in the store?
@@ -584,6 +653,7 @@ export async function runOnce(
       resolvedS: since(resolvedAt),
       relayedS: since(relayedAt),
       cpu,
+      spans: spans?.report(sentAt, seenAt) ?? '',
     };
   } finally {
     await Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
@@ -615,6 +685,7 @@ const withVariant = (args: Args, v: Variant): Args => ({
   concurrency: v.concurrency,
   minBytes: v.minBytes,
   maxWaitMs: v.maxWaitMs,
+  lingerMs: v.lingerMs ?? args.lingerMs,
 });
 
 /** Open loop: one run per offered rate, `durationS` long; latency from each event's schedule. */
@@ -626,8 +697,8 @@ async function openLoop(
 ): Promise<void> {
   process.stdout.write(
     `open loop: ${args.durationS} s per offered rate; latency = scheduled publish → visible\n\n` +
-      '| offered /s |    variant |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s service / node / PG / Kafka | load |\n' +
-      '|-----------:|-----------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|----------------------------------:|-----:|\n',
+      '| offered /s |    variant |       N | seconds | reached /s | p50 ms | p99 ms | max ms | publisher max lag ms | main thread busy | CPU s service / publisher / poller / node / PG / Kafka | load |\n' +
+      '|-----------:|-----------:|--------:|--------:|-----------:|-------:|-------:|-------:|---------------------:|-----------------:|-------------------------------------------------------:|-----:|\n',
   );
   const ms = (v: number): string => String(Math.round(v));
   for (const rate of args.rates) {
@@ -653,8 +724,9 @@ async function openLoop(
           `| ${ms(r.p50).padStart(6)} | ${ms(r.p99).padStart(6)} | ${ms(r.max).padStart(6)} ` +
           `| ${(r.publisher ? ms(r.publisher.maxLagMs) : '–').padStart(20)} ` +
           `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
-          `| ${`${c.mainThreadCpuS.toFixed(1)} / ${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(33)} ` +
-          `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
+          `| ${`${c.mainThreadCpuS.toFixed(1)} / ${c.publisherCpuS.toFixed(1)} / ${c.pollerCpuS.toFixed(1)} / ${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(54)} ` +
+          `| ${c.loadAvg.toFixed(1).padStart(4)} |\n` +
+          r.spans,
       );
     }
   }
@@ -675,10 +747,10 @@ async function main(): Promise<void> {
       return;
     }
     process.stdout.write(
-      '|    variant |      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s node / PG / Kafka | load |\n',
+      '|    variant |      N | seconds | events/s | p50 ms | p99 ms | max ms | resolved s (/s) | relayed s (/s) | main thread busy | CPU s service / publisher / poller / node / PG / Kafka | load |\n',
     );
     process.stdout.write(
-      '|-----------:|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|------------------------:|-----:|\n',
+      '|-----------:|-------:|--------:|---------:|-------:|-------:|-------:|----------------:|---------------:|-----------------:|-------------------------------------------------------:|-----:|\n',
     );
     const stage = (s: number | null, n: number, width: number): string =>
       (s === null ? '–' : `${s.toFixed(2)} (${Math.round(n / s)})`).padStart(width);
@@ -692,8 +764,9 @@ async function main(): Promise<void> {
             `| ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.max).padStart(6)} ` +
             `| ${stage(r.resolvedS, r.n, 15)} | ${stage(r.relayedS, r.n, 14)} ` +
             `| ${`${Math.round(c.mainThreadBusy * 100)} %`.padStart(16)} ` +
-            `| ${`${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(23)} ` +
-            `| ${c.loadAvg.toFixed(1).padStart(4)} |\n`,
+            `| ${`${c.mainThreadCpuS.toFixed(1)} / ${c.publisherCpuS.toFixed(1)} / ${c.pollerCpuS.toFixed(1)} / ${c.nodeCpuS.toFixed(1)} / ${c.postgresCpuS.toFixed(1)} / ${c.kafkaCpuS.toFixed(1)}`.padStart(54)} ` +
+            `| ${c.loadAvg.toFixed(1).padStart(4)} |\n` +
+            r.spans,
         );
       }
     }

@@ -49,8 +49,10 @@ class ConsumerTrace {
 
   attach(app: INestApplicationContext): void {
     // The bench reaches into the service's consumer only to listen to its instrumentation events.
+    // (Since the SupervisedKafkaConsumer, the consumer of the current run sits in its supervisor.)
     const service: unknown = app.get(DeletionRequestsKafkaConsumer);
-    const { consumer } = service as { consumer: Consumer };
+    const { consumer } = (service as { supervisor: { consumer: Consumer | null } }).supervisor;
+    if (!consumer) throw new Error('the intake consumer is not running');
     const e = consumer.events;
     consumer.on(e.GROUP_JOIN, (ev) =>
       this.note(`join ${JSON.stringify(ev.payload.memberAssignment)} in ${ev.payload.duration} ms`),
