@@ -1,18 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { createTestDatabase, testKafka, type TestDatabase } from '@lethe/local-infra';
 import { logisticData } from '@lethe/unlearning';
-import { writeNdjsonSource } from '@lethe/unlearning/testing/jobs/job-factories';
 import {
+  aLoopProfile,
   deletionEvent,
   LOOP_KEYS as KEYS,
   pollUntil,
-  startLoop,
-  type Loop,
+  registerDataset,
+  trainFirstVersion,
+  useLoop,
 } from './support/unlearning-loop';
 
 jest.setTimeout(600_000);
@@ -20,17 +17,8 @@ jest.setTimeout(600_000);
 const DATASET = 'chain';
 const MODEL = 'chain-lr';
 const REQUESTS = 20;
-/** Small and quick: logistic regression on 160 rows of 4 features, short LiSSA chains. */
-const PROFILE = {
-  architecture: { kind: 'logistic-regression' },
-  recipe: { C: 4, l2: 0.05, learningRate: 0.05, epochs: 5, batchSize: 40, seed: 11 },
-  policy: {
-    methods: ['newton', 'retrain'],
-    target: { epsilon: 1, delta: 1e-6 },
-    newton: { damping: 0.05, lissa: { chains: 1, depth: 100, scale: 5, batchSize: 40 } },
-    certification: { M: 10, lambdaMin: 0, G: 1, solverTolerance: 0.5 },
-  },
-};
+/** Small and quick: logistic regression on 160 rows of 4 features, shorter LiSSA chains. */
+const PROFILE = aLoopProfile({ batchSize: 40, seed: 11, lissa: { chains: 1, depth: 100 } });
 
 interface Claims {
   certificateId: string;
@@ -51,70 +39,31 @@ interface Claims {
  * model from version i to i+1 with the stored digests.
  */
 describe('two workers, one model, 20 requests: one chain, no fork', () => {
-  const { brokers, namespace } = testKafka();
-  const root = mkdtempSync(path.join(tmpdir(), 'lethe-chain-e2e-'));
-  let db: TestDatabase;
-  let loop: Loop;
+  const suite = useLoop('chain', { workers: 2, coalesceWindowMs: 300, maxRequestsPerJob: 3 });
+  const { brokers, namespace } = suite;
   const data = logisticData({ n: 160, dim: 4, seed: 'chain', maxNorm: 1.5, signal: 5 });
   const subjectOf = (i: number) => `person-${i % 40}`;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    loop = await startLoop({
-      databaseUrl: db.url,
-      brokers,
-      namespace,
-      root,
-      workers: 2,
-      coalesceWindowMs: 300,
-      maxRequestsPerJob: 3,
-    });
-  }, 300_000);
-
-  afterAll(async () => {
-    await loop?.stop();
-    await db?.drop();
-    rmSync(root, { recursive: true, force: true });
-  }, 60_000);
-
   it('trains version 1, then certifies 20 requests on one unforked chain', async () => {
-    const source = writeNdjsonSource(loop.dataRoot, 'chain/train.ndjson', data);
-    expect(
-      (
-        await loop.call('POST', '/v1/datasets', KEYS.admin, {
-          datasetId: DATASET,
-          name: 'C',
-          source,
-        })
-      ).status,
-    ).toBe(201);
-    const added = await loop.call(
-      'POST',
-      `/v1/datasets/${DATASET}/records`,
-      KEYS.admin,
-      data.ids.map((recordId, i) => ({
-        recordId,
-        subjectId: subjectOf(i),
-        features: Array.from(data.features.subarray(i * data.dim, (i + 1) * data.dim)),
-        label: data.labels[i]!,
-      })),
-    );
+    const loop = suite.loop;
+    const { registered: dataset, added } = await registerDataset(loop, {
+      datasetId: DATASET,
+      name: 'C',
+      file: 'chain/train.ndjson',
+      data,
+      subjectOf,
+    });
+    expect(dataset.status).toBe(201);
     expect(added.body).toMatchObject({ added: 160 });
-    const registered = await loop.call('POST', '/v1/models', KEYS.admin, {
+    const { registered, model: first } = await trainFirstVersion(loop, {
       modelId: MODEL,
       name: 'Chain LR',
-      training: { datasetIds: [DATASET] },
+      datasetIds: [DATASET],
       profile: PROFILE,
+      everyMs: 100,
     });
     expect(registered.status).toBe(201);
-    await pollUntil(
-      'version 1',
-      async () => (await loop.call('GET', `/v1/models/${MODEL}`, KEYS.admin)).body,
-      (m) =>
-        m.currentVersion === 1 || (m.training as { status?: string } | null)?.status === 'failed',
-      180_000,
-      100,
-    );
+    expect(first.currentVersion).toBe(1);
 
     // The burst: 10 requests over HTTP, 10 as Kafka events, all at once.
     const kafka = new Kafka({ clientId: `${namespace}chain`, brokers, logLevel: logLevel.NOTHING });

@@ -1,20 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
-import { createTestDatabase, testKafka, type TestDatabase } from '@lethe/local-infra';
 import { logisticData } from '@lethe/unlearning';
-import { writeNdjsonSource } from '@lethe/unlearning/testing/jobs/job-factories';
 import {
+  aLoopProfile,
   deletionEvent,
   LOOP_KEYS as KEYS,
   pollUntil,
   publishedStages,
-  startLoop,
-  type Loop,
+  registerDataset,
+  trainFirstVersion,
+  useLoop,
 } from './support/unlearning-loop';
 
 jest.setTimeout(600_000);
@@ -23,16 +20,7 @@ const DATASET = 'credit';
 const MODEL = 'credit-lr';
 const SUBJECTS = 40;
 /** Small and quick on a CPU: logistic regression, 200 rows of 4 features, short LiSSA chains. */
-const PROFILE = {
-  architecture: { kind: 'logistic-regression' },
-  recipe: { C: 4, l2: 0.05, learningRate: 0.05, epochs: 5, batchSize: 50, seed: 7 },
-  policy: {
-    methods: ['newton', 'retrain'],
-    target: { epsilon: 1, delta: 1e-6 },
-    newton: { damping: 0.05, lissa: { chains: 2, depth: 200, scale: 5, batchSize: 40 } },
-    certification: { M: 10, lambdaMin: 0, G: 1, solverTolerance: 0.5 },
-  },
-};
+const PROFILE = aLoopProfile({ batchSize: 50, seed: 7, lissa: { chains: 2, depth: 200 } });
 
 interface RequestView {
   requestId: string;
@@ -61,33 +49,15 @@ interface RequestView {
  * changes nothing.
  */
 describe('the unlearning loop, end to end (governance + worker processes)', () => {
-  const { brokers, namespace } = testKafka();
-  const root = mkdtempSync(path.join(tmpdir(), 'lethe-loop-e2e-'));
-  let db: TestDatabase;
-  let loop: Loop;
+  const suite = useLoop('loop');
+  const { brokers, namespace } = suite;
   const data = logisticData({ n: 200, dim: 4, seed: 'loop', maxNorm: 1.5, signal: 5 });
   const subjectOf = (i: number) => `person-${i % SUBJECTS}`;
   const recordsOf = (subject: string) => data.ids.filter((_, i) => subjectOf(i) === subject);
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    loop = await startLoop({ databaseUrl: db.url, brokers, namespace, root });
-  }, 300_000);
-
-  afterAll(async () => {
-    await loop?.stop();
-    await db?.drop();
-    rmSync(root, { recursive: true, force: true });
-  }, 60_000);
-
   const getRequest = async (id: string) =>
-    (await loop.call('GET', `/v1/deletion-requests/${id}`, KEYS.compliance))
+    (await suite.loop.call('GET', `/v1/deletion-requests/${id}`, KEYS.compliance))
       .body as unknown as RequestView;
-  const getModel = async () =>
-    (await loop.call('GET', `/v1/models/${MODEL}`, KEYS.admin)).body as {
-      currentVersion?: number;
-      training?: { status: string; jobId: string } | null;
-    };
 
   /** Certified with the records erased (erasure follows the certification), or a dead end. */
   const ended = (r: RequestView) =>
@@ -101,10 +71,10 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     expect(req.certificateIds).toHaveLength(1);
     const certificateId = req.certificateIds[0]!;
 
-    const cert = await loop.call('GET', `/v1/certificates/${certificateId}`, KEYS.auditor);
+    const cert = await suite.loop.call('GET', `/v1/certificates/${certificateId}`, KEYS.auditor);
     expect(cert.status).toBe(200);
     const jws = cert.body.jws as string;
-    const jwks = await fetch(`${loop.base}/.well-known/jwks.json`);
+    const jwks = await fetch(`${suite.loop.base}/.well-known/jwks.json`);
     expect(jwks.status).toBe(200);
     const keySet = createLocalJWKSet((await jwks.json()) as JSONWebKeySet);
     const { payload, protectedHeader } = await compactVerify(jws, keySet);
@@ -154,18 +124,21 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
       // Each view follows the events on its own loop: wait for it, then check it.
       const meta = await pollUntil(
         `version ${v} in the models view`,
-        () => loop.call('GET', `/v1/models/${MODEL}/versions/${v}`, KEYS.admin),
+        () => suite.loop.call('GET', `/v1/models/${MODEL}/versions/${v}`, KEYS.admin),
         (r) => r.status === 200,
         30_000,
       );
       expect(meta.body).toMatchObject({ modelId: MODEL, version: v, digest });
-      const weights = await loop.bytes(`/v1/models/${MODEL}/versions/${v}/weights`, KEYS.admin);
+      const weights = await suite.loop.bytes(
+        `/v1/models/${MODEL}/versions/${v}/weights`,
+        KEYS.admin,
+      );
       expect(weights.status).toBe(200);
       expect(createHash('sha256').update(weights.body).digest('hex')).toBe(digest);
     }
     const after = await pollUntil(
       `version ${versionBefore + 1} linked to its certificate`,
-      () => loop.call('GET', `/v1/models/${MODEL}/versions/${versionBefore + 1}`, KEYS.admin),
+      () => suite.loop.call('GET', `/v1/models/${MODEL}/versions/${versionBefore + 1}`, KEYS.admin),
       (r) => Array.isArray(r.body.certificateIds) && r.body.certificateIds.length > 0,
       30_000,
     );
@@ -176,7 +149,7 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     expect(jobId).toBeTruthy();
     const job = await pollUntil(
       'the job view: succeeded',
-      () => loop.call('GET', `/v1/jobs/${jobId}`, KEYS.compliance),
+      () => suite.loop.call('GET', `/v1/jobs/${jobId}`, KEYS.compliance),
       (r) => r.body.status === 'succeeded',
       30_000,
     );
@@ -199,7 +172,7 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
 
   /** The subject's records, as the governance's lineage holds them: none once erased. */
   const sql = async <R>(text: string, values: unknown[] = []): Promise<R[]> => {
-    const client = new Client({ connectionString: db.url });
+    const client = new Client({ connectionString: suite.db.url });
     await client.connect();
     try {
       return (await client.query(text, values)).rows as R[];
@@ -217,23 +190,17 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     );
 
   it('registers a sourced dataset and its lineage; a malformed model registration is a coded 400 and changes nothing', async () => {
-    const source = writeNdjsonSource(loop.dataRoot, 'credit/train.ndjson', data);
-    const ds = await loop.call('POST', '/v1/datasets', KEYS.admin, {
+    const { registered, added } = await registerDataset(suite.loop, {
       datasetId: DATASET,
       name: 'Credit',
-      source,
+      file: 'credit/train.ndjson',
+      data,
+      subjectOf,
     });
-    expect(ds.status).toBe(201);
-    const records = data.ids.map((recordId, i) => ({
-      recordId,
-      subjectId: subjectOf(i),
-      features: Array.from(data.features.subarray(i * data.dim, (i + 1) * data.dim)),
-      label: data.labels[i]!,
-    }));
-    const added = await loop.call('POST', `/v1/datasets/${DATASET}/records`, KEYS.admin, records);
+    expect(registered.status).toBe(201);
     expect(added.body).toMatchObject({ added: 200 });
 
-    const bad = await loop.call('POST', '/v1/models', KEYS.admin, {
+    const bad = await suite.loop.call('POST', '/v1/models', KEYS.admin, {
       modelId: MODEL,
       name: 'Credit LR',
       training: {},
@@ -242,26 +209,20 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
     expect(bad.body.code).toBe('SCHEMA_VIOLATION');
-    expect((await loop.call('GET', `/v1/models/${MODEL}`, KEYS.admin)).status).toBe(404);
+    expect((await suite.loop.call('GET', `/v1/models/${MODEL}`, KEYS.admin)).status).toBe(404);
   });
 
   it('trains version 1 through the worker', async () => {
-    const registered = await loop.call('POST', '/v1/models', KEYS.admin, {
+    const { registered, model } = await trainFirstVersion(suite.loop, {
       modelId: MODEL,
       name: 'Credit LR',
-      training: { datasetIds: [DATASET] },
+      datasetIds: [DATASET],
       profile: PROFILE,
     });
     expect(registered.status).toBe(201);
     expect(registered.body.trainingJobId).toBeTruthy();
-    const model = await pollUntil(
-      'version 1',
-      getModel,
-      (m) => m.currentVersion === 1 || m.training?.status === 'failed',
-      180_000,
-    );
     expect(model.training).toMatchObject({ status: 'trained' });
-    const v1 = await loop.call('GET', `/v1/models/${MODEL}/versions/1`, KEYS.admin);
+    const v1 = await suite.loop.call('GET', `/v1/models/${MODEL}/versions/1`, KEYS.admin);
     expect(v1.status).toBe(200);
     expect(v1.body.digest).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -270,7 +231,7 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     const subject = 'person-1';
     expect(recordsOf(subject)).toHaveLength(5);
     const before = await recordCount();
-    const posted = await loop.call(
+    const posted = await suite.loop.call(
       'POST',
       '/v1/deletion-requests',
       KEYS.publisher,
@@ -313,7 +274,7 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     const query = `/v1/deletion-requests?source=${encodeURIComponent(event.source)}&eventId=${event.id}`;
     const found = await pollUntil(
       'intake (Kafka)',
-      () => loop.call('GET', query, KEYS.compliance),
+      () => suite.loop.call('GET', query, KEYS.compliance),
       (r) => r.status === 200,
       60_000,
       200,
@@ -330,7 +291,7 @@ describe('the unlearning loop, end to end (governance + worker processes)', () =
     await checkCertified(req, 2);
     expect(await recordCount()).toBe(before - 5);
     // The audit log holds both certificates, in order.
-    const checkpoint = await loop.call('GET', '/v1/audit/checkpoint', KEYS.auditor);
+    const checkpoint = await suite.loop.call('GET', '/v1/audit/checkpoint', KEYS.auditor);
     expect(checkpoint.status).toBe(200);
     expect(checkpoint.body.treeSize).toBeGreaterThanOrEqual(2);
   });

@@ -1,10 +1,13 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort } from '@lethe/local-infra';
+import { createTestDatabase, freePort, testKafka, type TestDatabase } from '@lethe/local-infra';
 import { Topics } from '@lethe/shared';
 import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
+import type { Dataset } from '@lethe/unlearning';
+import { writeNdjsonSource } from '@lethe/unlearning/testing/jobs/job-factories';
 import { type AppProcess, startApp, waitForHttp } from './app-process';
 
 /** API keys of the loop's governance service, one per role. */
@@ -183,6 +186,153 @@ export async function startLoop(o: LoopOptions): Promise<Loop> {
       await stopBoth();
     },
   };
+}
+
+/** The loop of one test file, booted by `useLoop`; `db` and `loop` are there once `beforeAll` ran. */
+export interface LoopSuite {
+  readonly brokers: string[];
+  readonly namespace: string;
+  readonly db: TestDatabase;
+  readonly loop: Loop;
+}
+
+/**
+ * Boots the loop for the calling test file: a fresh database, this file's Kafka namespace and a
+ * scratch root named after `name` before all its tests (`startLoop` with `options`), and stops the
+ * processes, drops the database and removes the root after them. Call it in a `describe` body.
+ */
+export function useLoop(
+  name: string,
+  options: Omit<LoopOptions, 'databaseUrl' | 'brokers' | 'namespace' | 'root'> = {},
+): LoopSuite {
+  const { brokers, namespace } = testKafka();
+  const root = mkdtempSync(path.join(tmpdir(), `lethe-${name}-e2e-`));
+  let db: TestDatabase | undefined;
+  let loop: Loop | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    loop = await startLoop({ ...options, databaseUrl: db.url, brokers, namespace, root });
+  }, 300_000);
+
+  afterAll(async () => {
+    await loop?.stop();
+    await db?.drop();
+    rmSync(root, { recursive: true, force: true });
+  }, 60_000);
+
+  const started = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`the loop's ${what} is not up (beforeAll failed?)`);
+    return v;
+  };
+  return {
+    brokers,
+    namespace,
+    get db() {
+      return started(db, 'database');
+    },
+    get loop() {
+      return started(loop, 'processes');
+    },
+  };
+}
+
+type CallResult = Awaited<ReturnType<Loop['call']>>;
+
+/**
+ * Registers `data` as dataset `datasetId` with an NDJSON file source (written as `file` under the
+ * worker's data root), then its lineage: one record per row, of subject `subjectOf(row)`, with the
+ * row's features and label. Returns both answers for the caller to check.
+ */
+export async function registerDataset(
+  loop: Loop,
+  d: {
+    readonly datasetId: string;
+    readonly name: string;
+    readonly file: string;
+    readonly data: Dataset;
+    readonly subjectOf: (row: number) => string;
+  },
+): Promise<{ registered: CallResult; added: CallResult }> {
+  const source = writeNdjsonSource(loop.dataRoot, d.file, d.data);
+  const registered = await loop.call('POST', '/v1/datasets', LOOP_KEYS.admin, {
+    datasetId: d.datasetId,
+    name: d.name,
+    source,
+  });
+  const { data } = d;
+  const records = data.ids.map((recordId, i) => ({
+    recordId,
+    subjectId: d.subjectOf(i),
+    features: Array.from(data.features.subarray(i * data.dim, (i + 1) * data.dim)),
+    label: data.labels[i]!,
+  }));
+  const added = await loop.call(
+    'POST',
+    `/v1/datasets/${d.datasetId}/records`,
+    LOOP_KEYS.admin,
+    records,
+  );
+  return { registered, added };
+}
+
+/**
+ * A profile small and quick on a CPU: logistic regression, Newton with short LiSSA chains and
+ * retrain as the fallback, the certificate's constants loose enough for a few hundred rows.
+ */
+export const aLoopProfile = (o: {
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly lissa: { readonly chains: number; readonly depth: number };
+}) => ({
+  architecture: { kind: 'logistic-regression' },
+  recipe: { C: 4, l2: 0.05, learningRate: 0.05, epochs: 5, batchSize: o.batchSize, seed: o.seed },
+  policy: {
+    methods: ['newton', 'retrain'],
+    target: { epsilon: 1, delta: 1e-6 },
+    newton: { damping: 0.05, lissa: { ...o.lissa, scale: 5, batchSize: 40 } },
+    certification: { M: 10, lambdaMin: 0, G: 1, solverTolerance: 0.5 },
+  },
+});
+
+/** A model as `GET /v1/models/:id` shows it, the fields the set-up reads. */
+export interface ModelView {
+  readonly currentVersion?: number;
+  readonly training?: { status: string; jobId: string } | null;
+}
+
+/**
+ * Registers model `modelId` on `datasetIds` with `profile`, which starts its training job, and
+ * waits until version 1 is there or the training failed. Returns the registration's answer and
+ * the model as last read, for the caller to check.
+ */
+export async function trainFirstVersion(
+  loop: Loop,
+  m: {
+    readonly modelId: string;
+    readonly name: string;
+    readonly datasetIds: readonly string[];
+    readonly profile: unknown;
+    readonly timeoutMs?: number;
+    readonly everyMs?: number;
+  },
+): Promise<{ registered: CallResult; model: ModelView }> {
+  const registered = await loop.call('POST', '/v1/models', LOOP_KEYS.admin, {
+    modelId: m.modelId,
+    name: m.name,
+    training: { datasetIds: [...m.datasetIds] },
+    profile: m.profile,
+  });
+  if (registered.status !== 201) return { registered, model: {} };
+  const model = await pollUntil(
+    'version 1',
+    async () =>
+      (await loop.call('GET', `/v1/models/${m.modelId}`, LOOP_KEYS.admin)).body as ModelView,
+    (v) => v.currentVersion === 1 || v.training?.status === 'failed',
+    m.timeoutMs ?? 180_000,
+    m.everyMs ?? 50,
+  );
+  return { registered, model };
 }
 
 /** Polls `read` every `everyMs` until `done` holds; the last value is in the timeout's message. */

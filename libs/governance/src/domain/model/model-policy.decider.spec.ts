@@ -1,13 +1,15 @@
-import { JobId, ModelId } from '@lethe/shared';
 import { deciderSpec } from '../../testing/decider-specification';
+import {
+  aModelId as modelId,
+  modelT0 as t0,
+  registeredForTraining,
+  registerModelForTraining,
+} from '../../testing/model.factory';
 import { modelDecider } from './model.decider';
 import type { ModelEvent } from './model.events';
 
 const spec = deciderSpec(modelDecider);
-const modelId = ModelId('credit-lr');
-const t0 = '2026-11-29T12:00:00.000Z';
 const t1 = '2026-11-29T13:00:00.000Z';
-const trainingSet = { datasetIds: ['credit'], recordCount: 40, digest: 'sha256:abc' };
 const newtonThenRetrain = {
   methods: ['newton', 'retrain'],
   target: { epsilon: 1, delta: 1e-5 },
@@ -15,23 +17,7 @@ const newtonThenRetrain = {
 const retrainOnly = { methods: ['retrain'], target: { epsilon: 1, delta: 1e-5 } };
 const profile = { architecture: { kind: 'logistic-regression' }, policy: newtonThenRetrain };
 
-const registeredWithProfile: ModelEvent[] = [
-  {
-    type: 'ModelRegistered',
-    data: {
-      modelId,
-      name: 'Credit LR',
-      description: null,
-      registeredAt: t0,
-      profile,
-      policy: newtonThenRetrain,
-    },
-  },
-  {
-    type: 'ModelTrainingScheduled',
-    data: { modelId, jobId: JobId('train-1'), version: 1, trainingSet, scheduledAt: t0 },
-  },
-];
+const registeredWithProfile = registeredForTraining({ profile, policy: newtonThenRetrain });
 const change = (policy: Record<string, unknown>) => ({
   type: 'ChangeModelPolicy' as const,
   data: { modelId, policy, now: t1 },
@@ -47,19 +33,7 @@ describe('model decider: the policy per model', () => {
   it('registering with a profile keeps it, and its policy is revision 0', () => {
     spec
       .given([])
-      .when({
-        type: 'RegisterModel',
-        data: {
-          modelId,
-          name: 'Credit LR',
-          description: null,
-          trainingSet,
-          now: t0,
-          training: { jobId: JobId('train-1') },
-          profile,
-          policy: newtonThenRetrain,
-        },
-      })
+      .when(registerModelForTraining({ profile, policy: newtonThenRetrain }))
       .then(registeredWithProfile);
     expect(stateAfter(registeredWithProfile)).toMatchObject({
       profile,

@@ -1,25 +1,19 @@
-import { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import { CertificateId, DeletionRequestId, JobId, SubjectRef } from '@lethe/shared';
 import { deciderSpec } from '../../testing/decider-specification';
+import {
+  aModelId as modelId,
+  aTrainingJobId as jobId,
+  aTrainingSet as trainingSet,
+  modelT0 as t0,
+  registeredForTraining,
+  registerModelForTraining,
+} from '../../testing/model.factory';
 import { modelDecider } from './model.decider';
 import type { ModelEvent } from './model.events';
 
 const spec = deciderSpec(modelDecider);
-const modelId = ModelId('credit-lr');
-const jobId = JobId('train-1');
-const trainingSet = { datasetIds: ['credit'], recordCount: 40, digest: 'sha256:abc' };
-const t0 = '2026-11-29T12:00:00.000Z';
 const digest = 'a'.repeat(64);
 
-const registeredForTraining: ModelEvent[] = [
-  {
-    type: 'ModelRegistered',
-    data: { modelId, name: 'Credit LR', description: null, registeredAt: t0 },
-  },
-  {
-    type: 'ModelTrainingScheduled',
-    data: { modelId, jobId, version: 1, trainingSet, scheduledAt: t0 },
-  },
-];
 const trained = (over: Partial<{ version: number; digest: string }> = {}) => ({
   type: 'RecordTrainingResult' as const,
   data: {
@@ -52,37 +46,24 @@ const version1: ModelEvent = {
 
 describe('model decider: training by Lethe', () => {
   it('registers the model without a version and schedules its training', () => {
-    spec
-      .given([])
-      .when({
-        type: 'RegisterModel',
-        data: {
-          modelId,
-          name: 'Credit LR',
-          description: null,
-          trainingSet,
-          now: t0,
-          training: { jobId },
-        },
-      })
-      .then(registeredForTraining);
+    spec.given([]).when(registerModelForTraining()).then(registeredForTraining());
   });
 
   it('a trained result registers version 1 with its weights digest and metrics, once', () => {
-    spec.given(registeredForTraining).when(trained()).then([version1]);
+    spec.given(registeredForTraining()).when(trained()).then([version1]);
     spec
-      .given([...registeredForTraining, version1])
+      .given([...registeredForTraining(), version1])
       .when(trained())
       .thenNothing();
   });
 
   it('refuses a trained result of another job or another version', () => {
     spec
-      .given(registeredForTraining)
+      .given(registeredForTraining())
       .when({ ...trained(), data: { ...trained().data, jobId: JobId('other') } })
       .thenThrows('JOB_NOT_FOUND');
     spec
-      .given(registeredForTraining)
+      .given(registeredForTraining())
       .when(trained({ version: 2 }))
       .thenThrows('MODEL_VERSION_CONFLICT');
   });
@@ -102,13 +83,13 @@ describe('model decider: training by Lethe', () => {
       type: 'ModelTrainingFailed',
       data: { modelId, jobId, attempt: 1, reason: 'X: y', failedAt: t0 },
     };
-    spec.given(registeredForTraining).when(failed).then([failedEvent]);
+    spec.given(registeredForTraining()).when(failed).then([failedEvent]);
     spec
-      .given([...registeredForTraining, failedEvent])
+      .given([...registeredForTraining(), failedEvent])
       .when(failed)
       .thenNothing();
     spec
-      .given([...registeredForTraining, failedEvent])
+      .given([...registeredForTraining(), failedEvent])
       .when(trained())
       .then([version1]);
   });
@@ -134,11 +115,11 @@ describe('model decider: training by Lethe', () => {
       },
     };
     spec
-      .given([...registeredForTraining, queued])
+      .given([...registeredForTraining(), queued])
       .when(open)
       .thenNothing();
     const events = spec
-      .given([...registeredForTraining, version1, queued])
+      .given([...registeredForTraining(), version1, queued])
       .when(open)
       .events();
     expect(events.map((e) => e.type)).toEqual(['UnlearningJobOpened']);
@@ -157,7 +138,7 @@ describe('model decider: training by Lethe', () => {
       },
     };
     const events = spec
-      .given([...registeredForTraining, version1, opened])
+      .given([...registeredForTraining(), version1, opened])
       .when({
         type: 'CloseUnlearningJob',
         data: {
@@ -226,23 +207,23 @@ describe('model decider: training retries and progress', () => {
 
   it('a retryable failure waits out its backoff (base · 2^(attempt−1)); a non-retryable one is final', () => {
     spec
-      .given(registeredForTraining)
+      .given(registeredForTraining())
       .when(failedCmd(1, true))
       .then([failedEvent(1, t1s)]);
-    expect(stateOf([...registeredForTraining, failedEvent(1, t1s)])).toMatchObject({
+    expect(stateOf([...registeredForTraining(), failedEvent(1, t1s)])).toMatchObject({
       training: { status: 'retry-wait', nextAttemptAt: t1s, attempt: 1 },
     });
     spec
-      .given(registeredForTraining)
+      .given(registeredForTraining())
       .when(failedCmd(1, false))
       .then([failedEvent(1)]);
-    expect(stateOf([...registeredForTraining, failedEvent(1)])).toMatchObject({
+    expect(stateOf([...registeredForTraining(), failedEvent(1)])).toMatchObject({
       training: { status: 'failed', nextAttemptAt: null },
     });
   });
 
   it('the scheduler sends attempt 2 once the backoff is over, not before', () => {
-    const waiting = [...registeredForTraining, failedEvent(1, t1s)];
+    const waiting = [...registeredForTraining(), failedEvent(1, t1s)];
     spec.given(waiting).when(retryCmd('scheduler', t0)).thenNothing();
     spec
       .given(waiting)
@@ -254,7 +235,7 @@ describe('model decider: training retries and progress', () => {
   });
 
   it('the second failure waits twice as long; the last attempt is final', () => {
-    const second = [...registeredForTraining, failedEvent(1, t1s), retried(2)];
+    const second = [...registeredForTraining(), failedEvent(1, t1s), retried(2)];
     spec
       .given(second)
       .when(failedCmd(2, true))
@@ -267,27 +248,27 @@ describe('model decider: training retries and progress', () => {
   });
 
   it('a stale failure of an earlier attempt, or a repeat, changes nothing', () => {
-    const second = [...registeredForTraining, failedEvent(1, t1s), retried(2)];
+    const second = [...registeredForTraining(), failedEvent(1, t1s), retried(2)];
     spec.given(second).when(failedCmd(1, true)).thenNothing();
     spec
-      .given([...registeredForTraining, failedEvent(1, t1s)])
+      .given([...registeredForTraining(), failedEvent(1, t1s)])
       .when(failedCmd(1, true))
       .thenNothing();
   });
 
   it('ml-admin retries a failed training at once; a training in progress or done is not retried', () => {
-    const failedOnce = [...registeredForTraining, failedEvent(1)];
+    const failedOnce = [...registeredForTraining(), failedEvent(1)];
     spec
       .given(failedOnce)
       .when(retryCmd('ml', t0))
       .then([retried(2, 'ml', t0)]);
-    spec.given(registeredForTraining).when(retryCmd('ml', t0)).thenThrows('JOB_NOT_RETRYABLE');
+    spec.given(registeredForTraining()).when(retryCmd('ml', t0)).thenThrows('JOB_NOT_RETRYABLE');
     spec
-      .given([...registeredForTraining, version1])
+      .given([...registeredForTraining(), version1])
       .when(retryCmd('ml', t0))
       .thenThrows('JOB_NOT_RETRYABLE');
     spec
-      .given(registeredForTraining)
+      .given(registeredForTraining())
       .when({ ...retryCmd('ml', t0), data: { ...retryCmd('ml', t0).data, jobId: JobId('x') } })
       .thenThrows('JOB_NOT_FOUND');
     // Retried after a final failure, a trained result of attempt 2 registers version 1.
@@ -314,10 +295,10 @@ describe('model decider: training retries and progress', () => {
       data: { modelId, jobId, attempt: 1, seq, stage, done, total: 8, reportedAt: at },
     });
     spec
-      .given(registeredForTraining)
+      .given(registeredForTraining())
       .when(progress(1, 'training', 1))
       .then([progressed(1, 'training', 1)]);
-    const one = [...registeredForTraining, progressed(1, 'training', 1)];
+    const one = [...registeredForTraining(), progressed(1, 'training', 1)];
     expect(stateOf(one)).toMatchObject({
       training: { progress: { seq: 1, stage: 'training', done: 1, total: 8 } },
     });
@@ -342,7 +323,7 @@ describe('model decider: training retries and progress', () => {
       .when(progress(5, 'training', 3, t1s, 2))
       .thenNothing(); // not the attempt
     spec
-      .given([...registeredForTraining, version1])
+      .given([...registeredForTraining(), version1])
       .when(progress(9, 'evaluating', 1))
       .thenNothing(); // trained already
   });

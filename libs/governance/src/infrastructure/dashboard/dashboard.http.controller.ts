@@ -5,6 +5,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '@lethe/shared/infrastructure/http';
 import { GovernanceError } from '../../domain/governance.errors';
+import { CHART_SCALE_SCRIPT, chartScaleScript } from './chart-scale.script';
 
 /**
  * The page's policy: its own script and style only (no inline script or style, no eval), data
@@ -24,6 +25,7 @@ export const DASHBOARD_CSP = [
 const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
+  [CHART_SCALE_SCRIPT]: 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
 };
 
@@ -58,6 +60,10 @@ export class DashboardHttpController {
 
   private send(res: Response, file: string): void {
     let body = this.cache.get(file);
+    if (!body && file === CHART_SCALE_SCRIPT) {
+      body = Buffer.from(chartScaleScript(), 'utf8');
+      this.cache.set(file, body);
+    }
     if (!body) {
       try {
         body = readFileSync(path.join(DASHBOARD_ASSETS_DIR, file));

@@ -1,7 +1,8 @@
 /*
  * Axis arithmetic for the report's charts: "nice" tick steps (1, 2, 5 × 10^k) and a linear map
  * from data to page coordinates. The dashboard's browser script
- * (../dashboard/assets/dashboard.js) does the same in plain JavaScript.
+ * (../dashboard/assets/dashboard.js) gets this module as a generated script
+ * (../dashboard/chart-scale.script.ts), so both draw their axes with the same code.
  */
 
 export interface Axis {

@@ -1,12 +1,16 @@
 import { engine, useBackend, backendUnderTest, liveTensors } from '../../../test/tf-test-helpers';
-import { gaussianBlobs } from '../../infrastructure/data/synthetic';
-import { forgetRetainSplit } from '../../infrastructure/data/split';
-import { datasetDigest } from '../../infrastructure/data/digest';
 import { selectIds, withoutIds } from '../model/dataset';
 import { distance } from '../model/flat-vector';
 import type { StartPoint } from '../unlearn';
-import { startSequentialChain, type SequentialState } from '../sequential';
+import type { SequentialState } from '../sequential';
 import { fitSoftmax64 } from '../../testing/float64-softmax';
+import {
+  aConvexPolicy,
+  aConvexProblem,
+  aConvexStart,
+  errorOf,
+  publicWithoutWeights,
+} from '../../testing/convex/convex-factories';
 import { assertHonestGuarantee } from '../../domain/model/guarantee';
 import { isUnlearningError } from '../../domain/errors';
 import {
@@ -15,35 +19,11 @@ import {
   softmaxCurvatureSum,
   type SoftmaxHessianFactor,
 } from '../../domain/convex/hessian-factor';
-import {
-  convexNewtonUnlearn,
-  convexRetrain,
-  keepConvexFactor,
-  trainConvexModel,
-  type ConvexNewtonSettings,
-  type ConvexOutcome,
-} from './convex-newton';
-import { processConvexDeletionRequest, type ConvexNewtonPolicy } from './convex-sequential';
+import { convexNewtonUnlearn, convexRetrain, keepConvexFactor } from './convex-newton';
+import { processConvexDeletionRequest } from './convex-sequential';
 import { rowsOf } from './solve-to-tolerance';
 
 jest.setTimeout(120_000);
-
-const json = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (x instanceof Float32Array ? Array.from(x) : x));
-
-const publicWithoutWeights = (o: ConvexOutcome): string => {
-  const { released: _r, ...rest } = o.public;
-  return json(rest);
-};
-
-const errorOf = async (p: Promise<unknown>): Promise<{ code?: string; message: string }> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
-};
 
 /**
  * The kept factor (docs/adr/0011-convex-newton.md "The kept factor"): the low-rank (downdate) path
@@ -51,30 +31,26 @@ const errorOf = async (p: Promise<unknown>): Promise<{ code?: string; message: s
  * Newton-CG path; the three centres are then within 2τ of each other.
  */
 describe(`convex-newton with a kept Hessian factor (${backendUnderTest()})`, () => {
-  const l2 = 0.05;
-  const tau = 1e-5;
-  const data = gaussianBlobs({ n: 400, dim: 6, classes: 4, seed: 'kept-factor', noise: 1.5 });
-  const { forget } = forgetRetainSplit(data, { forgetCount: 4, seed: 3 });
-  const settings: ConvexNewtonSettings = {
-    epsilon: 1,
-    delta: 1e-5,
-    solver: { tolerance: tau, maxSteps: 5, hessian: 'cg', keptFactor: true },
-  };
+  const problem = aConvexProblem({
+    n: 400,
+    dim: 6,
+    classes: 4,
+    seed: 'kept-factor',
+    forgetCount: 4,
+    forgetSeed: 3,
+    tau: 1e-5,
+    solver: { hessian: 'cg', keptFactor: true },
+  });
+  const { data, forget, l2, tau, settings } = problem;
   let start: StartPoint;
   let factor: SoftmaxHessianFactor;
   let state: SequentialState;
 
   beforeAll(async () => {
     await useBackend();
-    const model = await trainConvexModel(engine, {
-      data,
-      l2,
-      solver: settings.solver,
-      dataDigest: datasetDigest(data),
-    });
-    start = { arch: model.arch, params: model.params, recipe: model.profile.recipe };
-    factor = keepConvexFactor(model.params, data, l2);
-    state = startSequentialChain(model, data.ids);
+    const trained = await aConvexStart(engine, problem);
+    ({ start, state } = trained);
+    factor = keepConvexFactor(trained.model.params, data, l2);
   });
 
   it('the low-rank path, the rebuild path and Newton-CG release centres within τ of w*_r (float64)', async () => {
@@ -160,12 +136,7 @@ describe(`convex-newton with a kept Hessian factor (${backendUnderTest()})`, () 
   });
 
   it('a chain of requests carries the downdated factor; every centre is within τ of w*_r(k)', async () => {
-    const policy: ConvexNewtonPolicy = {
-      mode: 'convex-newton',
-      target: { epsilon: 1, delta: 1e-5 },
-      solver: settings.solver,
-      retrainAllowed: true,
-    };
+    const policy = aConvexPolicy(problem);
     let s = state;
     let f: SoftmaxHessianFactor | undefined = factor;
     const before = liveTensors();

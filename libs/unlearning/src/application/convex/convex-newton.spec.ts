@@ -1,47 +1,29 @@
 import { engine, useBackend, backendUnderTest, liveTensors } from '../../../test/tf-test-helpers';
-import { gaussianBlobs } from '../../infrastructure/data/synthetic';
-import { forgetRetainSplit } from '../../infrastructure/data/split';
-import { datasetDigest } from '../../infrastructure/data/digest';
-import { logisticRegression, mlp } from '../model/architecture';
+import { mlp } from '../model/architecture';
 import { makeDataset, rowsOfIds, withoutIds, type Dataset } from '../model/dataset';
 import { distance } from '../model/flat-vector';
 import type { StartPoint } from '../unlearn';
 import { startSequentialChain, type SequentialState } from '../sequential';
 import { fitSoftmax64 } from '../../testing/float64-softmax';
+import {
+  aConvexPolicy,
+  aConvexProblem,
+  aConvexStart,
+  aTrainedConvexModel,
+  errorOf,
+  json,
+  publicWithoutWeights,
+} from '../../testing/convex/convex-factories';
 import { calibrateSigma, epsilonForSigma } from '../../domain/privacy/gaussian-mechanism';
 import { cumulativeGuarantee, emptyLedger, recordRelease } from '../../domain/privacy/accountant';
 import { assertHonestGuarantee } from '../../domain/model/guarantee';
 import { assertHonestConvexGuarantee } from '../../domain/convex/convex-certificate';
 import { isUnlearningError } from '../../domain/errors';
-import {
-  convexNewtonUnlearn,
-  convexRetrain,
-  trainConvexModel,
-  type ConvexNewtonSettings,
-  type ConvexOutcome,
-} from './convex-newton';
-import { processConvexDeletionRequest, type ConvexNewtonPolicy } from './convex-sequential';
+import { convexNewtonUnlearn, convexRetrain } from './convex-newton';
+import { processConvexDeletionRequest } from './convex-sequential';
 import { rowsOf } from './solve-to-tolerance';
 
 jest.setTimeout(120_000);
-
-const json = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (x instanceof Float32Array ? Array.from(x) : x));
-
-/** The public release without its noisy weights (the only part allowed to differ). */
-const publicWithoutWeights = (o: ConvexOutcome): string => {
-  const { released: _r, ...rest } = o.public;
-  return json(rest);
-};
-
-const errorOf = async (p: Promise<unknown>): Promise<{ code?: string; message: string }> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
-};
 
 /** ‖a − b‖ between a float32 vector and the float64 oracle. */
 const dist64 = (a: Float32Array, b: Float64Array): number => distance(a, b);
@@ -51,29 +33,22 @@ const dist64 = (a: Float32Array, b: Float64Array): number => distance(a, b);
  * certified distance ‖centre − w*_r‖ ≤ τ is tested against the truth, not against the engine.
  */
 describe(`convex-newton on a softmax regression (${backendUnderTest()})`, () => {
-  const l2 = 0.05;
-  const tau = 1e-4;
-  const data = gaussianBlobs({ n: 300, dim: 4, classes: 3, seed: 'convex-newton', noise: 1.5 });
-  const { forget } = forgetRetainSplit(data, { forgetCount: 5, seed: 11 });
-  const arch = logisticRegression(4, 3);
-  const settings: ConvexNewtonSettings = {
-    epsilon: 1,
-    delta: 1e-5,
-    solver: { tolerance: tau, maxSteps: 5, hessian: 'exact' },
-  };
+  const problem = aConvexProblem({
+    n: 300,
+    dim: 4,
+    classes: 3,
+    seed: 'convex-newton',
+    forgetCount: 5,
+    forgetSeed: 11,
+    tau: 1e-4,
+  });
+  const { data, forget, l2, tau, settings } = problem;
   let state: SequentialState;
   let start: StartPoint;
 
   beforeAll(async () => {
     await useBackend();
-    const model = await trainConvexModel(engine, {
-      data,
-      l2,
-      solver: settings.solver,
-      dataDigest: datasetDigest(data),
-    });
-    state = startSequentialChain(model, data.ids);
-    start = { arch, params: model.params, recipe: model.profile.recipe };
+    ({ state, start } = await aConvexStart(engine, problem));
   });
 
   it('the trained model is within τ of the float64 optimum on D', () => {
@@ -230,12 +205,7 @@ describe(`convex-newton on a softmax regression (${backendUnderTest()})`, () => 
     const labels = Int32Array.from(data.labels);
     labels[row as number] = ((data.labels[row as number] as number) + 1) % 3;
     const other: Dataset = makeDataset({ ...data, features, labels });
-    const otherModel = await trainConvexModel(engine, {
-      data: other,
-      l2,
-      solver: settings.solver,
-      dataDigest: datasetDigest(other),
-    });
+    const otherModel = await aTrainedConvexModel(engine, other, problem);
     const req = { data, forgetIds: forget.ids, settings, seed: 'same-seed' };
     const a = await convexNewtonUnlearn(engine, { ...req, start });
     const b = await convexNewtonUnlearn(engine, {
@@ -294,12 +264,7 @@ describe(`convex-newton on a softmax regression (${backendUnderTest()})`, () => 
   });
 
   describe('sequential requests (processConvexDeletionRequest)', () => {
-    const policy: ConvexNewtonPolicy = {
-      mode: 'convex-newton',
-      target: { epsilon: 1, delta: 1e-5 },
-      solver: settings.solver,
-      retrainAllowed: true,
-    };
+    const policy = aConvexPolicy(problem);
 
     it('three requests compose in the ledger; every centre stays within τ of its w*_r(k)', async () => {
       let s = state;
@@ -407,12 +372,7 @@ describe(`convex-newton on a softmax regression (${backendUnderTest()})`, () => 
       for (let j = 0; j < data.dim; j++) features[(row as number) * data.dim + j] = -5;
       const other = makeDataset({ ...data, features });
       const otherState = startSequentialChain(
-        await trainConvexModel(engine, {
-          data: other,
-          l2,
-          solver: settings.solver,
-          dataDigest: datasetDigest(other),
-        }),
+        await aTrainedConvexModel(engine, other, problem),
         other.ids,
       );
       const strip = (p: { release: { released: unknown } | null }) =>

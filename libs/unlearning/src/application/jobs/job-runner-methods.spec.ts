@@ -1,7 +1,5 @@
-import { compactVerify, createLocalJWKSet } from 'jose';
 import { ModelId } from '@lethe/shared';
 import type { UnlearningResultDataV1 } from '@lethe/shared';
-import { validateCertificatePayload } from '@lethe/audit/domain/certificate/validate-certificate-payload';
 import {
   engine,
   useBackend as selectBackendUnderTest,
@@ -17,9 +15,15 @@ import {
   anUnlearningJob,
   aWorkerFixture,
   jobMessage,
-  writeNdjsonSource,
   type WorkerFixture,
 } from '../../testing/jobs/job-factories';
+import {
+  aSourcedDataset,
+  trainOn,
+  verifyCertificate,
+  type JobDatasets,
+  type Succeeded,
+} from '../../testing/jobs/job-runs';
 
 jest.setTimeout(180_000);
 
@@ -28,9 +32,6 @@ jest.setTimeout(180_000);
  * makes the model kind the policy names, unlearning runs the policy's method and falls back in
  * order, and the certificate's evidence.policy says what was tried.
  */
-
-type Succeeded = Extract<UnlearningResultDataV1, { kind: 'succeeded' }>;
-type Trained = Extract<UnlearningResultDataV1, { kind: 'trained' }>;
 
 /** 300 rows, ids `u<subject>#<i>`: 60 subjects with 5 records each. */
 const base = logisticData({ n: 300, dim: 4, seed: 'methods', maxNorm: 1.5, signal: 5 });
@@ -60,24 +61,14 @@ const sisaProfile = (sisa: Record<string, unknown> = {}) => ({
   },
 });
 
-const verify = async (f: WorkerFixture, jws: string) => {
-  const { payload } = await compactVerify(
-    jws,
-    createLocalJWKSet({ keys: [...f.signer.jwks().keys] }),
-  );
-  return validateCertificatePayload(JSON.parse(Buffer.from(payload).toString('utf8')));
-};
+const verify = async (f: WorkerFixture, jws: string) => (await verifyCertificate(f, jws)).payload;
 
 describe(`worker routing: convex-newton and sisa-shard (${backendUnderTest()})`, () => {
   let f: WorkerFixture;
-  let datasets: { datasetId: string; source: Record<string, unknown> | null }[];
+  let datasets: JobDatasets;
 
-  const train = async (modelId: string, profile: Record<string, unknown>): Promise<Trained> => {
-    const out = await f.runner().handle(jobMessage(aTrainingJob({ modelId, datasets, profile })));
-    const r = (out as { result: UnlearningResultDataV1 }).result;
-    expect(r.kind).toBe('trained');
-    return r as Trained;
-  };
+  const train = (modelId: string, profile: Record<string, unknown>) =>
+    trainOn(f, { modelId, datasets, profile });
   const unlearn = async (
     modelId: string,
     records: { datasetId: string; recordId: string }[],
@@ -94,7 +85,7 @@ describe(`worker routing: convex-newton and sisa-shard (${backendUnderTest()})`,
   beforeAll(async () => {
     await selectBackendUnderTest();
     f = await aWorkerFixture(engine);
-    datasets = [{ datasetId: 'ds', source: writeNdjsonSource(f.dataRoot, 'ds.ndjson', data) }];
+    datasets = aSourcedDataset(f, data);
   });
   afterAll(() => f.cleanup());
 

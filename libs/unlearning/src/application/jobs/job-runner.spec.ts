@@ -1,7 +1,6 @@
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import { ModelId } from '@lethe/shared';
 import type { UnlearningResultDataV1 } from '@lethe/shared';
-import { validateCertificatePayload } from '@lethe/audit/domain/certificate/validate-certificate-payload';
 // The job logic does not depend on the backend: it runs once, on the backend under test (the
 // engine's own numeric specs run on both backends; jest.config.js lists those by their call).
 import {
@@ -18,15 +17,19 @@ import {
   anUnlearningJob,
   aWorkerFixture,
   jobMessage,
-  writeNdjsonSource,
   type WorkerFixture,
 } from '../../testing/jobs/job-factories';
+import {
+  aSourcedDataset,
+  trainOn,
+  verifyCertificate,
+  type JobDatasets,
+  type Succeeded,
+  type Trained,
+} from '../../testing/jobs/job-runs';
 import { jwsDigest } from './certificate';
 
 jest.setTimeout(120_000);
-
-type Succeeded = Extract<UnlearningResultDataV1, { kind: 'succeeded' }>;
-type Trained = Extract<UnlearningResultDataV1, { kind: 'trained' }>;
 
 const data = logisticData({ n: 300, dim: 4, seed: 'worker', maxNorm: 1.5, signal: 5 });
 const M = Math.ceil(softmaxRegressionM(data));
@@ -45,12 +48,9 @@ const profile = (policy: Record<string, unknown> = {}) => ({
 });
 
 const verify = async (f: WorkerFixture, jws: string) => {
-  const { payload, protectedHeader } = await compactVerify(
-    jws,
-    createLocalJWKSet({ keys: [...f.signer.jwks().keys] }),
-  );
-  expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: 'lethe-certificate+jwt' });
-  return validateCertificatePayload(JSON.parse(Buffer.from(payload).toString('utf8')));
+  const { payload, header } = await verifyCertificate(f, jws);
+  expect(header).toMatchObject({ alg: 'EdDSA', typ: 'lethe-certificate+jwt' });
+  return payload;
 };
 
 describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
@@ -58,29 +58,16 @@ describe(`unlearning worker jobs (${backendUnderTest()})`, () => {
   let template: WorkerFixture;
   let trainedA: Trained;
   let f: WorkerFixture;
-  let datasets: { datasetId: string; source: Record<string, unknown> | null }[];
+  let datasets: JobDatasets;
   const ref = (i: number) => ({ datasetId: 'ds', recordId: data.ids[i] as string });
 
-  const train = async (
-    on: WorkerFixture,
-    policy: Record<string, unknown> = {},
-    modelId = 'model-a',
-  ): Promise<Trained> => {
-    const out = await on
-      .runner()
-      .handle(jobMessage(aTrainingJob({ modelId, datasets, profile: profile(policy) })));
-    expect(out.kind).toBe('published');
-    const r = (out as { result: UnlearningResultDataV1 }).result;
-    expect(r.kind).toBe('trained');
-    return r as Trained;
-  };
+  const train = (on: WorkerFixture, policy: Record<string, unknown> = {}, modelId = 'model-a') =>
+    trainOn(on, { modelId, datasets, profile: profile(policy) });
 
   beforeAll(async () => {
     await selectBackendUnderTest();
     template = await aWorkerFixture(engine);
-    datasets = [
-      { datasetId: 'ds', source: writeNdjsonSource(template.dataRoot, 'ds.ndjson', data) },
-    ];
+    datasets = aSourcedDataset(template, data);
     trainedA = await train(template);
   });
   afterAll(() => template.cleanup());

@@ -5,6 +5,8 @@
 (function () {
   'use strict';
 
+  // The axis arithmetic of the PDF report (reports/chart-scale.ts), served as chart-scale.js.
+  var scale = globalThis.LetheChartScale;
   var TOKEN_KEY = 'lethe.dashboard.token';
   var SVG = 'http://www.w3.org/2000/svg';
   // Okabe–Ito: distinct for common colour blindness; the same order as the PDF report.
@@ -119,13 +121,7 @@
     return td;
   }
 
-  function num(v) {
-    if (v === null || v === undefined || !isFinite(v)) return '—';
-    if (v === 0) return '0';
-    var a = Math.abs(v);
-    if (a < 1e-3 || a >= 1e6) return v.toExponential(2);
-    return String(Number(v.toPrecision(3)));
-  }
+  var num = scale.shortNumber;
 
   function range(r) {
     if (!r) return '—';
@@ -252,77 +248,6 @@
 
   // ---- charts ----
 
-  function niceAxis(lo, hi, count) {
-    var min = Math.min(lo, hi);
-    var max = Math.max(lo, hi);
-    if (!isFinite(min) || !isFinite(max)) return { min: 0, max: 1, ticks: [0, 1] };
-    if (max - min < 1e-12) {
-      var pad = Math.abs(max) > 1e-12 ? Math.abs(max) * 0.1 : 1;
-      min -= pad;
-      max += pad;
-    }
-    var raw = (max - min) / Math.max(1, count);
-    var mag = Math.pow(10, Math.floor(Math.log10(raw)));
-    var step =
-      ([1, 2, 5, 10].find(function (m) {
-        return m * mag >= raw;
-      }) || 10) * mag;
-    var first = Math.floor(min / step) * step;
-    var last = Math.ceil(max / step) * step;
-    var ticks = [];
-    for (var t = first; t <= last + step / 2; t += step) ticks.push(Number(t.toPrecision(12)));
-    return { min: first, max: last, ticks: ticks };
-  }
-
-  var MINUTE = 60000;
-  var HOUR = 60 * MINUTE;
-  var DAY = 24 * HOUR;
-  var TIME_STEPS = [
-    MINUTE,
-    5 * MINUTE,
-    15 * MINUTE,
-    30 * MINUTE,
-    HOUR,
-    3 * HOUR,
-    6 * HOUR,
-    12 * HOUR,
-    DAY,
-    2 * DAY,
-    7 * DAY,
-    14 * DAY,
-    30 * DAY,
-    91 * DAY,
-    365 * DAY,
-  ];
-
-  /** UTC-aligned time ticks (whole hours, days, …); the PDF's chart-scale.ts does the same. */
-  function timeAxis(lo, hi, count) {
-    var min = Math.min(lo, hi);
-    var max = Math.max(lo, hi);
-    if (max - min < MINUTE) {
-      min -= 30 * MINUTE;
-      max += 30 * MINUTE;
-    }
-    var raw = (max - min) / Math.max(1, count);
-    var step =
-      TIME_STEPS.find(function (s) {
-        return s >= raw;
-      }) || 365 * DAY;
-    var first = Math.floor(min / step) * step;
-    var last = Math.ceil(max / step) * step;
-    var ticks = [];
-    for (var t = first; t <= last; t += step) ticks.push(t);
-    return {
-      min: first,
-      max: last,
-      ticks: ticks,
-      label: function (v) {
-        var iso = new Date(v).toISOString();
-        return step >= DAY ? iso.slice(0, 10) : iso.slice(5, 16).replace('T', ' ');
-      },
-    };
-  }
-
   function el(name, attrs, parent) {
     var node = document.createElementNS(SVG, name);
     Object.keys(attrs).forEach(function (k) {
@@ -371,7 +296,7 @@
       return;
     }
     host.dataset.points = String(ys.length);
-    var yAxis = niceAxis(
+    var yAxis = scale.niceAxis(
       Math.min.apply(null, ys.concat(opts.yMin === undefined ? [] : [opts.yMin])),
       Math.max.apply(null, ys),
       5,
@@ -385,9 +310,10 @@
       for (var t = lo; t <= hi; t += step) ticks.push(t);
       xAxis = { min: lo, max: hi, ticks: ticks };
     } else if (opts.timeX) {
-      xAxis = timeAxis(Math.min.apply(null, xs), Math.max.apply(null, xs), 4);
+      xAxis = scale.timeAxis(Math.min.apply(null, xs), Math.max.apply(null, xs), 4);
+      xAxis = Object.assign({ label: scale.timeLabel(xAxis.step) }, xAxis);
     } else {
-      xAxis = niceAxis(Math.min.apply(null, xs), Math.max.apply(null, xs), 4);
+      xAxis = scale.niceAxis(Math.min.apply(null, xs), Math.max.apply(null, xs), 4);
     }
     var xTick = opts.xTick || xAxis.label;
     var sx = function (v) {
