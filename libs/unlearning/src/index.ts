@@ -161,6 +161,7 @@ export {
   type ConvexStepOptions,
   type ConvexSequentialStep,
 } from './application/convex/convex-sequential';
+export { encodeKeptFactor, decodeKeptFactor } from './application/convex/factor-codec';
 export {
   trainSisa,
   unlearnSisa,
@@ -300,8 +301,10 @@ export {
 } from './application/ports/model-store.port';
 export {
   sealPrivateChainState,
+  sealPrivateFactor,
   type PrivateChainStore,
   type PrivateChainState,
+  type PrivateFactorBytes,
   type PrivateWeightBytes,
 } from './application/ports/private-chain-store.port';
 export {

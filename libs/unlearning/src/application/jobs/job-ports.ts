@@ -2,6 +2,7 @@ import type { UnlearningResultDataV1 } from '@lethe/shared';
 import type { CertificatePayload } from '@lethe/audit/domain/certificate/certificate-payload';
 import type { TrainingProfile } from '../../domain/model/training-profile';
 import type { DatasetSource } from '../ports/dataset-source.port';
+import type { PrivateFactorBytes } from '../ports/private-chain-store.port';
 import type { JobProfile } from './job-profile';
 
 /*
@@ -40,6 +41,12 @@ export interface StagedTraining {
   readonly digest: string;
   readonly trainingProfile: TrainingProfile;
   readonly chain: StagedChainState;
+  /**
+   * convex-newton with a kept factor: the factor of D at w*, bound to `chain` by its digest
+   * (factor-codec.ts). PRIVATE; a cache: an effect applied without it leaves the first request to
+   * rebuild it.
+   */
+  readonly keptFactor?: PrivateFactorBytes;
   readonly profile: JobProfile;
   readonly metrics: Readonly<Record<string, number>>;
 }

@@ -100,6 +100,11 @@ const policy = z
         maxSteps: z.number().int().min(1).max(100).optional(),
         maxStepsFromScratch: z.number().int().min(1).max(1000).optional(),
         hessian: z.enum(['auto', 'exact', 'cg']).optional(),
+        /**
+         * Keep a Cholesky factor of the curvature in the worker's private store between jobs
+         * (docs/method.md §10 "The kept factor"): true / false, absent = when p ≤ 2,048.
+         */
+        keptFactor: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -259,24 +264,36 @@ export const modelKindOf = (p: JobProfile): ModelKind =>
       ? 'sisa'
       : 'deep';
 
-/** The convex solver settings of the profile (τ default 1e-3). */
-export const convexSolverFor = (p: JobProfile): ConvexNewtonPolicy['solver'] => {
+/**
+ * Largest parameter count for which the worker keeps the convex factor when the profile does not
+ * say: the factor is a dense p × p float64 matrix (32 MiB at p = 2,048; half of it on disk).
+ */
+export const KEPT_FACTOR_MAX_PARAMS = 2048;
+
+/**
+ * The convex solver settings of the profile (τ default 1e-3) for a model of `params` parameters:
+ * with the kept factor when the profile asks for it, or leaves it out and p ≤ KEPT_FACTOR_MAX_PARAMS.
+ */
+export const convexSolverFor = (p: JobProfile, params?: number): ConvexNewtonPolicy['solver'] => {
   const c = p.policy.convex ?? { tolerance: 1e-3 };
+  const kept =
+    c.keptFactor ?? (params !== undefined && params <= KEPT_FACTOR_MAX_PARAMS ? true : undefined);
   return {
     tolerance: c.tolerance,
     ...(c.maxSteps !== undefined ? { maxSteps: c.maxSteps } : {}),
     ...(c.maxStepsFromScratch !== undefined ? { maxStepsFromScratch: c.maxStepsFromScratch } : {}),
     ...(c.hessian !== undefined ? { hessian: c.hessian } : {}),
+    ...(kept === true ? { keptFactor: true } : {}),
   };
 };
 
 /** The engine's convex-newton policy: certified at the target, retrain when the list allows. */
-export const convexPolicyFor = (p: JobProfile): ConvexNewtonPolicy => {
+export const convexPolicyFor = (p: JobProfile, params?: number): ConvexNewtonPolicy => {
   const pol = p.policy;
   return {
     mode: 'convex-newton',
     target: pol.target,
-    solver: convexSolverFor(p),
+    solver: convexSolverFor(p, params),
     ...(pol.cumulativeBudget ? { cumulativeBudget: pol.cumulativeBudget } : {}),
     ...(pol.accuracyFloor !== undefined ? { accuracyFloor: pol.accuracyFloor } : {}),
     retrainAllowed: pol.methods.includes('retrain'),

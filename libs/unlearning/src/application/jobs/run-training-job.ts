@@ -6,7 +6,9 @@ import { sealPrivateChainState } from '../ports/private-chain-store.port';
 import { startSequentialChain } from '../sequential';
 import { serializeSequentialState } from '../sequential-store';
 import { saveWeights, trainModel } from '../trained-model';
-import { convexCalibration, trainConvexModel } from '../convex/convex-newton';
+import { convexCalibration, keepConvexFactor, trainConvexModel } from '../convex/convex-newton';
+import { encodeKeptFactor } from '../convex/factor-codec';
+import { sealPrivateFactor } from '../ports/private-chain-store.port';
 import type { Architecture } from '../model/architecture';
 import type { Dataset } from '../model/dataset';
 import { datasetDigest } from '../model/dataset-digest';
@@ -127,7 +129,7 @@ const trainConvex = async (
   data: Dataset,
   progress: ProgressReporter,
 ): Promise<StagedTraining> => {
-  const solver = convexSolverFor(profile);
+  const solver = convexSolverFor(profile, (data.dim + 1) * data.classes);
   const model = await trainConvexModel(deps.engine, {
     data,
     l2: profile.recipe.l2,
@@ -146,6 +148,16 @@ const trainConvex = async (
   const evaluation = deps.engine.evaluate(model.arch, released, data);
   const state = { ...startSequentialChain(model, data.ids), previousReleaseDigest: digest };
   const serialized = serializeSequentialState(state);
+  // The kept factor of D at w* (one-off, here rather than in the first request): private.
+  const keptFactor =
+    solver.keptFactor === true
+      ? sealPrivateFactor(
+          encodeKeptFactor(
+            keepConvexFactor(model.params, data, profile.recipe.l2),
+            state.chainDigest,
+          ),
+        )
+      : undefined;
   return {
     kind: 'training',
     jobId: job.jobId,
@@ -155,6 +167,7 @@ const trainConvex = async (
     digest,
     trainingProfile: storedProfile(model.profile),
     chain: { meta: serialized.meta, weights: serialized.weights },
+    ...(keptFactor ? { keptFactor } : {}),
     profile,
     metrics: {
       trainRecords: data.ids.length,
@@ -239,5 +252,8 @@ export const applyTraining = async (deps: JobDependencies, e: StagedTraining): P
     parentDigest: null,
     trainingProfile: e.trainingProfile,
   });
+  // Before the chain state: once the state is stored its factor is there too (unless a crash came
+  // in between; then the first request rebuilds it).
+  if (e.keptFactor) await deps.chainStore.putFactor(modelId, e.version, e.keptFactor);
   await deps.chainStore.put(modelId, e.version, sealPrivateChainState(e.chain));
 };

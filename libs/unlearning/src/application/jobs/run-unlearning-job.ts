@@ -3,6 +3,9 @@ import type { CertificatePayload } from '@lethe/audit/domain/certificate/certifi
 import { cumulativeGuarantee, emptyLedger } from '../../domain/privacy/accountant';
 import { planDeletion } from '../../domain/sisa/sisa-plan';
 import { processConvexDeletionRequest } from '../convex/convex-sequential';
+import { decodeKeptFactor, encodeKeptFactor } from '../convex/factor-codec';
+import type { SoftmaxHessianFactor } from '../../domain/convex/hessian-factor';
+import { parameterCount } from '../model/architecture';
 import { makeDataset, withoutIds, type Dataset } from '../model/dataset';
 import { sha256Hex } from '../model/weights-codec';
 import { sisaProfile, unlearnSisa } from '../sisa/sisa';
@@ -14,7 +17,11 @@ import {
   type SisaState,
 } from '../sisa/sisa-codec';
 import { asReleasedWeights } from '../ports/model-store.port';
-import { sealPrivateChainState } from '../ports/private-chain-store.port';
+import {
+  sealPrivateChainState,
+  sealPrivateFactor,
+  type PrivateFactorBytes,
+} from '../ports/private-chain-store.port';
 import { processDeletionRequest, type SequentialState } from '../sequential';
 import { deserializeSequentialState, serializeSequentialState } from '../sequential-store';
 import { saveWeights } from '../trained-model';
@@ -100,6 +107,45 @@ const loadBase = async (deps: JobDependencies, job: UnlearningJobDataV1): Promis
     : null;
   if (!state || releaseDigest !== record.digest) throw missing();
   return { kind: 'chain', state, digest: record.digest };
+};
+
+/**
+ * The kept convex-newton factor behind the base version (docs/method.md §10 "The kept factor"),
+ * when it is readable and belongs to the base's chain state (same chain digest, same rows, same
+ * shape); otherwise undefined, and the engine rebuilds it on D_r. A preconditioner only: the
+ * private check decides every release whatever factor was used. The log line says which, with no
+ * value in it.
+ */
+const loadKeptFactor = async (
+  deps: JobDependencies,
+  job: UnlearningJobDataV1,
+  state: SequentialState,
+): Promise<SoftmaxHessianFactor | undefined> => {
+  const at = `job ${job.jobId}: kept convex factor of version ${job.baseVersion}`;
+  let why: 'missing' | 'stale' | 'unreadable';
+  try {
+    const bytes = await deps.chainStore.getFactor(ModelId(job.modelId), job.baseVersion);
+    if (!bytes) {
+      why = 'missing';
+    } else {
+      const { chainDigest, factor } = decodeKeptFactor(bytes);
+      if (
+        chainDigest === state.chainDigest &&
+        factor.rows === state.remainingIds.length &&
+        factor.p === parameterCount(state.arch)
+      ) {
+        deps.logger.info(`${at} loaded`);
+        return factor;
+      }
+      why = 'stale';
+    }
+  } catch {
+    why = 'unreadable';
+  }
+  const line = `${at} ${why}: rebuilding it`;
+  if (why === 'missing') deps.logger.info(line);
+  else deps.logger.warn(line);
+  return undefined;
 };
 
 /**
@@ -243,16 +289,25 @@ export const computeUnlearning = async (
       seed: `job:${job.jobId}`,
       onProgress: progress.onProgress,
     };
-    const step =
+    const convex =
       modelKindOf(profile) === 'convex'
-        ? await processConvexDeletionRequest(deps.engine, {
-            ...common,
-            policy: convexPolicyFor(profile),
-          })
-        : await processDeletionRequest(deps.engine, {
-            ...common,
-            policy: sequentialPolicyFor(profile),
-          });
+        ? convexPolicyFor(profile, parameterCount(base.state.arch))
+        : undefined;
+    const factor =
+      convex?.solver.keptFactor === true ? await loadKeptFactor(deps, job, base.state) : undefined;
+    const convexStep = convex
+      ? await processConvexDeletionRequest(deps.engine, {
+          ...common,
+          policy: convex,
+          ...(factor ? { factor } : {}),
+        })
+      : undefined;
+    const step =
+      convexStep ??
+      (await processDeletionRequest(deps.engine, {
+        ...common,
+        policy: sequentialPolicyFor(profile),
+      }));
     const release = step.public.release;
     const policy = policyEvidence(profile, step.public.action, step.public.reasons);
     if (step.public.action === 'needs-retrain' || !release) {
@@ -270,6 +325,10 @@ export const computeUnlearning = async (
       policy,
     );
     const next = serializeSequentialState(step.private.state);
+    const nextFactor = convexStep?.private.factor;
+    const keptFactor = nextFactor
+      ? sealPrivateFactor(encodeKeptFactor(nextFactor, step.private.state.chainDigest))
+      : undefined;
     return await staged(
       deps,
       job,
@@ -282,6 +341,7 @@ export const computeUnlearning = async (
         chain: { meta: next.meta, weights: next.weights },
       },
       policy,
+      keptFactor,
     );
   } catch (e) {
     await deps.journal.releaseStep(job.modelId, index, job.jobId).catch(() => undefined);
@@ -412,6 +472,7 @@ const staged = async (
   profile: JobProfile,
   release: Pick<StagedUnlearning, 'released' | 'trainingProfile' | 'chain'> | null,
   policy?: PolicyEvidence,
+  keptFactor?: PrivateFactorBytes,
 ): Promise<StagedUnlearning> => {
   const certificate = await deps.signer.signCertificate(payload);
   const model = payload.model;
@@ -444,6 +505,12 @@ const staged = async (
     throw new JobError(JobErrorCode.MODEL_BUSY, `certificate step of ${job.modelId} was taken`, {
       modelId: job.modelId,
     });
+  }
+  // The next version's kept factor, beside its chain state in the private store, only when the
+  // staged chain is this computation's (a twin's effect won: its chain needs its own factor). A
+  // cache: not journaled; an effect applied again after a crash leaves the next job to rebuild it.
+  if (keptFactor && kept.chain && effect.chain && kept.chain.meta === effect.chain.meta) {
+    await deps.chainStore.putFactor(ModelId(job.modelId), kept.versionAfter, keptFactor);
   }
   return kept;
 };

@@ -19,6 +19,16 @@ declare const privateBytesBrand: unique symbol;
 export type PrivateWeightBytes = Uint8Array & { readonly [privateBytesBrand]: true };
 
 /**
+ * A kept convex-newton factor (application/convex/factor-codec.ts): the curvature of the private
+ * data at the noise-free centre, bound to one chain state by its digest. PRIVATE like the chain.
+ */
+export type PrivateFactorBytes = PrivateWeightBytes;
+
+/** Brands encoded factor bytes private (`encodeKeptFactor`'s output). */
+export const sealPrivateFactor = (bytes: Uint8Array): PrivateFactorBytes =>
+  bytes as PrivateFactorBytes;
+
+/**
  * A sealed chain state: the `serializeSequentialState` pair (JSON meta + noise-free weights file),
  * branded private. Create it with `sealPrivateChainState` right where the state is serialised.
  */
@@ -51,4 +61,12 @@ export interface PrivateChainStore {
   latest(
     modelId: ModelId,
   ): Promise<{ readonly version: number; readonly state: PrivateChainState } | null>;
+  /**
+   * Keeps the convex-newton factor beside the chain state of `version` (a cache, not part of the
+   * chain: docs/method.md §10 "The kept factor"). Replaces any earlier one, atomically (a reader
+   * sees the old file or the whole new one); the bytes name the chain digest they belong to.
+   */
+  putFactor(modelId: ModelId, version: number, bytes: PrivateFactorBytes): Promise<void>;
+  /** The kept factor's bytes for `version` as stored (unverified: the codec checks them), or null. */
+  getFactor(modelId: ModelId, version: number): Promise<PrivateFactorBytes | null>;
 }

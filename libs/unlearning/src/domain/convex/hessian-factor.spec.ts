@@ -10,6 +10,7 @@ import {
   buildSoftmaxHessianFactor,
   choleskyUpper,
   choleskyUpperDowndate,
+  choleskyUpperDowndateMany,
   choleskyUpperSolve,
   downdateSoftmaxHessianFactor,
   gradientWithoutRows,
@@ -93,6 +94,24 @@ describe('the kept Hessian factor of a softmax regression (float64)', () => {
     expect(maxAbsDiff(f.upper, choleskyUpper(softmaxCurvatureSum(theta, rows, 60 * l2), p))).toBe(
       0,
     );
+  });
+
+  it('the one-pass downdate of m vectors is bit-identical to m sequential rank-one downdates', () => {
+    const f = buildSoftmaxHessianFactor(theta, rows, l2);
+    const rng = createRng('many');
+    const m = 4;
+    const V = new Float64Array(m * p);
+    for (let t = 0; t < m; t++) {
+      const v = gaussianVector(rng, p);
+      // Small enough to keep S − Σ vvᵀ positive definite; leading zeros differ per vector.
+      for (let j = t; j < p; j++) V[t * p + j] = 0.05 * (v[j] as number);
+    }
+    const seq = Float64Array.from(f.upper);
+    for (let t = 0; t < m; t++) choleskyUpperDowndate(seq, p, V.slice(t * p, (t + 1) * p));
+    const many = Float64Array.from(f.upper);
+    choleskyUpperDowndateMany(many, p, Float64Array.from(V), m);
+    expect(Array.from(many)).toEqual(Array.from(seq));
+    expect(maxAbsDiff(many, f.upper)).toBeGreaterThan(0);
   });
 
   it('the direction is n_r·S⁻¹g, the Newton direction up to the ridge', () => {

@@ -7,6 +7,7 @@ import { isModelStoreError } from '../../application/ports/model-store.errors';
 import { asReleasedWeights, type PutModelVersion } from '../../application/ports/model-store.port';
 import {
   sealPrivateChainState,
+  sealPrivateFactor,
   type PrivateChainState,
 } from '../../application/ports/private-chain-store.port';
 import { DirectoryModelStore } from './directory-model-store';
@@ -65,6 +66,21 @@ describe('DirectoryPrivateChainStore', () => {
     expect(latest?.version).toBe(3);
     expect(latest?.state.meta).toBe(s3.meta);
     expect(await store.get(model, 2)).toBeNull();
+  });
+
+  it('keeps a factor beside a version: replaced atomically, null when absent, never under the public root', async () => {
+    const store = await DirectoryPrivateChainStore.open({ root: privateRoot, publicRoot });
+    expect(await store.getFactor(model, 1)).toBeNull();
+    await store.putFactor(model, 1, sealPrivateFactor(Uint8Array.of(1, 2, 3)));
+    await store.putFactor(model, 1, sealPrivateFactor(Uint8Array.of(4, 5)));
+    expect(Array.from((await store.getFactor(model, 1))!)).toEqual([4, 5]);
+    expect(await store.getFactor(model, 2)).toBeNull();
+    expect(await readdir(join(privateRoot, 'chains', 'm1'))).toEqual(['1.factor']);
+    // A factor is not a chain state: latest() lists states only.
+    expect(await store.latest(model)).toBeNull();
+    expect(
+      await codeOf(store.putFactor(ModelId('../x'), 1, sealPrivateFactor(Uint8Array.of(1)))),
+    ).toBe('MODEL_STORE_INVALID_KEY');
   });
 
   it('is write-once and idempotent, also under concurrent puts', async () => {

@@ -5,10 +5,12 @@ import { sha256Hex } from '../../application/model/weights-codec';
 import { ModelStoreError, ModelStoreErrorCode } from '../../application/ports/model-store.errors';
 import {
   sealPrivateChainState,
+  sealPrivateFactor,
   type PrivateChainState,
   type PrivateChainStore,
+  type PrivateFactorBytes,
 } from '../../application/ports/private-chain-store.port';
-import { errnoOf, io, placeExclusive, readIfExists } from './fs-atomic';
+import { errnoOf, io, placeExclusive, placeReplacing, readIfExists } from './fs-atomic';
 import { assertDisjointRoots, checkId, checkVersion } from './keys';
 
 export interface DirectoryPrivateChainStoreOptions {
@@ -81,7 +83,9 @@ export const decodePrivateState = (bytes: Uint8Array): PrivateChainState => {
 /**
  * The private chain store on a directory, apart from the public store:
  * `<root>/chains/<modelId>/<version>.state` (write-once, atomic, fsync'ed, mode 0600 in a 0700
- * root), verified on every read. Nothing here is served or published.
+ * root), verified on every read; beside it `<version>.factor`, the kept convex-newton factor of that
+ * state (a cache: replaced atomically, verified by its codec, rebuilt by the worker when missing or
+ * damaged). Nothing here is served or published.
  */
 export class DirectoryPrivateChainStore implements PrivateChainStore {
   private constructor(readonly root: string) {}
@@ -141,7 +145,23 @@ export class DirectoryPrivateChainStore implements PrivateChainStore {
     return state ? { version, state } : null;
   }
 
-  private path(modelId: string, version: number): string {
-    return join(this.root, 'chains', modelId, `${version}.state`);
+  async putFactor(modelId: ModelId, version: number, bytes: PrivateFactorBytes): Promise<void> {
+    checkId('modelId', modelId);
+    checkVersion(version);
+    const path = this.path(modelId, version, 'factor');
+    await io('write kept factor', () => placeReplacing(join(this.root, 'tmp'), path, bytes, 0o600));
+  }
+
+  async getFactor(modelId: ModelId, version: number): Promise<PrivateFactorBytes | null> {
+    checkId('modelId', modelId);
+    checkVersion(version);
+    const bytes = await io('read kept factor', () =>
+      readIfExists(this.path(modelId, version, 'factor')),
+    );
+    return bytes ? sealPrivateFactor(new Uint8Array(bytes)) : null;
+  }
+
+  private path(modelId: string, version: number, ext: 'state' | 'factor' = 'state'): string {
+    return join(this.root, 'chains', modelId, `${version}.${ext}`);
   }
 }
