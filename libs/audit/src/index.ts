@@ -25,7 +25,7 @@ export * from './application/ports/certificate-index.port';
 export * from './application/log-appender';
 export * from './application/verify-log/verify-log';
 export * from './application/verify-export/verify-export';
-export * from './application/merkle-block-index';
+export * from './application/merkle-node-index';
 export * from './application/queries/checkpoint.view';
 export * from './application/commands/append-certificate/append-certificate.command';
 export * from './application/commands/append-certificate/append-certificate.handler';

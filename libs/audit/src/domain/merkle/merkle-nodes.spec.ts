@@ -24,7 +24,7 @@ const leaves = (n: number): Buffer[] =>
 /** Every complete node of the leaves, as the database's node table holds them. */
 function completeNodes(l: readonly Buffer[]): Map<string, Buffer> {
   const table = new Map<string, Buffer>();
-  let level = l.map((h) => Buffer.from(h));
+  let level: Buffer[] = l.map((h) => Buffer.from(h));
   for (let L = 0; level.length > 0; L++) {
     level.forEach((h, i) => table.set(`${L}:${i}`, h));
     const next: Buffer[] = [];
