@@ -54,10 +54,16 @@ export class AuditMerkleNodes1796400000000 implements MigrationInterface {
         END LOOP;
       END $$`);
 
-    // Each new leaf i completes node (L, i >> L) for every L while bit L − 1 of i is 1.
+    // Each new leaf i completes node (L, i >> L) for every L while bit L − 1 of i is 1. The search
+    // path is pinned to this schema with pg_temp last, so that no temporary table of the caller can
+    // stand in for the node table inside this SECURITY DEFINER function.
+    const [{ schema }] = (await q.query('SELECT current_schema() AS schema')) as [
+      { schema: string },
+    ];
+    const searchPath = `"${schema.replace(/"/g, '""')}", pg_temp`;
     await q.query(`
       CREATE FUNCTION audit_entries_merkle_nodes() RETURNS trigger
-      LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+      LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${searchPath} AS $$
       DECLARE
         i bigint := NEW.leaf_index;
         lvl smallint := 0;

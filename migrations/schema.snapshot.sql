@@ -67,7 +67,21 @@ CREATE UNIQUE INDEX audit_entries_pkey ON public.audit_entries USING btree (leaf
 CREATE TRIGGER audit_entries_append_only BEFORE DELETE OR UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_entries_index AFTER INSERT ON audit_entries FOR EACH ROW WHEN (new.kind = 'certificate'::text) EXECUTE FUNCTION audit_entries_index_certificate();
 CREATE TRIGGER audit_entries_link BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_check_link();
+CREATE TRIGGER audit_entries_merkle_nodes AFTER INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_merkle_nodes();
 CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
+CREATE TABLE public.audit_merkle_nodes (
+  level smallint NOT NULL,
+  idx bigint NOT NULL,
+  hash bytea NOT NULL
+);
+ALTER TABLE public.audit_merkle_nodes ADD CONSTRAINT audit_merkle_nodes_hash_check CHECK (length(hash) = 32);
+ALTER TABLE public.audit_merkle_nodes ADD CONSTRAINT audit_merkle_nodes_idx_check CHECK (idx >= 0);
+ALTER TABLE public.audit_merkle_nodes ADD CONSTRAINT audit_merkle_nodes_level_check CHECK (level >= 1 AND level <= 62);
+ALTER TABLE public.audit_merkle_nodes ADD CONSTRAINT audit_merkle_nodes_pk PRIMARY KEY (level, idx);
+CREATE UNIQUE INDEX audit_merkle_nodes_pk ON public.audit_merkle_nodes USING btree (level, idx);
+CREATE TRIGGER audit_merkle_nodes_append_only BEFORE DELETE OR UPDATE ON audit_merkle_nodes FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_merkle_nodes_no_truncate BEFORE TRUNCATE ON audit_merkle_nodes FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 
 CREATE TABLE public.events (
   global_position bigint NOT NULL DEFAULT nextval('events_global_position_seq'::regclass),
@@ -329,6 +343,36 @@ CREATE OR REPLACE FUNCTION public.audit_entries_index_certificate()
 AS $function$
       BEGIN
         PERFORM audit_index_certificate(NEW.leaf_index, NEW.certificate_id, NEW.data);
+        RETURN NULL;
+      END $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_entries_merkle_nodes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+      DECLARE
+        i bigint := NEW.leaf_index;
+        lvl smallint := 0;
+        node bytea := NEW.leaf_hash;
+        sibling bytea;
+      BEGIN
+        WHILE ((i >> lvl) & 1) = 1 LOOP
+          IF lvl = 0 THEN
+            SELECT leaf_hash INTO sibling FROM audit_entries WHERE leaf_index = i - 1;
+          ELSE
+            SELECT hash INTO sibling FROM audit_merkle_nodes
+             WHERE level = lvl AND idx = (i >> lvl) - 1;
+          END IF;
+          IF sibling IS NULL THEN
+            RAISE EXCEPTION 'audit Merkle node (%, %) is missing', lvl, (i >> lvl) - 1
+              USING ERRCODE = 'P0001';
+          END IF;
+          node := sha256('\x01'::bytea || sibling || node);
+          lvl := lvl + 1;
+          INSERT INTO audit_merkle_nodes (level, idx, hash) VALUES (lvl, i >> lvl, node);
+        END LOOP;
         RETURN NULL;
       END $function$;
 
