@@ -17,6 +17,7 @@ export * from './domain/log/audit-entry';
 export * from './domain/log/checkpoint';
 export * from './domain/merkle/rfc6962';
 export * from './domain/merkle/merkle-levels';
+export * from './domain/merkle/merkle-nodes';
 export * from './domain/export/export-format';
 export * from './application/ports/audit-log-store.port';
 export * from './application/ports/audit-options.port';
