@@ -26,6 +26,7 @@ import { aNoOpCertificate } from '../src/testing/certificate.factory';
  * database writes exactly the RFC 6962 nodes on every insert, the migration backfills them for
  * rows already there, and the table is append-only like the log.
  */
+jest.setTimeout(120_000);
 const T0 = new Date('2026-01-01T00:00:00Z');
 
 describe('audit Merkle node table on PostgreSQL', () => {
