@@ -14,7 +14,18 @@ CREATE TABLE public.audit_certificates (
   method text NOT NULL,
   guarantee_type text NOT NULL,
   subject_refs text[] NOT NULL,
-  request_ids text[] NOT NULL
+  request_ids text[] NOT NULL,
+  epsilon double precision,
+  delta double precision,
+  sigma double precision,
+  version_before bigint,
+  version_after bigint,
+  sequence_index bigint,
+  cumulative_epsilon double precision,
+  cumulative_delta double precision,
+  accuracy_before double precision,
+  accuracy_after double precision,
+  accuracy_after_metric text
 );
 ALTER TABLE public.audit_certificates ADD CONSTRAINT audit_certificates_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES audit_entries(certificate_id);
 ALTER TABLE public.audit_certificates ADD CONSTRAINT audit_certificates_leaf_index_fkey FOREIGN KEY (leaf_index) REFERENCES audit_entries(leaf_index);
@@ -384,12 +395,58 @@ AS $function$
         p jsonb := audit_jws_payload(convert_from(entry, 'UTF8')::jsonb ->> 'jws');
       BEGIN
         INSERT INTO audit_certificates (certificate_id, leaf_index, issued_at, model_id, method,
-                                        guarantee_type, subject_refs, request_ids)
+                                        guarantee_type, subject_refs, request_ids, epsilon, delta, sigma, version_before, version_after, sequence_index,
+  cumulative_epsilon, cumulative_delta, accuracy_before, accuracy_after, accuracy_after_metric)
         VALUES (cert_id, idx, (p ->> 'issuedAt')::timestamptz, p -> 'model' ->> 'modelId',
                 p ->> 'method', p -> 'guarantee' ->> 'type',
                 ARRAY(SELECT jsonb_array_elements_text(p -> 'subjectRefs')),
-                ARRAY(SELECT jsonb_array_elements_text(p -> 'requestIds')));
+                ARRAY(SELECT jsonb_array_elements_text(p -> 'requestIds')), 
+  audit_json_number(p -> 'guarantee' -> 'epsilon'),
+  audit_json_number(p -> 'guarantee' -> 'delta'),
+  audit_json_number(p -> 'guarantee' -> 'sigma'),
+  CASE WHEN jsonb_typeof(p -> 'model') = 'object'
+       THEN audit_json_integer(p -> 'model' -> 'versionBefore') END,
+  CASE WHEN jsonb_typeof(p -> 'model') = 'object'
+       THEN audit_json_integer(p -> 'model' -> 'versionAfter') END,
+  CASE WHEN jsonb_typeof(p -> 'sequence') = 'object'
+       THEN COALESCE(audit_json_integer(p -> 'sequence' -> 'index'), 0) END,
+  audit_json_number(p -> 'sequence' -> 'cumulativeEpsilon'),
+  audit_json_number(p -> 'sequence' -> 'cumulativeDelta'),
+  audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'before'),
+  COALESCE(audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'after'),
+           audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'test')),
+  CASE WHEN audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'after') IS NOT NULL
+       THEN 'certificate:evidence.accuracy.after'
+       WHEN audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'test') IS NOT NULL
+       THEN 'certificate:evidence.accuracy.test' END);
       END $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_json_accuracy(v jsonb)
+ RETURNS double precision
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+        SELECT CASE WHEN a BETWEEN 0 AND 1 THEN a END
+          FROM (SELECT audit_json_number(CASE WHEN jsonb_typeof(v) = 'object'
+                                              THEN v -> 'accuracy' ELSE v END) AS a) x
+      $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_json_integer(v jsonb)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+        SELECT CASE WHEN jsonb_typeof(v) = 'number' AND v::numeric = trunc(v::numeric)
+                     AND abs(v::numeric) <= 9007199254740991 THEN v::numeric::bigint END
+      $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_json_number(v jsonb)
+ RETURNS double precision
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+        SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN v::double precision END
+      $function$;
 
 CREATE OR REPLACE FUNCTION public.audit_jws_payload(jws text)
  RETURNS jsonb
