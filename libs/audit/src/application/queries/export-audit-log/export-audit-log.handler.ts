@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
 import {
+  certificateJsonlLine,
   CSV_HEADER,
   csvRow,
   jsonlLine,
@@ -114,14 +115,39 @@ export class ExportAuditLogHandler implements IQueryHandler<ExportAuditLogQuery>
       const hex = levels.map((level) => level.map((h) => h.toString('hex')));
       const outer = above.map((h) => h.toString('hex'));
       let chunk = '';
+      const outerJson = outer.map((h) => `,"${h}"`).join('');
       for (const [i, row] of rows.entries()) {
         if (row.data === null) continue;
+        const leafHash = (hex[0] as string[])[i] as string;
+        if (format === 'jsonl') {
+          const inner = hexPath(hex, i);
+          const hashes = [...inner, ...outer];
+          // The common case without a JSON parse: a certificate's line from its leaf data as is.
+          const line = certificateJsonlLine(row.data, {
+            leafIndex: row.index,
+            leafHash,
+            prevHash: row.prevHash,
+            chainHash: row.chainHash,
+            treeSize,
+            hashesJson:
+              hashes.length === 0
+                ? '[]'
+                : inner.length === 0
+                  ? `[${outerJson.slice(1)}]`
+                  : `["${inner.join('","')}"${outerJson}]`,
+          });
+          if (line !== null) {
+            chunk += line;
+            count++;
+            continue;
+          }
+        }
         const entry = JSON.parse(row.data) as AuditEntry & { schema?: string };
         delete entry.schema;
         chunk += render(
           recordOfEntry(entry, {
             leafIndex: row.index,
-            leafHash: (hex[0] as string[])[i] as string,
+            leafHash,
             prevHash: row.prevHash,
             chainHash: row.chainHash,
             inclusionProof: { treeSize, hashes: [...hexPath(hex, i), ...outer] },
