@@ -14,7 +14,18 @@ CREATE TABLE public.audit_certificates (
   method text NOT NULL,
   guarantee_type text NOT NULL,
   subject_refs text[] NOT NULL,
-  request_ids text[] NOT NULL
+  request_ids text[] NOT NULL,
+  epsilon double precision,
+  delta double precision,
+  sigma double precision,
+  version_before bigint,
+  version_after bigint,
+  sequence_index bigint,
+  cumulative_epsilon double precision,
+  cumulative_delta double precision,
+  accuracy_before double precision,
+  accuracy_after double precision,
+  accuracy_after_metric text
 );
 ALTER TABLE public.audit_certificates ADD CONSTRAINT audit_certificates_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES audit_entries(certificate_id);
 ALTER TABLE public.audit_certificates ADD CONSTRAINT audit_certificates_leaf_index_fkey FOREIGN KEY (leaf_index) REFERENCES audit_entries(leaf_index);
@@ -67,7 +78,21 @@ CREATE UNIQUE INDEX audit_entries_pkey ON public.audit_entries USING btree (leaf
 CREATE TRIGGER audit_entries_append_only BEFORE DELETE OR UPDATE ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_entries_index AFTER INSERT ON audit_entries FOR EACH ROW WHEN (new.kind = 'certificate'::text) EXECUTE FUNCTION audit_entries_index_certificate();
 CREATE TRIGGER audit_entries_link BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_check_link();
+CREATE TRIGGER audit_entries_merkle_nodes AFTER INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_merkle_nodes();
 CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
+CREATE TABLE public.audit_merkle_nodes (
+  level smallint NOT NULL,
+  idx bigint NOT NULL,
+  hash bytea NOT NULL
+);
+ALTER TABLE public.audit_merkle_nodes ADD CONSTRAINT audit_merkle_nodes_hash_check CHECK (length(hash) = 32);
+ALTER TABLE public.audit_merkle_nodes ADD CONSTRAINT audit_merkle_nodes_idx_check CHECK (idx >= 0);
+ALTER TABLE public.audit_merkle_nodes ADD CONSTRAINT audit_merkle_nodes_level_check CHECK (level >= 1 AND level <= 62);
+ALTER TABLE public.audit_merkle_nodes ADD CONSTRAINT audit_merkle_nodes_pk PRIMARY KEY (level, idx);
+CREATE UNIQUE INDEX audit_merkle_nodes_pk ON public.audit_merkle_nodes USING btree (level, idx);
+CREATE TRIGGER audit_merkle_nodes_append_only BEFORE DELETE OR UPDATE ON audit_merkle_nodes FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_merkle_nodes_no_truncate BEFORE TRUNCATE ON audit_merkle_nodes FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 
 CREATE TABLE public.events (
   global_position bigint NOT NULL DEFAULT nextval('events_global_position_seq'::regclass),
@@ -332,6 +357,36 @@ AS $function$
         RETURN NULL;
       END $function$;
 
+CREATE OR REPLACE FUNCTION public.audit_entries_merkle_nodes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+      DECLARE
+        i bigint := NEW.leaf_index;
+        lvl smallint := 0;
+        node bytea := NEW.leaf_hash;
+        sibling bytea;
+      BEGIN
+        WHILE ((i >> lvl) & 1) = 1 LOOP
+          IF lvl = 0 THEN
+            SELECT leaf_hash INTO sibling FROM audit_entries WHERE leaf_index = i - 1;
+          ELSE
+            SELECT hash INTO sibling FROM audit_merkle_nodes
+             WHERE level = lvl AND idx = (i >> lvl) - 1;
+          END IF;
+          IF sibling IS NULL THEN
+            RAISE EXCEPTION 'audit Merkle node (%, %) is missing', lvl, (i >> lvl) - 1
+              USING ERRCODE = 'P0001';
+          END IF;
+          node := sha256('\x01'::bytea || sibling || node);
+          lvl := lvl + 1;
+          INSERT INTO audit_merkle_nodes (level, idx, hash) VALUES (lvl, i >> lvl, node);
+        END LOOP;
+        RETURN NULL;
+      END $function$;
+
 CREATE OR REPLACE FUNCTION public.audit_index_certificate(idx bigint, cert_id text, entry bytea)
  RETURNS void
  LANGUAGE plpgsql
@@ -340,12 +395,58 @@ AS $function$
         p jsonb := audit_jws_payload(convert_from(entry, 'UTF8')::jsonb ->> 'jws');
       BEGIN
         INSERT INTO audit_certificates (certificate_id, leaf_index, issued_at, model_id, method,
-                                        guarantee_type, subject_refs, request_ids)
+                                        guarantee_type, subject_refs, request_ids, epsilon, delta, sigma, version_before, version_after, sequence_index,
+  cumulative_epsilon, cumulative_delta, accuracy_before, accuracy_after, accuracy_after_metric)
         VALUES (cert_id, idx, (p ->> 'issuedAt')::timestamptz, p -> 'model' ->> 'modelId',
                 p ->> 'method', p -> 'guarantee' ->> 'type',
                 ARRAY(SELECT jsonb_array_elements_text(p -> 'subjectRefs')),
-                ARRAY(SELECT jsonb_array_elements_text(p -> 'requestIds')));
+                ARRAY(SELECT jsonb_array_elements_text(p -> 'requestIds')), 
+  audit_json_number(p -> 'guarantee' -> 'epsilon'),
+  audit_json_number(p -> 'guarantee' -> 'delta'),
+  audit_json_number(p -> 'guarantee' -> 'sigma'),
+  CASE WHEN jsonb_typeof(p -> 'model') = 'object'
+       THEN audit_json_integer(p -> 'model' -> 'versionBefore') END,
+  CASE WHEN jsonb_typeof(p -> 'model') = 'object'
+       THEN audit_json_integer(p -> 'model' -> 'versionAfter') END,
+  CASE WHEN jsonb_typeof(p -> 'sequence') = 'object'
+       THEN COALESCE(audit_json_integer(p -> 'sequence' -> 'index'), 0) END,
+  audit_json_number(p -> 'sequence' -> 'cumulativeEpsilon'),
+  audit_json_number(p -> 'sequence' -> 'cumulativeDelta'),
+  audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'before'),
+  COALESCE(audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'after'),
+           audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'test')),
+  CASE WHEN audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'after') IS NOT NULL
+       THEN 'certificate:evidence.accuracy.after'
+       WHEN audit_json_accuracy(p -> 'evidence' -> 'accuracy' -> 'test') IS NOT NULL
+       THEN 'certificate:evidence.accuracy.test' END);
       END $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_json_accuracy(v jsonb)
+ RETURNS double precision
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+        SELECT CASE WHEN a BETWEEN 0 AND 1 THEN a END
+          FROM (SELECT audit_json_number(CASE WHEN jsonb_typeof(v) = 'object'
+                                              THEN v -> 'accuracy' ELSE v END) AS a) x
+      $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_json_integer(v jsonb)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+        SELECT CASE WHEN jsonb_typeof(v) = 'number' AND v::numeric = trunc(v::numeric)
+                     AND abs(v::numeric) <= 9007199254740991 THEN v::numeric::bigint END
+      $function$;
+
+CREATE OR REPLACE FUNCTION public.audit_json_number(v jsonb)
+ RETURNS double precision
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+        SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN v::double precision END
+      $function$;
 
 CREATE OR REPLACE FUNCTION public.audit_jws_payload(jws text)
  RETURNS jsonb

@@ -26,16 +26,24 @@ import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CommandBus } from '@nestjs/cqrs';
 import {
   AUDIT_SIGNER,
+  AppendCertificateCommand,
   AuditModule,
   KeyRing,
+  MerkleNodeIndex,
   PostgresAuditLogStore,
   generateEd25519,
   inclusionProof,
+  planRanges,
+  inclusionRanges,
+  rootFromLeafHashes,
   type JoseAuditSigner,
 } from '@lethe/audit';
+import { aNoOpCertificate } from '@lethe/audit/testing/certificate.factory';
 import { printTable, startBenchInfra } from '../support/infra';
+import { MerkleBlockIndex } from './block-index.baseline';
 import { emptySeedState, seedLog } from './seed-log';
 
 const arg = (name: string): string | undefined => {
@@ -147,8 +155,62 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const lookupCpuMs = (cpu.user + cpu.system) / 1000 / LOOKUPS;
     times.sort((a, b) => a - b);
+    // The proof alone, in process, side by side on the same random leaves: the stored subtree
+    // hashes (now) and the in-memory block index the route used before (cold fill, then warm).
+    const latest = (await store.latestCheckpoint())!;
+    const nodes = new MerkleNodeIndex(store);
+    const blocks = new MerkleBlockIndex(store);
+    c0 = performance.now();
+    await blocks.inclusionProof(0, n, latest.rootHash);
+    const blockColdMs = performance.now() - c0;
+    const proofNow: number[] = [];
+    const proofBlock: number[] = [];
+    for (let k = 0; k < 500; k++) {
+      const i = Math.floor(Math.random() * n);
+      c0 = performance.now();
+      await nodes.inclusionProof(i, n);
+      proofNow.push(performance.now() - c0);
+      c0 = performance.now();
+      await blocks.inclusionProof(i, n, latest.rootHash);
+      proofBlock.push(performance.now() - c0);
+    }
+    proofNow.sort((a, b) => a - b);
+    proofBlock.sort((a, b) => a - b);
+    // Where the time goes in PostgreSQL: the plans of the lookup's queries at this size.
+    const leaf = Math.floor(n / 3);
+    const { nodes: refs } = planRanges(inclusionRanges(leaf, n));
+    for (const [what, sql, params] of [
+      [
+        'entry by key',
+        'SELECT * FROM audit_entries WHERE entry_key = $1',
+        [`certificate:${id(leaf)}`],
+      ],
+      ['latest checkpoint', 'SELECT * FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1', []],
+      [
+        `proof nodes (${refs.length})`,
+        `SELECT r.ord, CASE WHEN r.level = 0 THEN e.leaf_hash ELSE n.hash END AS hash
+           FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS r(level, idx, ord)
+           LEFT JOIN audit_entries e ON r.level = 0 AND e.leaf_index = r.idx
+           LEFT JOIN audit_merkle_nodes n ON r.level > 0 AND n.level = r.level AND n.idx = r.idx`,
+        [refs.map((r) => r.level), refs.map((r) => String(r.index))],
+      ],
+      [
+        'previous: one block of leaf hashes',
+        `SELECT string_agg(leaf_hash, ''::bytea ORDER BY leaf_index) FROM audit_entries
+          WHERE leaf_index >= $1 AND leaf_index < $2`,
+        [leaf - (leaf % 1024), leaf - (leaf % 1024) + 1024],
+      ],
+    ] as const) {
+      const plan = await dataSource.query<{ 'QUERY PLAN': string }[]>(
+        `EXPLAIN (ANALYZE, BUFFERS) ${sql}`,
+        [...params] as unknown[],
+      );
+      process.stderr.write(
+        `n=${n} EXPLAIN ANALYZE ${what}:\n${plan.map((r) => `    ${r['QUERY PLAN']}`).join('\n')}\n`,
+      );
+    }
     const baseline: number[] = [];
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < (n > 100_000 ? 1 : 3); k++) {
       c0 = performance.now();
       const leaves = await store.leafHashes(n);
       inclusionProof(leaves, Math.floor(Math.random() * n), n);
@@ -161,7 +223,10 @@ async function main(): Promise<void> {
       pct(times, 99).toFixed(2),
       lookupCpuMs.toFixed(2),
       coldMs.toFixed(0),
-      (baseline[1] ?? NaN).toFixed(0),
+      `${pct(proofNow, 50).toFixed(2)} / ${pct(proofNow, 99).toFixed(2)}`,
+      `${pct(proofBlock, 50).toFixed(2)} / ${pct(proofBlock, 99).toFixed(2)}`,
+      blockColdMs.toFixed(0),
+      (baseline[Math.floor(baseline.length / 2)] ?? NaN).toFixed(0),
     ]);
 
     // Export of the whole log, RSS sampled; then the database read alone.
@@ -198,8 +263,8 @@ async function main(): Promise<void> {
     await get(agent, port, '/v1/audit/export?format=jsonl');
     clearInterval(gcSampler);
     c0 = performance.now();
-    for (let from = 0; from < n; from += 1024) {
-      await store.blockRows(from, Math.min(n, from + 1024), { from: null, to: null });
+    for (let from = 0; from < n; from += 4096) {
+      await store.blockRows(from, Math.min(n, from + 4096), { from: null, to: null });
     }
     const readS = (performance.now() - c0) / 1000;
     exportRows.push([
@@ -220,6 +285,35 @@ async function main(): Promise<void> {
     );
   }
 
+  // Appends through the service's path at the last size (after the last export: the seeder's
+  // state no longer matches once real appends land), beside what each append did before: read
+  // every leaf hash and recompute the root.
+  const appendRows: (string | number)[][] = [];
+  {
+    const n = state.size;
+    const bus = app.get(CommandBus);
+    const at: number[] = [];
+    const APPENDS = 50;
+    for (let k = 0; k < APPENDS; k++) {
+      const jws = await signer.signCertificate(
+        aNoOpCertificate({ certificateId: `cert-append-${k}`, issuedAt: new Date().toISOString() }),
+      );
+      const c0 = performance.now();
+      await bus.execute(new AppendCertificateCommand(jws));
+      at.push(performance.now() - c0);
+    }
+    at.sort((a, b) => a - b);
+    const c0 = performance.now();
+    rootFromLeafHashes(await store.leafHashes());
+    appendRows.push([
+      n,
+      APPENDS,
+      pct(at, 50).toFixed(2),
+      pct(at, 99).toFixed(2),
+      (performance.now() - c0).toFixed(0),
+    ]);
+  }
+
   printTable(
     'Certificate lookup, GET /v1/certificates/:id (loopback HTTP, sequential, random ids)',
     [
@@ -228,9 +322,17 @@ async function main(): Promise<void> {
       'p99 ms',
       'Node CPU ms/lookup',
       'first (cold) lookup ms',
-      'baseline: all leaves + proof ms',
+      'proof now: stored nodes p50 / p99 ms',
+      'proof before: block index (warm) p50 / p99 ms',
+      'block index cold fill ms',
+      'ADR 0008: all leaves + proof ms',
     ],
     lookupRows,
+  );
+  printTable(
+    'Append at the last size, AppendCertificateCommand (one transaction, signed checkpoint)',
+    ['log size n', 'appends', 'p50 ms', 'p99 ms', 'before: root from every leaf hash, ms'],
+    appendRows,
   );
   printTable(
     'Export, GET /v1/audit/export?format=jsonl, whole log (client in the same process)',

@@ -15,7 +15,7 @@ import { ListCertificatesHttpController } from './application/queries/list-certi
 import { PostgresCertificateIndex } from './infrastructure/postgres/postgres-certificate-index';
 import { AUDIT_LOG_OPTIONS, type AuditLogOptions } from './application/ports/audit-options.port';
 import { AUDIT_SIGNER } from './application/ports/signing.port';
-import { MERKLE_BLOCK_INDEX, MerkleBlockIndex } from './application/merkle-block-index';
+import { MERKLE_NODE_INDEX, MerkleNodeIndex } from './application/merkle-node-index';
 import {
   AUDIT_PDF_REPORT,
   type AuditPdfReport,
@@ -106,9 +106,9 @@ export class AuditModule {
         },
         ...(subjectRefOf ? [{ provide: SUBJECT_REF_OF, useValue: subjectRefOf }] : []),
         {
-          provide: MERKLE_BLOCK_INDEX,
+          provide: MERKLE_NODE_INDEX,
           inject: [AUDIT_LOG_STORE],
-          useFactory: (store: PostgresAuditLogStore) => new MerkleBlockIndex(store),
+          useFactory: (store: PostgresAuditLogStore) => new MerkleNodeIndex(store),
         },
         ...pdfReportProviders(pdfReport),
         ExportAuditLogHandler,

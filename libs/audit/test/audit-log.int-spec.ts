@@ -13,7 +13,7 @@ import {
   GetConsistencyProofQuery,
   JoseAuditSigner,
   KeyRing,
-  MerkleBlockIndex,
+  MerkleNodeIndex,
   PostgresAuditLogStore,
   generateEd25519,
   leafHash,
@@ -61,9 +61,9 @@ function harness(dataSource: DataSource, clock: () => Date): Harness {
     signer,
     appendCertificate: new AppendCertificateHandler(store, signer, options),
     appendOutcome: new AppendOutcomeHandler(store, signer, options),
-    getCertificate: new GetCertificateHandler(store, signer, new MerkleBlockIndex(store)),
+    getCertificate: new GetCertificateHandler(store, signer, new MerkleNodeIndex(store)),
     getCheckpoint: new GetCheckpointHandler(store, signer),
-    getConsistency: new GetConsistencyProofHandler(store, signer),
+    getConsistency: new GetConsistencyProofHandler(store, signer, new MerkleNodeIndex(store)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { AuditError, AuditErrorCode } from '../domain/audit.errors';
 import { entryKey, entryLeafData, linkEntry, type AuditEntry } from '../domain/log/audit-entry';
 import { CHECKPOINT_SCHEMA, type CheckpointBody } from '../domain/log/checkpoint';
-import { rootFromLeafHashes } from '../domain/merkle/rfc6962';
+import { appendToCompactRange, foldNodes } from '../domain/merkle/merkle-nodes';
 import type { AuditLogStore, StoredCheckpoint, StoredEntry } from './ports/audit-log-store.port';
 import type { AuditLogOptions } from './ports/audit-options.port';
 import type { AuditSigner } from './ports/signing.port';
@@ -30,7 +30,8 @@ export async function appendEntry(
   const result = await store.append(key, async (tail) => {
     const link = linkEntry(data, tail.chainHead);
     const treeSize = tail.size + 1;
-    const rootHash = rootFromLeafHashes([...tail.leafHashes, link.leafHash]);
+    // O(log n): the compact range grown by the new leaf (the database writes the same nodes).
+    const rootHash = foldNodes(appendToCompactRange(tail.compactRange, tail.size, link.leafHash));
     const body: CheckpointBody = {
       schema: CHECKPOINT_SCHEMA,
       origin: options.origin,

@@ -1,3 +1,5 @@
+import type { NodeRef } from '../../domain/merkle/merkle-nodes';
+
 /** One stored record of the log. */
 export interface StoredEntry {
   /** 0-based position: the Merkle leaf index. */
@@ -23,8 +25,11 @@ export interface StoredCheckpoint {
 export interface LogTail {
   readonly size: number;
   readonly chainHead: Buffer;
-  /** Every leaf hash, in order (the Merkle root of the next checkpoint needs them). */
-  readonly leafHashes: readonly Buffer[];
+  /**
+   * The compact range of the tree of `size` leaves: the hashes of its complete subtrees
+   * rangeNodes(0, size), largest first (O(log n); the next root needs nothing else).
+   */
+  readonly compactRange: readonly Buffer[];
 }
 
 export interface NewEntry {
@@ -46,10 +51,11 @@ export interface AppendPlan {
 export interface BlockRow {
   readonly index: number;
   readonly leafHash: Buffer;
-  readonly prevHash: Buffer;
-  readonly chainHash: Buffer;
-  /** The leaf data, only for rows whose append time lies in the asked range (else null). */
-  readonly data: Buffer | null;
+  /** Hex, as the export writes them (encoded by the database). */
+  readonly prevHash: string;
+  readonly chainHash: string;
+  /** The leaf data as UTF-8 text, only for rows appended in the asked range (else null). */
+  readonly data: string | null;
 }
 
 /** Append times [from, to); null: unbounded. */
@@ -85,6 +91,11 @@ export interface AuditLogStore {
   leafHashes(size?: number): Promise<Buffer[]>;
   /** The leaf hashes of the entries with index in [from, to), in order. */
   leafHashRange(from: number, to: number): Promise<Buffer[]>;
+  /**
+   * The hashes of complete Merkle nodes (level 0: leaf hashes; above: the node table the
+   * database fills on every insert), aligned with `refs`; undefined where there is none.
+   */
+  nodeHashes(refs: readonly NodeRef[]): Promise<(Buffer | undefined)[]>;
   /** The entries below `treeSize` appended in `range`: first and last index, and how many. */
   exportSpan(treeSize: number, range: AppendTimeRange): Promise<ExportSpan>;
   /** The rows with index in [from, to), in order; leaf data only for those appended in `range`. */

@@ -90,6 +90,45 @@ export function jsonlLine(r: ExportRecord): string {
   );
 }
 
+const CERT_HEAD = '{"certificateId":';
+const CERT_JWS = '","jws":"';
+const CERT_TAIL = `,"kind":"certificate","schema":${JSON.stringify(AUDIT_ENTRY_SCHEMA)}}`;
+
+/** The fields of a record besides the entry, with the audit path already as a JSON array. */
+export interface RenderedProofFields {
+  readonly leafIndex: number;
+  readonly leafHash: string;
+  readonly prevHash: string;
+  readonly chainHash: string;
+  readonly treeSize: number;
+  /** JSON.stringify of the hex audit path. */
+  readonly hashesJson: string;
+}
+
+/**
+ * The JSONL line of a certificate entry straight from its leaf data, without parsing it: the leaf
+ * data is the RFC 8785 canonical JSON `{"certificateId":…,"jws":…,"kind":"certificate","schema":…}`
+ * (entryLeafData), whose string literals are already the canonical renderings jsonlLine writes, so
+ * they are copied as they stand. Byte for byte jsonlLine(recordOfEntry(…)) (export-format.spec.ts);
+ * null when the data does not have that exact shape (outcomes), and the caller parses.
+ */
+export function certificateJsonlLine(leafData: string, f: RenderedProofFields): string | null {
+  if (!leafData.startsWith(CERT_HEAD) || !leafData.endsWith(CERT_TAIL)) return null;
+  // A quote inside a canonical string literal is escaped, so the first `","jws":"` is the boundary.
+  const mid = leafData.indexOf(CERT_JWS, CERT_HEAD.length);
+  if (mid < 0) return null;
+  const id = leafData.slice(CERT_HEAD.length, mid + 1);
+  const jws = leafData.slice(mid + CERT_JWS.length - 1, leafData.length - CERT_TAIL.length);
+  // A compact JWS is base64url and dots: a literal with no quote or escape inside.
+  if (jws.indexOf('"', 1) !== jws.length - 1 || jws.includes('\\')) return null;
+  return (
+    `{"certificateId":${id},"chainHash":"${f.chainHash}",` +
+    `"inclusionProof":{"hashes":${f.hashesJson},"treeSize":${f.treeSize}},` +
+    `"jws":${jws},"kind":"certificate","leafHash":"${f.leafHash}","leafIndex":${f.leafIndex},` +
+    `"outcome":null,"prevHash":"${f.prevHash}"}\n`
+  );
+}
+
 /** The CSV header (RFC 4180, comma-separated, "\n" line ends; documented in docs/contracts.md). */
 export const CSV_COLUMNS = [
   'leaf_index',

@@ -11,6 +11,7 @@ import type {
   StoredEntry,
 } from '../../application/ports/audit-log-store.port';
 import { GENESIS_CHAIN_HASH } from '../../domain/log/audit-entry';
+import { rangeNodes, type NodeRef } from '../../domain/merkle/merkle-nodes';
 import { HASH_SIZE } from '../../domain/merkle/rfc6962';
 
 /** The role the service appends as: SELECT and INSERT on the audit tables, nothing else. */
@@ -85,13 +86,22 @@ export class PostgresAuditLogStore implements AuditLogStore {
         [entryKey],
       );
       if (existing) return { created: false, entry: toEntry(existing) };
-      const rows = await m.query<Pick<EntryRow, 'leaf_hash' | 'chain_hash'>[]>(
-        'SELECT leaf_hash, chain_hash FROM audit_entries ORDER BY leaf_index',
+      // O(log n): the last row (primary key, backwards) and the compact range from the node table.
+      const [tail] = await m.query<Pick<EntryRow, 'leaf_index' | 'chain_hash'>[]>(
+        'SELECT leaf_index, chain_hash FROM audit_entries ORDER BY leaf_index DESC LIMIT 1',
       );
+      const size = tail ? Number(tail.leaf_index) + 1 : 0;
+      const refs = rangeNodes(0, size);
+      const compact = await this.nodeHashesWith(m, refs);
+      const compactRange = compact.map((h, i) => {
+        if (h) return h;
+        const ref = refs[i] as NodeRef;
+        throw new Error(`audit Merkle node (${ref.level}, ${ref.index}) is missing`);
+      });
       const { entry, checkpoint } = await plan({
-        size: rows.length,
-        chainHead: rows.at(-1)?.chain_hash ?? GENESIS_CHAIN_HASH,
-        leafHashes: rows.map((r) => r.leaf_hash),
+        size,
+        chainHead: tail?.chain_hash ?? GENESIS_CHAIN_HASH,
+        compactRange,
       });
       // appended_at never goes backwards along the log (clock_timestamp() under the lock, at least
       // the previous entry's), so a range of append times is a run of consecutive leaves.
@@ -103,7 +113,7 @@ export class PostgresAuditLogStore implements AuditLogStore {
            (SELECT appended_at FROM audit_entries WHERE leaf_index = $1::bigint - 1)))
          RETURNING ${ENTRY_COLUMNS}`,
         [
-          rows.length,
+          size,
           entry.entryKey,
           entry.kind,
           entry.certificateId,
@@ -154,6 +164,28 @@ export class PostgresAuditLogStore implements AuditLogStore {
     return out;
   }
 
+  async nodeHashes(refs: readonly NodeRef[]): Promise<(Buffer | undefined)[]> {
+    return this.nodeHashesWith(this.dataSource.manager, refs);
+  }
+
+  /** One query: leaf hashes by primary key for level 0, the node table's key above. */
+  private async nodeHashesWith(
+    m: EntityManager,
+    refs: readonly NodeRef[],
+  ): Promise<(Buffer | undefined)[]> {
+    if (refs.length === 0) return [];
+    const rows = await m.query<{ ord: string; hash: Buffer | null }[]>(
+      `SELECT r.ord, CASE WHEN r.level = 0 THEN e.leaf_hash ELSE n.hash END AS hash
+         FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS r(level, idx, ord)
+         LEFT JOIN audit_entries e ON r.level = 0 AND e.leaf_index = r.idx
+         LEFT JOIN audit_merkle_nodes n ON r.level > 0 AND n.level = r.level AND n.idx = r.idx`,
+      [refs.map((r) => r.level), refs.map((r) => String(r.index))],
+    );
+    const out: (Buffer | undefined)[] = refs.map(() => undefined);
+    for (const row of rows) out[Number(row.ord) - 1] = row.hash ?? undefined;
+    return out;
+  }
+
   async exportSpan(treeSize: number, range: AppendTimeRange): Promise<ExportSpan> {
     const [row] = await this.dataSource.query<
       { first: string | null; last: string | null; count: string }[]
@@ -171,13 +203,19 @@ export class PostgresAuditLogStore implements AuditLogStore {
   }
 
   async blockRows(from: number, to: number, range: AppendTimeRange): Promise<BlockRow[]> {
+    // Hex and text are encoded by the database: the driver then decodes one hash per row, not four
+    // bytea values (half the bytes on the wire for the leaf data).
     const rows = await this.dataSource.query<
-      (Pick<EntryRow, 'leaf_index' | 'leaf_hash' | 'prev_hash' | 'chain_hash'> & {
-        data: Buffer | null;
+      (Pick<EntryRow, 'leaf_index' | 'leaf_hash'> & {
+        prev_hash: string;
+        chain_hash: string;
+        data: string | null;
       })[]
     >(
-      `SELECT leaf_index, leaf_hash, prev_hash, chain_hash,
-              CASE WHEN appended_at >= $3 AND appended_at < $4 THEN data END AS data
+      `SELECT leaf_index, leaf_hash, encode(prev_hash, 'hex') AS prev_hash,
+              encode(chain_hash, 'hex') AS chain_hash,
+              CASE WHEN appended_at >= $3 AND appended_at < $4
+                   THEN convert_from(data, 'UTF8') END AS data
          FROM audit_entries
         WHERE leaf_index >= $1 AND leaf_index < $2
         ORDER BY leaf_index`,

@@ -336,7 +336,12 @@ const modelPage = (doc: Doc, m: ModelSummary): void => {
       ? 'No certificate yet: nothing spent.'
       : `As of certificate #${m.budget.sequenceIndex ?? '—'} issued ${when(m.budget.asOf)}`,
   );
-  line(doc, 'Budget limit: held by the worker with the model policy, not recorded by governance.');
+  line(
+    doc,
+    m.budget.limit === null
+      ? "Budget limit: none in the model's policy."
+      : `Budget limit (policy): {e} ${shortNumber(m.budget.limit.epsilon)}, {d} ${shortNumber(m.budget.limit.delta)}`,
+  );
   doc.moveDown(0.5);
   heading(doc, 'Accuracy per version', 12);
   if (m.accuracy.length === 0) line(doc, 'No public accuracy recorded.');

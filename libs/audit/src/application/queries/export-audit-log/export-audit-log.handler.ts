@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
 import {
+  certificateJsonlLine,
   CSV_HEADER,
   csvRow,
   jsonlLine,
@@ -10,7 +11,8 @@ import {
 } from '../../../domain/export/export-format';
 import type { AuditEntry } from '../../../domain/log/audit-entry';
 import { blockOf, merkleLevels, pathFromLevels } from '../../../domain/merkle/merkle-levels';
-import { MERKLE_BLOCK_INDEX, type MerkleBlockIndex } from '../../merkle-block-index';
+import { verifyInclusion } from '../../../domain/merkle/rfc6962';
+import { MERKLE_NODE_INDEX, type MerkleNodeIndex } from '../../merkle-node-index';
 import {
   AUDIT_LOG_STORE,
   type AppendTimeRange,
@@ -20,18 +22,23 @@ import { AUDIT_SIGNER, type AuditSigner } from '../../ports/signing.port';
 import { checkpointView } from '../get-checkpoint/get-checkpoint.handler';
 import { ExportAuditLogQuery, type PreparedExport } from './export-audit-log.query';
 
+/** Leaves per export batch: a power of two, so that every batch is a node of the tree. */
+export const EXPORT_BATCH = 4096;
+
 /**
- * Cuts an export at one signed checkpoint and streams it block by block (keyset pages of
- * MERKLE_BLOCK_SIZE leaves through the primary key): per block one query, the block's Merkle
- * levels, and each record's audit path = its path in the block + the block's path in the cached
- * tree of block hashes. Memory: one block plus one hash per 1024 entries of the log.
+ * Cuts an export at one signed checkpoint and streams it in batches of EXPORT_BATCH leaves (keyset
+ * ranges of the primary key), reading the next batch while the current one is written. Per batch:
+ * one query for the rows, one for the O(log n) stored subtree hashes above it, the batch's own
+ * Merkle levels, and each record's audit path = its path in the batch (consecutive leaves share
+ * it, so each node is hashed and hex-encoded once) + the batch's path above. Memory: two batches,
+ * whatever the size of the log (docs/adr/0019-audit-merkle-nodes.md).
  */
 @QueryHandler(ExportAuditLogQuery)
 export class ExportAuditLogHandler implements IQueryHandler<ExportAuditLogQuery> {
   constructor(
     @Inject(AUDIT_LOG_STORE) private readonly store: AuditLogStore,
     @Inject(AUDIT_SIGNER) private readonly signer: AuditSigner,
-    @Inject(MERKLE_BLOCK_INDEX) private readonly index: MerkleBlockIndex,
+    @Inject(MERKLE_NODE_INDEX) private readonly index: MerkleNodeIndex,
   ) {}
 
   async execute({ format, range, treeSize }: ExportAuditLogQuery): Promise<PreparedExport> {
@@ -75,28 +82,75 @@ export class ExportAuditLogHandler implements IQueryHandler<ExportAuditLogQuery>
     const render = format === 'csv' ? csvRow : jsonlLine;
     if (format === 'csv') yield CSV_HEADER;
     if (first === null || last === null) return;
-    const B = this.index.blockSize;
-    const tree = await this.index.blockTree(treeSize, signedRoot);
+    const B = EXPORT_BATCH;
+    const read = (b: number) => {
+      const from = b * B;
+      const to = Math.min(treeSize, from + B);
+      const batch = Promise.all([
+        this.store.blockRows(from, to, range),
+        this.index.pathAbove(from, to, treeSize),
+      ]);
+      batch.catch(() => undefined); // awaited below; a client that leaves must not leak a rejection
+      return batch;
+    };
     let count = 0;
-    for (let b = blockOf(first, B); b <= blockOf(last, B); b++) {
-      const rows = await this.store.blockRows(b * B, Math.min(treeSize, (b + 1) * B), range);
+    const lastBatch = blockOf(last, B);
+    let next = read(blockOf(first, B));
+    for (let b = blockOf(first, B); b <= lastBatch; b++) {
+      const [rows, above] = await next;
+      // Read the next batch from PostgreSQL while this one is rendered and written.
+      if (b < lastBatch) next = read(b + 1);
       const levels = merkleLevels(rows.map((r) => r.leafHash));
-      const outer = pathFromLevels(tree, b).map((h) => h.toString('hex'));
+      const first = rows[0];
+      if (!first || first.index !== b * B) this.corrupt(b * B, treeSize);
+      // One proof per batch against the signed root: it binds the batch's root and the path above
+      // it, so every record's proof in the batch holds (the levels are its own leaf hashes).
+      verifyInclusion(
+        first.index,
+        treeSize,
+        first.leafHash,
+        [...pathFromLevels(levels, 0), ...above],
+        signedRoot,
+      );
+      const hex = levels.map((level) => level.map((h) => h.toString('hex')));
+      const outer = above.map((h) => h.toString('hex'));
       let chunk = '';
+      const outerJson = outer.map((h) => `,"${h}"`).join('');
       for (const [i, row] of rows.entries()) {
         if (row.data === null) continue;
-        const entry = JSON.parse(row.data.toString('utf8')) as AuditEntry & { schema?: string };
+        const leafHash = (hex[0] as string[])[i] as string;
+        if (format === 'jsonl') {
+          const inner = hexPath(hex, i);
+          const hashes = [...inner, ...outer];
+          // The common case without a JSON parse: a certificate's line from its leaf data as is.
+          const line = certificateJsonlLine(row.data, {
+            leafIndex: row.index,
+            leafHash,
+            prevHash: row.prevHash,
+            chainHash: row.chainHash,
+            treeSize,
+            hashesJson:
+              hashes.length === 0
+                ? '[]'
+                : inner.length === 0
+                  ? `[${outerJson.slice(1)}]`
+                  : `["${inner.join('","')}"${outerJson}]`,
+          });
+          if (line !== null) {
+            chunk += line;
+            count++;
+            continue;
+          }
+        }
+        const entry = JSON.parse(row.data) as AuditEntry & { schema?: string };
         delete entry.schema;
         chunk += render(
           recordOfEntry(entry, {
             leafIndex: row.index,
-            leafHash: row.leafHash.toString('hex'),
-            prevHash: row.prevHash.toString('hex'),
-            chainHash: row.chainHash.toString('hex'),
-            inclusionProof: {
-              treeSize,
-              hashes: [...pathFromLevels(levels, i).map((h) => h.toString('hex')), ...outer],
-            },
+            leafHash,
+            prevHash: row.prevHash,
+            chainHash: row.chainHash,
+            inclusionProof: { treeSize, hashes: [...hexPath(hex, i), ...outer] },
           }),
         );
         count++;
@@ -111,4 +165,24 @@ export class ExportAuditLogHandler implements IQueryHandler<ExportAuditLogQuery>
       );
     }
   }
+
+  private corrupt(leafIndex: number, treeSize: number): never {
+    throw new AuditError(
+      AuditErrorCode.PROOF_INVALID,
+      `the audit log lacks leaf ${leafIndex} of the tree of size ${treeSize}`,
+      { leafIndex, treeSize },
+    );
+  }
+}
+
+/** The audit path of leaf i inside a batch, from its levels already rendered as hex. */
+function hexPath(levels: readonly (readonly string[])[], index: number): string[] {
+  const path: string[] = [];
+  let i = index;
+  for (let level = 0; level < levels.length - 1; level++) {
+    const sibling = (levels[level] as readonly string[])[i ^ 1];
+    if (sibling !== undefined) path.push(sibling);
+    i >>= 1;
+  }
+  return path;
 }

@@ -3,7 +3,7 @@ import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
 import type { CertificateEntry } from '../../../domain/log/audit-entry';
 import { verifyInclusion } from '../../../domain/merkle/rfc6962';
-import { MERKLE_BLOCK_INDEX, type MerkleBlockIndex } from '../../merkle-block-index';
+import { MERKLE_NODE_INDEX, type MerkleNodeIndex } from '../../merkle-node-index';
 import { AUDIT_LOG_STORE, type AuditLogStore } from '../../ports/audit-log-store.port';
 import { AUDIT_SIGNER, type AuditSigner } from '../../ports/signing.port';
 import type { CheckpointView } from '../checkpoint.view';
@@ -17,7 +17,7 @@ export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery>
   constructor(
     @Inject(AUDIT_LOG_STORE) private readonly store: AuditLogStore,
     @Inject(AUDIT_SIGNER) private readonly signer: AuditSigner,
-    @Inject(MERKLE_BLOCK_INDEX) private readonly index: MerkleBlockIndex,
+    @Inject(MERKLE_NODE_INDEX) private readonly index: MerkleNodeIndex,
   ) {}
 
   async execute(q: GetCertificateQuery): Promise<CertificateView> {
@@ -39,12 +39,8 @@ export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery>
     const checkpoint =
       cached && cached.jws === stored.jws ? cached : await checkpointView(this.signer, stored);
     this.lastCheckpoint = checkpoint;
-    // One block of leaf hashes and the cached block hashes, not every leaf (merkle-block-index.ts).
-    const hashes = await this.index.inclusionProof(
-      entry.index,
-      checkpoint.treeSize,
-      stored.rootHash,
-    );
+    // O(log n) stored subtree hashes, one query (merkle-node-index.ts).
+    const hashes = await this.index.inclusionProof(entry.index, checkpoint.treeSize);
     // Serve only what verifies: the proof against the signed root, the JWS against the JWKS.
     verifyInclusion(entry.index, checkpoint.treeSize, entry.leafHash, hashes, stored.rootHash);
     const { jws } = JSON.parse(entry.data.toString('utf8')) as CertificateEntry;

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
-import { consistencyProof, emptyRoot, verifyConsistency } from '../../../domain/merkle/rfc6962';
+import { emptyRoot, verifyConsistency } from '../../../domain/merkle/rfc6962';
+import { MERKLE_NODE_INDEX, type MerkleNodeIndex } from '../../merkle-node-index';
 import { AUDIT_LOG_STORE, type AuditLogStore } from '../../ports/audit-log-store.port';
 import { AUDIT_SIGNER, type AuditSigner } from '../../ports/signing.port';
 import { checkpointView } from '../get-checkpoint/get-checkpoint.handler';
@@ -12,6 +13,7 @@ export class GetConsistencyProofHandler implements IQueryHandler<GetConsistencyP
   constructor(
     @Inject(AUDIT_LOG_STORE) private readonly store: AuditLogStore,
     @Inject(AUDIT_SIGNER) private readonly signer: AuditSigner,
+    @Inject(MERKLE_NODE_INDEX) private readonly index: MerkleNodeIndex,
   ) {}
 
   async execute({ from, to }: GetConsistencyProofQuery): Promise<ConsistencyProofView> {
@@ -49,7 +51,7 @@ export class GetConsistencyProofHandler implements IQueryHandler<GetConsistencyP
       fromStored ? checkpointView(this.signer, fromStored) : Promise.resolve(null),
       checkpointView(this.signer, toStored),
     ]);
-    const hashes = consistencyProof(await this.store.leafHashes(to), from, to);
+    const hashes = await this.index.consistencyProof(from, to);
     verifyConsistency(from, to, hashes, fromStored?.rootHash ?? emptyRoot(), toStored.rootHash);
     return { from, to, hashes: hashes.map((h) => h.toString('hex')), fromCheckpoint, toCheckpoint };
   }

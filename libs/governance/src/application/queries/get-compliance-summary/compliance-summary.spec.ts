@@ -273,6 +273,18 @@ describe('compliance summary: per model', () => {
     expect(model('c').budget).toMatchObject({ spentEpsilon: 0, poisoned: false, asOf: null });
   });
 
+  it("shows the policy's cumulative budget as the limit where the model's policy sets one", () => {
+    const withLimit = summarize({
+      ...input,
+      models: input.models.map((m) =>
+        m.modelId === 'a' ? { ...m, budgetLimit: { epsilon: 8, delta: 1e-4 } } : m,
+      ),
+    });
+    const of = (id: string) => withLimit.models.find((m) => m.modelId === id)?.budget;
+    expect(of('a')).toMatchObject({ spentEpsilon: 0, limit: { epsilon: 8, delta: 1e-4 } });
+    expect(of('b')?.limit).toBeNull();
+  });
+
   it('without a range, every certificate counts and the latest sets the budget', () => {
     const all = summarize({ ...input, from: null, to: null });
     expect(all.totals.certificates).toBe(6);

@@ -92,6 +92,14 @@ export interface ModelFacts {
   readonly modelId: string;
   readonly name: string;
   readonly currentVersion: number;
+  /** The policy's cumulative budget (`policy.cumulativeBudget`), when it sets one. */
+  readonly budgetLimit?: BudgetLimit | null;
+}
+
+/** A cumulative (ε, δ) budget a model's policy sets for its chain of releases. */
+export interface BudgetLimit {
+  readonly epsilon: number;
+  readonly delta: number;
 }
 
 /** Per-model request counts, as SQL aggregates them (a request counts for every model it names). */
@@ -171,8 +179,8 @@ export interface ModelSummary {
   };
   /**
    * What the model's current chain has spent, from its latest certificate issued before `to`.
-   * `limit` is the policy's cumulative budget: the worker keeps it, governance does not record it
-   * yet, so it is null.
+   * `limit` is the cumulative budget of the model's current policy (`policy.cumulativeBudget`), null
+   * when the policy sets none (or the model is not registered).
    */
   readonly budget: {
     readonly spentEpsilon: number | null;
@@ -180,7 +188,7 @@ export interface ModelSummary {
     readonly poisoned: boolean;
     readonly asOf: string | null;
     readonly sequenceIndex: number | null;
-    readonly limit: null;
+    readonly limit: BudgetLimit | null;
   };
   /** Chronological; only the range's certificates (values are cumulative since the chain began). */
   readonly cumulativeEpsilon: readonly CumulativeEpsilonPoint[];
@@ -340,7 +348,7 @@ const summarizeModel = (
       poisoned: latest !== undefined && latest.cumulativeEpsilon === null,
       asOf: latest?.issuedAt ?? null,
       sequenceIndex: latest?.sequenceIndex ?? null,
-      limit: null,
+      limit: model?.budgetLimit ?? null,
     },
     cumulativeEpsilon: cumulativeEpsilonSeries(inside),
     accuracy: accuracyByVersion(

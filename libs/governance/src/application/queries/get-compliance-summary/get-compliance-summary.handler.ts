@@ -3,11 +3,14 @@ import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RequestStatus } from '../../../domain/deletion-request/deletion-request.state';
 import { CLOCK, type Clock } from '../../ports/clock.port';
-import { certificateFactsOf, versionAccuracy } from './certificate-facts';
+import { versionAccuracy } from './certificate-facts';
 import {
+  CERTIFICATE_METHODS,
   SETTLED_REQUEST_STATUSES,
   summarize,
+  type BudgetLimit,
   type CertificateFacts,
+  type SummaryMethod,
   type ComplianceSummary,
   type ModelRequestCount,
   type RequestFacts,
@@ -23,6 +26,80 @@ const IN_RANGE =
   '($1::timestamptz IS NULL OR received_at >= $1) AND ($2::timestamptz IS NULL OR received_at < $2)';
 /** Open ($3: the settled statuses) and past its deadline at $4: `isOverdue` in SQL. */
 const OVERDUE = 'status <> ALL($3::text[]) AND deadline < $4';
+
+/** A row of audit_certificates: the facts decoded once, when the certificate was appended. */
+interface CertificateRowDb {
+  certificate_id: string;
+  issued_at: Date;
+  method: SummaryMethod;
+  guarantee_type: CertificateFacts['guaranteeType'];
+  model_id: string | null;
+  epsilon: number | null;
+  delta: number | null;
+  sigma: number | null;
+  version_before: string | null;
+  version_after: string | null;
+  sequence_index: string;
+  cumulative_epsilon: number | null;
+  cumulative_delta: number | null;
+  accuracy_before: number | null;
+  accuracy_after: number | null;
+  accuracy_after_metric: string | null;
+}
+
+const intOrNull = (v: string | null): number | null => (v === null ? null : Number(v));
+
+/** The summary's facts of one certificate, as certificateFactsOf reads them from the JWS. */
+const certificateFactsOfRow = (r: CertificateRowDb): CertificateFacts => ({
+  certificateId: r.certificate_id,
+  issuedAt: r.issued_at.toISOString(),
+  method: r.method,
+  guaranteeType: r.guarantee_type,
+  epsilon: r.guarantee_type === 'none' ? null : r.epsilon,
+  delta: r.guarantee_type === 'none' ? null : r.delta,
+  sigma: r.sigma,
+  modelId: r.model_id,
+  versionBefore: intOrNull(r.version_before),
+  versionAfter: intOrNull(r.version_after),
+  sequenceIndex: Number(r.sequence_index),
+  cumulativeEpsilon: r.cumulative_epsilon,
+  cumulativeDelta: r.cumulative_delta,
+  accuracyBefore:
+    r.accuracy_before === null
+      ? null
+      : { value: r.accuracy_before, metric: 'certificate:evidence.accuracy.before' },
+  accuracyAfter:
+    r.accuracy_after === null || r.accuracy_after_metric === null
+      ? null
+      : { value: r.accuracy_after, metric: r.accuracy_after_metric },
+});
+
+/**
+ * The certificates' facts from audit_certificates (decoded in the database when each certificate
+ * was appended): one query, no JWS decoded per call. Rows certificateFactsOf would refuse are
+ * left out the same way; libs/governance/test/compliance-summary-facts.int-spec.ts checks both
+ * readings agree.
+ */
+export async function readCertificateFacts(m: EntityManager): Promise<CertificateFacts[]> {
+  const rows = await m.query<CertificateRowDb[]>(
+    `SELECT certificate_id, issued_at, method, guarantee_type, model_id, epsilon, delta, sigma,
+            version_before, version_after, sequence_index, cumulative_epsilon,
+            cumulative_delta, accuracy_before, accuracy_after, accuracy_after_metric
+       FROM audit_certificates
+      WHERE method = ANY($1::text[]) AND guarantee_type IN ('certified', 'exact', 'none')
+        AND sequence_index IS NOT NULL
+      ORDER BY leaf_index`,
+    [CERTIFICATE_METHODS],
+  );
+  return rows.map(certificateFactsOfRow);
+}
+
+/** A policy's `cumulativeBudget` when it is a well-formed (ε, δ), else null. */
+const budgetLimitOf = (v: unknown): BudgetLimit | null => {
+  if (typeof v !== 'object' || v === null) return null;
+  const { epsilon, delta } = v as Record<string, unknown>;
+  return typeof epsilon === 'number' && typeof delta === 'number' ? { epsilon, delta } : null;
+};
 
 interface RequestRowDb {
   request_id: string;
@@ -81,8 +158,12 @@ export class GetComplianceSummaryHandler implements IQueryHandler<GetComplianceS
            ORDER BY received_at DESC, request_id LIMIT $5)`,
         [...params, MAX_REQUEST_ROWS],
       );
-      const models = await m.query<{ model_id: string; name: string; current_version: number }[]>(
-        'SELECT model_id, name, current_version FROM gov_models_view',
+      const models = await m.query<
+        { model_id: string; name: string; current_version: number; budget: unknown }[]
+      >(
+        `SELECT model_id, name, current_version,
+                state -> 'policy' -> 'cumulativeBudget' AS budget
+           FROM gov_models_view`,
       );
       const versions = await m.query<
         {
@@ -93,9 +174,7 @@ export class GetComplianceSummaryHandler implements IQueryHandler<GetComplianceS
           metrics: Record<string, unknown> | null;
         }[]
       >('SELECT model_id, version, origin, registered_at, metrics FROM gov_model_versions_view');
-      const entries = await m.query<{ data: Buffer }[]>(
-        `SELECT data FROM audit_entries WHERE kind = 'certificate' ORDER BY leaf_index`,
-      );
+      const certificates = await readCertificateFacts(m);
 
       const requestTotals: RequestTotals = {
         byStatus: Object.fromEntries(totals.map((t) => [t.status, t.n])),
@@ -116,9 +195,6 @@ export class GetComplianceSummaryHandler implements IQueryHandler<GetComplianceS
         completedAt: r.completed_at?.toISOString() ?? null,
         modelIds: (r.models ?? []).map((p) => p.modelId),
       }));
-      const certificates = entries
-        .map((e) => certificateFactsOf(e.data))
-        .filter((c): c is CertificateFacts => c !== null);
       return summarize({
         now,
         from,
@@ -139,6 +215,7 @@ export class GetComplianceSummaryHandler implements IQueryHandler<GetComplianceS
           modelId: x.model_id,
           name: x.name,
           currentVersion: x.current_version,
+          budgetLimit: budgetLimitOf(x.budget),
         })),
       });
     });

@@ -205,9 +205,12 @@
       cell(tr, range(m.privacy.sigma));
       cell(
         tr,
-        m.budget.poisoned
+        (m.budget.poisoned
           ? 'no finite ε (uncertified release)'
-          : num(m.budget.spentEpsilon) + ', ' + num(m.budget.spentDelta),
+          : num(m.budget.spentEpsilon) + ', ' + num(m.budget.spentDelta)) +
+          (m.budget.limit
+            ? ' of ' + num(m.budget.limit.epsilon) + ', ' + num(m.budget.limit.delta)
+            : ''),
       );
       cell(tr, m.requests.total, 'num');
       cell(tr, m.requests.overdue, 'num');

@@ -1,13 +1,20 @@
-import { AuditError, AuditErrorCode } from '../domain/audit.errors';
 import {
+  AuditError,
+  AuditErrorCode,
   blockCount,
   blockedInclusionProof,
   blockOf,
   MERKLE_BLOCK_SIZE,
   merkleLevels,
   rootOfLevels,
-} from '../domain/merkle/merkle-levels';
-import type { AuditLogStore } from './ports/audit-log-store.port';
+  type AuditLogStore,
+} from '@lethe/audit';
+
+/*
+ * THE BASELINE, kept for bench/audit/export.bench.ts only: the in-memory block index the
+ * certificate lookup and the export used before the stored subtree hashes
+ * (docs/adr/0016-audit-export.md, superseded by docs/adr/0019-audit-merkle-nodes.md).
+ */
 
 /** How many blocks one read of leaf hashes covers when the cache is filled (64 Ki leaves, 2 MiB). */
 const FILL_BLOCKS = 64;
@@ -101,5 +108,3 @@ export class MerkleBlockIndex {
     );
   }
 }
-
-export const MERKLE_BLOCK_INDEX = Symbol('MerkleBlockIndex');
