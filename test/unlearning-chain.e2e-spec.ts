@@ -9,8 +9,8 @@ import {
   pollUntil,
   registerDataset,
   trainFirstVersion,
-  useLoop,
 } from './support/unlearning-loop';
+import { useLoop } from './support/loop-suite';
 
 jest.setTimeout(600_000);
 

@@ -11,8 +11,8 @@ import {
   publishedStages,
   registerDataset,
   trainFirstVersion,
-  useLoop,
 } from './support/unlearning-loop';
+import { useLoop } from './support/loop-suite';
 
 jest.setTimeout(600_000);
 

@@ -1,9 +1,8 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { createTestDatabase, freePort, testKafka, type TestDatabase } from '@lethe/local-infra';
+import { freePort } from '@lethe/local-infra';
 import { Topics } from '@lethe/shared';
 import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
 import type { Dataset } from '@lethe/unlearning';
@@ -184,55 +183,6 @@ export async function startLoop(o: LoopOptions): Promise<Loop> {
     },
     async stop() {
       await stopBoth();
-    },
-  };
-}
-
-/** The loop of one test file, booted by `useLoop`; `db` and `loop` are there once `beforeAll` ran. */
-export interface LoopSuite {
-  readonly brokers: string[];
-  readonly namespace: string;
-  readonly db: TestDatabase;
-  readonly loop: Loop;
-}
-
-/**
- * Boots the loop for the calling test file: a fresh database, this file's Kafka namespace and a
- * scratch root named after `name` before all its tests (`startLoop` with `options`), and stops the
- * processes, drops the database and removes the root after them. Call it in a `describe` body.
- */
-export function useLoop(
-  name: string,
-  options: Omit<LoopOptions, 'databaseUrl' | 'brokers' | 'namespace' | 'root'> = {},
-): LoopSuite {
-  const { brokers, namespace } = testKafka();
-  const root = mkdtempSync(path.join(tmpdir(), `lethe-${name}-e2e-`));
-  let db: TestDatabase | undefined;
-  let loop: Loop | undefined;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    loop = await startLoop({ ...options, databaseUrl: db.url, brokers, namespace, root });
-  }, 300_000);
-
-  afterAll(async () => {
-    await loop?.stop();
-    await db?.drop();
-    rmSync(root, { recursive: true, force: true });
-  }, 60_000);
-
-  const started = <T>(v: T | undefined, what: string): T => {
-    if (v === undefined) throw new Error(`the loop's ${what} is not up (beforeAll failed?)`);
-    return v;
-  };
-  return {
-    brokers,
-    namespace,
-    get db() {
-      return started(db, 'database');
-    },
-    get loop() {
-      return started(loop, 'processes');
     },
   };
 }
