@@ -22,7 +22,8 @@ const uniqueIds = (max: number) =>
     .array(id(200))
     .min(1)
     .max(max)
-    .refine((a) => new Set(a).size === a.length, 'must not have duplicate items');
+    .refine((a) => new Set(a).size === a.length, 'must not have duplicate items')
+    .meta({ uniqueItems: true });
 
 export const deletionRequestedScopeSchema = z.strictObject({
   datasetIds: uniqueIds(100).optional(),
