@@ -1,5 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   HealthCheckService,
@@ -15,6 +17,39 @@ import {
   KafkaHealthIndicator,
   type KafkaProbeOptions,
 } from '@lethe/shared/infrastructure/health';
+
+class LiveDto extends createZodDto(
+  z.object({ status: z.literal('ok'), uptimeSeconds: z.number().int() }),
+) {}
+
+/** @nestjs/terminus's result: `status` and each check's details under info / error / details. */
+class ReadyDto extends createZodDto(
+  z.object({
+    status: z.enum(['ok', 'error']),
+    info: z.record(z.object({ status: z.string() }).passthrough()).optional(),
+    error: z.record(z.object({ status: z.string() }).passthrough()).optional(),
+    details: z.record(z.object({ status: z.string() }).passthrough()),
+  }),
+) {}
+
+const consumerHealth = z
+  .object({ status: z.enum(['up', 'starting', 'down', 'off']) })
+  .passthrough();
+
+class HealthDto extends createZodDto(
+  z.object({
+    status: z.enum(['ok', 'degraded']),
+    checks: z.object({
+      database: z.object({
+        status: z.enum(['up', 'down']),
+        latencyMs: z.number().optional(),
+        error: z.string().optional(),
+      }),
+      intake: consumerHealth,
+      results: consumerHealth,
+    }),
+  }),
+) {}
 
 /** The brokers and client id the readiness probe asks (the app's own). */
 export const READINESS_KAFKA = Symbol('ReadinessKafka');
@@ -42,6 +77,7 @@ export class HealthController {
    */
   @Public()
   @Get('health/live')
+  @ApiOkResponse({ type: LiveDto })
   live() {
     return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
   }
@@ -53,6 +89,8 @@ export class HealthController {
    */
   @Public()
   @Get('health/ready')
+  @ApiOkResponse({ type: ReadyDto })
+  @ApiServiceUnavailableResponse({ type: ReadyDto, description: 'a check is down' })
   ready(@Res({ passthrough: true }) res: Response) {
     return healthResponse(res, () =>
       this.checks.check([
@@ -80,6 +118,8 @@ export class HealthController {
    */
   @Public()
   @Get('health')
+  @ApiOkResponse({ type: HealthDto })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'degraded' })
   @HttpCode(200)
   async health(@Res({ passthrough: true }) res: Response) {
     const started = Date.now();

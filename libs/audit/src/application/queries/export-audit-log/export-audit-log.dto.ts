@@ -1,4 +1,6 @@
+import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
+import { zodRequestPipe } from '@lethe/shared/infrastructure/http';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
 import { EXPORT_FORMATS, type ExportFormat } from '../../../domain/export/export-format';
 import type { AppendTimeRange } from '../../ports/audit-log-store.port';
@@ -6,14 +8,15 @@ import type { AppendTimeRange } from '../../ports/audit-log-store.port';
 /** The query string of GET /v1/audit/export and GET /v1/audit/export/manifest. */
 export const exportRequestSchema = z
   .object({
-    from: z.string().datetime({ offset: true }).optional(),
-    to: z.string().datetime({ offset: true }).optional(),
+    from: z.string().datetime({ offset: true }).optional().describe('RFC 3339; append time ≥ from'),
+    to: z.string().datetime({ offset: true }).optional().describe('RFC 3339; append time < to'),
     format: z.enum(EXPORT_FORMATS).default('jsonl'),
     treeSize: z
       .string()
       .regex(/^[1-9]\d{0,14}$/, 'a tree size (a positive integer)')
       .transform(Number)
-      .optional(),
+      .optional()
+      .describe('cut at this signed checkpoint (default: the latest; see Lethe-Export-Tree-Size)'),
   })
   .strict()
   .refine(
@@ -30,20 +33,22 @@ export interface ExportRequest {
   readonly treeSize: number | undefined;
 }
 
-/** Parses the query string or throws INVALID_EXPORT_REQUEST with every violation. */
-export function parseExportRequest(query: unknown): ExportRequest {
-  const parsed = exportRequestSchema.safeParse(query ?? {});
-  if (!parsed.success) {
-    const violations = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`);
-    throw new AuditError(
+/** The query as a nestjs-zod DTO (validated by ExportRequestPipe). */
+export class ExportRequestQueryDto extends createZodDto(exportRequestSchema) {}
+
+/** 400 INVALID_EXPORT_REQUEST with every violation. */
+export const ExportRequestPipe = zodRequestPipe(
+  (violations) =>
+    new AuditError(
       AuditErrorCode.INVALID_EXPORT_REQUEST,
       `invalid export request: ${violations.join('; ')}`,
       { violations },
-    );
-  }
-  const { from, to, format, treeSize } = parsed.data;
+    ),
+);
+
+/** The request of a validated query. */
+export function exportRequestOf(q: ExportRequestQueryDto): ExportRequest {
+  const { from, to, format, treeSize } = q;
   return {
     format,
     range: {

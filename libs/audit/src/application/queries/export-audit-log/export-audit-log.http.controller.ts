@@ -11,14 +11,14 @@ import {
   Res,
 } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Roles, toProblem } from '@lethe/shared/infrastructure/http';
 import { safeErrorFields } from '@lethe/shared/infrastructure/logging';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
-import { EXPORT_FORMATS } from '../../../domain/export/export-format';
+import { ExportManifestDto } from '../../http/view-schemas';
 import { AUDIT_PDF_REPORT, type AuditPdfReport } from './audit-pdf-report.port';
-import { parseExportRequest } from './export-audit-log.dto';
+import { exportRequestOf, ExportRequestPipe, ExportRequestQueryDto } from './export-audit-log.dto';
 import { ExportAuditLogQuery } from './export-audit-log.query';
 import { GetExportManifestQuery } from './export-manifest.query';
 
@@ -26,22 +26,6 @@ const CONTENT_TYPE = {
   jsonl: 'application/x-ndjson; charset=utf-8',
   csv: 'text/csv; charset=utf-8; header=present',
 } as const;
-
-const rangeQuery = [
-  ApiQuery({ name: 'from', required: false, description: 'RFC 3339; append time ≥ from' }),
-  ApiQuery({ name: 'to', required: false, description: 'RFC 3339; append time < to' }),
-  ApiQuery({ name: 'format', required: false, enum: EXPORT_FORMATS }),
-  ApiQuery({
-    name: 'treeSize',
-    required: false,
-    description: 'cut at this signed checkpoint (default: the latest; see Lethe-Export-Tree-Size)',
-  }),
-];
-const applyAll =
-  (decorators: MethodDecorator[]): MethodDecorator =>
-  (target, key, descriptor) => {
-    for (const d of decorators) d(target, key, descriptor);
-  };
 
 /**
  * The auditor export (docs/contracts.md, "Audit export"). The content is cut at one tree size,
@@ -60,18 +44,27 @@ export class ExportAuditLogHttpController {
 
   @Get()
   @Roles('auditor')
-  @applyAll(rangeQuery)
   @ApiProduces(CONTENT_TYPE.jsonl, CONTENT_TYPE.csv, 'application/pdf')
+  @ApiOkResponse({
+    description:
+      'JSONL: one audit record per line (certificateId, jws, leafIndex, inclusionProof, …); ' +
+      'CSV: the same columns; PDF: the report for people',
+    content: {
+      [CONTENT_TYPE.jsonl]: { schema: { type: 'string' } },
+      [CONTENT_TYPE.csv]: { schema: { type: 'string' } },
+      'application/pdf': { schema: { type: 'string', format: 'binary' } },
+    },
+  })
   @ApiOperation({
     summary:
       'Stream the audit records appended in [from, to) with inclusion proofs against one signed checkpoint (JSONL or CSV), or the PDF report',
   })
   async export(
-    @QueryParam() query: unknown,
+    @QueryParam(ExportRequestPipe) query: ExportRequestQueryDto,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const request = parseExportRequest(query);
+    const request = exportRequestOf(query);
     if (request.format === 'pdf') {
       const { from, to } = request.range;
       return this.pdf({ ...(from ? { from } : {}), ...(to ? { to } : {}) }, req, res);
@@ -110,13 +103,13 @@ export class ExportAuditLogHttpController {
 
   @Get('manifest')
   @Roles('auditor')
-  @applyAll(rangeQuery)
+  @ApiOkResponse({ type: ExportManifestDto })
   @ApiOperation({
     summary:
       'The signed manifest of the export with the same parameters: count, SHA-256, checkpoint JWS, JWKS',
   })
-  async manifest(@QueryParam() query: unknown) {
-    const request = parseExportRequest(query);
+  async manifest(@QueryParam(ExportRequestPipe) query: ExportRequestQueryDto) {
+    const request = exportRequestOf(query);
     if (request.format === 'pdf') {
       throw new AuditError(
         AuditErrorCode.INVALID_EXPORT_REQUEST,

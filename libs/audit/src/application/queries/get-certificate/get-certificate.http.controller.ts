@@ -1,8 +1,15 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '@lethe/shared/infrastructure/http';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { Roles, ZodRequestPipe } from '@lethe/shared/infrastructure/http';
+import { CertificateViewDto } from '../../http/view-schemas';
 import { GetCertificateQuery } from './get-certificate.query';
+
+class CertificateIdParams extends createZodDto(
+  z.object({ certificateId: z.string().min(1).max(200).describe('certificate id') }),
+) {}
 
 @ApiTags('audit')
 @Controller('v1/certificates')
@@ -15,7 +22,8 @@ export class GetCertificateHttpController {
     summary:
       'A certificate: its JWS, the decoded payload and its inclusion proof against the latest checkpoint',
   })
-  async get(@Param('certificateId') certificateId: string) {
-    return this.queryBus.execute(new GetCertificateQuery(certificateId));
+  @ApiOkResponse({ type: CertificateViewDto })
+  async get(@Param(ZodRequestPipe) params: CertificateIdParams) {
+    return this.queryBus.execute(new GetCertificateQuery(params.certificateId));
   }
 }

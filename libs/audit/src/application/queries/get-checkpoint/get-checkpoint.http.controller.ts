@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ROLES, Roles } from '@lethe/shared/infrastructure/http';
+import { CheckpointViewDto } from '../../http/view-schemas';
 import { GetCheckpointQuery } from './get-checkpoint.query';
 
 @ApiTags('audit')
@@ -12,6 +13,7 @@ export class GetCheckpointHttpController {
   @Get('checkpoint')
   @Roles(...ROLES)
   @ApiOperation({ summary: 'The latest signed checkpoint of the audit log (tree size, root)' })
+  @ApiOkResponse({ type: CheckpointViewDto })
   async get() {
     return this.queryBus.execute(new GetCheckpointQuery());
   }

@@ -1,22 +1,29 @@
 import { Controller, Get, Query as QueryParam } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ROLES, Roles } from '@lethe/shared/infrastructure/http';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { ROLES, Roles, zodRequestPipe } from '@lethe/shared/infrastructure/http';
 import { AuditError, AuditErrorCode } from '../../../domain/audit.errors';
+import { ConsistencyProofViewDto } from '../../http/view-schemas';
 import { GetConsistencyProofQuery } from './get-consistency-proof.query';
 
-const size = (name: string, v: unknown): number => {
-  if (typeof v !== 'string' || !/^\d{1,15}$/.test(v)) {
-    throw new AuditError(
-      AuditErrorCode.INVALID_PROOF_REQUEST,
-      `${name} must be a tree size (a non-negative integer)`,
-      {
-        parameter: name,
-      },
-    );
-  }
-  return Number(v);
-};
+const treeSize = (what: string) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a tree size (a non-negative integer)')
+    .transform(Number)
+    .describe(what);
+
+class ConsistencyQueryDto extends createZodDto(
+  z.object({ from: treeSize('the older tree size'), to: treeSize('the newer tree size') }),
+) {}
+
+/** 400 INVALID_PROOF_REQUEST, naming the parameter. */
+const ProofRequestPipe = zodRequestPipe(
+  (violations) =>
+    new AuditError(AuditErrorCode.INVALID_PROOF_REQUEST, violations.join('; '), { violations }),
+);
 
 @ApiTags('audit')
 @Controller('v1/audit')
@@ -25,12 +32,11 @@ export class GetConsistencyProofHttpController {
 
   @Get('consistency')
   @Roles(...ROLES)
-  @ApiQuery({ name: 'from', type: Number })
-  @ApiQuery({ name: 'to', type: Number })
   @ApiOperation({
     summary: 'RFC 9162 consistency proof between two tree sizes, with both signed checkpoints',
   })
-  async get(@QueryParam('from') from: unknown, @QueryParam('to') to: unknown) {
-    return this.queryBus.execute(new GetConsistencyProofQuery(size('from', from), size('to', to)));
+  @ApiOkResponse({ type: ConsistencyProofViewDto })
+  async get(@QueryParam(ProofRequestPipe) q: ConsistencyQueryDto) {
+    return this.queryBus.execute(new GetConsistencyProofQuery(q.from, q.to));
   }
 }

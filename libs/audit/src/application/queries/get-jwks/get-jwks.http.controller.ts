@@ -1,7 +1,8 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '@lethe/shared/infrastructure/http';
 import type { JwksDocument } from '../../../domain/keys/jwks';
+import { JwksDto } from '../../http/view-schemas';
 import { AUDIT_SIGNER, type AuditSigner } from '../../ports/signing.port';
 
 @ApiTags('audit')
@@ -16,6 +17,7 @@ export class GetJwksHttpController {
     summary:
       'Every certificate and checkpoint signing key, current and retired, with its validity window',
   })
+  @ApiOkResponse({ type: JwksDto })
   get(): JwksDocument {
     return this.signer.jwks();
   }

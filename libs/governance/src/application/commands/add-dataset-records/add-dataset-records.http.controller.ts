@@ -1,14 +1,25 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { createInterface } from 'node:readline';
 import { DatasetId } from '@lethe/shared';
-import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
+import {
+  parseRequest,
+  Roles,
+  ZodRequestPipe,
+  type AuthenticatedRequest,
+} from '@lethe/shared/infrastructure/http';
 import { GovernanceError } from '../../../domain/governance.errors';
 import { actorOf, correlationIdOf } from '../../http/request-principal';
-import { parseOrThrow } from '../../http/zod-validation';
+import { DatasetIdParams } from '../../http/route-params';
 import { AddDatasetRecordsCommand } from './add-dataset-records.command';
-import { datasetRecordSchema, type DatasetRecordDto } from './add-dataset-records.dto';
+import {
+  AddDatasetRecordsResponseDto,
+  DatasetRecordsRequestDto,
+  datasetRecordSchema,
+  invalidRecords,
+  type DatasetRecordDto,
+} from './add-dataset-records.dto';
 
 /** Records per transaction while streaming a body. */
 const CHUNK = 2000;
@@ -28,7 +39,16 @@ export class AddDatasetRecordsHttpController {
   @Roles('ml-admin')
   @ApiConsumes('application/json', 'application/x-ndjson')
   @ApiOperation({ summary: 'Add records (recordId, subjectId, features, label) to a dataset' })
-  async add(@Param('datasetId') datasetId: string, @Req() req: AuthenticatedRequest) {
+  @ApiBody({
+    type: DatasetRecordsRequestDto,
+    description: 'a JSON array of records, or (application/x-ndjson) one record per line',
+  })
+  @ApiOkResponse({ type: AddDatasetRecordsResponseDto })
+  async add(
+    @Param(ZodRequestPipe) params: DatasetIdParams,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<AddDatasetRecordsResponseDto> {
+    const { datasetId } = params;
     const totals = { added: 0, unchanged: 0 };
     const flush = async (chunk: DatasetRecordDto[]) => {
       if (chunk.length === 0) return;
@@ -61,7 +81,7 @@ export class AddDatasetRecordsHttpController {
         );
       }
       const records = body.map((r, i) =>
-        parseOrThrow(datasetRecordSchema, r, 'INVALID_RECORDS', `/${i}`),
+        parseRequest(datasetRecordSchema, r, `body/${i}`, invalidRecords),
       );
       for (let i = 0; i < records.length; i += CHUNK) await flush(records.slice(i, i + CHUNK));
     }
@@ -75,6 +95,6 @@ export class AddDatasetRecordsHttpController {
     } catch {
       throw new GovernanceError('INVALID_RECORDS', `line ${line} is not valid JSON`, { line });
     }
-    return parseOrThrow(datasetRecordSchema, value, 'INVALID_RECORDS', `line ${line}`);
+    return parseRequest(datasetRecordSchema, value, `line ${line}`, invalidRecords);
   }
 }

@@ -14,7 +14,7 @@ export class ChangeModelPolicyCommand extends Command<{
 }> {
   constructor(
     readonly modelId: ModelId,
-    /** The body as received: validated by the handler with the worker's schema. */
+    /** The body, validated at the edge with the worker's policy schema and by the handler against the model. */
     readonly policy: unknown,
     readonly actor: string,
     readonly correlationId: string,

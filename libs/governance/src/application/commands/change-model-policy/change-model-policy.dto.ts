@@ -1,20 +1,24 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { codedViolations, zodRequestPipe } from '@lethe/shared/infrastructure/http';
+import { jobPolicySchema } from '@lethe/unlearning/application/jobs/job-profile';
 
 /**
- * The body of `PUT /v1/models/:id/policy` is the policy itself, validated by the handler with the
- * worker's schema (`jobPolicySchema` of @lethe/unlearning, through `jobProfileSchema` with the
- * model's registered architecture and recipe). Omitted fields take the worker's defaults.
+ * The body of `PUT /v1/models/:id/policy` is the policy itself, validated at the edge with the
+ * worker's schema (`jobPolicySchema` of @lethe/unlearning: 400 INVALID_POLICY) and then by the
+ * handler against the model's registered architecture and recipe (`jobProfileSchema`). Omitted
+ * fields take the worker's defaults.
  */
-export class ChangeModelPolicyRequestDto {
-  @ApiProperty({
-    description: 'Methods in order: the first that honours the policy is used',
-    example: ['newton', 'retrain'],
-  })
-  methods!: string[];
-  @ApiPropertyOptional({ example: { epsilon: 1, delta: 1e-5 } })
-  target?: { epsilon: number; delta: number };
-  @ApiPropertyOptional({ example: { epsilon: 10, delta: 1e-4 } })
-  cumulativeBudget?: { epsilon: number; delta: number };
-  @ApiPropertyOptional({ description: 'Accuracy floor of the release (0..1)', example: 0.8 })
-  accuracyFloor?: number;
-}
+export class ChangeModelPolicyRequestDto extends createZodDto(jobPolicySchema) {}
+
+/** 400 INVALID_POLICY, as the handler's own check answers. */
+export const PolicyPipe = zodRequestPipe(codedViolations('INVALID_POLICY', 'invalid policy'));
+
+export class ChangeModelPolicyResponseDto extends createZodDto(
+  z.object({
+    modelId: z.string(),
+    policy: jobPolicySchema.describe('the policy now in force, with the defaults filled in'),
+    revision: z.number().int().describe('policy revision (0: the registered one)'),
+    changed: z.boolean().describe('false: the same policy again, nothing recorded'),
+  }),
+) {}

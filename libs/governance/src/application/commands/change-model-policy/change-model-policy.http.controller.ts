@@ -1,11 +1,20 @@
 import { Body, Controller, HttpCode, Param, Put, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ModelId } from '@lethe/shared';
-import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
+import {
+  Roles,
+  ZodRequestPipe,
+  type AuthenticatedRequest,
+} from '@lethe/shared/infrastructure/http';
 import { actorOf, correlationIdOf } from '../../http/request-principal';
+import { ModelIdParams } from '../../http/route-params';
 import { ChangeModelPolicyCommand } from './change-model-policy.command';
-import { ChangeModelPolicyRequestDto } from './change-model-policy.dto';
+import {
+  ChangeModelPolicyRequestDto,
+  ChangeModelPolicyResponseDto,
+  PolicyPipe,
+} from './change-model-policy.dto';
 
 @ApiTags('models')
 @Controller('v1/models')
@@ -19,14 +28,14 @@ export class ChangeModelPolicyHttpController {
     summary:
       "Replace a model's unlearning policy (method order, target (ε, δ), accuracy floor, cumulative budget); later unlearning jobs use it",
   })
-  @ApiBody({ type: ChangeModelPolicyRequestDto })
+  @ApiOkResponse({ type: ChangeModelPolicyResponseDto })
   async change(
-    @Param('modelId') modelId: string,
-    @Body() body: unknown,
+    @Param(ZodRequestPipe) params: ModelIdParams,
+    @Body(PolicyPipe) body: ChangeModelPolicyRequestDto,
     @Req() req: AuthenticatedRequest,
   ) {
     return this.commandBus.execute(
-      new ChangeModelPolicyCommand(ModelId(modelId), body, actorOf(req), correlationIdOf()),
+      new ChangeModelPolicyCommand(ModelId(params.modelId), body, actorOf(req), correlationIdOf()),
     );
   }
 }

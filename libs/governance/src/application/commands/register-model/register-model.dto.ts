@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 
 /**
@@ -36,14 +36,24 @@ export const registerModelSchema = z
 
 export type RegisterModelDto = z.infer<typeof registerModelSchema>;
 
-export class RegisterModelRequestDto {
-  @ApiProperty({ example: 'mnist-mlp' }) modelId!: string;
-  @ApiProperty() name!: string;
-  @ApiPropertyOptional() description?: string;
-  @ApiProperty({ example: { datasetIds: ['mnist-demo'] } })
-  training!: { datasetIds?: string[]; records?: { datasetId: string; recordId: string }[] };
-  @ApiPropertyOptional({
-    description: 'Training profile and policy for the worker, when Lethe trains the model',
-  })
-  profile?: Record<string, unknown>;
-}
+/** What a model version was trained on (TrainingSetSummary). */
+export const trainingSetSummarySchema = z.object({
+  datasetIds: z.array(z.string()),
+  recordCount: z.number().int(),
+  digest: z.string().describe('sha256 over the sorted datasetId/recordId list'),
+});
+
+/** The body of POST /v1/models (validated by ZodRequestPipe: 400 SCHEMA_VIOLATION). */
+export class RegisterModelRequestDto extends createZodDto(registerModelSchema) {}
+
+export class RegisterModelResponseDto extends createZodDto(
+  z.object({
+    modelId: z.string(),
+    version: z
+      .number()
+      .int()
+      .describe('1: registered as trained elsewhere; 0: Lethe trains version 1 (trainingJobId)'),
+    trainingSet: trainingSetSummarySchema,
+    trainingJobId: z.string().nullable(),
+  }),
+) {}

@@ -43,6 +43,21 @@ describe('DeletionRequestValidator', () => {
     ).toBe('OK');
   });
 
+  it('accepts CloudEvents extension attributes and drops them', () => {
+    const r = validator.fromValue({ ...valid, traceparent: '00-abc-def-01' });
+    expect(r.ok && Object.hasOwn(r.value, 'traceparent')).toBe(false);
+    expect(r.ok).toBe(true);
+  });
+
+  it('names the path of every violation, as a JSON pointer', () => {
+    const r = validator.fromValue({ ...valid, data: { ...valid.data, subjectId: 7, email: 'x' } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      const paths = (r.error.details.violations as { path: string }[]).map((v) => v.path);
+      expect(paths).toEqual(expect.arrayContaining(['/data/subjectId', '/data']));
+    }
+  });
+
   it.each([
     ['empty value', null, 'INVALID_JSON'],
     ['truncated JSON', Buffer.from('{"id": '), 'INVALID_JSON'],
@@ -69,6 +84,15 @@ describe('DeletionRequestValidator', () => {
       mutate((e) => ((e.data as Record<string, unknown>).email = 'a@b')),
       'SCHEMA_VIOLATION',
     ],
+    [
+      'duplicate record ids',
+      mutate((e) => (e.data.scope.recordIds = ['r-17', 'r-17'])),
+      'SCHEMA_VIOLATION',
+    ],
+    ['empty dataset list', mutate((e) => (e.data.scope.datasetIds = [])), 'SCHEMA_VIOLATION'],
+    ['bad legalBasis', mutate((e) => (e.data.legalBasis = '-gdpr')), 'SCHEMA_VIOLATION'],
+    ['time without offset', mutate((e) => (e.time = '2026-11-26T12:00:00')), 'SCHEMA_VIOLATION'],
+    ['dataschema not a URI', mutate((e) => (e.dataschema = 'not a uri')), 'SCHEMA_VIOLATION'],
     ['subject differs', mutate((e) => (e.subject = 'user-43')), 'SUBJECT_MISMATCH'],
     [
       'no statute and no deadline',

@@ -1,51 +1,31 @@
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import { createZodDto } from 'nestjs-zod';
+import type { z } from 'zod/v4';
 import { err, ok, type Result } from '@lethe/shared';
-import schema from '../../../contracts/deletion-requested.v1.schema.json';
+import {
+  DELETION_REQUESTED_TYPE,
+  deletionRequestedSchema,
+  type DeletionRequestedCloudEvent,
+} from '../../../contracts/deletion-requested.v1';
 import { statuteOf } from '../../../domain/deletion-request/deadline';
 import { GovernanceError } from '../../../domain/governance.errors';
 
-export const DELETION_REQUESTED_TYPE = 'lethe.deletion.requested.v1';
+export { DELETION_REQUESTED_TYPE, type DeletionRequestedCloudEvent };
 
-/** The inbound CloudEvent (docs/contracts.md §3), as validated by `deletion-requested.v1.schema.json`. */
-export interface DeletionRequestedCloudEvent {
-  readonly specversion: '1.0';
-  readonly id: string;
-  readonly source: string;
-  readonly type: typeof DELETION_REQUESTED_TYPE;
-  readonly subject?: string;
-  readonly time?: string;
-  readonly datacontenttype?: 'application/json';
-  readonly dataschema?: string;
-  readonly data: {
-    readonly subjectId: string;
-    readonly scope?: { readonly datasetIds?: string[]; readonly recordIds?: string[] };
-    readonly legalBasis: string;
-    readonly deadline?: string;
-  };
-}
+/** The request body of POST /v1/deletion-requests in the OpenAPI document (the same schema). */
+export class DeletionRequestedCloudEventDto extends createZodDto(deletionRequestedSchema) {}
 
 export type IntakeResult = Result<DeletionRequestedCloudEvent, GovernanceError>;
 
-const describe = (errors: readonly ErrorObject[] | null | undefined): string =>
-  (errors ?? [])
-    .slice(0, 5)
-    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-    .join('; ');
+/** A violation as a path and a rule: zod 4's messages name types and rules, never input values. */
+const violationsOf = (issues: readonly z.core.$ZodIssue[]) =>
+  issues.slice(0, 10).map((i) => ({
+    path: i.path.length === 0 ? '/' : `/${i.path.map(String).join('/')}`,
+    keyword: i.code,
+    message: i.message,
+  }));
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-
-let compiled: ValidateFunction | undefined;
-/** The JSON Schema validator, compiled once per process (both doors share it). */
-const compiledSchema = (): ValidateFunction => {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    addFormats(ajv);
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
-};
 
 /**
  * Validates an inbound deletion event, from bytes (Kafka) or an already parsed body (HTTP), into
@@ -53,12 +33,9 @@ const compiledSchema = (): ValidateFunction => {
  * reaches a DLQ header or a log line through them.
  */
 export class DeletionRequestValidator {
-  private readonly validate: ValidateFunction;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
-  constructor(readonly maxBytes: number) {
-    this.validate = compiledSchema();
-  }
+  constructor(readonly maxBytes: number) {}
 
   fromBytes(bytes: Buffer | null): IntakeResult {
     if (bytes === null || bytes.length === 0) {
@@ -114,18 +91,21 @@ export class DeletionRequestValidator {
         new GovernanceError('UNSUPPORTED_CONTENT_TYPE', 'datacontenttype must be application/json'),
       );
     }
-    if (!this.validate(value)) {
+    const parsed = deletionRequestedSchema.safeParse(value);
+    if (!parsed.success) {
+      const violations = violationsOf(parsed.error.issues);
       return err(
-        new GovernanceError('SCHEMA_VIOLATION', describe(this.validate.errors), {
-          violations: (this.validate.errors ?? []).slice(0, 10).map((e) => ({
-            path: e.instancePath || '/',
-            keyword: e.keyword,
-            message: e.message,
-          })),
-        }),
+        new GovernanceError(
+          'SCHEMA_VIOLATION',
+          violations
+            .slice(0, 5)
+            .map((v) => `${v.path} ${v.message}`)
+            .join('; '),
+          { violations },
+        ),
       );
     }
-    const event = value as unknown as DeletionRequestedCloudEvent;
+    const event = parsed.data;
     if (event.subject !== undefined && event.subject !== event.data.subjectId) {
       return err(
         new GovernanceError('SUBJECT_MISMATCH', 'CloudEvents subject differs from data.subjectId'),

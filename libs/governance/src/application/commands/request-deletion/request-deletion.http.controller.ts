@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Optional, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
 import {
   assertSourceAllowed,
   Roles,
@@ -12,7 +14,15 @@ import { actorOf, correlationIdOf } from '../../http/request-principal';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { noIntakeMetrics, type IntakeMetrics } from '../../ports/intake-metrics.port';
 import { RequestDeletionCommand } from './request-deletion.command';
-import { DeletionRequestValidator } from './request-deletion.dto';
+import { DeletionRequestedCloudEventDto, DeletionRequestValidator } from './request-deletion.dto';
+
+class DeletionAcceptedDto extends createZodDto(
+  z.object({
+    requestId: z.string(),
+    status: z.literal('accepted'),
+    duplicate: z.boolean().describe('true: this (source, id) was already accepted'),
+  }),
+) {}
 
 /** HTTP door of RequestDeletion: the same CloudEvent as on Kafka; 202 + request id; idempotent. */
 @ApiTags('deletion-requests')
@@ -35,6 +45,10 @@ export class RequestDeletionHttpController {
   @HttpCode(202)
   @Roles('publisher')
   @ApiOperation({ summary: 'Request deletion (CloudEvent lethe.deletion.requested.v1)' })
+  // The body is validated by DeletionRequestValidator with the CloudEvent's zod schema (the
+  // Kafka door's, with its codes and intake metrics), which this DTO puts in the document.
+  @ApiBody({ type: DeletionRequestedCloudEventDto })
+  @ApiAcceptedResponse({ type: DeletionAcceptedDto })
   async request(
     @Body() body: unknown,
     @Req() req: AuthenticatedRequest,

@@ -1,10 +1,21 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
 import { JobId } from '@lethe/shared';
-import { Roles, type AuthenticatedRequest } from '@lethe/shared/infrastructure/http';
+import {
+  Roles,
+  ZodRequestPipe,
+  type AuthenticatedRequest,
+} from '@lethe/shared/infrastructure/http';
 import { actorOf, correlationIdOf } from '../../http/request-principal';
+import { JobIdParams } from '../../http/route-params';
 import { RetryJobCommand } from './retry-job.command';
+
+class RetryJobResponseDto extends createZodDto(
+  z.object({ jobId: z.string(), status: z.literal('awaiting-dispatch') }),
+) {}
 
 @ApiTags('jobs')
 @Controller('v1/jobs')
@@ -15,9 +26,13 @@ export class RetryJobHttpController {
   @HttpCode(202)
   @Roles('ml-admin')
   @ApiOperation({ summary: 'Retry an unlearning job that ended failed' })
-  async retry(@Param('jobId') jobId: string, @Req() req: AuthenticatedRequest) {
+  @ApiAcceptedResponse({ type: RetryJobResponseDto })
+  async retry(
+    @Param(ZodRequestPipe) params: JobIdParams,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<RetryJobResponseDto> {
     return this.commandBus.execute(
-      new RetryJobCommand(JobId(jobId), actorOf(req), correlationIdOf()),
+      new RetryJobCommand(JobId(params.jobId), actorOf(req), correlationIdOf()),
     );
   }
 }

@@ -1,6 +1,12 @@
 import { Controller, Get, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { CodedError } from '@lethe/shared';
@@ -20,18 +26,15 @@ import {
   ListDeletionRequestsQuery,
   type DeletionRequestPage,
 } from '../list-deletion-requests/list-deletion-requests.query';
+import {
+  DeletionRequestPageDto,
+  DeletionRequestReceiptDto,
+  DeletionRequestViewDto,
+  REQUEST_STATUSES,
+} from '../../http/view-schemas';
 import { FindDeletionRequestQuery } from './find-deletion-request.query';
 
-const STATUSES = [
-  'received',
-  'scheduled',
-  'unlearning',
-  'certified',
-  'no-records',
-  'rejected',
-  'failed',
-  'needs-retrain',
-] as const;
+const STATUSES = REQUEST_STATUSES;
 
 /** Query of GET /v1/deletion-requests: (source, eventId) finds one; anything else lists. */
 export const deletionRequestsQuerySchema = z
@@ -64,50 +67,6 @@ export const deletionRequestsQuerySchema = z
 
 class DeletionRequestsQueryDto extends createZodDto(deletionRequestsQuerySchema) {}
 
-const deletionRequestSummarySchema = z.object({
-  requestId: z.string(),
-  sourceEventId: z.string(),
-  source: z.string(),
-  channel: z.enum(['kafka', 'http']),
-  subjectRef: z.string().describe('pseudonymous (HMAC) subject reference'),
-  legalBasis: z.string(),
-  status: z.enum(STATUSES),
-  reason: z.string().nullable(),
-  requestedAt: z.string().datetime(),
-  receivedAt: z.string().datetime(),
-  deadline: z.string().datetime(),
-  deadlineBasis: z.string(),
-  overdue: z.boolean(),
-  completedAt: z.string().datetime().nullable(),
-  recordsErased: z.boolean(),
-  models: z.array(
-    z.object({
-      modelId: z.string(),
-      status: z.enum([
-        'pending',
-        'scheduled',
-        'unlearning',
-        'unlearned',
-        'failed',
-        'needs-retrain',
-      ]),
-      jobId: z.string().nullable(),
-      reason: z.string().nullable(),
-      versionAfter: z.number().int().nullable(),
-      certificateId: z.string().nullable(),
-    }),
-  ),
-  certificateIds: z.array(z.string()),
-});
-
-/** The list's page. With `source` + `eventId` the answer is one request (full view or receipt). */
-class DeletionRequestPageDto extends createZodDto(
-  z.object({
-    items: z.array(deletionRequestSummarySchema),
-    nextCursor: z.string().nullable().describe('pass back as cursor; null on the last page'),
-  }),
-) {}
-
 @ApiTags('deletion-requests')
 @Controller('v1/deletion-requests')
 export class FindDeletionRequestHttpController {
@@ -126,11 +85,16 @@ export class FindDeletionRequestHttpController {
   @ApiOperation({
     summary: 'Find a deletion request by its CloudEvent (source, id), or list requests',
   })
+  @ApiExtraModels(DeletionRequestPageDto, DeletionRequestViewDto, DeletionRequestReceiptDto)
   @ApiOkResponse({
-    type: DeletionRequestPageDto,
     description:
       'a page of requests; with source + eventId, one request (the view of ' +
-      'GET /v1/deletion-requests/:requestId, or a receipt for an unbound publisher)',
+      'GET /v1/deletion-requests/:requestId, or a receipt for an unbound publisher key)',
+    schema: {
+      oneOf: [DeletionRequestPageDto, DeletionRequestViewDto, DeletionRequestReceiptDto].map(
+        (dto) => ({ $ref: getSchemaPath(dto) }),
+      ),
+    },
   })
   async find(
     @Query(ZodRequestPipe) q: DeletionRequestsQueryDto,

@@ -1,6 +1,7 @@
+import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
+import { parseRequest } from '@lethe/shared/infrastructure/http';
 import { GovernanceError } from '../../../domain/governance.errors';
-import { parseOrThrow } from '../../http/zod-validation';
 import type { ComplianceRange } from './get-compliance-summary.query';
 
 /** An RFC 3339 date-time with its offset, or a full date (midnight UTC). */
@@ -9,15 +10,26 @@ const instant = z.union([
   z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
 ]);
 
-const rangeQuery = z.object({ from: instant.optional(), to: instant.optional() }).strict();
+const rangeQuery = z
+  .object({
+    from: instant.optional().describe('RFC 3339 date-time or YYYY-MM-DD (inclusive)'),
+    to: instant.optional().describe('RFC 3339 date-time or YYYY-MM-DD (exclusive)'),
+  })
+  .strict();
+
+/** `?from=&to=` as a nestjs-zod DTO (ZodRequestPipe: unknown or repeated → SCHEMA_VIOLATION). */
+export class ComplianceRangeQueryDto extends createZodDto(rangeQuery) {}
 
 /**
  * `?from=&to=` of the compliance routes: each an RFC 3339 date-time or a date, `from` before
  * `to`. Unknown or repeated parameters are SCHEMA_VIOLATION; a date that is not one, or an empty
  * range, INVALID_TIME_RANGE (both 400 problem+json).
  */
-export const parseComplianceRange = (query: unknown): ComplianceRange => {
-  const q = parseOrThrow(rangeQuery, query, 'SCHEMA_VIOLATION', 'query');
+export const parseComplianceRange = (query: unknown): ComplianceRange =>
+  complianceRangeOf(parseRequest(rangeQuery, query, 'query'));
+
+/** The range of an already validated query: INVALID_TIME_RANGE when it is not one. */
+export const complianceRangeOf = (q: ComplianceRangeQueryDto): ComplianceRange => {
   const at = (name: 'from' | 'to'): Date | undefined => {
     const v = q[name];
     if (v === undefined) return undefined;

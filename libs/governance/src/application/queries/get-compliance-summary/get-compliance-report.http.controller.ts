@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AUDIT_PDF_REPORT, type AuditPdfReport } from '@lethe/shared/application';
-import { Roles } from '@lethe/shared/infrastructure/http';
-import { parseComplianceRange } from './compliance-range';
+import { Roles, ZodRequestPipe } from '@lethe/shared/infrastructure/http';
+import { complianceRangeOf, ComplianceRangeQueryDto } from './compliance-range';
 
 @ApiTags('compliance')
 @Controller('v1/compliance')
@@ -18,10 +18,15 @@ export class GetComplianceReportHttpController {
       'The compliance report for people (PDF): per model requests, certificates, method mix, ' +
       'ε/δ/σ, budget spent, with charts of cumulative ε over time and accuracy per version',
   })
-  @ApiQuery({ name: 'from', required: false, description: 'RFC 3339 or YYYY-MM-DD (inclusive)' })
-  @ApiQuery({ name: 'to', required: false, description: 'RFC 3339 or YYYY-MM-DD (exclusive)' })
-  async pdf(@Query() query: unknown, @Res() res: Response): Promise<void> {
-    const range = parseComplianceRange(query);
+  @ApiOkResponse({
+    description: 'the report',
+    content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+  })
+  async pdf(
+    @Query(ZodRequestPipe) query: ComplianceRangeQueryDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    const range = complianceRangeOf(query);
     res.status(200).type('application/pdf');
     res.setHeader('content-disposition', 'inline; filename="lethe-compliance-report.pdf"');
     res.setHeader('cache-control', 'no-store');

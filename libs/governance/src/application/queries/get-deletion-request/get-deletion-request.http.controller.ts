@@ -1,8 +1,10 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeletionRequestId } from '@lethe/shared';
-import { Roles } from '@lethe/shared/infrastructure/http';
+import { Roles, ZodRequestPipe } from '@lethe/shared/infrastructure/http';
+import { RequestIdParams } from '../../http/route-params';
+import { DeletionRequestViewDto } from '../../http/view-schemas';
 import { GetDeletionRequestQuery } from './get-deletion-request.query';
 
 @ApiTags('deletion-requests')
@@ -15,7 +17,8 @@ export class GetDeletionRequestHttpController {
   @ApiOperation({
     summary: 'Status, deadline, per-model progress and history of a deletion request',
   })
-  async get(@Param('requestId') requestId: string) {
-    return this.queryBus.execute(new GetDeletionRequestQuery(DeletionRequestId(requestId)));
+  @ApiOkResponse({ type: DeletionRequestViewDto })
+  async get(@Param(ZodRequestPipe) params: RequestIdParams) {
+    return this.queryBus.execute(new GetDeletionRequestQuery(DeletionRequestId(params.requestId)));
   }
 }

@@ -1,8 +1,10 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JobId } from '@lethe/shared';
-import { Roles } from '@lethe/shared/infrastructure/http';
+import { Roles, ZodRequestPipe } from '@lethe/shared/infrastructure/http';
+import { JobIdParams } from '../../http/route-params';
+import { JobViewDto } from '../../http/view-schemas';
 import { GetJobQuery } from './get-job.query';
 
 @ApiTags('jobs')
@@ -13,7 +15,8 @@ export class GetJobHttpController {
   @Get(':jobId')
   @Roles('ml-admin', 'compliance')
   @ApiOperation({ summary: 'An unlearning job: status, attempts, backoff, reason, history' })
-  async get(@Param('jobId') jobId: string) {
-    return this.queryBus.execute(new GetJobQuery(JobId(jobId)));
+  @ApiOkResponse({ type: JobViewDto })
+  async get(@Param(ZodRequestPipe) params: JobIdParams) {
+    return this.queryBus.execute(new GetJobQuery(JobId(params.jobId)));
   }
 }

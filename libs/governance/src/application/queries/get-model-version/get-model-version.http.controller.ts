@@ -1,10 +1,12 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ModelId } from '@lethe/shared';
-import { Roles } from '@lethe/shared/infrastructure/http';
+import { Roles, zodRequestPipe } from '@lethe/shared/infrastructure/http';
 import { GovernanceError } from '../../../domain/governance.errors';
+import { ModelVersionParams } from '../../http/route-params';
+import { ModelVersionViewDto } from '../../http/view-schemas';
 import {
   GetModelVersionQuery,
   GetModelWeightsQuery,
@@ -12,16 +14,13 @@ import {
   type ModelWeightsFile,
 } from './get-model-version.query';
 
-const versionOf = (modelId: string, v: string): number => {
-  const n = /^[1-9][0-9]{0,8}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n)) {
-    throw new GovernanceError('MODEL_VERSION_NOT_FOUND', `model ${modelId} has no version ${v}`, {
-      modelId,
-      version: v,
-    });
-  }
-  return n;
-};
+/** A malformed version is a version the model does not have: 404, as before the pipe. */
+const VersionParamsPipe = zodRequestPipe(
+  (violations) =>
+    new GovernanceError('MODEL_VERSION_NOT_FOUND', `no such version: ${violations.join('; ')}`, {
+      violations,
+    }),
+);
 
 /** RFC 9530 `Repr-Digest` value of a hex SHA-256: `sha-256=:<base64>:`. */
 export const reprDigestOf = (hexSha256: string): string =>
@@ -35,13 +34,9 @@ export class GetModelVersionHttpController {
   @Get(':modelId/versions/:version')
   @Roles('ml-admin')
   @ApiOperation({ summary: 'A released model version: digest, metadata, certificate ids, lineage' })
-  async get(
-    @Param('modelId') modelId: string,
-    @Param('version') version: string,
-  ): Promise<ModelVersionView> {
-    return this.queryBus.execute(
-      new GetModelVersionQuery(ModelId(modelId), versionOf(modelId, version)),
-    );
+  @ApiOkResponse({ type: ModelVersionViewDto })
+  async get(@Param(VersionParamsPipe) p: ModelVersionParams): Promise<ModelVersionView> {
+    return this.queryBus.execute(new GetModelVersionQuery(ModelId(p.modelId), p.version));
   }
 
   @Get(':modelId/versions/:version/weights')
@@ -50,13 +45,16 @@ export class GetModelVersionHttpController {
   @ApiOperation({
     summary: 'Download the released weights (Repr-Digest: sha-256 of the bytes, RFC 9530)',
   })
+  @ApiOkResponse({
+    description: 'the weights file',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
   async weights(
-    @Param('modelId') modelId: string,
-    @Param('version') version: string,
+    @Param(VersionParamsPipe) p: ModelVersionParams,
     @Res() res: Response,
   ): Promise<void> {
     const file: ModelWeightsFile = await this.queryBus.execute(
-      new GetModelWeightsQuery(ModelId(modelId), versionOf(modelId, version)),
+      new GetModelWeightsQuery(ModelId(p.modelId), p.version),
     );
     res
       .status(200)

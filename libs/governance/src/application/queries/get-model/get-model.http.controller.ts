@@ -1,8 +1,10 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ModelId } from '@lethe/shared';
-import { Roles } from '@lethe/shared/infrastructure/http';
+import { Roles, ZodRequestPipe } from '@lethe/shared/infrastructure/http';
+import { ModelIdParams } from '../../http/route-params';
+import { ModelViewDto } from '../../http/view-schemas';
 import { GetModelQuery } from './get-model.query';
 
 @ApiTags('models')
@@ -13,7 +15,8 @@ export class GetModelHttpController {
   @Get(':modelId')
   @Roles('ml-admin', 'compliance')
   @ApiOperation({ summary: 'A model: versions with their training-set summary, queue, jobs' })
-  async get(@Param('modelId') modelId: string) {
-    return this.queryBus.execute(new GetModelQuery(ModelId(modelId)));
+  @ApiOkResponse({ type: ModelViewDto })
+  async get(@Param(ZodRequestPipe) params: ModelIdParams) {
+    return this.queryBus.execute(new GetModelQuery(ModelId(params.modelId)));
   }
 }
