@@ -44,6 +44,25 @@ export const modelProgressSchema = z.object({
   reason: z.string().nullable(),
   versionAfter: z.number().int().nullable(),
   certificateId: z.string().nullable(),
+  method: z
+    .string()
+    .nullish()
+    .describe(
+      "the certificate's method once unlearned; for `unlearned`, `reason` is the policy's choice",
+    ),
+});
+
+/** Why the policy chose the released step's method, from the signed certificate's evidence. */
+const policyChoiceSchema = z.object({
+  chosen: z.string().describe('the policy method that released the step'),
+  tried: z.array(
+    z.object({
+      method: z.string(),
+      outcome: z.enum(['chosen', 'refused']),
+      reasons: z.array(z.string()).describe('public reason codes, e.g. private-check-failed'),
+    }),
+  ),
+  reason: z.string().describe('the same in one line of public codes'),
 });
 
 const requestCommon = {
@@ -187,6 +206,8 @@ export class JobViewDto extends createZodDto(
     scheduledAt: instant,
     history: z.array(historyEntrySchema),
     progress: jobProgressSchema.nullable(),
+    method: z.string().nullable().describe("the released certificate's method"),
+    policy: policyChoiceSchema.nullable(),
     lastRefusal: z
       .object({
         attempt: z.number().int(),
