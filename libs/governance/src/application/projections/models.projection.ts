@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { RecordedEvent } from '@lethe/event-store';
 import type { ModelEvent, ModelVersionRegistered } from '../../domain/model/model.events';
 import { evolveModel, initialModelState, type ModelState } from '../../domain/model/model.state';
-import { stateViewProjection } from './state-view.projection';
+import { StateView, type FoldableEvent } from './state-view.projection';
 
 export const MODEL_EVENT_TYPES: readonly ModelEvent['type'][] = [
   'ModelRegistered',
@@ -20,11 +19,11 @@ export const MODEL_EVENT_TYPES: readonly ModelEvent['type'][] = [
 ];
 
 const insertVersions = async (
-  events: readonly RecordedEvent<ModelEvent>[],
+  events: readonly FoldableEvent<ModelEvent>[],
   manager: EntityManager,
 ): Promise<void> => {
   const versions = events
-    .filter((e): e is RecordedEvent<ModelVersionRegistered> => e.type === 'ModelVersionRegistered')
+    .filter((e): e is FoldableEvent<ModelVersionRegistered> => e.type === 'ModelVersionRegistered')
     .map((e) => ({
       model_id: e.data.modelId,
       version: e.data.version,
@@ -48,9 +47,13 @@ const insertVersions = async (
   );
 };
 
-/** Read models `gov_models_view` (queue, job in flight) and `gov_model_versions_view`. */
-export const modelsProjection = () =>
-  stateViewProjection<ModelState, ModelEvent>({
+/**
+ * Read models `gov_models_view` (queue, job in flight) and `gov_model_versions_view`. Registering
+ * a model also writes its first row (and version 1, when trained elsewhere) inline, so the model
+ * is readable the moment its 201 is sent.
+ */
+export const modelsView = () =>
+  new StateView<ModelState, ModelEvent>({
     name: 'governance.models',
     table: 'gov_models_view',
     idColumn: 'model_id',
@@ -86,3 +89,5 @@ export const modelsProjection = () =>
       };
     },
   });
+
+export const modelsProjection = () => modelsView().projection;

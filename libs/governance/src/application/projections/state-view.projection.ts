@@ -46,7 +46,7 @@ export interface StateViewSpec<S extends { status: string }, E extends Event> {
   readonly fromRow?: (row: ViewRow) => S;
   /** Other read-model writes from the same events (same transaction). */
   readonly alsoHandle?: (
-    events: readonly RecordedEvent<E>[],
+    events: readonly FoldableEvent<E>[],
     manager: EntityManager,
   ) => Promise<void>;
   readonly tables: readonly string[];
@@ -90,6 +90,19 @@ export class StateView<S extends { status: string }, E extends Event> {
   /** Rows of streams that start in `events` (their version 1 is there): no read needed. */
   rowsOfNewStreams(events: readonly FoldableEvent<E>[]): Record<string, unknown>[] {
     return this.rows(this.fold(events, new Map()), new Map());
+  }
+
+  /**
+   * Writes, inline in the appending transaction, everything the subscription would write for
+   * streams that start in `events`: their rows and the other tables `alsoHandle` keeps. The
+   * subscription then finds the rows at that version and writes nothing (ADR 0005).
+   */
+  async writeNewStreams(
+    manager: EntityManager,
+    events: readonly FoldableEvent<E>[],
+  ): Promise<void> {
+    await this.writeRows(manager, this.rowsOfNewStreams(events));
+    await this.spec.alsoHandle?.(events, manager);
   }
 
   async writeRows(manager: EntityManager, rows: readonly Record<string, unknown>[]): Promise<void> {

@@ -1,6 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
+import type { NewEvent } from '@lethe/event-store';
+import type { ModelEvent } from '../../../domain/model/model.events';
 import { GovernanceError } from '../../../domain/governance.errors';
 import { modelDecider } from '../../../domain/model/model.decider';
 import { streams } from '../../../domain/shared/stream-names';
@@ -15,6 +17,9 @@ import { trainingJobDispatch } from '../../messages/training-job-dispatch';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { validateModelProfile } from '../../model-profile';
 import { RegisterModelCommand } from './register-model.command';
+import { modelsView } from '../../projections/models.projection';
+
+const modelsInlineView = modelsView();
 
 /**
  * Lineage rows of version 1 and the model's events, one transaction. When every dataset the
@@ -85,7 +90,8 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
         recordId: r.recordId,
       }));
       const jobId = trainedByLethe ? newJobId() : null;
-      await tx.decide(streams.model(c.modelId), modelDecider, {
+      const target = streams.model(c.modelId);
+      const decided = await tx.decide(target, modelDecider, {
         type: 'RegisterModel',
         data: {
           modelId: c.modelId,
@@ -99,6 +105,18 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
           ...(profile === null ? {} : { profile: profile.profile, policy: profile.policy }),
         },
       });
+      // Inline read model: the new model is readable when this transaction commits (ADR 0005).
+      // (Registration only ever starts a stream: the decider refuses a registered model.)
+      if (decided.version === decided.events.length) {
+        await modelsInlineView.writeNewStreams(
+          tx.manager,
+          tx.appended.slice(-decided.events.length).map((e, i) => ({
+            ...(e as NewEvent<ModelEvent>),
+            streamId: target.streamId,
+            streamVersion: i + 1,
+          })),
+        );
+      }
       if (jobId !== null) {
         // Rows of erased subjects may still be in the sources: the worker must never read them.
         tx.enqueue([
