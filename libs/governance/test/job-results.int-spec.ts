@@ -426,8 +426,17 @@ describe('worker results (real Postgres + Kafka)', () => {
       `SELECT count(*) n FROM events WHERE type = 'UnlearningJobResultRefused'`,
     );
     expect(await eventCount()).toBe(before + refusedEvents);
-    const jobView = (await http().get(`/v1/jobs/${job.jobId}`).set(bearer(KEYS.admin)).expect(200))
-      .body as { status: string; lastRefusal: { code: string } | null };
+    // The jobs view follows the events on its own loop: wait until it has taken every refusal.
+    const jobView = await eventually(
+      async () =>
+        (await http().get(`/v1/jobs/${job.jobId}`).set(bearer(KEYS.admin)).expect(200)).body as {
+          status: string;
+          lastRefusal: { code: string } | null;
+          history: { type: string }[];
+        },
+      (j) =>
+        j.history.filter((h) => h.type === 'UnlearningJobResultRefused').length === refusedEvents,
+    );
     expect(jobView.status).toBe('running');
     expect(jobView.lastRefusal?.code).toBe('CERTIFICATE_MISMATCH');
   });
@@ -659,13 +668,17 @@ describe('worker results (real Postgres + Kafka)', () => {
     expect(req.models).toEqual([
       expect.objectContaining({ status: 'unlearned', method: 'retrain', reason }),
     ]);
-    const jobView = (await http().get(`/v1/jobs/${job3.jobId}`).set(bearer(KEYS.admin)).expect(200))
-      .body as {
-      status: string;
-      method: string | null;
-      policy: unknown;
-      history: { type: string; method?: string; reason?: string }[];
-    };
+    // The jobs view is another projection than the requests view: it may not be there yet.
+    const jobView = await eventually(
+      async () =>
+        (await http().get(`/v1/jobs/${job3.jobId}`).set(bearer(KEYS.admin)).expect(200)).body as {
+          status: string;
+          method: string | null;
+          policy: unknown;
+          history: { type: string; method?: string; reason?: string }[];
+        },
+      (j) => j.status === 'succeeded',
+    );
     expect(jobView).toMatchObject({
       status: 'succeeded',
       method: 'retrain',
