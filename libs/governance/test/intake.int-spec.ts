@@ -187,7 +187,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
       },
       { key: 'user-c3', value: JSON.stringify(deletionEvent('corr-none', 'user-c3')) },
     ]);
-    await eventually(committedTotal, (n) => n >= committedBefore + 3);
+    await eventually(committedTotal, (n) => n >= committedBefore + 3, 60_000);
     const rows = await t.dataSource.query<{ source: string; correlation: string }[]>(
       `SELECT data->>'sourceEventId' AS source, metadata->>'correlationId' AS correlation
          FROM events WHERE data->>'sourceEventId' LIKE 'corr-%' ORDER BY 1`,
@@ -264,8 +264,9 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
     await eventually(
       () => requested(`AND data->>'sourceEventId' = 'after-the-poison'`),
       (n) => n === 1,
+      60_000,
     );
-    await eventually(committedTotal, (n) => n >= committedBefore + cases.length + 1);
+    await eventually(committedTotal, (n) => n >= committedBefore + cases.length + 1, 60_000);
     // Nothing else changed: exactly one new event (the valid request).
     expect(await count(t.dataSource, 'SELECT count(*) n FROM events')).toBe(eventsBefore + 1);
   });
@@ -404,7 +405,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
         { key: 'k-subject-3', value: JSON.stringify(otherSource) },
         { key: 'k-subject-4', value: JSON.stringify(reusesHttp), headers: { 'x-reuse': '3' } },
       ]);
-      await eventually(committedTotal, (n) => n >= committedBefore + 6);
+      await eventually(committedTotal, (n) => n >= committedBefore + 6, 60_000);
       // Every dead letter of this test's keys: exactly the three reused ones (the same-content
       // repeat and the other source's request are not among them).
       const dlq = await readDlq(
