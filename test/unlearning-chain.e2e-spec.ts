@@ -173,7 +173,15 @@ describe('two workers, one model, 20 requests: one chain, no fork', () => {
     });
 
     // Versions 1..K+1, each exactly once, each with the digest its certificate names.
-    const model = (await loop.call('GET', `/v1/models/${MODEL}`, KEYS.admin)).body as {
+    // The models view follows the events on its own loop (not the requests view's): wait for it.
+    const model = (
+      await pollUntil(
+        `version ${k + 1} in the models view`,
+        () => loop.call('GET', `/v1/models/${MODEL}`, KEYS.admin),
+        (r) => r.body.currentVersion === k + 1,
+        30_000,
+      )
+    ).body as {
       currentVersion: number;
       versions: { version: number; weightsDigest: string | null; certificateId: string | null }[];
     };
