@@ -1,70 +1,48 @@
-import { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import { CertificateId, ModelId, SubjectRef } from '@lethe/shared';
 import { deciderSpec } from '../../testing/decider-specification';
+import {
+  aCertifiedRequest,
+  aRequestId as requestId,
+  aRequestScheduledOnA,
+  aRequestScheduledOnBoth,
+  aResolvedRequest,
+  deletionRequested,
+  jobA as job1,
+  jobB as job2,
+  lineageResolved,
+  modelA as m1,
+  modelB as m2,
+  modelUnlearned as unlearned,
+  requestNow as now,
+  unlearningScheduled as scheduled,
+} from '../../testing/deletion-request.factory';
+import type { DeletionRequestCommand } from './deletion-request.commands';
 import { deletionRequestDecider } from './deletion-request.decider';
 import type { DeletionRequestEvent, DeletionRequested } from './deletion-request.events';
 import { evolveDeletionRequest, initialDeletionRequestState } from './deletion-request.state';
-import { contentDigestOf } from './request-content';
 
 const spec = deciderSpec(deletionRequestDecider);
-const requestId = DeletionRequestId('dr-1');
-const m1 = ModelId('model-a');
-const m2 = ModelId('model-b');
-const job1 = JobId('job-1');
-const job2 = JobId('job-2');
-const now = '2026-11-26T12:00:05.000Z';
-
-const requested: DeletionRequested = {
-  type: 'DeletionRequested',
-  data: {
-    requestId,
-    sourceEventId: 'evt-1',
-    source: 'urn:lethe:app:crm',
-    channel: 'kafka',
-    subjectRef: SubjectRef('ref-abc'),
-    scope: null,
-    legalBasis: 'gdpr-art-17',
-    requestedAt: '2026-11-26T12:00:00.000Z',
-    receivedAt: '2026-11-26T12:00:01.000Z',
-    deadline: '2026-12-26T12:00:00.000Z', // one calendar month after the earlier of the two
-    deadlineBasis: 'gdpr',
-    contentDigest: contentDigestOf({
-      subjectRef: SubjectRef('ref-abc'),
-      scope: null,
-      legalBasis: 'gdpr-art-17',
-      requestedDeadline: null,
-    }),
-  },
-};
-const affectedModels = [
-  { modelId: m1, version: 1, recordCount: 2 },
-  { modelId: m2, version: 3, recordCount: 1 },
-];
-const resolved: DeletionRequestEvent = {
-  type: 'LineageResolved',
-  data: {
-    requestId,
-    affectedModels,
-    recordCount: 3,
-    resolvedAt: now,
-  },
-};
-const scheduled = (modelId: ModelId, jobId: JobId): DeletionRequestEvent => ({
-  type: 'UnlearningScheduled',
-  data: { requestId, modelId, jobId, scheduledAt: now },
-});
-const unlearned = (modelId: ModelId, jobId: JobId): DeletionRequestEvent => ({
-  type: 'ModelUnlearned',
-  data: {
-    requestId,
-    modelId,
-    jobId,
-    versionAfter: 2,
-    certificateId: CertificateId('cert-1'),
-    completedAt: now,
-  },
-});
+const requested = deletionRequested();
+const resolved = lineageResolved();
+const { affectedModels } = resolved.data;
 const statusAfter = (events: readonly DeletionRequestEvent[]) =>
   events.reduce(evolveDeletionRequest, initialDeletionRequestState());
+type RecordModelOutcome = Extract<DeletionRequestCommand, { type: 'RecordModelOutcome' }>;
+/** The outcome of model A's job 1: unlearned as version 2 with `cert-1`, unless `over` says otherwise. */
+const outcome = (over: Partial<RecordModelOutcome['data']> = {}): RecordModelOutcome => ({
+  type: 'RecordModelOutcome',
+  data: {
+    requestId,
+    modelId: m1,
+    jobId: job1,
+    outcome: 'unlearned',
+    reason: null,
+    versionAfter: 2,
+    certificateId: CertificateId('cert-1'),
+    now,
+    ...over,
+  },
+});
 
 describe('deletion request decider', () => {
   describe('RequestDeletion', () => {
@@ -244,12 +222,12 @@ describe('deletion request decider', () => {
           data: { requestId, affectedModels, recordCount: 3, now },
         })
         .then([resolved]);
-      expect(statusAfter([requested, resolved]).status).toBe('received');
+      expect(statusAfter(aResolvedRequest()).status).toBe('received');
     });
 
     it('is idempotent once lineage is resolved', () => {
       spec
-        .given([requested, resolved])
+        .given(aResolvedRequest())
         .when({
           type: 'ResolveLineage',
           data: { requestId, affectedModels: [], recordCount: 0, now },
@@ -270,39 +248,20 @@ describe('deletion request decider', () => {
 
   describe('lifecycle across models', () => {
     it('is scheduled once every affected model has a job, unlearning once one starts', () => {
-      expect(statusAfter([requested, resolved, scheduled(m1, job1)]).status).toBe('received');
-      expect(
-        statusAfter([requested, resolved, scheduled(m1, job1), scheduled(m2, job2)]).status,
-      ).toBe('scheduled');
+      expect(statusAfter(aRequestScheduledOnA()).status).toBe('received');
+      expect(statusAfter(aRequestScheduledOnBoth()).status).toBe('scheduled');
       const started: DeletionRequestEvent = {
         type: 'UnlearningStarted',
         data: { requestId, modelId: m1, jobId: job1, startedAt: now },
       };
-      expect(
-        statusAfter([requested, resolved, scheduled(m1, job1), scheduled(m2, job2), started])
-          .status,
-      ).toBe('scheduled');
-      expect(
-        statusAfter([
-          requested,
-          resolved,
-          scheduled(m1, job1),
-          scheduled(m2, job2),
-          started,
-          unlearned(m2, job2),
-        ]).status,
-      ).toBe('unlearning');
+      expect(statusAfter(aRequestScheduledOnBoth(started)).status).toBe('scheduled');
+      expect(statusAfter(aRequestScheduledOnBoth(started, unlearned(m2, job2))).status).toBe(
+        'unlearning',
+      );
     });
 
     it('is certified when every affected model is unlearned', () => {
-      const s = statusAfter([
-        requested,
-        resolved,
-        scheduled(m1, job1),
-        scheduled(m2, job2),
-        unlearned(m1, job1),
-        unlearned(m2, job2),
-      ]);
+      const s = statusAfter(aCertifiedRequest());
       expect(s).toMatchObject({ status: 'certified', reason: 'unlearned from 2 model(s)' });
     });
 
@@ -328,24 +287,10 @@ describe('deletion request decider', () => {
         },
       };
       spec
-        .given([requested, resolved, scheduled(m1, job1)])
-        .when({
-          type: 'RecordModelOutcome',
-          data: {
-            requestId,
-            modelId: m1,
-            jobId: job1,
-            outcome: 'unlearned',
-            reason: null,
-            versionAfter: 2,
-            certificateId: CertificateId('cert-1'),
-            method: 'retrain',
-            policy,
-            now,
-          },
-        })
+        .given(aRequestScheduledOnA())
+        .when(outcome({ method: 'retrain', policy }))
         .then([withChoice]);
-      expect(statusAfter([requested, resolved, scheduled(m1, job1), withChoice])).toMatchObject({
+      expect(statusAfter(aRequestScheduledOnA(withChoice))).toMatchObject({
         models: {
           [m1]: {
             status: 'unlearned',
@@ -358,42 +303,28 @@ describe('deletion request decider', () => {
 
     it('an outcome without a method or choice records none (events stored before them replay)', () => {
       spec
-        .given([requested, resolved, scheduled(m1, job1)])
-        .when({
-          type: 'RecordModelOutcome',
-          data: {
-            requestId,
-            modelId: m1,
-            jobId: job1,
-            outcome: 'unlearned',
-            reason: null,
-            versionAfter: 2,
-            certificateId: CertificateId('cert-1'),
-            method: null,
-            policy: null,
-            now,
-          },
-        })
+        .given(aRequestScheduledOnA())
+        .when(outcome({ method: null, policy: null }))
         .then([unlearned(m1, job1)]);
-      expect(
-        statusAfter([requested, resolved, scheduled(m1, job1), unlearned(m1, job1)]),
-      ).toMatchObject({ models: { [m1]: { status: 'unlearned', method: null, reason: null } } });
+      expect(statusAfter(aRequestScheduledOnA(unlearned(m1, job1)))).toMatchObject({
+        models: { [m1]: { status: 'unlearned', method: null, reason: null } },
+      });
     });
 
     it('schedules a pending model and ignores a repeat with the same job', () => {
       spec
-        .given([requested, resolved])
+        .given(aResolvedRequest())
         .when({ type: 'ScheduleUnlearning', data: { requestId, modelId: m1, jobId: job1, now } })
         .then([scheduled(m1, job1)]);
       spec
-        .given([requested, resolved, scheduled(m1, job1)])
+        .given(aRequestScheduledOnA())
         .when({ type: 'ScheduleUnlearning', data: { requestId, modelId: m1, jobId: job1, now } })
         .thenNothing();
     });
 
     it('refuses to schedule a model the request does not affect', () => {
       spec
-        .given([requested, resolved])
+        .given(aResolvedRequest())
         .when({
           type: 'ScheduleUnlearning',
           data: { requestId, modelId: ModelId('other'), jobId: job1, now },
@@ -403,22 +334,17 @@ describe('deletion request decider', () => {
 
     it('a failed model fails the request with its reason; a retry brings it back to scheduled', () => {
       const failed = spec
-        .given([requested, resolved, scheduled(m1, job1), scheduled(m2, job2)])
-        .when({
-          type: 'RecordModelOutcome',
-          data: {
-            requestId,
-            modelId: m1,
-            jobId: job1,
+        .given(aRequestScheduledOnBoth())
+        .when(
+          outcome({
             outcome: 'failed',
             reason: 'worker crashed',
             versionAfter: null,
             certificateId: null,
-            now,
-          },
-        })
+          }),
+        )
         .events();
-      const base = [requested, resolved, scheduled(m1, job1), scheduled(m2, job2), ...failed];
+      const base = aRequestScheduledOnBoth(...failed);
       expect(statusAfter(base)).toMatchObject({
         status: 'failed',
         reason: 'model model-a: worker crashed',
@@ -433,24 +359,19 @@ describe('deletion request decider', () => {
 
     it('needs-retrain is terminal with its reason', () => {
       const events = spec
-        .given([requested, resolved, scheduled(m1, job1), scheduled(m2, job2)])
-        .when({
-          type: 'RecordModelOutcome',
-          data: {
-            requestId,
+        .given(aRequestScheduledOnBoth())
+        .when(
+          outcome({
             modelId: m2,
             jobId: job2,
             outcome: 'needs-retrain',
             reason: 'sigma breaks accuracy floor',
             versionAfter: null,
             certificateId: null,
-            now,
-          },
-        })
+          }),
+        )
         .events();
-      expect(
-        statusAfter([requested, resolved, scheduled(m1, job1), scheduled(m2, job2), ...events]),
-      ).toMatchObject({
+      expect(statusAfter(aRequestScheduledOnBoth(...events))).toMatchObject({
         status: 'needs-retrain',
         reason: 'model model-b: sigma breaks accuracy floor',
       });
@@ -458,20 +379,8 @@ describe('deletion request decider', () => {
 
     it('refuses an outcome from a job that is not the model job', () => {
       spec
-        .given([requested, resolved, scheduled(m1, job1)])
-        .when({
-          type: 'RecordModelOutcome',
-          data: {
-            requestId,
-            modelId: m1,
-            jobId: job2,
-            outcome: 'unlearned',
-            reason: null,
-            versionAfter: 2,
-            certificateId: null,
-            now,
-          },
-        })
+        .given(aRequestScheduledOnA())
+        .when(outcome({ jobId: job2, certificateId: null }))
         .thenThrows('ILLEGAL_TRANSITION');
     });
   });
@@ -493,21 +402,14 @@ describe('deletion request decider', () => {
 
     it('cannot reject once lineage is resolved', () => {
       spec
-        .given([requested, resolved])
+        .given(aResolvedRequest())
         .when({ type: 'RejectDeletionRequest', data: { requestId, code: 'X', reason: 'y', now } })
         .thenThrows('ILLEGAL_TRANSITION');
     });
   });
 
   describe('EraseSubjectRecords', () => {
-    const certified = [
-      requested,
-      resolved,
-      scheduled(m1, job1),
-      scheduled(m2, job2),
-      unlearned(m1, job1),
-      unlearned(m2, job2),
-    ];
+    const certified = aCertifiedRequest();
     const erase = {
       type: 'EraseSubjectRecords' as const,
       data: { requestId, recordCount: 3, datasetIds: ['mnist-demo'], now },
@@ -540,7 +442,7 @@ describe('deletion request decider', () => {
     });
 
     it('refuses before certification', () => {
-      spec.given([requested, resolved]).when(erase).thenThrows('REQUEST_NOT_CERTIFIED');
+      spec.given(aResolvedRequest()).when(erase).thenThrows('REQUEST_NOT_CERTIFIED');
     });
   });
 });

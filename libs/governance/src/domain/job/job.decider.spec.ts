@@ -1,38 +1,34 @@
-import { CertificateId, DeletionRequestId, JobId, ModelId, SubjectRef } from '@lethe/shared';
+import { CertificateId } from '@lethe/shared';
 import { deciderSpec } from '../../testing/decider-specification';
 import { backoffCeilingMs } from '@lethe/shared';
+import {
+  aDispatchedJob,
+  aJobId as jobId,
+  jobAt as at,
+  jobDispatched as dispatched,
+  jobScheduled,
+  jobSucceeded,
+  jobT0 as t0,
+} from '../../testing/job.factory';
 import type { JobCommand, JobResult } from './job.commands';
 import { jobDecider } from './job.decider';
 import type { JobEvent } from './job.events';
 
 const spec = deciderSpec(jobDecider);
-const jobId = JobId('job-1');
-const modelId = ModelId('mnist-mlp');
-const t0 = '2026-11-26T12:00:00.000Z';
-const at = (ms: number) => new Date(Date.parse(t0) + ms).toISOString();
 const backoff = { baseDelayMs: 1000, maxDelayMs: 60_000 };
-
-const scheduled: JobEvent = {
-  type: 'UnlearningJobScheduled',
-  data: {
-    jobId,
-    modelId,
-    requestIds: [DeletionRequestId('dr-1')],
-    subjectRefs: [SubjectRef('ref-1')],
-    baseVersion: 1,
-    maxAttempts: 3,
-    scheduledAt: t0,
-  },
-};
-const dispatched = (attempt: number, ms = 0): JobEvent => ({
-  type: 'UnlearningJobDispatched',
-  data: { jobId, modelId, attempt, baseVersion: 1, dispatchedAt: at(ms) },
-});
+const scheduled = jobScheduled();
 const result = (attempt: number, r: JobResult, ms = 0): JobCommand => ({
   type: 'RecordJobResult',
   data: { jobId, attempt, result: r, backoff, now: at(ms) },
 });
 const fail = { kind: 'failed', reason: 'OOM', retryable: true } as const;
+/** Attempt 1's success: version 2 with certificate `c-1`, and what `over` adds. */
+const success = (over: Partial<Extract<JobResult, { kind: 'succeeded' }>> = {}): JobResult => ({
+  kind: 'succeeded',
+  versionAfter: 2,
+  certificateId: CertificateId('c-1'),
+  ...over,
+});
 
 describe('unlearning job decider', () => {
   it('is dispatched as attempt 1', () => {
@@ -44,7 +40,7 @@ describe('unlearning job decider', () => {
 
   it('a dispatched job is not dispatched again', () => {
     spec
-      .given([scheduled, dispatched(1)])
+      .given(aDispatchedJob())
       .when({ type: 'DispatchJob', data: { jobId, baseVersion: 1, now: at(0) } })
       .thenNothing();
   });
@@ -61,19 +57,19 @@ describe('unlearning job decider', () => {
       },
     };
     spec
-      .given([scheduled, dispatched(1)])
+      .given(aDispatchedJob())
       .when(result(1, fail, 1000))
       .then([failed1]);
     spec
-      .given([scheduled, dispatched(1), failed1])
+      .given(aDispatchedJob(failed1))
       .when({ type: 'DispatchJob', data: { jobId, baseVersion: 1, now: at(1999) } })
       .thenNothing();
     spec
-      .given([scheduled, dispatched(1), failed1])
+      .given(aDispatchedJob(failed1))
       .when({ type: 'DispatchJob', data: { jobId, baseVersion: 1, now: at(2000) } })
       .then([dispatched(2, 2000)]);
     const failed2 = spec
-      .given([scheduled, dispatched(1), failed1, dispatched(2, 2000)])
+      .given(aDispatchedJob(failed1, dispatched(2, 2000)))
       .when(result(2, fail, 3000))
       .events();
     expect(failed2).toEqual([
@@ -115,7 +111,7 @@ describe('unlearning job decider', () => {
 
   it('a non-retryable failure ends failed at once', () => {
     spec
-      .given([scheduled, dispatched(1)])
+      .given(aDispatchedJob())
       .when(result(1, { kind: 'failed', reason: 'bad weights', retryable: false }))
       .then([
         {
@@ -131,7 +127,7 @@ describe('unlearning job decider', () => {
       data: { jobId, attempt: 1, reason: 'x', failedAt: t0 },
     };
     spec
-      .given([scheduled, dispatched(1), failed])
+      .given(aDispatchedJob(failed))
       .when({ type: 'RetryJob', data: { jobId, requestedBy: 'api-key:admin', now: at(10) } })
       .then([
         {
@@ -140,7 +136,7 @@ describe('unlearning job decider', () => {
         },
       ]);
     spec
-      .given([scheduled, dispatched(1)])
+      .given(aDispatchedJob())
       .when({ type: 'RetryJob', data: { jobId, requestedBy: 'a', now: at(10) } })
       .thenThrows('JOB_NOT_RETRYABLE');
     spec
@@ -151,32 +147,29 @@ describe('unlearning job decider', () => {
 
   it('started then succeeded; a duplicate success changes nothing', () => {
     const started = spec
-      .given([scheduled, dispatched(1)])
+      .given(aDispatchedJob())
       .when(result(1, { kind: 'started', workerId: 'w-1' }))
       .events();
     expect(started).toHaveLength(1);
-    const ok = { kind: 'succeeded', versionAfter: 2, certificateId: CertificateId('c-1') } as const;
+    const ok = success();
     const succeeded = spec
-      .given([scheduled, dispatched(1), ...started])
+      .given(aDispatchedJob(...started))
       .when(result(1, ok))
       .events();
     expect(succeeded.map((e) => e.type)).toEqual(['UnlearningJobSucceeded']);
     spec
-      .given([scheduled, dispatched(1), ...started, ...succeeded])
+      .given(aDispatchedJob(...started, ...succeeded))
       .when(result(1, ok))
       .thenNothing();
   });
 
   it('refuses a result for another attempt', () => {
-    spec
-      .given([scheduled, dispatched(1)])
-      .when(result(2, fail))
-      .thenThrows('JOB_ATTEMPT_MISMATCH');
+    spec.given(aDispatchedJob()).when(result(2, fail)).thenThrows('JOB_ATTEMPT_MISMATCH');
   });
 
   it('needs-retrain is terminal', () => {
     spec
-      .given([scheduled, dispatched(1)])
+      .given(aDispatchedJob())
       .when(result(1, { kind: 'needs-retrain', reason: 'accuracy floor' }))
       .then([
         {
@@ -225,21 +218,21 @@ describe('unlearning job decider: progress and refused results', () => {
 
   it('records progress of the current attempt; a repeat or an older seq changes nothing', () => {
     spec
-      .given([scheduled, dispatched(1)])
+      .given(aDispatchedJob())
       .when(progress(1, 0))
       .then([progressed(1, 0)]);
     spec
-      .given([scheduled, dispatched(1), progressed(2, 0)])
+      .given(aDispatchedJob(progressed(2, 0)))
       .when(progress(2, 5000))
       .thenNothing();
     spec
-      .given([scheduled, dispatched(1), progressed(2, 0)])
+      .given(aDispatchedJob(progressed(2, 0)))
       .when(progress(1, 5000))
       .thenNothing();
   });
 
   it('throttles reports of one stage, but keeps a new stage and a stage’s last report', () => {
-    const given = [scheduled, dispatched(1), progressed(1, 0)];
+    const given = aDispatchedJob(progressed(1, 0));
     spec.given(given).when(progress(2, 500)).thenNothing();
     spec
       .given(given)
@@ -257,23 +250,11 @@ describe('unlearning job decider: progress and refused results', () => {
 
   it('ignores progress of another attempt and of a settled job', () => {
     spec
-      .given([scheduled, dispatched(1)])
+      .given(aDispatchedJob())
       .when(progress(1, 0, { attempt: 2 }))
       .thenNothing();
-    const succeeded: JobEvent = {
-      type: 'UnlearningJobSucceeded',
-      data: {
-        jobId,
-        attempt: 1,
-        versionAfter: 2,
-        certificateId: CertificateId('c-1'),
-        completedAt: t0,
-      },
-    };
-    spec
-      .given([scheduled, dispatched(1), succeeded])
-      .when(progress(1, 0))
-      .thenNothing();
+    const succeeded = jobSucceeded();
+    spec.given(aDispatchedJob(succeeded)).when(progress(1, 0)).thenNothing();
   });
 
   it('records a refused result once per message, without changing the status', () => {
@@ -288,10 +269,7 @@ describe('unlearning job decider: progress and refused results', () => {
         now: t0,
       },
     };
-    const refused = spec
-      .given([scheduled, dispatched(1)])
-      .when(refuse)
-      .events();
+    const refused = spec.given(aDispatchedJob()).when(refuse).events();
     expect(refused).toEqual([
       {
         type: 'UnlearningJobResultRefused',
@@ -306,13 +284,10 @@ describe('unlearning job decider: progress and refused results', () => {
       },
     ]);
     spec
-      .given([scheduled, dispatched(1), ...refused])
+      .given(aDispatchedJob(...refused))
       .when(refuse)
       .thenNothing();
-    const state = [scheduled, dispatched(1), ...refused].reduce(
-      jobDecider.evolve,
-      jobDecider.initialState(),
-    );
+    const state = aDispatchedJob(...refused).reduce(jobDecider.evolve, jobDecider.initialState());
     expect(state).toMatchObject({
       status: 'dispatched',
       lastRefusal: { code: 'CERTIFICATE_MISMATCH' },
@@ -321,30 +296,9 @@ describe('unlearning job decider: progress and refused results', () => {
 
   it('a success carries the weights digest and method when given', () => {
     spec
-      .given([scheduled, dispatched(1)])
-      .when(
-        result(1, {
-          kind: 'succeeded',
-          versionAfter: 2,
-          certificateId: CertificateId('c-1'),
-          digestAfter: 'f'.repeat(64),
-          method: 'newton-lissa',
-        }),
-      )
-      .then([
-        {
-          type: 'UnlearningJobSucceeded',
-          data: {
-            jobId,
-            attempt: 1,
-            versionAfter: 2,
-            certificateId: CertificateId('c-1'),
-            completedAt: t0,
-            digestAfter: 'f'.repeat(64),
-            method: 'newton-lissa',
-          },
-        },
-      ]);
+      .given(aDispatchedJob())
+      .when(result(1, success({ digestAfter: 'f'.repeat(64), method: 'newton-lissa' })))
+      .then([jobSucceeded({ digestAfter: 'f'.repeat(64), method: 'newton-lissa' })]);
   });
   describe('the policy’s choice (from the verified certificate’s evidence.policy)', () => {
     const fallback = {
@@ -354,68 +308,33 @@ describe('unlearning job decider: progress and refused results', () => {
         { method: 'retrain', outcome: 'chosen', reasons: [] },
       ],
     } as const;
-    const succeeded = (policy?: typeof fallback): JobEvent => ({
-      type: 'UnlearningJobSucceeded',
-      data: {
-        jobId,
-        attempt: 1,
-        versionAfter: 2,
-        certificateId: CertificateId('c-1'),
-        completedAt: t0,
-        method: 'retrain',
-        ...(policy ? { policy } : {}),
-      },
-    });
+    const succeeded = (policy?: typeof fallback): JobEvent =>
+      jobSucceeded({ method: 'retrain', ...(policy ? { policy } : {}) });
 
     it('a success after a fallback carries the method and the policy’s choice', () => {
       spec
-        .given([scheduled, dispatched(1)])
-        .when(
-          result(1, {
-            kind: 'succeeded',
-            versionAfter: 2,
-            certificateId: CertificateId('c-1'),
-            method: 'retrain',
-            policy: fallback,
-          }),
-        )
+        .given(aDispatchedJob())
+        .when(result(1, success({ method: 'retrain', policy: fallback })))
         .then([succeeded(fallback)]);
     });
 
     it('a redelivered success changes nothing, the choice included', () => {
       spec
-        .given([scheduled, dispatched(1), succeeded(fallback)])
-        .when(
-          result(1, {
-            kind: 'succeeded',
-            versionAfter: 2,
-            certificateId: CertificateId('c-1'),
-            method: 'retrain',
-            policy: fallback,
-          }),
-        )
+        .given(aDispatchedJob(succeeded(fallback)))
+        .when(result(1, success({ method: 'retrain', policy: fallback })))
         .thenNothing();
     });
 
     it('the job shows the method and the choice; a success stored before them replays with none', () => {
       const fold = (events: readonly JobEvent[]) =>
         events.reduce(jobDecider.evolve, jobDecider.initialState());
-      expect(fold([scheduled, dispatched(1), succeeded(fallback)])).toMatchObject({
+      expect(fold(aDispatchedJob(succeeded(fallback)))).toMatchObject({
         status: 'succeeded',
         method: 'retrain',
         policy: fallback,
       });
-      const old: JobEvent = {
-        type: 'UnlearningJobSucceeded',
-        data: {
-          jobId,
-          attempt: 1,
-          versionAfter: 2,
-          certificateId: CertificateId('c-1'),
-          completedAt: t0,
-        },
-      };
-      expect(fold([scheduled, dispatched(1), old])).toMatchObject({
+      const old = jobSucceeded();
+      expect(fold(aDispatchedJob(old))).toMatchObject({
         status: 'succeeded',
         method: null,
         policy: null,
