@@ -1,32 +1,36 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { compactVerify, createLocalJWKSet } from 'jose';
 import { ModelId } from '@lethe/shared';
 import type { UnlearningResultDataV1 } from '@lethe/shared';
 import type { LoggerPort } from '@lethe/shared/application';
-import { validateCertificatePayload } from '@lethe/audit/domain/certificate/validate-certificate-payload';
 import {
   engine,
   useBackend as selectBackendUnderTest,
   backendUnderTest,
 } from '../../../test/tf-test-helpers';
-import { logisticData } from '../../infrastructure/data/synthetic';
 import { tf } from '../../infrastructure/tf/tf';
 import { softmaxRegressionLossAndGradient } from '../../domain/convex/softmax-regression';
 import { decodeKeptFactor, encodeKeptFactor, FACTOR_MAGIC } from '../convex/factor-codec';
 import { rowsOf } from '../convex/solve-to-tolerance';
-import { makeDataset, selectIds } from '../model/dataset';
+import { selectIds } from '../model/dataset';
 import { distance, norm2 } from '../model/flat-vector';
 import { sealPrivateFactor } from '../ports/private-chain-store.port';
 import { deserializeSequentialState } from '../sequential-store';
 import {
-  aTrainingJob,
+  aConvexProfile,
   anUnlearningJob,
+  aSourcedDataset,
+  aTrainingJob,
   aWorkerFixture,
+  CONVEX_L2,
+  CONVEX_TOLERANCE,
+  type JobDatasets,
   jobMessage,
-  writeNdjsonSource,
+  subjectRecords,
+  type Succeeded,
+  verifyCertificate,
   type WorkerFixture,
-} from '../../testing/jobs/job-factories';
+} from '../../testing/jobs';
 
 jest.setTimeout(180_000);
 
@@ -38,27 +42,10 @@ jest.setTimeout(180_000);
  * it reaches the public store or a published message.
  */
 
-type Succeeded = Extract<UnlearningResultDataV1, { kind: 'succeeded' }>;
-
-const L2 = 0.05;
-const TAU = 1e-4;
-/** 300 rows, ids `u<subject>#<i>`: 60 subjects with 5 records each. */
-const base = logisticData({ n: 300, dim: 4, seed: 'kept-factor', maxNorm: 1.5, signal: 5 });
-const data = makeDataset({ ...base, ids: base.ids.map((_, i) => `u${i % 60}#${i}`) });
-const recordsOf = (subject: string) =>
-  data.ids
-    .filter((id) => id.startsWith(`${subject}#`))
-    .map((recordId) => ({ datasetId: 'ds', recordId }));
-
-const convexProfile = (convex: Record<string, unknown> = {}) => ({
-  architecture: { kind: 'logistic-regression' },
-  recipe: { l2: L2, seed: 3 },
-  policy: {
-    methods: ['convex-newton', 'retrain'],
-    target: { epsilon: 1, delta: 1e-5 },
-    convex: { tolerance: TAU, ...convex },
-  },
-});
+const L2 = CONVEX_L2;
+const TAU = CONVEX_TOLERANCE;
+const { data, recordsOf } = subjectRecords('kept-factor');
+const convexProfile = (convex: Record<string, unknown> = {}) => aConvexProfile({ convex });
 
 /** A logger that keeps its lines (the worker says whether it loaded or rebuilt the factor). */
 const recording = (): LoggerPort & { lines: string[] } => {
@@ -83,16 +70,10 @@ const filesUnder = (dir: string): string[] =>
 
 describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, () => {
   let f: WorkerFixture;
-  let datasets: { datasetId: string; source: Record<string, unknown> | null }[];
+  let datasets: JobDatasets;
   const copies: WorkerFixture[] = [];
 
-  const verify = async (w: WorkerFixture, jws: string) => {
-    const { payload } = await compactVerify(
-      jws,
-      createLocalJWKSet({ keys: [...w.signer.jwks().keys] }),
-    );
-    return validateCertificatePayload(JSON.parse(Buffer.from(payload).toString('utf8')));
-  };
+  const verify = async (w: WorkerFixture, jws: string) => (await verifyCertificate(w, jws)).payload;
   const unlearn = async (
     w: WorkerFixture,
     modelId: string,
@@ -126,7 +107,7 @@ describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, 
   beforeAll(async () => {
     await selectBackendUnderTest();
     f = await aWorkerFixture(engine);
-    datasets = [{ datasetId: 'ds', source: writeNdjsonSource(f.dataRoot, 'ds.ndjson', data) }];
+    datasets = aSourcedDataset(f, data);
     const before = tf.memory().numTensors;
     const out = await f
       .runner()

@@ -5,25 +5,23 @@ import {
   useBackend as selectBackendUnderTest,
   backendUnderTest,
 } from '../../../test/tf-test-helpers';
-import { logisticData } from '../../infrastructure/data/synthetic';
 import { tf } from '../../infrastructure/tf/tf';
 import { placeSubject } from '../../domain/sisa/sisa-plan';
-import { makeDataset } from '../model/dataset';
 import { decodeSisaEnsemble } from '../sisa/sisa-codec';
 import {
-  aTrainingJob,
+  aConvexProfile,
   anUnlearningJob,
-  aWorkerFixture,
-  jobMessage,
-  type WorkerFixture,
-} from '../../testing/jobs/job-factories';
-import {
   aSourcedDataset,
+  aTrainingJob,
+  aWorkerFixture,
+  type JobDatasets,
+  jobMessage,
+  subjectRecords,
+  type Succeeded,
   trainOn,
   verifyCertificate,
-  type JobDatasets,
-  type Succeeded,
-} from '../../testing/jobs/job-runs';
+  type WorkerFixture,
+} from '../../testing/jobs';
 
 jest.setTimeout(180_000);
 
@@ -33,24 +31,8 @@ jest.setTimeout(180_000);
  * order, and the certificate's evidence.policy says what was tried.
  */
 
-/** 300 rows, ids `u<subject>#<i>`: 60 subjects with 5 records each. */
-const base = logisticData({ n: 300, dim: 4, seed: 'methods', maxNorm: 1.5, signal: 5 });
-const data = makeDataset({ ...base, ids: base.ids.map((_, i) => `u${i % 60}#${i}`) });
-const recordsOf = (subject: string) =>
-  data.ids
-    .filter((id) => id.startsWith(`${subject}#`))
-    .map((recordId) => ({ datasetId: 'ds', recordId }));
-
-const convexProfile = (policy: Record<string, unknown> = {}) => ({
-  architecture: { kind: 'logistic-regression' },
-  recipe: { l2: 0.05, seed: 3 },
-  policy: {
-    methods: ['convex-newton', 'retrain'],
-    target: { epsilon: 1, delta: 1e-5 },
-    convex: { tolerance: 1e-4 },
-    ...policy,
-  },
-});
+const { data, recordsOf } = subjectRecords('methods');
+const convexProfile = (policy: Record<string, unknown> = {}) => aConvexProfile({ policy });
 
 const sisaProfile = (sisa: Record<string, unknown> = {}) => ({
   architecture: { kind: 'mlp', hidden: [6], activation: 'tanh' },
