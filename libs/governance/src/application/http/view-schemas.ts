@@ -1,5 +1,6 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
+import { REQUEST_STATUSES } from '../../domain/deletion-request/deletion-request.state';
 
 /**
  * Response schemas of the governance read routes, for the OpenAPI document (nestjs-zod DTOs over
@@ -7,17 +8,6 @@ import { z } from 'zod';
  * (`*.view.ts`, `*.query.ts`); an entry of a `history` is open (more fields may be added).
  */
 const instant = z.string().datetime();
-
-export const REQUEST_STATUSES = [
-  'received',
-  'scheduled',
-  'unlearning',
-  'certified',
-  'no-records',
-  'rejected',
-  'failed',
-  'needs-retrain',
-] as const;
 
 export const jobProgressSchema = z.object({
   attempt: z.number().int(),

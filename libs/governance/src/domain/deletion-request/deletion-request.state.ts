@@ -4,16 +4,21 @@ import { policyChoiceReason } from '../shared/policy-choice';
 import type { DeadlineBasis } from './deadline';
 import type { DeletionRequestEvent, DeletionScope } from './deletion-request.events';
 
-/** Request statuses of docs/contracts.md §4. */
-export type RequestStatus =
-  | 'received'
-  | 'scheduled'
-  | 'unlearning'
-  | 'certified'
-  | 'no-records'
-  | 'rejected'
-  | 'failed'
-  | 'needs-retrain';
+/**
+ * Request statuses of docs/contracts.md §4, in lifecycle order: the one list (the response
+ * schemas, the compliance summary and the dashboard's generated `request-statuses.js` use it).
+ */
+export const REQUEST_STATUSES = [
+  'received',
+  'scheduled',
+  'unlearning',
+  'certified',
+  'no-records',
+  'rejected',
+  'failed',
+  'needs-retrain',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly RequestStatus[] = [
   'certified',

@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import { Public } from '@lethe/shared/infrastructure/http';
 import { GovernanceError } from '../../domain/governance.errors';
 import { CHART_SCALE_SCRIPT, chartScaleScript } from './chart-scale.script';
+import { REQUEST_STATUSES_SCRIPT, requestStatusesScript } from './request-statuses.script';
 
 /**
  * The page's policy: its own script and style only (no inline script or style, no eval), data
@@ -26,7 +27,14 @@ const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
   [CHART_SCALE_SCRIPT]: 'text/javascript; charset=utf-8',
+  [REQUEST_STATUSES_SCRIPT]: 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
+};
+
+/** The scripts generated from TypeScript sources (the page has no build step). */
+const GENERATED: Readonly<Record<string, () => string>> = {
+  [CHART_SCALE_SCRIPT]: chartScaleScript,
+  [REQUEST_STATUSES_SCRIPT]: requestStatusesScript,
 };
 
 /** The static files, next to this module (`npm run build` copies them into dist/). */
@@ -60,8 +68,9 @@ export class DashboardHttpController {
 
   private send(res: Response, file: string): void {
     let body = this.cache.get(file);
-    if (!body && file === CHART_SCALE_SCRIPT) {
-      body = Buffer.from(chartScaleScript(), 'utf8');
+    const generate = Object.hasOwn(GENERATED, file) ? GENERATED[file] : undefined;
+    if (!body && generate) {
+      body = Buffer.from(generate(), 'utf8');
       this.cache.set(file, body);
     }
     if (!body) {

@@ -30,8 +30,8 @@ import {
   DeletionRequestPageDto,
   DeletionRequestReceiptDto,
   DeletionRequestViewDto,
-  REQUEST_STATUSES,
 } from '../../http/view-schemas';
+import { REQUEST_STATUSES } from '../../../domain/deletion-request/deletion-request.state';
 import { FindDeletionRequestQuery } from './find-deletion-request.query';
 
 const STATUSES = REQUEST_STATUSES;

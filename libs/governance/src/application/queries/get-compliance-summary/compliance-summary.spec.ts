@@ -5,8 +5,8 @@ import {
   aVersion,
 } from '../../../testing/compliance.factory';
 import { isOverdue } from '../get-deletion-request/deletion-request.view';
+import { REQUEST_STATUSES } from '../../../domain/deletion-request/deletion-request.state';
 import {
-  REQUEST_STATUSES,
   SETTLED_REQUEST_STATUSES,
   accuracyByVersion,
   cumulativeEpsilonSeries,

@@ -18,17 +18,6 @@ export const SETTLED_REQUEST_STATUSES: readonly RequestStatus[] = [
   'rejected',
 ];
 
-export const REQUEST_STATUSES: readonly RequestStatus[] = [
-  'received',
-  'scheduled',
-  'unlearning',
-  'certified',
-  'no-records',
-  'rejected',
-  'failed',
-  'needs-retrain',
-];
-
 export const CERTIFICATE_METHODS = [
   'newton-lissa',
   'convex-newton',

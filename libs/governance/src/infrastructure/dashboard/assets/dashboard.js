@@ -11,16 +11,8 @@
   var SVG = 'http://www.w3.org/2000/svg';
   // Okabe–Ito: distinct for common colour blindness; the same order as the PDF report.
   var COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
-  var STATUSES = [
-    'received',
-    'scheduled',
-    'unlearning',
-    'certified',
-    'no-records',
-    'rejected',
-    'failed',
-    'needs-retrain',
-  ];
+  // The domain's request statuses, in order (generated from it, served as request-statuses.js).
+  var STATUSES = globalThis.LetheRequestStatuses;
 
   var $ = function (id) {
     return document.getElementById(id);
