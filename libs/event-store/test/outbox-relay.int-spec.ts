@@ -121,7 +121,7 @@ describe('OutboxRelay → Kafka (real broker)', () => {
       idleDelayMs: 20,
     });
     await first.start();
-    await eventually(() => expect(first.stats.published).toBeGreaterThanOrEqual(200), 30_000, 5);
+    await eventually(() => expect(first.stats.published).toBeGreaterThanOrEqual(200), 60_000, 5);
     await first.stop(); // graceful: the in-flight batch completes
     const left = await unpublished();
     expect(left).toBeGreaterThan(0);
@@ -232,7 +232,7 @@ describe('OutboxRelay → Kafka (real broker)', () => {
     });
     await leader.start();
     try {
-      await eventually(() => expect(leader.stats.published).toBe(1));
+      await eventually(() => expect(leader.stats.published).toBe(1), 60_000);
       await send(3);
       expect(await single.relayOnce()).toBe(0); // row 3 is there, but the leader holds the lock
       expect(await unpublished()).toBe(1);
