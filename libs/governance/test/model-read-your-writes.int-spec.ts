@@ -1,13 +1,16 @@
 import request from 'supertest';
 import { GovernanceProjections } from '../src';
+import { upsertRows } from '../src/application/projections/state-view.projection';
 import { bearer, KEYS, startGovernance, type GovernanceTestApp } from './harness';
 
 jest.setTimeout(120_000);
 
 interface ModelView {
   modelId: string;
+  name: string;
   currentVersion: number;
   training: { status: string; jobId: string } | null;
+  policy?: { revision: number; methods: string[] };
   versions: { version: number; origin: string; recordCount: number }[];
 }
 
@@ -100,6 +103,54 @@ describe('model registration is read-your-writes (real Postgres)', () => {
     const before = [await getModel('elsewhere'), await getModel('lethe-trained')];
     await t.app.get(GovernanceProjections).runner.catchUp(undefined, 30_000);
     expect([await getModel('elsewhere'), await getModel('lethe-trained')]).toEqual(before);
+  });
+
+  it('a changed policy shows at once, and an older fold never replaces a newer row', async () => {
+    await http()
+      .post('/v1/models')
+      .set(admin)
+      .send({
+        modelId: 'with-policy',
+        name: 'With policy',
+        training: { datasetIds: ['ds'] },
+        profile: {
+          architecture: { kind: 'logistic-regression' },
+          recipe: { epochs: 5 },
+          policy: { methods: ['newton', 'retrain'], target: { epsilon: 1, delta: 1e-6 } },
+        },
+      })
+      .expect(201);
+    // Two changes while no subscription runs: the row is folded by the commands alone.
+    for (const [revision, methods] of [
+      [1, ['retrain']],
+      [2, ['newton', 'retrain']],
+    ] as const) {
+      await http()
+        .put('/v1/models/with-policy/policy')
+        .set(admin)
+        .send({ methods, target: { epsilon: 0.5, delta: 1e-7 } })
+        .expect(200);
+      expect((await getModel('with-policy')).policy).toMatchObject({ revision, methods });
+    }
+    // The subscription, catching up, finds the row at the stream's version and keeps it.
+    await t.app.get(GovernanceProjections).runner.catchUp(undefined, 30_000);
+    expect((await getModel('with-policy')).policy).toMatchObject({
+      revision: 2,
+      methods: ['newton', 'retrain'],
+    });
+    // Had it folded an older version concurrently, its upsert would not replace the newer row.
+    const [row] = await t.dataSource.query<Record<string, unknown>[]>(
+      `SELECT * FROM gov_models_view WHERE model_id = 'with-policy'`,
+    );
+    expect(row?.stream_version).toBe(4);
+    await upsertRows(t.dataSource.manager, 'gov_models_view', 'model_id', [
+      { ...row, name: 'stale', stream_version: 3 },
+    ]);
+    expect(await getModel('with-policy')).toMatchObject({ name: 'With policy' });
+    await upsertRows(t.dataSource.manager, 'gov_models_view', 'model_id', [
+      { ...row, name: 'newer', stream_version: 5 },
+    ]);
+    expect(await getModel('with-policy')).toMatchObject({ name: 'newer' });
   });
 
   it('a refused registration leaves no row behind', async () => {

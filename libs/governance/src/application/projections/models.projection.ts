@@ -91,3 +91,6 @@ export const modelsView = () =>
   });
 
 export const modelsProjection = () => modelsView().projection;
+
+/** The models view as commands write it inline (stateless; one for the process). */
+export const modelsInlineView = modelsView();

@@ -105,6 +105,33 @@ export class StateView<S extends { status: string }, E extends Event> {
     await this.spec.alsoHandle?.(events, manager);
   }
 
+  /**
+   * Writes, inline in the appending transaction, one stream's row from the state its command just
+   * decided, and the other tables `alsoHandle` keeps from the `appended` events. Only for views
+   * without a history: their row is a function of the state and the last event, so no fold of
+   * the row (which may lag) is needed. The guarded upsert (see `upsertRows`) keeps whichever of
+   * this write and the subscription's holds the later stream version.
+   */
+  async writeDecided(
+    manager: EntityManager,
+    decided: { readonly state: S; readonly version: number },
+    appended: readonly FoldableEvent<E>[],
+  ): Promise<void> {
+    if (this.spec.keepHistory) {
+      throw new Error(`${this.spec.name} keeps a history: its rows are written by folding`);
+    }
+    const last = appended.at(-1);
+    if (!last) return;
+    const working = new Map([
+      [
+        aggregateIdOf(last.streamId),
+        { state: decided.state, version: decided.version, history: [], last },
+      ],
+    ]);
+    await this.writeRows(manager, this.rows(working, new Map()));
+    await this.spec.alsoHandle?.(appended, manager);
+  }
+
   async writeRows(manager: EntityManager, rows: readonly Record<string, unknown>[]): Promise<void> {
     if (rows.length > 0) await upsertRows(manager, this.spec.table, this.spec.idColumn, rows);
   }
@@ -204,7 +231,11 @@ export const stateViewProjection = <S extends { status: string }, E extends Even
   spec: StateViewSpec<S, E>,
 ): Projection<E> => new StateView(spec).projection;
 
-/** One INSERT … ON CONFLICT DO UPDATE for all rows, columns matched by name. */
+/**
+ * One INSERT … ON CONFLICT DO UPDATE for all rows, columns matched by name. A stored row at the
+ * same or a later stream version is kept: the subscription and a command's inline write may race,
+ * and the older of the two must never overwrite the newer.
+ */
 export async function upsertRows(
   manager: EntityManager,
   table: string,
@@ -222,7 +253,8 @@ export async function upsertRows(
   await manager.query(
     `INSERT INTO ${table} (${list})
      SELECT ${list} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
-     ON CONFLICT (${idColumn}) DO UPDATE SET ${updates}`,
+     ON CONFLICT (${idColumn}) DO UPDATE SET ${updates}
+     WHERE ${table}.stream_version < EXCLUDED.stream_version`,
     [JSON.stringify(rows)],
   );
 }

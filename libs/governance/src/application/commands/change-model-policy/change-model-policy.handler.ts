@@ -9,6 +9,9 @@ import { validateModelPolicy } from '../../model-profile';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
 import { ChangeModelPolicyCommand } from './change-model-policy.command';
+import type { ModelEvent } from '../../../domain/model/model.events';
+import { decidedEvents } from '../../projections/decided-events';
+import { modelsInlineView } from '../../projections/models.projection';
 
 /**
  * Validates the policy with the worker's schema against the model's registered architecture and
@@ -33,11 +36,19 @@ export class ChangeModelPolicyHandler implements ICommandHandler<ChangeModelPoli
         });
       }
       const policy = validateModelPolicy(current.profile, c.policy);
-      const { events, state } = await tx.decide(streams.model(c.modelId), modelDecider, {
+      const target = streams.model(c.modelId);
+      const decided = await tx.decide(target, modelDecider, {
         type: 'ChangeModelPolicy',
         data: { modelId: c.modelId, policy, now: this.clock.now().toISOString() },
       });
+      const { events, state } = decided;
       if (state.status === 'absent') throw new Error('unreachable: the model was registered');
+      // Inline read model: GET /v1/models/:id shows the new policy once this answers (ADR 0005).
+      await modelsInlineView.writeDecided(
+        tx.manager,
+        decided,
+        decidedEvents<ModelEvent>(tx, target.streamId, decided),
+      );
       return {
         modelId: c.modelId,
         policy: state.policy ?? policy,

@@ -1,7 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import type { NewEvent } from '@lethe/event-store';
 import type { ModelEvent } from '../../../domain/model/model.events';
 import { GovernanceError } from '../../../domain/governance.errors';
 import { modelDecider } from '../../../domain/model/model.decider';
@@ -17,9 +16,8 @@ import { trainingJobDispatch } from '../../messages/training-job-dispatch';
 import { CLOCK, type Clock } from '../../ports/clock.port';
 import { validateModelProfile } from '../../model-profile';
 import { RegisterModelCommand } from './register-model.command';
-import { modelsView } from '../../projections/models.projection';
-
-const modelsInlineView = modelsView();
+import { decidedEvents } from '../../projections/decided-events';
+import { modelsInlineView } from '../../projections/models.projection';
 
 /**
  * Lineage rows of version 1 and the model's events, one transaction. When every dataset the
@@ -107,16 +105,10 @@ export class RegisterModelHandler implements ICommandHandler<RegisterModelComman
       });
       // Inline read model: the new model is readable when this transaction commits (ADR 0005).
       // (Registration only ever starts a stream: the decider refuses a registered model.)
-      if (decided.version === decided.events.length) {
-        await modelsInlineView.writeNewStreams(
-          tx.manager,
-          tx.appended.slice(-decided.events.length).map((e, i) => ({
-            ...(e as NewEvent<ModelEvent>),
-            streamId: target.streamId,
-            streamVersion: i + 1,
-          })),
-        );
-      }
+      await modelsInlineView.writeNewStreams(
+        tx.manager,
+        decidedEvents<ModelEvent>(tx, target.streamId, decided),
+      );
       if (jobId !== null) {
         // Rows of erased subjects may still be in the sources: the worker must never read them.
         tx.enqueue([
