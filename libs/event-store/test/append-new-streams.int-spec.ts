@@ -1,11 +1,4 @@
-import {
-  appendToNewStreams,
-  appendToStream,
-  EventStoreDuplicateEventError,
-  readAll,
-  readStream,
-  START,
-} from '../src';
+import { appendToNewStreams, appendToStream, readAll, readStream, START } from '../src';
 import {
   ev,
   openTestStore,
@@ -81,69 +74,6 @@ describe('appendToNewStreams: bulk creation of new streams (intake path)', () =>
     expect([...created]).toEqual(['race-2']);
     const r = await readStream<{ type: string; data: { by: string } }>(store.dataSource, 'race-1');
     expect(r.events.map((e) => e.data.by)).toEqual(['other']);
-  });
-
-  it('alsoWrite runs in the same transaction with the created streams only, its statement pipelined after the append', async () => {
-    await store.dataSource.query(`CREATE TABLE also_write_probe (stream_id text PRIMARY KEY)`);
-    await store.dataSource.transaction((m) =>
-      appendToStream(m, 'also-2', 'no-stream', [ev('Requested', { n: 0 })]),
-    );
-    const seen: string[][] = [];
-    const { created } = await store.dataSource.transaction((m) =>
-      appendToNewStreams(
-        m,
-        ['also-1', 'also-2', 'also-3'].map((streamId) => ({
-          streamId,
-          events: [ev('Requested', { streamId })],
-          outbox: [{ topic: 'lethe.governance-events.v1', key: streamId, value: {} }],
-        })),
-        (fresh) => {
-          seen.push([...fresh].sort());
-          // Its rows join the streams this transaction created: they exist when it runs.
-          return m.query(
-            `INSERT INTO also_write_probe (stream_id)
-             SELECT s.stream_id FROM streams s JOIN events e ON e.stream_id = s.stream_id
-              WHERE s.stream_id = ANY($1::text[])`,
-            [[...fresh]],
-          );
-        },
-      ),
-    );
-    expect([...created].sort()).toEqual(['also-1', 'also-3']);
-    expect(seen).toEqual([['also-1', 'also-3']]);
-    const probe = await store.dataSource.query<{ stream_id: string }[]>(
-      `SELECT stream_id FROM also_write_probe ORDER BY stream_id`,
-    );
-    expect(probe.map((r) => r.stream_id)).toEqual(['also-1', 'also-3']);
-    const outbox = await store.dataSource.query<{ key: string }[]>(
-      `SELECT key FROM outbox WHERE key LIKE 'also-%' ORDER BY id`,
-    );
-    expect(outbox.map((o) => o.key)).toEqual(['also-1', 'also-3']);
-  });
-
-  it('a failing pipelined statement fails the call and nothing of the transaction stays', async () => {
-    const attempt = store.dataSource.transaction((m) =>
-      appendToNewStreams(
-        m,
-        [{ streamId: 'fails-1', events: [ev('Requested', {})], outbox: [] }],
-        () => m.query(`INSERT INTO no_such_table_here VALUES (1)`),
-      ),
-    );
-    await expect(attempt).rejects.toThrow(/no_such_table_here/);
-    const left = await store.dataSource.query<{ n: string }[]>(
-      `SELECT count(*)::text AS n FROM streams WHERE stream_id = 'fails-1'`,
-    );
-    expect(left[0]?.n).toBe('0');
-    // An event id already stored fails the events statement: the store's duplicate error, and
-    // the caller's pipelined write after it does not hide that cause.
-    const e1 = ev('Requested', {});
-    await store.dataSource.transaction((m) =>
-      appendToNewStreams(m, [{ streamId: 'dup-a', events: [e1] }]),
-    );
-    const dup = store.dataSource.transaction((m) =>
-      appendToNewStreams(m, [{ streamId: 'dup-b', events: [e1] }], () => m.query('SELECT 1')),
-    );
-    await expect(dup).rejects.toBeInstanceOf(EventStoreDuplicateEventError);
   });
 
   it('a later appendToStream continues a stream created in bulk', async () => {

@@ -123,16 +123,14 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
       this.dataSource,
       metadataFor(this.clock, command.correlationId, command.actor),
       async (tx) => {
-        // Inline read model: the new requests are visible when this transaction commits. Its
-        // rows are built and sent while PostgreSQL runs the append's statements (pipelined).
-        const { created } = await appendToNewStreams(tx.manager, batch, (created) => {
-          const fresh = batch
-            .filter((s) => created.has(s.streamId))
-            .flatMap((s) =>
-              s.events.map((e, i) => ({ ...e, streamId: s.streamId, streamVersion: i + 1 })),
-            );
-          return requestsView.writeRows(tx.manager, requestsView.rowsOfNewStreams(fresh));
-        });
+        const { created } = await appendToNewStreams(tx.manager, batch);
+        // Inline read model: the new requests are visible when this transaction commits.
+        const fresh = batch
+          .filter((s) => created.has(s.streamId))
+          .flatMap((s) =>
+            s.events.map((e, i) => ({ ...e, streamId: s.streamId, streamVersion: i + 1 })),
+          );
+        await requestsView.writeRows(tx.manager, requestsView.rowsOfNewStreams(fresh));
         // Streams that existed: how each began, to decide every repeat of its key against it.
         const existing = await readFirstEvents<DeletionRequestEvent>(
           tx.manager,
