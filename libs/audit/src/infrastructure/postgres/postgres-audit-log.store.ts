@@ -5,6 +5,7 @@ import type {
   AppendTimeRange,
   AuditLogStore,
   BlockRow,
+  EntryAtCheckpoint,
   ExportSpan,
   LogTail,
   StoredCheckpoint,
@@ -137,6 +138,73 @@ export class PostgresAuditLogStore implements AuditLogStore {
       [entryKey],
     );
     return row ? toEntry(row) : null;
+  }
+
+  async findWithInclusionNodes(entryKey: string): Promise<EntryAtCheckpoint> {
+    // Always one row: the entry's columns are null when there is no such key, the checkpoint's
+    // when the log is empty. The audit path of leaf m in the tree of size n, built level by level
+    // (merkle-levels.ts: the RFC 9162 tree): at level l the sibling (m >> l) XOR 1 covers leaves
+    // [lo, hi) = [sibling << l, min((sibling + 1) << l, n)) when lo < n. A full range is one
+    // stored node (level l, index sibling; level 0: the leaf hash); the partial one at the right
+    // edge is its binary decomposition into complete subtrees, largest first (levels b < l where
+    // hi − lo has bit b). Every node is a primary-key probe; the node table has all complete ones.
+    const [row] = await this.dataSource.query<
+      {
+        leaf_index: string | null;
+        data: Buffer | null;
+        leaf_hash: Buffer | null;
+        tree_size: string | null;
+        root_hash: Buffer | null;
+        jws: string | null;
+        steps: number[] | null;
+        hashes: (string | null)[] | null;
+      }[]
+    >(
+      `WITH e AS (SELECT leaf_index AS m, data, leaf_hash FROM audit_entries WHERE entry_key = $1),
+            c AS (SELECT tree_size AS n, root_hash, jws FROM audit_checkpoints
+                   ORDER BY tree_size DESC LIMIT 1),
+            steps AS (
+              SELECT l, s.lo, LEAST(s.lo + (1::bigint << l), c.n) AS hi
+                FROM e, c, generate_series(0, 62) AS l,
+                     LATERAL (SELECT ((e.m >> l) # 1) << l AS lo) AS s
+               WHERE e.m < c.n AND s.lo < c.n),
+            refs AS (
+              SELECT l AS step, l AS level, lo >> l AS idx
+                FROM steps WHERE hi - lo = (1::bigint << l)
+              UNION ALL
+              SELECT l, b, (lo + (((hi - lo) >> (b + 1)) << (b + 1))) >> b
+                FROM steps, generate_series(0, 61) AS b
+               WHERE hi - lo < (1::bigint << l) AND b < l AND ((hi - lo) >> b) & 1 = 1),
+            path AS (
+              SELECT array_agg(r.step ORDER BY r.step, r.level DESC) AS steps,
+                     array_agg(encode(CASE WHEN r.level = 0 THEN le.leaf_hash ELSE nd.hash END, 'hex')
+                               ORDER BY r.step, r.level DESC) AS hashes
+                FROM refs AS r
+                LEFT JOIN audit_entries AS le ON r.level = 0 AND le.leaf_index = r.idx
+                LEFT JOIN audit_merkle_nodes AS nd
+                       ON r.level > 0 AND nd.level = r.level AND nd.idx = r.idx)
+       SELECT e.m AS leaf_index, e.data, e.leaf_hash, c.n AS tree_size, c.root_hash, c.jws,
+              path.steps, path.hashes
+         FROM (SELECT 1) AS one
+         LEFT JOIN e ON true LEFT JOIN c ON true LEFT JOIN path ON true`,
+      [entryKey],
+    );
+    const steps = row?.steps ?? [];
+    const hashes = row?.hashes ?? [];
+    return {
+      entry:
+        row?.leaf_index != null && row.data !== null && row.leaf_hash !== null
+          ? { index: Number(row.leaf_index), data: row.data, leafHash: row.leaf_hash }
+          : null,
+      checkpoint:
+        row?.tree_size != null && row.root_hash !== null && row.jws !== null
+          ? toCheckpoint({ tree_size: row.tree_size, root_hash: row.root_hash, jws: row.jws })
+          : null,
+      pathNodes: steps.map((step, i) => {
+        const hex = hashes[i];
+        return { step, hash: hex == null ? undefined : Buffer.from(hex, 'hex') };
+      }),
+    };
   }
 
   async leafHashes(size?: number): Promise<Buffer[]> {
