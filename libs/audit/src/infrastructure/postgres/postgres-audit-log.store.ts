@@ -11,6 +11,7 @@ import type {
   StoredCheckpoint,
   StoredEntry,
 } from '../../application/ports/audit-log-store.port';
+import { AuditError, AuditErrorCode } from '../../domain/audit.errors';
 import { GENESIS_CHAIN_HASH } from '../../domain/log/audit-entry';
 import { rangeNodes, type NodeRef } from '../../domain/merkle/merkle-nodes';
 import { HASH_SIZE } from '../../domain/merkle/rfc6962';
@@ -271,27 +272,37 @@ export class PostgresAuditLogStore implements AuditLogStore {
   }
 
   async blockRows(from: number, to: number, range: AppendTimeRange): Promise<BlockRow[]> {
-    // Hex and text are encoded by the database: the driver then decodes one hash per row, not four
-    // bytea values (half the bytes on the wire for the leaf data).
-    const rows = await this.dataSource.query<
-      (Pick<EntryRow, 'leaf_index' | 'leaf_hash'> & {
-        prev_hash: string;
-        chain_hash: string;
-        data: string | null;
-      })[]
-    >(
-      `SELECT leaf_index, leaf_hash, encode(prev_hash, 'hex') AS prev_hash,
-              encode(chain_hash, 'hex') AS chain_hash,
-              CASE WHEN appended_at >= $3 AND appended_at < $4
-                   THEN convert_from(data, 'UTF8') END AS data
-         FROM audit_entries
-        WHERE leaf_index >= $1 AND leaf_index < $2
-        ORDER BY leaf_index`,
-      [from, to, ...timeBounds(range)],
-    );
-    return rows.map((r) => ({
-      index: Number(r.leaf_index),
-      leafHash: r.leaf_hash,
+    // Two statements side by side on the same immutable rows: the text columns per row (hex and
+    // text encoded by the database), and the block's leaf hashes as one bytea. The driver then
+    // decodes no bigint and no bytea per row; leaf indexes are dense (the append path and the
+    // chain trigger), so row i of the block is leaf from + i, and a gap is refused below.
+    const [rows, [agg]] = await Promise.all([
+      this.dataSource.query<{ prev_hash: string; chain_hash: string; data: string | null }[]>(
+        `SELECT encode(prev_hash, 'hex') AS prev_hash, encode(chain_hash, 'hex') AS chain_hash,
+                CASE WHEN appended_at >= $3 AND appended_at < $4
+                     THEN convert_from(data, 'UTF8') END AS data
+           FROM audit_entries
+          WHERE leaf_index >= $1 AND leaf_index < $2
+          ORDER BY leaf_index`,
+        [from, to, ...timeBounds(range)],
+      ),
+      this.dataSource.query<{ hashes: Buffer | null }[]>(
+        `SELECT string_agg(leaf_hash, ''::bytea ORDER BY leaf_index) AS hashes
+           FROM audit_entries WHERE leaf_index >= $1 AND leaf_index < $2`,
+        [from, to],
+      ),
+    ]);
+    const hashes = agg?.hashes ?? Buffer.alloc(0);
+    if (rows.length !== to - from || hashes.length !== (to - from) * HASH_SIZE) {
+      throw new AuditError(
+        AuditErrorCode.PROOF_INVALID,
+        `the audit log lacks leaves in [${from}, ${to}): ${rows.length} rows`,
+        { from, to, rows: rows.length },
+      );
+    }
+    return rows.map((r, i) => ({
+      index: from + i,
+      leafHash: hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE),
       prevHash: r.prev_hash,
       chainHash: r.chain_hash,
       data: r.data,
