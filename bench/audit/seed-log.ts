@@ -116,8 +116,11 @@ export async function seedLog(
     chainHead: state.chainHead.toString('hex'),
     issuedAt: new Date().toISOString(),
   } as const;
+  // A reused database (export.bench.ts --database) may hold the target already, signed or not (a
+  // seeding run stopped between batches): one checkpoint per tree size.
   await dataSource.query(
-    'INSERT INTO audit_checkpoints (tree_size, root_hash, jws) VALUES ($1, $2, $3)',
+    `INSERT INTO audit_checkpoints (tree_size, root_hash, jws) VALUES ($1, $2, $3)
+     ON CONFLICT (tree_size) DO NOTHING`,
     [state.size, Buffer.from(body.rootHash, 'hex'), await signer.signCheckpoint(body)],
   );
 }

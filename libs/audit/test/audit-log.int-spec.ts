@@ -61,7 +61,7 @@ function harness(dataSource: DataSource, clock: () => Date): Harness {
     signer,
     appendCertificate: new AppendCertificateHandler(store, signer, options),
     appendOutcome: new AppendOutcomeHandler(store, signer, options),
-    getCertificate: new GetCertificateHandler(store, signer, new MerkleNodeIndex(store)),
+    getCertificate: new GetCertificateHandler(store, signer),
     getCheckpoint: new GetCheckpointHandler(store, signer),
     getConsistency: new GetConsistencyProofHandler(store, signer, new MerkleNodeIndex(store)),
   };

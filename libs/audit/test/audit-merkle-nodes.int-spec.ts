@@ -49,7 +49,7 @@ describe('audit Merkle node table on PostgreSQL', () => {
     store = new PostgresAuditLogStore(dataSource);
     const now = () => new Date('2026-03-01T00:00:00Z');
     append = new AppendCertificateHandler(store, signer, { origin: 'lethe.audit/test', now });
-    lookup = new GetCertificateHandler(store, signer, new MerkleNodeIndex(store));
+    lookup = new GetCertificateHandler(store, signer);
     consistency = new GetConsistencyProofHandler(store, signer, new MerkleNodeIndex(store));
   });
 
@@ -211,6 +211,69 @@ describe('audit Merkle node table on PostgreSQL', () => {
     );
     await expect(lookup.execute(new GetCertificateQuery('cert-node-0'))).rejects.toMatchObject({
       code: 'PROOF_INVALID',
+    });
+  });
+
+  it('reads a lookup in one statement whose audit path is the one the node index builds, at every size and leaf', async () => {
+    const nodes = new MerkleNodeIndex(store);
+    for (let n = 1; n <= 23; n++) {
+      await appendMany(n - 1, n);
+      for (const [m, id] of ids(n).entries()) {
+        const view = await lookup.execute(new GetCertificateQuery(id));
+        expect(view.inclusionProof.treeSize).toBe(n);
+        expect(view.inclusionProof.hashes).toEqual(
+          (await nodes.inclusionProof(m, n)).map((h) => h.toString('hex')),
+        );
+      }
+    }
+  });
+
+  it('serves a certificate only as the signed root covers it: leaf data rewritten in the row is refused', async () => {
+    await appendMany(0, 6);
+    const id = 'cert-node-3';
+    const served = await lookup.execute(new GetCertificateQuery(id));
+    const forged = await signer.signCertificate(
+      aNoOpCertificate({ certificateId: id, issuedAt: '2026-02-02T00:00:00Z' }),
+    );
+    const rewrite = async (withLeafHash: boolean) => {
+      await dataSource.query('ALTER TABLE audit_entries DISABLE TRIGGER USER');
+      await dataSource.query(
+        `UPDATE audit_entries SET data = convert_to(replace(convert_from(data, 'UTF8'), $2, $3), 'UTF8')
+           ${withLeafHash ? ", leaf_hash = sha256('\\x00'::bytea || convert_to(replace(convert_from(data, 'UTF8'), $2, $3), 'UTF8'))" : ''}
+         WHERE entry_key = $1`,
+        [`certificate:${id}`, served.jws, forged],
+      );
+      await dataSource.query('ALTER TABLE audit_entries ENABLE TRIGGER USER');
+    };
+    // The table's CHECKs tie the leaf and chain hashes to the data; a superuser can drop them.
+    await dataSource.query(
+      'ALTER TABLE audit_entries DROP CONSTRAINT audit_entries_leaf_hash_ck, DROP CONSTRAINT audit_entries_chain_hash_ck',
+    );
+    // A validly signed certificate with a consistent leaf hash: the proof misses the signed root.
+    await rewrite(true);
+    await expect(lookup.execute(new GetCertificateQuery(id))).rejects.toMatchObject({
+      code: 'PROOF_INVALID',
+    });
+    // Back as it was, it is served again.
+    await dataSource.query('ALTER TABLE audit_entries DISABLE TRIGGER USER');
+    await dataSource.query(
+      `UPDATE audit_entries SET data = convert_to(replace(convert_from(data, 'UTF8'), $2, $3), 'UTF8'),
+              leaf_hash = sha256('\\x00'::bytea || convert_to(replace(convert_from(data, 'UTF8'), $2, $3), 'UTF8'))
+        WHERE entry_key = $1`,
+      [`certificate:${id}`, forged, served.jws],
+    );
+    await dataSource.query('ALTER TABLE audit_entries ENABLE TRIGGER USER');
+    await expect(lookup.execute(new GetCertificateQuery(id))).resolves.toMatchObject({
+      jws: served.jws,
+    });
+    // The bytes rewritten under the old leaf hash: the lookup recomputes it and refuses.
+    await rewrite(false);
+    await expect(lookup.execute(new GetCertificateQuery(id))).rejects.toMatchObject({
+      code: 'PROOF_INVALID',
+    });
+    // The other entries still verify and are served.
+    await expect(lookup.execute(new GetCertificateQuery('cert-node-2'))).resolves.toMatchObject({
+      payload: { certificateId: 'cert-node-2' },
     });
   });
 });

@@ -47,6 +47,19 @@ export interface AppendPlan {
   readonly checkpoint: StoredCheckpoint;
 }
 
+/**
+ * An entry (leaf index, leaf data, stored leaf hash) and the latest checkpoint, either absent, and
+ * the stored nodes the entry's audit path is made of. Path element `step` (bottom up, 0-based) is
+ * one stored node, or, for the element at the right edge of a tree whose size is not a power of
+ * two, several (left to right) that fold into it: node(P1, node(P2, … Pk)). `hash` is undefined
+ * where the store lacks the node.
+ */
+export interface EntryAtCheckpoint {
+  readonly entry: Pick<StoredEntry, 'index' | 'data' | 'leafHash'> | null;
+  readonly checkpoint: StoredCheckpoint | null;
+  readonly pathNodes: readonly { readonly step: number; readonly hash: Buffer | undefined }[];
+}
+
 /** A row of one Merkle block, as the export reads it. */
 export interface BlockRow {
   readonly index: number;
@@ -87,6 +100,12 @@ export interface AuditLogStore {
    */
   append(entryKey: string, plan: (tail: LogTail) => Promise<AppendPlan>): Promise<AppendResult>;
   findByKey(entryKey: string): Promise<StoredEntry | null>;
+  /**
+   * The entry with this key, the latest checkpoint and the stored Merkle nodes of the entry's
+   * audit path in that checkpoint's tree, read in one statement (one snapshot, one round trip):
+   * what a certificate lookup serves.
+   */
+  findWithInclusionNodes(entryKey: string): Promise<EntryAtCheckpoint>;
   /** The first `size` leaf hashes (all when omitted). */
   leafHashes(size?: number): Promise<Buffer[]>;
   /** The leaf hashes of the entries with index in [from, to), in order. */

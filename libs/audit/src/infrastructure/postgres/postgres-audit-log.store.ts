@@ -5,11 +5,13 @@ import type {
   AppendTimeRange,
   AuditLogStore,
   BlockRow,
+  EntryAtCheckpoint,
   ExportSpan,
   LogTail,
   StoredCheckpoint,
   StoredEntry,
 } from '../../application/ports/audit-log-store.port';
+import { AuditError, AuditErrorCode } from '../../domain/audit.errors';
 import { GENESIS_CHAIN_HASH } from '../../domain/log/audit-entry';
 import { rangeNodes, type NodeRef } from '../../domain/merkle/merkle-nodes';
 import { HASH_SIZE } from '../../domain/merkle/rfc6962';
@@ -139,6 +141,73 @@ export class PostgresAuditLogStore implements AuditLogStore {
     return row ? toEntry(row) : null;
   }
 
+  async findWithInclusionNodes(entryKey: string): Promise<EntryAtCheckpoint> {
+    // Always one row: the entry's columns are null when there is no such key, the checkpoint's
+    // when the log is empty. The audit path of leaf m in the tree of size n, built level by level
+    // (merkle-levels.ts: the RFC 9162 tree): at level l the sibling (m >> l) XOR 1 covers leaves
+    // [lo, hi) = [sibling << l, min((sibling + 1) << l, n)) when lo < n. A full range is one
+    // stored node (level l, index sibling; level 0: the leaf hash); the partial one at the right
+    // edge is its binary decomposition into complete subtrees, largest first (levels b < l where
+    // hi − lo has bit b). Every node is a primary-key probe; the node table has all complete ones.
+    const [row] = await this.dataSource.query<
+      {
+        leaf_index: string | null;
+        data: Buffer | null;
+        leaf_hash: Buffer | null;
+        tree_size: string | null;
+        root_hash: Buffer | null;
+        jws: string | null;
+        steps: number[] | null;
+        hashes: (string | null)[] | null;
+      }[]
+    >(
+      `WITH e AS (SELECT leaf_index AS m, data, leaf_hash FROM audit_entries WHERE entry_key = $1),
+            c AS (SELECT tree_size AS n, root_hash, jws FROM audit_checkpoints
+                   ORDER BY tree_size DESC LIMIT 1),
+            steps AS (
+              SELECT l, s.lo, LEAST(s.lo + (1::bigint << l), c.n) AS hi
+                FROM e, c, generate_series(0, 62) AS l,
+                     LATERAL (SELECT ((e.m >> l) # 1) << l AS lo) AS s
+               WHERE e.m < c.n AND s.lo < c.n),
+            refs AS (
+              SELECT l AS step, l AS level, lo >> l AS idx
+                FROM steps WHERE hi - lo = (1::bigint << l)
+              UNION ALL
+              SELECT l, b, (lo + (((hi - lo) >> (b + 1)) << (b + 1))) >> b
+                FROM steps, generate_series(0, 61) AS b
+               WHERE hi - lo < (1::bigint << l) AND b < l AND ((hi - lo) >> b) & 1 = 1),
+            path AS (
+              SELECT array_agg(r.step ORDER BY r.step, r.level DESC) AS steps,
+                     array_agg(encode(CASE WHEN r.level = 0 THEN le.leaf_hash ELSE nd.hash END, 'hex')
+                               ORDER BY r.step, r.level DESC) AS hashes
+                FROM refs AS r
+                LEFT JOIN audit_entries AS le ON r.level = 0 AND le.leaf_index = r.idx
+                LEFT JOIN audit_merkle_nodes AS nd
+                       ON r.level > 0 AND nd.level = r.level AND nd.idx = r.idx)
+       SELECT e.m AS leaf_index, e.data, e.leaf_hash, c.n AS tree_size, c.root_hash, c.jws,
+              path.steps, path.hashes
+         FROM (SELECT 1) AS one
+         LEFT JOIN e ON true LEFT JOIN c ON true LEFT JOIN path ON true`,
+      [entryKey],
+    );
+    const steps = row?.steps ?? [];
+    const hashes = row?.hashes ?? [];
+    return {
+      entry:
+        row?.leaf_index != null && row.data !== null && row.leaf_hash !== null
+          ? { index: Number(row.leaf_index), data: row.data, leafHash: row.leaf_hash }
+          : null,
+      checkpoint:
+        row?.tree_size != null && row.root_hash !== null && row.jws !== null
+          ? toCheckpoint({ tree_size: row.tree_size, root_hash: row.root_hash, jws: row.jws })
+          : null,
+      pathNodes: steps.map((step, i) => {
+        const hex = hashes[i];
+        return { step, hash: hex == null ? undefined : Buffer.from(hex, 'hex') };
+      }),
+    };
+  }
+
   async leafHashes(size?: number): Promise<Buffer[]> {
     const rows = await this.dataSource.query<Pick<EntryRow, 'leaf_hash'>[]>(
       size === undefined
@@ -203,27 +272,37 @@ export class PostgresAuditLogStore implements AuditLogStore {
   }
 
   async blockRows(from: number, to: number, range: AppendTimeRange): Promise<BlockRow[]> {
-    // Hex and text are encoded by the database: the driver then decodes one hash per row, not four
-    // bytea values (half the bytes on the wire for the leaf data).
-    const rows = await this.dataSource.query<
-      (Pick<EntryRow, 'leaf_index' | 'leaf_hash'> & {
-        prev_hash: string;
-        chain_hash: string;
-        data: string | null;
-      })[]
-    >(
-      `SELECT leaf_index, leaf_hash, encode(prev_hash, 'hex') AS prev_hash,
-              encode(chain_hash, 'hex') AS chain_hash,
-              CASE WHEN appended_at >= $3 AND appended_at < $4
-                   THEN convert_from(data, 'UTF8') END AS data
-         FROM audit_entries
-        WHERE leaf_index >= $1 AND leaf_index < $2
-        ORDER BY leaf_index`,
-      [from, to, ...timeBounds(range)],
-    );
-    return rows.map((r) => ({
-      index: Number(r.leaf_index),
-      leafHash: r.leaf_hash,
+    // Two statements side by side on the same immutable rows: the text columns per row (hex and
+    // text encoded by the database), and the block's leaf hashes as one bytea. The driver then
+    // decodes no bigint and no bytea per row; leaf indexes are dense (the append path and the
+    // chain trigger), so row i of the block is leaf from + i, and a gap is refused below.
+    const [rows, [agg]] = await Promise.all([
+      this.dataSource.query<{ prev_hash: string; chain_hash: string; data: string | null }[]>(
+        `SELECT encode(prev_hash, 'hex') AS prev_hash, encode(chain_hash, 'hex') AS chain_hash,
+                CASE WHEN appended_at >= $3 AND appended_at < $4
+                     THEN convert_from(data, 'UTF8') END AS data
+           FROM audit_entries
+          WHERE leaf_index >= $1 AND leaf_index < $2
+          ORDER BY leaf_index`,
+        [from, to, ...timeBounds(range)],
+      ),
+      this.dataSource.query<{ hashes: Buffer | null }[]>(
+        `SELECT string_agg(leaf_hash, ''::bytea ORDER BY leaf_index) AS hashes
+           FROM audit_entries WHERE leaf_index >= $1 AND leaf_index < $2`,
+        [from, to],
+      ),
+    ]);
+    const hashes = agg?.hashes ?? Buffer.alloc(0);
+    if (rows.length !== to - from || hashes.length !== (to - from) * HASH_SIZE) {
+      throw new AuditError(
+        AuditErrorCode.PROOF_INVALID,
+        `the audit log lacks leaves in [${from}, ${to}): ${rows.length} rows`,
+        { from, to, rows: rows.length },
+      );
+    }
+    return rows.map((r, i) => ({
+      index: from + i,
+      leafHash: hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE),
       prevHash: r.prev_hash,
       chainHash: r.chain_hash,
       data: r.data,

@@ -24,6 +24,41 @@ import { ExportAuditLogQuery, type PreparedExport } from './export-audit-log.que
 
 /** Leaves per export batch: a power of two, so that every batch is a node of the tree. */
 export const EXPORT_BATCH = 4096;
+/** Bytes per chunk of content handed to the socket (≈ 400 JSONL records). */
+export const EXPORT_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Lines written as UTF-8 straight into fixed-size buffers, handed out when full: no string of a
+ * whole batch is ever built (flattening and re-encoding one cost more than rendering it), and the
+ * socket gets chunks of one size.
+ */
+class ChunkWriter {
+  private buf = Buffer.allocUnsafe(EXPORT_CHUNK_BYTES);
+  private used = 0;
+  readonly full: Buffer[] = [];
+
+  write(text: string): void {
+    // A UTF-16 code unit never takes more than 3 bytes of UTF-8.
+    if (this.used + 3 * text.length > this.buf.length) {
+      this.flush();
+      if (3 * text.length > this.buf.length) this.buf = Buffer.allocUnsafe(3 * text.length);
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
+  }
+
+  /** The bytes written since the last flush become a chunk of `full`. */
+  flush(): void {
+    if (this.used === 0) return;
+    this.full.push(this.buf.subarray(0, this.used));
+    this.buf = Buffer.allocUnsafe(EXPORT_CHUNK_BYTES);
+    this.used = 0;
+  }
+
+  /** Takes the chunks that are full. */
+  take(): Buffer[] {
+    return this.full.splice(0, this.full.length);
+  }
+}
 
 /**
  * Cuts an export at one signed checkpoint and streams it in batches of EXPORT_BATCH leaves (keyset
@@ -78,10 +113,15 @@ export class ExportAuditLogHandler implements IQueryHandler<ExportAuditLogQuery>
     first: number | null,
     last: number | null,
     expected: number,
-  ): AsyncGenerator<string, void, undefined> {
+  ): AsyncGenerator<Buffer, void, undefined> {
     const render = format === 'csv' ? csvRow : jsonlLine;
-    if (format === 'csv') yield CSV_HEADER;
-    if (first === null || last === null) return;
+    const out = new ChunkWriter();
+    if (format === 'csv') out.write(CSV_HEADER);
+    if (first === null || last === null) {
+      out.flush();
+      yield* out.take();
+      return;
+    }
     const B = EXPORT_BATCH;
     const read = (b: number) => {
       const from = b * B;
@@ -114,7 +154,6 @@ export class ExportAuditLogHandler implements IQueryHandler<ExportAuditLogQuery>
       );
       const hex = levels.map((level) => level.map((h) => h.toString('hex')));
       const outer = above.map((h) => h.toString('hex'));
-      let chunk = '';
       const outerJson = outer.map((h) => `,"${h}"`).join('');
       for (const [i, row] of rows.entries()) {
         if (row.data === null) continue;
@@ -137,26 +176,31 @@ export class ExportAuditLogHandler implements IQueryHandler<ExportAuditLogQuery>
                   : `["${inner.join('","')}"${outerJson}]`,
           });
           if (line !== null) {
-            chunk += line;
+            out.write(line);
             count++;
             continue;
           }
         }
         const entry = JSON.parse(row.data) as AuditEntry & { schema?: string };
         delete entry.schema;
-        chunk += render(
-          recordOfEntry(entry, {
-            leafIndex: row.index,
-            leafHash,
-            prevHash: row.prevHash,
-            chainHash: row.chainHash,
-            inclusionProof: { treeSize, hashes: [...hexPath(hex, i), ...outer] },
-          }),
+        out.write(
+          render(
+            recordOfEntry(entry, {
+              leafIndex: row.index,
+              leafHash,
+              prevHash: row.prevHash,
+              chainHash: row.chainHash,
+              inclusionProof: { treeSize, hashes: [...hexPath(hex, i), ...outer] },
+            }),
+          ),
         );
         count++;
       }
-      if (chunk !== '') yield chunk;
+      // Whole chunks as they fill; the rest waits for the next batch (or the end).
+      for (const chunk of out.take()) yield chunk;
     }
+    out.flush();
+    for (const chunk of out.take()) yield chunk;
     if (count !== expected) {
       throw new AuditError(
         AuditErrorCode.PROOF_INVALID,

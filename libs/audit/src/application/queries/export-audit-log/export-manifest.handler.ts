@@ -24,9 +24,8 @@ export class GetExportManifestHandler implements IQueryHandler<GetExportManifest
     const sha = createHash('sha256');
     let bytes = 0;
     for await (const chunk of prepared.content()) {
-      const buf = Buffer.from(chunk, 'utf8');
-      sha.update(buf);
-      bytes += buf.length;
+      sha.update(chunk);
+      bytes += chunk.length;
     }
     const body: ExportManifestBody = {
       schema: EXPORT_MANIFEST_SCHEMA,

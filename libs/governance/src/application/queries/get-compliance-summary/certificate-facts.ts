@@ -11,7 +11,8 @@ import {
  * payload is the signed certificate (lethe.certificate/v1). Entries were verified when they were
  * appended, and the log's signed checkpoints cover them (docs/adr/0008-audit-log.md); the summary
  * reads them as they stand, it does not re-verify every signature (`GET /v1/certificates/:id`
- * and an auditor's offline check do).
+ * binds each entry it serves to a verified checkpoint, docs/adr/0019-audit-merkle-nodes.md
+ * "Reads"; an auditor's offline check re-verifies every signature).
  */
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
