@@ -15,18 +15,7 @@
 import * as os from 'node:os';
 import { rmSync } from 'node:fs';
 import { ModelId, type UnlearningResultDataV1 } from '@lethe/shared';
-import {
-  createRng,
-  createTfjsEngine,
-  datasetDigest,
-  featurize,
-  mlp,
-  mlpHiddenExtractor,
-  permutation,
-  selectRows,
-  trainModel,
-  type Dataset,
-} from '@lethe/unlearning';
+import { createTfjsEngine, featurize, type Dataset } from '@lethe/unlearning';
 import type { LoggerPort } from '@lethe/shared/application';
 import {
   aTrainingJob,
@@ -48,6 +37,7 @@ import {
   sec,
   trainingSet,
 } from './common';
+import { publicSplit, trainFrozenExtractor } from '../support/frozen-extractor';
 
 const N = Number(process.env.LETHE_CONVEX_WORKER_N ?? (quick ? '2000' : '7000'));
 const WIDTH = Number(process.env.LETHE_CONVEX_WIDTH ?? (quick ? '32' : '64'));
@@ -91,33 +81,11 @@ async function main(): Promise<void> {
   );
   console.log(`- uptime at start: \`${os.uptime().toFixed(0)} s\`, load average ${loadAvg()}`);
   const { train } = mnistSplit();
-  const order = Array.from(permutation(train.ids.length, createRng('convex/public-split')));
-  const pub = selectRows(
-    train,
-    order.slice(0, 2000).sort((a, b) => a - b),
-    'mnist/public',
-  );
-  const del = selectRows(
-    train,
-    order.slice(2000).sort((a, b) => a - b),
-    'mnist/deletable',
-  );
+  const { publicSet: pub, deletable: del } = publicSplit(train);
   log(`extractor 784-${WIDTH}-10 on 2,000 public digits…`);
-  const mlpModel = await trainModel(engine, {
-    arch: mlp([784, WIDTH, 10], 'tanh'),
-    data: pub,
-    recipe: {
-      C: 1e3,
-      l2: 1e-4,
-      learningRate: 2e-3,
-      batchSize: 64,
-      seed: 7,
-      epochs: quick ? 5 : 15,
-    },
-  });
-  const extractor = mlpHiddenExtractor(mlpModel, {
-    data: pub,
-    digest: datasetDigest(pub),
+  const { extractor } = await trainFrozenExtractor(engine, pub, {
+    width: WIDTH,
+    epochs: quick ? 5 : 15,
     description: 'bench extractor',
   });
   const data: Dataset = featurize(extractor, trainingSet(del, N, `convex/${N}`));
