@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { RecordId } from '@lethe/shared';
@@ -70,6 +72,26 @@ export class FileDatasetSource implements DatasetSource {
       rows += b.recordIds.length;
     }
     return { shape, rows };
+  }
+
+  /**
+   * SHA-256 of the descriptor and of the file's bytes as they are now (one streamed pass, no
+   * parsing): any change to the file changes it.
+   */
+  async fingerprint(): Promise<string> {
+    const path = await this.path();
+    const h = createHash('sha256').update(JSON.stringify(this.descriptor)).update('\0');
+    try {
+      for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new DatasetSourceError(
+        DatasetSourceErrorCode.UNREADABLE,
+        `cannot read the dataset file (${code})`,
+        { path: this.descriptor.path, errno: code },
+      );
+    }
+    return `file:${h.digest('hex')}`;
   }
 
   async *read(options: DatasetReadOptions): AsyncGenerator<DatasetBatch> {
