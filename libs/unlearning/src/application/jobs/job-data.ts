@@ -1,5 +1,5 @@
 import type { JobDatasetV1, UnlearningJobRecordRef } from '@lethe/shared';
-import { makeDataset, selectRows, type Dataset } from '../model/dataset';
+import { makeDataset, selectRows } from '../model/dataset';
 import type { DatasetShape } from '../ports/dataset-source.port';
 import type { DatasetSourceFactory } from './job-ports';
 import type { CachedJobData, JobDataCache } from './job-data-cache';

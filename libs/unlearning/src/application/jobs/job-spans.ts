@@ -31,7 +31,7 @@ export type JobPhase =
 export class JobSpans {
   private readonly ms = new Map<JobPhase, number>();
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  constructor(readonly now: () => number = () => performance.now()) {}
 
   add(phase: JobPhase, ms: number): void {
     this.ms.set(phase, (this.ms.get(phase) ?? 0) + ms);

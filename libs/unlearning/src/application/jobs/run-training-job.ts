@@ -93,8 +93,11 @@ export const computeTraining = async (
   }
   const arch = architectureFor(profile, shape);
   const kind = modelKindOf(profile);
-  if (kind === 'convex') return trainConvex(deps, job, profile, data, progress);
-  if (kind === 'sisa') return trainSisaEnsemble(deps, job, profile, data, arch, progress);
+  if (kind === 'convex')
+    return spans.time('compute', () => trainConvex(deps, job, profile, data, progress));
+  if (kind === 'sisa')
+    return spans.time('compute', () => trainSisaEnsemble(deps, job, profile, data, arch, progress));
+  const t0 = spans.now();
   const model = await trainModel(deps.engine, {
     arch,
     data,
@@ -105,6 +108,7 @@ export const computeTraining = async (
   const evaluation = deps.engine.evaluate(arch, model.params, data);
   const state = startSequentialChain(model, data.ids);
   const serialized = serializeSequentialState(state);
+  spans.add('compute', spans.now() - t0);
   return {
     kind: 'training',
     jobId: job.jobId,
