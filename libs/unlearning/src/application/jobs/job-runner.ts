@@ -149,7 +149,9 @@ export class JobRunner {
       await this.deps.journal.recordResult(result);
       await this.deps.sink.publish(result);
     });
-    this.deps.logger.info(`job ${result.jobId}/${result.attempt}: ${result.kind} (${spans.toString()})`);
+    this.deps.logger.info(
+      `job ${result.jobId}/${result.attempt}: ${result.kind} (${spans.toString()})`,
+    );
     return { kind, result, spans: spans.entries() };
   }
 
