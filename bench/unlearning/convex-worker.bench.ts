@@ -2,8 +2,10 @@
  * Issue 11, through the product: the time of one convex-newton deletion job in the worker's job
  * path (JobRunner: read D_r from its dataset source, load the private chain state and the KEPT
  * FACTOR, solve, sign, store the version, the chain state and the next factor), side by side in one
- * process with the same job when the factor must be rebuilt, and with the exact fallback (a cold
- * retrain of the same head to the same τ, through the same job path).
+ * process with the same job without the worker's cache of parsed rows, when the factor must be
+ * rebuilt (LETHE_CONVEX_WORKER_REBUILD=0 skips it), and with the exact fallback (a cold retrain of
+ * the same head to the same τ, through the same job path). Per job: wall time, Node CPU, and the
+ * job runner's spans (ms per phase). Figures: docs/benchmarks.md (g).
  *   npm run bench:unlearning:convex-worker        (LETHE_BENCH_QUICK=1 for a short check)
  *
  * Data as in convex-newton.bench.ts: the hidden layer of a 784-H-10 tanh MLP trained on 2,000
