@@ -34,15 +34,11 @@ import {
   datasetDigest,
   featurize,
   keepConvexFactor,
-  mlp,
-  mlpHiddenExtractor,
   permutation,
   processConvexDeletionRequest,
   selectIds,
-  selectRows,
   startSequentialChain,
   trainConvexModel,
-  trainModel,
   withoutIds,
   type ConvexNewtonPolicy,
   type ConvexNewtonSettings,
@@ -55,6 +51,7 @@ import {
   type StartPoint,
   type TrainedModel,
 } from '@lethe/unlearning';
+import { publicSplit, trainFrozenExtractor } from '../support/frozen-extractor';
 import {
   log,
   mnistSplit,
@@ -112,18 +109,7 @@ const seededIds = (data: Dataset, count: number, seed: string): string[] =>
     (i) => data.ids[i] as string,
   );
 
-/** The public (never deletable) split and the deletable digits: disjoint by construction. */
-function publicSplit(train: Dataset): { publicSet: Dataset; deletable: Dataset } {
-  const order = Array.from(permutation(train.ids.length, createRng('convex/public-split')));
-  const pub = order.slice(0, PUBLIC).sort((a, b) => a - b);
-  const del = order.slice(PUBLIC).sort((a, b) => a - b);
-  return {
-    publicSet: selectRows(train, pub, 'mnist/public'),
-    deletable: selectRows(train, del, 'mnist/deletable'),
-  };
-}
-
-/** A 784-H-10 tanh MLP trained on the public split only; its hidden layer is the extractor. */
+/** The frozen extractor of width `width` and its MLP's test accuracy (bench/support). */
 async function trainExtractor(
   engine: NumericEngine,
   publicSet: Dataset,
@@ -131,22 +117,9 @@ async function trainExtractor(
   test: Dataset,
 ): Promise<{ extractor: FeatureExtractor; ms: number; mlpTestAcc: number }> {
   const t0 = now();
-  const model = await trainModel(engine, {
-    arch: mlp([publicSet.dim, width, publicSet.classes], 'tanh'),
-    data: publicSet,
-    recipe: {
-      C: 1e3,
-      l2: 1e-4,
-      learningRate: 2e-3,
-      batchSize: 64,
-      seed: 7,
-      epochs: quick ? 5 : 15,
-    },
-  });
-  const extractor = mlpHiddenExtractor(model, {
-    data: publicSet,
-    digest: datasetDigest(publicSet),
-    description: `tanh hidden layer of a ${publicSet.dim}-${width}-${publicSet.classes} MLP trained by Lethe on ${publicSet.ids.length} public MNIST digits that are never subject to deletion`,
+  const { extractor, model } = await trainFrozenExtractor(engine, publicSet, {
+    width,
+    epochs: quick ? 5 : 15,
   });
   return {
     extractor,
@@ -578,7 +551,7 @@ async function main(): Promise<void> {
       `uptime: ${os.uptime().toFixed(0)} s`,
   );
   const { train, test } = mnistSplit();
-  const { publicSet, deletable } = publicSplit(train);
+  const { publicSet, deletable } = publicSplit(train, PUBLIC);
   log(`extractor: 784-${WIDTH}-10 tanh MLP on ${publicSet.ids.length} public digits…`);
   const ex = await trainExtractor(engine, publicSet, WIDTH, test);
   console.log(

@@ -10,17 +10,11 @@ import * as os from 'node:os';
 import {
   convexNewtonUnlearn,
   convexRetrain,
-  createRng,
   createTfjsEngine,
-  datasetDigest,
   featurize,
   keepConvexFactor,
-  mlp,
-  mlpHiddenExtractor,
-  permutation,
   selectRows,
   trainConvexModel,
-  trainModel,
   addReleaseNoise,
   type Dataset,
 } from '@lethe/unlearning';
@@ -34,31 +28,17 @@ import {
 } from '../../libs/unlearning/src/domain/convex/hessian-factor';
 import { modelDigest } from '../../libs/unlearning/src/application/model/weights-codec';
 import { rowsOf } from '../../libs/unlearning/src/application/convex/solve-to-tolerance';
+import { publicSplit, trainFrozenExtractor } from '../support/frozen-extractor';
 import { mnistSplit, trainingSet, now } from './common';
 
 const N = Number(process.env.N ?? 7000);
 async function main() {
   const engine = await createTfjsEngine();
   const { train } = mnistSplit();
-  const order = Array.from(permutation(train.ids.length, createRng('convex/public-split')));
-  const pub = selectRows(
-    train,
-    order.slice(0, 2000).sort((a, b) => a - b),
-    'pub',
-  );
-  const del = selectRows(
-    train,
-    order.slice(2000).sort((a, b) => a - b),
-    'del',
-  );
-  const m = await trainModel(engine, {
-    arch: mlp([784, 64, 10], 'tanh'),
-    data: pub,
-    recipe: { C: 1e3, l2: 1e-4, learningRate: 2e-3, batchSize: 64, seed: 7, epochs: 5 },
-  });
-  const extractor = mlpHiddenExtractor(m, {
-    data: pub,
-    digest: datasetDigest(pub),
+  const { publicSet: pub, deletable: del } = publicSplit(train);
+  const { extractor } = await trainFrozenExtractor(engine, pub, {
+    width: 64,
+    epochs: 5,
     description: 'x',
   });
   const data: Dataset = featurize(extractor, trainingSet(del, N, `convex/${N}`));

@@ -2,31 +2,22 @@
  * Issue 11, through the product: the time of one convex-newton deletion job in the worker's job
  * path (JobRunner: read D_r from its dataset source, load the private chain state and the KEPT
  * FACTOR, solve, sign, store the version, the chain state and the next factor), side by side in one
- * process with the same job when the factor must be rebuilt, and with the exact fallback (a cold
- * retrain of the same head to the same τ, through the same job path).
+ * process with the same job without the worker's cache of parsed rows, when the factor must be
+ * rebuilt (LETHE_CONVEX_WORKER_REBUILD=0 skips it), and with the exact fallback (a cold retrain of
+ * the same head to the same τ, through the same job path). Per job: wall time, Node CPU, and the
+ * job runner's spans (ms per phase). Figures: docs/benchmarks.md (g).
  *   npm run bench:unlearning:convex-worker        (LETHE_BENCH_QUICK=1 for a short check)
  *
  * Data as in convex-newton.bench.ts: the hidden layer of a 784-H-10 tanh MLP trained on 2,000
- * public digits is the frozen extractor; its features of n deletable digits (LETHE_CONVEX_WORKER_N,
- * default 7,000, seeded augmentation beyond 7,000) are written as an NDJSON dataset source; the
+ * public digits is the frozen extractor; its features of n deletable digits (LETHE_CONVEX_WORKER_SIZES,
+ * comma-separated, default 7,000, seeded augmentation beyond 7,000) are written as an NDJSON dataset source; the
  * model is a softmax head on them (λ = 1e-2, τ = 1e-3, (ε, δ) = (1, 1e-5)). Stores are the real
  * directory adapters in a temp folder (fsync'ed writes), the result sink is in memory.
  */
 import * as os from 'node:os';
 import { rmSync } from 'node:fs';
-import { ModelId, type UnlearningResultDataV1 } from '@lethe/shared';
-import {
-  createRng,
-  createTfjsEngine,
-  datasetDigest,
-  featurize,
-  mlp,
-  mlpHiddenExtractor,
-  permutation,
-  selectRows,
-  trainModel,
-  type Dataset,
-} from '@lethe/unlearning';
+import { ModelId } from '@lethe/shared';
+import { createTfjsEngine, featurize, type Dataset } from '@lethe/unlearning';
 import type { LoggerPort } from '@lethe/shared/application';
 import {
   aTrainingJob,
@@ -36,6 +27,7 @@ import {
   writeNdjsonSource,
   type WorkerFixture,
 } from '../../libs/unlearning/src/testing/jobs/job-factories';
+import { JobRunner } from '../../libs/unlearning/src/application/jobs/job-runner';
 import {
   log,
   mnistSplit,
@@ -48,8 +40,16 @@ import {
   sec,
   trainingSet,
 } from './common';
+import { publicSplit, trainFrozenExtractor } from '../support/frozen-extractor';
 
-const N = Number(process.env.LETHE_CONVEX_WORKER_N ?? (quick ? '2000' : '7000'));
+const SIZES = (
+  process.env.LETHE_CONVEX_WORKER_SIZES ??
+  process.env.LETHE_CONVEX_WORKER_N ??
+  (quick ? '2000' : '7000')
+)
+  .split(',')
+  .map(Number);
+const REBUILD = process.env.LETHE_CONVEX_WORKER_REBUILD !== '0';
 const WIDTH = Number(process.env.LETHE_CONVEX_WIDTH ?? (quick ? '32' : '64'));
 const JOBS = Number(process.env.LETHE_CONVEX_WORKER_JOBS ?? (quick ? '2' : '4'));
 const TAU = 1e-3;
@@ -82,72 +82,99 @@ const recording = (): LoggerPort & { lines: string[] } => {
   };
 };
 
-async function main(): Promise<void> {
-  const engine = await createTfjsEngine();
-  printHeader(
-    engine,
-    'convex-newton through the worker job path (issue 11)',
-    'npm run bench:unlearning:convex-worker',
-  );
-  console.log(`- uptime at start: \`${os.uptime().toFixed(0)} s\`, load average ${loadAvg()}`);
-  const { train } = mnistSplit();
-  const order = Array.from(permutation(train.ids.length, createRng('convex/public-split')));
-  const pub = selectRows(
-    train,
-    order.slice(0, 2000).sort((a, b) => a - b),
-    'mnist/public',
-  );
-  const del = selectRows(
-    train,
-    order.slice(2000).sort((a, b) => a - b),
-    'mnist/deletable',
-  );
-  log(`extractor 784-${WIDTH}-10 on 2,000 public digits…`);
-  const mlpModel = await trainModel(engine, {
-    arch: mlp([784, WIDTH, 10], 'tanh'),
-    data: pub,
-    recipe: {
-      C: 1e3,
-      l2: 1e-4,
-      learningRate: 2e-3,
-      batchSize: 64,
-      seed: 7,
-      epochs: quick ? 5 : 15,
-    },
-  });
-  const extractor = mlpHiddenExtractor(mlpModel, {
-    data: pub,
-    digest: datasetDigest(pub),
-    description: 'bench extractor',
-  });
-  const data: Dataset = featurize(extractor, trainingSet(del, N, `convex/${N}`));
+const PHASES = [
+  'journal',
+  'started',
+  'base',
+  'data',
+  'factor-read',
+  'compute',
+  'sign',
+  'stage',
+  'factor-write',
+  'store',
+  'publish',
+] as const;
+
+interface JobRun {
+  readonly label: string;
+  readonly ms: number;
+  /** Node CPU of this process during the job (user + system), ms: less distorted by load. */
+  readonly cpuMs: number;
+  readonly method: string;
+  readonly how: string;
+  readonly spans: Readonly<Record<string, number>>;
+  readonly load: string;
+}
+
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** One size: a training job, JOBS kept-factor deletions, one rebuilt, one exact retrain. */
+async function oneSize(
+  engine: Awaited<ReturnType<typeof createTfjsEngine>>,
+  extractor: Parameters<typeof featurize>[0],
+  del: Dataset,
+  n: number,
+): Promise<{ runs: JobRun[]; keptMs: number[]; retrainMs: number; versions: number }> {
+  log(`n = ${n}: featurizing…`);
+  const data: Dataset = featurize(extractor, trainingSet(del, n, `convex/${n}`));
   const f: WorkerFixture = await aWorkerFixture(engine);
   const copies: WorkerFixture[] = [];
+  const runs: JobRun[] = [];
   try {
     const datasets = [
       { datasetId: 'ds', source: writeNdjsonSource(f.dataRoot, 'ds.ndjson', data) },
     ];
-    const handle = async (w: WorkerFixture, msg: Buffer) => {
+    // One worker process: every job, on the chain's stores or on a copy, shares f's cache of
+    // parsed rows, except the row that measures the job without it.
+    const handle = async (w: WorkerFixture, label: string, msg: Buffer, cache = true) => {
       const logger = recording();
+      const l0 = loadAvg();
+      const c = cpuNow();
       const t = now();
-      const out = await w.runner({ logger }).handle(msg);
+      const { dataCache: _own, ...deps } = w.deps;
+      const shared = f.deps.dataCache;
+      const out = await new JobRunner({
+        ...deps,
+        logger,
+        ...(cache && shared ? { dataCache: shared } : {}),
+      }).handle(msg);
       const ms = now() - t;
-      const r = (out as { result: UnlearningResultDataV1 }).result;
+      const cpuMs = cpuNow() - c;
+      if (out.kind === 'skipped') throw new Error(`job skipped: ${out.reason}`);
+      const r = out.result;
       if (r.kind !== 'trained' && r.kind !== 'succeeded')
         throw new Error(`job ${r.kind}: ${JSON.stringify(r)}`);
-      return { ms, r, log: logger.lines };
+      const how = logger.lines.find((l) => l.includes('kept convex factor')) ?? '';
+      const run: JobRun = {
+        label,
+        ms,
+        cpuMs,
+        method: r.kind === 'succeeded' ? r.method : 'trained',
+        how: how.replace(/^job \S+: kept convex factor of version \d+ /, '').replace(/: .*/, ''),
+        spans: out.spans,
+        load: `${l0} → ${loadAvg()}`,
+      };
+      runs.push(run);
+      return run;
     };
     const forget = (i: number) => [
-      { datasetId: 'ds', recordId: data.ids[(i * 997) % N] as string },
+      { datasetId: 'ds', recordId: data.ids[(i * 997) % n] as string },
     ];
     const unlearnJob = (
       w: WorkerFixture,
+      label: string,
       i: number,
       baseVersion: number,
       policy?: Record<string, unknown>,
+      cache = true,
     ) =>
       handle(
         w,
+        label,
         jobMessage(
           anUnlearningJob({
             modelId: 'head',
@@ -157,80 +184,134 @@ async function main(): Promise<void> {
             ...(policy ? { policy: policy } : {}),
           }),
         ),
+        cache,
       );
-    const load0 = loadAvg();
-    log(`training job (n = ${N}, p = ${(WIDTH + 1) * 10})…`);
-    const trained = await handle(
+    log(`n = ${n}: training job (p = ${(WIDTH + 1) * 10})…`);
+    await handle(
       f,
+      'training job (Newton-CG from 0, + the kept factor of D at w*)',
       jobMessage(aTrainingJob({ modelId: 'head', datasets, profile: profile() })),
     );
-    const rows: (string | number)[][] = [];
-    rows.push([
-      'training job (Newton-CG from 0, + the kept factor of D at w*)',
-      '—',
-      sec(trained.ms),
-      '—',
-      `${load0} → ${loadAvg()}`,
-    ]);
-    // The exact fallback through the same path: a budget that cannot take one release → retrain
-    // (cold, from w = 0, no factor), on a copy of the stores so the chain above is untouched.
     const keptMs: number[] = [];
     for (let j = 0; j < JOBS; j++) {
-      const l0 = loadAvg();
-      log(`deletion job ${j + 1} (kept factor)…`);
-      const out = await unlearnJob(f, j, 1 + j);
+      log(`n = ${n}: deletion job ${j + 1} (kept factor)…`);
+      const out = await unlearnJob(f, `deletion ${j + 1}: convex-newton, kept factor`, j, 1 + j);
       keptMs.push(out.ms);
-      const how = out.log.find((l) => l.includes('kept convex factor')) ?? '';
-      rows.push([
-        `deletion job ${j + 1}: convex-newton, kept factor`,
-        how.replace(/^job \S+: /, ''),
-        sec(out.ms),
-        (out.r as { method?: string }).method ?? '',
-        `${l0} → ${loadAvg()}`,
-      ]);
     }
-    const rebuildStore = await aWorkerFixture(engine, f);
-    copies.push(rebuildStore);
-    rmSync(`${rebuildStore.root}/private/chains/head/${1 + JOBS}.factor`);
-    let l0 = loadAvg();
-    log('deletion job, factor missing (rebuilt)…');
-    const rebuilt = await unlearnJob(rebuildStore, 100, 1 + JOBS);
-    rows.push([
-      'deletion job: convex-newton, factor missing → rebuilt on D_r',
-      'rebuilt',
-      sec(rebuilt.ms),
-      (rebuilt.r as { method?: string }).method ?? '',
-      `${l0} → ${loadAvg()}`,
-    ]);
+    // The same job without the cache of parsed rows (D_r parsed from the NDJSON source, as every
+    // job did before the cache), on a copy of the stores.
+    const uncachedStore = await aWorkerFixture(engine, f);
+    copies.push(uncachedStore);
+    log(`n = ${n}: deletion job, kept factor, without the data cache…`);
+    await unlearnJob(
+      uncachedStore,
+      'deletion: convex-newton, kept factor, D_r parsed from the source (no cache)',
+      100,
+      1 + JOBS,
+      undefined,
+      false,
+    );
+    if (REBUILD) {
+      const rebuildStore = await aWorkerFixture(engine, f);
+      copies.push(rebuildStore);
+      rmSync(`${rebuildStore.root}/private/chains/head/${1 + JOBS}.factor`);
+      log(`n = ${n}: deletion job, factor missing (rebuilt)…`);
+      await unlearnJob(
+        rebuildStore,
+        'deletion: convex-newton, factor missing → rebuilt',
+        100,
+        1 + JOBS,
+      );
+    }
+    // The exact fallback through the same path: a budget that cannot take one release → retrain
+    // (cold, from w = 0, no factor), on a copy of the stores so the chain above is untouched.
     const retrainStore = await aWorkerFixture(engine, f);
     copies.push(retrainStore);
-    l0 = loadAvg();
-    log('deletion job, exact fallback (retrain from w = 0)…');
-    const retrain = await unlearnJob(retrainStore, 100, 1 + JOBS, {
-      ...profile().policy,
-      convex: { ...profile().policy.convex, keptFactor: false },
-      cumulativeBudget: { epsilon: 0.5, delta: 1e-5 },
-    });
-    rows.push([
-      'deletion job: retrain (cold, Newton-CG from w = 0, same τ, same σ)',
-      '—',
-      sec(retrain.ms),
-      (retrain.r as { method?: string }).method ?? '',
-      `${l0} → ${loadAvg()}`,
-    ]);
-    const median = [...keptMs].sort((a, b) => a - b)[keptMs.length >> 1] as number;
-    printTable(
-      `One deletion job of 1 record through the worker (n = ${N}, d = ${WIDTH}, p = ${(WIDTH + 1) * 10}, λ = ${L2}, τ = ${TAU}, ε = 1, δ = 1e-5)`,
-      ['job', 'kept factor', 'wall s', 'method', 'load avg 1/5/15 (start → end)'],
-      rows,
-      `Per job: retrain ${sec(retrain.ms)} s vs kept factor median ${sec(median)} s: **${ratio(retrain.ms / median)}**; ` +
-        `vs the first kept job ${sec(keptMs[0] as number)} s: ${ratio(retrain.ms / (keptMs[0] as number))}; ` +
-        `rebuilt factor ${sec(rebuilt.ms)} s. Versions stored: ${(await f.modelStore.listVersions(ModelId('head'))).length}.`,
+    log(`n = ${n}: deletion job, exact fallback (retrain from w = 0)…`);
+    const retrain = await unlearnJob(
+      retrainStore,
+      'deletion: retrain (cold, Newton-CG from w = 0, same τ, same σ)',
+      100,
+      1 + JOBS,
+      {
+        ...profile().policy,
+        convex: { ...profile().policy.convex, keptFactor: false },
+        cumulativeBudget: { epsilon: 0.5, delta: 1e-5 },
+      },
     );
+    const versions = (await f.modelStore.listVersions(ModelId('head'))).length;
+    return { runs, keptMs, retrainMs: retrain.ms, versions };
   } finally {
     for (const c of copies) c.cleanup();
     f.cleanup();
   }
+}
+
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+
+async function main(): Promise<void> {
+  const engine = await createTfjsEngine();
+  printHeader(
+    engine,
+    'convex-newton through the worker job path (issue 11)',
+    'npm run bench:unlearning:convex-worker',
+  );
+  console.log(
+    `- uptime at start: \`${os.uptime().toFixed(0)} s\`, load average ${loadAvg()}; sizes ${SIZES.join(', ')}; ${JOBS} kept-factor jobs per size`,
+  );
+  const { train } = mnistSplit();
+  const { publicSet: pub, deletable: del } = publicSplit(train);
+  log(`extractor 784-${WIDTH}-10 on 2,000 public digits…`);
+  const { extractor } = await trainFrozenExtractor(engine, pub, {
+    width: WIDTH,
+    epochs: quick ? 5 : 15,
+    description: 'bench extractor',
+  });
+  const summary: (string | number)[][] = [];
+  for (const n of SIZES) {
+    const { runs, keptMs, retrainMs, versions } = await oneSize(engine, extractor, del, n);
+    const title = `n = ${n}, d = ${WIDTH}, p = ${(WIDTH + 1) * 10}, λ = ${L2}, τ = ${TAU}, ε = 1, δ = 1e-5`;
+    printTable(
+      `One job of 1 record through the worker (${title})`,
+      ['job', 'kept factor', 'wall s', 'Node CPU s', 'method', 'load avg 1/5/15 (start → end)'],
+      runs.map((r) => [r.label, r.how || '—', sec(r.ms), sec(r.cpuMs), r.method, r.load]),
+      `Versions stored: ${versions}.`,
+    );
+    printTable(
+      `Where each job's wall time goes, ms per phase of the job runner (${title})`,
+      ['job', ...PHASES, 'outside phases'],
+      runs.map((r) => {
+        const inPhases = PHASES.reduce((a, p) => a + (r.spans[p] ?? 0), 0);
+        return [
+          r.label,
+          ...PHASES.map((p) => (r.spans[p] === undefined ? '—' : Math.round(r.spans[p]))),
+          Math.round(r.ms - inPhases),
+        ];
+      }),
+    );
+    const med = median(keptMs);
+    summary.push([
+      n.toLocaleString('en-US'),
+      sec(retrainMs),
+      sec(keptMs[0] as number),
+      sec(med),
+      `**${ratio(retrainMs / med)}**`,
+      ratio(retrainMs / (keptMs[0] as number)),
+    ]);
+  }
+  printTable(
+    'Per request through the worker: retrain vs kept factor, as n grows',
+    [
+      'n',
+      'retrain job s',
+      'first kept job s',
+      'median kept job s',
+      'speed-up (median)',
+      'speed-up (first)',
+    ],
+    summary,
+  );
 }
 
 run(main);

@@ -5,6 +5,7 @@ import { Topics } from '@lethe/shared';
 import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
 import { JoseAuditSigner } from '@lethe/audit/infrastructure/jose/jose-audit-signer';
 import { keyRingFromEnv } from '@lethe/audit/infrastructure/jose/key-ring';
+import { JobDataCache } from '@lethe/unlearning/application/jobs/job-data-cache';
 import { JobRunner } from '@lethe/unlearning/application/jobs/job-runner';
 import { DirectoryJobJournal } from '@lethe/unlearning/infrastructure/jobs/directory-job-journal';
 import {
@@ -75,6 +76,8 @@ export async function startJobWorker(
     warn: (m: string) => logger.warn(m),
     error: (m: string) => logger.error(m),
   };
+  // One per worker process, shared by its runners: the parsed rows of each model's last job.
+  const dataCache = new JobDataCache();
   const consumer = new KafkaJobConsumer(
     kafka,
     (sink) =>
@@ -86,6 +89,7 @@ export async function startJobWorker(
         sink: metrics ? meteredSink(sink, metrics) : sink,
         signer,
         sources: (descriptor) => createDatasetSource(descriptor, { dataRoot }),
+        dataCache,
         clock: () => new Date(),
         workerId: config.WORKER_ID,
         codeVersion: CODE_VERSION,

@@ -73,6 +73,12 @@ export interface ConvexSequentialStep extends SequentialStep {
   readonly private: PrivateStep & { readonly factor?: SoftmaxHessianFactor };
 }
 
+const sameIds = (a: readonly string[], b: readonly string[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
 const settingsOf = (policy: ConvexNewtonPolicy): ConvexNewtonSettings => ({
   epsilon: policy.target.epsilon,
   delta: policy.target.delta,
@@ -116,7 +122,12 @@ export const processConvexDeletionRequest = async (
   const budget = policy.cumulativeBudget ?? UNLIMITED_BUDGET;
   const k = state.k + 1;
   const seed = deriveSeed(opts.seed, 'request', k);
-  const data = selectIds(opts.dataset, state.remainingIds, `${opts.dataset.name}/r${state.k}`);
+  // D_r(k−1) in the chain's row order: the dataset itself when it is already that (the worker
+  // reads the rows in that order), else a copy.
+  const name = `${opts.dataset.name}/r${state.k}`;
+  const data = sameIds(opts.dataset.ids, state.remainingIds)
+    ? { ...opts.dataset, name }
+    : selectIds(opts.dataset, state.remainingIds, name);
   const start: StartPoint = {
     arch: state.arch,
     params: state.chainParams,

@@ -89,9 +89,15 @@ export const encodeKeptFactor = (f: SoftmaxHessianFactor, chainDigest: string): 
 export const decodeKeptFactor = (
   bytes: Uint8Array,
 ): { readonly chainDigest: string; readonly factor: SoftmaxHessianFactor } => {
-  // A fresh, 8-byte aligned copy: the float64 views need it.
-  const b = Buffer.alloc(bytes.byteLength);
-  b.set(bytes);
+  // The float64 views need an 8-byte aligned start: a file read as a whole is one (then it is
+  // read in place, never written); otherwise a fresh aligned copy.
+  let b: Buffer;
+  if (bytes.byteOffset % 8 === 0) {
+    b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } else {
+    b = Buffer.alloc(bytes.byteLength);
+    b.set(bytes);
+  }
   if (b.length < 16 + 32) throw corrupt('too short');
   const body = b.length - 32;
   if (!sha256(b.subarray(0, body)).equals(b.subarray(body))) throw corrupt('checksum mismatch');

@@ -2,6 +2,7 @@ import type { LoggerPort } from '@lethe/shared/application';
 import type { ModelStore } from '../ports/model-store.port';
 import type { PrivateChainStore } from '../ports/private-chain-store.port';
 import type { NumericEngine } from '../ports/numeric-engine';
+import type { JobDataCache } from './job-data-cache';
 import type { CertificateSigner, DatasetSourceFactory, JobJournal, ResultSink } from './job-ports';
 
 /** What the job use cases run against (ports only; the worker app wires the adapters). */
@@ -18,6 +19,14 @@ export interface JobDependencies {
   /** The producer's code version, stated in every certificate. */
   readonly codeVersion: string;
   readonly logger: LoggerPort;
+  /**
+   * The worker's cache of parsed job data (job-data-cache.ts): the next job of a model reads D_r
+   * from it instead of parsing its sources again, while their fingerprints are unchanged.
+   * Without it every job reads its sources.
+   */
+  readonly dataCache?: JobDataCache;
+  /** A monotonic clock in ms for the job's phase spans (default `performance.now`). */
+  readonly monotonic?: () => number;
   /** Minimum time between two progress results of one job (default 500 ms). */
   readonly progressIntervalMs?: number;
 }

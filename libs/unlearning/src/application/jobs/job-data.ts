@@ -1,7 +1,8 @@
 import type { JobDatasetV1, UnlearningJobRecordRef } from '@lethe/shared';
-import { makeDataset, type Dataset } from '../model/dataset';
+import { makeDataset, selectRows } from '../model/dataset';
 import type { DatasetShape } from '../ports/dataset-source.port';
 import type { DatasetSourceFactory } from './job-ports';
+import type { CachedJobData, JobDataCache } from './job-data-cache';
 import { JobError, JobErrorCode } from './job-errors';
 
 /**
@@ -24,16 +25,92 @@ export interface LoadOptions {
   readonly name: string;
 }
 
+/** The worker's cache of parsed rows and the model whose job reads (job-data-cache.ts). */
+export interface JobDataCacheSlot {
+  readonly cache: JobDataCache;
+  readonly modelId: string;
+}
+
 /**
  * Reads the rows of the job's datasets through the DatasetSource port into one engine Dataset,
  * with qualified ids. Excluded ids (and, with `only`, every id outside it) are dropped by the
  * adapter before their features are parsed. All datasets must have the same feature width; the
  * class count is the largest.
+ *
+ * With a cache slot: when every source has a fingerprint, and the model's cached rows were read
+ * from sources with the same fingerprints and hold every id of `only` (less `exclude`), the rows
+ * are taken from the cache, in the same order, with the same values as a read would give;
+ * otherwise the sources are read. Either way the entry becomes this job's rows. A read is cached
+ * only when the fingerprints are the same after it as before (a file changed during the read is
+ * not cached).
  */
 export const loadJobData = async (
   factory: DatasetSourceFactory,
   o: LoadOptions,
-): Promise<{ data: Dataset; shape: DatasetShape }> => {
+  slot?: JobDataCacheSlot,
+): Promise<CachedJobData> => {
+  if (!slot) return readJobData(factory, o);
+  const key = await fingerprintOf(factory, o.datasets);
+  if (key === null) return readJobData(factory, o);
+  const hit = slot.cache.get(slot.modelId, key);
+  const fromCache = hit ? subsetOf(hit, o) : undefined;
+  if (fromCache) {
+    slot.cache.set(slot.modelId, key, fromCache);
+    return fromCache;
+  }
+  const read = await readJobData(factory, o);
+  if ((await fingerprintOf(factory, o.datasets)) === key) slot.cache.set(slot.modelId, key, read);
+  else slot.cache.delete(slot.modelId);
+  return read;
+};
+
+/** The job's sources' fingerprints, in order; null when a source has none (never cached). */
+const fingerprintOf = async (
+  factory: DatasetSourceFactory,
+  datasets: readonly JobDatasetV1[],
+): Promise<string | null> => {
+  const parts: string[] = [];
+  for (const d of datasets) {
+    if (!d.source) return null;
+    const source = factory(d.source);
+    if (!source.fingerprint) return null;
+    parts.push(`${d.datasetId}=${await source.fingerprint()}`);
+  }
+  return parts.join('\n');
+};
+
+/**
+ * The rows of `o` from a cached read of the same sources: only with `only` (a training job's
+ * "everything but" cannot be proved complete from a subset), and only when every id of `only`
+ * that is not excluded is cached; otherwise undefined.
+ */
+const subsetOf = (hit: CachedJobData, o: LoadOptions): CachedJobData | undefined => {
+  const { only, exclude } = o;
+  if (!only) return undefined;
+  let wanted = 0;
+  for (const q of only) if (!exclude.has(q)) wanted++;
+  if (wanted === 0) return undefined;
+  const rows: number[] = [];
+  // A read skips a dataset with no wanted row, and its class count then does not count: the
+  // cached rows serve only when they come from the same datasets as the wanted ones.
+  const cachedFrom = new Set<string>();
+  const wantedFrom = new Set<string>();
+  hit.data.ids.forEach((q, i) => {
+    const datasetId = q.slice(0, q.indexOf('/'));
+    cachedFrom.add(datasetId);
+    if (only.has(q) && !exclude.has(q)) {
+      rows.push(i);
+      wantedFrom.add(datasetId);
+    }
+  });
+  if (rows.length !== wanted || wantedFrom.size !== cachedFrom.size) return undefined;
+  return { data: selectRows(hit.data, rows, o.name), shape: hit.shape };
+};
+
+const readJobData = async (
+  factory: DatasetSourceFactory,
+  o: LoadOptions,
+): Promise<CachedJobData> => {
   const byDataset = (ids: ReadonlySet<string> | undefined, datasetId: string) => {
     if (!ids) return undefined;
     const out = new Set<string>();

@@ -3,6 +3,7 @@ import type { JobDependencies } from './job-context';
 import { failureOf, JobErrorCode } from './job-errors';
 import { parseJobMessage, type Job } from './job-message';
 import type { StagedEffect } from './job-ports';
+import { JobSpans, type JobPhase } from './job-spans';
 import { ProgressReporter } from './progress-reporter';
 import { applyTraining, computeTraining } from './run-training-job';
 import { applyUnlearning, computeUnlearning } from './run-unlearning-job';
@@ -10,9 +11,18 @@ import { applyUnlearning, computeUnlearning } from './run-unlearning-job';
 /** What became of one job message. */
 export type JobOutcome =
   /** A terminal result was published now (computed, or from a staged effect after a crash). */
-  | { readonly kind: 'published'; readonly result: UnlearningResultDataV1 }
+  | {
+      readonly kind: 'published';
+      readonly result: UnlearningResultDataV1;
+      /** Milliseconds per phase of the job (job-spans.ts). */
+      readonly spans: Readonly<Partial<Record<JobPhase, number>>>;
+    }
   /** The job had finished before (a redelivery): its stored result was published again. */
-  | { readonly kind: 'republished'; readonly result: UnlearningResultDataV1 }
+  | {
+      readonly kind: 'republished';
+      readonly result: UnlearningResultDataV1;
+      readonly spans: Readonly<Partial<Record<JobPhase, number>>>;
+    }
   /** Not a job type of this worker, or refused without a job to address: logged, skipped. */
   | { readonly kind: 'skipped'; readonly reason: string };
 
@@ -75,7 +85,7 @@ export class JobRunner {
       };
       this.deps.logger.warn(`job ${parsed.address.jobId} refused: ${parsed.reason}`);
       await this.deps.sink.publish(result);
-      return { kind: 'published', result };
+      return { kind: 'published', result, spans: {} };
     }
     return this.run(parsed.job);
   }
@@ -83,20 +93,21 @@ export class JobRunner {
   async run(job: Job): Promise<JobOutcome> {
     const { jobId, modelId, attempt } = job.data;
     const { journal, sink, logger } = this.deps;
+    const spans = new JobSpans(this.deps.monotonic);
     const base: ResultBase = { jobId, modelId, attempt, workerId: this.deps.workerId };
-    const done = await journal.result(jobId, attempt);
+    const done = await spans.time('journal', () => journal.result(jobId, attempt));
     if (done) {
       logger.info(`job ${jobId}/${attempt}: finished before, result published again`);
       await sink.publish(done);
-      return { kind: 'republished', result: done };
+      return { kind: 'republished', result: done, spans: spans.entries() };
     }
-    const kept = await journal.staged(jobId);
+    const kept = await spans.time('journal', () => journal.staged(jobId));
     if (kept) {
       logger.info(`job ${jobId}/${attempt}: effect staged before, applying it again`);
-      await this.apply(kept);
-      return this.finish(resultOf(kept, base, this.now()), 'republished');
+      await spans.time('store', () => this.apply(kept));
+      return this.finish(resultOf(kept, base, this.now()), 'republished', spans);
     }
-    await sink.publish({ ...base, at: this.now(), kind: 'started' });
+    await spans.time('started', () => sink.publish({ ...base, at: this.now(), kind: 'started' }));
     const progress = new ProgressReporter(
       base,
       (r) => sink.publish(r),
@@ -107,13 +118,13 @@ export class JobRunner {
     try {
       const computed =
         job.type === 'training'
-          ? await computeTraining(this.deps, job.data, progress)
-          : await computeUnlearning(this.deps, job.data, progress);
+          ? await computeTraining(this.deps, job.data, progress, spans)
+          : await computeUnlearning(this.deps, job.data, progress, spans);
       if (computed.kind === 'needs-retrain') {
         result = { ...base, at: this.now(), ...computed };
       } else {
         progress.stage('storing');
-        await this.apply(computed);
+        await spans.time('store', () => this.apply(computed));
         result = resultOf(computed, base, this.now());
       }
     } catch (e) {
@@ -121,18 +132,27 @@ export class JobRunner {
       logger.warn(`job ${jobId}/${attempt} failed: [${f.code}] ${f.reason}`);
       result = { ...base, at: this.now(), kind: 'failed', ...f };
     }
-    await progress.flush();
-    return this.finish(result, 'published');
+    await spans.time('publish', () => progress.flush());
+    return this.finish(result, 'published', spans);
   }
 
+  /**
+   * Records the terminal result, then publishes it: in that order, so a crash in between
+   * republishes the recorded result on redelivery (the publish may be seen twice, never lost).
+   */
   private async finish(
     result: UnlearningResultDataV1,
     kind: 'published' | 'republished',
+    spans: JobSpans,
   ): Promise<JobOutcome> {
-    await this.deps.journal.recordResult(result);
-    await this.deps.sink.publish(result);
-    this.deps.logger.info(`job ${result.jobId}/${result.attempt}: ${result.kind}`);
-    return { kind, result };
+    await spans.time('publish', async () => {
+      await this.deps.journal.recordResult(result);
+      await this.deps.sink.publish(result);
+    });
+    this.deps.logger.info(
+      `job ${result.jobId}/${result.attempt}: ${result.kind} (${spans.toString()})`,
+    );
+    return { kind, result, spans: spans.entries() };
   }
 
   private apply(e: StagedEffect): Promise<void> {

@@ -30,6 +30,7 @@ import {
   recipeFor,
   type JobProfile,
 } from './job-profile';
+import { noSpans, type JobSpans } from './job-spans';
 import type { ProgressReporter } from './progress-reporter';
 
 /** The domain profile the model store keeps (no engine detail such as wall time). */
@@ -58,6 +59,7 @@ export const computeTraining = async (
   deps: JobDependencies,
   job: TrainingJobDataV1,
   progress: ProgressReporter,
+  spans: JobSpans = noSpans(),
 ): Promise<StagedTraining> => {
   const profile = parseJobProfile(job.profile);
   const existing = await deps.modelStore.getVersion(ModelId(job.modelId), job.version);
@@ -69,11 +71,17 @@ export const computeTraining = async (
     );
   }
   progress.stage('loading');
-  const { data, shape } = await loadJobData(deps.sources, {
-    datasets: job.datasets,
-    exclude: new Set((job.excludedRecords ?? []).map(qualifiedId)),
-    name: `${job.modelId}/v${job.version}`,
-  });
+  const { data, shape } = await spans.time('data', () =>
+    loadJobData(
+      deps.sources,
+      {
+        datasets: job.datasets,
+        exclude: new Set((job.excludedRecords ?? []).map(qualifiedId)),
+        name: `${job.modelId}/v${job.version}`,
+      },
+      deps.dataCache ? { cache: deps.dataCache, modelId: job.modelId } : undefined,
+    ),
+  );
   const have = new Set(data.ids);
   const missing = job.records.map(qualifiedId).filter((q) => !have.has(q));
   if (missing.length > 0) {
@@ -85,8 +93,11 @@ export const computeTraining = async (
   }
   const arch = architectureFor(profile, shape);
   const kind = modelKindOf(profile);
-  if (kind === 'convex') return trainConvex(deps, job, profile, data, progress);
-  if (kind === 'sisa') return trainSisaEnsemble(deps, job, profile, data, arch, progress);
+  if (kind === 'convex')
+    return spans.time('compute', () => trainConvex(deps, job, profile, data, progress));
+  if (kind === 'sisa')
+    return spans.time('compute', () => trainSisaEnsemble(deps, job, profile, data, arch, progress));
+  const t0 = spans.now();
   const model = await trainModel(deps.engine, {
     arch,
     data,
@@ -97,6 +108,7 @@ export const computeTraining = async (
   const evaluation = deps.engine.evaluate(arch, model.params, data);
   const state = startSequentialChain(model, data.ids);
   const serialized = serializeSequentialState(state);
+  spans.add('compute', spans.now() - t0);
   return {
     kind: 'training',
     jobId: job.jobId,

@@ -46,6 +46,7 @@ import {
   type JobProfile,
   type UnlearningMethodName,
 } from './job-profile';
+import { noSpans, type JobSpans } from './job-spans';
 import type { ProgressReporter } from './progress-reporter';
 import { storedProfile } from './run-training-job';
 
@@ -70,7 +71,14 @@ const ledgerOf = (b: Base) => (b.kind === 'chain' ? b.state.ledger : emptyLedger
 /** The base version, its private chain state, and that the two belong together. */
 const loadBase = async (deps: JobDependencies, job: UnlearningJobDataV1): Promise<Base> => {
   const modelId = ModelId(job.modelId);
-  const record = await deps.modelStore.getVersion(modelId, job.baseVersion);
+  // Three independent reads at once; their outcomes are looked at in this order.
+  const reads = [
+    deps.modelStore.getVersion(modelId, job.baseVersion),
+    deps.modelStore.getVersion(modelId, job.baseVersion + 1),
+  ] as const;
+  const sealedRead = deps.chainStore.get(modelId, job.baseVersion);
+  for (const r of [...reads, sealedRead]) r.catch(() => undefined);
+  const record = await reads[0];
   if (!record) {
     throw new JobError(
       JobErrorCode.BASE_VERSION_NOT_FOUND,
@@ -78,14 +86,14 @@ const loadBase = async (deps: JobDependencies, job: UnlearningJobDataV1): Promis
       { modelId: job.modelId, version: job.baseVersion },
     );
   }
-  if (await deps.modelStore.getVersion(modelId, job.baseVersion + 1)) {
+  if (await reads[1]) {
     throw new JobError(
       JobErrorCode.STALE_BASE_VERSION,
       `version ${job.baseVersion + 1} of ${job.modelId} exists already: the job's base is stale`,
       { modelId: job.modelId, baseVersion: job.baseVersion },
     );
   }
-  const sealed = await deps.chainStore.get(modelId, job.baseVersion);
+  const sealed = await sealedRead;
   const missing = () =>
     new JobError(
       JobErrorCode.CHAIN_STATE_NOT_FOUND,
@@ -223,8 +231,9 @@ export const computeUnlearning = async (
   deps: JobDependencies,
   job: UnlearningJobDataV1,
   progress: ProgressReporter,
+  spans: JobSpans = noSpans(),
 ): Promise<StagedUnlearning | NeedsRetrain> => {
-  const trained = await deps.journal.modelProfile(job.modelId);
+  const trained = await spans.time('base', () => deps.journal.modelProfile(job.modelId));
   if (!trained) {
     throw new JobError(
       JobErrorCode.CHAIN_STATE_NOT_FOUND,
@@ -234,8 +243,8 @@ export const computeUnlearning = async (
   }
   const profile = profileForJob(trained, job);
   progress.stage('loading');
-  const base = await loadBase(deps, job);
-  const { index, previous } = await claimStep(deps, job);
+  const base = await spans.time('base', () => loadBase(deps, job));
+  const { index, previous } = await spans.time('base', () => claimStep(deps, job));
   try {
     const remaining = new Set(remainingOf(base));
     const forget = [...new Set(job.records.map(qualifiedId))].filter((q) => remaining.has(q));
@@ -262,17 +271,35 @@ export const computeUnlearning = async (
         cumulativeGuarantee(ledgerOf(base)),
         deps.engine.backend(),
       );
-      return await staged(deps, job, index, payload, profile, null);
+      return await staged(deps, job, index, payload, profile, null, spans);
     }
     if (base.kind === 'sisa') {
-      return await unlearnSisaJob(deps, job, base, forget, index, profile, ctx, progress);
+      return await unlearnSisaJob(deps, job, base, forget, index, profile, ctx, progress, spans);
     }
-    const { data } = await loadJobData(deps.sources, {
-      datasets: requireDatasets(job),
-      exclude: new Set(),
-      only: remaining,
-      name: `${job.modelId}/v${job.baseVersion}`,
-    });
+    const convex =
+      modelKindOf(profile) === 'convex'
+        ? convexPolicyFor(profile, parameterCount(base.state.arch))
+        : undefined;
+    // D_r and the kept factor are independent reads: both at once.
+    const factorRead =
+      convex?.solver.keptFactor === true
+        ? spans.time('factor-read', () => loadKeptFactor(deps, job, base.state))
+        : Promise.resolve(undefined);
+    // Never rejects (loadKeptFactor maps every failure to a rebuild), but a handler keeps an
+    // early throw below from leaving it unhandled.
+    factorRead.catch(() => undefined);
+    const { data } = await spans.time('data', () =>
+      loadJobData(
+        deps.sources,
+        {
+          datasets: requireDatasets(job),
+          exclude: new Set(),
+          only: remaining,
+          name: `${job.modelId}/v${job.baseVersion}`,
+        },
+        deps.dataCache ? { cache: deps.dataCache, modelId: job.modelId } : undefined,
+      ),
+    );
     if (data.ids.length !== remaining.size) {
       throw new JobError(
         JobErrorCode.RECORD_NOT_FOUND,
@@ -280,34 +307,40 @@ export const computeUnlearning = async (
         { modelId: job.modelId, version: job.baseVersion },
       );
     }
+    const sequential = convex ? undefined : sequentialPolicyFor(profile);
+    const floor =
+      convex?.accuracyFloor ??
+      (sequential?.mode === 'certified' ? sequential.accuracyFloor : undefined);
     const common = {
       state: base.state,
       dataset: data,
       forgetIds: forget,
-      // The accuracy floor is checked on the remaining training data D_r (a private check).
-      validation: withoutIds(data, forget, `${data.name}/validation`),
+      // The accuracy floor is checked on the remaining training data D_r (a private check); the
+      // copy is made only when the policy has a floor.
+      ...(floor !== undefined
+        ? { validation: withoutIds(data, forget, `${data.name}/validation`) }
+        : {}),
       seed: `job:${job.jobId}`,
       onProgress: progress.onProgress,
     };
-    const convex =
-      modelKindOf(profile) === 'convex'
-        ? convexPolicyFor(profile, parameterCount(base.state.arch))
-        : undefined;
-    const factor =
-      convex?.solver.keptFactor === true ? await loadKeptFactor(deps, job, base.state) : undefined;
+    const factor = await factorRead;
     const convexStep = convex
-      ? await processConvexDeletionRequest(deps.engine, {
-          ...common,
-          policy: convex,
-          ...(factor ? { factor } : {}),
-        })
+      ? await spans.time('compute', () =>
+          processConvexDeletionRequest(deps.engine, {
+            ...common,
+            policy: convex,
+            ...(factor ? { factor } : {}),
+          }),
+        )
       : undefined;
     const step =
       convexStep ??
-      (await processDeletionRequest(deps.engine, {
-        ...common,
-        policy: sequentialPolicyFor(profile),
-      }));
+      (await spans.time('compute', () =>
+        processDeletionRequest(deps.engine, {
+          ...common,
+          policy: sequential ?? sequentialPolicyFor(profile),
+        }),
+      ));
     const release = step.public.release;
     const policy = policyEvidence(profile, step.public.action, step.public.reasons);
     if (step.public.action === 'needs-retrain' || !release) {
@@ -319,16 +352,21 @@ export const computeUnlearning = async (
       };
     }
     progress.stage('signing');
-    const payload = releaseCertificate(
-      ctx(job.baseVersion + 1, release.released.digest),
-      step.public,
-      policy,
-    );
-    const next = serializeSequentialState(step.private.state);
-    const nextFactor = convexStep?.private.factor;
-    const keptFactor = nextFactor
-      ? sealPrivateFactor(encodeKeptFactor(nextFactor, step.private.state.chainDigest))
-      : undefined;
+    const { payload, next, keptFactor, released } = spans.timeSync('sign', () => {
+      const nextFactor = convexStep?.private.factor;
+      return {
+        payload: releaseCertificate(
+          ctx(job.baseVersion + 1, release.released.digest),
+          step.public,
+          policy,
+        ),
+        next: serializeSequentialState(step.private.state),
+        keptFactor: nextFactor
+          ? sealPrivateFactor(encodeKeptFactor(nextFactor, step.private.state.chainDigest))
+          : undefined,
+        released: saveWeights(base.state.arch, release.released.params),
+      };
+    });
     return await staged(
       deps,
       job,
@@ -336,10 +374,11 @@ export const computeUnlearning = async (
       payload,
       profile,
       {
-        released: saveWeights(base.state.arch, release.released.params),
+        released,
         trainingProfile: storedProfile(step.private.state.profile),
         chain: { meta: next.meta, weights: next.weights },
       },
+      spans,
       policy,
       keptFactor,
     );
@@ -362,6 +401,7 @@ const unlearnSisaJob = async (
   profile: JobProfile,
   ctx: (versionAfter: number, digestAfter: string) => CertificateContext,
   progress: ProgressReporter,
+  spans: JobSpans,
 ): Promise<StagedUnlearning> => {
   const e = base.sisa.ensemble;
   const plan = planDeletion(e.assignment, forget);
@@ -379,12 +419,14 @@ const unlearnSisaJob = async (
     classes: 0,
   });
   if (need.size > 0) {
-    const loaded = await loadJobData(deps.sources, {
-      datasets: requireDatasets(job),
-      exclude: gone,
-      only: need,
-      name: `${job.modelId}/v${job.baseVersion}`,
-    });
+    const loaded = await spans.time('data', () =>
+      loadJobData(deps.sources, {
+        datasets: requireDatasets(job),
+        exclude: gone,
+        only: need,
+        name: `${job.modelId}/v${job.baseVersion}`,
+      }),
+    );
     data = loaded.data;
   }
   if (data.ids.length !== need.size) {
@@ -395,12 +437,14 @@ const unlearnSisaJob = async (
     );
   }
   progress.stage('retraining');
-  const out = await unlearnSisa(deps.engine, {
-    ensemble: e,
-    data,
-    forgetIds: forget,
-    onProgress: progress.onProgress,
-  });
+  const out = await spans.time('compute', () =>
+    unlearnSisa(deps.engine, {
+      ensemble: e,
+      data,
+      forgetIds: forget,
+      onProgress: progress.onProgress,
+    }),
+  );
   const released = encodeSisaEnsemble(out.ensemble);
   const digestAfter = sha256Hex(released);
   progress.stage('signing');
@@ -433,6 +477,7 @@ const unlearnSisaJob = async (
       trainingProfile: sisaProfile(out.ensemble, deps.engine.backend()),
       chain: next,
     },
+    spans,
     policy,
   );
 };
@@ -471,10 +516,11 @@ const staged = async (
   payload: CertificatePayload,
   profile: JobProfile,
   release: Pick<StagedUnlearning, 'released' | 'trainingProfile' | 'chain'> | null,
+  spans: JobSpans,
   policy?: PolicyEvidence,
   keptFactor?: PrivateFactorBytes,
 ): Promise<StagedUnlearning> => {
-  const certificate = await deps.signer.signCertificate(payload);
+  const certificate = await spans.time('sign', () => deps.signer.signCertificate(payload));
   const model = payload.model;
   if (!model) throw new Error('certificate without model');
   const effect: StagedUnlearning = {
@@ -496,11 +542,13 @@ const staged = async (
     policy: profile.policy,
     policyRevision: job.policyRevision ?? null,
   };
-  const kept = await deps.journal.stage(effect);
+  const kept = await spans.time('stage', () => deps.journal.stage(effect));
   if (kept.kind !== 'unlearning') throw new Error(`job ${job.jobId} staged a training effect`);
   // Re-assert the claim now that the effect is staged (a twin delivery that failed may have
   // given it back in between).
-  const holder = await deps.journal.claimStep(job.modelId, kept.step, job.jobId);
+  const holder = await spans.time('stage', () =>
+    deps.journal.claimStep(job.modelId, kept.step, job.jobId),
+  );
   if (holder !== job.jobId) {
     throw new JobError(JobErrorCode.MODEL_BUSY, `certificate step of ${job.modelId} was taken`, {
       modelId: job.modelId,
@@ -510,7 +558,9 @@ const staged = async (
   // staged chain is this computation's (a twin's effect won: its chain needs its own factor). A
   // cache: not journaled; an effect applied again after a crash leaves the next job to rebuild it.
   if (keptFactor && kept.chain && effect.chain && kept.chain.meta === effect.chain.meta) {
-    await deps.chainStore.putFactor(ModelId(job.modelId), kept.versionAfter, keptFactor);
+    await spans.time('factor-write', () =>
+      deps.chainStore.putFactor(ModelId(job.modelId), kept.versionAfter, keptFactor),
+    );
   }
   return kept;
 };
@@ -522,14 +572,20 @@ export const applyUnlearning = async (
 ): Promise<void> => {
   const modelId = ModelId(e.modelId);
   if (e.released && e.chain && e.trainingProfile) {
-    await deps.modelStore.putVersion({
-      modelId,
-      version: e.versionAfter,
-      weights: asReleasedWeights(e.released),
-      parentDigest: e.digestBefore,
-      trainingProfile: e.trainingProfile,
-    });
-    await deps.chainStore.put(modelId, e.versionAfter, sealPrivateChainState(e.chain));
+    // Independent durable writes, at once: both are done (fsync'ed) before the certificate is
+    // linked and long before the result is recorded and published. A crash in between leaves the
+    // staged effect, applied again on redelivery (each write is idempotent).
+    const chain = e.chain;
+    await Promise.all([
+      deps.modelStore.putVersion({
+        modelId,
+        version: e.versionAfter,
+        weights: asReleasedWeights(e.released),
+        parentDigest: e.digestBefore,
+        trainingProfile: e.trainingProfile,
+      }),
+      deps.chainStore.put(modelId, e.versionAfter, sealPrivateChainState(chain)),
+    ]);
   }
   await deps.modelStore.linkCertificate(modelId, e.versionAfter, CertificateId(e.certificateId));
 };

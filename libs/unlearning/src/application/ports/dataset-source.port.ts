@@ -63,6 +63,13 @@ export interface DatasetSource {
    * duplicate-id index (16–32 bytes per record id in the file adapter).
    */
   read(options: DatasetReadOptions): AsyncIterable<DatasetBatch>;
+  /**
+   * A digest of everything a read depends on (the descriptor and the source's bytes): two reads
+   * with the same options from a source whose fingerprint did not change return the same rows.
+   * The worker keys its cache of parsed rows by it (application/jobs/job-data-cache.ts). A source
+   * without it is read anew on every job.
+   */
+  fingerprint?(): Promise<string>;
 }
 
 export const DEFAULT_BATCH_SIZE = 1024;

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileSourceDescriptor } from '../../application/ports/dataset-source-descriptor';
@@ -378,5 +378,32 @@ describe('FileDatasetSource — paths and files', () => {
     expect((await codedError(collect(s.read({ exclude: NONE, batchSize: 0 })))).code).toBe(
       'DATASET_SOURCE_INVALID_READ_OPTIONS',
     );
+  });
+});
+
+describe('FileDatasetSource — fingerprint', () => {
+  const ndjson = (x: number) =>
+    `{"id":"a","label":0,"x":[${x},1]}\n{"id":"b","label":1,"x":[2,3]}\n`;
+
+  it('changes with the bytes and with the descriptor, not between two reads of the same file', async () => {
+    const s = await sourceOf('f.ndjson', ndjson(5));
+    const first = await s.fingerprint();
+    expect(await s.fingerprint()).toBe(first);
+    await writeFile(join(root, 'f.ndjson'), ndjson(6));
+    expect(await s.fingerprint()).not.toBe(first);
+    const other = await sourceOf('f.ndjson', ndjson(6), { labelColumn: 'label', classCount: 2 });
+    expect(await other.fingerprint()).not.toBe(await s.fingerprint());
+  });
+
+  it('sees a same-size rewrite whose mtime was put back, once the remembered digest had settled', async () => {
+    const s = await sourceOf('g.ndjson', ndjson(5));
+    const path = join(root, 'g.ndjson');
+    // Older than 2 s when hashed: the digest is remembered by (inode, size, mtime, ctime).
+    await new Promise((r) => setTimeout(r, 2100));
+    const first = await s.fingerprint();
+    const { mtime, atime } = await stat(path);
+    await writeFile(path, ndjson(7));
+    await utimes(path, atime, mtime);
+    expect(await s.fingerprint()).not.toBe(first);
   });
 });

@@ -1,4 +1,6 @@
-import { realpath } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream, type BigIntStats } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { RecordId } from '@lethe/shared';
 import type { FileSourceDescriptor } from '../../application/ports/dataset-source-descriptor';
@@ -24,6 +26,37 @@ export interface FileSourceOptions {
 }
 
 export const MAX_RECORD_ID_LENGTH = 256;
+
+/**
+ * SHA-256 of a file's bytes, remembered by the file's (device, inode, size, mtime, ctime) — the
+ * rule git uses against "racily clean" files: the digest is reused only when those are the same
+ * as when it was computed AND both times were then at least 2 s in the past, so a write in the
+ * same clock tick as the hashing (which could leave the times equal) can never hide behind it;
+ * a later write changes ctime (set by the kernel). At most 64 files remembered.
+ */
+const digests = new Map<string, { readonly stamp: string; readonly digest: string }>();
+const SETTLED_NS = 2_000_000_000n;
+
+const stampOf = (s: BigIntStats): string => `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+
+const fileDigest = async (path: string): Promise<string> => {
+  const before = await stat(path, { bigint: true });
+  const stamp = stampOf(before);
+  const known = digests.get(path);
+  if (known?.stamp === stamp) return known.digest;
+  const hashedAtNs = BigInt(Date.now()) * 1_000_000n;
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  const digest = h.digest('hex');
+  const after = await stat(path, { bigint: true });
+  const newest = before.mtimeNs > before.ctimeNs ? before.mtimeNs : before.ctimeNs;
+  digests.delete(path);
+  if (stampOf(after) === stamp && hashedAtNs - newest >= SETTLED_NS) {
+    digests.set(path, { stamp, digest });
+    if (digests.size > 64) digests.delete(digests.keys().next().value as string);
+  }
+  return digest;
+};
 
 /**
  * NDJSON / CSV files of numeric features behind the `DatasetSource` port.
@@ -70,6 +103,26 @@ export class FileDatasetSource implements DatasetSource {
       rows += b.recordIds.length;
     }
     return { shape, rows };
+  }
+
+  /**
+   * SHA-256 of the file's bytes as they are now (one streamed pass, no parsing) and of the
+   * descriptor: any change to the file changes it. The file's digest is reused while its identity
+   * and times are unchanged and were settled when it was hashed (`fileDigest`).
+   */
+  async fingerprint(): Promise<string> {
+    const path = await this.path();
+    const descriptor = createHash('sha256').update(JSON.stringify(this.descriptor)).digest('hex');
+    try {
+      return `file:${await fileDigest(path)}:${descriptor}`;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new DatasetSourceError(
+        DatasetSourceErrorCode.UNREADABLE,
+        `cannot read the dataset file (${code})`,
+        { path: this.descriptor.path, errno: code },
+      );
+    }
   }
 
   async *read(options: DatasetReadOptions): AsyncGenerator<DatasetBatch> {

