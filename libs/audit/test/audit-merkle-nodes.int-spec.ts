@@ -13,7 +13,9 @@ import {
   MerkleNodeIndex,
   PostgresAuditLogStore,
   generateEd25519,
+  leafHash,
   nodeHash,
+  rootFromInclusionProof,
   verifyConsistency,
   verifyInclusion,
   verifyLog,
@@ -274,6 +276,50 @@ describe('audit Merkle node table on PostgreSQL', () => {
     // The other entries still verify and are served.
     await expect(lookup.execute(new GetCertificateQuery('cert-node-2'))).resolves.toMatchObject({
       payload: { certificateId: 'cert-node-2' },
+    });
+  });
+
+  it('checks the proof against the signed root, not the row’s: a rewritten checkpoint root is refused with the verified view cached', async () => {
+    await appendMany(0, 7);
+    const id = 'cert-node-5';
+    // Warms the handler's verified view of the latest checkpoint.
+    const served = await lookup.execute(new GetCertificateQuery(id));
+    const { leafIndex, treeSize, hashes } = served.inclusionProof;
+    const forged = await signer.signCertificate(
+      aNoOpCertificate({ certificateId: id, issuedAt: '2026-02-03T00:00:00Z' }),
+    );
+    const forgedData = Buffer.from(
+      Buffer.from(served.inclusionProof.leafData, 'hex')
+        .toString('utf8')
+        .replace(served.jws, forged),
+    );
+    // Rewrite the entry (with a consistent leaf hash) and the checkpoint row's root to the root the
+    // forged leaf gives on the unchanged path; the checkpoint's JWS stays as signed.
+    const forgedRoot = rootFromInclusionProof(
+      leafIndex,
+      treeSize,
+      leafHash(forgedData),
+      hashes.map((h) => Buffer.from(h, 'hex')),
+    );
+    await dataSource.query(
+      'ALTER TABLE audit_entries DROP CONSTRAINT IF EXISTS audit_entries_leaf_hash_ck, DROP CONSTRAINT IF EXISTS audit_entries_chain_hash_ck',
+    );
+    for (const table of ['audit_entries', 'audit_checkpoints']) {
+      await dataSource.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+    }
+    await dataSource.query(
+      `UPDATE audit_entries SET data = $2, leaf_hash = $3 WHERE entry_key = $1`,
+      [`certificate:${id}`, forgedData, leafHash(forgedData)],
+    );
+    await dataSource.query(`UPDATE audit_checkpoints SET root_hash = $2 WHERE tree_size = $1`, [
+      treeSize,
+      forgedRoot,
+    ]);
+    for (const table of ['audit_entries', 'audit_checkpoints']) {
+      await dataSource.query(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+    }
+    await expect(lookup.execute(new GetCertificateQuery(id))).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
     });
   });
 });

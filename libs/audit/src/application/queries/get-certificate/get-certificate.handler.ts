@@ -15,8 +15,8 @@ import { checkpointView } from '../get-checkpoint/get-checkpoint.handler';
 import { GetCertificateQuery, type CertificateView } from './get-certificate.query';
 
 /**
- * A certificate with its inclusion proof against the latest signed checkpoint, in two round trips
- * (the entry with the latest checkpoint, then the O(log n) stored subtree hashes).
+ * A certificate with its inclusion proof against the latest signed checkpoint, in one statement
+ * (the entry, the latest checkpoint and the O(log n) stored subtree hashes of its audit path).
  *
  * What is served is bound to a verified signature: the checkpoint's signature is verified (once
  * per checkpoint), the leaf hash is recomputed from the stored leaf data, and the proof must lead
@@ -51,18 +51,27 @@ export class GetCertificateHandler implements IQueryHandler<GetCertificateQuery>
     }
     if (!stored)
       throw new AuditError(AuditErrorCode.NO_CHECKPOINT, 'the audit log has no checkpoint');
-    // The checkpoint changes once per append; lookups in between reuse its verified view.
+    // The checkpoint changes once per append; lookups in between reuse its verified view. The
+    // row's own size and root are checked against that signed view on every lookup (not only when
+    // the view is made): the proof below is checked against the signed root, never the row's.
     const cached = this.lastCheckpoint;
     const checkpoint =
       cached && cached.jws === stored.jws ? cached : await checkpointView(this.signer, stored);
     this.lastCheckpoint = checkpoint;
+    const signedRoot = Buffer.from(checkpoint.rootHash, 'hex');
+    if (stored.treeSize !== checkpoint.treeSize || !signedRoot.equals(stored.rootHash)) {
+      throw new AuditError(
+        AuditErrorCode.SIGNATURE_INVALID,
+        `checkpoint row ${stored.treeSize} differs from its signed body`,
+      );
+    }
     if (entry.index >= checkpoint.treeSize) this.corrupt(q.certificateId, entry.index);
     // O(log n) stored subtree hashes, read with the entry (the store's findWithInclusionNodes).
     const hashes = foldPathNodes(pathNodes, checkpoint.treeSize);
     // Serve only what the signed root covers: the leaf hash of the bytes served, not the stored one.
     const leaf = leafHash(entry.data);
     if (!leaf.equals(entry.leafHash)) this.corrupt(q.certificateId, entry.index);
-    verifyInclusion(entry.index, checkpoint.treeSize, leaf, hashes, stored.rootHash);
+    verifyInclusion(entry.index, checkpoint.treeSize, leaf, hashes, signedRoot);
     const certificate = JSON.parse(entry.data.toString('utf8')) as Partial<CertificateEntry>;
     if (certificate.kind !== 'certificate' || certificate.certificateId !== q.certificateId) {
       this.corrupt(q.certificateId, entry.index);
