@@ -188,4 +188,55 @@ describe('loadJobData with the worker cache', () => {
     await loadJobData(f.factory, opts(f, all), { cache, modelId: 'c' });
     expect(f.reads()).toBe(4);
   });
+
+  it('drops a job’s forgotten records from the entry at once, and a later job that still wants them reads the sources', async () => {
+    const cache = new JobDataCache();
+    await loadJobData(f.factory, opts(f), { cache, modelId: 'm' });
+    const before = cache.heldBytes;
+    cache.dropRecords('m', ['ds/r3', 'ds/r7']);
+    expect(cache.idsOf('m')).toEqual(
+      all.filter((i) => i !== 'r3' && i !== 'r7').map((i) => `ds/${i}`),
+    );
+    expect(cache.heldBytes).toBe(before - 2 * (3 * 4 + 4));
+    // The next job's D_r (without them) comes from the cache …
+    const next = await loadJobData(
+      f.factory,
+      opts(
+        f,
+        all.filter((i) => i !== 'r3' && i !== 'r7'),
+      ),
+      {
+        cache,
+        modelId: 'm',
+      },
+    );
+    expect(f.reads()).toBe(1);
+    expect(next.data.ids).not.toContain('ds/r3');
+    // … and a retry of the job that forgot them reads the sources again.
+    const retry = await loadJobData(f.factory, opts(f, all), { cache, modelId: 'm' });
+    expect(f.reads()).toBe(2);
+    expect(retry.data.ids).toContain('ds/r3');
+  });
+
+  it('holds at most maxBytes of features and labels, the least recently used dropped first; a larger entry is not kept', async () => {
+    const bytes = 40 * (3 * 4 + 4);
+    const cache = new JobDataCache(10, 2 * bytes);
+    for (const m of ['a', 'b', 'c']) await loadJobData(f.factory, opts(f), { cache, modelId: m });
+    expect([cache.size, cache.heldBytes]).toEqual([2, 2 * bytes]);
+    expect(cache.idsOf('a')).toBeUndefined();
+    const small = new JobDataCache(10, bytes - 1);
+    await loadJobData(f.factory, opts(f), { cache: small, modelId: 'a' });
+    expect([small.size, small.heldBytes]).toEqual([0, 0]);
+  });
+
+  it('reads without the cache when a source cannot give its fingerprint', async () => {
+    const cache = new JobDataCache();
+    const failing: DatasetSourceFactory = (d) => {
+      const s = f.factory(d);
+      return { ...s, fingerprint: () => Promise.reject(new Error('gone')) };
+    };
+    const read = await loadJobData(failing, opts(f, all), { cache, modelId: 'm' });
+    expect(read.data.ids).toHaveLength(40);
+    expect(cache.size).toBe(0);
+  });
 });

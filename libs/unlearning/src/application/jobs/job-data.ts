@@ -64,7 +64,11 @@ export const loadJobData = async (
   return read;
 };
 
-/** The job's sources' fingerprints, in order; null when a source has none (never cached). */
+/**
+ * The job's sources' fingerprints, in order; null when a source has none or cannot give one
+ * (never cached then: the read itself decides, and it skips a dataset with no wanted row, whose
+ * file may be gone).
+ */
 const fingerprintOf = async (
   factory: DatasetSourceFactory,
   datasets: readonly JobDatasetV1[],
@@ -74,7 +78,9 @@ const fingerprintOf = async (
     if (!d.source) return null;
     const source = factory(d.source);
     if (!source.fingerprint) return null;
-    parts.push(`${d.datasetId}=${await source.fingerprint()}`);
+    const fingerprint = await source.fingerprint().catch(() => null);
+    if (fingerprint === null) return null;
+    parts.push(`${d.datasetId}=${fingerprint}`);
   }
   return parts.join('\n');
 };

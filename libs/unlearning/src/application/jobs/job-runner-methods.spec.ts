@@ -103,6 +103,12 @@ describe(`worker routing: convex-newton and sisa-shard (${backendUnderTest()})`,
         },
       });
       expect((await f.modelStore.getVersion(ModelId('convex-a'), 2))?.digest).toBe(r.digestAfter);
+      // The worker's cache of parsed rows keeps D_r for the next job, without the erased rows.
+      const cached = f.deps.dataCache?.idsOf('convex-a') ?? [];
+      expect(cached.length).toBeGreaterThan(0);
+      for (const rec of recordsOf('u1')) {
+        expect(cached).not.toContain(`${rec.datasetId}/${rec.recordId}`);
+      }
       // A second request continues the chain.
       const r2 = (await unlearn('convex-a', recordsOf('u2'), 2)) as Succeeded;
       expect(r2).toMatchObject({ method: 'convex-newton', versionBefore: 2, versionAfter: 3 });

@@ -307,6 +307,8 @@ export const computeUnlearning = async (
         { modelId: job.modelId, version: job.baseVersion },
       );
     }
+    // The forgotten records leave the cache now: from here they live only in this job's D_r.
+    deps.dataCache?.dropRecords(job.modelId, forget);
     const sequential = convex ? undefined : sequentialPolicyFor(profile);
     const floor =
       convex?.accuracyFloor ??
