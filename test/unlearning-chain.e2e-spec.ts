@@ -179,7 +179,7 @@ describe('two workers, one model, 20 requests: one chain, no fork', () => {
         `version ${k + 1} in the models view`,
         () => loop.call('GET', `/v1/models/${MODEL}`, KEYS.admin),
         (r) => r.body.currentVersion === k + 1,
-        30_000,
+        120_000,
       )
     ).body as {
       currentVersion: number;

@@ -399,11 +399,11 @@ describe('FileDatasetSource — fingerprint', () => {
     const s = await sourceOf('g.ndjson', ndjson(5));
     const path = join(root, 'g.ndjson');
     // Older than 2 s when hashed: the digest is remembered by (inode, size, mtime, ctime).
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, 2500));
     const first = await s.fingerprint();
     const { mtime, atime } = await stat(path);
     await writeFile(path, ndjson(7));
     await utimes(path, atime, mtime);
     expect(await s.fingerprint()).not.toBe(first);
-  });
+  }, 20_000);
 });
