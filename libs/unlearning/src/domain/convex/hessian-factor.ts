@@ -200,29 +200,11 @@ export function choleskyUpperSolve(U: Float64Array, p: number, b: ArrayLike<numb
 }
 
 /**
- * UᵀU − vvᵀ in place (hyperbolic rotations, LINPACK dchdd); v is consumed. Throws when the result
+ * UᵀU − vvᵀ in place (hyperbolic rotations, LINPACK dchdd); v is consumed (the one-vector case of `choleskyUpperDowndateMany`). Throws when the result
  * would not be positive definite.
  */
 export function choleskyUpperDowndate(U: Float64Array, p: number, v: Float64Array): void {
-  let first = 0;
-  while (first < p && v[first] === 0) first++;
-  for (let k = first; k < p; k++) {
-    const kk = k * p;
-    const ukk = U[kk + k] as number;
-    const vk = v[k] as number;
-    const r2 = ukk * ukk - vk * vk;
-    if (!(r2 > 0)) fail('downdate would lose positive definiteness', { row: k });
-    const r = Math.sqrt(r2);
-    const c = r / ukk;
-    const s = vk / ukk;
-    U[kk + k] = r;
-    if (vk === 0) continue;
-    for (let j = k + 1; j < p; j++) {
-      const u = ((U[kk + j] as number) - s * (v[j] as number)) / c;
-      U[kk + j] = u;
-      v[j] = c * (v[j] as number) - s * u;
-    }
-  }
+  choleskyUpperDowndateMany(U, p, v, 1);
 }
 
 /** Builds the factor of S at `centre` over `rows` with ridge rows·λ. O(n·nnz²·k²/4 + p³/3). */
