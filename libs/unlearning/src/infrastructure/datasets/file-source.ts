@@ -116,12 +116,7 @@ export class FileDatasetSource implements DatasetSource {
     try {
       return `file:${await fileDigest(path)}:${descriptor}`;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      throw new DatasetSourceError(
-        DatasetSourceErrorCode.UNREADABLE,
-        `cannot read the dataset file (${code})`,
-        { path: this.descriptor.path, errno: code },
-      );
+      throw this.unreadable(e, 'read');
     }
   }
 
@@ -266,6 +261,16 @@ export class FileDatasetSource implements DatasetSource {
     return this.options.newIdIndex?.() ?? new RecordIdIndex();
   }
 
+  /** UNREADABLE, with the file system's code, for a failure to open or read the file. */
+  private unreadable(e: unknown, verb: 'open' | 'read'): DatasetSourceError {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return new DatasetSourceError(
+      DatasetSourceErrorCode.UNREADABLE,
+      `cannot ${verb} the dataset file (${code})`,
+      { path: this.descriptor.path, errno: code },
+    );
+  }
+
   private async path(): Promise<string> {
     let root: string;
     let file: string;
@@ -273,12 +278,7 @@ export class FileDatasetSource implements DatasetSource {
       root = await realpath(this.options.dataRoot);
       file = await realpath(resolve(root, this.descriptor.path));
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      throw new DatasetSourceError(
-        DatasetSourceErrorCode.UNREADABLE,
-        `cannot open the dataset file (${code})`,
-        { path: this.descriptor.path, errno: code },
-      );
+      throw this.unreadable(e, 'open');
     }
     const rel = relative(root, file);
     if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
