@@ -200,8 +200,9 @@ export function choleskyUpperSolve(U: Float64Array, p: number, b: ArrayLike<numb
 }
 
 /**
- * UᵀU − vvᵀ in place (hyperbolic rotations, LINPACK dchdd); v is consumed (the one-vector case of `choleskyUpperDowndateMany`). Throws when the result
- * would not be positive definite.
+ * UᵀU − vvᵀ in place (hyperbolic rotations, LINPACK dchdd; the one-vector case of
+ * `choleskyUpperDowndateMany`); v is consumed. Throws when the result would not be positive
+ * definite.
  */
 export function choleskyUpperDowndate(U: Float64Array, p: number, v: Float64Array): void {
   choleskyUpperDowndateMany(U, p, v, 1);
