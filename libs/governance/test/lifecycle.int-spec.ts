@@ -276,6 +276,30 @@ describe('governance lifecycle (real Postgres)', () => {
 
     await http().post(`/v1/jobs/${job}/retry`).set(bearer(KEYS.compliance)).expect(403);
     await http().post(`/v1/jobs/${job}/retry`).set(bearer(KEYS.admin)).expect(202);
+    // Read-your-writes (ADR 0005): no projection has run since the retry, yet every view it
+    // touched shows it, the job's history included.
+    const retried = (await http().get(`/v1/jobs/${job}`).set(bearer(KEYS.admin)).expect(200))
+      .body as { status: string; history: { type: string; status: string }[] };
+    expect(retried.status).toBe('awaiting-dispatch');
+    expect(retried.history.at(-1)).toMatchObject({ status: 'awaiting-dispatch' });
+    expect((await getRequest(d.requestId)).status).toBe('scheduled');
+    const retriedRows = await t.dataSource.query<unknown[]>(
+      `SELECT 'job' AS v, to_jsonb(j) AS row FROM gov_jobs_view j WHERE job_id = $1
+       UNION ALL SELECT 'request', to_jsonb(r) FROM gov_deletion_requests_view r WHERE request_id = $2
+       UNION ALL SELECT 'model', to_jsonb(m) FROM gov_models_view m WHERE model_id = 'mnist-mlp'
+       ORDER BY 1`,
+      [job, d.requestId],
+    );
+    await settle(); // the subscription, catching up, finds the rows written and leaves them as they are
+    expect(
+      await t.dataSource.query<unknown[]>(
+        `SELECT 'job' AS v, to_jsonb(j) AS row FROM gov_jobs_view j WHERE job_id = $1
+         UNION ALL SELECT 'request', to_jsonb(r) FROM gov_deletion_requests_view r WHERE request_id = $2
+         UNION ALL SELECT 'model', to_jsonb(m) FROM gov_models_view m WHERE model_id = 'mnist-mlp'
+         ORDER BY 1`,
+        [job, d.requestId],
+      ),
+    ).toEqual(retriedRows);
     const again = await http().post(`/v1/jobs/${job}/retry`).set(bearer(KEYS.admin)).expect(202);
     expect(again.body.status).toBe('awaiting-dispatch');
     await settle();

@@ -132,6 +132,56 @@ export class StateView<S extends { status: string }, E extends Event> {
     await this.spec.alsoHandle?.(appended, manager);
   }
 
+  /**
+   * Brings, inline in the appending transaction, the rows of `streamIds` up to every event the
+   * transaction sees, the ones it just appended included: each row is loaded, the stream's events
+   * after the row's version are read and folded onto it, and the rows are written (with the other
+   * tables `alsoHandle` keeps). For any view, one with a history included, and for commands that
+   * append to streams that already exist (ADR 0005). The subscription, catching up later, finds the
+   * rows at that version and writes nothing; if it races this write, the guarded upsert keeps the
+   * later version, and both are folds of the same events.
+   */
+  async catchUp(manager: EntityManager, streamIds: readonly string[]): Promise<void> {
+    const unique = [...new Set(streamIds)];
+    if (unique.length === 0) return;
+    const { table, idColumn } = this.spec;
+    const loaded = await manager.query<ViewRow[]>(
+      `SELECT * FROM ${table} WHERE ${idColumn} = ANY($1::text[])`,
+      [unique.map(aggregateIdOf)],
+    );
+    const previous = new Map(loaded.map((r) => [String(r[idColumn]), r]));
+    const after = unique.map((s) => previous.get(aggregateIdOf(s))?.stream_version ?? 0);
+    const rows = await manager.query<
+      {
+        stream_id: string;
+        stream_version: number;
+        type: string;
+        data: unknown;
+        metadata: MessageMetadata;
+      }[]
+    >(
+      `SELECT e.stream_id, e.stream_version, e.type, e.data, e.metadata
+         FROM unnest($1::text[], $2::int[]) AS t(s, after)
+         JOIN events e ON e.stream_id = t.s AND e.stream_version > t.after
+        WHERE e.type = ANY($3::text[])
+        ORDER BY e.stream_id, e.stream_version`,
+      [unique, after, this.spec.eventTypes],
+    );
+    if (rows.length === 0) return;
+    const events = rows.map(
+      (r) =>
+        ({
+          type: r.type,
+          data: r.data,
+          metadata: r.metadata,
+          streamId: r.stream_id,
+          streamVersion: r.stream_version,
+        }) as unknown as FoldableEvent<E>,
+    );
+    await this.writeRows(manager, this.rows(this.fold(events, previous), previous));
+    await this.spec.alsoHandle?.(events, manager);
+  }
+
   async writeRows(manager: EntityManager, rows: readonly Record<string, unknown>[]): Promise<void> {
     if (rows.length > 0) await upsertRows(manager, this.spec.table, this.spec.idColumn, rows);
   }
@@ -244,6 +294,13 @@ export async function upsertRows(
 ): Promise<void> {
   const first = rows[0];
   if (!first) return;
+  // Rows in id order, so that two writers of overlapping rows (the subscription and a command's
+  // inline write) lock them in the same order and cannot deadlock.
+  const key = (r: Record<string, unknown>) => String(r[idColumn]);
+  const sorted =
+    rows.length < 2
+      ? rows
+      : [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const columns = Object.keys(first);
   const list = columns.join(', ');
   const updates = columns
@@ -255,6 +312,6 @@ export async function upsertRows(
      SELECT ${list} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
      ON CONFLICT (${idColumn}) DO UPDATE SET ${updates}
      WHERE ${table}.stream_version < EXCLUDED.stream_version`,
-    [JSON.stringify(rows)],
+    [JSON.stringify(sorted)],
   );
 }

@@ -13,6 +13,12 @@ import { ModelId } from '@lethe/shared';
 import type { MetadataContext } from '@lethe/event-store';
 import { RecordsStore } from '../../ports/records-store.port';
 import { retryTrainingIn } from '../../messages/training-job-dispatch';
+import { jobsView } from '../../projections/jobs.projection';
+import { modelsInlineView } from '../../projections/models.projection';
+import { deletionRequestsView } from '../../projections/deletion-requests.projection';
+
+const jobsInlineView = jobsView();
+const requestsInlineView = deletionRequestsView();
 
 /** Job → awaiting dispatch; model → job requeued (takes the slot before new work); requests → scheduled. */
 @CommandHandler(RetryJobCommand)
@@ -50,6 +56,14 @@ export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
           data: { requestId, modelId, jobId: c.jobId, now },
         });
       }
+      // Inline read models: once this answers, GET shows the job awaiting dispatch, the model's
+      // requeued job and its requests scheduled again (ADR 0005).
+      await jobsInlineView.catchUp(tx.manager, [streams.job(c.jobId).streamId]);
+      await modelsInlineView.catchUp(tx.manager, [streams.model(modelId).streamId]);
+      await requestsInlineView.catchUp(
+        tx.manager,
+        state.requestIds.map((r) => streams.deletionRequest(r).streamId),
+      );
       return { jobId: c.jobId, status: 'awaiting-dispatch' as const };
     });
   }
@@ -60,6 +74,7 @@ export class RetryJobHandler implements ICommandHandler<RetryJobCommand> {
       const now = this.clock.now().toISOString();
       const message = await retryTrainingIn(tx, this.records, modelId, c.jobId, c.actor, now);
       if (!message) throw new Error('unreachable: an admin retry always dispatches');
+      await modelsInlineView.catchUp(tx.manager, [streams.model(modelId).streamId]);
       return { jobId: c.jobId, status: 'awaiting-dispatch' as const };
     });
   }
