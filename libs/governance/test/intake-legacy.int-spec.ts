@@ -119,11 +119,11 @@ describe('deletion requests stored before content digests (real Postgres)', () =
 
   it('finds a request whose id came from `id` alone by (source, id), and prefers the pair-derived one', async () => {
     // A request stored before ids derived from the pair: its id is not requestIdFor(pair).
-    const legacyId = randomUUID();
+    const legacyId = DeletionRequestId(randomUUID());
     const legacy: NewEvent<DeletionRequested> = {
       type: 'DeletionRequested',
       data: {
-        requestId: DeletionRequestId(legacyId),
+        requestId: legacyId,
         sourceEventId: 'legacy-2',
         source: SOURCE,
         channel: 'kafka',
