@@ -57,6 +57,13 @@ const QUERIES: readonly [string, string, string, unknown[]][] = [
   ],
   [
     'gov_deletion_requests_view',
+    'list-deletion-requests.handler.ts (?source= of a rare source)',
+    `SELECT * FROM gov_deletion_requests_view WHERE source = ANY($1::text[])
+      ORDER BY received_at, request_id LIMIT $2`,
+    [['urn:src:rare'], 51],
+  ],
+  [
+    'gov_deletion_requests_view',
     'get-compliance-summary.handler.ts (overdue rows)',
     `SELECT request_id, status, source, received_at, deadline, completed_at, models
        FROM gov_deletion_requests_view
@@ -98,21 +105,24 @@ async function main(): Promise<void> {
     await c.connect();
     try {
       // Request view: ids derived from (source, id) as intake writes them, 1 % legacy rows
-      // (another id, no digest), statuses and deadlines spread.
+      // (another id, no digest), statuses and deadlines spread; ten sources, one of them rare
+      // (0.1 % of the rows).
+      const sourceOf = (i: number): string =>
+        i % 1000 === 7 ? 'urn:src:rare' : `urn:src:${i % 10}`;
       const ids = Array.from({ length: ROWS }, (_, i) =>
-        i % 100 === 0 ? `legacy-${i}` : requestIdFor(`urn:src:${i % 10}`, `evt-${i}`),
+        i % 100 === 0 ? `legacy-${i}` : requestIdFor(sourceOf(i), `evt-${i}`),
       );
       await c.query(
         `INSERT INTO gov_deletion_requests_view (request_id, source_event_id, source, channel,
            subject_ref, legal_basis, status, requested_at, received_at, deadline, deadline_basis,
            stream_version, updated_at, content_digest)
-         SELECT id, 'evt-' || (i - 1), 'urn:src:' || ((i - 1) % 10), 'kafka', 'ref', 'gdpr',
+         SELECT id, 'evt-' || (i - 1), src, 'kafka', 'ref', 'gdpr',
                 (ARRAY['received','certified','in-progress','no-records'])[1 + i % 4],
                 now(), timestamptz '2026-01-01' + i * interval '1 minute',
                 timestamptz '2026-02-01' + i * interval '1 minute', 'gdpr', 1, now(),
                 CASE WHEN (i - 1) % 100 = 0 THEN NULL ELSE 'c1:x' END
-           FROM unnest($1::text[]) WITH ORDINALITY AS t(id, i)`,
-        [ids],
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(id, src, i)`,
+        [ids, ids.map((_, i) => sourceOf(i))],
       );
       await c.query(
         `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
@@ -134,10 +144,7 @@ async function main(): Promise<void> {
       );
       const used = new Map<string, string[]>();
       for (const [table, who, text, params] of QUERIES) {
-        const plan = await c.query<{ 'QUERY PLAN': string }>(
-          `EXPLAIN (COSTS OFF) ${text}`,
-          params,
-        );
+        const plan = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`, params);
         const lines = plan.rows.map((r) => r['QUERY PLAN']);
         console.log(`\n## ${table}: ${who}\n${lines.join('\n')}`);
         for (const l of lines) {
