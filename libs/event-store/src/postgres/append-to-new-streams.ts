@@ -53,7 +53,9 @@ export interface NewStreamsSql {
  * Creates, in the caller's transaction, every stream of `streams` that does not exist yet, with its
  * events (versions 1..n) and outbox rows; streams that already exist are skipped without error (so
  * is a repeated stream id in the input: the first entry wins). Three statements for the whole
- * batch: one INSERT … ON CONFLICT DO NOTHING into `streams`, one for events, one for the outbox.
+ * batch: one INSERT … ON CONFLICT DO NOTHING into `streams`, one for events, one for the outbox;
+ * with `inSql`, ONE statement that also builds the outbox rows and the caller's other rows in SQL
+ * (see NewStreamsSql; intake's path, ADR 0013).
  * A concurrent creator of the same stream holds its row: this call waits, then skips it.
  * Bulk intake path: same invariants as `appendToStream(…, 'no-stream', …)` per stream.
  */
