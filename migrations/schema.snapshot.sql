@@ -146,10 +146,10 @@ CREATE TABLE public.gov_deletion_requests_view (
   content_digest text
 );
 ALTER TABLE public.gov_deletion_requests_view ADD CONSTRAINT gov_deletion_requests_view_pkey PRIMARY KEY (request_id);
+CREATE INDEX gov_deletion_requests_view_legacy_key_idx ON public.gov_deletion_requests_view USING btree (source, source_event_id, received_at) WHERE (content_digest IS NULL);
 CREATE INDEX gov_deletion_requests_view_open_idx ON public.gov_deletion_requests_view USING btree (deadline) WHERE (status <> ALL (ARRAY['certified'::text, 'no-records'::text, 'rejected'::text]));
 CREATE UNIQUE INDEX gov_deletion_requests_view_pkey ON public.gov_deletion_requests_view USING btree (request_id);
 CREATE INDEX gov_deletion_requests_view_received_idx ON public.gov_deletion_requests_view USING btree (received_at, request_id);
-CREATE INDEX gov_deletion_requests_view_source_event_idx ON public.gov_deletion_requests_view USING btree (source, source_event_id);
 CREATE INDEX gov_deletion_requests_view_source_received_idx ON public.gov_deletion_requests_view USING btree (source, received_at, request_id);
 
 CREATE TABLE public.gov_erased_records (

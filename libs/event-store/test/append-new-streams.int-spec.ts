@@ -1,4 +1,12 @@
-import { appendToNewStreams, appendToStream, readAll, readStream, START } from '../src';
+import {
+  appendToNewStreams,
+  appendToStream,
+  EventStoreDuplicateEventError,
+  readAll,
+  readStream,
+  START,
+  type NewStreamsSql,
+} from '../src';
 import {
   ev,
   openTestStore,
@@ -100,5 +108,154 @@ describe('appendToNewStreams: bulk creation of new streams (intake path)', () =>
     console.log(
       `appendToNewStreams: 1000 streams / 2000 events / 1000 outbox rows in ${ms.toFixed(0)} ms`,
     );
+  });
+});
+
+describe('appendToNewStreams with SQL-built rows: the whole append as one statement', () => {
+  let store: TestStore;
+  /** Outbox rows and a side table built in SQL from `new_events`, as intake's read model is. */
+  const inSql: NewStreamsSql = {
+    outbox: { topic: 'bulk-topic', key: 'e.s', value: 'e.data::text', headers: "'{}'::jsonb" },
+    also: [
+      `INSERT INTO bulk_side (stream_id, n, kind)
+       SELECT e.s, e.n, e.jdata->>'kind' FROM new_events AS e`,
+    ],
+  };
+  const sideRows = () =>
+    store.dataSource.query<{ stream_id: string; n: number; kind: string }[]>(
+      'SELECT stream_id, n, kind FROM bulk_side ORDER BY stream_id, n',
+    );
+  beforeAll(async () => {
+    store = await openTestStore();
+    await store.dataSource.query('CREATE TABLE bulk_side (stream_id text, n int, kind text)');
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('creates the missing streams with their events, outbox and side rows; skips existing ones and repeats', async () => {
+    await store.dataSource.transaction((m) =>
+      appendToStream(m, 'one-2', 'no-stream', [ev('Requested', { kind: 'earlier' })]),
+    );
+    const streams = [1, 2, 3].map((n) => ({
+      streamId: `one-${n}`,
+      events: [ev('Requested', { kind: 'req', n }), ev('Validated', { kind: 'val', n })],
+    }));
+    const { created } = await store.dataSource.transaction((m) =>
+      appendToNewStreams(
+        m,
+        [...streams, { ...streams[0]!, events: [ev('Requested', { kind: 'repeat', n: 99 })] }],
+        inSql,
+      ),
+    );
+    expect([...created].sort()).toEqual(['one-1', 'one-3']);
+    const r1 = await readStream<{ type: string; data: { kind: string } }>(
+      store.dataSource,
+      'one-1',
+    );
+    expect(r1.currentVersion).toBe(2);
+    expect(r1.events.map((e) => [e.streamVersion, e.type, e.data.kind])).toEqual([
+      [1, 'Requested', 'req'],
+      [2, 'Validated', 'val'],
+    ]);
+    const outbox = await store.dataSource.query<{ topic: string; key: string; value: Buffer }[]>(
+      'SELECT topic, key, value FROM outbox ORDER BY id',
+    );
+    expect(outbox.map((o) => [o.topic, o.key, o.value.toString('utf8')])).toEqual([
+      ['bulk-topic', 'one-1', '{"kind":"req","n":1}'],
+      ['bulk-topic', 'one-1', '{"kind":"val","n":1}'],
+      ['bulk-topic', 'one-3', '{"kind":"req","n":3}'],
+      ['bulk-topic', 'one-3', '{"kind":"val","n":3}'],
+    ]);
+    expect(await sideRows()).toEqual([
+      { stream_id: 'one-1', n: 1, kind: 'req' },
+      { stream_id: 'one-1', n: 2, kind: 'val' },
+      { stream_id: 'one-3', n: 1, kind: 'req' },
+      { stream_id: 'one-3', n: 2, kind: 'val' },
+    ]);
+    const all = await readAll(store.dataSource, START);
+    expect(all.events.map((e) => `${e.streamId}@${e.streamVersion}`)).toEqual([
+      'one-2@1',
+      'one-1@1',
+      'one-1@2',
+      'one-3@1',
+      'one-3@2',
+    ]);
+  });
+
+  it('waits for a concurrent creator of the same stream, then skips it (and writes nothing for it)', async () => {
+    const other = await openTransaction(store.dataSource);
+    await appendToNewStreams(
+      other.manager,
+      [{ streamId: 'one-race-1', events: [ev('Requested', { kind: 'other' })] }],
+      inSql,
+    );
+    const mine = store.dataSource.transaction((m) =>
+      appendToNewStreams(
+        m,
+        [
+          { streamId: 'one-race-1', events: [ev('Requested', { kind: 'me' })] },
+          { streamId: 'one-race-2', events: [ev('Requested', { kind: 'me' })] },
+        ],
+        inSql,
+      ),
+    );
+    await waitForLockWait(store.dataSource, store.databaseName);
+    await sleep(20);
+    await other.commit();
+    const { created } = await mine;
+    expect([...created]).toEqual(['one-race-2']);
+    const r = await readStream<{ type: string; data: { kind: string } }>(
+      store.dataSource,
+      'one-race-1',
+    );
+    expect(r.events.map((e) => e.data.kind)).toEqual(['other']);
+    expect((await sideRows()).filter((x) => x.stream_id.startsWith('one-race'))).toEqual([
+      { stream_id: 'one-race-1', n: 1, kind: 'other' },
+      { stream_id: 'one-race-2', n: 1, kind: 'me' },
+    ]);
+  });
+
+  it('refuses an event id that is already stored (duplicate-id guard), and nothing of the statement stays', async () => {
+    const stored = ev('Requested', { kind: 'first' });
+    await store.dataSource.transaction((m) =>
+      appendToNewStreams(m, [{ streamId: 'one-dup-1', events: [stored] }], inSql),
+    );
+    const before = await sideRows();
+    await expect(
+      store.dataSource.transaction((m) =>
+        appendToNewStreams(
+          m,
+          [
+            { streamId: 'one-dup-0', events: [ev('Requested', { kind: 'fresh' })] },
+            { streamId: 'one-dup-2', events: [{ ...stored, data: { kind: 'again' } }] },
+          ],
+          inSql,
+        ),
+      ),
+    ).rejects.toBeInstanceOf(EventStoreDuplicateEventError);
+    expect(await sideRows()).toEqual(before);
+    const [streams] = await store.dataSource.query<{ n: number }[]>(
+      "SELECT count(*)::int AS n FROM streams WHERE stream_id IN ('one-dup-0', 'one-dup-2')",
+    );
+    expect(streams?.n).toBe(0);
+  });
+
+  it('refuses outbox messages on a stream together with SQL-built outbox rows', async () => {
+    await expect(
+      store.dataSource.transaction((m) =>
+        appendToNewStreams(
+          m,
+          [
+            {
+              streamId: 'one-both',
+              events: [ev('Requested', {})],
+              outbox: [{ topic: 't', key: null, value: {} }],
+            },
+          ],
+          inSql,
+        ),
+      ),
+    ).rejects.toThrow(/outbox messages and SQL-built outbox rows/);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { SubjectId } from '@lethe/shared';
+import { DeletionRequestId, SubjectId } from '@lethe/shared';
 import { appendToStream, type NewEvent } from '@lethe/event-store';
 import { GovernanceProjections } from '../src';
 import { requestIdFor } from '../src/application/ids';
@@ -115,6 +115,61 @@ describe('deletion requests stored before content digests (real Postgres)', () =
       .expect(409);
     expect(earlier.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await eventCount()).toBe(before);
+  });
+
+  it('finds a request whose id came from `id` alone by (source, id), and prefers the pair-derived one', async () => {
+    // A request stored before ids derived from the pair: its id is not requestIdFor(pair).
+    const legacyId = DeletionRequestId(randomUUID());
+    const legacy: NewEvent<DeletionRequested> = {
+      type: 'DeletionRequested',
+      data: {
+        requestId: legacyId,
+        sourceEventId: 'legacy-2',
+        source: SOURCE,
+        channel: 'kafka',
+        subjectRef,
+        scope: null,
+        legalBasis: 'gdpr-art-17',
+        requestedAt: '2026-11-21T10:00:00.000Z',
+        receivedAt: '2026-11-21T10:00:01.000Z',
+        deadline: '2026-12-21T10:00:00.000Z',
+        deadlineBasis: 'gdpr',
+      },
+      metadata: {
+        messageId: randomUUID(),
+        correlationId: 'legacy',
+        causationId: 'legacy-2',
+        actor: `kafka:${SOURCE}`,
+        occurredAt: '2026-11-21T10:00:01.000Z',
+        schemaVersion: 1,
+      },
+    };
+    await t.dataSource.transaction((m) =>
+      appendToStream(m, streams.deletionRequest(legacyId).streamId, 'no-stream', [legacy]),
+    );
+    await t.app.get(GovernanceProjections).runner.catchUp('governance.deletion-requests', 30_000);
+    const lookup = () =>
+      api()
+        .get('/v1/deletion-requests')
+        .query({ source: SOURCE, eventId: 'legacy-2' })
+        .set(bearer(KEYS.compliance))
+        .expect(200);
+    expect((await lookup()).body).toMatchObject({ requestId: legacyId, subjectRef });
+    // The same pair redelivered after the change: a second request under the pair-derived id
+    // (ADR 0006), which the lookup then answers.
+    const repeat = await api()
+      .post('/v1/deletion-requests')
+      .set(bearer(KEYS.publisher))
+      .send(deletionEvent('legacy-2', 'legacy-subject', { source: SOURCE }))
+      .expect(202);
+    const derived = requestIdFor(SOURCE, 'legacy-2');
+    expect(repeat.body).toEqual({ requestId: derived, status: 'accepted', duplicate: false });
+    expect((await lookup()).body).toMatchObject({ requestId: derived });
+    await api()
+      .get('/v1/deletion-requests')
+      .query({ source: SOURCE, eventId: 'legacy-3' })
+      .set(bearer(KEYS.compliance))
+      .expect(404);
   });
 
   it('rebuilds its read model from the events to the same row', async () => {

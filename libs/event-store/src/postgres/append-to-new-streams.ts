@@ -16,21 +16,53 @@ import { assertInTransaction, pgErrorOf, PG_UNIQUE_VIOLATION, sql } from './quer
 export interface NewStream<E extends Event = Event> {
   readonly streamId: string;
   readonly events: readonly NewEvent<E>[];
-  /** Outbox rows written only if this stream is created. */
+  /** Outbox rows written only if this stream is created (not with `NewStreamsSql.outbox`). */
   readonly outbox?: readonly OutboxMessage[];
+}
+
+/**
+ * What the caller builds in SQL from the events of the streams `appendToNewStreams` creates, in
+ * the same statement, instead of serialising them again in Node (ADR 0013). The expressions and
+ * statements read the relation `new_events AS e` with columns `s` (stream id, text), `n` (stream
+ * version, int), `type` (text), `data` and `metadata` (both `json`: the exact text that
+ * `JSON.stringify` gave for the event's `data` and `metadata`, so a slice such as
+ * `e.metadata->'correlationId'` is byte for byte what JSON.stringify wrote), `jdata` and
+ * `jmetadata` (the same as `jsonb`, parsed once: cheaper to read fields from), `ord` (input
+ * order).
+ */
+export interface NewStreamsSql {
+  /** One outbox row per created event, in event order (the relay publishes them as stored). */
+  readonly outbox?: {
+    /** Contract topic name (bound as a parameter). */
+    readonly topic: string;
+    /** SQL text expression: the Kafka key. */
+    readonly key: string;
+    /** SQL text expression: the value's UTF-8 text (stored as its bytes). */
+    readonly value: string;
+    /** SQL jsonb expression: the headers. */
+    readonly headers: string;
+  };
+  /**
+   * Further data-modifying statements over `new_events` (a read model's first rows), each run as
+   * one CTE of the statement. They must not read what the statement writes (one snapshot).
+   */
+  readonly also?: readonly string[];
 }
 
 /**
  * Creates, in the caller's transaction, every stream of `streams` that does not exist yet, with its
  * events (versions 1..n) and outbox rows; streams that already exist are skipped without error (so
  * is a repeated stream id in the input: the first entry wins). Three statements for the whole
- * batch: one INSERT … ON CONFLICT DO NOTHING into `streams`, one for events, one for the outbox.
+ * batch: one INSERT … ON CONFLICT DO NOTHING into `streams`, one for events, one for the outbox;
+ * with `inSql`, ONE statement that also builds the outbox rows and the caller's other rows in SQL
+ * (see NewStreamsSql; intake's path, ADR 0013).
  * A concurrent creator of the same stream holds its row: this call waits, then skips it.
  * Bulk intake path: same invariants as `appendToStream(…, 'no-stream', …)` per stream.
  */
 export async function appendToNewStreams<E extends Event>(
   manager: EntityManager,
   streams: readonly NewStream<E>[],
+  inSql?: NewStreamsSql,
 ): Promise<{ created: ReadonlySet<string> }> {
   assertInTransaction(manager, 'appendToNewStreams');
   const unique = new Map<string, NewStream<E>>();
@@ -40,6 +72,7 @@ export async function appendToNewStreams<E extends Event>(
   const candidates = [...unique.values()];
   const firstId = candidates[0]?.streamId ?? '';
   try {
+    if (inSql) return await appendInOneStatement(manager, candidates, inSql);
     // Returns only the streams it did NOT create (usually none): no 5,000-row result to parse.
     const skippedRows = await sql<{ stream_id: string }>(
       manager,
@@ -81,4 +114,72 @@ export async function appendToNewStreams<E extends Event>(
     }
     throw asConcurrencyError(e, firstId, 'no-stream') ?? e;
   }
+}
+
+/**
+ * The whole append as ONE statement over ONE JSON parameter (the events): data-modifying CTEs
+ * insert the streams (ON CONFLICT DO NOTHING, in input order, so concurrent batches lock rows in
+ * the same order), then, for the streams inserted here only, the events, the outbox rows and the
+ * caller's `also` statements, all from the same parsed events. Returns the skipped streams.
+ */
+async function appendInOneStatement<E extends Event>(
+  manager: EntityManager,
+  candidates: readonly NewStream<E>[],
+  inSql: NewStreamsSql,
+): Promise<{ created: ReadonlySet<string> }> {
+  for (const s of candidates) {
+    if (s.outbox !== undefined && s.outbox.length > 0) {
+      throw new Error(
+        `appendToNewStreams: stream ${s.streamId} has outbox messages and SQL-built outbox rows`,
+      );
+    }
+  }
+  const eventRows: object[] = [];
+  for (const s of candidates) {
+    s.events.forEach((e, i) => eventRows.push(eventJson(e, s.streamId, i + 1)));
+  }
+  const params: unknown[] = [JSON.stringify(eventRows)];
+  const ctes: string[] = [
+    `t AS MATERIALIZED (
+       SELECT * FROM ROWS FROM (json_to_recordset($1::json)
+         AS (s text, n int, type text, data json, metadata json))
+       WITH ORDINALITY AS t(s, n, type, data, metadata, ord))`,
+    `ins AS (
+       INSERT INTO streams (stream_id, version, last_transaction_id)
+       SELECT c.s, c.version, pg_current_xact_id()
+         FROM (SELECT s, max(n) AS version, min(ord) AS first FROM t GROUP BY s) AS c
+        ORDER BY c.first
+       ON CONFLICT (stream_id) DO NOTHING
+       RETURNING stream_id)`,
+    `new_events AS MATERIALIZED (
+       SELECT t.*, COALESCE(t.data::jsonb, 'null'::jsonb) AS jdata, t.metadata::jsonb AS jmetadata
+         FROM t WHERE t.s IN (SELECT stream_id FROM ins))`,
+    `ev AS (
+       INSERT INTO events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+       SELECT e.s, e.n, (e.jmetadata->>'messageId')::uuid, e.type,
+              (e.jmetadata->>'schemaVersion')::int, e.jdata, e.jmetadata
+         FROM new_events AS e
+        ORDER BY e.ord)`,
+  ];
+  if (inSql.outbox) {
+    params.push(inSql.outbox.topic);
+    ctes.push(`ob AS (
+       INSERT INTO outbox (topic, key, value, headers)
+       SELECT $2, ${inSql.outbox.key}, convert_to(${inSql.outbox.value}, 'UTF8'),
+              ${inSql.outbox.headers}
+         FROM new_events AS e
+        ORDER BY e.ord)`);
+  }
+  (inSql.also ?? []).forEach((statement, i) => ctes.push(`also${i} AS (${statement})`));
+  const skippedRows = await sql<{ stream_id: string }>(
+    manager,
+    `WITH ${ctes.join(',\n')}
+     SELECT DISTINCT t.s AS stream_id FROM t
+      WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.stream_id = t.s)`,
+    params,
+  );
+  const skipped = new Set(skippedRows.map((r) => r.stream_id));
+  const created = new Set<string>();
+  for (const s of candidates) if (!skipped.has(s.streamId)) created.add(s.streamId);
+  return { created };
 }

@@ -56,3 +56,38 @@ export const governanceEventMessage = (
     'lethe-correlation-id': event.metadata.correlationId,
   },
 });
+
+const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+/** `to_json(text)::text` escapes as JSON.stringify does (quote, backslash, C0 controls). */
+const jsonText = (sqlExpr: string): string => `to_json(${sqlExpr})::text`;
+const AGGREGATE_TYPE_SQL = "left(e.s, strpos(e.s, '-') - 1)";
+const AGGREGATE_ID_SQL = "substr(e.s, strpos(e.s, '-') + 1)";
+const CLOUD_EVENT_TYPE_SQL = `'lethe.governance.' || lower(regexp_replace(e.type, '([a-z0-9])([A-Z])', '\\1-\\2', 'g')) || '.v' || (e.jmetadata->>'schemaVersion')`;
+
+/**
+ * `governanceEventMessage` of each new event, built in SQL by the append statement from the
+ * events parameter (`NewStreamsSql.outbox` of appendToNewStreams, over `new_events AS e`), so the
+ * event is serialised once (ADR 0013). The value is the same bytes as JSON.stringify of
+ * `governanceEventMessage(...).value`: the same keys in the same order, the metadata fields and
+ * `data` as slices of the text JSON.stringify wrote for the event (a `json` value keeps its text),
+ * the stream's category and id from its name (`<category>-<id>`, stream-names.ts). Int spec
+ * `intake-one-statement.int-spec.ts` compares the two byte for byte.
+ */
+export const governanceEventOutboxSql = {
+  topic: Topics.governanceEvents,
+  key: AGGREGATE_ID_SQL,
+  value: [
+    `'{"specversion":"1.0","id":' || (e.metadata->'messageId')::text`,
+    `',"source":' || ${sqlText(JSON.stringify(GOVERNANCE_SOURCE))}`,
+    `',"type":' || ${jsonText(CLOUD_EVENT_TYPE_SQL)}`,
+    `',"subject":' || ${jsonText(`${AGGREGATE_TYPE_SQL} || '/' || ${AGGREGATE_ID_SQL}`)}`,
+    `',"time":' || (e.metadata->'occurredAt')::text`,
+    `',"datacontenttype":"application/json","letheaggregatetype":' || ${jsonText(AGGREGATE_TYPE_SQL)}`,
+    `',"letheaggregateid":' || ${jsonText(AGGREGATE_ID_SQL)}`,
+    `',"lethestreamversion":' || e.n::text`,
+    `',"lethecorrelationid":' || (e.metadata->'correlationId')::text`,
+    `',"lethecausationid":' || (e.metadata->'causationId')::text`,
+    `',"data":' || COALESCE(e.data::text, 'null') || '}'`,
+  ].join(' || '),
+  headers: `jsonb_build_object('content-type', ${sqlText(CLOUDEVENTS_JSON)}, 'lethe-correlation-id', e.jmetadata->>'correlationId')`,
+} as const;

@@ -119,3 +119,28 @@ export const deletionRequestsView = () =>
   });
 
 export const deletionRequestsProjection = () => deletionRequestsView().projection;
+
+/**
+ * The row `deletionRequestsView().rowsOfNewStreams` writes for a request stream that holds only its
+ * DeletionRequested event, built in SQL by intake's append statement from the events parameter
+ * (`NewStreamsSql.also` of appendToNewStreams, over `new_events AS e`), so the event is serialised
+ * once (ADR 0013). It mirrors `evolveDeletionRequest` of DeletionRequested and the view's
+ * `columns`: status `received`, no models, one history entry. A stored row is kept (`DO NOTHING`:
+ * every stored row is at version ≥ 1, so the fold's guarded upsert would keep it too). Int spec
+ * `intake-one-statement.int-spec.ts` checks that the subscription's rebuild gives the same rows.
+ */
+export const DELETION_REQUEST_FIRST_ROWS_SQL = `
+  INSERT INTO gov_deletion_requests_view (
+    request_id, stream_version, source_event_id, source, channel, legal_basis, requested_at,
+    subject_ref, status, reason, received_at, deadline, deadline_basis, content_digest,
+    completed_at, records_erased, scope, lineage_resolved, models, updated_at, history)
+  SELECT substr(e.s, strpos(e.s, '-') + 1), e.n, d->>'sourceEventId', d->>'source',
+         d->>'channel', d->>'legalBasis', (d->>'requestedAt')::timestamptz, d->>'subjectRef',
+         'received', NULL, (d->>'receivedAt')::timestamptz, (d->>'deadline')::timestamptz,
+         d->>'deadlineBasis', d->>'contentDigest', NULL, false, NULLIF(d->'scope', 'null'::jsonb),
+         false, '[]'::jsonb, (e.jmetadata->>'occurredAt')::timestamptz,
+         jsonb_build_array(jsonb_build_object('version', e.n, 'type', e.type,
+           'at', e.jmetadata->>'occurredAt', 'status', 'received'))
+    FROM new_events AS e CROSS JOIN LATERAL (SELECT e.jdata AS d) AS x
+   WHERE e.type = 'DeletionRequested' AND e.n = 1
+  ON CONFLICT (request_id) DO NOTHING`;

@@ -22,11 +22,11 @@ import {
 import { GovernanceError, isGovernanceError } from '../../../domain/governance.errors';
 import { streams } from '../../../domain/shared/stream-names';
 import { DatasetRegistry } from '../../ports/dataset-registry.port';
-import { governanceEventMessage } from '../../messages/governance-cloud-event';
+import { governanceEventOutboxSql } from '../../messages/governance-cloud-event';
 import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
 import { metadataFor } from '../../metadata';
 import { CLOCK, type Clock } from '../../ports/clock.port';
-import { deletionRequestsView } from '../../projections/deletion-requests.projection';
+import { DELETION_REQUEST_FIRST_ROWS_SQL } from '../../projections/deletion-requests.projection';
 import {
   SUBJECT_PSEUDONYMIZER,
   type SubjectPseudonymizer,
@@ -38,7 +38,15 @@ import {
   type DeletionIntakeOutcome,
 } from './request-deletion.command';
 
-const requestsView = deletionRequestsView();
+/**
+ * What the append statement builds in SQL from the events it stores (ADR 0013): each event's
+ * CloudEvent outbox row (`governanceEventMessage`, the same bytes) and the request's read-model
+ * row (what the view's fold writes), so each event is serialised once and a round is one statement.
+ */
+const BUILT_IN_SQL = {
+  outbox: governanceEventOutboxSql,
+  also: [DELETION_REQUEST_FIRST_ROWS_SQL],
+} as const;
 
 /** One item that passed the checks before the transaction, with the command it decides. */
 interface Candidate {
@@ -104,11 +112,8 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
           outcomes.push({ ok: false, error: e });
           return;
         }
-        toAppend.set(target.streamId, {
-          streamId: target.streamId,
-          events: [event],
-          outbox: [governanceEventMessage(event, target, 1)],
-        });
+        // One event per new stream: the read-model row built in SQL assumes it.
+        toAppend.set(target.streamId, { streamId: target.streamId, events: [event] });
       }
       outcomes.push({ ok: true, requestId, created: false });
       candidates.push({ index, streamId: target.streamId, requestId, decision });
@@ -123,14 +128,9 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
       this.dataSource,
       metadataFor(this.clock, command.correlationId, command.actor),
       async (tx) => {
-        const { created } = await appendToNewStreams(tx.manager, batch);
-        // Inline read model: the new requests are visible when this transaction commits.
-        const fresh = batch
-          .filter((s) => created.has(s.streamId))
-          .flatMap((s) =>
-            s.events.map((e, i) => ({ ...e, streamId: s.streamId, streamVersion: i + 1 })),
-          );
-        await requestsView.writeRows(tx.manager, requestsView.rowsOfNewStreams(fresh));
+        // One statement: streams, events, outbox and the inline read-model rows (the new
+        // requests are visible when this transaction commits).
+        const { created } = await appendToNewStreams(tx.manager, batch, BUILT_IN_SQL);
         // Streams that existed: how each began, to decide every repeat of its key against it.
         const existing = await readFirstEvents<DeletionRequestEvent>(
           tx.manager,

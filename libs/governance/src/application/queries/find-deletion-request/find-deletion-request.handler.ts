@@ -12,11 +12,14 @@ import {
 import { FindDeletionRequestQuery } from './find-deletion-request.query';
 
 /**
- * Finds a request by its CloudEvents (source, id), in the read model (index on
- * `(source, source_event_id)`). Intake writes a new request's row in the transaction that stores
- * it, so a request is found as soon as it is acknowledged (HTTP 202, Kafka offset committed).
- * A request stored before ids derived from the pair may share its pair with a newer one; the one
- * whose id is the pair's own derivation comes first.
+ * Finds a request by its CloudEvents (source, id), in the read model. Intake writes a new
+ * request's row in the transaction that stores it, so a request is found as soon as it is
+ * acknowledged (HTTP 202, Kafka offset committed). The id of a request received since the key
+ * became (source, id) is derived from the pair: the primary key finds it. A request stored before
+ * that keeps an id derived from `id` alone and has no content digest; the partial index
+ * `gov_deletion_requests_view_legacy_key_idx` (over those rows only) finds it. A pair may name one
+ * of each; the one whose id is the pair's own derivation comes first, then the oldest legacy one
+ * (docs/adr/0006-deletion-intake.md).
  */
 @QueryHandler(FindDeletionRequestQuery)
 export class FindDeletionRequestHandler implements IQueryHandler<FindDeletionRequestQuery> {
@@ -27,10 +30,17 @@ export class FindDeletionRequestHandler implements IQueryHandler<FindDeletionReq
 
   async execute(q: FindDeletionRequestQuery): Promise<DeletionRequestView> {
     const [row] = await this.dataSource.query<DeletionRequestRow[]>(
-      `SELECT * FROM gov_deletion_requests_view
-        WHERE source = $1 AND source_event_id = $2
-        ORDER BY request_id = $3 DESC, received_at
-        LIMIT 1`,
+      `SELECT v.* FROM (
+         SELECT request_id, 0 AS pref FROM gov_deletion_requests_view
+          WHERE request_id = $3 AND source = $1 AND source_event_id = $2
+         UNION ALL
+         (SELECT request_id, 1 AS pref FROM gov_deletion_requests_view
+           WHERE source = $1 AND source_event_id = $2 AND content_digest IS NULL
+           ORDER BY received_at
+           LIMIT 1)
+       ) AS k JOIN gov_deletion_requests_view AS v USING (request_id)
+       ORDER BY k.pref
+       LIMIT 1`,
       [q.source, q.eventId, requestIdFor(q.source, q.eventId)],
     );
     if (!row) {
