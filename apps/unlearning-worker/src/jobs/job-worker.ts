@@ -6,6 +6,7 @@ import { ensureTopics } from '@lethe/shared/infrastructure/kafka';
 import { JoseAuditSigner } from '@lethe/audit/infrastructure/jose/jose-audit-signer';
 import { keyRingFromEnv } from '@lethe/audit/infrastructure/jose/key-ring';
 import { JobDataCache } from '@lethe/unlearning/application/jobs/job-data-cache';
+import { KeptFactorCache } from '@lethe/unlearning/application/jobs/kept-factor-cache';
 import { JobRunner } from '@lethe/unlearning/application/jobs/job-runner';
 import { DirectoryJobJournal } from '@lethe/unlearning/infrastructure/jobs/directory-job-journal';
 import {
@@ -78,6 +79,8 @@ export async function startJobWorker(
   };
   // One per worker process, shared by its runners: the parsed rows of each model's last job.
   const dataCache = new JobDataCache();
+  // And the last kept convex factor of each model (the next job's, without reading its file).
+  const factorCache = new KeptFactorCache();
   const consumer = new KafkaJobConsumer(
     kafka,
     (sink) =>
@@ -90,6 +93,7 @@ export async function startJobWorker(
         signer,
         sources: (descriptor) => createDatasetSource(descriptor, { dataRoot }),
         dataCache,
+        factorCache,
         clock: () => new Date(),
         workerId: config.WORKER_ID,
         codeVersion: CODE_VERSION,

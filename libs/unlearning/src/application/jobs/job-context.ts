@@ -3,6 +3,7 @@ import type { ModelStore } from '../ports/model-store.port';
 import type { PrivateChainStore } from '../ports/private-chain-store.port';
 import type { NumericEngine } from '../ports/numeric-engine';
 import type { JobDataCache } from './job-data-cache';
+import type { KeptFactorCache } from './kept-factor-cache';
 import type { CertificateSigner, DatasetSourceFactory, JobJournal, ResultSink } from './job-ports';
 
 /** What the job use cases run against (ports only; the worker app wires the adapters). */
@@ -25,6 +26,12 @@ export interface JobDependencies {
    * Without it every job reads its sources.
    */
   readonly dataCache?: JobDataCache;
+  /**
+   * The worker's in-memory copy of each model's last kept convex factor (kept-factor-cache.ts):
+   * the next job takes it instead of reading and decoding the stored file. Without it every job
+   * reads the factor from the private chain store.
+   */
+  readonly factorCache?: KeptFactorCache;
   /** A monotonic clock in ms for the job's phase spans (default `performance.now`). */
   readonly monotonic?: () => number;
   /** Minimum time between two progress results of one job (default 500 ms). */

@@ -110,6 +110,10 @@ const subsetOf = (hit: CachedJobData, o: LoadOptions): CachedJobData | undefined
     }
   });
   if (rows.length !== wanted || wantedFrom.size !== cachedFrom.size) return undefined;
+  // Every cached row, in order (the usual case: the entry is the previous job's D_r): the same
+  // arrays under the job's name (a Dataset is never mutated), no copy.
+  if (rows.length === hit.data.ids.length)
+    return { data: { ...hit.data, name: o.name }, shape: hit.shape };
   return { data: selectRows(hit.data, rows, o.name), shape: hit.shape };
 };
 

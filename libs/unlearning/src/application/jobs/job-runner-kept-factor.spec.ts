@@ -232,6 +232,179 @@ describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, 
     }
   });
 
+  it('the next job of the same worker takes the factor from worker memory; the stored one is written too', async () => {
+    const w = await copy();
+    // A fresh worker on copied stores: version 2's factor comes from the store.
+    const first = await unlearn(w, 'kf', 'u6', 2);
+    expect(first.log.join('\n')).toContain('kept convex factor of version 2 loaded');
+    expect(first.log.join('\n')).not.toContain('worker memory');
+    // Its next job takes version 3's factor from memory, with the same checks as a stored one.
+    const second = await unlearn(w, 'kf', 'u7', 3);
+    expect(second.log.join('\n')).toContain(
+      'kept convex factor of version 3 loaded from worker memory',
+    );
+    expect((await verify(w, second.result.certificate)).guarantee.type).toBe('certified');
+    const stored = await factorOf(w, 'kf', 3);
+    expect(stored!.chainDigest).toBe((await chainOf(w, 'kf', 3)).chainDigest);
+    expect((await factorOf(w, 'kf', 4))!.chainDigest).toBe((await chainOf(w, 'kf', 4)).chainDigest);
+    // The centre the memory factor led to passes the private check on D_r in float64.
+    const chain = await chainOf(w, 'kf', 4);
+    const dr = selectIds(
+      data,
+      chain.remainingIds.map((q) => q.slice(3)),
+    );
+    const g = softmaxRegressionLossAndGradient(chain.chainParams, rowsOf(dr), L2).gradient;
+    expect(norm2(g) / L2).toBeLessThanOrEqual(TAU);
+  });
+
+  it('a factor in memory for another chain state is not used: the stored one is read', async () => {
+    const w = await copy();
+    const { factor } = (await factorOf(w, 'kf', 2))!;
+    // Same version, another chain digest (e.g. left by a computation whose effect did not win).
+    w.deps.factorCache!.set('kf', 2, `sha256:${'0'.repeat(64)}`, factor);
+    const { log } = await unlearn(w, 'kf', 'u8', 2);
+    expect(log.join('\n')).toContain('kept convex factor of version 2 loaded');
+    expect(log.join('\n')).not.toContain('worker memory');
+  });
+
+  it('the version, the chain state and the factor are all durable before the certificate is linked and the result published', async () => {
+    const w = await copy();
+    const events: string[] = [];
+    const later = <T>(what: string, ms: number, f: () => Promise<T>) =>
+      new Promise<T>((resolve, reject) =>
+        setTimeout(() => {
+          f().then(
+            (v) => {
+              events.push(`${what} done`);
+              resolve(v);
+            },
+            (e: unknown) => reject(e as Error),
+          );
+        }, ms),
+      );
+    // Each write finishes at a different time; the factor (a cache) last.
+    const chainStore = Object.assign(Object.create(w.chainStore) as typeof w.chainStore, {
+      put: (...a: Parameters<typeof w.chainStore.put>) =>
+        later('chain', 50, () => w.chainStore.put(...a)),
+      putFactor: (...a: Parameters<typeof w.chainStore.putFactor>) =>
+        later('factor', 300, () => w.chainStore.putFactor(...a)),
+    });
+    const modelStore = Object.assign(Object.create(w.modelStore) as typeof w.modelStore, {
+      putVersion: (...a: Parameters<typeof w.modelStore.putVersion>) =>
+        later('version', 150, () => w.modelStore.putVersion(...a)),
+      linkCertificate: (...a: Parameters<typeof w.modelStore.linkCertificate>) => {
+        events.push('link');
+        return w.modelStore.linkCertificate(...a);
+      },
+    });
+    const sink = {
+      publish: (r: UnlearningResultDataV1) => {
+        events.push(`publish ${r.kind}`);
+        return w.sink.publish(r);
+      },
+    };
+    const out = await w
+      .runner({ chainStore, modelStore, sink })
+      .handle(
+        jobMessage(
+          anUnlearningJob({ modelId: 'kf', baseVersion: 2, records: recordsOf('u9'), datasets }),
+        ),
+      );
+    expect((out as { result: UnlearningResultDataV1 }).result.kind).toBe('succeeded');
+    const link = events.indexOf('link');
+    for (const w of ['chain done', 'version done', 'factor done'])
+      expect(events.indexOf(w)).toBeGreaterThanOrEqual(0);
+    for (const w of ['chain done', 'version done', 'factor done'])
+      expect(events.indexOf(w)).toBeLessThan(link);
+    expect(events.indexOf('publish succeeded')).toBeGreaterThan(link);
+  });
+
+  it('a crash while the factor is written: no certificate linked, nothing published as done; the next attempt finishes, and the job after it rebuilds the factor', async () => {
+    const w = await copy();
+    const job = anUnlearningJob({
+      modelId: 'kf',
+      baseVersion: 2,
+      records: recordsOf('u10'),
+      datasets,
+    });
+    const chainStore = Object.assign(Object.create(w.chainStore) as typeof w.chainStore, {
+      putFactor: () => Promise.reject(new Error('the worker died while writing the factor')),
+    });
+    const failed = (await w.runner({ chainStore }).handle(jobMessage(job))) as {
+      result: UnlearningResultDataV1;
+    };
+    expect(failed.result.kind).toBe('failed');
+    // The staged effect is kept, but no certificate is linked to the new version and no
+    // succeeded result went out.
+    expect((await w.modelStore.getVersion(ModelId('kf'), 3))?.certificateIds ?? []).toEqual([]);
+    expect(w.sink.results.filter((r) => r.kind === 'succeeded')).toEqual([]);
+    expect(await w.journal.staged(job.jobId)).not.toBeNull();
+    // The next attempt applies the staged effect (without the factor: a cache)…
+    const again = (await w.runner().handle(jobMessage({ ...job, attempt: 2 }))) as {
+      result: Succeeded;
+    };
+    expect(again.result).toMatchObject({ kind: 'succeeded', attempt: 2 });
+    expect((await w.modelStore.getVersion(ModelId('kf'), 3))?.certificateIds).toHaveLength(1);
+    expect(await w.chainStore.getFactor(ModelId('kf'), 3)).toBeNull();
+    // …and a new worker's next job rebuilds it; its release is still certified.
+    const fresh = await aWorkerFixture(engine, w);
+    copies.push(fresh);
+    const { result, log } = await unlearn(fresh, 'kf', 'u11', 3);
+    expect(log.join('\n')).toContain('kept convex factor of version 3 missing: rebuilding it');
+    expect((await verify(fresh, result.certificate)).guarantee.type).toBe('certified');
+  });
+
+  describe('the step claim, taken beside the reads of D_r and the factor', () => {
+    const gone = [
+      {
+        datasetId: 'ds',
+        source: {
+          kind: 'file',
+          format: 'ndjson',
+          path: 'gone.ndjson',
+          recordIdColumn: 'id',
+          labelColumn: 'label',
+          classCount: 10,
+        },
+      },
+    ];
+    const run = (w: WorkerFixture, jobDatasets: JobDatasets, subject: string) =>
+      w.runner().handle(
+        jobMessage(
+          anUnlearningJob({
+            modelId: 'kf',
+            baseVersion: 2,
+            records: recordsOf(subject),
+            datasets: jobDatasets,
+          }),
+        ),
+      ) as Promise<{ result: UnlearningResultDataV1 }>;
+
+    it('a job whose D_r cannot be read fails and gives its claim back: the next job takes the step', async () => {
+      const w = await copy();
+      const before = await w.journal.lastStep('kf');
+      const failed = await run(w, gone, 'u12');
+      expect(failed.result.kind).toBe('failed');
+      expect(await w.journal.lastStep('kf')).toEqual(before);
+      const ok = await run(w, datasets, 'u12');
+      expect(ok.result.kind).toBe('succeeded');
+      const p = await verify(w, (ok.result as Succeeded).certificate);
+      expect(p.sequence.index).toBe(before!.index + 1);
+    });
+
+    it("a model whose next step is held by another job: JOB_MODEL_BUSY, whatever the reads beside it gave, and the holder's claim is kept", async () => {
+      const w = await copy();
+      const next = (await w.journal.lastStep('kf'))!.index + 1;
+      expect(await w.journal.claimStep('kf', next, 'another-job')).toBe('another-job');
+      for (const jobDatasets of [datasets, gone]) {
+        const out = await run(w, jobDatasets, 'u13');
+        expect(out.result).toMatchObject({ kind: 'failed', code: 'JOB_MODEL_BUSY' });
+      }
+      expect(await w.journal.stepHolder('kf', next)).toBe('another-job');
+      expect(await w.modelStore.getVersion(ModelId('kf'), 3)).toBeNull();
+    });
+  });
+
   it('keptFactor: false keeps none and runs Newton steps without it', async () => {
     const w = await copy();
     const out = await w.runner().handle(

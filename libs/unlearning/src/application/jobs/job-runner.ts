@@ -6,7 +6,7 @@ import type { StagedEffect } from './job-ports';
 import { JobSpans, type JobPhase } from './job-spans';
 import { ProgressReporter } from './progress-reporter';
 import { applyTraining, computeTraining } from './run-training-job';
-import { applyUnlearning, computeUnlearning } from './run-unlearning-job';
+import { applyUnlearning, computeUnlearning, type ComputedUnlearning } from './run-unlearning-job';
 
 /** What became of one job message. */
 export type JobOutcome =
@@ -124,7 +124,7 @@ export class JobRunner {
         result = { ...base, at: this.now(), ...computed };
       } else {
         progress.stage('storing');
-        await spans.time('store', () => this.apply(computed));
+        await spans.time('store', () => this.apply(computed, spans));
         result = resultOf(computed, base, this.now());
       }
     } catch (e) {
@@ -155,8 +155,10 @@ export class JobRunner {
     return { kind, result, spans: spans.entries() };
   }
 
-  private apply(e: StagedEffect): Promise<void> {
-    return e.kind === 'training' ? applyTraining(this.deps, e) : applyUnlearning(this.deps, e);
+  private apply(e: StagedEffect | ComputedUnlearning, spans?: JobSpans): Promise<void> {
+    return e.kind === 'training'
+      ? applyTraining(this.deps, e)
+      : applyUnlearning(this.deps, e, spans);
   }
 
   /**

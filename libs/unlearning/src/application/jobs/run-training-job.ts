@@ -161,15 +161,16 @@ const trainConvex = async (
   const state = { ...startSequentialChain(model, data.ids), previousReleaseDigest: digest };
   const serialized = serializeSequentialState(state);
   // The kept factor of D at w* (one-off, here rather than in the first request): private.
-  const keptFactor =
+  const factor =
     solver.keptFactor === true
-      ? sealPrivateFactor(
-          encodeKeptFactor(
-            keepConvexFactor(model.params, data, profile.recipe.l2),
-            state.chainDigest,
-          ),
-        )
+      ? keepConvexFactor(model.params, data, profile.recipe.l2)
       : undefined;
+  const keptFactor = factor
+    ? sealPrivateFactor(encodeKeptFactor(factor, state.chainDigest))
+    : undefined;
+  // Also in worker memory for the model's first request (bound to this chain state's digest: a
+  // version stored from another computation does not match it).
+  if (factor) deps.factorCache?.set(job.modelId, job.version, state.chainDigest, factor);
   return {
     kind: 'training',
     jobId: job.jobId,

@@ -130,6 +130,17 @@ const loadKeptFactor = async (
   state: SequentialState,
 ): Promise<SoftmaxHessianFactor | undefined> => {
   const at = `job ${job.jobId}: kept convex factor of version ${job.baseVersion}`;
+  const fits = (chainDigest: string, factor: SoftmaxHessianFactor): boolean =>
+    chainDigest === state.chainDigest &&
+    factor.rows === state.remainingIds.length &&
+    factor.p === parameterCount(state.arch);
+  // The previous job's factor of this very chain state, still in worker memory: the same checks
+  // as a stored one, without reading and decoding the file.
+  const held = deps.factorCache?.get(job.modelId, job.baseVersion, state.chainDigest);
+  if (held && fits(state.chainDigest, held)) {
+    deps.logger.info(`${at} loaded from worker memory`);
+    return held;
+  }
   let why: 'missing' | 'stale' | 'unreadable';
   try {
     const bytes = await deps.chainStore.getFactor(ModelId(job.modelId), job.baseVersion);
@@ -137,11 +148,7 @@ const loadKeptFactor = async (
       why = 'missing';
     } else {
       const { chainDigest, factor } = decodeKeptFactor(bytes);
-      if (
-        chainDigest === state.chainDigest &&
-        factor.rows === state.remainingIds.length &&
-        factor.p === parameterCount(state.arch)
-      ) {
+      if (fits(chainDigest, factor)) {
         deps.logger.info(`${at} loaded`);
         return factor;
       }
@@ -244,7 +251,18 @@ export const computeUnlearning = async (
   const profile = profileForJob(trained, job);
   progress.stage('loading');
   const base = await spans.time('base', () => loadBase(deps, job));
-  const { index, previous } = await spans.time('base', () => claimStep(deps, job));
+  // The step claim is journal I/O (two fsyncs) that nothing read below depends on: it runs beside
+  // the reads of D_r and the kept factor, and is awaited before anything is computed or signed.
+  // A failed claim is the job's error as before (MODEL_BUSY first); a claim taken for a job that
+  // fails is given back.
+  const claiming = spans.time('base', () => claimStep(deps, job));
+  claiming.catch(() => undefined);
+  let claimed: { index: number; previous: string | null } | undefined;
+  const claim = async () => (claimed = await claiming);
+  const held = () => {
+    if (!claimed) throw new Error('certificate context before the step claim');
+    return claimed;
+  };
   try {
     const remaining = new Set(remainingOf(base));
     const forget = [...new Set(job.records.map(qualifiedId))].filter((q) => remaining.has(q));
@@ -260,11 +278,12 @@ export const computeUnlearning = async (
         digestBefore: base.digest,
         digestAfter,
       },
-      index,
-      previousCertificate: previous,
+      index: held().index,
+      previousCertificate: held().previous,
       producer: { workerId: deps.workerId, codeVersion: deps.codeVersion },
     });
     if (forget.length === 0) {
+      const { index } = await claim();
       progress.stage('signing');
       const payload = noOpCertificate(
         ctx(job.baseVersion, base.digest),
@@ -274,6 +293,7 @@ export const computeUnlearning = async (
       return await staged(deps, job, index, payload, profile, null, spans);
     }
     if (base.kind === 'sisa') {
+      const { index } = await claim();
       return await unlearnSisaJob(deps, job, base, forget, index, profile, ctx, progress, spans);
     }
     const convex =
@@ -309,6 +329,7 @@ export const computeUnlearning = async (
     }
     // The forgotten records leave the cache now: from here they live only in this job's D_r.
     deps.dataCache?.dropRecords(job.modelId, forget);
+    const { index } = await claim();
     const sequential = convex ? undefined : sequentialPolicyFor(profile);
     const floor =
       convex?.accuracyFloor ??
@@ -354,21 +375,16 @@ export const computeUnlearning = async (
       };
     }
     progress.stage('signing');
-    const { payload, next, keptFactor, released } = spans.timeSync('sign', () => {
-      const nextFactor = convexStep?.private.factor;
-      return {
-        payload: releaseCertificate(
-          ctx(job.baseVersion + 1, release.released.digest),
-          step.public,
-          policy,
-        ),
-        next: serializeSequentialState(step.private.state),
-        keptFactor: nextFactor
-          ? sealPrivateFactor(encodeKeptFactor(nextFactor, step.private.state.chainDigest))
-          : undefined,
-        released: saveWeights(base.state.arch, release.released.params),
-      };
-    });
+    const { payload, next, released } = spans.timeSync('sign', () => ({
+      payload: releaseCertificate(
+        ctx(job.baseVersion + 1, release.released.digest),
+        step.public,
+        policy,
+      ),
+      next: serializeSequentialState(step.private.state),
+      released: saveWeights(base.state.arch, release.released.params),
+    }));
+    const nextFactor = convexStep?.private.factor;
     return await staged(
       deps,
       job,
@@ -382,10 +398,16 @@ export const computeUnlearning = async (
       },
       spans,
       policy,
-      keptFactor,
+      nextFactor ? { factor: nextFactor, chainDigest: step.private.state.chainDigest } : undefined,
     );
   } catch (e) {
-    await deps.journal.releaseStep(job.modelId, index, job.jobId).catch(() => undefined);
+    // The claim's own failure is the job's error (it came first before the reads ran beside it).
+    const settled = await claiming.then(
+      (c) => ({ ok: true as const, c }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    if (!settled.ok) throw settled.error;
+    await deps.journal.releaseStep(job.modelId, settled.c.index, job.jobId).catch(() => undefined);
     throw e;
   }
 };
@@ -510,6 +532,14 @@ const requireDatasets = (job: UnlearningJobDataV1) => {
   return job.datasets;
 };
 
+/**
+ * An unlearning effect as computed by this job: the staged effect (what the journal keeps) and,
+ * when the staged chain is this computation's, the next version's kept factor as bytes. The factor
+ * is a cache, never journaled: an effect applied again after a crash leaves the next job to
+ * rebuild it.
+ */
+export type ComputedUnlearning = StagedUnlearning & { readonly keptFactor?: PrivateFactorBytes };
+
 /** Signs the payload and stages the effect (the first staged effect of the job wins). */
 const staged = async (
   deps: JobDependencies,
@@ -520,8 +550,8 @@ const staged = async (
   release: Pick<StagedUnlearning, 'released' | 'trainingProfile' | 'chain'> | null,
   spans: JobSpans,
   policy?: PolicyEvidence,
-  keptFactor?: PrivateFactorBytes,
-): Promise<StagedUnlearning> => {
+  next?: { readonly factor: SoftmaxHessianFactor; readonly chainDigest: string },
+): Promise<ComputedUnlearning> => {
   const certificate = await spans.time('sign', () => deps.signer.signCertificate(payload));
   const model = payload.model;
   if (!model) throw new Error('certificate without model');
@@ -544,7 +574,16 @@ const staged = async (
     policy: profile.policy,
     policyRevision: job.policyRevision ?? null,
   };
-  const kept = await spans.time('stage', () => deps.journal.stage(effect));
+  const staging = spans.time('stage', () => deps.journal.stage(effect));
+  staging.catch(() => undefined);
+  // The next factor's bytes (a copy of U's triangle and a SHA-256 of 1.7 MB at p = 650) are
+  // encoded while the journal's write and fsyncs are in flight; written only if the effect wins.
+  const keptFactor = next
+    ? spans.timeSync('sign', () =>
+        sealPrivateFactor(encodeKeptFactor(next.factor, next.chainDigest)),
+      )
+    : undefined;
+  const kept = await staging;
   if (kept.kind !== 'unlearning') throw new Error(`job ${job.jobId} staged a training effect`);
   // Re-assert the claim now that the effect is staged (a twin delivery that failed may have
   // given it back in between).
@@ -556,28 +595,32 @@ const staged = async (
       modelId: job.modelId,
     });
   }
-  // The next version's kept factor, beside its chain state in the private store, only when the
-  // staged chain is this computation's (a twin's effect won: its chain needs its own factor). A
-  // cache: not journaled; an effect applied again after a crash leaves the next job to rebuild it.
-  if (keptFactor && kept.chain && effect.chain && kept.chain.meta === effect.chain.meta) {
-    await spans.time('factor-write', () =>
-      deps.chainStore.putFactor(ModelId(job.modelId), kept.versionAfter, keptFactor),
-    );
+  // The next version's kept factor goes with this effect only when the staged chain is this
+  // computation's (a twin's effect won: its chain needs its own factor). It is written beside the
+  // version and the chain state (applyUnlearning) and kept in worker memory for the next job.
+  if (next && keptFactor && kept.chain && effect.chain && kept.chain.meta === effect.chain.meta) {
+    deps.factorCache?.set(job.modelId, kept.versionAfter, next.chainDigest, next.factor);
+    return { ...kept, keptFactor };
   }
   return kept;
 };
 
-/** Stores a staged unlearning effect; every step is idempotent (a rerun after a crash is safe). */
+/**
+ * Stores a staged unlearning effect; every step is idempotent (a rerun after a crash is safe).
+ * The released version, the chain state and (with it) the kept factor are independent durable
+ * writes, made at once; all are done (fsync'ed) before the certificate is linked, and the job
+ * runner records and publishes the result only after that. A crash in between leaves the staged
+ * effect, applied again on redelivery (without the factor: the next job rebuilds it).
+ */
 export const applyUnlearning = async (
   deps: JobDependencies,
-  e: StagedUnlearning,
+  e: ComputedUnlearning,
+  spans: JobSpans = noSpans(),
 ): Promise<void> => {
   const modelId = ModelId(e.modelId);
   if (e.released && e.chain && e.trainingProfile) {
-    // Independent durable writes, at once: both are done (fsync'ed) before the certificate is
-    // linked and long before the result is recorded and published. A crash in between leaves the
-    // staged effect, applied again on redelivery (each write is idempotent).
     const chain = e.chain;
+    const factor = e.keptFactor;
     await Promise.all([
       deps.modelStore.putVersion({
         modelId,
@@ -587,6 +630,11 @@ export const applyUnlearning = async (
         trainingProfile: e.trainingProfile,
       }),
       deps.chainStore.put(modelId, e.versionAfter, sealPrivateChainState(chain)),
+      factor
+        ? spans.time('factor-write', () =>
+            deps.chainStore.putFactor(modelId, e.versionAfter, factor),
+          )
+        : undefined,
     ]);
   }
   await deps.modelStore.linkCertificate(modelId, e.versionAfter, CertificateId(e.certificateId));

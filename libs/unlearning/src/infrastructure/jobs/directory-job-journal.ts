@@ -100,6 +100,11 @@ export class DirectoryJobJournal implements JobJournal {
   async claimStep(modelId: string, index: number, jobId: string): Promise<string> {
     checkId('jobId', jobId);
     const path = join(this.stepsDir(modelId), String(index));
+    // A step already held (the job re-asserting its claim after staging, or another holder) is
+    // answered by a read: the write-once write below would cost a temp file and its fsync only
+    // to find the target there.
+    const holder = await this.stepHolder(modelId, index);
+    if (holder !== null) return holder;
     if (await this.write(path, Buffer.from(jobId, 'utf8'))) return jobId;
     return (await this.stepHolder(modelId, index)) ?? this.claimStep(modelId, index, jobId);
   }

@@ -53,6 +53,24 @@ const filesUnder = async (dir: string): Promise<string[]> => {
 };
 
 describe('DirectoryModelStore', () => {
+  it('a version whose blob cannot be written is not stored: no metadata, no temp file left (the metadata is written beside the blob but linked only after it)', async () => {
+    const store = await open();
+    const bytes = weightsFile(1);
+    const digest = sha256Hex(bytes);
+    // The blob's directory cannot be made: a file stands where it goes.
+    await writeFile(join(root, 'sha256'), 'not a directory');
+    expect(await codeOf(store.putVersion(put()))).toBe('MODEL_STORE_IO_FAILURE');
+    expect(await store.getVersion(model, 1)).toBeNull();
+    expect(await store.listVersions(model)).toEqual([]);
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+    expect((await filesUnder(root)).filter((f) => f.endsWith('.json'))).toEqual([]);
+    // Once the blob can be written, the same put stores the version, with no certificate yet.
+    await rm(join(root, 'sha256'));
+    const { record, created } = await store.putVersion(put());
+    expect(created).toBe(true);
+    expect(record).toMatchObject({ digest, certificateIds: [] });
+  });
+
   it('stores the blob at sha256/<2 hex>/<digest> and the version metadata; reads both back', async () => {
     const store = await open();
     const bytes = weightsFile(1);

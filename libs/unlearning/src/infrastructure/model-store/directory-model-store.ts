@@ -14,7 +14,17 @@ import {
   type PutModelVersion,
 } from '../../application/ports/model-store.port';
 import { canonicalJson } from '@lethe/shared/domain';
-import { errnoOf, io, placeExclusive, placeReplacing, readIfExists } from './fs-atomic';
+import {
+  commitExclusive,
+  discardPrepared,
+  ensureDir,
+  errnoOf,
+  io,
+  placeExclusive,
+  placeReplacing,
+  prepareExclusive,
+  readIfExists,
+} from './fs-atomic';
 import { blobRelativePath, checkDigest, checkId, checkVersion } from './keys';
 
 export interface DirectoryModelStoreOptions {
@@ -88,8 +98,6 @@ export class DirectoryModelStore implements ModelStore {
       );
     }
     const digest = sha256Hex(v.weights);
-    await this.putBlob(digest, v.weights);
-
     const body: Omit<Metadata, 'metadataDigest'> = {
       format: METADATA_FORMAT,
       modelId,
@@ -105,14 +113,26 @@ export class DirectoryModelStore implements ModelStore {
     // JSON text drops undefined members, so the object is taken through JSON first.
     const stored = JSON.parse(JSON.stringify(body)) as typeof body;
     const meta: Metadata = { ...stored, metadataDigest: sha256Hex(utf8(canonicalJson(stored))) };
-    const created = await io('write metadata', () =>
-      placeExclusive(
-        this.tmp(),
-        this.metaPath(modelId, version),
-        utf8(JSON.stringify(meta)),
-        0o644,
-      ),
+    const metaPath = this.metaPath(modelId, version);
+    // The metadata's temp file (and the version's empty certificate directory) are written and
+    // fsync'ed while the blob is; the metadata becomes visible (link) only once the blob is
+    // durable, as before: a version never names a blob that is not stored.
+    const prepared = io('write metadata', () =>
+      prepareExclusive(this.tmp(), metaPath, utf8(JSON.stringify(meta)), 0o644),
     );
+    const certDir = io('mkdir', () => ensureDir(this.certDir(modelId, version)));
+    prepared.catch(() => undefined);
+    certDir.catch(() => undefined);
+    try {
+      await this.putBlob(digest, v.weights);
+      await certDir;
+    } catch (e) {
+      const tmp = await prepared.catch(() => null);
+      if (tmp) await discardPrepared(tmp);
+      throw e;
+    }
+    const tmp = await prepared;
+    const created = await io('write metadata', () => commitExclusive(tmp, metaPath));
     if (!created) {
       const existing = await this.readMetadata(modelId, version);
       if (

@@ -42,12 +42,11 @@ export const fsyncDir = async (dir: string): Promise<void> => {
   }
 };
 
-/** Writes `bytes` to a new temp file under `tmpDir`, fsync'ed; returns its path. */
 /**
  * mkdir -p the target's directory; when directories were created, fsync each new directory's
  * parent (from `dir` up to the parent of the first one created) so their entries survive a crash.
  */
-const ensureDir = async (dir: string): Promise<void> => {
+export const ensureDir = async (dir: string): Promise<void> => {
   const first = await mkdir(dir, { recursive: true });
   if (first === undefined) return;
   const stop = dirname(first);
@@ -57,6 +56,7 @@ const ensureDir = async (dir: string): Promise<void> => {
   }
 };
 
+/** Writes `bytes` to a new temp file under `tmpDir`, fsync'ed; returns its path. */
 export const writeTemp = async (
   tmpDir: string,
   bytes: Uint8Array,
@@ -93,15 +93,26 @@ export const placeReplacing = async (
   await fsyncDir(dirname(target));
 };
 
-/** True if this call created `target`; false if it already existed (nothing written). */
-export const placeExclusive = async (
+/**
+ * The first half of `placeExclusive`: the target's directory made (durably) and the bytes in an
+ * fsync'ed temp file, nothing visible at `target` yet. Returns the temp file for
+ * `commitExclusive`, or for `discardPrepared` when the write is abandoned.
+ */
+export const prepareExclusive = async (
   tmpDir: string,
   target: string,
   bytes: Uint8Array,
   mode: number,
-): Promise<boolean> => {
+): Promise<string> => {
   await ensureDir(dirname(target));
-  const tmp = await writeTemp(tmpDir, bytes, mode);
+  return writeTemp(tmpDir, bytes, mode);
+};
+
+/**
+ * The second half: link(2) the prepared temp file to `target` (true if this call created it;
+ * false if it already existed, nothing written), remove the temp file, fsync the directory.
+ */
+export const commitExclusive = async (tmp: string, target: string): Promise<boolean> => {
   try {
     await link(tmp, target);
   } catch (e) {
@@ -113,6 +124,19 @@ export const placeExclusive = async (
   await fsyncDir(dirname(target));
   return true;
 };
+
+/** Removes a prepared temp file that will not be committed. */
+export const discardPrepared = async (tmp: string): Promise<void> => {
+  await unlink(tmp).catch(() => undefined);
+};
+
+/** True if this call created `target`; false if it already existed (nothing written). */
+export const placeExclusive = async (
+  tmpDir: string,
+  target: string,
+  bytes: Uint8Array,
+  mode: number,
+): Promise<boolean> => commitExclusive(await prepareExclusive(tmpDir, target, bytes, mode), target);
 
 /** The file's bytes, or null if it does not exist. */
 export const readIfExists = async (path: string): Promise<Buffer | null> => {

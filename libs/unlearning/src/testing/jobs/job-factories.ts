@@ -18,6 +18,7 @@ import type { NumericEngine } from '../../application/ports/numeric-engine';
 import type { JobDependencies } from '../../application/jobs/job-context';
 import type { ResultSink } from '../../application/jobs/job-ports';
 import { JobDataCache } from '../../application/jobs/job-data-cache';
+import { KeptFactorCache } from '../../application/jobs/kept-factor-cache';
 import { JobRunner } from '../../application/jobs/job-runner';
 import { createDatasetSource } from '../../infrastructure/datasets/create-dataset-source';
 import { DirectoryJobJournal } from '../../infrastructure/jobs/directory-job-journal';
@@ -173,6 +174,8 @@ export const aWorkerFixture = async (
     sources: (d) => createDatasetSource(d, { dataRoot }),
     // One worker process: its runners share the cache of parsed rows.
     dataCache: new JobDataCache(),
+    // And the in-memory copy of each model's last kept convex factor.
+    factorCache: new KeptFactorCache(),
     clock: () => new Date(),
     workerId: 'worker-test',
     codeVersion: '0.0.0-test',
