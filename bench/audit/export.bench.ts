@@ -64,6 +64,8 @@ const TOKEN = 'bench-auditor-key-000000';
 const DATABASE = arg('database');
 const APPENDS = Number(arg('appends') ?? 50);
 const PROOFS = arg('proofs') !== '0';
+/** Lookups made (on other random ids) before the measured ones and not counted: JIT, pool, caches. */
+const WARMUP = Number(arg('warmup') ?? 0);
 /** --export 0 skips the export stage (lookups only). */
 const EXPORT = arg('export') !== '0';
 /** Write V8 CPU profiles of the service during the lookups and the export into this folder. */
@@ -215,6 +217,10 @@ async function main(): Promise<void> {
     const c0 = performance.now();
     await client.ask({ kind: 'lookups', port, token: TOKEN, ids: [certId(Math.floor(n / 2))] });
     const coldMs = performance.now() - c0;
+    if (WARMUP > 0) {
+      const warm = Array.from({ length: WARMUP }, () => certId(Math.floor(Math.random() * n)));
+      await client.ask({ kind: 'lookups', port, token: TOKEN, ids: warm });
+    }
     const ids = Array.from({ length: LOOKUPS }, () => certId(Math.floor(Math.random() * n)));
     const cpu0 = process.cpuUsage();
     const looked = await profiled(`lookups-${n}`, () =>
