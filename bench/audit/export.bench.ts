@@ -23,6 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import os from 'node:os';
 import { createDatabase, runMigrations, withDatabase, withPgClient } from '@lethe/local-infra';
 import { ApiKeyRegistry, AuthGuard, ProblemDetailsFilter } from '@lethe/shared/infrastructure/http';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
@@ -63,6 +64,10 @@ const TOKEN = 'bench-auditor-key-000000';
 const DATABASE = arg('database');
 const APPENDS = Number(arg('appends') ?? 50);
 const PROOFS = arg('proofs') !== '0';
+/** Lookups made (on other random ids) before the measured ones and not counted: JIT, pool, caches. */
+const WARMUP = Number(arg('warmup') ?? 0);
+/** --export 0 skips the export stage (lookups only). */
+const EXPORT = arg('export') !== '0';
 /** Write V8 CPU profiles of the service during the lookups and the export into this folder. */
 const PROFILE = arg('profile');
 
@@ -212,6 +217,10 @@ async function main(): Promise<void> {
     const c0 = performance.now();
     await client.ask({ kind: 'lookups', port, token: TOKEN, ids: [certId(Math.floor(n / 2))] });
     const coldMs = performance.now() - c0;
+    if (WARMUP > 0) {
+      const warm = Array.from({ length: WARMUP }, () => certId(Math.floor(Math.random() * n)));
+      await client.ask({ kind: 'lookups', port, token: TOKEN, ids: warm });
+    }
     const ids = Array.from({ length: LOOKUPS }, () => certId(Math.floor(Math.random() * n)));
     const cpu0 = process.cpuUsage();
     const looked = await profiled(`lookups-${n}`, () =>
@@ -221,6 +230,12 @@ async function main(): Promise<void> {
     if (looked.kind !== 'lookups') throw new Error('client: no lookups');
     const lookupCpuMs = (cpu.user + cpu.system) / 1000 / LOOKUPS;
     const clientCpuMs = looked.cpuMs / LOOKUPS;
+    process.stderr.write(
+      `n=${n}: service CPU per lookup, user ${(cpu.user / 1000 / LOOKUPS).toFixed(2)} ms + system ${(cpu.system / 1000 / LOOKUPS).toFixed(2)} ms (load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})\n`,
+    );
     const times = looked.times.sort((a, b) => a - b);
     // --proofs 0 skips the in-process comparisons (the stored nodes against the block index of
     // ADR 0016 and ADR 0008's O(n) path) and the EXPLAIN output: they measure no route.
@@ -311,6 +326,10 @@ async function main(): Promise<void> {
       ...proofCols,
     ]);
 
+    if (!EXPORT) {
+      process.stderr.write(`n=${n}: lookup ${JSON.stringify(lookupRows.at(-1))}\n`);
+      continue;
+    }
     // Export of the whole log, RSS sampled; then the database read alone.
     global.gc?.();
     const rss0 = process.memoryUsage().rss;

@@ -206,6 +206,11 @@ describe('audit Merkle node table on PostgreSQL', () => {
     await dataSource.query('DELETE FROM audit_merkle_nodes WHERE level = 2 AND idx = 0');
     await expect(lookup.execute(new GetCertificateQuery('cert-node-5'))).rejects.toMatchObject({
       code: 'PROOF_INVALID',
+      message: expect.stringMatching(/lacks a Merkle node of element 2 /) as unknown,
+    });
+    // The other leaves' paths do not use that node: they are still served.
+    await expect(lookup.execute(new GetCertificateQuery('cert-node-1'))).resolves.toMatchObject({
+      certificateId: 'cert-node-1',
     });
     // A node rewritten: the proof no longer leads to the signed root, and is not served.
     await dataSource.query(

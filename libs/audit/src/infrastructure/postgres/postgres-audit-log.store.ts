@@ -67,6 +67,70 @@ const timeBounds = (range: AppendTimeRange): [string, string] => [
 ];
 
 /**
+ * A certificate lookup in one statement (the store's findWithInclusionNodes), always one row: the
+ * entry's columns are null when there is no such key, the checkpoint's when the log is empty. The
+ * audit path of leaf m in the tree of size n, built level by level (merkle-levels.ts: the RFC 9162
+ * tree): at level l the sibling (m >> l) XOR 1 covers leaves [lo, hi) = [sibling << l,
+ * min((sibling + 1) << l, n)) when lo < n. A full range is one stored node (level l, index
+ * sibling; level 0: the leaf hash); the partial one at the right edge is its binary decomposition
+ * into complete subtrees, largest first (levels b < l where hi − lo has bit b). Every node is a
+ * primary-key probe; the node table has all complete ones. The path's hashes come back as one
+ * bytea (32 bytes each, in path order): no text array to parse, no hex to decode.
+ */
+const FIND_WITH_INCLUSION_NODES = `
+  WITH e AS (SELECT leaf_index AS m, data, leaf_hash FROM audit_entries WHERE entry_key = $1),
+       c AS (SELECT tree_size AS n, root_hash, jws FROM audit_checkpoints
+              ORDER BY tree_size DESC LIMIT 1),
+       steps AS (
+         SELECT l, s.lo, LEAST(s.lo + (1::bigint << l), c.n) AS hi
+           FROM e, c, generate_series(0, 62) AS l,
+                LATERAL (SELECT ((e.m >> l) # 1) << l AS lo) AS s
+          WHERE e.m < c.n AND s.lo < c.n),
+       refs AS (
+         SELECT l AS step, l AS level, lo >> l AS idx
+           FROM steps WHERE hi - lo = (1::bigint << l)
+         UNION ALL
+         SELECT l, b, (lo + (((hi - lo) >> (b + 1)) << (b + 1))) >> b
+           FROM steps, generate_series(0, 61) AS b
+          WHERE hi - lo < (1::bigint << l) AND b < l AND ((hi - lo) >> b) & 1 = 1),
+       path AS (
+         SELECT array_agg(r.step ORDER BY r.step, r.level DESC) AS steps,
+                string_agg(h.hash, ''::bytea ORDER BY r.step, r.level DESC) AS hashes,
+                CASE WHEN bool_and(h.hash IS NOT NULL) THEN NULL
+                     ELSE array_agg(h.hash IS NULL ORDER BY r.step, r.level DESC) END AS absent
+           FROM refs AS r
+           LEFT JOIN audit_entries AS le ON r.level = 0 AND le.leaf_index = r.idx
+           LEFT JOIN audit_merkle_nodes AS nd
+                  ON r.level > 0 AND nd.level = r.level AND nd.idx = r.idx
+           CROSS JOIN LATERAL
+                (SELECT CASE WHEN r.level = 0 THEN le.leaf_hash ELSE nd.hash END AS hash) AS h)
+  SELECT e.m AS leaf_index, e.data, e.leaf_hash, c.n AS tree_size, c.root_hash, c.jws,
+         path.steps, path.hashes, path.absent
+    FROM (SELECT 1) AS one
+    LEFT JOIN e ON true LEFT JOIN c ON true LEFT JOIN path ON true`;
+
+interface InclusionRow {
+  leaf_index: string | null;
+  data: Buffer | null;
+  leaf_hash: Buffer | null;
+  tree_size: string | null;
+  root_hash: Buffer | null;
+  jws: string | null;
+  steps: number[] | null;
+  hashes: Buffer | null;
+  absent: boolean[] | null;
+}
+
+/** The node-postgres pool under a TypeORM DataSource (for named statements), if it has one. */
+interface PgPool {
+  query<R>(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
+function pgPoolOf(dataSource: DataSource): PgPool | null {
+  const master = (dataSource.driver as { master?: unknown }).master;
+  return typeof (master as PgPool | undefined)?.query === 'function' ? (master as PgPool) : null;
+}
+
+/**
  * The audit log in PostgreSQL (migration AuditLog1795702900000). Appends run in one transaction
  * as `lethe_audit_writer` (so even a service logged in as the tables' owner has no UPDATE, DELETE
  * or TRUNCATE there), under a transaction-scoped advisory lock: one writer at a time, so leaf
@@ -142,56 +206,26 @@ export class PostgresAuditLogStore implements AuditLogStore {
   }
 
   async findWithInclusionNodes(entryKey: string): Promise<EntryAtCheckpoint> {
-    // Always one row: the entry's columns are null when there is no such key, the checkpoint's
-    // when the log is empty. The audit path of leaf m in the tree of size n, built level by level
-    // (merkle-levels.ts: the RFC 9162 tree): at level l the sibling (m >> l) XOR 1 covers leaves
-    // [lo, hi) = [sibling << l, min((sibling + 1) << l, n)) when lo < n. A full range is one
-    // stored node (level l, index sibling; level 0: the leaf hash); the partial one at the right
-    // edge is its binary decomposition into complete subtrees, largest first (levels b < l where
-    // hi − lo has bit b). Every node is a primary-key probe; the node table has all complete ones.
-    const [row] = await this.dataSource.query<
-      {
-        leaf_index: string | null;
-        data: Buffer | null;
-        leaf_hash: Buffer | null;
-        tree_size: string | null;
-        root_hash: Buffer | null;
-        jws: string | null;
-        steps: number[] | null;
-        hashes: (string | null)[] | null;
-      }[]
-    >(
-      `WITH e AS (SELECT leaf_index AS m, data, leaf_hash FROM audit_entries WHERE entry_key = $1),
-            c AS (SELECT tree_size AS n, root_hash, jws FROM audit_checkpoints
-                   ORDER BY tree_size DESC LIMIT 1),
-            steps AS (
-              SELECT l, s.lo, LEAST(s.lo + (1::bigint << l), c.n) AS hi
-                FROM e, c, generate_series(0, 62) AS l,
-                     LATERAL (SELECT ((e.m >> l) # 1) << l AS lo) AS s
-               WHERE e.m < c.n AND s.lo < c.n),
-            refs AS (
-              SELECT l AS step, l AS level, lo >> l AS idx
-                FROM steps WHERE hi - lo = (1::bigint << l)
-              UNION ALL
-              SELECT l, b, (lo + (((hi - lo) >> (b + 1)) << (b + 1))) >> b
-                FROM steps, generate_series(0, 61) AS b
-               WHERE hi - lo < (1::bigint << l) AND b < l AND ((hi - lo) >> b) & 1 = 1),
-            path AS (
-              SELECT array_agg(r.step ORDER BY r.step, r.level DESC) AS steps,
-                     array_agg(encode(CASE WHEN r.level = 0 THEN le.leaf_hash ELSE nd.hash END, 'hex')
-                               ORDER BY r.step, r.level DESC) AS hashes
-                FROM refs AS r
-                LEFT JOIN audit_entries AS le ON r.level = 0 AND le.leaf_index = r.idx
-                LEFT JOIN audit_merkle_nodes AS nd
-                       ON r.level > 0 AND nd.level = r.level AND nd.idx = r.idx)
-       SELECT e.m AS leaf_index, e.data, e.leaf_hash, c.n AS tree_size, c.root_hash, c.jws,
-              path.steps, path.hashes
-         FROM (SELECT 1) AS one
-         LEFT JOIN e ON true LEFT JOIN c ON true LEFT JOIN path ON true`,
-      [entryKey],
-    );
+    // A named statement (FIND_WITH_INCLUSION_NODES): parsed and planned once per connection.
+    const query = {
+      name: 'lethe_audit_find_with_inclusion_nodes',
+      text: FIND_WITH_INCLUSION_NODES,
+    };
+    const pool = pgPoolOf(this.dataSource);
+    const [row] = pool
+      ? (await pool.query<InclusionRow>({ ...query, values: [entryKey] })).rows
+      : await this.dataSource.query<InclusionRow[]>(query.text, [entryKey]);
     const steps = row?.steps ?? [];
-    const hashes = row?.hashes ?? [];
+    const hashes = row?.hashes ?? Buffer.alloc(0);
+    // The present hashes, concatenated in path order (string_agg skips the absent ones, which
+    // `absent` flags, null when there are none).
+    let at = 0;
+    const pathNodes = steps.map((step, i) => {
+      if (row?.absent?.[i] === true) return { step, hash: undefined };
+      const hash = hashes.subarray(at, at + HASH_SIZE);
+      at += HASH_SIZE;
+      return { step, hash: hash.length === HASH_SIZE ? hash : undefined };
+    });
     return {
       entry:
         row?.leaf_index != null && row.data !== null && row.leaf_hash !== null
@@ -201,10 +235,7 @@ export class PostgresAuditLogStore implements AuditLogStore {
         row?.tree_size != null && row.root_hash !== null && row.jws !== null
           ? toCheckpoint({ tree_size: row.tree_size, root_hash: row.root_hash, jws: row.jws })
           : null,
-      pathNodes: steps.map((step, i) => {
-        const hex = hashes[i];
-        return { step, hash: hex == null ? undefined : Buffer.from(hex, 'hex') };
-      }),
+      pathNodes,
     };
   }
 

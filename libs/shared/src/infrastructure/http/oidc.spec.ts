@@ -1,3 +1,4 @@
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { TestOidcIssuer } from '../../testing/oidc-issuer';
 import { claimAt, OidcVerifier, rolesOf } from './oidc';
 import type { CodedError } from '../../domain/domain-error';
@@ -100,6 +101,71 @@ describe('OidcVerifier (against a local JWKS server)', () => {
     });
     const token = await issuer.token({ roles: ['compliance'] });
     expect(await codeOf(offline.verify(token))).toBe('IDENTITY_PROVIDER_UNAVAILABLE');
+  });
+
+  describe('verified-token cache', () => {
+    /** A verifier whose key look-ups (one per full verification) are counted. */
+    const countingVerifier = (verifiedTtlMs?: number) => {
+      const jwks = createRemoteJWKSet(new URL(issuer.jwksUrl));
+      const counted = { lookups: 0 };
+      const keys: JWTVerifyGetKey = (header, token) => {
+        counted.lookups++;
+        return jwks(header, token);
+      };
+      const v = new OidcVerifier(
+        {
+          issuer: issuer.issuer,
+          audience: [TestOidcIssuer.audience],
+          ...(verifiedTtlMs === undefined ? {} : { verifiedTtlMs }),
+        },
+        keys,
+      );
+      return { v, counted };
+    };
+    afterEach(() => jest.restoreAllMocks());
+
+    it('verifies a token once within its time to live, and again after it', async () => {
+      const { v, counted } = countingVerifier(1_000);
+      const token = await issuer.token({ sub: 'carol', roles: ['auditor'] });
+      const principal = { kind: 'oidc', name: 'carol', roles: ['auditor'] };
+      await expect(v.verify(token)).resolves.toEqual(principal);
+      await expect(v.verify(token)).resolves.toEqual(principal);
+      expect(counted.lookups).toBe(1);
+      const now = Date.now();
+      jest.spyOn(Date, 'now').mockReturnValue(now + 2_000);
+      await expect(v.verify(token)).resolves.toEqual(principal);
+      expect(counted.lookups).toBe(2);
+    });
+
+    it('refuses a cached token once it has expired, without verifying it again', async () => {
+      const { v, counted } = countingVerifier();
+      const token = await issuer.token({ roles: ['auditor'], expiresIn: 30 });
+      await expect(v.verify(token)).resolves.toMatchObject({ roles: ['auditor'] });
+      const now = Date.now();
+      // Past exp and the 5 s clock tolerance, within the cache's 60 s.
+      jest.spyOn(Date, 'now').mockReturnValue(now + 36_000);
+      expect(await codeOf(v.verify(token))).toBe('TOKEN_EXPIRED');
+      expect(counted.lookups).toBe(1);
+    });
+
+    it('verifies a token that differs in any byte afresh: a cached payload with another signature is refused', async () => {
+      const { v } = countingVerifier();
+      const token = await issuer.token({ roles: ['admin'] });
+      await expect(v.verify(token)).resolves.toMatchObject({ roles: ['admin'] });
+      const last = token.at(-2) === 'A' ? 'B' : 'A';
+      const tampered = `${token.slice(0, -2)}${last}${token.slice(-1)}`;
+      expect(await codeOf(v.verify(tampered))).toBe('TOKEN_INVALID');
+      const forged = await issuer.token({ roles: ['admin'], forged: true });
+      expect(await codeOf(v.verify(forged))).toBe('TOKEN_INVALID');
+    });
+
+    it('keeps nothing with a time to live of 0', async () => {
+      const { v, counted } = countingVerifier(0);
+      const token = await issuer.token({ roles: ['auditor'] });
+      await v.verify(token);
+      await v.verify(token);
+      expect(counted.lookups).toBe(2);
+    });
   });
 
   it('refuses symmetric algorithms in its allow-list', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { CodedError } from '../../domain/domain-error';
@@ -29,7 +30,23 @@ export interface OidcOptions {
   readonly clockToleranceSeconds?: number;
   /** Time-out of a JWKS or discovery fetch. Default 5000. */
   readonly fetchTimeoutMs?: number;
+  /**
+   * How long a verified token is trusted without verifying its signature again, in ms (it is
+   * still refused once expired). Default 60,000; 0 turns the cache off.
+   */
+  readonly verifiedTtlMs?: number;
 }
+
+/** A token verified earlier: who it names, and until when (ms) it may be taken without a check. */
+interface VerifiedToken {
+  readonly principal: Principal;
+  /** The token's `exp`, in seconds (required: tokens without one are refused). */
+  readonly exp: number;
+  readonly until: number;
+}
+
+/** The most verified tokens kept (the oldest is dropped first). */
+const MAX_VERIFIED = 10_000;
 
 /** Reads a claim by dotted path (`realm_access.roles`); a literal key with dots wins. */
 export function claimAt(payload: Readonly<Record<string, unknown>>, path: string): unknown {
@@ -57,11 +74,19 @@ export const rolesOf = (v: unknown): Role[] =>
  * Verifies people's bearer JWTs against the configured issuer's JWKS (`jose`): signature with an
  * allow-listed asymmetric algorithm, `iss`, `aud`, `exp` (required) and `nbf`. Roles come from a
  * configured claim. Errors are coded: TOKEN_EXPIRED and TOKEN_INVALID (401),
- * IDENTITY_PROVIDER_UNAVAILABLE (503) when the JWKS cannot be fetched.
+ * IDENTITY_PROVIDER_UNAVAILABLE (503) when the JWKS cannot be fetched. A token that verified is
+ * taken again without its signature check for `verifiedTtlMs` (60 s), keyed by the SHA-256 of the
+ * whole token, and refused as soon as its `exp` has passed; a key the issuer withdraws stops
+ * being accepted for a token seen before within that time (docs/adr/0015-authorisation.md).
  */
 export class OidcVerifier {
   private keys: JWTVerifyGetKey | undefined;
   private readonly algorithms: string[];
+  /**
+   * Tokens verified in the last `verifiedTtlMs`, by the SHA-256 of the whole token (header,
+   * payload and signature: a token differing in any byte is verified afresh).
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     private readonly options: OidcOptions,
@@ -80,6 +105,31 @@ export class OidcVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const ttl = this.options.verifiedTtlMs ?? 60_000;
+    const key = ttl > 0 ? createHash('sha256').update(token, 'utf8').digest('base64') : '';
+    const cached = ttl > 0 ? this.verified.get(key) : undefined;
+    if (cached) {
+      const now = Date.now();
+      // jose's rule: expired once now ≥ exp + tolerance.
+      if (now / 1000 >= cached.exp + (this.options.clockToleranceSeconds ?? 5)) {
+        this.verified.delete(key);
+        throw new CodedError('TOKEN_EXPIRED', 'unauthenticated', 'the bearer token has expired');
+      }
+      if (now < cached.until) return cached.principal;
+      this.verified.delete(key);
+    }
+    const { principal, exp } = await this.verifyFully(token);
+    if (ttl > 0) {
+      if (this.verified.size >= MAX_VERIFIED) {
+        const oldest = this.verified.keys().next();
+        if (!oldest.done) this.verified.delete(oldest.value);
+      }
+      this.verified.set(key, { principal, exp, until: Date.now() + ttl });
+    }
+    return principal;
+  }
+
+  private async verifyFully(token: string): Promise<{ principal: Principal; exp: number }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, await this.keySet(), {
@@ -96,10 +146,14 @@ export class OidcVerifier {
       ? stringsOf(claimAt(payload, this.options.sourcesClaim))
       : undefined;
     return {
-      kind: 'oidc',
-      name: payload.sub ?? 'unknown',
-      roles: rolesOf(claimAt(payload, this.options.rolesClaim ?? 'roles')),
-      ...(sources !== undefined && sources.length > 0 ? { sources } : {}),
+      principal: {
+        kind: 'oidc',
+        name: payload.sub ?? 'unknown',
+        roles: rolesOf(claimAt(payload, this.options.rolesClaim ?? 'roles')),
+        ...(sources !== undefined && sources.length > 0 ? { sources } : {}),
+      },
+      // Required above (requiredClaims), a number once verified.
+      exp: payload.exp ?? 0,
     };
   }
 
