@@ -342,8 +342,20 @@ async function main(): Promise<void> {
       global.gc?.();
       livePeak = Math.max(livePeak, live());
     }, 100);
-    await client.ask({ kind: 'export', port, token: TOKEN, path: '/v1/audit/export?format=jsonl' });
+    // This pass also hashes the content (in the client): two trees' exports compared byte for byte.
+    const again = await client.ask({
+      kind: 'export',
+      port,
+      token: TOKEN,
+      path: '/v1/audit/export?format=jsonl',
+      sha256: true,
+    });
     clearInterval(gcSampler);
+    if (again.kind === 'export') {
+      process.stderr.write(
+        `n=${n}: export content ${again.bytes} bytes, SHA-256 ${again.sha256}\n`,
+      );
+    }
     const r0 = performance.now();
     // Each side's own batch read (blockRows before, exportBatch since 2026-11-30).
     const reader = store as unknown as {
