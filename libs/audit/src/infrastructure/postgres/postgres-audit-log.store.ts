@@ -67,67 +67,6 @@ const timeBounds = (range: AppendTimeRange): [string, string] => [
   range.to?.toISOString() ?? 'infinity',
 ];
 
-/** A bound of timeBounds, checked before it is written into SQL text (a COPY takes no parameters). */
-const isoOrInfinity = (t: string): string => {
-  if (t === 'infinity' || t === '-infinity' || /^[0-9TZ:.+-]+$/.test(t)) return t;
-  throw new Error(`not a timestamp: ${t}`);
-};
-
-/**
- * The rows of an export batch's binary COPY (leaf_index, leaf_hash, prev hex, chain hex, data or
- * NULL): offsets into the output, no copy. Each present data field's length word ends right
- * before the data; its last byte (read already) becomes 0x00, the leaf hash's prefix.
- */
-function parseExportRows(out: Buffer, from: number, to: number): Omit<ExportBatch, 'nodes'> {
-  const count = to - from;
-  const leafHashAt = new Int32Array(count);
-  const prevHexAt = new Int32Array(count);
-  const chainHexAt = new Int32Array(count);
-  const dataStart = new Int32Array(count);
-  const dataEnd = new Int32Array(count);
-  const gap = (rows: number): never => {
-    throw new AuditError(
-      AuditErrorCode.PROOF_INVALID,
-      `the audit log lacks leaves in [${from}, ${to}): ${rows} rows`,
-      { from, to, rows },
-    );
-  };
-  let p = binaryCopyBody(out);
-  let i = 0;
-  for (; ; i++) {
-    const fields = out.readInt16BE(p);
-    p += 2;
-    if (fields === -1) break; // the trailer
-    if (fields !== 5 || i >= count) gap(i + 1);
-    // leaf_index (int8): must be from + i, so the batch has no gap.
-    if (out.readInt32BE(p) !== 8) gap(i);
-    if (out.readUInt32BE(p + 4) * 2 ** 32 + out.readUInt32BE(p + 8) !== from + i) gap(i);
-    p += 12;
-    if (out.readInt32BE(p) !== HASH_SIZE) gap(i);
-    leafHashAt[i] = p + 4;
-    p += 4 + HASH_SIZE;
-    if (out.readInt32BE(p) !== 2 * HASH_SIZE) gap(i);
-    prevHexAt[i] = p + 4;
-    p += 4 + 2 * HASH_SIZE;
-    if (out.readInt32BE(p) !== 2 * HASH_SIZE) gap(i);
-    chainHexAt[i] = p + 4;
-    p += 4 + 2 * HASH_SIZE;
-    const length = out.readInt32BE(p);
-    p += 4;
-    if (length < 0) {
-      dataStart[i] = -1;
-      dataEnd[i] = -1;
-    } else {
-      out[p - 1] = 0x00;
-      dataStart[i] = p;
-      dataEnd[i] = p + length;
-      p += length;
-    }
-  }
-  if (i !== count) gap(i);
-  return { from, count, bytes: out, leafHashAt, prevHexAt, chainHexAt, dataStart, dataEnd };
-}
-
 /**
  * The audit log in PostgreSQL (migration AuditLog1795702900000). Appends run in one transaction
  * as `lethe_audit_writer` (so even a service logged in as the tables' owner has no UPDATE, DELETE
@@ -392,4 +331,65 @@ export class PostgresAuditLogStore implements AuditLogStore {
     );
     return rows.map(toCheckpoint);
   }
+}
+
+/** A bound of timeBounds, checked before it is written into SQL text (a COPY takes no parameters). */
+const isoOrInfinity = (t: string): string => {
+  if (t === 'infinity' || t === '-infinity' || /^[0-9TZ:.+-]+$/.test(t)) return t;
+  throw new Error(`not a timestamp: ${t}`);
+};
+
+/**
+ * The rows of an export batch's binary COPY (leaf_index, leaf_hash, prev hex, chain hex, data or
+ * NULL): offsets into the output, no copy. Each present data field's length word ends right
+ * before the data; its last byte (read already) becomes 0x00, the leaf hash's prefix.
+ */
+function parseExportRows(out: Buffer, from: number, to: number): Omit<ExportBatch, 'nodes'> {
+  const count = to - from;
+  const leafHashAt = new Int32Array(count);
+  const prevHexAt = new Int32Array(count);
+  const chainHexAt = new Int32Array(count);
+  const dataStart = new Int32Array(count);
+  const dataEnd = new Int32Array(count);
+  const gap = (rows: number): never => {
+    throw new AuditError(
+      AuditErrorCode.PROOF_INVALID,
+      `the audit log lacks leaves in [${from}, ${to}): ${rows} rows`,
+      { from, to, rows },
+    );
+  };
+  let p = binaryCopyBody(out);
+  let i = 0;
+  for (; ; i++) {
+    const fields = out.readInt16BE(p);
+    p += 2;
+    if (fields === -1) break; // the trailer
+    if (fields !== 5 || i >= count) gap(i + 1);
+    // leaf_index (int8): must be from + i, so the batch has no gap.
+    if (out.readInt32BE(p) !== 8) gap(i);
+    if (out.readUInt32BE(p + 4) * 2 ** 32 + out.readUInt32BE(p + 8) !== from + i) gap(i);
+    p += 12;
+    if (out.readInt32BE(p) !== HASH_SIZE) gap(i);
+    leafHashAt[i] = p + 4;
+    p += 4 + HASH_SIZE;
+    if (out.readInt32BE(p) !== 2 * HASH_SIZE) gap(i);
+    prevHexAt[i] = p + 4;
+    p += 4 + 2 * HASH_SIZE;
+    if (out.readInt32BE(p) !== 2 * HASH_SIZE) gap(i);
+    chainHexAt[i] = p + 4;
+    p += 4 + 2 * HASH_SIZE;
+    const length = out.readInt32BE(p);
+    p += 4;
+    if (length < 0) {
+      dataStart[i] = -1;
+      dataEnd[i] = -1;
+    } else {
+      out[p - 1] = 0x00;
+      dataStart[i] = p;
+      dataEnd[i] = p + length;
+      p += length;
+    }
+  }
+  if (i !== count) gap(i);
+  return { from, count, bytes: out, leafHashAt, prevHexAt, chainHexAt, dataStart, dataEnd };
 }
