@@ -361,11 +361,30 @@ async function main(): Promise<void> {
       global.gc?.();
       livePeak = Math.max(livePeak, live());
     }, 100);
-    await client.ask({ kind: 'export', port, token: TOKEN, path: '/v1/audit/export?format=jsonl' });
+    // This pass also hashes the content (in the client): two trees' exports compared byte for byte.
+    const again = await client.ask({
+      kind: 'export',
+      port,
+      token: TOKEN,
+      path: '/v1/audit/export?format=jsonl',
+      sha256: true,
+    });
     clearInterval(gcSampler);
+    if (again.kind === 'export') {
+      process.stderr.write(
+        `n=${n}: export content ${again.bytes} bytes, SHA-256 ${again.sha256}\n`,
+      );
+    }
     const r0 = performance.now();
+    // Each side's own batch read (blockRows before, exportBatch since 2026-11-30).
+    const reader = store as unknown as {
+      exportBatch?: (from: number, to: number, r: object, nodes: []) => Promise<unknown>;
+      blockRows?: (from: number, to: number, r: object) => Promise<unknown>;
+    };
     for (let from = 0; from < n; from += 4096) {
-      await store.blockRows(from, Math.min(n, from + 4096), { from: null, to: null });
+      const to = Math.min(n, from + 4096);
+      const all = { from: null, to: null };
+      await (reader.exportBatch?.(from, to, all, []) ?? reader.blockRows?.(from, to, all));
     }
     const readS = (performance.now() - r0) / 1000;
     exportRows.push([

@@ -4,6 +4,7 @@
  * message per task over the IPC channel: sequential keep-alive lookups of random certificate ids
  * (wall time per request), or one export read to the end (lines counted, bytes, wall time).
  */
+import { createHash } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 
 export type ClientTask =
@@ -13,11 +14,20 @@ export type ClientTask =
       token: string;
       ids: readonly string[];
     }
-  | { kind: 'export'; port: number; token: string; path: string };
+  | { kind: 'export'; port: number; token: string; path: string; sha256?: boolean };
 
 export type ClientResult =
   | { kind: 'lookups'; times: number[]; cpuMs: number }
-  | { kind: 'export'; status: number; bytes: number; lines: number; seconds: number; cpuMs: number }
+  | {
+      kind: 'export';
+      status: number;
+      bytes: number;
+      lines: number;
+      seconds: number;
+      cpuMs: number;
+      /** Hex SHA-256 of the content, when asked (to compare two trees' exports byte for byte). */
+      sha256?: string;
+    }
   | { kind: 'error'; message: string };
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -64,13 +74,23 @@ async function run(task: ClientTask): Promise<ClientResult> {
     return { kind: 'lookups', times, cpuMs: cpuMs(cpu0) };
   }
   let lines = 0;
+  const digest = task.sha256 ? createHash('sha256') : null;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await get(task.port, task.token, task.path, (chunk) => {
     for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+    digest?.update(chunk);
   });
   const seconds = (performance.now() - t0) / 1000;
-  return { kind: 'export', status: r.status, bytes: r.bytes, lines, seconds, cpuMs: cpuMs(cpu0) };
+  return {
+    kind: 'export',
+    status: r.status,
+    bytes: r.bytes,
+    lines,
+    seconds,
+    cpuMs: cpuMs(cpu0),
+    ...(digest ? { sha256: digest.digest('hex') } : {}),
+  };
 }
 
 process.on('message', (task: ClientTask) => {

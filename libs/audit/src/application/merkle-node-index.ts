@@ -35,8 +35,22 @@ export class MerkleNodeIndex {
    * size `treeSize`: an aligned power-of-two range, or the one that ends at treeSize.
    */
   async pathAbove(from: number, to: number, treeSize: number): Promise<Buffer[]> {
+    const plan = this.planAbove(from, to, treeSize);
+    return plan.fold(await this.store.nodeHashes(plan.nodes));
+  }
+
+  /**
+   * pathAbove in two steps, for a caller that reads the stored nodes itself (the export reads
+   * them with its batch, on one connection): the nodes to read, then the path from their hashes.
+   */
+  planAbove(
+    from: number,
+    to: number,
+    treeSize: number,
+  ): { nodes: NodeRef[]; fold: (hashes: readonly (Buffer | undefined)[]) => Buffer[] } {
     const above = inclusionRanges(from, treeSize).filter(([lo, hi]) => lo < from || hi > to);
-    return this.hashesOf(above, treeSize);
+    const plan = planRanges(above);
+    return { nodes: plan.nodes, fold: (hashes) => plan.fold(hashes, missingNode(treeSize)) };
   }
 
   /** The RFC 9162 §2.1.4.1 consistency proof from size `from` to size `to`. */
@@ -47,14 +61,18 @@ export class MerkleNodeIndex {
   private async hashesOf(ranges: readonly LeafRange[], treeSize: number): Promise<Buffer[]> {
     const plan = planRanges(ranges);
     const hashes = await this.store.nodeHashes(plan.nodes);
-    return plan.fold(hashes, (ref: NodeRef) => {
-      throw new AuditError(
-        AuditErrorCode.PROOF_INVALID,
-        `the audit log lacks Merkle node (${ref.level}, ${ref.index}) of the tree of size ${treeSize}`,
-        { level: ref.level, index: ref.index, treeSize },
-      );
-    });
+    return plan.fold(hashes, missingNode(treeSize));
   }
 }
+
+const missingNode =
+  (treeSize: number) =>
+  (ref: NodeRef): never => {
+    throw new AuditError(
+      AuditErrorCode.PROOF_INVALID,
+      `the audit log lacks Merkle node (${ref.level}, ${ref.index}) of the tree of size ${treeSize}`,
+      { level: ref.level, index: ref.index, treeSize },
+    );
+  };
 
 export const MERKLE_NODE_INDEX = Symbol('MerkleNodeIndex');

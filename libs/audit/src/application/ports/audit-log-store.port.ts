@@ -60,15 +60,27 @@ export interface EntryAtCheckpoint {
   readonly pathNodes: readonly { readonly step: number; readonly hash: Buffer | undefined }[];
 }
 
-/** A row of one Merkle block, as the export reads it. */
-export interface BlockRow {
-  readonly index: number;
-  readonly leafHash: Buffer;
-  /** Hex, as the export writes them (encoded by the database). */
-  readonly prevHash: string;
-  readonly chainHash: string;
-  /** The leaf data as UTF-8 text, only for rows appended in the asked range (else null). */
-  readonly data: string | null;
+/**
+ * One export batch, the leaves [from, from + count), as the bytes the database sent and offsets
+ * into them (no object or string per leaf). For leaf from + i:
+ * - its leaf hash is `bytes[leafHashAt[i], + 32)`;
+ * - its previous and its chain hash, as 64 lowercase hex digits, are at `prevHexAt[i]` and
+ *   `chainHexAt[i]`;
+ * - its leaf data is `bytes[dataStart[i], dataEnd[i])` when it was appended in the asked range
+ *   (dataStart[i] = -1 otherwise), and the byte before it is 0x00, so that
+ *   `bytes[dataStart[i] − 1, dataEnd[i])` is the RFC 6962 leaf hash's input 0x00 ‖ data.
+ * `nodes` holds the stored hashes of the asked Merkle nodes, in order (undefined: missing).
+ */
+export interface ExportBatch {
+  readonly from: number;
+  readonly count: number;
+  readonly bytes: Buffer;
+  readonly leafHashAt: Int32Array;
+  readonly prevHexAt: Int32Array;
+  readonly chainHexAt: Int32Array;
+  readonly dataStart: Int32Array;
+  readonly dataEnd: Int32Array;
+  readonly nodes: readonly (Buffer | undefined)[];
 }
 
 /** Append times [from, to); null: unbounded. */
@@ -117,8 +129,17 @@ export interface AuditLogStore {
   nodeHashes(refs: readonly NodeRef[]): Promise<(Buffer | undefined)[]>;
   /** The entries below `treeSize` appended in `range`: first and last index, and how many. */
   exportSpan(treeSize: number, range: AppendTimeRange): Promise<ExportSpan>;
-  /** The rows with index in [from, to), in order; leaf data only for those appended in `range`. */
-  blockRows(from: number, to: number, range: AppendTimeRange): Promise<BlockRow[]>;
+  /**
+   * The leaves with index in [from, to), in order, leaf data only for those appended in `range`,
+   * and the stored hashes of `nodes`: one connection, one round trip for the leaves (the export's
+   * batches; a gap in [from, to) is PROOF_INVALID).
+   */
+  exportBatch(
+    from: number,
+    to: number,
+    range: AppendTimeRange,
+    nodes: readonly NodeRef[],
+  ): Promise<ExportBatch>;
   /** Every entry, in order. */
   entries(): Promise<StoredEntry[]>;
   latestCheckpoint(): Promise<StoredCheckpoint | null>;

@@ -90,9 +90,10 @@ export function jsonlLine(r: ExportRecord): string {
   );
 }
 
-const CERT_HEAD = '{"certificateId":';
-const CERT_JWS = '","jws":"';
-const CERT_TAIL = `,"kind":"certificate","schema":${JSON.stringify(AUDIT_ENTRY_SCHEMA)}}`;
+/** A certificate's leaf data is CERT_HEAD + id literal + CERT_JWS[1..] + JWS literal + CERT_TAIL. */
+export const CERT_HEAD = '{"certificateId":';
+export const CERT_JWS = '","jws":"';
+export const CERT_TAIL = `,"kind":"certificate","schema":${JSON.stringify(AUDIT_ENTRY_SCHEMA)}}`;
 
 /** The fields of a record besides the entry, with the audit path already as a JSON array. */
 export interface RenderedProofFields {

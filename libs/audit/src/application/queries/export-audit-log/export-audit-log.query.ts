@@ -13,9 +13,9 @@ export interface PreparedExport {
   readonly lastLeafIndex: number | null;
   readonly recordCount: number;
   /**
-   * The content as UTF-8 bytes, in chunks of about EXPORT_CHUNK_BYTES (a pull stream: the next
-   * block of records is read from PostgreSQL only when the consumer asks, so memory stays flat
-   * and backpressure holds).
+   * The content as UTF-8 bytes, in chunks of about EXPORT_CHUNK_BYTES (export-batch.ts; a pull
+   * stream: the next block of records is read from PostgreSQL only when the consumer asks, so
+   * memory stays flat and backpressure holds).
    */
   content(): AsyncGenerator<Buffer, void, undefined>;
 }
