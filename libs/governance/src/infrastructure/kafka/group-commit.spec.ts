@@ -253,11 +253,11 @@ describe('GroupCommit with overlapping rounds (ordering and poisoning)', () => {
     expect(o.log.filter((l) => /^ack /.test(l))).toEqual(['ack 1']);
   });
 
-  it('room() waits while a full round is queued, and idle() once everything settled', async () => {
+  it('room() waits while jobs are queued outside a round, and idle() once everything settled', async () => {
     const o = overlapping(1);
     void o.submit(1);
     await turns();
-    for (const j of [2, 3, 4]) void o.submit(j); // a full round (maxSize 3) queued behind round 1
+    for (const j of [2, 3, 4]) void o.submit(j); // queued behind round 1 (maxInFlight 1)
     let room = false;
     void o.g.room().then(() => (room = true));
     await turns();

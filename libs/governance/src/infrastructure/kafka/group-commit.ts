@@ -90,11 +90,12 @@ export class GroupCommit<J, R> {
   }
 
   /**
-   * Resolves once the queued jobs' total size is below `maxSize` (at once if it is): a producer
-   * that awaits this before each submit keeps at most one full round waiting behind those running.
+   * Resolves once no job is queued: every job submitted so far is in a started round (or was
+   * rejected). A producer that awaits this after each submit runs at most one batch ahead of the
+   * rounds: the intake fetches again only when its last chunk has a round.
    */
   room(): Promise<void> {
-    if (this.queuedSize() < this.maxSize) return Promise.resolve();
+    if (this.queue.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
 
@@ -106,14 +107,8 @@ export class GroupCommit<J, R> {
     }
   }
 
-  private queuedSize(): number {
-    let size = 0;
-    for (const e of this.queue) size += this.sizeOf(e.job);
-    return size;
-  }
-
   private wakeRoomWaiters(): void {
-    if (this.roomWaiters.length === 0 || this.queuedSize() >= this.maxSize) return;
+    if (this.roomWaiters.length === 0 || this.queue.length > 0) return;
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const w of waiters) w();

@@ -60,15 +60,14 @@ export class IntakeRun {
   }
 
   /**
-   * One partition's batch, chunk by chunk: each chunk is admitted to the group commit (waiting
-   * while a full round is already queued), its offset resolved so kafkajs fetches past it, and
-   * the call returns. Rounds gather the chunks of several partitions and fetches into one
+   * One partition's batch, chunk by chunk: each chunk is admitted to the group commit, its offset
+   * resolved so kafkajs fetches past it, and the call returns once the chunk is in a started
+   * round (not when that round is done). Rounds gather the chunks of several partitions and fetches into one
    * transaction and one offset commit (ADR 0013).
    */
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     for (let i = 0; i < batch.messages.length; i += CHUNK) {
-      await this.rounds.room();
       if (this.closing || !payload.isRunning() || payload.isStale()) return;
       if (this.failure) {
         // A round failed: fail this batch as the round would have (kafkajs backs off, retries,
@@ -96,6 +95,9 @@ export class IntakeRun {
         },
         () => undefined, // the round's failure is handled by `rewind`
       );
+      // Return (and let kafkajs fetch again) once the chunk is in a started round: fetches keep
+      // pace with the rounds instead of spinning on a few messages each.
+      await this.rounds.room();
       await payload.heartbeat();
     }
   }
