@@ -1,4 +1,5 @@
-import { DeletionRequestValidator } from './request-deletion.dto';
+import { deletionRequestedSchema } from '../../../contracts/deletion-requested.v1';
+import { commonShapeOf, DeletionRequestValidator } from './request-deletion.dto';
 
 const validator = new DeletionRequestValidator(4096);
 const valid = {
@@ -112,5 +113,143 @@ describe('DeletionRequestValidator', () => {
     if (!r.ok) expect(r.error.message).not.toContain('user-secret-99');
     const s = validator.fromValue({ ...valid, data: { ...valid.data, subjectId: 7 } });
     if (!s.ok) expect(JSON.stringify(s.error)).not.toContain('user-42');
+  });
+});
+
+describe('commonShapeOf (the validator’s fast path) against the zod schema', () => {
+  /** Seeded PRNG (mulberry32): the same events on every run. */
+  const rng = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const ABSENT = Symbol('absent');
+  const str = (n: number, c = 'a') => c.repeat(n);
+  const ids = (max: number) => ['x', 'user-42', 'ü', '\ud800', str(max), str(max + 1), '', 7, null];
+  const instants = [
+    '2026-11-26T12:00:00Z',
+    '2026-11-26T12:00:00.123456+05:30',
+    '2026-11-26T12:00Z',
+    '2024-02-29T00:00:00Z',
+    '2025-02-29T00:00:00Z',
+    '2026-04-31T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-11-26T24:00:00Z',
+    '2026-11-26T12:00:00z',
+    '2026-11-26 12:00:00Z',
+    '2026-11-26T12:00:00',
+    '2026-11-26',
+    '',
+    0,
+  ];
+  const ID_LISTS = [['a'], ['a', 'b', 'c'], ['a', 'a'], [], ['a', str(201)], ['a', 3], 'a', null];
+  /** The size limits, for a rare pick (a 10,001-item list is slow to compare). */
+  const atLimits = (max: number) => [
+    Array.from({ length: max }, (_, i) => `r${i}`),
+    Array.from({ length: max + 1 }, (_, i) => `r${i}`),
+  ];
+  const DATASET_LISTS = [...ID_LISTS, ...atLimits(100)];
+  const RECORD_LISTS = ID_LISTS;
+  const RECORD_LIMITS = atLimits(10_000);
+  const scopes = [
+    {},
+    { datasetIds: ['d1'] },
+    { recordIds: ['r1', 'r2'] },
+    { datasetIds: ['d1'], recordIds: ['r1'] },
+    { datasetIds: ['d1'], extra: 1 },
+    { datasetIds: undefined },
+    [],
+    null,
+  ];
+  const legalBases = [
+    'gdpr-art-17',
+    'ccpa-1798.105',
+    'internal.policy_v2',
+    str(64, 'g'),
+    str(65, 'g'),
+    '-gdpr',
+    'gdpr art 17',
+    'gdpr-é',
+    '',
+    17,
+  ];
+  const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  /** A value for an optional member: mostly a valid one, sometimes absent, undefined or odd. */
+  const maybe = (r: () => number, valid: readonly unknown[], odd: readonly unknown[]) => {
+    const x = r();
+    if (x < 0.35) return ABSENT;
+    if (x < 0.4) return undefined;
+    return x < 0.85 ? pick(r, valid) : pick(r, odd);
+  };
+  const put = (o: Record<string, unknown>, k: string, v: unknown) => {
+    if (v !== ABSENT) o[k] = v;
+  };
+
+  const eventOf = (r: () => number): Record<string, unknown> => {
+    const data: Record<string, unknown> = {};
+    put(data, 'subjectId', r() < 0.9 ? pick(r, ids(200).slice(0, 5)) : pick(r, ids(200)));
+    const scope = (() => {
+      if (r() < 0.5) return pick(r, scopes);
+      const s: Record<string, unknown> = {};
+      put(s, 'datasetIds', maybe(r, DATASET_LISTS.slice(0, 2), DATASET_LISTS));
+      put(
+        s,
+        'recordIds',
+        r() < 0.003 ? pick(r, RECORD_LIMITS) : maybe(r, RECORD_LISTS.slice(0, 2), RECORD_LISTS),
+      );
+      return s;
+    })();
+    put(data, 'scope', r() < 0.4 ? ABSENT : scope);
+    put(data, 'legalBasis', r() < 0.85 ? pick(r, legalBases.slice(0, 4)) : pick(r, legalBases));
+    put(data, 'deadline', maybe(r, instants.slice(0, 4), instants));
+    if (r() < 0.05) data.email = 'x@y';
+    const e: Record<string, unknown> = {};
+    put(e, 'specversion', r() < 0.95 ? '1.0' : pick(r, ['0.3', ABSENT, 1]));
+    put(e, 'id', r() < 0.9 ? pick(r, ids(200).slice(0, 5)) : pick(r, ids(200)));
+    put(e, 'source', r() < 0.9 ? pick(r, ['urn:app:crm', str(500)]) : pick(r, ids(500)));
+    put(e, 'type', r() < 0.95 ? 'lethe.deletion.requested.v1' : pick(r, [ABSENT, 'other', 3]));
+    put(e, 'subject', maybe(r, ids(200).slice(0, 5), ids(200)));
+    put(e, 'time', maybe(r, instants.slice(0, 4), instants));
+    put(e, 'datacontenttype', maybe(r, ['application/json'], ['text/plain', 1]));
+    if (r() < 0.05) put(e, 'dataschema', pick(r, ['https://lethe.dev/s.json', 'not a url']));
+    if (r() < 0.1) e.traceparent = '00-abc-def-01';
+    put(e, 'data', r() < 0.97 ? data : pick(r, [null, [], 'data', ABSENT]));
+    return e;
+  };
+
+  it('answers exactly what the schema outputs whenever it answers, over 10,000 generated events', () => {
+    const r = rng(20261130);
+    let fast = 0;
+    let valid = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const event = eventOf(r);
+      const mine = commonShapeOf(event);
+      const theirs = deletionRequestedSchema.safeParse(event);
+      if (theirs.success) valid += 1;
+      if (mine === undefined) continue;
+      fast += 1;
+      expect(theirs.success).toBe(true);
+      if (!theirs.success) continue;
+      expect(mine).toStrictEqual(theirs.data);
+      expect(JSON.stringify(mine)).toBe(JSON.stringify(theirs.data)); // the members' order too
+    }
+    // Not vacuous: most events the schema accepts take the fast path.
+    expect(valid).toBeGreaterThan(1_000);
+    expect(fast).toBeGreaterThan(valid * 0.6);
+  });
+
+  it('takes the fast path for the documented example, and the validator answers the same with or without it', () => {
+    expect(commonShapeOf(valid)).toStrictEqual(deletionRequestedSchema.parse(valid));
+    const r = rng(7);
+    for (let i = 0; i < 2_000; i++) {
+      const event = eventOf(r);
+      const viaValidator = validator.fromValue(event);
+      const viaSchema = deletionRequestedSchema.safeParse(event);
+      if (viaValidator.ok) {
+        expect(viaSchema.success && viaSchema.data).toStrictEqual(viaValidator.value);
+      }
+    }
   });
 });
