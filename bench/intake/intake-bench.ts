@@ -265,8 +265,9 @@ ${THREAD_CPU_SOURCE}const { Client } = require('pg');
   parentPort.on('message', () => { stop = true; });
   parentPort.unref();
   let lastId = 0;
-  // Ids below lastId not seen yet: two intake transactions may run at once (overlapping rounds),
-  // and the one that took the lower ids may commit second. Re-read until they appear (an id of
+  // Ids below lastId not seen yet: two intake transactions may run at once (intake at
+  // concurrency > 1 with overlapping rounds, tried on 2026-11-30, or the HTTP door beside
+  // Kafka), and the one that took the lower ids may commit second. Re-read until they appear (an id of
   // a rolled-back insert stays here; the bench has none to speak of).
   let gaps = [];
   let seen = 0;

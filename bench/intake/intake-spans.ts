@@ -24,22 +24,11 @@ interface Round {
 /** The private parts of the service's consumer that the bench wraps (names as in the source). */
 interface ConsumerInternals {
   supervisor: { consumer: Consumer | null };
-  /** Overlapping rounds (ADR 0013 amendment): the run's IntakeRun. */
-  current?: RunInternals | null;
-  /** Before overlapping rounds (baseline trees): one method ran a round and its offset commit. */
-  runRound?: (
+  runRound: (
     processor: unknown,
     consumer: Consumer,
     jobs: readonly { messages: readonly KafkaMessage[] }[],
   ) => Promise<unknown>;
-}
-
-type Jobs = readonly { messages: readonly KafkaMessage[] }[];
-
-/** IntakeRun's private parts the bench wraps: a round's transaction, then its offset commit. */
-interface RunInternals {
-  runRound: (jobs: Jobs) => Promise<unknown>;
-  commitRound: (jobs: Jobs) => Promise<void>;
 }
 
 const quantile = (values: number[], q: number): number => {
@@ -66,11 +55,6 @@ export class IntakeSpans {
         this.fetchMs += e.payload.duration;
       });
     }
-    if (service.current) {
-      this.attachRun(service.current);
-      return;
-    }
-    if (!service.runRound) throw new Error('intake spans: no round to time in this tree');
     const runRound = service.runRound.bind(service);
     service.runRound = async (processor, kafkaConsumer, jobs) => {
       const start = Date.now();
@@ -98,44 +82,6 @@ export class IntakeSpans {
           messages: n,
           processMs: (Number.isNaN(commitStart) ? end : commitStart) - start,
           commitMs: Number.isNaN(commitStart) ? 0 : end - commitStart,
-        });
-      }
-    };
-  }
-
-  /**
-   * Overlapping rounds: a round starts with its transaction (`runRound`) and is done when its
-   * offset commit (`commitRound`, after the previous round's) returns; "process" is start → the
-   * commit's start (so it includes waiting for the previous round's acknowledgement).
-   */
-  private attachRun(run: RunInternals): void {
-    const started = new Map<Jobs, number>();
-    const process = run.runRound.bind(run);
-    run.runRound = (jobs) => {
-      started.set(jobs, Date.now());
-      return process(jobs);
-    };
-    const commit = run.commitRound.bind(run);
-    run.commitRound = async (jobs) => {
-      const commitStart = Date.now();
-      try {
-        await commit(jobs);
-      } finally {
-        const end = Date.now();
-        const start = started.get(jobs) ?? commitStart;
-        started.delete(jobs);
-        let n = 0;
-        for (const job of jobs) {
-          for (const m of job.messages) {
-            n += 1;
-            const key = m.key?.toString();
-            if (key) this.events.set(this.idOfKey(key), [Number(m.timestamp), start, end]);
-          }
-        }
-        this.rounds.push({
-          messages: n,
-          processMs: commitStart - start,
-          commitMs: end - commitStart,
         });
       }
     };

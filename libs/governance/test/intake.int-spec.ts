@@ -525,9 +525,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
           DATABASE_URL: t.databaseUrl,
           KAFKA_BROKERS: t.brokers.join(','),
           NAMESPACE: t.namespace,
-          // The first offset commit: rounds overlap and gather several partitions' batches, so
-          // 5,000 events may well be one round (ADR 0013).
-          CRASH_ON_COMMIT: '1',
+          CRASH_ON_COMMIT: '2',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -538,7 +536,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
     const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('exit', (_code, sig) => resolve(sig)),
     );
-    expect(output).toContain('crashing before offset commit 1');
+    expect(output).toContain('crashing before offset commit 2');
     expect(signal).toBe('SIGKILL');
 
     const durableAtCrash = (await requested()) - before;

@@ -9,12 +9,17 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import { Topics } from '@lethe/shared';
 import { loggerPortOf } from '@lethe/shared/application';
-import type { Kafka } from 'kafkajs';
+import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { DeadLetterPublisher } from './dead-letter-publisher';
 import { KAFKA } from './kafka.provider';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
 import { CLOCK, type Clock } from '../../application/ports/clock.port';
-import { DeletionIntakeProcessor } from '../../application/commands/request-deletion/deletion-intake.processor';
+import {
+  DeletionIntakeProcessor,
+  type IntakeChunk,
+  type IntakeChunkResult,
+} from '../../application/commands/request-deletion/deletion-intake.processor';
 import { DeletionRequestValidator } from '../../application/commands/request-deletion/request-deletion.dto';
 import {
   SupervisedKafkaConsumer,
@@ -25,7 +30,12 @@ import {
   type Own,
 } from '@lethe/shared/infrastructure/kafka';
 import { LetheMetrics } from '@lethe/shared/infrastructure/metrics';
-import { IntakeRun } from './intake-run';
+import { GroupCommit } from './group-commit';
+
+/** Largest slice of a fetched batch, and most messages in one intake transaction. */
+const CHUNK = 5000;
+
+type IntakeJob = IntakeChunk;
 
 /** What GET /health says about the Kafka door. */
 export type IntakeHealth = ConsumerHealth;
@@ -43,8 +53,6 @@ export class DeletionRequestsKafkaConsumer
 {
   private readonly logger = new Logger(DeletionRequestsKafkaConsumer.name);
   private readonly supervisor: SupervisedKafkaConsumer;
-  /** The current run (for tests and stop). */
-  private current: IntakeRun | null = null;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -79,10 +87,6 @@ export class DeletionRequestsKafkaConsumer
   }
 
   async stop(): Promise<void> {
-    // No new chunk is admitted, and the rounds in flight finish (offsets committed) before the
-    // consumer leaves its group.
-    await this.current?.close();
-    this.current = null;
     await this.supervisor.stop();
   }
 
@@ -108,13 +112,11 @@ export class DeletionRequestsKafkaConsumer
       heartbeatInterval: Math.min(3000, Math.floor(this.options.kafka.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
-    const run = new IntakeRun(
-      consumer,
-      processor,
-      this.logger,
-      namespacedTopic(namespace, Topics.deletionRequests),
+    const rounds = new GroupCommit<IntakeJob, IntakeChunkResult>(
+      (jobs) => this.runRound(processor, consumer, jobs),
+      (job) => job.messages.length,
+      CHUNK,
     );
-    this.current = run;
     return {
       consumer,
       run: () =>
@@ -122,8 +124,75 @@ export class DeletionRequestsKafkaConsumer
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: this.options.kafka.intakeConcurrency,
-          eachBatch: (payload) => run.handleBatch(payload),
+          eachBatch: (payload) => this.handleBatch(rounds, payload),
         }),
     };
+  }
+
+  /**
+   * One partition's batch, chunk by chunk. Each chunk goes to the group commit, which puts every
+   * chunk handed to it in the same turn (the other partitions' batches of the same fetch, when
+   * `intakeConcurrency` lets kafkajs hand them over together) into one transaction and one offset
+   * commit (ADR 0013). Only after that round resolves — events committed, refused messages on the
+   * DLQ, offsets committed — is the chunk's offset resolved.
+   */
+  private async handleBatch(
+    rounds: GroupCommit<IntakeJob, IntakeChunkResult>,
+    payload: EachBatchPayload,
+  ): Promise<void> {
+    const { batch } = payload;
+    for (let i = 0; i < batch.messages.length; i += CHUNK) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const chunk = batch.messages.slice(i, i + CHUNK);
+      const last = chunk[chunk.length - 1];
+      if (!last) return;
+      const result = await rounds.submit({
+        topic: batch.topic,
+        partition: batch.partition,
+        messages: chunk,
+      });
+      payload.resolveOffset(last.offset);
+      await payload.heartbeat();
+      if (result.deadLettered > 0) {
+        this.logger.warn(
+          `intake: ${result.deadLettered} message(s) of partition ${batch.partition} sent to the DLQ`,
+        );
+      }
+    }
+  }
+
+  /**
+   * One round of the group commit: one RequestDeletionCommand (one transaction) for all its
+   * chunks, then one offset commit for every partition in it (past each partition's last
+   * message). The round's log lines carry its own correlation id, naming its chunks (each
+   * message's events and DLQ line carry the message's: see DeletionIntakeProcessor).
+   */
+  private async runRound(
+    processor: DeletionIntakeProcessor,
+    consumer: Consumer,
+    jobs: readonly IntakeJob[],
+  ): Promise<IntakeChunkResult[]> {
+    const correlationId = jobs
+      .map((j) => `${j.topic}:${j.partition}:${j.messages[0]?.offset}-${j.messages.at(-1)?.offset}`)
+      .join(',');
+    return RequestContextStore.run({ correlationId }, async () => {
+      const results = await processor.processMany(jobs);
+      // Events are committed (or dead-lettered) now: only then move the group's offsets.
+      const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+      for (const j of jobs) {
+        const last = j.messages.at(-1);
+        if (!last) continue;
+        const offset = BigInt(last.offset) + 1n;
+        const key = `${j.topic}:${j.partition}`;
+        const seen = next.get(key);
+        if (!seen || seen.offset < offset) {
+          next.set(key, { topic: j.topic, partition: j.partition, offset });
+        }
+      }
+      await consumer.commitOffsets(
+        [...next.values()].map((o) => ({ ...o, offset: o.offset.toString() })),
+      );
+      return results;
+    });
   }
 }
