@@ -47,4 +47,19 @@ describe('KeptFactorCache (the last kept convex factor of each model, in worker 
     c.delete('a');
     expect(c.size).toBe(1);
   });
+
+  it('holds at most maxBytes of factors and never keeps one larger than the budget', () => {
+    const one = aFactor(1);
+    const bytes = one.upper.byteLength + one.centre.byteLength;
+    const c = new KeptFactorCache(8, 2 * bytes + 1);
+    c.set('a', 1, 'd', one);
+    c.set('b', 1, 'd', aFactor(1));
+    c.set('c', 1, 'd', aFactor(1)); // over the budget: the least recently used (a) goes
+    expect(c.size).toBe(2);
+    expect(c.get('a', 1, 'd')).toBeUndefined();
+    const tight = new KeptFactorCache(8, bytes - 1);
+    tight.set('big', 1, 'd', aFactor(1));
+    expect(tight.size).toBe(0);
+    expect(tight.get('big', 1, 'd')).toBeUndefined();
+  });
 });

@@ -11,10 +11,22 @@ import type { SoftmaxHessianFactor } from '../../domain/convex/hessian-factor';
  *
  * PRIVATE like the file (the curvature of the private data at the noise-free centre): worker memory
  * only, never written or published. Bounded: one entry per model (the last version), at most
- * `maxModels` models, least recently used dropped first. Entries are shared, never mutated: the
+ * `maxModels` models and `maxBytes` of factor arrays in all (a p × p factor grows as p²: at
+ * p = 7,850 (784 features × 10 classes) one is ≈ 490 MB, so a factor over the budget is not kept),
+ * least recently used dropped first. Entries are shared, never mutated: the
  * engine's downdate copies the factor (`downdateSoftmaxHessianFactor`).
  */
+/** The default memory budget of the cache: the factors' arrays, all models. */
+export const KEPT_FACTOR_CACHE_DEFAULT_BYTES = 256 * 1024 * 1024;
+
+const bytesOf = (f: SoftmaxHessianFactor): number =>
+  f.upper.byteLength +
+  f.centre.byteLength +
+  (f.lastGradient ? f.lastGradient.at.byteLength + f.lastGradient.gradient.byteLength : 0);
+
 export class KeptFactorCache {
+  private bytes = 0;
+
   private readonly entries = new Map<
     string,
     {
@@ -24,7 +36,10 @@ export class KeptFactorCache {
     }
   >();
 
-  constructor(private readonly maxModels = 4) {}
+  constructor(
+    private readonly maxModels = 4,
+    private readonly maxBytes = KEPT_FACTOR_CACHE_DEFAULT_BYTES,
+  ) {}
 
   /** The factor of `version` of the model bound to `chainDigest`, or undefined. */
   get(modelId: string, version: number, chainDigest: string): SoftmaxHessianFactor | undefined {
@@ -37,16 +52,22 @@ export class KeptFactorCache {
 
   /** Keeps the factor of `version` (replacing the model's entry). */
   set(modelId: string, version: number, chainDigest: string, factor: SoftmaxHessianFactor): void {
-    this.entries.delete(modelId);
+    this.delete(modelId);
+    if (bytesOf(factor) > this.maxBytes) return;
     this.entries.set(modelId, { version, chainDigest, factor });
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.maxModels) break;
+    this.bytes += bytesOf(factor);
+    for (const [oldest, e] of this.entries) {
+      if (this.entries.size <= this.maxModels && this.bytes <= this.maxBytes) break;
       this.entries.delete(oldest);
+      this.bytes -= bytesOf(e.factor);
     }
   }
 
   delete(modelId: string): void {
+    const e = this.entries.get(modelId);
+    if (!e) return;
     this.entries.delete(modelId);
+    this.bytes -= bytesOf(e.factor);
   }
 
   /** How many models have an entry (tests). */
