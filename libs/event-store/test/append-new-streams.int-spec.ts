@@ -258,4 +258,25 @@ describe('appendToNewStreams with SQL-built rows: the whole append as one statem
       ),
     ).rejects.toThrow(/outbox messages and SQL-built outbox rows/);
   });
+  it('refuses the whole statement when a SQL-built outbox value is NULL (it would be a Kafka tombstone)', async () => {
+    const missing: NewStreamsSql = {
+      outbox: {
+        topic: 'bulk-topic',
+        key: 'e.s',
+        value: `'{"c":' || (e.jmetadata->'noSuchField')::text || '}'`,
+        headers: "'{}'::jsonb",
+      },
+    };
+    await expect(
+      store.dataSource.transaction((m) =>
+        appendToNewStreams(
+          m,
+          [{ streamId: 'tomb-1', events: [ev('Requested', { kind: 'x' })] }],
+          missing,
+        ),
+      ),
+    ).rejects.toThrow(/outbox value\(s\) are NULL/);
+    expect((await readStream(store.dataSource, 'tomb-1')).streamExists).toBe(false);
+    expect(await store.dataSource.query("SELECT 1 FROM outbox WHERE key = 'tomb-1'")).toEqual([]);
+  });
 });

@@ -168,17 +168,30 @@ async function appendInOneStatement<E extends Event>(
        SELECT $2, ${inSql.outbox.key}, convert_to(${inSql.outbox.value}, 'UTF8'),
               ${inSql.outbox.headers}
          FROM new_events AS e
-        ORDER BY e.ord)`);
+        ORDER BY e.ord
+       RETURNING value IS NULL AS null_value)`);
   }
   (inSql.also ?? []).forEach((statement, i) => ctes.push(`also${i} AS (${statement})`));
-  const skippedRows = await sql<{ stream_id: string }>(
+  // A NULL outbox value would be published as a Kafka tombstone: the SQL-built value is NULL if
+  // any field it concatenates is missing from an event's metadata. Counted here, and the caller's
+  // transaction fails rather than store one.
+  const nullValues = inSql.outbox ? '(SELECT count(*) FROM ob WHERE null_value)::int' : '0';
+  const skippedRows = await sql<{ stream_id: string | null; null_values: number }>(
     manager,
     `WITH ${ctes.join(',\n')}
-     SELECT DISTINCT t.s AS stream_id FROM t
-      WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.stream_id = t.s)`,
+     SELECT DISTINCT t.s AS stream_id, 0 AS null_values FROM t
+      WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.stream_id = t.s)
+     UNION ALL SELECT NULL, ${nullValues}`,
     params,
   );
-  const skipped = new Set(skippedRows.map((r) => r.stream_id));
+  const nulls = skippedRows.reduce((n, r) => n + r.null_values, 0);
+  if (nulls > 0) {
+    throw new Error(
+      `appendToNewStreams: ${nulls} SQL-built outbox value(s) are NULL (a metadata field the value names is missing)`,
+    );
+  }
+  const skipped = new Set<string>();
+  for (const r of skippedRows) if (r.stream_id !== null) skipped.add(r.stream_id);
   const created = new Set<string>();
   for (const s of candidates) if (!skipped.has(s.streamId)) created.add(s.streamId);
   return { created };
