@@ -124,7 +124,9 @@ export class OidcVerifier {
         const oldest = this.verified.keys().next();
         if (!oldest.done) this.verified.delete(oldest.value);
       }
-      this.verified.set(key, { principal, exp, until: Date.now() + ttl });
+      // Shared by every request that presents the token: frozen, so none can change it for others.
+      for (const v of Object.values(principal)) if (Array.isArray(v)) Object.freeze(v);
+      this.verified.set(key, { principal: Object.freeze(principal), exp, until: Date.now() + ttl });
     }
     return principal;
   }
