@@ -118,8 +118,9 @@ export async function appendToNewStreams<E extends Event>(
 
 /**
  * The whole append as ONE statement over ONE JSON parameter (the events): data-modifying CTEs
- * insert the streams (ON CONFLICT DO NOTHING, in input order, so concurrent batches lock rows in
- * the same order), then, for the streams inserted here only, the events, the outbox rows and the
+ * insert the streams (ON CONFLICT DO NOTHING, in input order: callers that may run concurrently
+ * on overlapping streams pass them sorted by stream id, as RequestDeletionHandler does, so two
+ * batches lock the rows in the same order and cannot deadlock), then, for the streams inserted here only, the events, the outbox rows and the
  * caller's `also` statements, all from the same parsed events. Returns the skipped streams.
  */
 async function appendInOneStatement<E extends Event>(

@@ -1,5 +1,6 @@
 import { Topics } from '@lethe/shared';
 import type { NewEvent, OutboxMessage } from '@lethe/event-store';
+import { AGGREGATE_ID_SQL, AGGREGATE_TYPE_SQL } from '../stream-sql';
 
 export const GOVERNANCE_SOURCE = 'urn:lethe:governance';
 export const CLOUDEVENTS_JSON = 'application/cloudevents+json';
@@ -60,8 +61,6 @@ export const governanceEventMessage = (
 const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 /** `to_json(text)::text` escapes as JSON.stringify does (quote, backslash, C0 controls). */
 const jsonText = (sqlExpr: string): string => `to_json(${sqlExpr})::text`;
-const AGGREGATE_TYPE_SQL = "left(e.s, strpos(e.s, '-') - 1)";
-const AGGREGATE_ID_SQL = "substr(e.s, strpos(e.s, '-') + 1)";
 const CLOUD_EVENT_TYPE_SQL = `'lethe.governance.' || lower(regexp_replace(e.type, '([a-z0-9])([A-Z])', '\\1-\\2', 'g')) || '.v' || (e.jmetadata->>'schemaVersion')`;
 
 /**

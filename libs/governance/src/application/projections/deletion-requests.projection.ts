@@ -11,6 +11,7 @@ import {
 } from '../../domain/deletion-request/deletion-request.state';
 import { policyChoiceReason } from '../../domain/shared/policy-choice';
 import { StateView, type HistoryDetail, type ViewRow } from './state-view.projection';
+import { AGGREGATE_ID_SQL } from '../stream-sql';
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
@@ -134,7 +135,7 @@ export const DELETION_REQUEST_FIRST_ROWS_SQL = `
     request_id, stream_version, source_event_id, source, channel, legal_basis, requested_at,
     subject_ref, status, reason, received_at, deadline, deadline_basis, content_digest,
     completed_at, records_erased, scope, lineage_resolved, models, updated_at, history)
-  SELECT substr(e.s, strpos(e.s, '-') + 1), e.n, d->>'sourceEventId', d->>'source',
+  SELECT ${AGGREGATE_ID_SQL}, e.n, d->>'sourceEventId', d->>'source',
          d->>'channel', d->>'legalBasis', (d->>'requestedAt')::timestamptz, d->>'subjectRef',
          'received', NULL, (d->>'receivedAt')::timestamptz, (d->>'deadline')::timestamptz,
          d->>'deadlineBasis', d->>'contentDigest', NULL, false, NULLIF(d->'scope', 'null'::jsonb),
