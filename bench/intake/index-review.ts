@@ -15,6 +15,7 @@ import {
   startLocalPostgres,
 } from '@lethe/local-infra';
 import { requestIdFor } from '@lethe/governance/application/ids';
+import { FIND_BY_SOURCE_EVENT_SQL } from '@lethe/governance/application/queries/find-deletion-request/find-deletion-request.handler';
 
 const rowsArg = process.argv.indexOf('--rows');
 const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 100_000;
@@ -25,15 +26,7 @@ const QUERIES: readonly [string, string, string, unknown[]][] = [
   [
     'gov_deletion_requests_view',
     'find-deletion-request.handler.ts (GET ?source=&eventId=, a derived id)',
-    `SELECT v.* FROM (
-       SELECT request_id, 0 AS pref FROM gov_deletion_requests_view
-        WHERE request_id = $3 AND source = $1 AND source_event_id = $2
-       UNION ALL
-       (SELECT request_id, 1 AS pref FROM gov_deletion_requests_view
-         WHERE source = $1 AND source_event_id = $2 AND content_digest IS NULL
-         ORDER BY received_at LIMIT 1)
-     ) AS k JOIN gov_deletion_requests_view AS v USING (request_id)
-     ORDER BY k.pref LIMIT 1`,
+    FIND_BY_SOURCE_EVENT_SQL,
     ['urn:src:3', 'evt-3', requestIdFor('urn:src:3', 'evt-3')],
   ],
   [
