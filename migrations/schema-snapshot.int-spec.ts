@@ -6,6 +6,8 @@ import {
   withPgClient,
   type TestDatabase,
 } from '@lethe/local-infra';
+import { DataSource } from 'typeorm';
+import { LegacyRequestKeys1796650000000 } from './1796650000000-LegacyRequestKeys';
 
 /**
  * The migrations and migrations/schema.snapshot.sql describe the same schema: a database with
@@ -55,5 +57,54 @@ describe('migrations vs migrations/schema.snapshot.sql', () => {
     expect(diff).toMatch(/^\+ {3}snapshot_probe integer DEFAULT 7$/m);
     expect(diff).toMatch(/^\+ CREATE INDEX snapshot_probe_idx ON public\.typeorm_migrations/m);
     expect(diff).toMatch(/^\+ CREATE OR REPLACE FUNCTION public\.snapshot_probe_fn\(\)/m);
+  });
+
+  it('LegacyRequestKeys builds its index concurrently, can be rerun, and rebuilds an invalid one', async () => {
+    const db = await fresh();
+    const committed = await describeSchema(db.url);
+    const indexes = (): Promise<{ name: string; valid: boolean }[]> =>
+      withPgClient(db.url, async (client) => {
+        const { rows } = await client.query<{ name: string; valid: boolean }>(
+          `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE c.relname IN ('gov_deletion_requests_view_legacy_key_idx',
+                                'gov_deletion_requests_view_source_event_idx')
+            ORDER BY 1`,
+        );
+        return rows;
+      });
+    const dataSource = await new DataSource({ type: 'postgres', url: db.url }).initialize();
+    try {
+      const runner = dataSource.createQueryRunner();
+      const migration = new LegacyRequestKeys1796650000000();
+      expect(migration.transaction).toBe(false);
+      await migration.down(runner);
+      expect(await indexes()).toEqual([
+        { name: 'gov_deletion_requests_view_source_event_idx', valid: true },
+      ]);
+      await migration.up(runner);
+      await migration.up(runner); // a rerun after a run cut short changes nothing
+      expect(await indexes()).toEqual([
+        { name: 'gov_deletion_requests_view_legacy_key_idx', valid: true },
+      ]);
+      // What a failed CONCURRENTLY build leaves behind: an index marked invalid.
+      await withPgClient(db.url, (client) =>
+        client.query(
+          `UPDATE pg_index SET indisvalid = false
+            WHERE indexrelid = 'gov_deletion_requests_view_legacy_key_idx'::regclass`,
+        ),
+      );
+      expect(await indexes()).toEqual([
+        { name: 'gov_deletion_requests_view_legacy_key_idx', valid: false },
+      ]);
+      await migration.up(runner);
+      expect(await indexes()).toEqual([
+        { name: 'gov_deletion_requests_view_legacy_key_idx', valid: true },
+      ]);
+      await runner.release();
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(diffLines(committed, await describeSchema(db.url))).toBe('');
   });
 });
