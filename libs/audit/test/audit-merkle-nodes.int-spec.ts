@@ -212,6 +212,18 @@ describe('audit Merkle node table on PostgreSQL', () => {
     await expect(lookup.execute(new GetCertificateQuery('cert-node-1'))).resolves.toMatchObject({
       certificateId: 'cert-node-1',
     });
+    // A node cut to 31 bytes (its length check dropped, as a superuser could): named as that
+    // element, not read as a shifted path.
+    await dataSource.query(
+      'ALTER TABLE audit_merkle_nodes DROP CONSTRAINT audit_merkle_nodes_hash_check',
+    );
+    await dataSource.query(
+      'UPDATE audit_merkle_nodes SET hash = substring(hash from 2) WHERE level = 1 AND idx = 0',
+    );
+    await expect(lookup.execute(new GetCertificateQuery('cert-node-3'))).rejects.toMatchObject({
+      code: 'PROOF_INVALID',
+      message: expect.stringMatching(/lacks a Merkle node of element 1 /) as unknown,
+    });
     // A node rewritten: the proof no longer leads to the signed root, and is not served.
     await dataSource.query(
       "UPDATE audit_merkle_nodes SET hash = sha256('forged'::bytea) WHERE level = 1 AND idx = 2",

@@ -76,7 +76,9 @@ const timeBounds = (range: AppendTimeRange): [string, string] => [
  * sibling; level 0: the leaf hash); the partial one at the right edge is its binary decomposition
  * into complete subtrees, largest first (levels b < l where hi − lo has bit b). Every node is a
  * primary-key probe; the node table has all complete ones. The path's hashes come back as one
- * bytea (32 bytes each, in path order): no text array to parse, no hex to decode.
+ * bytea (32 bytes each, in path order): no text array to parse, no hex to decode. A stored hash
+ * of another length counts as absent (flagged in `absent`), so it cannot shift the hashes after it
+ * and the lookup names the element it belongs to.
  */
 const FIND_WITH_INCLUSION_NODES = `
   WITH e AS (SELECT leaf_index AS m, data, leaf_hash FROM audit_entries WHERE entry_key = $1),
@@ -104,7 +106,9 @@ const FIND_WITH_INCLUSION_NODES = `
            LEFT JOIN audit_merkle_nodes AS nd
                   ON r.level > 0 AND nd.level = r.level AND nd.idx = r.idx
            CROSS JOIN LATERAL
-                (SELECT CASE WHEN r.level = 0 THEN le.leaf_hash ELSE nd.hash END AS hash) AS h)
+                (SELECT CASE WHEN r.level = 0 THEN le.leaf_hash ELSE nd.hash END AS raw) AS x
+           CROSS JOIN LATERAL
+                (SELECT CASE WHEN octet_length(x.raw) = 32 THEN x.raw END AS hash) AS h)
   SELECT e.m AS leaf_index, e.data, e.leaf_hash, c.n AS tree_size, c.root_hash, c.jws,
          path.steps, path.hashes, path.absent
     FROM (SELECT 1) AS one

@@ -117,7 +117,7 @@ function foldPathNodes(nodes: EntryAtCheckpoint['pathNodes'], treeSize: number):
     if (hash === undefined) {
       throw new AuditError(
         AuditErrorCode.PROOF_INVALID,
-        `the audit log lacks a Merkle node of element ${step} of an audit path in the tree of size ${treeSize}`,
+        `the audit log lacks a Merkle node of element ${step} of an audit path in the tree of size ${treeSize} (none stored, or not 32 bytes)`,
         { step, treeSize },
       );
     }
