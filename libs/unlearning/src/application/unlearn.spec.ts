@@ -318,7 +318,8 @@ describe(`unlearn(engine, ) on L2-regularised logistic regression (${backendUnde
     expect(equalVectors(out.public.released.params, out.private.chainParams)).toBe(false);
     expect(out.public.released.digest).toBe(modelDigest(arch, out.public.released.params));
     const noise = out.private.noiseNorm / Math.sqrt(out.private.chainParams.length);
-    // ‖noise‖/√p ~ σ·√(χ²_p/p), p = 12: these limits fail with probability < 1e-6.
+    // ‖noise‖/√p ~ σ·√(χ²_p/p), p = 12 (fresh CSPRNG noise, no seed): the lower limit fails with
+    // probability P(χ²₁₂ < 0.75) = 2.8e-6, the upper one P(χ²₁₂ > 58.08) = 5e-8.
     expect(noise / sigma).toBeGreaterThan(0.25);
     expect(noise / sigma).toBeLessThan(2.2);
     const again = await unlearn(engine, request());
