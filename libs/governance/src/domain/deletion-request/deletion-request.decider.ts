@@ -77,16 +77,12 @@ export const decideDeletionRequest = (
     case 'RequestDeletion': {
       // The stream id derives from (source, id): a repeat finds this stream. Same content: the
       // request exists, nothing to do. Other content: the key was reused, refuse it.
-      const { requestedDeadline, ...data } = command.data;
-      const content: RequestContent = {
-        subjectRef: data.subjectRef,
-        scope: data.scope,
-        legalBasis: data.legalBasis,
-        requestedDeadline,
-      };
-      const contentDigest = contentDigestOf(content);
+      // The command's data is the content (`RequestContent` reads subjectRef, scope, legalBasis
+      // and requestedDeadline); no copy is made: this runs once per inbound event.
+      const d = command.data;
+      const contentDigest = contentDigestOf(d);
       if (state.status !== 'absent') {
-        if (sameContent(state, content, contentDigest)) return [];
+        if (sameContent(state, d, contentDigest)) return [];
         throw new GovernanceError(
           'IDEMPOTENCY_KEY_REUSED',
           `this (source, id) was already used for deletion request ${state.requestId} with ` +
@@ -96,25 +92,38 @@ export const decideDeletionRequest = (
       }
       // The statutory clock starts at the earlier of the subject's request and our receipt.
       const clockStartsAt =
-        Date.parse(data.requestedAt) < Date.parse(data.receivedAt)
-          ? data.requestedAt
-          : data.receivedAt;
+        Date.parse(d.requestedAt) < Date.parse(d.receivedAt) ? d.requestedAt : d.receivedAt;
       const deadline = computeDeadline({
-        legalBasis: data.legalBasis,
+        legalBasis: d.legalBasis,
         clockStartsAt,
-        requestedDeadline,
+        requestedDeadline: d.requestedDeadline,
       });
       if (deadline === null) {
         throw new GovernanceError(
           'DEADLINE_REQUIRED',
           'legalBasis names no known statute (gdpr-*, ccpa-*): a deadline is required',
-          { legalBasis: data.legalBasis },
+          { legalBasis: d.legalBasis },
         );
       }
+      // Members in this order: the event's JSON is stored as written (request-deletion.prepare.spec.ts
+      // compares it with the previous derivation, byte for byte).
       return [
         {
           type: 'DeletionRequested',
-          data: { ...data, deadline: deadline.at, deadlineBasis: deadline.basis, contentDigest },
+          data: {
+            requestId: d.requestId,
+            sourceEventId: d.sourceEventId,
+            source: d.source,
+            channel: d.channel,
+            subjectRef: d.subjectRef,
+            scope: d.scope,
+            legalBasis: d.legalBasis,
+            requestedAt: d.requestedAt,
+            receivedAt: d.receivedAt,
+            deadline: deadline.at,
+            deadlineBasis: deadline.basis,
+            contentDigest,
+          },
         },
       ];
     }

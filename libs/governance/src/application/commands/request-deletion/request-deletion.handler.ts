@@ -1,15 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { SubjectId, type DeletionRequestId } from '@lethe/shared';
-import {
-  appendToNewStreams,
-  readFirstEvents,
-  type NewEvent,
-  type NewStream,
-} from '@lethe/event-store';
+import { appendToNewStreams, readFirstEvents, type NewStream } from '@lethe/event-store';
 import { deletionRequestDecider } from '../../../domain/deletion-request/deletion-request.decider';
-import type { DeletionRequestCommand } from '../../../domain/deletion-request/deletion-request.commands';
 import type {
   DeletionRequestEvent,
   DeletionRequested,
@@ -19,8 +12,7 @@ import {
   initialDeletionRequestState,
   type DeletionRequestState,
 } from '../../../domain/deletion-request/deletion-request.state';
-import { GovernanceError, isGovernanceError } from '../../../domain/governance.errors';
-import { streams } from '../../../domain/shared/stream-names';
+import { isGovernanceError } from '../../../domain/governance.errors';
 import { DatasetRegistry } from '../../ports/dataset-registry.port';
 import { governanceEventOutboxSql } from '../../messages/governance-cloud-event';
 import { runGovernanceTransaction } from '../../unit-of-work/governance-transaction';
@@ -31,12 +23,8 @@ import {
   SUBJECT_PSEUDONYMIZER,
   type SubjectPseudonymizer,
 } from '../../ports/subject-pseudonymizer.port';
-import { intakeIdsFor } from '../../ids';
-import {
-  RequestDeletionCommand,
-  type DeletionIntakeItem,
-  type DeletionIntakeOutcome,
-} from './request-deletion.command';
+import { RequestDeletionCommand, type DeletionIntakeOutcome } from './request-deletion.command';
+import { prepareRequests, type Candidate } from './request-deletion.prepare';
 
 /**
  * What the append statement builds in SQL from the events it stores (ADR 0013): each event's
@@ -47,16 +35,6 @@ const BUILT_IN_SQL = {
   outbox: governanceEventOutboxSql,
   also: [DELETION_REQUEST_FIRST_ROWS_SQL],
 } as const;
-
-/** One item that passed the checks before the transaction, with the command it decides. */
-interface Candidate {
-  readonly index: number;
-  readonly streamId: string;
-  readonly requestId: DeletionRequestId;
-  readonly decision: Extract<DeletionRequestCommand, { type: 'RequestDeletion' }>;
-}
-
-type RequestDeletionDecision = Candidate['decision'];
 
 /**
  * Turns validated deletion events into `DeletionRequested` events on one new stream per request,
@@ -80,44 +58,12 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
     const known = await this.datasets.existing(
       command.items.flatMap((i) => i.event.data.scope?.datasetIds ?? []),
     );
-    const outcomes: DeletionIntakeOutcome[] = [];
-    const candidates: Candidate[] = [];
-    const toAppend = new Map<string, NewStream<DeletionRequested>>();
-    command.items.forEach((item, index) => {
-      const ids = intakeIdsFor(item.event.source, item.event.id);
-      const requestId = ids.requestId;
-      const unknown = (item.event.data.scope?.datasetIds ?? []).filter((d) => !known.has(d));
-      if (unknown.length > 0) {
-        outcomes.push({
-          ok: false,
-          error: new GovernanceError(
-            'UNKNOWN_DATASET',
-            `scope names unknown dataset(s): ${unknown.join(', ')}`,
-            {
-              datasetIds: unknown,
-            },
-          ),
-        });
-        return;
-      }
-      const target = streams.deletionRequest(requestId);
-      const decision = this.decisionOf(item, command, requestId);
-      if (!toAppend.has(target.streamId)) {
-        // A new stream: the decider's answer from the initial state (ADR 0006).
-        let event: NewEvent<DeletionRequested>;
-        try {
-          event = this.toEvent(item, command, ids, decision);
-        } catch (e) {
-          if (!isGovernanceError(e)) throw e;
-          outcomes.push({ ok: false, error: e });
-          return;
-        }
-        // One event per new stream: the read-model row built in SQL assumes it.
-        toAppend.set(target.streamId, { streamId: target.streamId, events: [event] });
-      }
-      outcomes.push({ ok: true, requestId, created: false });
-      candidates.push({ index, streamId: target.streamId, requestId, decision });
-    });
+    const { outcomes, candidates, toAppend } = prepareRequests(
+      command,
+      known,
+      this.pseudonymizer,
+      () => this.clock.now(),
+    );
     if (toAppend.size === 0) return outcomes;
 
     // Sorted, so two concurrent batches lock stream rows in the same order (no deadlock).
@@ -182,58 +128,5 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
       }
     }
     return decided;
-  }
-
-  /** The RequestDeletion command of the domain for one inbound event. */
-  private decisionOf(
-    item: DeletionIntakeItem,
-    command: RequestDeletionCommand,
-    requestId: DeletionRequestId,
-  ): RequestDeletionDecision {
-    const { event, receivedAt } = item;
-    const requestedAt = event.time ? new Date(event.time) : receivedAt;
-    const scope = event.data.scope;
-    return {
-      type: 'RequestDeletion',
-      data: {
-        requestId,
-        sourceEventId: event.id,
-        source: event.source,
-        channel: command.channel,
-        subjectRef: this.pseudonymizer.refOf(SubjectId(event.data.subjectId)),
-        scope: scope
-          ? { datasetIds: scope.datasetIds ?? null, recordIds: scope.recordIds ?? null }
-          : null,
-        legalBasis: event.data.legalBasis,
-        requestedAt: requestedAt.toISOString(),
-        receivedAt: receivedAt.toISOString(),
-        requestedDeadline: event.data.deadline ?? null,
-      },
-    };
-  }
-
-  private toEvent(
-    item: DeletionIntakeItem,
-    command: RequestDeletionCommand,
-    ids: { requestId: DeletionRequestId; eventId: string },
-    decision: RequestDeletionDecision,
-  ): NewEvent<DeletionRequested> {
-    const { event } = item;
-    const [decided] = deletionRequestDecider.decide(decision, initialDeletionRequestState());
-    if (decided?.type !== 'DeletionRequested') {
-      throw new Error('unreachable: a new request stream decides DeletionRequested');
-    }
-    return {
-      ...decided,
-      metadata: {
-        messageId: ids.eventId,
-        correlationId:
-          item.correlationId ?? (command.channel === 'http' ? command.correlationId : event.id),
-        causationId: event.id,
-        actor: command.channel === 'http' ? command.actor : `kafka:${event.source}`,
-        occurredAt: this.clock.now().toISOString(),
-        schemaVersion: 1,
-      },
-    };
   }
 }
