@@ -267,7 +267,7 @@ describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, 
     expect(log.join('\n')).not.toContain('worker memory');
   });
 
-  it('the version, the chain state and the factor are all durable before the certificate is linked and the result published', async () => {
+  it('the version and the chain state are durable, and the factor (a cache, not fsynced) is in place, before the certificate is linked and the result published', async () => {
     const w = await copy();
     const events: string[] = [];
     const later = <T>(what: string, ms: number, f: () => Promise<T>) =>

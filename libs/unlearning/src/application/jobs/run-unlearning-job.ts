@@ -204,10 +204,19 @@ const claimStep = async (
       `certificate step of ${job.modelId} is held by another job (${holder})`,
       { modelId: job.modelId },
     );
-  const previousOf = async (jobId: string): Promise<string> => {
-    const e = await deps.journal.staged(jobId);
-    if (e?.kind !== 'unlearning') throw busy(jobId);
-    return e.certificate;
+  // The holder of the last step is usually also the holder of step index − 1: its staged effect
+  // (write-once, with the chain state's ids in it) is read and decoded once, not twice.
+  const certificates = new Map<string, Promise<string>>();
+  const previousOf = (jobId: string): Promise<string> => {
+    let c = certificates.get(jobId);
+    if (!c) {
+      c = deps.journal.staged(jobId).then((e) => {
+        if (e?.kind !== 'unlearning') throw busy(jobId);
+        return e.certificate;
+      });
+      certificates.set(jobId, c);
+    }
+    return c;
   };
   let index: number;
   if (last && last.jobId === job.jobId) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { StagedUnlearning } from '../../application/jobs/job-ports';
@@ -53,6 +53,27 @@ describe('DirectoryJobJournal (write-once, in the private root)', () => {
     expect(await journal.stepHolder('m', 1)).toBe('j3');
     expect(await journal.claimStep('m', 2, 'j4')).toBe('j4');
     expect(await journal.lastStep('m')).toEqual({ index: 2, jobId: 'j4' });
+  });
+
+  it("staging makes the job's (empty) results directory beside the effect; the result is recorded into it", async () => {
+    const dir = path.join(root, 'journal', 'results', 'j5');
+    expect(existsSync(dir)).toBe(false);
+    await journal.stage(anEffect('j5'));
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await journal.result('j5', 1)).toBeNull();
+    const r = {
+      jobId: 'j5',
+      modelId: 'm',
+      attempt: 1,
+      workerId: 'w',
+      at: '2026-11-29T12:00:00Z',
+      kind: 'started' as const,
+    };
+    await journal.recordResult(r);
+    expect(readdirSync(dir)).toEqual(['1.json']);
+    expect(await journal.result('j5', 1)).toEqual(r);
+    // A second staging of the job (a twin) finds the directory there.
+    expect(await journal.stage(anEffect('j5', 'twin'))).toEqual(anEffect('j5'));
   });
 
   it('records one result per (job, attempt) and refuses path-like ids', async () => {
