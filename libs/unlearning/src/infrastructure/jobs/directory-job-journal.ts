@@ -56,8 +56,29 @@ const decode = (bytes: Buffer): StagedEffect => {
   return { ...s, released: s.released ? unb64(s.released) : null, chain };
 };
 
+/** How many staged effects the journal keeps decoded in memory (the last ones staged or read). */
+const RECENT_EFFECTS = 8;
+
 export class DirectoryJobJournal implements JobJournal {
+  /**
+   * The last staged effects this journal wrote or read, decoded. Effects are write-once and never
+   * removed, so a kept one is the file's content: the next job's step claim reads the previous
+   * job's certificate from here instead of reading and decoding its effect again (it holds the
+   * chain state's ids). PRIVATE like the files: worker memory only.
+   */
+  private readonly recent = new Map<string, StagedEffect>();
+
   private constructor(private readonly root: string) {}
+
+  private remember(e: StagedEffect): StagedEffect {
+    this.recent.delete(e.jobId);
+    this.recent.set(e.jobId, e);
+    if (this.recent.size > RECENT_EFFECTS) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+    return e;
+  }
 
   /** Opens (creating) `<privateRoot>/journal`. */
   static async open(privateRoot: string): Promise<DirectoryJobJournal> {
@@ -93,15 +114,18 @@ export class DirectoryJobJournal implements JobJournal {
     resultsDir.catch(() => undefined);
     const created = await this.write(path, encode(effect));
     await resultsDir;
-    if (created) return effect;
+    if (created) return this.remember(effect);
     const kept = await this.read(path);
     if (!kept) throw new Error(`staged effect of ${effect.jobId} vanished`);
-    return decode(kept);
+    return this.remember(decode(kept));
   }
 
   async staged(jobId: string): Promise<StagedEffect | null> {
-    const bytes = await this.read(this.effectPath(jobId));
-    return bytes ? decode(bytes) : null;
+    const path = this.effectPath(jobId);
+    const known = this.recent.get(jobId);
+    if (known) return known;
+    const bytes = await this.read(path);
+    return bytes ? this.remember(decode(bytes)) : null;
   }
 
   async claimStep(modelId: string, index: number, jobId: string): Promise<string> {
