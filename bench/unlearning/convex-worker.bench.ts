@@ -16,6 +16,7 @@
  */
 import * as os from 'node:os';
 import { rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { ModelId } from '@lethe/shared';
 import { createTfjsEngine, featurize, type Dataset } from '@lethe/unlearning';
 import type { LoggerPort } from '@lethe/shared/application';
@@ -101,11 +102,29 @@ interface JobRun {
   readonly ms: number;
   /** Node CPU of this process during the job (user + system), ms: less distorted by load. */
   readonly cpuMs: number;
+  /** fsync calls during the job. */
+  readonly fsyncs: number;
   readonly method: string;
   readonly how: string;
   readonly spans: Readonly<Record<string, number>>;
   readonly load: string;
 }
+
+/**
+ * fsync(2) calls of this process (FileHandle.sync: every durable write of the stores and the
+ * journal goes through it), counted per job: a measure the load does not distort.
+ */
+let fsyncs = 0;
+const countFsyncs = async (): Promise<void> => {
+  const fh = await open(__filename, 'r');
+  const proto = Object.getPrototypeOf(fh) as { sync: () => Promise<void> };
+  await fh.close();
+  const sync = proto.sync;
+  proto.sync = function (this: unknown) {
+    fsyncs++;
+    return sync.call(this);
+  };
+};
 
 const cpuNow = (): number => {
   const u = process.cpuUsage();
@@ -118,7 +137,14 @@ async function oneSize(
   extractor: Parameters<typeof featurize>[0],
   del: Dataset,
   n: number,
-): Promise<{ runs: JobRun[]; keptMs: number[]; retrainMs: number; versions: number }> {
+): Promise<{
+  runs: JobRun[];
+  keptMs: number[];
+  kept: JobRun[];
+  retrain: JobRun;
+  retrainMs: number;
+  versions: number;
+}> {
   log(`n = ${n}: featurizing…`);
   const data: Dataset = featurize(extractor, trainingSet(del, n, `convex/${n}`));
   const f: WorkerFixture = await aWorkerFixture(engine);
@@ -134,6 +160,7 @@ async function oneSize(
       const logger = recording();
       const l0 = loadAvg();
       const c = cpuNow();
+      const s0 = fsyncs;
       const t = now();
       const { dataCache: _own, ...deps } = w.deps;
       const shared = f.deps.dataCache;
@@ -144,6 +171,7 @@ async function oneSize(
       }).handle(msg);
       const ms = now() - t;
       const cpuMs = cpuNow() - c;
+      const syncs = fsyncs - s0;
       if (out.kind === 'skipped') throw new Error(`job skipped: ${out.reason}`);
       const r = out.result;
       if (r.kind !== 'trained' && r.kind !== 'succeeded')
@@ -153,6 +181,7 @@ async function oneSize(
         label,
         ms,
         cpuMs,
+        fsyncs: syncs,
         method: r.kind === 'succeeded' ? r.method : 'trained',
         how: how.replace(/^job \S+: kept convex factor of version \d+ /, '').replace(/: .*/, ''),
         spans: out.spans,
@@ -193,10 +222,12 @@ async function oneSize(
       jobMessage(aTrainingJob({ modelId: 'head', datasets, profile: profile() })),
     );
     const keptMs: number[] = [];
+    const kept: JobRun[] = [];
     for (let j = 0; j < JOBS; j++) {
       log(`n = ${n}: deletion job ${j + 1} (kept factor)…`);
       const out = await unlearnJob(f, `deletion ${j + 1}: convex-newton, kept factor`, j, 1 + j);
       keptMs.push(out.ms);
+      kept.push(out);
     }
     // The same job without the cache of parsed rows (D_r parsed from the NDJSON source, as every
     // job did before the cache), on a copy of the stores.
@@ -240,7 +271,7 @@ async function oneSize(
       },
     );
     const versions = (await f.modelStore.listVersions(ModelId('head'))).length;
-    return { runs, keptMs, retrainMs: retrain.ms, versions };
+    return { runs, keptMs, kept, retrain, retrainMs: retrain.ms, versions };
   } finally {
     for (const c of copies) c.cleanup();
     f.cleanup();
@@ -251,6 +282,7 @@ const median = (xs: readonly number[]): number =>
   [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
 async function main(): Promise<void> {
+  await countFsyncs();
   const engine = await createTfjsEngine();
   printHeader(
     engine,
@@ -270,12 +302,25 @@ async function main(): Promise<void> {
   });
   const summary: (string | number)[][] = [];
   for (const n of SIZES) {
-    const { runs, keptMs, retrainMs, versions } = await oneSize(engine, extractor, del, n);
+    const { runs, keptMs, kept, retrain, retrainMs, versions } = await oneSize(
+      engine,
+      extractor,
+      del,
+      n,
+    );
     const title = `n = ${n}, d = ${WIDTH}, p = ${(WIDTH + 1) * 10}, λ = ${L2}, τ = ${TAU}, ε = 1, δ = 1e-5`;
     printTable(
       `One job of 1 record through the worker (${title})`,
-      ['job', 'kept factor', 'wall s', 'Node CPU s', 'method', 'load avg 1/5/15 (start → end)'],
-      runs.map((r) => [r.label, r.how || '—', sec(r.ms), sec(r.cpuMs), r.method, r.load]),
+      [
+        'job',
+        'kept factor',
+        'wall s',
+        'Node CPU s',
+        'fsyncs',
+        'method',
+        'load avg 1/5/15 (start → end)',
+      ],
+      runs.map((r) => [r.label, r.how || '—', sec(r.ms), sec(r.cpuMs), r.fsyncs, r.method, r.load]),
       `Versions stored: ${versions}.`,
     );
     printTable(
@@ -298,6 +343,13 @@ async function main(): Promise<void> {
       sec(med),
       `**${ratio(retrainMs / med)}**`,
       ratio(retrainMs / (keptMs[0] as number)),
+      `${sec(retrain.cpuMs)} / ${sec(median(kept.map((r) => r.cpuMs)))}`,
+      ratio(retrain.cpuMs / median(kept.map((r) => r.cpuMs))),
+      median(kept.map((r) => r.fsyncs)),
+      `${Math.round(median(kept.map((r) => r.spans.compute ?? 0)))} / ${Math.round(
+        median(kept.map((r) => r.ms - (r.spans.compute ?? 0))),
+      )}`,
+      kept.map((r) => sec(r.ms)).join(' '),
     ]);
   }
   printTable(
@@ -309,6 +361,11 @@ async function main(): Promise<void> {
       'median kept job s',
       'speed-up (median)',
       'speed-up (first)',
+      'Node CPU s: retrain / median kept',
+      'speed-up, Node CPU',
+      'fsyncs per kept job (median)',
+      'kept: compute / rest ms (medians)',
+      'kept jobs wall s (each)',
     ],
     summary,
   );

@@ -267,7 +267,7 @@ describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, 
     expect(log.join('\n')).not.toContain('worker memory');
   });
 
-  it('the version, the chain state and the factor are all durable before the certificate is linked and the result published', async () => {
+  it('the version and the chain state are durable, and the factor (a cache, not fsynced) is in place, before the certificate is linked and the result published', async () => {
     const w = await copy();
     const events: string[] = [];
     const later = <T>(what: string, ms: number, f: () => Promise<T>) =>
@@ -354,7 +354,7 @@ describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, 
     expect((await verify(fresh, result.certificate)).guarantee.type).toBe('certified');
   });
 
-  describe('the step claim, taken beside the reads of D_r and the factor', () => {
+  describe('the step claim, taken beside the reads of the base version, D_r and the factor', () => {
     const gone = [
       {
         datasetId: 'ds',
@@ -390,6 +390,37 @@ describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, 
       expect(ok.result.kind).toBe('succeeded');
       const p = await verify(w, (ok.result as Succeeded).certificate);
       expect(p.sequence.index).toBe(before!.index + 1);
+    });
+
+    it("a job on a stale or missing base version fails with the base's own error (not MODEL_BUSY) and gives its claim back", async () => {
+      const w = await copy();
+      const before = await w.journal.lastStep('kf');
+      for (const [baseVersion, code] of [
+        [1, 'JOB_STALE_BASE_VERSION'],
+        [99, 'JOB_BASE_VERSION_NOT_FOUND'],
+      ] as const) {
+        const out = (await w
+          .runner()
+          .handle(
+            jobMessage(
+              anUnlearningJob({ modelId: 'kf', baseVersion, records: recordsOf('u14'), datasets }),
+            ),
+          )) as { result: UnlearningResultDataV1 };
+        expect(out.result).toMatchObject({ kind: 'failed', code });
+        expect(await w.journal.lastStep('kf')).toEqual(before);
+      }
+      // The same errors come first when another job holds the next step; its claim is kept.
+      const next = before!.index + 1;
+      expect(await w.journal.claimStep('kf', next, 'another-job')).toBe('another-job');
+      const stale = (await w
+        .runner()
+        .handle(
+          jobMessage(
+            anUnlearningJob({ modelId: 'kf', baseVersion: 1, records: recordsOf('u14'), datasets }),
+          ),
+        )) as { result: UnlearningResultDataV1 };
+      expect(stale.result).toMatchObject({ kind: 'failed', code: 'JOB_STALE_BASE_VERSION' });
+      expect(await w.journal.stepHolder('kf', next)).toBe('another-job');
     });
 
     it("a model whose next step is held by another job: JOB_MODEL_BUSY, whatever the reads beside it gave, and the holder's claim is kept", async () => {

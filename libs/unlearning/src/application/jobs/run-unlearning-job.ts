@@ -204,10 +204,19 @@ const claimStep = async (
       `certificate step of ${job.modelId} is held by another job (${holder})`,
       { modelId: job.modelId },
     );
-  const previousOf = async (jobId: string): Promise<string> => {
-    const e = await deps.journal.staged(jobId);
-    if (e?.kind !== 'unlearning') throw busy(jobId);
-    return e.certificate;
+  // The holder of the last step is usually also the holder of step index − 1: its staged effect
+  // (write-once, with the chain state's ids in it) is read and decoded once, not twice.
+  const certificates = new Map<string, Promise<string>>();
+  const previousOf = (jobId: string): Promise<string> => {
+    let c = certificates.get(jobId);
+    if (!c) {
+      c = deps.journal.staged(jobId).then((e) => {
+        if (e?.kind !== 'unlearning') throw busy(jobId);
+        return e.certificate;
+      });
+      certificates.set(jobId, c);
+    }
+    return c;
   };
   let index: number;
   if (last && last.jobId === job.jobId) {
@@ -250,13 +259,24 @@ export const computeUnlearning = async (
   }
   const profile = profileForJob(trained, job);
   progress.stage('loading');
-  const base = await spans.time('base', () => loadBase(deps, job));
   // The step claim is journal I/O (two fsyncs) that nothing read below depends on: it runs beside
-  // the reads of D_r and the kept factor, and is awaited before anything is computed or signed.
-  // A failed claim is the job's error as before (MODEL_BUSY first); a claim taken for a job that
-  // fails is given back.
+  // the reads of the base version, D_r and the kept factor, and is awaited before anything is
+  // computed or signed. A failed claim is the job's error as before (MODEL_BUSY first), except
+  // that the base version's own errors come first, as when the claim was taken after reading it;
+  // a claim taken for a job that fails is given back.
   const claiming = spans.time('base', () => claimStep(deps, job));
   claiming.catch(() => undefined);
+  const giveBack = async () => {
+    const c = await claiming.catch(() => null);
+    if (c) await deps.journal.releaseStep(job.modelId, c.index, job.jobId).catch(() => undefined);
+  };
+  let base: Base;
+  try {
+    base = await spans.time('base', () => loadBase(deps, job));
+  } catch (e) {
+    await giveBack();
+    throw e;
+  }
   let claimed: { index: number; previous: string | null } | undefined;
   const claim = async () => (claimed = await claiming);
   const held = () => {

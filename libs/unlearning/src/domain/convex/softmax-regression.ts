@@ -37,15 +37,19 @@ const check = (theta: ArrayLike<number>, rows: SoftmaxRows): number => {
 
 /** Softmax of z (length k) in place, shifted by the max; returns log Σ exp(z − max) + max. */
 const softmaxInPlace = (z: Float64Array): number => {
+  const k = z.length;
   let m = -Infinity;
-  for (const v of z) if (v > m) m = v;
+  for (let j = 0; j < k; j++) {
+    const v = z[j] as number;
+    if (v > m) m = v;
+  }
   let s = 0;
-  for (let j = 0; j < z.length; j++) {
+  for (let j = 0; j < k; j++) {
     const e = Math.exp((z[j] as number) - m);
     z[j] = e;
     s += e;
   }
-  for (let j = 0; j < z.length; j++) z[j] = (z[j] as number) / s;
+  for (let j = 0; j < k; j++) z[j] = (z[j] as number) / s;
   return m + Math.log(s);
 };
 
@@ -93,9 +97,10 @@ export function softmaxRegressionLoss(
  * F(θ) and ∇F(θ) = (1/n)·Σ x̃ᵢ(pᵢ − e_{yᵢ})ᵀ + l2·θ in float64, in one pass over the rows.
  *
  * The certificate's check runs this once per request over all of D_r, so it is written for speed
- * (docs/benchmarks.md (g)): θ is read from a float64 copy (exact), and the classes are taken four
- * at a time with their logits (then their gradient factors) held in locals, so that a feature is
- * read once per four classes and no partial sum goes through memory. Every sum is formed in the
+ * (docs/benchmarks.md (g)): θ is read from a float64 copy (exact), each row's features are
+ * converted to float64 once, and the classes are taken eight at a time (then two, then one) with
+ * their logits (then their gradient factors) held in locals, so that a feature is read once per
+ * eight classes and no partial sum goes through memory. Every sum is formed in the
  * same order as the plain loops (a logit: its bias, then the features in order; a gradient entry:
  * the rows in order), so the result is bit-identical to them (softmax-regression.spec.ts checks it
  * against a reference).
@@ -112,36 +117,63 @@ export function softmaxRegressionLossAndGradient(
   for (let i = 0; i < p; i++) th[i] = theta[i] as number;
   const g = new Float64Array(p);
   const z = new Float64Array(k);
+  // The row's features as float64, converted once per row (not once per block of classes).
+  const xr = new Float64Array(d);
   const x = rows.features;
   const labels = rows.labels;
   const biasAt = d * k;
   let loss = 0;
   for (let r = 0; r < n; r++) {
     const off = r * d;
-    // Logits z = θ_biasᵀ + Σᵢ xᵢ·θ_i, four classes at a time.
+    for (let i = 0; i < d; i++) xr[i] = x[off + i] as number;
+    // Logits z = θ_biasᵀ + Σᵢ xᵢ·θ_i, eight classes at a time, then two, then one.
     let j = 0;
-    for (; j + 3 < k; j += 4) {
+    for (; j + 7 < k; j += 8) {
       let z0 = th[biasAt + j] as number;
       let z1 = th[biasAt + j + 1] as number;
       let z2 = th[biasAt + j + 2] as number;
       let z3 = th[biasAt + j + 3] as number;
+      let z4 = th[biasAt + j + 4] as number;
+      let z5 = th[biasAt + j + 5] as number;
+      let z6 = th[biasAt + j + 6] as number;
+      let z7 = th[biasAt + j + 7] as number;
       for (let i = 0, at = j; i < d; i++, at += k) {
-        const xi = x[off + i] as number;
+        const xi = xr[i] as number;
         if (xi === 0) continue;
         z0 = z0 + xi * (th[at] as number);
         z1 = z1 + xi * (th[at + 1] as number);
         z2 = z2 + xi * (th[at + 2] as number);
         z3 = z3 + xi * (th[at + 3] as number);
+        z4 = z4 + xi * (th[at + 4] as number);
+        z5 = z5 + xi * (th[at + 5] as number);
+        z6 = z6 + xi * (th[at + 6] as number);
+        z7 = z7 + xi * (th[at + 7] as number);
       }
       z[j] = z0;
       z[j + 1] = z1;
       z[j + 2] = z2;
       z[j + 3] = z3;
+      z[j + 4] = z4;
+      z[j + 5] = z5;
+      z[j + 6] = z6;
+      z[j + 7] = z7;
+    }
+    for (; j + 1 < k; j += 2) {
+      let z0 = th[biasAt + j] as number;
+      let z1 = th[biasAt + j + 1] as number;
+      for (let i = 0, at = j; i < d; i++, at += k) {
+        const xi = xr[i] as number;
+        if (xi === 0) continue;
+        z0 = z0 + xi * (th[at] as number);
+        z1 = z1 + xi * (th[at + 1] as number);
+      }
+      z[j] = z0;
+      z[j + 1] = z1;
     }
     for (; j < k; j++) {
       let z0 = th[biasAt + j] as number;
       for (let i = 0, at = j; i < d; i++, at += k) {
-        const xi = x[off + i] as number;
+        const xi = xr[i] as number;
         if (xi === 0) continue;
         z0 = z0 + xi * (th[at] as number);
       }
@@ -152,26 +184,44 @@ export function softmaxRegressionLossAndGradient(
     loss += softmaxInPlace(z) - zy;
     z[y] = (z[y] as number) - 1;
     for (let c = 0; c < k; c++) g[biasAt + c] = (g[biasAt + c] as number) + (z[c] as number);
-    // ∇ += xᵢ·(p − e_y), four classes at a time.
+    // ∇ += xᵢ·(p − e_y), eight classes at a time, then two, then one.
     j = 0;
-    for (; j + 3 < k; j += 4) {
+    for (; j + 7 < k; j += 8) {
       const e0 = z[j] as number;
       const e1 = z[j + 1] as number;
       const e2 = z[j + 2] as number;
       const e3 = z[j + 3] as number;
+      const e4 = z[j + 4] as number;
+      const e5 = z[j + 5] as number;
+      const e6 = z[j + 6] as number;
+      const e7 = z[j + 7] as number;
       for (let i = 0, at = j; i < d; i++, at += k) {
-        const xi = x[off + i] as number;
+        const xi = xr[i] as number;
         if (xi === 0) continue;
         g[at] = (g[at] as number) + xi * e0;
         g[at + 1] = (g[at + 1] as number) + xi * e1;
         g[at + 2] = (g[at + 2] as number) + xi * e2;
         g[at + 3] = (g[at + 3] as number) + xi * e3;
+        g[at + 4] = (g[at + 4] as number) + xi * e4;
+        g[at + 5] = (g[at + 5] as number) + xi * e5;
+        g[at + 6] = (g[at + 6] as number) + xi * e6;
+        g[at + 7] = (g[at + 7] as number) + xi * e7;
+      }
+    }
+    for (; j + 1 < k; j += 2) {
+      const e0 = z[j] as number;
+      const e1 = z[j + 1] as number;
+      for (let i = 0, at = j; i < d; i++, at += k) {
+        const xi = xr[i] as number;
+        if (xi === 0) continue;
+        g[at] = (g[at] as number) + xi * e0;
+        g[at + 1] = (g[at + 1] as number) + xi * e1;
       }
     }
     for (; j < k; j++) {
       const e0 = z[j] as number;
       for (let i = 0, at = j; i < d; i++, at += k) {
-        const xi = x[off + i] as number;
+        const xi = xr[i] as number;
         if (xi === 0) continue;
         g[at] = (g[at] as number) + xi * e0;
       }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { StagedUnlearning } from '../../application/jobs/job-ports';
@@ -53,6 +53,46 @@ describe('DirectoryJobJournal (write-once, in the private root)', () => {
     expect(await journal.stepHolder('m', 1)).toBe('j3');
     expect(await journal.claimStep('m', 2, 'j4')).toBe('j4');
     expect(await journal.lastStep('m')).toEqual({ index: 2, jobId: 'j4' });
+  });
+
+  it('keeps the last staged effects it wrote or read in memory (write-once files); a missing one is looked up on disk each time', async () => {
+    const first = anEffect('j6');
+    await journal.stage(first);
+    const file = path.join(root, 'journal', 'effects', 'j6.json');
+    // The effect is answered from memory: removing the file (never done by the journal) shows it.
+    rmSync(file);
+    expect(await journal.staged('j6')).toEqual(first);
+    // Another journal on the same root (another worker) reads the disk, and keeps what it read.
+    const other = await DirectoryJobJournal.open(root);
+    expect(await other.staged('j6')).toBeNull();
+    await journal.stage(anEffect('j7'));
+    expect(await other.staged('j7')).toEqual(anEffect('j7'));
+    rmSync(path.join(root, 'journal', 'effects', 'j7.json'));
+    expect(await other.staged('j7')).toEqual(anEffect('j7'));
+    // At most 8 are kept: the oldest is read from the disk again.
+    for (let i = 0; i < 8; i++) await other.stage(anEffect(`k${i}`));
+    expect(await other.staged('j7')).toBeNull();
+  });
+
+  it("staging makes the job's (empty) results directory beside the effect; the result is recorded into it", async () => {
+    const dir = path.join(root, 'journal', 'results', 'j5');
+    expect(existsSync(dir)).toBe(false);
+    await journal.stage(anEffect('j5'));
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await journal.result('j5', 1)).toBeNull();
+    const r = {
+      jobId: 'j5',
+      modelId: 'm',
+      attempt: 1,
+      workerId: 'w',
+      at: '2026-11-29T12:00:00Z',
+      kind: 'started' as const,
+    };
+    await journal.recordResult(r);
+    expect(readdirSync(dir)).toEqual(['1.json']);
+    expect(await journal.result('j5', 1)).toEqual(r);
+    // A second staging of the job (a twin) finds the directory there.
+    expect(await journal.stage(anEffect('j5', 'twin'))).toEqual(anEffect('j5'));
   });
 
   it('records one result per (job, attempt) and refuses path-like ids', async () => {

@@ -4,7 +4,7 @@ import type { UnlearningResultDataV1 } from '@lethe/shared';
 import type { JobJournal, StagedEffect } from '../../application/jobs/job-ports';
 import type { JobProfile } from '../../application/jobs/job-profile';
 import { ModelStoreError, ModelStoreErrorCode } from '../../application/ports/model-store.errors';
-import { errnoOf, io, placeExclusive, readIfExists } from '../model-store/fs-atomic';
+import { ensureDir, errnoOf, io, placeExclusive, readIfExists } from '../model-store/fs-atomic';
 
 /*
  * The worker's journal on a directory (port: application/jobs/job-ports.ts), inside the PRIVATE
@@ -56,8 +56,29 @@ const decode = (bytes: Buffer): StagedEffect => {
   return { ...s, released: s.released ? unb64(s.released) : null, chain };
 };
 
+/** How many staged effects the journal keeps decoded in memory (the last ones staged or read). */
+const RECENT_EFFECTS = 8;
+
 export class DirectoryJobJournal implements JobJournal {
+  /**
+   * The last staged effects this journal wrote or read, decoded. Effects are write-once and never
+   * removed, so a kept one is the file's content: the next job's step claim reads the previous
+   * job's certificate from here instead of reading and decoding its effect again (it holds the
+   * chain state's ids). PRIVATE like the files: worker memory only.
+   */
+  private readonly recent = new Map<string, StagedEffect>();
+
   private constructor(private readonly root: string) {}
+
+  private remember(e: StagedEffect): StagedEffect {
+    this.recent.delete(e.jobId);
+    this.recent.set(e.jobId, e);
+    if (this.recent.size > RECENT_EFFECTS) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+    return e;
+  }
 
   /** Opens (creating) `<privateRoot>/journal`. */
   static async open(privateRoot: string): Promise<DirectoryJobJournal> {
@@ -86,15 +107,25 @@ export class DirectoryJobJournal implements JobJournal {
 
   async stage(effect: StagedEffect): Promise<StagedEffect> {
     const path = this.effectPath(effect.jobId);
-    if (await this.write(path, encode(effect))) return effect;
+    // A staged job ends with a recorded result: its results directory is made (durably) while
+    // the effect is written, so that recording the result, after the effect is applied, costs one
+    // fsync less on the job's path (docs/benchmarks.md (g), "Fifth wave").
+    const resultsDir = io('mkdir', () => ensureDir(this.resultsDir(effect.jobId)));
+    resultsDir.catch(() => undefined);
+    const created = await this.write(path, encode(effect));
+    await resultsDir;
+    if (created) return this.remember(effect);
     const kept = await this.read(path);
     if (!kept) throw new Error(`staged effect of ${effect.jobId} vanished`);
-    return decode(kept);
+    return this.remember(decode(kept));
   }
 
   async staged(jobId: string): Promise<StagedEffect | null> {
-    const bytes = await this.read(this.effectPath(jobId));
-    return bytes ? decode(bytes) : null;
+    const path = this.effectPath(jobId);
+    const known = this.recent.get(jobId);
+    if (known) return known;
+    const bytes = await this.read(path);
+    return bytes ? this.remember(decode(bytes)) : null;
   }
 
   async claimStep(modelId: string, index: number, jobId: string): Promise<string> {
@@ -164,9 +195,13 @@ export class DirectoryJobJournal implements JobJournal {
     return bytes ? (JSON.parse(bytes.toString('utf8')) as JobProfile) : null;
   }
 
+  private resultsDir(jobId: string): string {
+    checkId('jobId', jobId);
+    return join(this.root, 'results', jobId);
+  }
+
   async recordResult(result: UnlearningResultDataV1): Promise<void> {
-    checkId('jobId', result.jobId);
-    const path = join(this.root, 'results', result.jobId, `${result.attempt}.json`);
+    const path = join(this.resultsDir(result.jobId), `${result.attempt}.json`);
     await this.write(path, Buffer.from(JSON.stringify(result), 'utf8'));
   }
 

@@ -16,11 +16,11 @@ import {
 import { canonicalJson } from '@lethe/shared/domain';
 import {
   commitExclusive,
+  createEmptyExclusive,
   discardPrepared,
   ensureDir,
   errnoOf,
   io,
-  placeExclusive,
   placeReplacing,
   prepareExclusive,
   readIfExists,
@@ -245,9 +245,10 @@ export class DirectoryModelStore implements ModelStore {
     await io('write blob', () => placeReplacing(this.tmp(), path, bytes, 0o644));
   }
 
+  /** An empty file named by the certificate id, created in place (fs-atomic.ts: no content to tear). */
   private async touchCertificate(modelId: string, version: number, c: string): Promise<void> {
     await io('link certificate', () =>
-      placeExclusive(this.tmp(), join(this.certDir(modelId, version), c), new Uint8Array(0), 0o644),
+      createEmptyExclusive(join(this.certDir(modelId, version), c), 0o644),
     );
   }
 

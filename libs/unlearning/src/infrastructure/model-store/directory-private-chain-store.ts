@@ -10,7 +10,7 @@ import {
   type PrivateChainStore,
   type PrivateFactorBytes,
 } from '../../application/ports/private-chain-store.port';
-import { errnoOf, io, placeExclusive, placeReplacing, readIfExists } from './fs-atomic';
+import { errnoOf, io, placeExclusive, placeReplacingCache, readIfExists } from './fs-atomic';
 import { assertDisjointRoots, checkId, checkVersion } from './keys';
 
 export interface DirectoryPrivateChainStoreOptions {
@@ -84,8 +84,9 @@ export const decodePrivateState = (bytes: Uint8Array): PrivateChainState => {
  * The private chain store on a directory, apart from the public store:
  * `<root>/chains/<modelId>/<version>.state` (write-once, atomic, fsync'ed, mode 0600 in a 0700
  * root), verified on every read; beside it `<version>.factor`, the kept convex-newton factor of that
- * state (a cache: replaced atomically, verified by its codec, rebuilt by the worker when missing or
- * damaged). Nothing here is served or published.
+ * state (a cache: replaced atomically but not fsync'ed, verified by its codec, rebuilt by the
+ * worker when missing or damaged, e.g. after the machine crashed before the page cache reached
+ * the disk). Nothing here is served or published.
  */
 export class DirectoryPrivateChainStore implements PrivateChainStore {
   private constructor(readonly root: string) {}
@@ -149,7 +150,11 @@ export class DirectoryPrivateChainStore implements PrivateChainStore {
     checkId('modelId', modelId);
     checkVersion(version);
     const path = this.path(modelId, version, 'factor');
-    await io('write kept factor', () => placeReplacing(join(this.root, 'tmp'), path, bytes, 0o600));
+    // A cache (rebuilt when missing or damaged, SHA-256 checked by its codec on every read):
+    // renamed into place atomically, not fsync'ed (fs-atomic.ts, `placeReplacingCache`).
+    await io('write kept factor', () =>
+      placeReplacingCache(join(this.root, 'tmp'), path, bytes, 0o600),
+    );
   }
 
   async getFactor(modelId: ModelId, version: number): Promise<PrivateFactorBytes | null> {

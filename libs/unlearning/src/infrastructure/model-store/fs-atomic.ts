@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ModelStoreError, ModelStoreErrorCode } from '../../application/ports/model-store.errors';
 
@@ -13,6 +13,15 @@ import { ModelStoreError, ModelStoreErrorCode } from '../../application/ports/mo
  * - `placeExclusive`: link(2), which fails with EEXIST if the target exists: an atomic
  *   create-if-absent for write-once files (version metadata, chain steps). Needs hard links
  *   (any local POSIX filesystem).
+ * Two cheaper forms, where the full one would buy nothing:
+ * - `createEmptyExclusive`: an EMPTY write-once file (a certificate link) is created in place with
+ *   O_CREAT|O_EXCL, then it and its directory are fsync'ed: an empty file has no content to tear,
+ *   so no temp file and link are needed (a crash leaves the entry or not, never half of it);
+ * - `placeReplacingCache`: a CACHE file (re-derivable, verified by its own codec on every read,
+ *   e.g. the kept convex-newton factor) is written to a temp file and renamed over the target
+ *   WITHOUT fsync: atomic against a crash of the process (the page cache survives it), and after
+ *   a crash of the machine the reader finds the old file, the new one, or a damaged one that its
+ *   checksum refuses, and re-derives it.
  */
 
 export const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
@@ -91,6 +100,54 @@ export const placeReplacing = async (
     throw e;
   }
   await fsyncDir(dirname(target));
+};
+
+/** `placeReplacing` without the fsyncs, for cache files only (see the top of this file). */
+export const placeReplacingCache = async (
+  tmpDir: string,
+  target: string,
+  bytes: Uint8Array,
+  mode: number,
+): Promise<void> => {
+  await ensureDir(dirname(target));
+  const tmp = join(tmpDir, `${process.pid}-${randomUUID()}.tmp`);
+  try {
+    await writeFile(tmp, bytes, { flag: 'wx', mode });
+    await rename(tmp, target);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+};
+
+/**
+ * An empty write-once file at `target`, durable: true if this call created it, false if it
+ * existed already (see the top of this file).
+ */
+export const createEmptyExclusive = async (target: string, mode: number): Promise<boolean> => {
+  await ensureDir(dirname(target));
+  let fh;
+  try {
+    fh = await open(target, 'wx', mode);
+  } catch (e) {
+    if (errnoOf(e) !== 'EEXIST') throw e;
+    // Made by an earlier call that may have died before its fsyncs: make the entry durable now.
+    const existing = await open(target, 'r');
+    try {
+      await existing.sync();
+    } finally {
+      await existing.close();
+    }
+    await fsyncDir(dirname(target));
+    return false;
+  }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsyncDir(dirname(target));
+  return true;
 };
 
 /**
