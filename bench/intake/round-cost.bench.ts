@@ -239,12 +239,16 @@ async function main(): Promise<void> {
       console.log(
         `intake append statement, PostgreSQL ${pg.serverVersion}; ${settings
           .map((s) => `${s.name}=${s.setting}${s.unit ?? ''}`)
-          .join(', ')}; parts: ${PARTS.join(',')}${DROP.length ? `; dropped: ${DROP.join(', ')}` : ''}${SETUP ? `; set-up: ${SETUP}` : ''}\n`,
+          .join(
+            ', ',
+          )}; parts: ${PARTS.join(',')}${DROP.length ? `; dropped: ${DROP.join(', ')}` : ''}${SETUP ? `; set-up: ${SETUP}` : ''}\n`,
       );
       console.log(
         '| rows before | round | rounds | PG CPU µs/ev | exec µs/ev | streams | events | outbox | view | triggers | WAL B/ev | FPI/ev | disk reads/ev | load |',
       );
-      console.log('| --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |');
+      console.log(
+        '| --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
+      );
       let stored = 0;
       for (const target of TABLE_SIZES) {
         while (stored < target) {
