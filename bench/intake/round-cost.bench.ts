@@ -9,7 +9,8 @@
  *     [--table-sizes 0,100000,1000000] [--sizes 1000,5000] [--rounds 3] [--drop idx1,idx2] [--sql '…']
  *
  * For each table size (requests already stored: the tables are filled by rounds of 5,000 of the
- * same statement, then CHECKPOINT), for each round size, `--rounds` measured rounds
+ * same statement, then VACUUM (ANALYZE) and CHECKPOINT; autovacuum is off on the four tables so
+ * that the WAL measured is the rounds' own), for each round size, `--rounds` measured rounds
  * (the first size's first round right after the CHECKPOINT): per event, the backend's CPU (utime + stime from /proc, BEGIN to COMMIT, 10 ms
  * ticks), the statement's execution time and each table's INSERT node time from the plan (node
  * times include that table's index and trigger work; EXPLAIN's clock reads inflate them a
@@ -229,6 +230,11 @@ async function main(): Promise<void> {
     await runMigrations(url);
     const ds = await new DataSource({ type: 'postgres', url, poolSize: 2 }).initialize();
     try {
+      // No autovacuum on the four tables, so that the WAL measured is the rounds' own (the fill
+      // is vacuumed once before the CHECKPOINT instead, as autovacuum would have done).
+      for (const t of ['streams', 'events', 'outbox', 'gov_deletion_requests_view']) {
+        await ds.query(`ALTER TABLE ${t} SET (autovacuum_enabled = off)`);
+      }
       for (const index of DROP) await ds.query(`DROP INDEX ${index}`);
       if (SETUP) await ds.query(SETUP);
       const settings = await ds.query<{ name: string; setting: string; unit: string | null }[]>(
@@ -256,6 +262,7 @@ async function main(): Promise<void> {
           await round(ds, n, false);
           stored += n;
         }
+        await ds.query('VACUUM (ANALYZE) streams, events, outbox, gov_deletion_requests_view');
         await ds.query('CHECKPOINT');
         for (const size of SIZES) {
           const measured: Sample[] = [];
