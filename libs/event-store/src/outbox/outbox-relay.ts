@@ -122,7 +122,7 @@ export class OutboxRelay {
     this.idleDelayMs = options.idleDelayMs ?? 250;
     this.retry = options.retry ?? { baseDelayMs: 100, maxDelayMs: 10_000 };
     this.logger = options.logger ?? silentLogger;
-    this.fetchSql = fetchSql(options.eventValue);
+    this.fetchSql = outboxFetchSql(options.eventValue);
   }
 
   private readonly fetchSql: string;
@@ -440,10 +440,11 @@ export const outboxValueSql = (eventValue: string): string =>
         ELSE convert_to(${eventValue}, 'UTF8') END`;
 
 /**
- * The relay's read (see `fetch`): a row naming its event gets its value built from it by
- * `eventValue`; `unbuilt` flags one that could not be.
+ * The relay's read (see `fetch`; parameters: the cursor's transaction id and id, the batch size):
+ * a row naming its event gets its value built from it by `eventValue`; `unbuilt` flags one that
+ * could not be. Exported for bench/intake/index-review.ts, which plans it.
  */
-function fetchSql(eventValue: string | undefined): string {
+export function outboxFetchSql(eventValue: string | undefined): string {
   const value = eventValue ? outboxValueSql(eventValue) : 'outbox.value';
   return `SELECT outbox.id::text AS id, outbox.transaction_id::text AS transaction_id,
                  outbox.topic, outbox.key, v.value, outbox.headers,
