@@ -294,9 +294,11 @@ CREATE TABLE public.outbox (
   headers jsonb NOT NULL DEFAULT '{}'::jsonb,
   transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  published_at timestamp with time zone
+  published_at timestamp with time zone,
+  event_position bigint
 );
 ALTER TABLE public.outbox ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
+ALTER TABLE public.outbox ADD CONSTRAINT outbox_value_or_event_ck CHECK (event_position IS NULL OR value IS NULL);
 CREATE UNIQUE INDEX outbox_pkey ON public.outbox USING btree (id);
 CREATE INDEX outbox_unpublished_idx ON public.outbox USING btree (transaction_id, id) WHERE (published_at IS NULL);
 CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();

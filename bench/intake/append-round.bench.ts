@@ -2,8 +2,9 @@
  * PostgreSQL's side of one intake round, without Kafka or the rest of the service: the
  * transaction body of `RequestDeletionHandler` the way main wrote it (four statements: streams,
  * events, outbox messages built in Node, read-model rows folded in Node) and the way it is
- * written now (one statement building the outbox CloudEvents and read-model rows in SQL from the
- * events), side by side in one process on one database, rounds alternated, for several round
+ * written now (one statement building the outbox rows and read-model rows in SQL from the
+ * events; since ADR 0013's amendment "The outbox row names its event", intake's outbox rows name
+ * their events and hold no CloudEvent), side by side in one process on one database, rounds alternated, for several round
  * sizes (docs/benchmarks.md, "PostgreSQL's share of a round").
  *
  *   npx ts-node -r tsconfig-paths/register --transpile-only bench/intake/append-round.bench.ts \

@@ -16,6 +16,8 @@ import {
 } from '@lethe/local-infra';
 import { requestIdFor } from '@lethe/governance/application/ids';
 import { FIND_BY_SOURCE_EVENT_SQL } from '@lethe/governance/application/queries/find-deletion-request/find-deletion-request.handler';
+import { GOVERNANCE_EVENT_VALUE_SQL } from '@lethe/governance/application/messages/governance-cloud-event';
+import { outboxFetchSql } from '@lethe/event-store';
 
 const rowsArg = process.argv.indexOf('--rows');
 const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 100_000;
@@ -79,11 +81,8 @@ const QUERIES: readonly [string, string, string, unknown[]][] = [
   ],
   [
     'outbox',
-    'outbox-relay.ts fetch (unpublished, safe order)',
-    `SELECT id FROM outbox WHERE published_at IS NULL
-        AND (outbox.transaction_id, outbox.id) > ($1::text::xid8, $2::bigint)
-        AND outbox.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY outbox.transaction_id, outbox.id LIMIT $3`,
+    'outbox-relay.ts fetch (unpublished, safe order; the value built from the event a row names)',
+    outboxFetchSql(GOVERNANCE_EVENT_VALUE_SQL),
     ['0', '0', 500],
   ],
 ];
@@ -117,16 +116,18 @@ async function main(): Promise<void> {
            FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(id, src, i)`,
         [ids, ids.map((_, i) => sourceOf(i))],
       );
+      // Events, each with the outbox row that names it (as intake writes them), 1 % unpublished.
       await c.query(
-        `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
-         SELECT 's-' || i, 1, gen_random_uuid(), 'DeletionRequested', '{}', '{}'
-           FROM generate_series(1, $1::int) AS i`,
-        [ROWS],
-      );
-      await c.query(
-        `INSERT INTO outbox (topic, key, value, published_at)
-         SELECT 't', 'k', 'v', CASE WHEN i % 100 = 0 THEN NULL ELSE now() END
-           FROM generate_series(1, $1::int) AS i`,
+        `WITH ev AS (
+           INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
+           SELECT 'deletion_request-' || i, 1, gen_random_uuid(), 'DeletionRequested', '{}',
+                  '{"messageId":"m","occurredAt":"t","correlationId":"c","causationId":"c"}'
+             FROM generate_series(1, $1::int) AS i
+           RETURNING global_position)
+         INSERT INTO outbox (topic, key, event_position, published_at)
+         SELECT 't', 'k', ev.global_position,
+                CASE WHEN ev.global_position % 100 = 0 THEN NULL ELSE now() END
+           FROM ev`,
         [ROWS],
       );
       await c.query('ANALYZE');

@@ -258,6 +258,44 @@ describe('appendToNewStreams with SQL-built rows: the whole append as one statem
       ),
     ).rejects.toThrow(/outbox messages and SQL-built outbox rows/);
   });
+  it('without an outbox value, each outbox row names its event (position, same transaction) and holds no value', async () => {
+    const byReference: NewStreamsSql = {
+      outbox: { topic: 'ref-topic', key: 'e.s', headers: "jsonb_build_object('n', e.n::text)" },
+    };
+    const { created } = await store.dataSource.transaction((m) =>
+      appendToNewStreams(
+        m,
+        ['ref-2', 'ref-1'].map((streamId) => ({
+          streamId,
+          events: [ev('Requested', { kind: 'req' }), ev('Validated', { kind: 'val' })],
+        })),
+        byReference,
+      ),
+    );
+    expect([...created]).toEqual(['ref-2', 'ref-1']);
+    const rows = await store.dataSource.query<
+      { key: string; value: Buffer | null; headers: object; same_tx: boolean; at: string }[]
+    >(
+      `SELECT o.key, o.value, o.headers, o.transaction_id = e.transaction_id AS same_tx,
+              e.stream_id || '@' || e.stream_version AS at
+         FROM outbox o JOIN events e ON e.global_position = o.event_position
+        WHERE o.topic = 'ref-topic' ORDER BY o.id`,
+    );
+    // In event order, each naming its own event (the relay builds the value from it).
+    expect(rows.map((r) => [r.key, r.value, r.headers, r.same_tx, r.at])).toEqual([
+      ['ref-2', null, { n: '1' }, true, 'ref-2@1'],
+      ['ref-2', null, { n: '2' }, true, 'ref-2@2'],
+      ['ref-1', null, { n: '1' }, true, 'ref-1@1'],
+      ['ref-1', null, { n: '2' }, true, 'ref-1@2'],
+    ]);
+    // A row names an event or holds a value (or is a tombstone), never both.
+    await expect(
+      store.dataSource.query(
+        "INSERT INTO outbox (topic, key, value, event_position) VALUES ('t', 'k', '\\x01', 1)",
+      ),
+    ).rejects.toThrow(/outbox_value_or_event_ck/);
+  });
+
   it('refuses the whole statement when a SQL-built outbox value is NULL (it would be a Kafka tombstone)', async () => {
     const missing: NewStreamsSql = {
       outbox: {

@@ -1,7 +1,14 @@
 import { createTopics } from '@lethe/local-infra/kafka/topics';
 import { namespacedTopic, testKafka } from '@lethe/local-infra/testing/test-kafka';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { appendToStream, enqueueOutbox, OUTBOX_ID_HEADER, OutboxRelay } from '../src';
+import {
+  appendToNewStreams,
+  appendToStream,
+  enqueueOutbox,
+  OUTBOX_ID_HEADER,
+  OutboxRelay,
+  OutboxUnbuiltRowError,
+} from '../src';
 import { ev, eventually, openTestStore, type TestStore } from './helpers';
 
 jest.setTimeout(120_000);
@@ -211,6 +218,56 @@ describe('OutboxRelay → Kafka (real broker)', () => {
       got.filter((g) => g.key === 'big'),
       new Map([[`${topicName(EVENTS)}|big`, 600]]),
     );
+  });
+
+  it('builds the value of a row that names its event from that event, and never publishes one it cannot build', async () => {
+    // Rows naming their events (appendToNewStreams without an outbox value), between plain rows.
+    const plain = (seq: number) =>
+      store.dataSource.transaction((m) =>
+        enqueueOutbox(m, [{ topic: EVENTS, key: 'by-ref', value: { key: 'by-ref', seq } }]),
+      );
+    await plain(1);
+    await store.dataSource.transaction((m) =>
+      appendToNewStreams(
+        m,
+        [
+          {
+            streamId: 'by-ref',
+            events: [ev('Requested', { seq: 2 }), ev('Validated', { seq: 3 })],
+          },
+        ],
+        { outbox: { topic: EVENTS, key: 'e.s', headers: "'{}'::jsonb" } },
+      ),
+    );
+    await plain(4);
+    const eventValue = `'{"key":' || to_json(e.s)::text || ',"seq":' || (e.jdata->'seq')::text || '}'`;
+
+    // No way to build it, or a NULL value: the batch fails, nothing is marked published.
+    const blind = new OutboxRelay(store.dataSource, kafka, { topicName });
+    const nulls = new OutboxRelay(store.dataSource, kafka, {
+      topicName,
+      eventValue: `'{"x":' || (e.jmetadata->'noSuchField')::text || '}'`,
+    });
+    try {
+      await expect(blind.relayOnce()).rejects.toBeInstanceOf(OutboxUnbuiltRowError);
+      await expect(nulls.relayOnce()).rejects.toBeInstanceOf(OutboxUnbuiltRowError);
+    } finally {
+      await blind.stop();
+      await nulls.stop();
+    }
+    expect(await unpublished()).toBe(4);
+
+    const got: Got[] = [];
+    await consume([topicName(EVENTS)], got);
+    const relay = new OutboxRelay(store.dataSource, kafka, { topicName, eventValue });
+    try {
+      expect(await relay.relayOnce()).toBe(4);
+    } finally {
+      await relay.stop();
+    }
+    expect(await unpublished()).toBe(0);
+    await eventually(() => expect(got.filter((g) => g.key === 'by-ref')).toHaveLength(4), 60_000);
+    expect(got.filter((g) => g.key === 'by-ref').map((g) => g.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it('one relay publishes at a time: a second one stands by while the first leads', async () => {

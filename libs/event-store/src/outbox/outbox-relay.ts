@@ -28,7 +28,29 @@ export interface OutboxRelayOptions {
   readonly logger?: LoggerPort;
   /** Runs each batch of the loop (and its log lines) under a correlation id `outbox-relay:<uuid>`. */
   readonly runInContext?: <T>(correlationId: string, work: () => Promise<T>) => Promise<T>;
+  /**
+   * SQL text expression: the value (its UTF-8 text) of a row that names its event instead of
+   * holding a value (`event_position`, written by `appendToNewStreams` with an `outbox` without
+   * `value`), over that event as `e` — the same columns as `NewStreamsSql`'s `new_events AS e`
+   * (see OUTBOX_EVENT_RELATION). Without it, or when it gives NULL, such a row fails its batch
+   * (logged, retried): it is never published as a tombstone.
+   */
+  readonly eventValue?: string;
 }
+
+/**
+ * The event an outbox row names, as `e` with the columns `NewStreamsSql` expressions read
+ * (s, n, type, data and metadata as `json`, jdata and jmetadata as `jsonb`), joined on the row's
+ * own transaction (the event was written by it) so that `events_safe_order_idx` finds it. `data`
+ * and `metadata` here are the stored `jsonb`'s text (keys in jsonb's order, `": "` spacing), not
+ * the text Node wrote: the same JSON values.
+ */
+export const OUTBOX_EVENT_RELATION = `LEFT JOIN LATERAL (
+    SELECT ev.stream_id AS s, ev.stream_version AS n, ev.type, ev.data::json AS data,
+           ev.metadata::json AS metadata, ev.data AS jdata, ev.metadata AS jmetadata
+      FROM events ev
+     WHERE ev.transaction_id = outbox.transaction_id AND ev.global_position = outbox.event_position
+  ) AS e ON outbox.event_position IS NOT NULL`;
 
 export interface OutboxRelayStats {
   readonly published: number;
@@ -43,6 +65,18 @@ interface OutboxRow {
   key: string | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** A row naming its event whose value could not be built (no `eventValue`, or NULL). */
+  unbuilt: boolean;
+}
+
+/** A batch holding a row whose message could not be built: nothing of it is sent. */
+export class OutboxUnbuiltRowError extends Error {
+  constructor(readonly outboxId: string) {
+    super(
+      `outbox row ${outboxId} names an event whose message could not be built ` +
+        '(OutboxRelayOptions.eventValue missing, or it gave NULL): not published',
+    );
+  }
 }
 
 /** Bytes a row takes in a record batch, near enough (key, value, headers, record overhead). */
@@ -88,7 +122,10 @@ export class OutboxRelay {
     this.idleDelayMs = options.idleDelayMs ?? 250;
     this.retry = options.retry ?? { baseDelayMs: 100, maxDelayMs: 10_000 };
     this.logger = options.logger ?? silentLogger;
+    this.fetchSql = outboxFetchSql(options.eventValue);
   }
+
+  private readonly fetchSql: string;
 
   get stats(): OutboxRelayStats {
     return { ...this.counters };
@@ -164,18 +201,15 @@ export class OutboxRelay {
    * Every row at or below the returned last one was visible to this read (its transaction id is
    * below xmin), so nothing can later appear behind a cursor taken from it.
    */
-  private fetch(db: Queryable, after: Cursor): Promise<OutboxRow[]> {
-    return sql<OutboxRow>(
-      db,
-      `SELECT id::text AS id, transaction_id::text AS transaction_id, topic, key, value, headers
-         FROM outbox
-        WHERE published_at IS NULL
-          AND (outbox.transaction_id, outbox.id) > ($1::text::xid8, $2::bigint)
-          AND outbox.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY outbox.transaction_id, outbox.id -- the table's columns, not the text output
-        LIMIT $3`,
-      [after.transaction_id, after.id, this.batchSize],
-    );
+  private async fetch(db: Queryable, after: Cursor): Promise<OutboxRow[]> {
+    const rows = await sql<OutboxRow>(db, this.fetchSql, [
+      after.transaction_id,
+      after.id,
+      this.batchSize,
+    ]);
+    const unbuilt = rows.find((r) => r.unbuilt);
+    if (unbuilt) throw new OutboxUnbuiltRowError(unbuilt.id);
+    return rows;
   }
 
   private count(rows: number): void {
@@ -397,6 +431,33 @@ const START_CURSOR: Cursor = { transaction_id: '0', id: '0' };
  * Marks the batch ending at `last` published: exactly the unpublished rows up to its
  * (transaction_id, id), see `fetch`. A range update beats thousands of id probes.
  */
+/**
+ * SQL bytea expression: the value the relay publishes for a row of `outbox` read with
+ * OUTBOX_EVENT_RELATION (its own bytes, or the value built from the event it names).
+ */
+export const outboxValueSql = (eventValue: string): string =>
+  `CASE WHEN outbox.event_position IS NULL THEN outbox.value
+        ELSE convert_to(${eventValue}, 'UTF8') END`;
+
+/**
+ * The relay's read (see `fetch`; parameters: the cursor's transaction id and id, the batch size):
+ * a row naming its event gets its value built from it by `eventValue`; `unbuilt` flags one that
+ * could not be. Exported for bench/intake/index-review.ts, which plans it.
+ */
+export function outboxFetchSql(eventValue: string | undefined): string {
+  const value = eventValue ? outboxValueSql(eventValue) : 'outbox.value';
+  return `SELECT outbox.id::text AS id, outbox.transaction_id::text AS transaction_id,
+                 outbox.topic, outbox.key, v.value, outbox.headers,
+                 outbox.event_position IS NOT NULL AND v.value IS NULL AS unbuilt
+            FROM outbox ${eventValue ? OUTBOX_EVENT_RELATION : ''}
+           CROSS JOIN LATERAL (SELECT ${value} AS value) AS v
+           WHERE outbox.published_at IS NULL
+             AND (outbox.transaction_id, outbox.id) > ($1::text::xid8, $2::bigint)
+             AND outbox.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+           ORDER BY outbox.transaction_id, outbox.id -- the table's columns, not the text output
+           LIMIT $3`;
+}
+
 async function markPublished(db: Queryable, last: Cursor): Promise<void> {
   await db.query(
     `UPDATE outbox SET published_at = now()

@@ -37,8 +37,13 @@ export interface NewStreamsSql {
     readonly topic: string;
     /** SQL text expression: the Kafka key. */
     readonly key: string;
-    /** SQL text expression: the value's UTF-8 text (stored as its bytes). */
-    readonly value: string;
+    /**
+     * SQL text expression: the value's UTF-8 text (stored as its bytes). Omitted: the row stores
+     * no value but the event's `global_position` (`event_position`), and the relay builds the
+     * value when it publishes (`OutboxRelayOptions.eventValue`): the event's data is not written
+     * a second time (ADR 0013, "The outbox row names its event").
+     */
+    readonly value?: string;
     /** SQL jsonb expression: the headers. */
     readonly headers: string;
   };
@@ -160,17 +165,32 @@ async function appendInOneStatement<E extends Event>(
        SELECT e.s, e.n, (e.jmetadata->>'messageId')::uuid, e.type,
               (e.jmetadata->>'schemaVersion')::int, e.jdata, e.jmetadata
          FROM new_events AS e
-        ORDER BY e.ord)`,
+        ORDER BY e.ord${
+          // An outbox row that names its event needs the position the insert gave it.
+          inSql.outbox !== undefined && inSql.outbox.value === undefined
+            ? '\n       RETURNING stream_id, stream_version, global_position'
+            : ''
+        })`,
   ];
   if (inSql.outbox) {
     params.push(inSql.outbox.topic);
-    ctes.push(`ob AS (
+    ctes.push(
+      inSql.outbox.value === undefined
+        ? `ob AS (
+       INSERT INTO outbox (topic, key, headers, event_position)
+       SELECT $2, ${inSql.outbox.key}, ${inSql.outbox.headers}, ev.global_position
+         FROM new_events AS e
+         JOIN ev ON ev.stream_id = e.s AND ev.stream_version = e.n
+        ORDER BY e.ord
+       RETURNING event_position IS NULL AS null_value)`
+        : `ob AS (
        INSERT INTO outbox (topic, key, value, headers)
        SELECT $2, ${inSql.outbox.key}, convert_to(${inSql.outbox.value}, 'UTF8'),
               ${inSql.outbox.headers}
          FROM new_events AS e
         ORDER BY e.ord
-       RETURNING value IS NULL AS null_value)`);
+       RETURNING value IS NULL AS null_value)`,
+    );
   }
   (inSql.also ?? []).forEach((statement, i) => ctes.push(`also${i} AS (${statement})`));
   // A NULL outbox value would be published as a Kafka tombstone: the SQL-built value is NULL if

@@ -64,29 +64,37 @@ const jsonText = (sqlExpr: string): string => `to_json(${sqlExpr})::text`;
 const CLOUD_EVENT_TYPE_SQL = `'lethe.governance.' || lower(regexp_replace(e.type, '([a-z0-9])([A-Z])', '\\1-\\2', 'g')) || '.v' || (e.jmetadata->>'schemaVersion')`;
 
 /**
- * `governanceEventMessage` of each new event, built in SQL by the append statement from the
- * events parameter (`NewStreamsSql.outbox` of appendToNewStreams, over `new_events AS e`), so the
- * event is serialised once (ADR 0013). The value is the same bytes as JSON.stringify of
- * `governanceEventMessage(...).value`: the same keys in the same order, the metadata fields and
- * `data` as slices of the text JSON.stringify wrote for the event (a `json` value keeps its text),
- * the stream's category and id from its name (`<category>-<id>`, stream-names.ts). Int spec
- * `intake-one-statement.int-spec.ts` compares the two byte for byte.
+ * The value of `governanceEventMessage`, built in SQL from the event as `e` (the relation
+ * `new_events AS e` of appendToNewStreams, or the stored event the relay reads for an outbox row
+ * that names it, OUTBOX_EVENT_RELATION): the same keys in the same order, the metadata fields and
+ * `data` as slices of the event's JSON text, the stream's category and id from its name
+ * (`<category>-<id>`, stream-names.ts). Built from the stored event (`jsonb`), `data` keeps its
+ * JSON value but not Node's text (jsonb orders the keys and writes `": "`). Int spec
+ * `intake-one-statement.int-spec.ts` compares the published value with Node's.
+ */
+export const GOVERNANCE_EVENT_VALUE_SQL = [
+  `'{"specversion":"1.0","id":' || (e.metadata->'messageId')::text`,
+  `',"source":' || ${sqlText(JSON.stringify(GOVERNANCE_SOURCE))}`,
+  `',"type":' || ${jsonText(CLOUD_EVENT_TYPE_SQL)}`,
+  `',"subject":' || ${jsonText(`${AGGREGATE_TYPE_SQL} || '/' || ${AGGREGATE_ID_SQL}`)}`,
+  `',"time":' || (e.metadata->'occurredAt')::text`,
+  `',"datacontenttype":"application/json","letheaggregatetype":' || ${jsonText(AGGREGATE_TYPE_SQL)}`,
+  `',"letheaggregateid":' || ${jsonText(AGGREGATE_ID_SQL)}`,
+  `',"lethestreamversion":' || e.n::text`,
+  `',"lethecorrelationid":' || (e.metadata->'correlationId')::text`,
+  `',"lethecausationid":' || (e.metadata->'causationId')::text`,
+  `',"data":' || COALESCE(e.data::text, 'null') || '}'`,
+].join(' || ');
+
+/**
+ * The outbox row of each new event `governanceEventMessage` would give, written by the append
+ * statement (`NewStreamsSql.outbox` of appendToNewStreams, over `new_events AS e`) without the
+ * value: the row names its event, and the relay builds the CloudEvent with
+ * GOVERNANCE_EVENT_VALUE_SQL when it publishes (GovernanceOutboxRelay), so the event's data is
+ * written once (ADR 0013, "The outbox row names its event").
  */
 export const governanceEventOutboxSql = {
   topic: Topics.governanceEvents,
   key: AGGREGATE_ID_SQL,
-  value: [
-    `'{"specversion":"1.0","id":' || (e.metadata->'messageId')::text`,
-    `',"source":' || ${sqlText(JSON.stringify(GOVERNANCE_SOURCE))}`,
-    `',"type":' || ${jsonText(CLOUD_EVENT_TYPE_SQL)}`,
-    `',"subject":' || ${jsonText(`${AGGREGATE_TYPE_SQL} || '/' || ${AGGREGATE_ID_SQL}`)}`,
-    `',"time":' || (e.metadata->'occurredAt')::text`,
-    `',"datacontenttype":"application/json","letheaggregatetype":' || ${jsonText(AGGREGATE_TYPE_SQL)}`,
-    `',"letheaggregateid":' || ${jsonText(AGGREGATE_ID_SQL)}`,
-    `',"lethestreamversion":' || e.n::text`,
-    `',"lethecorrelationid":' || (e.metadata->'correlationId')::text`,
-    `',"lethecausationid":' || (e.metadata->'causationId')::text`,
-    `',"data":' || COALESCE(e.data::text, 'null') || '}'`,
-  ].join(' || '),
   headers: `jsonb_build_object('content-type', ${sqlText(CLOUDEVENTS_JSON)}, 'lethe-correlation-id', e.jmetadata->>'correlationId')`,
 } as const;
