@@ -81,6 +81,12 @@ export interface StagedUnlearning {
 
 export type StagedEffect = StagedTraining | StagedUnlearning;
 
+/** The outcome of a step claim: its holder, and whether this call wrote the claim. */
+export interface StepClaim {
+  readonly holder: string;
+  readonly created: boolean;
+}
+
 /**
  * The worker's PRIVATE journal (it holds chain states): what makes one job have exactly one
  * effect (docs/adr/0009-unlearning-worker.md). Every write is write-once and atomic.
@@ -92,11 +98,14 @@ export interface JobJournal {
    */
   stage(effect: StagedEffect): Promise<StagedEffect>;
   staged(jobId: string): Promise<StagedEffect | null>;
+  /** The certificate of the job's staged unlearning effect; null when it has none (or trained). */
+  stagedCertificate(jobId: string): Promise<string | null>;
   /**
    * Claims certificate step `index` of the model for `jobId`; returns the job holding it (this
-   * one, or another that claimed it first).
+   * one, or another that claimed it first), and whether this call made the claim (false when the
+   * step was held already, by this job too: a crash's leftover or a twin delivery's).
    */
-  claimStep(modelId: string, index: number, jobId: string): Promise<string>;
+  claimStep(modelId: string, index: number, jobId: string): Promise<StepClaim>;
   /**
    * Gives a claimed step back (the job ended without an effect); only its holder can, and not
    * once the job has a staged effect.

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelId } from '@lethe/shared';
 import type { UnlearningResultDataV1 } from '@lethe/shared';
@@ -411,7 +411,10 @@ describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, 
       }
       // The same errors come first when another job holds the next step; its claim is kept.
       const next = before!.index + 1;
-      expect(await w.journal.claimStep('kf', next, 'another-job')).toBe('another-job');
+      expect(await w.journal.claimStep('kf', next, 'another-job')).toEqual({
+        holder: 'another-job',
+        created: true,
+      });
       const stale = (await w
         .runner()
         .handle(
@@ -426,13 +429,66 @@ describe(`worker: the kept convex factor between jobs (${backendUnderTest()})`, 
     it("a model whose next step is held by another job: JOB_MODEL_BUSY, whatever the reads beside it gave, and the holder's claim is kept", async () => {
       const w = await copy();
       const next = (await w.journal.lastStep('kf'))!.index + 1;
-      expect(await w.journal.claimStep('kf', next, 'another-job')).toBe('another-job');
+      expect(await w.journal.claimStep('kf', next, 'another-job')).toEqual({
+        holder: 'another-job',
+        created: true,
+      });
       for (const jobDatasets of [datasets, gone]) {
         const out = await run(w, jobDatasets, 'u13');
         expect(out.result).toMatchObject({ kind: 'failed', code: 'JOB_MODEL_BUSY' });
       }
       expect(await w.journal.stepHolder('kf', next)).toBe('another-job');
       expect(await w.modelStore.getVersion(ModelId('kf'), 3)).toBeNull();
+    });
+
+    it("a delivery whose base fails leaves a claim it found (a twin delivery's, still computing) as it was", async () => {
+      const w = await copy();
+      const next = (await w.journal.lastStep('kf'))!.index + 1;
+      const job = anUnlearningJob({
+        modelId: 'kf',
+        baseVersion: 1,
+        records: recordsOf('u15'),
+        datasets,
+      });
+      // The twin delivery of the same job claimed the step and is computing.
+      expect(await w.journal.claimStep('kf', next, job.jobId)).toEqual({
+        holder: job.jobId,
+        created: true,
+      });
+      const out = (await w.runner().handle(jobMessage(job))) as { result: UnlearningResultDataV1 };
+      expect(out.result).toMatchObject({ kind: 'failed', code: 'JOB_STALE_BASE_VERSION' });
+      expect(await w.journal.stepHolder('kf', next)).toBe(job.jobId);
+    });
+
+    it('a staged effect whose step another job holds is not applied again (no second certificate for one step)', async () => {
+      const w = await copy();
+      const job = anUnlearningJob({
+        modelId: 'kf',
+        baseVersion: 2,
+        records: recordsOf('u16'),
+        datasets,
+      });
+      const chainStore = Object.assign(Object.create(w.chainStore) as typeof w.chainStore, {
+        putFactor: () => Promise.reject(new Error('the worker died while writing the factor')),
+      });
+      const failed = (await w.runner({ chainStore }).handle(jobMessage(job))) as {
+        result: UnlearningResultDataV1;
+      };
+      expect(failed.result.kind).toBe('failed');
+      const staged = await w.journal.staged(job.jobId);
+      expect(staged?.kind).toBe('unlearning');
+      const step = (staged as { step: number }).step;
+      // As if a twin delivery had given the step back before this one staged, and another job
+      // had taken it: the claim file now names that job.
+      writeFileSync(
+        join(w.root, 'private', 'journal', 'models', 'kf', 'steps', String(step)),
+        'other',
+      );
+      await expect(w.runner().handle(jobMessage({ ...job, attempt: 2 }))).rejects.toMatchObject({
+        code: 'JOB_MODEL_BUSY',
+      });
+      expect((await w.modelStore.getVersion(ModelId('kf'), 3))?.certificateIds ?? []).toEqual([]);
+      expect(w.sink.results.filter((r) => r.kind === 'succeeded')).toEqual([]);
     });
   });
 

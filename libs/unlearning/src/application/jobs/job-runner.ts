@@ -1,6 +1,6 @@
 import type { UnlearningResultDataV1 } from '@lethe/shared';
 import type { JobDependencies } from './job-context';
-import { failureOf, JobErrorCode } from './job-errors';
+import { failureOf, JobError, JobErrorCode } from './job-errors';
 import { parseJobMessage, type Job } from './job-message';
 import type { StagedEffect } from './job-ports';
 import { JobSpans, type JobPhase } from './job-spans';
@@ -104,6 +104,19 @@ export class JobRunner {
     const kept = await spans.time('journal', () => journal.staged(jobId));
     if (kept) {
       logger.info(`job ${jobId}/${attempt}: effect staged before, applying it again`);
+      // The effect's step must still be this job's: a twin delivery that failed may have given it
+      // back before this one staged, and another job taken it. Applying then would fork the chain
+      // (two certificates for one step): refuse, retryable, as when staging found it taken.
+      if (kept.kind === 'unlearning') {
+        const { holder } = await spans.time('journal', () =>
+          journal.claimStep(modelId, kept.step, jobId),
+        );
+        if (holder !== jobId) {
+          throw new JobError(JobErrorCode.MODEL_BUSY, `certificate step of ${modelId} was taken`, {
+            modelId,
+          });
+        }
+      }
       await spans.time('store', () => this.apply(kept));
       return this.finish(resultOf(kept, base, this.now()), 'republished', spans);
     }

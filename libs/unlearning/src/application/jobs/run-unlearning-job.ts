@@ -191,12 +191,13 @@ const policyEvidence = (
 
 /**
  * The certificate step this job takes on the model's chain: the next index, claimed write-once
- * for the job (docs/adr/0009-unlearning-worker.md), and the previous certificate's JWS.
+ * for the job (docs/adr/0009-unlearning-worker.md), the previous certificate's JWS, and whether
+ * this call wrote the claim.
  */
 const claimStep = async (
   deps: JobDependencies,
   job: UnlearningJobDataV1,
-): Promise<{ index: number; previous: string | null }> => {
+): Promise<{ index: number; previous: string | null; created: boolean }> => {
   const last = await deps.journal.lastStep(job.modelId);
   const busy = (holder: string) =>
     new JobError(
@@ -210,15 +211,16 @@ const claimStep = async (
   const previousOf = (jobId: string): Promise<string> => {
     let c = certificates.get(jobId);
     if (!c) {
-      c = deps.journal.staged(jobId).then((e) => {
-        if (e?.kind !== 'unlearning') throw busy(jobId);
-        return e.certificate;
+      c = deps.journal.stagedCertificate(jobId).then((certificate) => {
+        if (certificate === null) throw busy(jobId);
+        return certificate;
       });
       certificates.set(jobId, c);
     }
     return c;
   };
   let index: number;
+  let created = false;
   if (last && last.jobId === job.jobId) {
     // Claimed by this job before a crash (or by a twin delivery on another worker): take it.
     index = last.index;
@@ -226,13 +228,14 @@ const claimStep = async (
     // The last step must have its certificate before the chain moves on.
     if (last) await previousOf(last.jobId);
     index = (last?.index ?? 0) + 1;
-    const holder = await deps.journal.claimStep(job.modelId, index, job.jobId);
-    if (holder !== job.jobId) throw busy(holder);
+    const claim = await deps.journal.claimStep(job.modelId, index, job.jobId);
+    if (claim.holder !== job.jobId) throw busy(claim.holder);
+    created = claim.created;
   }
   const prevHolder = index > 1 ? await deps.journal.stepHolder(job.modelId, index - 1) : null;
   if (index > 1 && !prevHolder) throw busy('none');
   const previous = prevHolder ? await previousOf(prevHolder) : null;
-  return { index, previous };
+  return { index, previous, created };
 };
 
 /**
@@ -263,12 +266,14 @@ export const computeUnlearning = async (
   // the reads of the base version, D_r and the kept factor, and is awaited before anything is
   // computed or signed. A failed claim is the job's error as before (MODEL_BUSY first), except
   // that the base version's own errors come first, as when the claim was taken after reading it;
-  // a claim taken for a job that fails is given back.
+  // a claim this call made is given back when the base fails. A claim it found (a crash's
+  // leftover, or a twin delivery of this job still computing) is left as it was: the twin's.
   const claiming = spans.time('base', () => claimStep(deps, job));
   claiming.catch(() => undefined);
   const giveBack = async () => {
     const c = await claiming.catch(() => null);
-    if (c) await deps.journal.releaseStep(job.modelId, c.index, job.jobId).catch(() => undefined);
+    if (c?.created)
+      await deps.journal.releaseStep(job.modelId, c.index, job.jobId).catch(() => undefined);
   };
   let base: Base;
   try {
@@ -277,7 +282,7 @@ export const computeUnlearning = async (
     await giveBack();
     throw e;
   }
-  let claimed: { index: number; previous: string | null } | undefined;
+  let claimed: { index: number; previous: string | null; created: boolean } | undefined;
   const claim = async () => (claimed = await claiming);
   const held = () => {
     if (!claimed) throw new Error('certificate context before the step claim');
@@ -607,7 +612,7 @@ const staged = async (
   if (kept.kind !== 'unlearning') throw new Error(`job ${job.jobId} staged a training effect`);
   // Re-assert the claim now that the effect is staged (a twin delivery that failed may have
   // given it back in between).
-  const holder = await spans.time('stage', () =>
+  const { holder } = await spans.time('stage', () =>
     deps.journal.claimStep(job.modelId, kept.step, job.jobId),
   );
   if (holder !== job.jobId) {
@@ -627,8 +632,9 @@ const staged = async (
 
 /**
  * Stores a staged unlearning effect; every step is idempotent (a rerun after a crash is safe).
- * The released version, the chain state and (with it) the kept factor are independent durable
- * writes, made at once; all are done (fsync'ed) before the certificate is linked, and the job
+ * The released version, the chain state and (with it) the kept factor are independent writes,
+ * made at once; the version and the chain state are durable (fsync'ed) and the factor, a cache
+ * its SHA-256 guards, is renamed into place, all before the certificate is linked, and the job
  * runner records and publishes the result only after that. A crash in between leaves the staged
  * effect, applied again on redelivery (without the factor: the next job rebuilds it).
  */

@@ -63,8 +63,10 @@ export interface PrivateChainStore {
   ): Promise<{ readonly version: number; readonly state: PrivateChainState } | null>;
   /**
    * Keeps the convex-newton factor beside the chain state of `version` (a cache, not part of the
-   * chain: docs/method.md §10 "The kept factor"). Replaces any earlier one, atomically (a reader
-   * sees the old file or the whole new one); the bytes name the chain digest they belong to.
+   * chain: docs/method.md §10 "The kept factor"). Replaces any earlier one, atomically against a
+   * process crash (a reader sees the old file or the whole new one); it is not fsync'ed, so after
+   * a machine crash it may be missing or damaged, and is then refused by the codec's SHA-256 and
+   * rebuilt. The bytes name the chain digest they belong to.
    */
   putFactor(modelId: ModelId, version: number, bytes: PrivateFactorBytes): Promise<void>;
   /** The kept factor's bytes for `version` as stored (unverified: the codec checks them), or null. */

@@ -41,37 +41,42 @@ describe('DirectoryJobJournal (write-once, in the private root)', () => {
   });
 
   it('a certificate step has one holder; only it can give the step back, and not once staged', async () => {
-    expect(await journal.claimStep('m', 1, 'j1')).toBe('j1');
-    expect(await journal.claimStep('m', 1, 'j2')).toBe('j1');
+    expect(await journal.claimStep('m', 1, 'j1')).toEqual({ holder: 'j1', created: true });
+    expect(await journal.claimStep('m', 1, 'j2')).toEqual({ holder: 'j1', created: false });
+    // The holder asking again (a crash's leftover, a twin delivery) finds its claim: not created.
+    expect(await journal.claimStep('m', 1, 'j1')).toEqual({ holder: 'j1', created: false });
     await journal.releaseStep('m', 1, 'j2');
     expect(await journal.lastStep('m')).toEqual({ index: 1, jobId: 'j1' });
     await journal.releaseStep('m', 1, 'j1');
     expect(await journal.lastStep('m')).toBeNull();
-    expect(await journal.claimStep('m', 1, 'j3')).toBe('j3');
+    expect(await journal.claimStep('m', 1, 'j3')).toEqual({ holder: 'j3', created: true });
     await journal.stage(anEffect('j3'));
     await journal.releaseStep('m', 1, 'j3');
     expect(await journal.stepHolder('m', 1)).toBe('j3');
-    expect(await journal.claimStep('m', 2, 'j4')).toBe('j4');
+    expect(await journal.claimStep('m', 2, 'j4')).toEqual({ holder: 'j4', created: true });
     expect(await journal.lastStep('m')).toEqual({ index: 2, jobId: 'j4' });
   });
 
-  it('keeps the last staged effects it wrote or read in memory (write-once files); a missing one is looked up on disk each time', async () => {
+  it('keeps the certificates of the last unlearning effects it wrote or read in memory (write-once files), not the effects; a missing one is looked up on disk each time', async () => {
     const first = anEffect('j6');
     await journal.stage(first);
     const file = path.join(root, 'journal', 'effects', 'j6.json');
-    // The effect is answered from memory: removing the file (never done by the journal) shows it.
+    // The certificate is answered from memory: removing the file (never done by the journal)
+    // shows it. The whole effect (released weights, the private chain state) is not kept.
     rmSync(file);
-    expect(await journal.staged('j6')).toEqual(first);
+    expect(await journal.stagedCertificate('j6')).toBe('jws-of-j6');
+    expect(await journal.staged('j6')).toBeNull();
     // Another journal on the same root (another worker) reads the disk, and keeps what it read.
     const other = await DirectoryJobJournal.open(root);
-    expect(await other.staged('j6')).toBeNull();
+    expect(await other.stagedCertificate('j6')).toBeNull();
     await journal.stage(anEffect('j7'));
     expect(await other.staged('j7')).toEqual(anEffect('j7'));
     rmSync(path.join(root, 'journal', 'effects', 'j7.json'));
-    expect(await other.staged('j7')).toEqual(anEffect('j7'));
-    // At most 8 are kept: the oldest is read from the disk again.
-    for (let i = 0; i < 8; i++) await other.stage(anEffect(`k${i}`));
-    expect(await other.staged('j7')).toBeNull();
+    expect(await other.stagedCertificate('j7')).toBe('jws-of-j7');
+    // At most 64 are kept: the oldest is read from the disk again.
+    for (let i = 0; i < 64; i++) await other.stage(anEffect(`k${i}`));
+    expect(await other.stagedCertificate('j7')).toBeNull();
+    expect(await other.stagedCertificate('k63')).toBe('jws-of-k63');
   });
 
   it("staging makes the job's (empty) results directory beside the effect; the result is recorded into it", async () => {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { UnlearningResultDataV1 } from '@lethe/shared';
-import type { JobJournal, StagedEffect } from '../../application/jobs/job-ports';
+import type { JobJournal, StagedEffect, StepClaim } from '../../application/jobs/job-ports';
 import type { JobProfile } from '../../application/jobs/job-profile';
 import { ModelStoreError, ModelStoreErrorCode } from '../../application/ports/model-store.errors';
 import { ensureDir, errnoOf, io, placeExclusive, readIfExists } from '../model-store/fs-atomic';
@@ -56,24 +56,26 @@ const decode = (bytes: Buffer): StagedEffect => {
   return { ...s, released: s.released ? unb64(s.released) : null, chain };
 };
 
-/** How many staged effects the journal keeps decoded in memory (the last ones staged or read). */
-const RECENT_EFFECTS = 8;
+/** How many staged certificates the journal keeps in memory (the last ones staged or read). */
+const RECENT_CERTIFICATES = 64;
 
 export class DirectoryJobJournal implements JobJournal {
   /**
-   * The last staged effects this journal wrote or read, decoded. Effects are write-once and never
-   * removed, so a kept one is the file's content: the next job's step claim reads the previous
-   * job's certificate from here instead of reading and decoding its effect again (it holds the
-   * chain state's ids). PRIVATE like the files: worker memory only.
+   * The certificates of the last unlearning effects this journal wrote or read, by job. Effects
+   * are write-once and never removed, so a kept certificate is the file's: the next job's step
+   * claim takes the previous job's certificate from here instead of reading and decoding its
+   * whole effect again (the released weights and the chain state). Only the certificate, a signed
+   * public document, is kept: not the private chain state, and not megabytes per effect.
    */
-  private readonly recent = new Map<string, StagedEffect>();
+  private readonly recent = new Map<string, string>();
 
   private constructor(private readonly root: string) {}
 
   private remember(e: StagedEffect): StagedEffect {
+    if (e.kind !== 'unlearning') return e;
     this.recent.delete(e.jobId);
-    this.recent.set(e.jobId, e);
-    if (this.recent.size > RECENT_EFFECTS) {
+    this.recent.set(e.jobId, e.certificate);
+    if (this.recent.size > RECENT_CERTIFICATES) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);
     }
@@ -121,23 +123,28 @@ export class DirectoryJobJournal implements JobJournal {
   }
 
   async staged(jobId: string): Promise<StagedEffect | null> {
-    const path = this.effectPath(jobId);
-    const known = this.recent.get(jobId);
-    if (known) return known;
-    const bytes = await this.read(path);
+    const bytes = await this.read(this.effectPath(jobId));
     return bytes ? this.remember(decode(bytes)) : null;
   }
 
-  async claimStep(modelId: string, index: number, jobId: string): Promise<string> {
+  async stagedCertificate(jobId: string): Promise<string | null> {
+    const known = this.recent.get(jobId);
+    if (known !== undefined) return known;
+    const e = await this.staged(jobId);
+    return e?.kind === 'unlearning' ? e.certificate : null;
+  }
+
+  async claimStep(modelId: string, index: number, jobId: string): Promise<StepClaim> {
     checkId('jobId', jobId);
     const path = join(this.stepsDir(modelId), String(index));
     // A step already held (the job re-asserting its claim after staging, or another holder) is
     // answered by a read: the write-once write below would cost a temp file and its fsync only
     // to find the target there.
     const holder = await this.stepHolder(modelId, index);
-    if (holder !== null) return holder;
-    if (await this.write(path, Buffer.from(jobId, 'utf8'))) return jobId;
-    return (await this.stepHolder(modelId, index)) ?? this.claimStep(modelId, index, jobId);
+    if (holder !== null) return { holder, created: false };
+    if (await this.write(path, Buffer.from(jobId, 'utf8'))) return { holder: jobId, created: true };
+    const now = await this.stepHolder(modelId, index);
+    return now !== null ? { holder: now, created: false } : this.claimStep(modelId, index, jobId);
   }
 
   async releaseStep(modelId: string, index: number, jobId: string): Promise<void> {
