@@ -8,6 +8,7 @@ import {
 } from '@lethe/local-infra';
 import { DataSource } from 'typeorm';
 import { LegacyRequestKeys1796650000000 } from './1796650000000-LegacyRequestKeys';
+import { OutboxEventReference1796700000000 } from './1796700000000-OutboxEventReference';
 
 /**
  * The migrations and migrations/schema.snapshot.sql describe the same schema: a database with
@@ -101,6 +102,34 @@ describe('migrations vs migrations/schema.snapshot.sql', () => {
       expect(await indexes()).toEqual([
         { name: 'gov_deletion_requests_view_legacy_key_idx', valid: true },
       ]);
+      await runner.release();
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(diffLines(committed, await describeSchema(db.url))).toBe('');
+  });
+
+  it('OutboxEventReference: down is refused while a row naming its event is unpublished (it would become a tombstone); up can be rerun', async () => {
+    const db = await fresh();
+    const committed = await describeSchema(db.url);
+    const dataSource = await new DataSource({ type: 'postgres', url: db.url }).initialize();
+    try {
+      const runner = dataSource.createQueryRunner();
+      const migration = new OutboxEventReference1796700000000();
+      expect(migration.transaction).toBe(false);
+      await dataSource.query(
+        "INSERT INTO outbox (topic, key, headers, event_position) VALUES ('t', 'k', '{}'::jsonb, 1)",
+      );
+      await expect(migration.down(runner)).rejects.toThrow(/1 unpublished outbox row\(s\) name/);
+      expect(diffLines(committed, await describeSchema(db.url))).toBe('');
+      await dataSource.query('UPDATE outbox SET published_at = now()');
+      await migration.down(runner);
+      const columns = await dataSource.query<unknown[]>(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'outbox' AND column_name = 'event_position'",
+      );
+      expect(columns).toEqual([]);
+      await migration.up(runner);
+      await migration.up(runner); // a rerun after a run cut short changes nothing
       await runner.release();
     } finally {
       await dataSource.destroy();

@@ -16,7 +16,7 @@ import {
 } from '@lethe/local-infra';
 import { requestIdFor } from '@lethe/governance/application/ids';
 import { FIND_BY_SOURCE_EVENT_SQL } from '@lethe/governance/application/queries/find-deletion-request/find-deletion-request.handler';
-import { GOVERNANCE_EVENT_VALUE_SQL } from '@lethe/governance/application/messages/governance-cloud-event';
+import { GOVERNANCE_EVENT_VALUES } from '@lethe/governance/application/messages/governance-cloud-event';
 import { outboxFetchSql } from '@lethe/event-store';
 
 const rowsArg = process.argv.indexOf('--rows');
@@ -82,7 +82,7 @@ const QUERIES: readonly [string, string, string, unknown[]][] = [
   [
     'outbox',
     'outbox-relay.ts fetch (unpublished, safe order; the value built from the event a row names)',
-    outboxFetchSql(GOVERNANCE_EVENT_VALUE_SQL),
+    outboxFetchSql(GOVERNANCE_EVENT_VALUES),
     ['0', '0', 500],
   ],
 ];
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
         `WITH ev AS (
            INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
            SELECT 'deletion_request-' || i, 1, gen_random_uuid(), 'DeletionRequested', '{}',
-                  '{"messageId":"m","occurredAt":"t","correlationId":"c","causationId":"c"}'
+                  '{"messageId":"m","occurredAt":"t","correlationId":"c","causationId":"c","schemaVersion":1}'
              FROM generate_series(1, $1::int) AS i
            RETURNING global_position)
          INSERT INTO outbox (topic, key, event_position, published_at)

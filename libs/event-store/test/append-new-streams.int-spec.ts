@@ -260,7 +260,12 @@ describe('appendToNewStreams with SQL-built rows: the whole append as one statem
   });
   it('without an outbox value, each outbox row names its event (position, same transaction) and holds no value', async () => {
     const byReference: NewStreamsSql = {
-      outbox: { topic: 'ref-topic', key: 'e.s', headers: "jsonb_build_object('n', e.n::text)" },
+      outbox: {
+        topic: 'ref-topic',
+        key: 'e.s',
+        buildable: "e.jmetadata ? 'messageId'",
+        headers: "jsonb_build_object('n', e.n::text)",
+      },
     };
     const { created } = await store.dataSource.transaction((m) =>
       appendToNewStreams(
@@ -313,8 +318,40 @@ describe('appendToNewStreams with SQL-built rows: the whole append as one statem
           missing,
         ),
       ),
-    ).rejects.toThrow(/outbox value\(s\) are NULL/);
+    ).rejects.toThrow(/outbox row\(s\) would have no value/);
     expect((await readStream(store.dataSource, 'tomb-1')).streamExists).toBe(false);
     expect(await store.dataSource.query("SELECT 1 FROM outbox WHERE key = 'tomb-1'")).toEqual([]);
+  });
+
+  it('refuses the whole statement when a row naming its event could not be built by the relay (`buildable` false)', async () => {
+    const unbuildable: NewStreamsSql = {
+      outbox: {
+        topic: 'ref-topic',
+        key: 'e.s',
+        buildable: "e.jmetadata ? 'noSuchField'",
+        headers: "'{}'::jsonb",
+      },
+    };
+    await expect(
+      store.dataSource.transaction((m) =>
+        appendToNewStreams(
+          m,
+          [{ streamId: 'unbuilt-1', events: [ev('Requested', { kind: 'x' })] }],
+          unbuildable,
+        ),
+      ),
+    ).rejects.toThrow(/1 outbox row\(s\) would have no value/);
+    expect((await readStream(store.dataSource, 'unbuilt-1')).streamExists).toBe(false);
+    expect(await store.dataSource.query("SELECT 1 FROM outbox WHERE key = 'unbuilt-1'")).toEqual(
+      [],
+    );
+    // And a reference outbox without the check is a programming error, refused before SQL.
+    await expect(
+      store.dataSource.transaction((m) =>
+        appendToNewStreams(m, [{ streamId: 'unbuilt-2', events: [ev('Requested', {})] }], {
+          outbox: { topic: 'ref-topic', key: 'e.s', headers: "'{}'::jsonb" },
+        }),
+      ),
+    ).rejects.toThrow(/needs `buildable`/);
   });
 });

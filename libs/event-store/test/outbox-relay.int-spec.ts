@@ -236,38 +236,69 @@ describe('OutboxRelay → Kafka (real broker)', () => {
             events: [ev('Requested', { seq: 2 }), ev('Validated', { seq: 3 })],
           },
         ],
-        { outbox: { topic: EVENTS, key: 'e.s', headers: "'{}'::jsonb" } },
+        { outbox: { topic: EVENTS, key: 'e.s', buildable: 'true', headers: "'{}'::jsonb" } },
       ),
     );
     await plain(4);
-    const eventValue = `'{"key":' || to_json(e.s)::text || ',"seq":' || (e.jdata->'seq')::text || '}'`;
-
-    // No way to build it, or a NULL value: the batch fails, nothing is marked published.
-    const blind = new OutboxRelay(store.dataSource, kafka, { topicName });
-    const nulls = new OutboxRelay(store.dataSource, kafka, {
-      topicName,
-      eventValue: `'{"x":' || (e.jmetadata->'noSuchField')::text || '}'`,
-    });
-    try {
-      await expect(blind.relayOnce()).rejects.toBeInstanceOf(OutboxUnbuiltRowError);
-      await expect(nulls.relayOnce()).rejects.toBeInstanceOf(OutboxUnbuiltRowError);
-    } finally {
-      await blind.stop();
-      await nulls.stop();
-    }
-    expect(await unpublished()).toBe(4);
-
+    const eventValue = {
+      [EVENTS]: `'{"key":' || to_json(e.s)::text || ',"seq":' || (e.jdata->'seq')::text || '}'`,
+    };
     const got: Got[] = [];
     await consume([topicName(EVENTS)], got);
+
+    // No expression for the topic, or a NULL value: the plain row before them is published, then
+    // the relay stops at the first row naming its event and names it; nothing after it goes out.
+    const blind = new OutboxRelay(store.dataSource, kafka, { topicName });
+    const otherTopic = new OutboxRelay(store.dataSource, kafka, {
+      topicName,
+      eventValue: { 'lethe.some-other-topic.v1': eventValue[EVENTS] },
+    });
+    const nulls = new OutboxRelay(store.dataSource, kafka, {
+      topicName,
+      eventValue: { [EVENTS]: `'{"x":' || (e.jmetadata->'noSuchField')::text || '}'` },
+    });
+    try {
+      expect(await blind.relayOnce()).toBe(1);
+      for (const relay of [blind, otherTopic, nulls]) {
+        await expect(relay.relayOnce()).rejects.toMatchObject({
+          constructor: OutboxUnbuiltRowError,
+          reason: 'no-value',
+        });
+      }
+    } finally {
+      await blind.stop();
+      await otherTopic.stop();
+      await nulls.stop();
+    }
+    expect(await unpublished()).toBe(3);
+
     const relay = new OutboxRelay(store.dataSource, kafka, { topicName, eventValue });
     try {
-      expect(await relay.relayOnce()).toBe(4);
+      expect(await relay.relayOnce()).toBe(3);
     } finally {
       await relay.stop();
     }
     expect(await unpublished()).toBe(0);
     await eventually(() => expect(got.filter((g) => g.key === 'by-ref')).toHaveLength(4), 60_000);
     expect(got.filter((g) => g.key === 'by-ref').map((g) => g.seq)).toEqual([1, 2, 3, 4]);
+
+    // A row naming an event that is not in its transaction (as a hand-made row would): refused as
+    // 'no-event', whatever the expression.
+    await store.dataSource.query(
+      `INSERT INTO outbox (topic, key, headers, event_position) VALUES ($1, 'lost', '{}'::jsonb, 1)`,
+      [EVENTS],
+    );
+    const strict = new OutboxRelay(store.dataSource, kafka, { topicName, eventValue });
+    try {
+      await expect(strict.relayOnce()).rejects.toMatchObject({
+        constructor: OutboxUnbuiltRowError,
+        reason: 'no-event',
+      });
+    } finally {
+      await strict.stop();
+    }
+    expect(await unpublished()).toBe(1);
+    await store.dataSource.query('UPDATE outbox SET published_at = now() WHERE key = $1', ['lost']);
   });
 
   it('one relay publishes at a time: a second one stands by while the first leads', async () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import request from 'supertest';
 import { OUTBOX_EVENT_RELATION, outboxValueSql } from '@lethe/event-store';
-import { GOVERNANCE_EVENT_VALUE_SQL } from '../src/application/messages/governance-cloud-event';
+import { GOVERNANCE_EVENT_VALUES } from '../src/application/messages/governance-cloud-event';
 import { DlqHeaders, Topics } from '@lethe/shared';
 import type { Consumer, IHeaders } from 'kafkajs';
 import { GovernanceProjections } from '../src';
@@ -201,7 +201,7 @@ describe('deletion-request intake (real Kafka + Postgres)', () => {
     ]);
     // and the CloudEvent each one leaves through the outbox carries it too
     const outbox = await t.dataSource.query<{ key: string; corr: string; header: string }[]>(
-      `SELECT key, convert_from(${outboxValueSql(GOVERNANCE_EVENT_VALUE_SQL)}, 'UTF8')::jsonb
+      `SELECT key, convert_from(${outboxValueSql(GOVERNANCE_EVENT_VALUES)}, 'UTF8')::jsonb
                      ->>'lethecorrelationid' AS corr,
               headers->>'lethe-correlation-id' AS header
          FROM outbox ${OUTBOX_EVENT_RELATION} WHERE key = $1`,

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { OUTBOX_EVENT_RELATION, outboxValueSql } from '@lethe/event-store';
-import { GOVERNANCE_EVENT_VALUE_SQL } from '../src/application/messages/governance-cloud-event';
+import { GOVERNANCE_EVENT_VALUES } from '../src/application/messages/governance-cloud-event';
 import { JobId, ModelId, SubjectId, SubjectRef, type DeletionRequestId } from '@lethe/shared';
 import { CommandBus } from '@nestjs/cqrs';
 import {
@@ -393,7 +393,7 @@ describe('governance lifecycle (real Postgres)', () => {
       {
         // The messages the relay publishes: a row's bytes, or the value built from its event.
         table: `outbox ${OUTBOX_EVENT_RELATION}`,
-        text: `coalesce(key, '') || ' ' || convert_from(${outboxValueSql(GOVERNANCE_EVENT_VALUE_SQL)}, 'UTF8') || ' ' || headers::text`,
+        text: `coalesce(key, '') || ' ' || convert_from(${outboxValueSql(GOVERNANCE_EVENT_VALUES)}, 'UTF8') || ' ' || headers::text`,
       },
     ];
     const hits = (table: string, text: string, needle: string) =>

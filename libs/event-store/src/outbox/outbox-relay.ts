@@ -29,13 +29,15 @@ export interface OutboxRelayOptions {
   /** Runs each batch of the loop (and its log lines) under a correlation id `outbox-relay:<uuid>`. */
   readonly runInContext?: <T>(correlationId: string, work: () => Promise<T>) => Promise<T>;
   /**
-   * SQL text expression: the value (its UTF-8 text) of a row that names its event instead of
-   * holding a value (`event_position`, written by `appendToNewStreams` with an `outbox` without
-   * `value`), over that event as `e` — the same columns as `NewStreamsSql`'s `new_events AS e`
-   * (see OUTBOX_EVENT_RELATION). Without it, or when it gives NULL, such a row fails its batch
-   * (logged, retried): it is never published as a tombstone.
+   * By the row's (contract) topic, an SQL text expression: the value (its UTF-8 text) of a row
+   * that names its event instead of holding a value (`event_position`, written by
+   * `appendToNewStreams` with an `outbox` without `value`), over that event as `e` — the same
+   * columns as `NewStreamsSql`'s `new_events AS e` (see OUTBOX_EVENT_RELATION). A row whose topic
+   * has no expression, whose event is not found, or whose expression gives NULL is never published
+   * (not as a tombstone either): the rows before it are, then the relay stops at it, logs an error
+   * naming it and retries (docs/adr/0013-intake-throughput.md, "The outbox row names its event").
    */
-  readonly eventValue?: string;
+  readonly eventValue?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -65,16 +67,22 @@ interface OutboxRow {
   key: string | null;
   value: Buffer | null;
   headers: Record<string, string>;
-  /** A row naming its event whose value could not be built (no `eventValue`, or NULL). */
-  unbuilt: boolean;
+  /** A row naming its event whose value could not be built: why, or null when it could. */
+  unbuilt: 'no-event' | 'no-value' | null;
 }
 
-/** A batch holding a row whose message could not be built: nothing of it is sent. */
+/** The first unsent row's message could not be built: it is not sent, nor anything after it. */
 export class OutboxUnbuiltRowError extends Error {
-  constructor(readonly outboxId: string) {
+  constructor(
+    readonly outboxId: string,
+    readonly reason: 'no-event' | 'no-value',
+  ) {
     super(
-      `outbox row ${outboxId} names an event whose message could not be built ` +
-        '(OutboxRelayOptions.eventValue missing, or it gave NULL): not published',
+      `outbox row ${outboxId} names an event whose message could not be built (${
+        reason === 'no-event'
+          ? 'the event it names is not found in its transaction'
+          : 'no OutboxRelayOptions.eventValue for its topic, or it gave NULL'
+      }): not published; it holds back every row after it (runbook: docs/adr/0013-intake-throughput.md)`,
     );
   }
 }
@@ -207,9 +215,11 @@ export class OutboxRelay {
       after.id,
       this.batchSize,
     ]);
-    const unbuilt = rows.find((r) => r.unbuilt);
-    if (unbuilt) throw new OutboxUnbuiltRowError(unbuilt.id);
-    return rows;
+    // The rows before an unbuilt one are published; the relay then stops at it (the backlog's
+    // head is the culprit, named by the error).
+    const at = rows.findIndex((r) => r.unbuilt !== null);
+    if (at === 0) throw new OutboxUnbuiltRowError(rows[0]!.id, rows[0]!.unbuilt!);
+    return at > 0 ? rows.slice(0, at) : rows;
   }
 
   private count(rows: number): void {
@@ -299,9 +309,10 @@ export class OutboxRelay {
       state.failures += 1;
       this.counters.failures += 1;
       const delay = Math.max(this.retry.baseDelayMs, backoffDelayMs(state.failures, this.retry));
-      this.logger.warn(
-        `outbox relay: batch failed (${state.failures} in a row), retrying in ${delay} ms: ${String(error)}`,
-      );
+      const line = `outbox relay: batch failed (${state.failures} in a row), retrying in ${delay} ms: ${String(error)}`;
+      // A row it cannot build holds every later one back until someone mends it: an error.
+      if (error instanceof OutboxUnbuiltRowError) this.logger.error(line);
+      else this.logger.warn(line);
       return delay;
     }
   }
@@ -427,29 +438,38 @@ interface Cursor {
 
 const START_CURSOR: Cursor = { transaction_id: '0', id: '0' };
 
-/**
- * Marks the batch ending at `last` published: exactly the unpublished rows up to its
- * (transaction_id, id), see `fetch`. A range update beats thousands of id probes.
- */
+/** A topic name as an SQL string literal. */
+const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
 /**
  * SQL bytea expression: the value the relay publishes for a row of `outbox` read with
- * OUTBOX_EVENT_RELATION (its own bytes, or the value built from the event it names).
+ * OUTBOX_EVENT_RELATION (its own bytes, or the value built from the event it names by the
+ * expression of the row's topic; NULL when its topic has none).
  */
-export const outboxValueSql = (eventValue: string): string =>
-  `CASE WHEN outbox.event_position IS NULL THEN outbox.value
-        ELSE convert_to(${eventValue}, 'UTF8') END`;
+export const outboxValueSql = (eventValue: Readonly<Record<string, string>>): string =>
+  `CASE WHEN outbox.event_position IS NULL THEN outbox.value${Object.entries(eventValue)
+    .map(
+      ([topic, sql]) => `
+        WHEN outbox.topic = ${literal(topic)} THEN convert_to(${sql}, 'UTF8')`,
+    )
+    .join('')}
+        END`;
 
 /**
  * The relay's read (see `fetch`; parameters: the cursor's transaction id and id, the batch size):
- * a row naming its event gets its value built from it by `eventValue`; `unbuilt` flags one that
- * could not be. Exported for bench/intake/index-review.ts, which plans it.
+ * a row naming its event gets its value built from it by its topic's `eventValue`; `unbuilt`
+ * flags one that could not be, and why. Exported for bench/intake/index-review.ts, which plans it.
  */
-export function outboxFetchSql(eventValue: string | undefined): string {
-  const value = eventValue ? outboxValueSql(eventValue) : 'outbox.value';
+export function outboxFetchSql(eventValue: Readonly<Record<string, string>> | undefined): string {
+  const withEvents = eventValue !== undefined && Object.keys(eventValue).length > 0;
+  const value = withEvents ? outboxValueSql(eventValue) : 'outbox.value';
+  const unbuilt = withEvents
+    ? `CASE WHEN outbox.event_position IS NULL THEN NULL WHEN e.n IS NULL THEN 'no-event'
+            WHEN v.value IS NULL THEN 'no-value' END`
+    : `CASE WHEN outbox.event_position IS NOT NULL THEN 'no-value' END`;
   return `SELECT outbox.id::text AS id, outbox.transaction_id::text AS transaction_id,
-                 outbox.topic, outbox.key, v.value, outbox.headers,
-                 outbox.event_position IS NOT NULL AND v.value IS NULL AS unbuilt
-            FROM outbox ${eventValue ? OUTBOX_EVENT_RELATION : ''}
+                 outbox.topic, outbox.key, v.value, outbox.headers, ${unbuilt} AS unbuilt
+            FROM outbox ${withEvents ? OUTBOX_EVENT_RELATION : ''}
            CROSS JOIN LATERAL (SELECT ${value} AS value) AS v
            WHERE outbox.published_at IS NULL
              AND (outbox.transaction_id, outbox.id) > ($1::text::xid8, $2::bigint)
@@ -458,6 +478,10 @@ export function outboxFetchSql(eventValue: string | undefined): string {
            LIMIT $3`;
 }
 
+/**
+ * Marks the batch ending at `last` published: exactly the unpublished rows up to its
+ * (transaction_id, id), see `fetch`. A range update beats thousands of id probes.
+ */
 async function markPublished(db: Queryable, last: Cursor): Promise<void> {
   await db.query(
     `UPDATE outbox SET published_at = now()

@@ -44,6 +44,13 @@ export interface NewStreamsSql {
      * a second time (ADR 0013, "The outbox row names its event").
      */
     readonly value?: string;
+    /**
+     * With no `value`: an SQL boolean expression over `e` that holds when the relay can build the
+     * row's value from the event (e.g. the metadata members its `eventValue` reads are present).
+     * A created event for which it does not hold fails the statement, so the caller's transaction
+     * stores no row the relay would stop at. Required when `value` is omitted.
+     */
+    readonly buildable?: string;
     /** SQL jsonb expression: the headers. */
     readonly headers: string;
   };
@@ -173,6 +180,9 @@ async function appendInOneStatement<E extends Event>(
         })`,
   ];
   if (inSql.outbox) {
+    if (inSql.outbox.value === undefined && inSql.outbox.buildable === undefined) {
+      throw new Error('appendToNewStreams: an outbox without `value` needs `buildable`');
+    }
     params.push(inSql.outbox.topic);
     ctes.push(
       inSql.outbox.value === undefined
@@ -181,8 +191,7 @@ async function appendInOneStatement<E extends Event>(
        SELECT $2, ${inSql.outbox.key}, ${inSql.outbox.headers}, ev.global_position
          FROM new_events AS e
          JOIN ev ON ev.stream_id = e.s AND ev.stream_version = e.n
-        ORDER BY e.ord
-       RETURNING event_position IS NULL AS null_value)`
+        ORDER BY e.ord)`
         : `ob AS (
        INSERT INTO outbox (topic, key, value, headers)
        SELECT $2, ${inSql.outbox.key}, convert_to(${inSql.outbox.value}, 'UTF8'),
@@ -194,9 +203,14 @@ async function appendInOneStatement<E extends Event>(
   }
   (inSql.also ?? []).forEach((statement, i) => ctes.push(`also${i} AS (${statement})`));
   // A NULL outbox value would be published as a Kafka tombstone: the SQL-built value is NULL if
-  // any field it concatenates is missing from an event's metadata. Counted here, and the caller's
-  // transaction fails rather than store one.
-  const nullValues = inSql.outbox ? '(SELECT count(*) FROM ob WHERE null_value)::int' : '0';
+  // any field it concatenates is missing from an event's metadata. For a row that names its event,
+  // the relay builds the value later: `buildable` checks now that it will be able to. Counted
+  // here, and the caller's transaction fails rather than store such a row.
+  const nullValues = !inSql.outbox
+    ? '0'
+    : inSql.outbox.value !== undefined
+      ? '(SELECT count(*) FROM ob WHERE null_value)::int'
+      : `(SELECT count(*) FROM new_events AS e WHERE NOT COALESCE(${inSql.outbox.buildable ?? 'false'}, false))::int`;
   const skippedRows = await sql<{ stream_id: string | null; null_values: number }>(
     manager,
     `WITH ${ctes.join(',\n')}
@@ -208,7 +222,7 @@ async function appendInOneStatement<E extends Event>(
   const nulls = skippedRows.reduce((n, r) => n + r.null_values, 0);
   if (nulls > 0) {
     throw new Error(
-      `appendToNewStreams: ${nulls} SQL-built outbox value(s) are NULL (a metadata field the value names is missing)`,
+      `appendToNewStreams: ${nulls} outbox row(s) would have no value (a metadata field the value names is missing)`,
     );
   }
   const skipped = new Set<string>();

@@ -86,6 +86,11 @@ export const GOVERNANCE_EVENT_VALUE_SQL = [
   `',"data":' || COALESCE(e.data::text, 'null') || '}'`,
 ].join(' || ');
 
+/** The relay's value expressions by topic (OutboxRelayOptions.eventValue): governance events. */
+export const GOVERNANCE_EVENT_VALUES: Readonly<Record<string, string>> = {
+  [Topics.governanceEvents]: GOVERNANCE_EVENT_VALUE_SQL,
+};
+
 /**
  * The outbox row of each new event `governanceEventMessage` would give, written by the append
  * statement (`NewStreamsSql.outbox` of appendToNewStreams, over `new_events AS e`) without the
@@ -96,5 +101,8 @@ export const GOVERNANCE_EVENT_VALUE_SQL = [
 export const governanceEventOutboxSql = {
   topic: Topics.governanceEvents,
   key: AGGREGATE_ID_SQL,
+  // What GOVERNANCE_EVENT_VALUE_SQL reads from the metadata (a missing member makes it NULL): a
+  // membership test now, not the value built and thrown away.
+  buildable: `e.jmetadata ?& array['messageId', 'occurredAt', 'correlationId', 'causationId', 'schemaVersion']`,
   headers: `jsonb_build_object('content-type', ${sqlText(CLOUDEVENTS_JSON)}, 'lethe-correlation-id', e.jmetadata->>'correlationId')`,
 } as const;

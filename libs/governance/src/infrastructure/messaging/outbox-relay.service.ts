@@ -13,7 +13,7 @@ import { RequestContextStore } from '@lethe/shared/infrastructure/logging';
 import { GOVERNANCE_OPTIONS, type ResolvedGovernanceOptions } from '../../governance.options';
 import { KAFKA } from '../kafka/kafka.provider';
 import { namespacedTopic } from '@lethe/shared/infrastructure/kafka';
-import { GOVERNANCE_EVENT_VALUE_SQL } from '../../application/messages/governance-cloud-event';
+import { GOVERNANCE_EVENT_VALUES } from '../../application/messages/governance-cloud-event';
 
 /** Publishes the outbox (governance events, job messages) to Kafka, topic names namespaced. */
 @Injectable()
@@ -32,7 +32,7 @@ export class GovernanceOutboxRelay implements OnApplicationBootstrap, BeforeAppl
       topicName: (t) => namespacedTopic(ns, t),
       runInContext: (correlationId, work) => RequestContextStore.run({ correlationId }, work),
       logger: loggerPortOf(logger),
-      eventValue: GOVERNANCE_EVENT_VALUE_SQL,
+      eventValue: GOVERNANCE_EVENT_VALUES,
     });
   }
 

@@ -28,8 +28,9 @@ import { prepareRequests, type Candidate } from './request-deletion.prepare';
 
 /**
  * What the append statement builds in SQL from the events it stores (ADR 0013): each event's
- * CloudEvent outbox row (`governanceEventMessage`, the same bytes) and the request's read-model
- * row (what the view's fold writes), so each event is serialised once and a round is one statement.
+ * outbox row, naming the event (the relay builds `governanceEventMessage`'s CloudEvent from it when
+ * it publishes), and the request's read-model row (what the view's fold writes), so each event is
+ * serialised once and a round is one statement.
  */
 const BUILT_IN_SQL = {
   outbox: governanceEventOutboxSql,
