@@ -92,7 +92,7 @@ const POLICY_CHANGE_AFTER = Math.ceil(REQUESTS / 2);
 const started = Date.now();
 const elapsed = (t0 = started) => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 let stepNo = 0;
-const STEPS = 7;
+const STEPS = 8;
 const step = (what) => console.log(`\n[${++stepNo}/${STEPS}] ${what}`);
 const info = (line) => console.log(`      ${line}`);
 
