@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ModelStoreError, ModelStoreErrorCode } from '../../application/ports/model-store.errors';
 
@@ -65,17 +65,21 @@ export const ensureDir = async (dir: string): Promise<void> => {
   }
 };
 
-/** Writes `bytes` to a new temp file under `tmpDir`, fsync'ed; returns its path. */
+/**
+ * Writes `bytes` to a new temp file under `tmpDir`, fsync'ed unless `durable` is false (a cache
+ * file: see the top of this file); returns its path.
+ */
 export const writeTemp = async (
   tmpDir: string,
   bytes: Uint8Array,
   mode: number,
+  durable = true,
 ): Promise<string> => {
   const tmp = join(tmpDir, `${process.pid}-${randomUUID()}.tmp`);
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(bytes);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (e) {
     await fh.close();
     await unlink(tmp).catch(() => undefined);
@@ -85,40 +89,41 @@ export const writeTemp = async (
   return tmp;
 };
 
+/** Writes a temp file and renames it over `target` (the temp file removed if the rename fails). */
+const replaceWith = async (
+  tmpDir: string,
+  target: string,
+  bytes: Uint8Array,
+  mode: number,
+  durable: boolean,
+): Promise<void> => {
+  await ensureDir(dirname(target));
+  const tmp = await writeTemp(tmpDir, bytes, mode, durable);
+  try {
+    await rename(tmp, target);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+};
+
 export const placeReplacing = async (
   tmpDir: string,
   target: string,
   bytes: Uint8Array,
   mode: number,
 ): Promise<void> => {
-  await ensureDir(dirname(target));
-  const tmp = await writeTemp(tmpDir, bytes, mode);
-  try {
-    await rename(tmp, target);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+  await replaceWith(tmpDir, target, bytes, mode, true);
   await fsyncDir(dirname(target));
 };
 
 /** `placeReplacing` without the fsyncs, for cache files only (see the top of this file). */
-export const placeReplacingCache = async (
+export const placeReplacingCache = (
   tmpDir: string,
   target: string,
   bytes: Uint8Array,
   mode: number,
-): Promise<void> => {
-  await ensureDir(dirname(target));
-  const tmp = join(tmpDir, `${process.pid}-${randomUUID()}.tmp`);
-  try {
-    await writeFile(tmp, bytes, { flag: 'wx', mode });
-    await rename(tmp, target);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-};
+): Promise<void> => replaceWith(tmpDir, target, bytes, mode, false);
 
 /**
  * An empty write-once file at `target`, durable: true if this call created it, false if it
