@@ -3,6 +3,8 @@
 // alias resolver is registered.
 export {
   MIGRATIONS_TABLE,
+  MIGRATION_LOCK,
+
   defaultMigrationsDir,
   isMigrationFile,
   migrationFiles,

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 
 /** Table in which TypeORM records the migrations applied to a database. */
 export const MIGRATIONS_TABLE = 'typeorm_migrations';
@@ -9,7 +9,10 @@ export const MIGRATIONS_TABLE = 'typeorm_migrations';
  * Session advisory lock held while migrations run, so that two migration steps started at once
  * (a retried deployment job, two operators) apply them one after the other, never together.
  */
-const MIGRATION_LOCK = [0x4c455448, 1] as const; // "LETH", 1
+export const MIGRATION_LOCK = [0x4c455448, 1] as const; // "LETH", 1
+
+/** How often a migration step that found the lock taken asks for it again. */
+const MIGRATION_LOCK_POLL_MS = 200;
 
 /** Migration classes are timestamp-named: `1795702700000-GovernanceCore.ts` (`.js` once compiled). */
 export function isMigrationFile(file: string): boolean {
@@ -60,7 +63,7 @@ export async function runMigrations(url: string, files = migrationFiles()): Prom
   const lock = dataSource.createQueryRunner();
   try {
     await lock.connect();
-    await lock.query('select pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
+    await acquireMigrationLock(lock);
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((migration) => migration.name);
@@ -70,6 +73,24 @@ export async function runMigrations(url: string, files = migrationFiles()): Prom
   } finally {
     await lock.release();
     await dataSource.destroy();
+  }
+}
+
+/**
+ * Takes the migration lock by asking for it (`pg_try_advisory_lock`) until it is free, never by
+ * waiting inside the server (`pg_advisory_lock`). A waiting statement keeps its snapshot open, and
+ * a `CREATE INDEX CONCURRENTLY` in the holder's migration waits for every older snapshot to end:
+ * the holder would wait on the waiter, the waiter on the holder's lock, through a dependency the
+ * server cannot see (the lock and the index build are two connections of one step), so neither
+ * would ever finish. Between two tries the waiter holds no snapshot.
+ */
+async function acquireMigrationLock(lock: QueryRunner): Promise<void> {
+  for (;;) {
+    const [row] = (await lock.query('select pg_try_advisory_lock($1, $2) as locked', [
+      ...MIGRATION_LOCK,
+    ])) as { locked: boolean }[];
+    if (row?.locked) return;
+    await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_POLL_MS));
   }
 }
 
