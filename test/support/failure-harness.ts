@@ -179,6 +179,10 @@ export async function startService(stack: Stack, port?: number): Promise<Service
     LETHE_SUBJECT_HMAC_KEY: 'failure-subject-hmac-key-0123456789abcdef',
     // The broker's minimum: a SIGKILLed member leaves the group after 6 s, not 30 s.
     LETHE_INTAKE_SESSION_TIMEOUT_MS: '6000',
+    // The group commit over the four partitions, its large rounds written by parallel
+    // transactions (ADR 0013): the failures below hit that path too.
+    LETHE_INTAKE_CONCURRENCY: process.env.LETHE_FAILURE_INTAKE_CONCURRENCY ?? '4',
+    LETHE_INTAKE_WRITER_MIN_MESSAGES: '100',
     LOG_LEVEL: 'warn',
   });
   return { proc, base: `http://127.0.0.1:${p}` };

@@ -89,6 +89,7 @@ function governanceOptions({ config, kafkaBrokers, keyRing }: AppModuleOptions) 
       intakeGroupId: config.LETHE_INTAKE_GROUP_ID,
       sessionTimeoutMs: config.LETHE_INTAKE_SESSION_TIMEOUT_MS,
       intakeConcurrency: config.LETHE_INTAKE_CONCURRENCY,
+      intakeWriterMinMessages: config.LETHE_INTAKE_WRITER_MIN_MESSAGES,
     },
     subjectHmacKey: config.LETHE_SUBJECT_HMAC_KEY,
     maxEventBytes: config.LETHE_MAX_EVENT_BYTES,

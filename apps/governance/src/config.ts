@@ -89,6 +89,11 @@ export const governanceConfigSchema = z.object({
   /** Partition batches of one fetch that share one intake transaction (ADR 0013). */
   LETHE_INTAKE_CONCURRENCY: env.int(1, 1),
   /**
+   * A round of at least twice this many messages is written by one transaction per group of
+   * partitions of at least this many, in flight together (ADR 0013, "parallel writers").
+   */
+  LETHE_INTAKE_WRITER_MIN_MESSAGES: env.int(500, 1),
+  /**
    * The audit key ring (docs/adr/0008-audit-log.md): inline JSON, or a JSON file. Its public keys
    * verify the worker's certificates and are served as /.well-known/jwks.json; its current key
    * signs the audit log's checkpoints. Required in production. Elsewhere, when neither is set,

@@ -27,6 +27,13 @@ export interface GovernanceModuleOptions {
      * `maxWaitTimeInMs`. Defaults 1 byte / 50 ms (ADR 0013).
      */
     readonly intakeFetch?: { readonly minBytes?: number; readonly maxWaitTimeInMs?: number };
+    /**
+     * A group-commit round of at least twice this many messages is written by several
+     * transactions at once, one per group of whole partitions of at least this many messages, so
+     * the next group is prepared while PostgreSQL executes the previous one (ADR 0013, "parallel
+     * writers"). Only rounds of several partitions split (`intakeConcurrency` > 1). Default 500.
+     */
+    readonly intakeWriterMinMessages?: number;
   };
   /** Key of the HMAC that turns subject ids into SubjectRefs (≥ 32 bytes). */
   readonly subjectHmacKey: string;
@@ -84,6 +91,7 @@ export interface ResolvedGovernanceOptions {
     readonly sessionTimeoutMs: number;
     readonly intakeConcurrency: number;
     readonly intakeFetch: { readonly minBytes: number; readonly maxWaitTimeInMs: number };
+    readonly intakeWriterMinMessages: number;
   };
   readonly subjectHmacKey: string;
   readonly maxEventBytes: number;
@@ -125,6 +133,7 @@ export const resolveGovernanceOptions = (
       minBytes: o.kafka.intakeFetch?.minBytes ?? 1,
       maxWaitTimeInMs: o.kafka.intakeFetch?.maxWaitTimeInMs ?? 50,
     },
+    intakeWriterMinMessages: o.kafka.intakeWriterMinMessages ?? 500,
   },
   subjectHmacKey: o.subjectHmacKey,
   maxEventBytes: o.maxEventBytes ?? 64 * 1024,

@@ -66,6 +66,8 @@ export interface HarnessOptions {
   readonly results?: GovernanceModuleOptions['results'];
   /** The intake consumer's `intakeConcurrency` (default: the module's). */
   readonly intakeConcurrency?: number;
+  /** The intake's `intakeWriterMinMessages` (default: the module's). */
+  readonly intakeWriterMinMessages?: number;
 }
 
 /** The governance module in a Nest app on a fresh database (and a fresh Kafka namespace). */
@@ -103,6 +105,9 @@ export async function startGovernance(options: HarnessOptions = {}): Promise<Gov
           namespace,
           sessionTimeoutMs: 6000,
           ...(options.intakeConcurrency ? { intakeConcurrency: options.intakeConcurrency } : {}),
+          ...(options.intakeWriterMinMessages
+            ? { intakeWriterMinMessages: options.intakeWriterMinMessages }
+            : {}),
         },
         subjectHmacKey: HMAC_KEY,
         scheduling: {

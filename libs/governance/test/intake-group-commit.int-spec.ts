@@ -94,6 +94,26 @@ describe('intake group commit (real Kafka + Postgres, 2 partitions)', () => {
     }
   });
 
+  it('a large round: one transaction per partition, in flight together; the cross-partition repeat still makes one request', async () => {
+    const t = await startGovernance({
+      intakeConcurrency: 4,
+      // 601 messages in the first round ≥ 2 × 100: written by two transactions at once.
+      intakeWriterMinMessages: 100,
+      run: { scheduler: false, outboxRelay: false, projections: false },
+    });
+    try {
+      const r = await run(t, 'gcw');
+      expect(r.requests).toBe(2 * PER_PARTITION);
+      expect(r.mixed).toBe(0);
+      // The repeat was taken in by whichever transaction lost the race for its stream: one
+      // request, one stream, one event.
+      const streams = await count(t.dataSource, 'SELECT count(*) n FROM streams');
+      expect(streams).toBe(2 * PER_PARTITION);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('intakeConcurrency 1 (the control): one partition per transaction, same outcome', async () => {
     const t = await startGovernance({
       intakeConcurrency: 1,

@@ -163,8 +163,9 @@ export class DeletionRequestsKafkaConsumer
 
   /**
    * One round of the group commit: one RequestDeletionCommand (one transaction) for all its
-   * chunks, then one offset commit for every partition in it (past each partition's last
-   * message). The round's log lines carry its own correlation id, naming its chunks (each
+   * chunks — several, one per group of partitions, when the round is large (`writeInGroups`) —
+   * then, once all have committed, one offset commit for every partition in it (past each
+   * partition's last message). The round's log lines carry its own correlation id, naming its chunks (each
    * message's events and DLQ line carry the message's: see DeletionIntakeProcessor).
    */
   private async runRound(
@@ -176,7 +177,12 @@ export class DeletionRequestsKafkaConsumer
       .map((j) => `${j.topic}:${j.partition}:${j.messages[0]?.offset}-${j.messages.at(-1)?.offset}`)
       .join(',');
     return RequestContextStore.run({ correlationId }, async () => {
-      const results = await processor.processMany(jobs);
+      // Large rounds: one transaction per group of partitions, in flight together; the DLQ and
+      // the metrics only once all of them have committed (ADR 0013, "parallel writers").
+      const results = await processor.processRound(
+        jobs,
+        this.options.kafka.intakeWriterMinMessages,
+      );
       // Events are committed (or dead-lettered) now: only then move the group's offsets.
       const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
       for (const j of jobs) {

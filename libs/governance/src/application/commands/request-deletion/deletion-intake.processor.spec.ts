@@ -238,3 +238,75 @@ describe('DeletionIntakeProcessor.processMany (the group commit of several parti
     ]);
   });
 });
+
+describe('DeletionIntakeProcessor.processRound (parallel writers, ADR 0013)', () => {
+  /** Two partitions of `size` messages each (one malformed message per partition). */
+  const round = (size: number) =>
+    [0, 1].map((partition) => ({
+      topic: 't',
+      partition,
+      messages: [
+        ...Array.from({ length: size - 1 }, (_, i) => message(i, event(`p${partition}-${i}`))),
+        message(size - 1, '{bad'),
+      ],
+    }));
+
+  const setUp = (failPartition?: number) => {
+    const commands: RequestDeletionCommand[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const bus = {
+      execute: async (c: RequestDeletionCommand) => {
+        commands.push(c);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight -= 1;
+        if (c.items.some((i) => i.event.id.startsWith(`p${failPartition}-`))) {
+          throw new Error('database went away');
+        }
+        return c.items.map(() => ({
+          ok: true,
+          requestId: DeletionRequestId('00000000-0000-8000-8000-000000000001'),
+          created: true,
+        }));
+      },
+    } as unknown as CommandBus;
+    const published: DeadLetter[] = [];
+    const processor = new DeletionIntakeProcessor(
+      new DeletionRequestValidator(64 * 1024),
+      bus,
+      { publish: async (letters) => void published.push(...letters) },
+      { now: () => new Date('2026-01-01T00:00:00Z') },
+    );
+    return { processor, commands, published, most: () => most };
+  };
+
+  it('a large round: one command per partition, in flight together; one DLQ publish after both', async () => {
+    const { processor, commands, published, most } = setUp();
+    const results = await processor.processRound(round(10), 5);
+    expect(commands.map((c) => c.items.length)).toEqual([9, 9]);
+    expect(most()).toBe(2);
+    expect(results).toEqual([
+      { accepted: 9, created: 9, deadLettered: 1 },
+      { accepted: 9, created: 9, deadLettered: 1 },
+    ]);
+    expect(published.map((l) => [l.partition, l.message.offset])).toEqual([
+      [0, '9'],
+      [1, '9'],
+    ]);
+  });
+
+  it('a small round stays one command', async () => {
+    const { processor, commands } = setUp();
+    await processor.processRound(round(10), 11);
+    expect(commands.map((c) => c.items.length)).toEqual([18]);
+  });
+
+  it('one group failing fails the round and publishes nothing, although the other committed', async () => {
+    const { processor, commands, published } = setUp(1);
+    await expect(processor.processRound(round(10), 5)).rejects.toThrow('database went away');
+    expect(commands).toHaveLength(2);
+    expect(published).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import { noIntakeMetrics, type IntakeMetrics } from '../../ports/intake-metrics.
 import { RequestDeletionCommand, type DeletionIntakeItem } from './request-deletion.command';
 import type { DeletionRequestValidator } from './request-deletion.dto';
 import { correlationIdOfMessage } from './message-correlation';
+import { writeInGroups } from './round-writers';
 
 export type IntakeLogger = Pick<LoggerPort, 'warn'>;
 
@@ -24,6 +25,13 @@ export interface IntakeChunkResult {
   readonly accepted: number;
   readonly created: number;
   readonly deadLettered: number;
+}
+
+/** A chunk whose transaction has committed, its refusals not yet published (`finish`). */
+export interface WrittenChunk {
+  accepted: number;
+  created: number;
+  readonly letters: (DeadLetter & { correlationId: string })[];
 }
 
 /**
@@ -59,8 +67,35 @@ export class DeletionIntakeProcessor {
    * chunk, in order. When it resolves, every message of every chunk is durable or on the DLQ.
    */
   async processMany(chunks: readonly IntakeChunk[]): Promise<IntakeChunkResult[]> {
+    return this.finish(await this.write(chunks));
+  }
+
+  /**
+   * A group-commit round: like `processMany`, but a round of at least `2 × writerMinMessages`
+   * messages is written by one transaction per group of whole partitions (`writeInGroups`), in
+   * flight together, and its refusals go to the DLQ only once every group has committed (ADR
+   * 0013, "parallel writers"). If a group fails, the round fails with nothing published; groups
+   * that did commit are absorbed as repeats when the round is redelivered.
+   */
+  async processRound(
+    chunks: readonly IntakeChunk[],
+    writerMinMessages: number,
+  ): Promise<IntakeChunkResult[]> {
+    return this.finish(
+      await writeInGroups(chunks, writerMinMessages, (group) => this.write(group)),
+    );
+  }
+
+  /**
+   * The first half of `processMany`: validates the chunks and runs their one
+   * RequestDeletionCommand (one transaction). Nothing is published and nothing counted yet: the
+   * refusals travel in the result, for `finish`. A round written by several transactions at once
+   * (ADR 0013, "parallel writers") calls this once per transaction and `finish` once, after all
+   * have committed, so a round that fails part-way publishes nothing to the DLQ.
+   */
+  async write(chunks: readonly IntakeChunk[]): Promise<WrittenChunk[]> {
     const receivedAt = this.clock.now();
-    const letters: (DeadLetter & { correlationId: string; chunk: number })[] = [];
+    const written: WrittenChunk[] = chunks.map(() => ({ accepted: 0, created: 0, letters: [] }));
     const valid: { message: KafkaMessage; item: DeletionIntakeItem; chunk: number }[] = [];
     chunks.forEach(({ topic, partition, messages }, chunk) => {
       for (const message of messages) {
@@ -73,49 +108,64 @@ export class DeletionIntakeProcessor {
         if (parsed.ok) {
           valid.push({ message, item: { event: parsed.value, receivedAt, correlationId }, chunk });
         } else {
-          letters.push({ message, topic, partition, error: parsed.error, correlationId, chunk });
+          written[chunk]?.letters.push({
+            message,
+            topic,
+            partition,
+            error: parsed.error,
+            correlationId,
+          });
         }
       }
     });
-    const results = chunks.map(() => ({ accepted: 0, created: 0, deadLettered: 0 }));
     const outcomes = await this.runAll(valid.map((v) => v.item));
     outcomes.forEach((outcome, i) => {
       const v = valid[i];
-      const r = v && results[v.chunk];
+      const w = v && written[v.chunk];
       const c = v && chunks[v.chunk];
-      if (!v || !r || !c) return;
+      if (!v || !w || !c) return;
       if (outcome.ok) {
-        r.accepted += 1;
-        if (outcome.created) r.created += 1;
+        w.accepted += 1;
+        if (outcome.created) w.created += 1;
       } else {
-        letters.push({
+        w.letters.push({
           message: v.message,
           topic: c.topic,
           partition: c.partition,
           error: outcome.error,
           correlationId: v.item.correlationId ?? v.item.event.id,
-          chunk: v.chunk,
         });
       }
     });
+    return written;
+  }
+
+  /**
+   * The second half: the refused messages of every written chunk to the DLQ (one publish), the
+   * intake metrics, one log line per refusal. One result per chunk, in order.
+   */
+  async finish(written: readonly WrittenChunk[]): Promise<IntakeChunkResult[]> {
+    const letters = written.flatMap((w) => w.letters);
     await this.deadLetters.publish(letters);
     // Counted once the chunk is durable (events committed, refusals on the DLQ): a chunk that
     // fails before this point is redelivered and counted then.
-    const created = results.reduce((n, r) => n + r.created, 0);
-    const accepted = results.reduce((n, r) => n + r.accepted, 0);
+    const created = written.reduce((n, w) => n + w.created, 0);
+    const accepted = written.reduce((n, w) => n + w.accepted, 0);
     this.metrics.countIntake('kafka', 'accepted', '', created);
     this.metrics.countIntake('kafka', 'duplicate', '', accepted - created);
     for (const l of letters) this.metrics.countIntake('kafka', 'rejected', l.error.code);
     for (const l of letters) {
-      const r = results[l.chunk];
-      if (r) r.deadLettered += 1;
       RequestContextStore.run({ correlationId: l.correlationId }, () =>
         this.logger.warn(
           `intake: message ${l.partition}/${l.message.offset} sent to the DLQ: ${l.error.code}`,
         ),
       );
     }
-    return results;
+    return written.map((w) => ({
+      accepted: w.accepted,
+      created: w.created,
+      deadLettered: w.letters.length,
+    }));
   }
 
   private async runAll(items: readonly DeletionIntakeItem[]) {
