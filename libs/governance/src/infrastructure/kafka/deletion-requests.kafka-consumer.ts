@@ -32,8 +32,16 @@ import {
 import { LetheMetrics } from '@lethe/shared/infrastructure/metrics';
 import { GroupCommit } from './group-commit';
 
-/** Largest slice of a fetched batch, and most messages in one intake transaction. */
+/** Most messages in one group-commit round (and, at intakeConcurrency 1, in one chunk). */
 const CHUNK = 5000;
+
+/**
+ * Largest slice of one partition's batch: the round's size shared by the partitions that may
+ * share a round, so that under a backlog a round holds a chunk of each partition (which it then
+ * writes with one transaction per partition group, ADR 0013) rather than one partition's 5,000.
+ */
+export const chunkSizeFor = (intakeConcurrency: number): number =>
+  Math.ceil(CHUNK / Math.max(1, intakeConcurrency));
 
 type IntakeJob = IntakeChunk;
 
@@ -141,9 +149,10 @@ export class DeletionRequestsKafkaConsumer
     payload: EachBatchPayload,
   ): Promise<void> {
     const { batch } = payload;
-    for (let i = 0; i < batch.messages.length; i += CHUNK) {
+    const size = chunkSizeFor(this.options.kafka.intakeConcurrency);
+    for (let i = 0; i < batch.messages.length; i += size) {
       if (!payload.isRunning() || payload.isStale()) return;
-      const chunk = batch.messages.slice(i, i + CHUNK);
+      const chunk = batch.messages.slice(i, i + size);
       const last = chunk[chunk.length - 1];
       if (!last) return;
       const result = await rounds.submit({
