@@ -42,7 +42,14 @@ runFailureScenario<OwnPostgres>({
     await runMigrations(url);
     const kafka = testKafka();
     return {
-      stack: { databaseUrl: url, brokers: kafka.brokers, namespace: kafka.namespace },
+      // Concurrency 4: the group commit with parallel writers (ADR 0013); the broker-restart
+      // test runs the default, 1.
+      stack: {
+        databaseUrl: url,
+        brokers: kafka.brokers,
+        namespace: kafka.namespace,
+        intakeConcurrency: 4,
+      },
       own: pg,
       async release() {
         await pg.current?.stop();

@@ -60,7 +60,14 @@ runFailureScenario<{ port: number }>({
     const db = await createTestDatabase('lethe_fail_kill');
     const kafka = testKafka();
     return {
-      stack: { databaseUrl: db.url, brokers: kafka.brokers, namespace: kafka.namespace },
+      // Concurrency 4: the group commit with parallel writers (ADR 0013); the broker-restart
+      // test runs the default, 1.
+      stack: {
+        databaseUrl: db.url,
+        brokers: kafka.brokers,
+        namespace: kafka.namespace,
+        intakeConcurrency: 4,
+      },
       own: { port: await freePort() }, // the same port every life, as behind a supervisor
       release: () => db.drop(),
     };

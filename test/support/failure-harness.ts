@@ -79,6 +79,12 @@ export interface Stack {
   databaseUrl: string;
   brokers: string[];
   namespace: string;
+  /**
+   * The service's LETHE_INTAKE_CONCURRENCY (default 1, as deployed). At 4 the group commit takes
+   * the four partitions together and writes its large rounds with parallel transactions (ADR
+   * 0013), so a failure can hit a round while several of its transactions are in flight.
+   */
+  intakeConcurrency?: number;
 }
 
 /** The deletion-request topic (4 partitions) and its DLQ; the service creates the others. */
@@ -179,9 +185,8 @@ export async function startService(stack: Stack, port?: number): Promise<Service
     LETHE_SUBJECT_HMAC_KEY: 'failure-subject-hmac-key-0123456789abcdef',
     // The broker's minimum: a SIGKILLed member leaves the group after 6 s, not 30 s.
     LETHE_INTAKE_SESSION_TIMEOUT_MS: '6000',
-    // The group commit over the four partitions, its large rounds written by parallel
-    // transactions (ADR 0013): the failures below hit that path too.
-    LETHE_INTAKE_CONCURRENCY: process.env.LETHE_FAILURE_INTAKE_CONCURRENCY ?? '4',
+    LETHE_INTAKE_CONCURRENCY: String(stack.intakeConcurrency ?? 1),
+    // Rounds of 200 messages or more split into parallel writers (at concurrency > 1).
     LETHE_INTAKE_WRITER_MIN_MESSAGES: '100',
     LOG_LEVEL: 'warn',
   });

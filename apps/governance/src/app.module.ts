@@ -90,6 +90,7 @@ function governanceOptions({ config, kafkaBrokers, keyRing }: AppModuleOptions) 
       sessionTimeoutMs: config.LETHE_INTAKE_SESSION_TIMEOUT_MS,
       intakeConcurrency: config.LETHE_INTAKE_CONCURRENCY,
       intakeWriterMinMessages: config.LETHE_INTAKE_WRITER_MIN_MESSAGES,
+      intakeWriters: config.LETHE_INTAKE_WRITERS,
     },
     subjectHmacKey: config.LETHE_SUBJECT_HMAC_KEY,
     maxEventBytes: config.LETHE_MAX_EVENT_BYTES,

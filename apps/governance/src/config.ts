@@ -94,6 +94,11 @@ export const governanceConfigSchema = z.object({
    */
   LETHE_INTAKE_WRITER_MIN_MESSAGES: env.int(500, 1),
   /**
+   * At most this many transactions write one intake round at once (1: never split). Each holds a
+   * connection of the service's pool of 10, so at most 6.
+   */
+  LETHE_INTAKE_WRITERS: env.int(4, 1).pipe(z.number().max(6)),
+  /**
    * The audit key ring (docs/adr/0008-audit-log.md): inline JSON, or a JSON file. Its public keys
    * verify the worker's certificates and are served as /.well-known/jwks.json; its current key
    * signs the audit log's checkpoints. Required in production. Elsewhere, when neither is set,

@@ -13,7 +13,13 @@ import { loadMigrateConfig } from './config';
 async function migrate(): Promise<void> {
   const config = loadConfigOrExit(loadMigrateConfig);
   const logger = createLogger({ app: 'governance-migrate', level: config.LOG_LEVEL });
-  const applied = await runMigrations(config.DATABASE_URL);
+  const applied = await runMigrations(config.DATABASE_URL, undefined, {
+    onWaiting: ({ holderPid, waitedMs }) =>
+      logger.info(
+        { holderPid, waitedS: Math.round(waitedMs / 1000) },
+        'waiting for the migration lock: another migration step is running',
+      ),
+  });
   logger.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema already current');
 }
 

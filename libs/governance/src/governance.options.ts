@@ -34,6 +34,12 @@ export interface GovernanceModuleOptions {
      * writers"). Only rounds of several partitions split (`intakeConcurrency` > 1). Default 500.
      */
     readonly intakeWriterMinMessages?: number;
+    /**
+     * At most this many transactions (pool connections) write one round at once; 1 never splits
+     * a round. Default 4 (the pool has 10 connections, shared with the HTTP door, the
+     * projections, the scheduler and the relay).
+     */
+    readonly intakeWriters?: number;
   };
   /** Key of the HMAC that turns subject ids into SubjectRefs (≥ 32 bytes). */
   readonly subjectHmacKey: string;
@@ -92,6 +98,7 @@ export interface ResolvedGovernanceOptions {
     readonly intakeConcurrency: number;
     readonly intakeFetch: { readonly minBytes: number; readonly maxWaitTimeInMs: number };
     readonly intakeWriterMinMessages: number;
+    readonly intakeWriters: number;
   };
   readonly subjectHmacKey: string;
   readonly maxEventBytes: number;
@@ -134,6 +141,7 @@ export const resolveGovernanceOptions = (
       maxWaitTimeInMs: o.kafka.intakeFetch?.maxWaitTimeInMs ?? 50,
     },
     intakeWriterMinMessages: o.kafka.intakeWriterMinMessages ?? 500,
+    intakeWriters: o.kafka.intakeWriters ?? 4,
   },
   subjectHmacKey: o.subjectHmacKey,
   maxEventBytes: o.maxEventBytes ?? 64 * 1024,

@@ -1,4 +1,7 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Topics } from '@lethe/shared';
+import { RequestDeletionCommand } from '../src/application/commands/request-deletion/request-deletion.command';
+import { DeletionRequestValidator } from '../src/application/commands/request-deletion/request-deletion.dto';
 import { DeletionRequestsKafkaConsumer } from '../src/infrastructure/kafka/deletion-requests.kafka-consumer';
 import {
   count,
@@ -123,6 +126,36 @@ describe('intake group commit (real Kafka + Postgres, 2 partitions)', () => {
       const r = await run(t, 'gc1');
       expect(r.requests).toBe(2 * PER_PARTITION);
       expect(r.mixed).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the handler says when its transaction is about to write (what the next writer waits for)', async () => {
+    const t = await startGovernance({
+      withKafka: false,
+      run: { intakeConsumer: false, scheduler: false, outboxRelay: false, projections: false },
+    });
+    try {
+      const bus = t.app.get(CommandBus);
+      const validator = new DeletionRequestValidator(64 * 1024);
+      const item = (id: string) => {
+        const parsed = validator.fromBytes(
+          Buffer.from(JSON.stringify(deletionEvent(id, `u-${id}`))),
+        );
+        if (!parsed.ok) throw new Error(parsed.error.message);
+        return { event: parsed.value, receivedAt: new Date(), correlationId: id };
+      };
+      let calls = 0;
+      const sending = () => void (calls += 1);
+      const first = await bus.execute(
+        new RequestDeletionCommand([item('s-1'), item('s-2')], 'kafka', 'kafka', '', sending),
+      );
+      expect(first.map((o) => o.ok)).toEqual([true, true]);
+      expect(calls).toBe(1);
+      // Nothing new to append (a pure repeat): still one transaction, so one more call.
+      await bus.execute(new RequestDeletionCommand([item('s-1')], 'kafka', 'kafka', '', sending));
+      expect(calls).toBe(2);
     } finally {
       await t.close();
     }

@@ -25,11 +25,16 @@ describe('the migration lock and CREATE INDEX CONCURRENTLY', () => {
     await holder.connect();
     await builder.connect();
     let waiter: Promise<string[]> | undefined;
+    const waits: (number | null)[] = [];
     try {
       await builder.query('create table lock_probe (id int)');
       await holder.query('select pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
 
-      waiter = runMigrations(db.url);
+      const { rows: me } = await holder.query<{ pid: number }>('select pg_backend_pid() as pid');
+      waiter = runMigrations(db.url, undefined, {
+        reportEveryMs: 300,
+        onWaiting: (wait) => waits.push(wait.holderPid),
+      });
       // The waiter has asked for the lock at least once (its last statement names it).
       const deadline = Date.now() + 30_000;
       for (;;) {
@@ -50,6 +55,13 @@ describe('the migration lock and CREATE INDEX CONCURRENTLY', () => {
         "select indisvalid as valid from pg_index where indexrelid = 'lock_probe_idx'::regclass",
       );
       expect(rows).toEqual([{ valid: true }]);
+      // The waiting step says whom it waits for.
+      const until = Date.now() + 10_000;
+      while (waits.length === 0 && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(waits.length).toBeGreaterThan(0);
+      expect(new Set(waits)).toEqual(new Set([me[0]?.pid]));
     } finally {
       await holder.query('select pg_advisory_unlock_all()');
       await holder.end();

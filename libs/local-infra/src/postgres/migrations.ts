@@ -4,7 +4,6 @@
 export {
   MIGRATIONS_TABLE,
   MIGRATION_LOCK,
-
   defaultMigrationsDir,
   isMigrationFile,
   migrationFiles,

@@ -37,11 +37,13 @@ const CHUNK = 5000;
 
 /**
  * Largest slice of one partition's batch: the round's size shared by the partitions that may
- * share a round, so that under a backlog a round holds a chunk of each partition (which it then
- * writes with one transaction per partition group, ADR 0013) rather than one partition's 5,000.
+ * share a round (rounded down, so that that many chunks fit in one round), so that under a
+ * backlog a round holds a chunk of each partition, which it then writes with one transaction per
+ * partition group (ADR 0013), rather than one partition's 5,000. With parallel writers off
+ * (`intakeWriters` 1) a partition's slice stays 5,000.
  */
-export const chunkSizeFor = (intakeConcurrency: number): number =>
-  Math.ceil(CHUNK / Math.max(1, intakeConcurrency));
+export const chunkSizeFor = (intakeConcurrency: number, intakeWriters: number): number =>
+  intakeWriters < 2 ? CHUNK : Math.floor(CHUNK / Math.max(1, intakeConcurrency));
 
 type IntakeJob = IntakeChunk;
 
@@ -149,7 +151,10 @@ export class DeletionRequestsKafkaConsumer
     payload: EachBatchPayload,
   ): Promise<void> {
     const { batch } = payload;
-    const size = chunkSizeFor(this.options.kafka.intakeConcurrency);
+    const size = chunkSizeFor(
+      this.options.kafka.intakeConcurrency,
+      this.options.kafka.intakeWriters,
+    );
     for (let i = 0; i < batch.messages.length; i += size) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(i, i + size);
@@ -188,10 +193,10 @@ export class DeletionRequestsKafkaConsumer
     return RequestContextStore.run({ correlationId }, async () => {
       // Large rounds: one transaction per group of partitions, in flight together; the DLQ and
       // the metrics only once all of them have committed (ADR 0013, "parallel writers").
-      const results = await processor.processRound(
-        jobs,
-        this.options.kafka.intakeWriterMinMessages,
-      );
+      const results = await processor.processRound(jobs, {
+        minMessages: this.options.kafka.intakeWriterMinMessages,
+        maxWriters: this.options.kafka.intakeWriters,
+      });
       // Events are committed (or dead-lettered) now: only then move the group's offsets.
       const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
       for (const j of jobs) {

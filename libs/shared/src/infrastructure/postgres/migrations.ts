@@ -14,6 +14,9 @@ export const MIGRATION_LOCK = [0x4c455448, 1] as const; // "LETH", 1
 /** How often a migration step that found the lock taken asks for it again. */
 const MIGRATION_LOCK_POLL_MS = 200;
 
+/** How often a waiting step says whom it waits for, by default. */
+const MIGRATION_LOCK_REPORT_MS = 10_000;
+
 /** Migration classes are timestamp-named: `1795702700000-GovernanceCore.ts` (`.js` once compiled). */
 export function isMigrationFile(file: string): boolean {
   return /^\d{13}-[A-Za-z][A-Za-z0-9]*\.(ts|js)$/.test(file);
@@ -53,22 +56,43 @@ function migrationDataSource(url: string, files: readonly string[]): DataSource 
   });
 }
 
+/** What `runMigrations` reports while it waits for another step's migration lock. */
+export interface MigrationLockWait {
+  /** Server pid of the session that holds the lock (null: released meanwhile). */
+  readonly holderPid: number | null;
+  readonly waitedMs: number;
+}
+
+export interface MigrationLockWaiting {
+  readonly onWaiting?: (wait: MigrationLockWait) => void;
+  readonly reportEveryMs?: number;
+}
+
 /**
  * Applies every pending migration to the database at `url`, each in its own transaction, under
  * the migration advisory lock; returns the names applied (empty when the schema was current).
+ * While another step holds the lock, `waiting.onWaiting` is called every `waiting.reportEveryMs`
+ * (default 10 s).
  */
-export async function runMigrations(url: string, files = migrationFiles()): Promise<string[]> {
+export async function runMigrations(
+  url: string,
+  files = migrationFiles(),
+  waiting: MigrationLockWaiting = {},
+): Promise<string[]> {
   const dataSource = migrationDataSource(url, files);
   await dataSource.initialize();
   const lock = dataSource.createQueryRunner();
   try {
     await lock.connect();
-    await acquireMigrationLock(lock);
+    await acquireMigrationLock(lock, waiting);
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((migration) => migration.name);
     } finally {
-      await lock.query('select pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK]);
+      // A failed unlock must not hide the outcome: closing the session below releases it.
+      await lock
+        .query('select pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK])
+        .catch(() => undefined);
     }
   } finally {
     await lock.release();
@@ -84,12 +108,25 @@ export async function runMigrations(url: string, files = migrationFiles()): Prom
  * server cannot see (the lock and the index build are two connections of one step), so neither
  * would ever finish. Between two tries the waiter holds no snapshot.
  */
-async function acquireMigrationLock(lock: QueryRunner): Promise<void> {
+async function acquireMigrationLock(
+  lock: QueryRunner,
+  { onWaiting, reportEveryMs = MIGRATION_LOCK_REPORT_MS }: MigrationLockWaiting,
+): Promise<void> {
+  const started = Date.now();
+  let reported = started;
   for (;;) {
     const [row] = (await lock.query('select pg_try_advisory_lock($1, $2) as locked', [
       ...MIGRATION_LOCK,
     ])) as { locked: boolean }[];
     if (row?.locked) return;
+    if (onWaiting && Date.now() - reported >= reportEveryMs) {
+      reported = Date.now();
+      const [holder] = (await lock.query(
+        "select pid from pg_locks where locktype = 'advisory' and granted and classid = $1::oid and objid = $2::oid and objsubid = 2",
+        [...MIGRATION_LOCK],
+      )) as { pid: number }[];
+      onWaiting({ holderPid: holder?.pid ?? null, waitedMs: reported - started });
+    }
     await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_POLL_MS));
   }
 }

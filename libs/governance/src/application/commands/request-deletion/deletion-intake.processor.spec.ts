@@ -260,6 +260,7 @@ describe('DeletionIntakeProcessor.processRound (parallel writers, ADR 0013)', ()
         commands.push(c);
         inFlight += 1;
         most = Math.max(most, inFlight);
+        c.sending?.(); // as the handler does once its transaction is open
         await new Promise((resolve) => setTimeout(resolve, 20));
         inFlight -= 1;
         if (c.items.some((i) => i.event.id.startsWith(`p${failPartition}-`))) {
@@ -284,7 +285,7 @@ describe('DeletionIntakeProcessor.processRound (parallel writers, ADR 0013)', ()
 
   it('a large round: one command per partition, in flight together; one DLQ publish after both', async () => {
     const { processor, commands, published, most } = setUp();
-    const results = await processor.processRound(round(10), 5);
+    const results = await processor.processRound(round(10), { minMessages: 5, maxWriters: 4 });
     expect(commands.map((c) => c.items.length)).toEqual([9, 9]);
     expect(most()).toBe(2);
     expect(results).toEqual([
@@ -299,13 +300,15 @@ describe('DeletionIntakeProcessor.processRound (parallel writers, ADR 0013)', ()
 
   it('a small round stays one command', async () => {
     const { processor, commands } = setUp();
-    await processor.processRound(round(10), 11);
+    await processor.processRound(round(10), { minMessages: 11, maxWriters: 4 });
     expect(commands.map((c) => c.items.length)).toEqual([18]);
   });
 
   it('one group failing fails the round and publishes nothing, although the other committed', async () => {
     const { processor, commands, published } = setUp(1);
-    await expect(processor.processRound(round(10), 5)).rejects.toThrow('database went away');
+    await expect(
+      processor.processRound(round(10), { minMessages: 5, maxWriters: 4 }),
+    ).rejects.toThrow('database went away');
     expect(commands).toHaveLength(2);
     expect(published).toEqual([]);
   });

@@ -10,7 +10,7 @@ import { noIntakeMetrics, type IntakeMetrics } from '../../ports/intake-metrics.
 import { RequestDeletionCommand, type DeletionIntakeItem } from './request-deletion.command';
 import type { DeletionRequestValidator } from './request-deletion.dto';
 import { correlationIdOfMessage } from './message-correlation';
-import { writeInGroups } from './round-writers';
+import { writeInGroups, type WriterLimits } from './round-writers';
 
 export type IntakeLogger = Pick<LoggerPort, 'warn'>;
 
@@ -71,18 +71,22 @@ export class DeletionIntakeProcessor {
   }
 
   /**
-   * A group-commit round: like `processMany`, but a round of at least `2 × writerMinMessages`
-   * messages is written by one transaction per group of whole partitions (`writeInGroups`), in
-   * flight together, and its refusals go to the DLQ only once every group has committed (ADR
+   * A group-commit round: like `processMany`, but a round of at least `2 × limits.minMessages`
+   * messages is written by one transaction per group of whole partitions, at most
+   * `limits.maxWriters` (`writeInGroups`), in flight together, and its refusals go to the DLQ only once every group has committed (ADR
    * 0013, "parallel writers"). If a group fails, the round fails with nothing published; groups
    * that did commit are absorbed as repeats when the round is redelivered.
    */
   async processRound(
     chunks: readonly IntakeChunk[],
-    writerMinMessages: number,
+    limits: WriterLimits,
   ): Promise<IntakeChunkResult[]> {
+    // One receipt time for the whole round, as in one transaction.
+    const receivedAt = this.clock.now();
     return this.finish(
-      await writeInGroups(chunks, writerMinMessages, (group) => this.write(group)),
+      await writeInGroups(chunks, limits, (group, sending) =>
+        this.write(group, { receivedAt, sending }),
+      ),
     );
   }
 
@@ -93,8 +97,11 @@ export class DeletionIntakeProcessor {
    * (ADR 0013, "parallel writers") calls this once per transaction and `finish` once, after all
    * have committed, so a round that fails part-way publishes nothing to the DLQ.
    */
-  async write(chunks: readonly IntakeChunk[]): Promise<WrittenChunk[]> {
-    const receivedAt = this.clock.now();
+  async write(
+    chunks: readonly IntakeChunk[],
+    round: { readonly receivedAt?: Date; readonly sending?: () => void } = {},
+  ): Promise<WrittenChunk[]> {
+    const receivedAt = round.receivedAt ?? this.clock.now();
     const written: WrittenChunk[] = chunks.map(() => ({ accepted: 0, created: 0, letters: [] }));
     const valid: { message: KafkaMessage; item: DeletionIntakeItem; chunk: number }[] = [];
     chunks.forEach(({ topic, partition, messages }, chunk) => {
@@ -118,7 +125,10 @@ export class DeletionIntakeProcessor {
         }
       }
     });
-    const outcomes = await this.runAll(valid.map((v) => v.item));
+    const outcomes = await this.runAll(
+      valid.map((v) => v.item),
+      round.sending,
+    );
     outcomes.forEach((outcome, i) => {
       const v = valid[i];
       const w = v && written[v.chunk];
@@ -168,10 +178,12 @@ export class DeletionIntakeProcessor {
     }));
   }
 
-  private async runAll(items: readonly DeletionIntakeItem[]) {
+  private async runAll(items: readonly DeletionIntakeItem[], sending?: () => void) {
     if (items.length === 0) return [];
     try {
-      return await this.commandBus.execute(new RequestDeletionCommand(items, 'kafka', 'kafka', ''));
+      return await this.commandBus.execute(
+        new RequestDeletionCommand(items, 'kafka', 'kafka', '', sending),
+      );
     } catch (e) {
       // Infrastructure failures and transient conflicts: no commit, the chunk is redelivered.
       if (!isDomainError(e) || isTransient(e)) throw e;

@@ -26,6 +26,11 @@ export class RequestDeletionCommand extends Command<readonly DeletionIntakeOutco
     readonly channel: 'kafka' | 'http',
     readonly actor: string,
     readonly correlationId: string,
+    /**
+     * Called once the transaction is open, just before its append statement is issued: the Kafka
+     * door's parallel writers start preparing the next group then (ADR 0013).
+     */
+    readonly sending?: () => void,
   ) {
     super();
   }

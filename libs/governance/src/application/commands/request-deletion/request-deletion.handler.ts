@@ -75,6 +75,7 @@ export class RequestDeletionHandler implements ICommandHandler<RequestDeletionCo
       this.dataSource,
       metadataFor(this.clock, command.correlationId, command.actor),
       async (tx) => {
+        command.sending?.();
         // One statement: streams, events, outbox and the inline read-model rows (the new
         // requests are visible when this transaction commits).
         const { created } = await appendToNewStreams(tx.manager, batch, BUILT_IN_SQL);

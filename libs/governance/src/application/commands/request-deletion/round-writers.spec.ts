@@ -8,15 +8,22 @@ const chunk = (partition: number, size: number, topic = 't'): RoundChunk => ({
 
 describe('writerGroups', () => {
   it('keeps a small round, or a round of one chunk, in one group', () => {
-    expect(writerGroups([chunk(0, 400), chunk(1, 500)], 500)).toEqual([[0, 1]]);
-    expect(writerGroups([chunk(0, 5000)], 500)).toEqual([[0]]);
-    expect(writerGroups([], 500)).toEqual([[]]);
+    expect(
+      writerGroups([chunk(0, 400), chunk(1, 500)], { minMessages: 500, maxWriters: 99 }),
+    ).toEqual([[0, 1]]);
+    expect(writerGroups([chunk(0, 5000)], { minMessages: 500, maxWriters: 99 })).toEqual([[0]]);
+    expect(writerGroups([], { minMessages: 500, maxWriters: 99 })).toEqual([[]]);
   });
 
   it('splits a large round by partition into groups of at least the minimum', () => {
     const chunks = [chunk(0, 700), chunk(1, 700), chunk(2, 700), chunk(3, 700)];
-    expect(writerGroups(chunks, 500)).toEqual([[0], [1], [2], [3]]);
-    expect(writerGroups(chunks, 1000)).toEqual([
+    expect(writerGroups(chunks, { minMessages: 500, maxWriters: 99 })).toEqual([
+      [0],
+      [1],
+      [2],
+      [3],
+    ]);
+    expect(writerGroups(chunks, { minMessages: 1000, maxWriters: 99 })).toEqual([
       [0, 1],
       [2, 3],
     ]);
@@ -24,15 +31,17 @@ describe('writerGroups', () => {
 
   it('gathers small partitions, and the remainder joins the last group', () => {
     const chunks = [chunk(0, 900), chunk(1, 100), chunk(2, 50), chunk(3, 1000), chunk(4, 10)];
-    expect(writerGroups(chunks, 500)).toEqual([[0], [1, 2, 3, 4]]);
+    expect(writerGroups(chunks, { minMessages: 500, maxWriters: 99 })).toEqual([[0], [1, 2, 3, 4]]);
   });
 
   it('never puts two chunks of one partition in different groups, and keeps their order', () => {
     const chunks = [chunk(0, 600), chunk(1, 600), chunk(0, 600), chunk(2, 600), chunk(1, 5)];
-    const groups = writerGroups(chunks, 500);
+    const groups = writerGroups(chunks, { minMessages: 500, maxWriters: 99 });
     expect(groups).toEqual([[0, 2], [1, 4], [3]]);
     // Same partition number on another topic is another partition.
-    expect(writerGroups([chunk(0, 600, 'a'), chunk(0, 600, 'b')], 500)).toEqual([[0], [1]]);
+    expect(
+      writerGroups([chunk(0, 600, 'a'), chunk(0, 600, 'b')], { minMessages: 500, maxWriters: 99 }),
+    ).toEqual([[0], [1]]);
   });
 
   it('places every chunk exactly once, whatever the sizes (seeded)', () => {
@@ -44,7 +53,7 @@ describe('writerGroups', () => {
     for (let trial = 0; trial < 500; trial++) {
       const chunks = Array.from({ length: 1 + random(8) }, () => chunk(random(4), random(1500)));
       const min = 1 + random(1000);
-      const groups = writerGroups(chunks, min);
+      const groups = writerGroups(chunks, { minMessages: min, maxWriters: 99 });
       expect(groups.flat().sort((a, b) => a - b)).toEqual(chunks.map((_, i) => i));
       const groupOf = new Map<number, number>();
       groups.forEach((g, k) =>
@@ -64,23 +73,51 @@ describe('writerGroups', () => {
   });
 });
 
+describe('writerGroups, at most maxWriters groups', () => {
+  it('caps the groups, each then larger than the minimum', () => {
+    const chunks = [chunk(0, 700), chunk(1, 700), chunk(2, 700), chunk(3, 700)];
+    expect(writerGroups(chunks, { minMessages: 500, maxWriters: 2 })).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    expect(writerGroups(chunks, { minMessages: 500, maxWriters: 1 })).toEqual([[0, 1, 2, 3]]);
+  });
+
+  it('never makes more groups than maxWriters (seeded)', () => {
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let trial = 0; trial < 500; trial++) {
+      const chunks = Array.from({ length: 1 + random(12) }, (_, i) => chunk(i, random(1500)));
+      const maxWriters = 1 + random(6);
+      const groups = writerGroups(chunks, { minMessages: 1 + random(600), maxWriters });
+      expect(groups.length).toBeLessThanOrEqual(maxWriters);
+      expect(groups.flat().sort((a, b) => a - b)).toEqual(chunks.map((_, i) => i));
+    }
+  });
+});
+
 describe('writeInGroups', () => {
   const round = [chunk(0, 600), chunk(1, 600), chunk(2, 600)];
+  const limits = { minMessages: 500, maxWriters: 4 };
 
   it('writes each group in its own call, all in flight together, results in chunk order', async () => {
     const calls: number[][] = [];
     let inFlight = 0;
     let most = 0;
     const release: (() => void)[] = [];
-    const write = async (group: readonly RoundChunk[]) => {
+    const write = async (group: readonly RoundChunk[], sending: () => void) => {
       calls.push(group.map((c) => c.partition));
       inFlight += 1;
       most = Math.max(most, inFlight);
+      sending();
       await new Promise<void>((resolve) => release.push(resolve));
       inFlight -= 1;
       return group.map((c) => `done ${c.partition}`);
     };
-    const done = writeInGroups(round, 500, write);
+    const done = writeInGroups(round, limits, write);
     while (release.length < 3) await new Promise((resolve) => setImmediate(resolve));
     release.forEach((r) => r());
     await expect(done).resolves.toEqual(['done 0', 'done 1', 'done 2']);
@@ -88,29 +125,75 @@ describe('writeInGroups', () => {
     expect(most).toBe(3);
   });
 
+  it('starts the next group only once the previous one is sending its statement', async () => {
+    const started: number[] = [];
+    const send: (() => void)[] = [];
+    const write = async (group: readonly RoundChunk[], sending: () => void) => {
+      const p = group[0]!.partition;
+      started.push(p);
+      await new Promise<void>((resolve) => send.push(resolve));
+      sending();
+      return group.map(() => p);
+    };
+    const done = writeInGroups(round, limits, write);
+    for (let t = 0; t < 20; t++) await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([0]);
+    send[0]!();
+    while (started.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([0, 1]);
+    send[1]!();
+    while (started.length < 3) await new Promise((resolve) => setImmediate(resolve));
+    send[2]!();
+    await expect(done).resolves.toEqual([0, 1, 2]);
+  });
+
   it('one call for a small round', async () => {
     const write = jest.fn(async (group: readonly RoundChunk[]) => group.map(() => 1));
-    await expect(writeInGroups([chunk(0, 10), chunk(1, 10)], 500, write)).resolves.toEqual([1, 1]);
+    await expect(writeInGroups([chunk(0, 10), chunk(1, 10)], limits, write)).resolves.toEqual([
+      1, 1,
+    ]);
     expect(write).toHaveBeenCalledTimes(1);
   });
 
-  it('a failed group fails the round, but only after every other group has settled', async () => {
+  it('a failed group fails the round after the others have settled, and no later group starts', async () => {
     let slowDone = false;
-    const write = async (group: readonly RoundChunk[]) => {
+    const started: number[] = [];
+    const write = async (group: readonly RoundChunk[], sending: () => void) => {
       const p = group[0]!.partition;
-      if (p === 0) throw new Error('group 0 failed');
-      await new Promise((resolve) => setTimeout(resolve, p === 2 ? 50 : 0));
-      if (p === 2) slowDone = true;
+      started.push(p);
+      if (p === 1) throw new Error('group 1 failed');
+      sending();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      slowDone = true;
       return group.map(() => p);
     };
-    await expect(writeInGroups(round, 500, write)).rejects.toThrow('group 0 failed');
+    await expect(writeInGroups(round, limits, write)).rejects.toThrow('group 1 failed');
     expect(slowDone).toBe(true);
+    expect(started).toEqual([0, 1]);
+  });
+
+  it('several failed groups: an AggregateError naming each', async () => {
+    const write = async (group: readonly RoundChunk[], sending: () => void) => {
+      const p = group[0]!.partition;
+      sending();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (p !== 1) throw new Error(`group ${p} failed`);
+      return group.map(() => p);
+    };
+    const error = await writeInGroups(round, limits, write).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors).toHaveLength(2);
+    expect((error as Error).message).toBe(
+      "2 of the round's 3 writer transactions failed: group 0 failed; group 2 failed",
+    );
   });
 
   it('refuses a group that returns the wrong number of results', async () => {
-    const write = async (group: readonly RoundChunk[]) =>
-      group[0]!.partition === 1 ? [] : group.map(() => 0);
-    await expect(writeInGroups(round, 500, write)).rejects.toThrow(
+    const write = async (group: readonly RoundChunk[], sending: () => void) => {
+      sending();
+      return group[0]!.partition === 1 ? [] : group.map(() => 0);
+    };
+    await expect(writeInGroups(round, limits, write)).rejects.toThrow(
       'round writers: group 1 returned 0 result(s) for 1 chunk(s)',
     );
   });
