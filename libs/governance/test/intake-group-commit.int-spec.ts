@@ -2,6 +2,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Topics } from '@lethe/shared';
 import { RequestDeletionCommand } from '../src/application/commands/request-deletion/request-deletion.command';
 import { DeletionRequestValidator } from '../src/application/commands/request-deletion/request-deletion.dto';
+import { DeletionIntakeProcessor } from '../src/application/commands/request-deletion/deletion-intake.processor';
 import { DeletionRequestsKafkaConsumer } from '../src/infrastructure/kafka/deletion-requests.kafka-consumer';
 import {
   count,
@@ -104,15 +105,29 @@ describe('intake group commit (real Kafka + Postgres, 2 partitions)', () => {
       intakeWriterMinMessages: 100,
       run: { scheduler: false, outboxRelay: false, projections: false },
     });
+    const rounds = jest.spyOn(DeletionIntakeProcessor.prototype, 'processRound');
+    const writes = jest.spyOn(DeletionIntakeProcessor.prototype, 'write');
     try {
       const r = await run(t, 'gcw');
       expect(r.requests).toBe(2 * PER_PARTITION);
       expect(r.mixed).toBe(0);
+      // Some round held both partitions and was written by two transactions (two `write`s
+      // between it and the next round), not two rounds of one partition each.
+      const roundOrder = rounds.mock.invocationCallOrder;
+      const split = rounds.mock.calls.filter(([chunks], i) => {
+        const from = roundOrder[i] ?? 0;
+        const to = roundOrder[i + 1] ?? Number.MAX_SAFE_INTEGER;
+        const inRound = writes.mock.invocationCallOrder.filter((o) => o > from && o < to);
+        return new Set(chunks.map((c) => c.partition)).size === 2 && inRound.length === 2;
+      });
+      expect(split.length).toBeGreaterThan(0);
       // The repeat was taken in by whichever transaction lost the race for its stream: one
       // request, one stream, one event.
       const streams = await count(t.dataSource, 'SELECT count(*) n FROM streams');
       expect(streams).toBe(2 * PER_PARTITION);
     } finally {
+      rounds.mockRestore();
+      writes.mockRestore();
       await t.close();
     }
   });

@@ -43,7 +43,7 @@ const CHUNK = 5000;
  * (`intakeWriters` 1) a partition's slice stays 5,000.
  */
 export const chunkSizeFor = (intakeConcurrency: number, intakeWriters: number): number =>
-  intakeWriters < 2 ? CHUNK : Math.floor(CHUNK / Math.max(1, intakeConcurrency));
+  intakeWriters < 2 ? CHUNK : Math.max(1, Math.floor(CHUNK / Math.max(1, intakeConcurrency)));
 
 type IntakeJob = IntakeChunk;
 
@@ -179,8 +179,8 @@ export class DeletionRequestsKafkaConsumer
    * One round of the group commit: one RequestDeletionCommand (one transaction) for all its
    * chunks — several, one per group of partitions, when the round is large (`writeInGroups`) —
    * then, once all have committed, one offset commit for every partition in it (past each
-   * partition's last message). The round's log lines carry its own correlation id, naming its chunks (each
-   * message's events and DLQ line carry the message's: see DeletionIntakeProcessor).
+   * partition's last message). The round's log lines carry its own correlation id, naming its
+   * chunks (each message's events and DLQ line carry the message's: see DeletionIntakeProcessor).
    */
   private async runRound(
     processor: DeletionIntakeProcessor,

@@ -122,7 +122,7 @@ async function acquireMigrationLock(
     if (onWaiting && Date.now() - reported >= reportEveryMs) {
       reported = Date.now();
       const [holder] = (await lock.query(
-        "select pid from pg_locks where locktype = 'advisory' and granted and classid = $1::oid and objid = $2::oid and objsubid = 2",
+        "select pid from pg_locks where locktype = 'advisory' and granted and classid = $1::oid and objid = $2::oid and objsubid = 2 and database = (select oid from pg_database where datname = current_database())",
         [...MIGRATION_LOCK],
       )) as { pid: number }[];
       onWaiting({ holderPid: holder?.pid ?? null, waitedMs: reported - started });

@@ -251,7 +251,8 @@ describe('DeletionIntakeProcessor.processRound (parallel writers, ADR 0013)', ()
       ],
     }));
 
-  const setUp = (failPartition?: number) => {
+  /** `together`: how many commands each waits for before it ends (so they overlap surely). */
+  const setUp = (failPartition?: number, together = 2) => {
     const commands: RequestDeletionCommand[] = [];
     let inFlight = 0;
     let most = 0;
@@ -261,7 +262,7 @@ describe('DeletionIntakeProcessor.processRound (parallel writers, ADR 0013)', ()
         inFlight += 1;
         most = Math.max(most, inFlight);
         c.sending?.(); // as the handler does once its transaction is open
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        while (commands.length < together) await new Promise((resolve) => setImmediate(resolve));
         inFlight -= 1;
         if (c.items.some((i) => i.event.id.startsWith(`p${failPartition}-`))) {
           throw new Error('database went away');
@@ -299,7 +300,7 @@ describe('DeletionIntakeProcessor.processRound (parallel writers, ADR 0013)', ()
   });
 
   it('a small round stays one command', async () => {
-    const { processor, commands } = setUp();
+    const { processor, commands } = setUp(undefined, 1);
     await processor.processRound(round(10), { minMessages: 11, maxWriters: 4 });
     expect(commands.map((c) => c.items.length)).toEqual([18]);
   });

@@ -173,19 +173,40 @@ describe('writeInGroups', () => {
   });
 
   it('several failed groups: an AggregateError naming each', async () => {
+    const release: (() => void)[] = [];
     const write = async (group: readonly RoundChunk[], sending: () => void) => {
       const p = group[0]!.partition;
       sending();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise<void>((resolve) => release.push(resolve));
       if (p !== 1) throw new Error(`group ${p} failed`);
       return group.map(() => p);
     };
-    const error = await writeInGroups(round, limits, write).catch((e: unknown) => e);
+    const done = writeInGroups(round, limits, write).catch((e: unknown) => e);
+    while (release.length < 3) await new Promise((resolve) => setImmediate(resolve));
+    release.forEach((r) => r());
+    const error = await done;
     expect(error).toBeInstanceOf(AggregateError);
     expect((error as AggregateError).errors).toHaveLength(2);
     expect((error as Error).message).toBe(
       "2 of the round's 3 writer transactions failed: group 0 failed; group 2 failed",
     );
+  });
+
+  it('a write that throws synchronously is still a failed group, and the others are awaited', async () => {
+    let slowDone = false;
+    const write = (group: readonly RoundChunk[], sending: () => void) => {
+      const p = group[0]!.partition;
+      if (p === 1) throw new Error('thrown synchronously');
+      sending();
+      return new Promise<readonly number[]>((resolve) =>
+        setTimeout(() => {
+          slowDone = true;
+          resolve(group.map(() => p));
+        }, 30),
+      );
+    };
+    await expect(writeInGroups(round, limits, write)).rejects.toThrow('thrown synchronously');
+    expect(slowDone).toBe(true);
   });
 
   it('refuses a group that returns the wrong number of results', async () => {

@@ -65,9 +65,9 @@ export function writerGroups(chunks: readonly RoundChunk[], limits: WriterLimits
 }
 
 /**
- * Writes one group. `sending` is called once the group's transaction is open and its statement is
- * about to be issued (after the CPU-bound preparation); it may not be called at all (a group with
- * nothing to append).
+ * Writes one group. `sending` is called once the group's transaction is open, after the
+ * validation and the decisions (the CPU-bound part) and just before the append statement is built
+ * and issued; it may not be called at all (a group with nothing to append).
  */
 export type GroupWrite<C, R> = (group: readonly C[], sending: () => void) => Promise<readonly R[]>;
 
@@ -103,10 +103,13 @@ export async function writeInGroups<C extends RoundChunk, R>(
   for (const [g, indexes] of groups.entries()) {
     let sending!: () => void;
     const sent = new Promise<void>((resolve) => (sending = resolve));
-    const settled = write(
-      indexes.map((i) => chunks[i] as C),
-      sending,
-    ).then(
+    // Through an async function, so a `write` that throws synchronously is a rejection too and
+    // every started group is still awaited below.
+    const settled = (async () =>
+      write(
+        indexes.map((i) => chunks[i] as C),
+        sending,
+      ))().then(
       (value) => ({ status: 'fulfilled', value }) as const,
       (reason: unknown) => {
         failed = true;
