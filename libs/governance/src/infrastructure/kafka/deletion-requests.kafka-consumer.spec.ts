@@ -4,7 +4,7 @@ import type { CommandBus } from '@nestjs/cqrs';
 import type { Kafka } from 'kafkajs';
 import { resolveGovernanceOptions } from '../../governance.options';
 import { systemClock } from '../../application/ports/clock.port';
-import { DeletionRequestsKafkaConsumer } from './deletion-requests.kafka-consumer';
+import { DeletionRequestsKafkaConsumer, chunkSizeFor } from './deletion-requests.kafka-consumer';
 
 /** A kafkajs consumer stand-in: records its calls and lets the test emit instrumentation events. */
 function fakeConsumer() {
@@ -114,5 +114,21 @@ describe('DeletionRequestsKafkaConsumer recovery and health', () => {
     await jest.advanceTimersByTimeAsync(60_000);
     expect(consumers).toHaveLength(1);
     expect(consumer.health().status).toBe('off');
+  });
+});
+
+describe('chunkSizeFor (ADR 0013, parallel writers)', () => {
+  it('slices so that one chunk of each partition fits a round of 5,000, never below 1', () => {
+    expect(chunkSizeFor(1, 4)).toBe(5000);
+    expect(chunkSizeFor(4, 4)).toBe(1250);
+    for (const c of [2, 3, 6, 7, 9, 11, 12]) {
+      expect(chunkSizeFor(c, 4) * c).toBeLessThanOrEqual(5000);
+      expect(chunkSizeFor(c, 4) * (c + 1)).toBeGreaterThan(5000);
+    }
+    expect(chunkSizeFor(10_000, 4)).toBe(1);
+  });
+
+  it('keeps 5,000 when rounds are never split', () => {
+    expect(chunkSizeFor(4, 1)).toBe(5000);
   });
 });
