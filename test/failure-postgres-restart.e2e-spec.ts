@@ -42,8 +42,8 @@ runFailureScenario<OwnPostgres>({
     await runMigrations(url);
     const kafka = testKafka();
     return {
-      // Concurrency 4: the group commit with parallel writers (ADR 0013); the broker-restart
-      // test runs the default, 1.
+      // Concurrency 4 (the service's default): the group commit with parallel writers (ADR
+      // 0013); the broker-restart test runs concurrency 1.
       stack: {
         databaseUrl: url,
         brokers: kafka.brokers,

@@ -60,8 +60,8 @@ runFailureScenario<{ port: number }>({
     const db = await createTestDatabase('lethe_fail_kill');
     const kafka = testKafka();
     return {
-      // Concurrency 4: the group commit with parallel writers (ADR 0013); the broker-restart
-      // test runs the default, 1.
+      // Concurrency 4 (the service's default): the group commit with parallel writers (ADR
+      // 0013); the broker-restart test runs concurrency 1.
       stack: {
         databaseUrl: db.url,
         brokers: kafka.brokers,

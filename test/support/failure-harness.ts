@@ -80,9 +80,10 @@ export interface Stack {
   brokers: string[];
   namespace: string;
   /**
-   * The service's LETHE_INTAKE_CONCURRENCY (default 1, as deployed). At 4 the group commit takes
-   * the four partitions together and writes its large rounds with parallel transactions (ADR
-   * 0013), so a failure can hit a round while several of its transactions are in flight.
+   * The service's LETHE_INTAKE_CONCURRENCY (here 1 unless set; the service's default is 4). At 4
+   * the group commit takes the four partitions together and writes its large rounds with
+   * parallel transactions (ADR 0013), so a failure can hit a round while several of its
+   * transactions are in flight.
    */
   intakeConcurrency?: number;
 }

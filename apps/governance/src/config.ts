@@ -86,8 +86,11 @@ export const governanceConfigSchema = z.object({
   LETHE_INTAKE_GROUP_ID: z.string().min(1).default('lethe-governance-intake'),
   /** How soon a dead intake consumer's partitions move to another instance. */
   LETHE_INTAKE_SESSION_TIMEOUT_MS: env.int(30_000, 6000),
-  /** Partition batches of one fetch that share one intake transaction (ADR 0013). */
-  LETHE_INTAKE_CONCURRENCY: env.int(1, 1),
+  /**
+   * Partition batches of one fetch that share one intake round (ADR 0013); a large round is
+   * written by up to LETHE_INTAKE_WRITERS transactions. 1: one partition per round.
+   */
+  LETHE_INTAKE_CONCURRENCY: env.int(4, 1),
   /**
    * A round of at least twice this many messages is written by one transaction per group of
    * partitions of at least this many, in flight together (ADR 0013, "parallel writers").

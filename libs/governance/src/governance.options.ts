@@ -19,7 +19,8 @@ export interface GovernanceModuleOptions {
      * Partition batches kafkajs hands the intake at once (`partitionsConsumedConcurrently`). The
      * batches handed over together share one transaction and one offset commit (the group commit,
      * ADR 0013), so a value ≥ the partitions a consumer owns pays one commit flush per fetch
-     * instead of one per partition. Default 1.
+     * instead of one per partition, and a large round is written by parallel transactions
+     * (`intakeWriters`). Default 4 (ADR 0013: 1 until a soak at 4 ran clean).
      */
     readonly intakeConcurrency?: number;
     /**
@@ -135,7 +136,7 @@ export const resolveGovernanceOptions = (
     intakeGroupId: o.kafka.intakeGroupId ?? 'lethe-governance-intake',
     client: o.kafka.client ?? null,
     sessionTimeoutMs: o.kafka.sessionTimeoutMs ?? 30_000,
-    intakeConcurrency: o.kafka.intakeConcurrency ?? 1,
+    intakeConcurrency: o.kafka.intakeConcurrency ?? 4,
     intakeFetch: {
       minBytes: o.kafka.intakeFetch?.minBytes ?? 1,
       maxWaitTimeInMs: o.kafka.intakeFetch?.maxWaitTimeInMs ?? 50,
