@@ -28,6 +28,20 @@ const message = (offset: number, value: string, headers?: KafkaMessage['headers'
     attributes: 0,
   }) as KafkaMessage;
 
+/** The processor over a stand-in command bus; dead letters land in `published`. */
+const processorOver = (
+  bus: CommandBus,
+  published: DeadLetter[],
+  logger?: ConstructorParameters<typeof DeletionIntakeProcessor>[4],
+) =>
+  new DeletionIntakeProcessor(
+    new DeletionRequestValidator(64 * 1024),
+    bus,
+    { publish: async (letters) => void published.push(...letters) },
+    { now: () => new Date('2026-01-01T00:00:00Z') },
+    logger,
+  );
+
 describe('correlationIdOfMessage', () => {
   it('takes a well-formed x-correlation-id header (string or bytes), else the fallback', () => {
     expect(correlationIdOfMessage({ 'x-correlation-id': 'abc-1:2.3_x' }, 'ce')).toBe('abc-1:2.3_x');
@@ -55,15 +69,9 @@ describe('DeletionIntakeProcessor correlation ids', () => {
     } as unknown as CommandBus;
     const published: DeadLetter[] = [];
     const logged: { line: string; correlationId: string | undefined }[] = [];
-    const processor = new DeletionIntakeProcessor(
-      new DeletionRequestValidator(64 * 1024),
-      bus,
-      { publish: async (letters) => void published.push(...letters) },
-      { now: () => new Date('2026-01-01T00:00:00Z') },
-      {
-        warn: (line) => logged.push({ line, correlationId: RequestContextStore.correlationId() }),
-      },
-    );
+    const processor = processorOver(bus, published, {
+      warn: (line) => logged.push({ line, correlationId: RequestContextStore.correlationId() }),
+    });
     const result = await processor.process('topic', 3, [
       message(10, event('ce-1'), { 'x-correlation-id': 'trace-1' }),
       message(11, event('ce-2')),
@@ -93,13 +101,7 @@ describe('DeletionIntakeProcessor with a failing command', () => {
         throw error;
       },
     } as unknown as CommandBus;
-    const processor = new DeletionIntakeProcessor(
-      new DeletionRequestValidator(64 * 1024),
-      bus,
-      { publish: async (letters) => void published.push(...letters) },
-      { now: () => new Date('2026-01-01T00:00:00Z') },
-      { warn: () => undefined },
-    );
+    const processor = processorOver(bus, published, { warn: () => undefined });
     return { processor, published };
   };
 
@@ -208,12 +210,7 @@ describe('DeletionIntakeProcessor.processMany (the group commit of several parti
       },
     } as unknown as CommandBus;
     const published: DeadLetter[] = [];
-    const processor = new DeletionIntakeProcessor(
-      new DeletionRequestValidator(64 * 1024),
-      bus,
-      { publish: async (letters) => void published.push(...letters) },
-      { now: () => new Date('2026-01-01T00:00:00Z') },
-    );
+    const processor = processorOver(bus, published);
 
     const results = await processor.processMany([
       {
@@ -275,12 +272,7 @@ describe('DeletionIntakeProcessor.processRound (parallel writers, ADR 0013)', ()
       },
     } as unknown as CommandBus;
     const published: DeadLetter[] = [];
-    const processor = new DeletionIntakeProcessor(
-      new DeletionRequestValidator(64 * 1024),
-      bus,
-      { publish: async (letters) => void published.push(...letters) },
-      { now: () => new Date('2026-01-01T00:00:00Z') },
-    );
+    const processor = processorOver(bus, published);
     return { processor, commands, published, most: () => most };
   };
 
