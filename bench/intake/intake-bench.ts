@@ -6,12 +6,14 @@
  *     [--n 1000,5000,20000] [--partitions 4] [--pipeline intake|full] [--fsync on|off] [--concurrency 1[,4]]
  *     [--rate 1000,2000,5000,8000 --duration-s 60 [--linger-ms 2]] [--spans]
  *     [--concurrency 1,4 | --variants 1/1/50,4/65536/50,4/-/-/10] [--timeout-s 600] [--stall-s 600]
+ *     [--json rows.jsonl]
  *
  * Burst mode (default): all N published at once, as fast as the publisher goes (closed loop);
  *           reports the throughput reached, but its latencies are mostly queueing behind the burst.
  * Open loop (`--rate`): a fixed offered rate for `--duration-s` per rate, whatever the service
  *           does; latency is measured from each event's scheduled publish time to visible.
  * `--variants` = `intakeConcurrency/minBytes/maxWaitTimeInMs[/lingerMs]` (`-`: the default).
+ * `--json FILE`: each row also appended to FILE as a JSON line (plot-open-loop.ts draws them).
  * `--spans`: under each row, where the time went (publish, fetch, round, visible; see
  *           intake-spans.ts) and the rounds (messages per transaction, offset-commit time).
  * A run fails after `--timeout-s`, or earlier when nothing new became visible for `--stall-s`; it
@@ -33,8 +35,9 @@ import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -79,6 +82,11 @@ export interface Args {
   durationS: number;
   /** `--spans`: print where each event's time went (see intake-spans.ts). */
   spans: boolean;
+  /**
+   * `--json FILE`: also append each row to FILE as one JSON line (`BenchRecord`), for plots
+   * (plot-open-loop.ts) and for runs compared across trees (each record names its commit).
+   */
+  json?: string;
 }
 
 /** One configuration of the intake consumer, for side-by-side rows. */
@@ -121,8 +129,75 @@ export const parseArgs = (argv: string[]): Args => {
     rates: (get('rate') ?? '').split(',').filter(Boolean).map(Number),
     durationS: Number(get('duration-s') ?? 60),
     spans: argv.includes('--spans'),
+    json: get('json'),
   };
 };
+
+/** One row of a run, as `--json` writes it (a JSON line each). */
+export interface BenchRecord {
+  /** The tree that ran: `git rev-parse --short HEAD` of the working directory, `+` if changed. */
+  readonly tree: string;
+  readonly mode: 'burst' | 'open-loop';
+  readonly pipeline: Args['pipeline'];
+  readonly partitions: number;
+  readonly fsync: boolean;
+  readonly variant: string;
+  readonly concurrency: number;
+  /** Open loop: the publisher's linger (ms); null in burst mode (it sends batches of 500). */
+  readonly lingerMs: number | null;
+  readonly offered: number | null;
+  readonly n: number;
+  /** Null when the row failed (`error` says why). */
+  readonly result: Omit<RunResult, 'spans'> | null;
+  readonly error?: string;
+  readonly at: string;
+}
+
+let treeLabel: string | undefined;
+const currentTree = (): string => {
+  if (treeLabel !== undefined) return treeLabel;
+  const git = (cmd: string): string =>
+    execSync(`git ${cmd}`, { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  try {
+    // bench/ is left out: vs-baseline.sh copies this tree's bench files into the baseline's.
+    const changed = git("status --porcelain --untracked-files=no -- . ':!bench'") !== '';
+    treeLabel = git('rev-parse --short HEAD') + (changed ? '+' : '');
+  } catch {
+    treeLabel = 'unknown';
+  }
+  return treeLabel;
+};
+
+/** `--json`: appends the row (nothing without the option). */
+function record(
+  args: Args,
+  variant: Variant,
+  n: number,
+  offered: number | null,
+  outcome: { result: RunResult } | { error: string },
+): void {
+  if (args.json === undefined) return;
+  const result =
+    'result' in outcome ? (({ spans: _spans, ...rest }) => rest)(outcome.result) : null;
+  const row: BenchRecord = {
+    tree: currentTree(),
+    mode: offered === null ? 'burst' : 'open-loop',
+    pipeline: args.pipeline,
+    partitions: args.partitions,
+    fsync: args.fsync,
+    variant: variantLabel(variant),
+    concurrency: variant.concurrency,
+    lingerMs: offered === null ? null : (variant.lingerMs ?? args.lingerMs),
+    offered,
+    n,
+    result,
+    ...('error' in outcome ? { error: outcome.error } : {}),
+    at: new Date().toISOString(),
+  };
+  appendFileSync(args.json, `${JSON.stringify(row)}\n`);
+}
 
 /** A worker's own CPU seconds (user + system) so far, from /proc/thread-self/stat. */
 const THREAD_CPU_SOURCE = `const threadCpuS = () => {
@@ -726,11 +801,13 @@ async function openLoop(
       } catch (e) {
         // A failed row is reported and the next one runs (fresh database and topics).
         const why = e instanceof Error ? e.message : String(e);
+        record(args, variant, n, rate, { error: why });
         process.stdout.write(
           `| ${String(rate).padStart(10)} | ${concurrency.padStart(10)} | ${String(n).padStart(7)} | failed: ${why} |\n`,
         );
         continue;
       }
+      record(args, variant, n, rate, { result: r });
       const c = r.cpu;
       process.stdout.write(
         `| ${String(rate).padStart(10)} | ${concurrency.padStart(10)} | ${String(n).padStart(7)} | ${r.seconds.toFixed(2).padStart(7)} ` +
@@ -772,6 +849,7 @@ async function main(): Promise<void> {
       for (const variant of args.variants) {
         const concurrency = variantLabel(variant);
         const r = await runOnce(n, withVariant(args, variant), pg.url, kafka.brokers, pids);
+        record(args, variant, n, null, { result: r });
         const c = r.cpu;
         process.stdout.write(
           `| ${concurrency.padStart(10)} | ${String(r.n).padStart(6)} | ${r.seconds.toFixed(2).padStart(7)} | ${Math.round(r.eventsPerSecond).toString().padStart(8)} ` +
