@@ -15,6 +15,7 @@ import {
   waitForLockWait,
   type TestStore,
 } from './helpers';
+import type { EntityManager } from 'typeorm';
 
 describe('appendToNewStreams: bulk creation of new streams (intake path)', () => {
   let store: TestStore;
@@ -353,5 +354,50 @@ describe('appendToNewStreams with SQL-built rows: the whole append as one statem
         }),
       ),
     ).rejects.toThrow(/needs `buildable`/);
+  });
+});
+
+describe('appendToNewStreams with SQL-built rows: the one statement is prepared once per connection', () => {
+  let store: TestStore;
+  const inSql: NewStreamsSql = {
+    outbox: { topic: 'prep-topic', key: 'e.s', value: 'e.data::text', headers: "'{}'::jsonb" },
+  };
+  /** This session's prepared statements of the library, and how often each was planned. */
+  const prepared = (m: EntityManager) =>
+    m.query<{ name: string; statement: string; runs: number }[]>(
+      `SELECT name, statement, (generic_plans + custom_plans)::int AS runs
+         FROM pg_prepared_statements WHERE name LIKE 'lethe\\_%'`,
+    );
+  const round = (streamId: string, event = ev('Requested', { kind: streamId })) =>
+    store.dataSource.transaction(async (m) => {
+      await appendToNewStreams(m, [{ streamId, events: [event] }], inSql);
+      return prepared(m);
+    });
+  beforeAll(async () => {
+    store = await openTestStore(1); // one connection: every round shares its session
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('parses it on the first round only, runs it bound on the next, and a failed round leaves it usable', async () => {
+    const first = await round('prep-1');
+    expect(first).toHaveLength(1);
+    expect(first[0]?.statement).toMatch(/^WITH t AS MATERIALIZED/);
+    const second = await round('prep-2');
+    expect(second.map((s) => s.name)).toEqual([first[0]?.name]);
+    expect(second[0]?.runs).toBeGreaterThan(first[0]?.runs ?? Infinity);
+
+    // A round that fails in the statement (the duplicate-id guard) rolls back its transaction;
+    // the session's prepared statement survives and the next round uses it.
+    const stored = ev('Requested', { kind: 'dup' });
+    await round('prep-3', stored);
+    await expect(round('prep-4', { ...stored, data: { kind: 'again' } })).rejects.toBeInstanceOf(
+      EventStoreDuplicateEventError,
+    );
+    const after = await round('prep-5');
+    expect(after.map((s) => s.name)).toEqual([first[0]?.name]);
+    expect((await readStream(store.dataSource, 'prep-4')).streamExists).toBe(false);
+    expect((await readStream(store.dataSource, 'prep-5')).currentVersion).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PoolClient, QueryArrayResult, CustomTypesConfig } from 'pg';
 import {
   QueryRunnerAlreadyReleasedError,
@@ -46,8 +47,7 @@ export async function sqlArrays(
   types: CustomTypesConfig,
 ): Promise<unknown[][]> {
   const run = async (runner: QueryRunner): Promise<unknown[][]> => {
-    const client = (await runner.connect()) as PoolClient;
-    runner.connection.logger.logQuery(text, params, runner);
+    const client = await loggedClient(runner, text, params);
     const result = (await client.query<unknown[]>({
       text,
       values: params,
@@ -64,11 +64,58 @@ export async function sqlArrays(
       await runner.release();
     }
   }
-  if (db.queryRunner) {
-    if (db.queryRunner.isReleased) throw new QueryRunnerAlreadyReleasedError();
-    return run(db.queryRunner);
-  }
+  if (db.queryRunner) return run(db.queryRunner);
   return sqlArrays(db.connection, text, params, types);
+}
+
+/** The node-pg client behind `runner` (its transaction's, when it has one), the query logged. */
+async function loggedClient(runner: QueryRunner, text: string, params: unknown[]) {
+  if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
+  const client = (await runner.connect()) as PoolClient;
+  runner.connection.logger.logQuery(text, params, runner);
+  return client;
+}
+
+/**
+ * Runs `text` in the caller's transaction as a NAMED prepared statement of its connection: the
+ * server parses, analyses and plans it on the connection's first use, then only binds and runs it
+ * (its plan is cached for the session; PostgreSQL replans by itself after DDL on the tables it
+ * reads). For a long statement run once per small batch, that fixed work is most of the server's
+ * cost (ADR 0013, "The intake statement, prepared"). The name is derived from the text, so two
+ * texts never share a name. Logged through TypeORM's logger like any query; TypeORM's query
+ * subscribers are not called. Needs a session per connection: behind PgBouncer, session pooling or
+ * PgBouncer ≥ 1.21 with `max_prepared_statements` set.
+ */
+export async function sqlPrepared<Row>(
+  manager: EntityManager,
+  text: string,
+  params: unknown[],
+): Promise<Row[]> {
+  const runner = manager.queryRunner;
+  if (!runner?.isTransactionActive) {
+    throw new Error('sqlPrepared runs in the caller’s transaction (dataSource.transaction(…))');
+  }
+  const client = await loggedClient(runner, text, params);
+  const result = await client.query<Row & object>({
+    name: statementName(text),
+    text,
+    values: params,
+  });
+  return result.rows;
+}
+
+/** Prepared statements' names by text (few texts: the hot statements of this library). */
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    // A bound on what a caller building texts from data could make this cache hold.
+    if (statementNames.size >= 64) statementNames.clear();
+    name = `lethe_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** Throws unless `manager` runs inside a transaction (appends must share the caller's transaction). */
