@@ -135,7 +135,7 @@ export const parseArgs = (argv: string[]): Args => {
 
 /** One row of a run, as `--json` writes it (a JSON line each). */
 export interface BenchRecord {
-  /** The tree that ran: `git rev-parse --short HEAD` of the working directory, `+` if changed. */
+  /** The tree that ran: `git rev-parse --short HEAD`, `+` if code outside bench/ and docs/ changed. */
   readonly tree: string;
   readonly mode: 'burst' | 'open-loop';
   readonly pipeline: Args['pipeline'];
@@ -161,8 +161,12 @@ const currentTree = (): string => {
       .toString()
       .trim();
   try {
-    // bench/ is left out: vs-baseline.sh copies this tree's bench files into the baseline's.
-    const changed = git("status --porcelain --untracked-files=no -- . ':!bench'") !== '';
+    // bench/ and docs/ are left out (from the top, wherever the bench runs): vs-baseline.sh
+    // copies this tree's bench files into the baseline's, and `--json` may append to docs/.
+    const changed =
+      git(
+        "status --porcelain --untracked-files=no -- ':/' ':(top,exclude)bench' ':(top,exclude)docs'",
+      ) !== '';
     treeLabel = git('rev-parse --short HEAD') + (changed ? '+' : '');
   } catch {
     treeLabel = 'unknown';

@@ -1,5 +1,12 @@
 import type { BenchRecord } from './intake-bench';
-import { openLoopSeries, P99_AIM_MS, parseRecords } from './plot-open-loop';
+import {
+  AIM_RATE,
+  offeredRates,
+  openLoopSeries,
+  openLoopSubtitle,
+  P99_AIM_MS,
+  parseRecords,
+} from './plot-open-loop';
 
 /** A row as `intake-bench.ts --json` writes it; only the fields the plot reads vary. */
 const row = (over: {
@@ -9,6 +16,8 @@ const row = (over: {
   p50?: number;
   p99?: number;
   failed?: boolean;
+  fsync?: boolean;
+  variant?: string;
 }): BenchRecord => {
   const concurrency = over.concurrency ?? 4;
   const n = (over.offered ?? 1000) * 60;
@@ -17,8 +26,8 @@ const row = (over: {
     mode: over.offered === null ? 'burst' : 'open-loop',
     pipeline: 'intake',
     partitions: 4,
-    fsync: true,
-    variant: String(concurrency),
+    fsync: over.fsync ?? true,
+    variant: over.variant ?? String(concurrency),
     concurrency,
     lingerMs: over.offered === null ? null : 5,
     offered: over.offered,
@@ -53,7 +62,7 @@ const row = (over: {
 };
 
 describe('the open-loop latency plot is drawn from the bench rows', () => {
-  it('one p99 line and one dashed p50 line per concurrency, sorted by offered rate, with the 1 s aim across the range', () => {
+  it('one p99 line and one dashed p50 line per concurrency, sorted by offered rate, and the aim as one point at 5k/s', () => {
     const series = openLoopSeries([
       row({ offered: 5000, concurrency: 1, p50: 3000, p99: 9000 }),
       row({ offered: 1000, concurrency: 1, p50: 90, p99: 800 }),
@@ -65,7 +74,7 @@ describe('the open-loop latency plot is drawn from the bench rows', () => {
       'intake concurrency 1: p50',
       'intake concurrency 4: p99',
       'intake concurrency 4: p50',
-      'aim: p99 < 1 s',
+      'aim: p99 < 1 s at 5k events/s offered',
     ]);
     expect(series[0]?.points).toEqual([
       [1000, 800],
@@ -73,10 +82,7 @@ describe('the open-loop latency plot is drawn from the bench rows', () => {
     ]);
     expect(series[1]).toMatchObject({ dash: '6 4', color: series[0]?.color });
     expect(series[2]?.color).not.toBe(series[0]?.color);
-    expect(series[4]?.points).toEqual([
-      [1000, P99_AIM_MS],
-      [5000, P99_AIM_MS],
-    ]);
+    expect(series[4]).toMatchObject({ points: [[AIM_RATE, P99_AIM_MS]], line: false });
   });
 
   it('leaves out burst rows and failed rows; a repeated rate draws its later row; two trees are told apart', () => {
@@ -88,14 +94,37 @@ describe('the open-loop latency plot is drawn from the bench rows', () => {
       row({ offered: 2000, tree: 'def5678', p99: 333 }),
     ]);
     expect(series.map((s) => s.name)).toEqual([
-      'intake concurrency 4, abc1234: p99',
-      'intake concurrency 4, abc1234: p50',
-      'intake concurrency 4, def5678: p99',
-      'intake concurrency 4, def5678: p50',
-      'aim: p99 < 1 s',
+      'abc1234, intake concurrency 4: p99',
+      'abc1234, intake concurrency 4: p50',
+      'def5678, intake concurrency 4: p99',
+      'def5678, intake concurrency 4: p50',
+      'aim: p99 < 1 s at 5k events/s offered',
     ]);
     expect(series[0]?.points).toEqual([[2000, 222]]);
     expect(series[2]?.points).toEqual([[2000, 333]]);
+  });
+
+  it('rows of different set-ups are never merged: the legend names what differs, the subtitle what is shared', () => {
+    const records = [
+      row({ offered: 1000, fsync: true }),
+      row({ offered: 1000, fsync: false }),
+      row({ offered: 2000, variant: '4/65536/50' }),
+    ];
+    expect(openLoopSeries(records).map((s) => s.name)).toEqual([
+      'intake concurrency 4, fsync on: p99',
+      'intake concurrency 4, fsync on: p50',
+      'intake concurrency 4, fsync off: p99',
+      'intake concurrency 4, fsync off: p50',
+      'variant 4/65536/50 (concurrency/minBytes/maxWait/linger), fsync on: p99',
+      'variant 4/65536/50 (concurrency/minBytes/maxWait/linger), fsync on: p50',
+      'aim: p99 < 1 s at 5k events/s offered',
+    ]);
+    expect(openLoopSubtitle(records)).toMatch(
+      /^60 s per rate, 4 partitions, intake pipeline, linger 5 ms;/,
+    );
+    expect(openLoopSubtitle(records)).not.toMatch(/fsync/);
+    expect(offeredRates(records)).toEqual([1000, 2000]);
+    expect(openLoopSeries([row({ offered: null })])).toEqual([]);
   });
 
   it('reads the JSON lines the bench appends, skipping blank lines', () => {

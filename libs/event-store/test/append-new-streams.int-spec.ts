@@ -362,10 +362,11 @@ describe('appendToNewStreams with SQL-built rows: the one statement is prepared 
   const inSql: NewStreamsSql = {
     outbox: { topic: 'prep-topic', key: 'e.s', value: 'e.data::text', headers: "'{}'::jsonb" },
   };
-  /** This session's prepared statements of the library, and how often each was planned. */
+  /** This session's prepared statements of the library: when each was prepared, how often planned. */
   const prepared = (m: EntityManager) =>
-    m.query<{ name: string; statement: string; runs: number }[]>(
-      `SELECT name, statement, (generic_plans + custom_plans)::int AS runs
+    m.query<{ name: string; statement: string; runs: number; prepared: string; pid: number }[]>(
+      `SELECT name, statement, (generic_plans + custom_plans)::int AS runs,
+              prepare_time::text AS prepared, pg_backend_pid() AS pid
          FROM pg_prepared_statements WHERE name LIKE 'lethe\\_%'`,
     );
   const round = (streamId: string, event = ev('Requested', { kind: streamId })) =>
@@ -396,7 +397,15 @@ describe('appendToNewStreams with SQL-built rows: the one statement is prepared 
       EventStoreDuplicateEventError,
     );
     const after = await round('prep-5');
-    expect(after.map((s) => s.name)).toEqual([first[0]?.name]);
+    // The same session, and the statement prepared by the first round: not prepared again.
+    expect(after).toEqual([
+      expect.objectContaining({
+        name: first[0]?.name,
+        pid: first[0]?.pid,
+        prepared: first[0]?.prepared,
+      }),
+    ]);
+    expect(after[0]?.runs).toBeGreaterThan(second[0]?.runs ?? Infinity);
     expect((await readStream(store.dataSource, 'prep-4')).streamExists).toBe(false);
     expect((await readStream(store.dataSource, 'prep-5')).currentVersion).toBe(1);
   });

@@ -104,7 +104,11 @@ export async function sqlPrepared<Row>(
   return result.rows;
 }
 
-/** Prepared statements' names by text (few texts: the hot statements of this library). */
+/**
+ * Prepared statements' names by text. For FIXED texts only (the hot statements of this library):
+ * each distinct text becomes one more prepared statement in every session that runs it, which
+ * this cache's bound does not limit.
+ */
 const statementNames = new Map<string, string>();
 
 function statementName(text: string): string {
