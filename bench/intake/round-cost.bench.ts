@@ -27,6 +27,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DeletionRequestId, SubjectRef } from '@lethe/shared';
 import { appendToNewStreams, type NewEvent, type NewStream } from '@lethe/event-store';
@@ -63,7 +64,7 @@ const TICK_US = 10_000; // USER_HZ = 100
  * (the outbox row with a constant value instead of the CloudEvent built in SQL).
  */
 const PARTS = arg('parts', 'outbox,view').split(',');
-const BUILT_IN_SQL = {
+export const BUILT_IN_SQL = {
   ...(PARTS.includes('outbox') ? { outbox: governanceEventOutboxSql } : {}),
   ...(PARTS.includes('outbox-const')
     ? { outbox: { ...governanceEventOutboxSql, value: `'{}'` } }
@@ -74,7 +75,7 @@ const BUILT_IN_SQL = {
 let seq = 0;
 const hex = (): string => randomUUID().replace(/-/g, '');
 /** A DeletionRequested as intake decides it (the shape of the handler's events). */
-const requested = (): NewEvent<DeletionRequested> => {
+export const requested = (): NewEvent<DeletionRequested> => {
   seq += 1;
   const requestId = DeletionRequestId(randomUUID());
   const now = new Date().toISOString();
@@ -142,6 +143,48 @@ function collect(node: PlanNode, s: Sample): void {
   for (const p of node.Plans ?? []) collect(p, s);
 }
 
+/**
+ * Runs `instead` in place of intake's append statement (the one beginning `WITH`) for the rest of
+ * the transaction `m`: its text, its values and the transaction's node-pg client, whose result
+ * rows stand for the statement's. The statement goes to that client directly (a named prepared
+ * statement, `sqlPrepared`), not through TypeORM's `runner.query`, so this is where to catch it.
+ * `instead` gets the client's own `query`, not the wrapped one.
+ */
+export async function onAppendStatement(
+  m: EntityManager,
+  instead: (
+    text: string,
+    values: unknown[],
+    client: Pick<PoolClient, 'query'>,
+  ) => Promise<unknown[]>,
+): Promise<void> {
+  const runner = m.queryRunner;
+  if (!runner) throw new Error('onAppendStatement needs a transaction');
+  const client = (await runner.connect()) as PoolClient;
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const wrapped = async (...args: unknown[]): Promise<unknown> => {
+    const config = args[0] as { text?: unknown; values?: unknown[] } | string;
+    if (typeof config === 'object' && typeof config.text === 'string') {
+      if (config.text.trimStart().startsWith('WITH')) {
+        // The client as it was (its own query), so `instead` may send the statement itself.
+        return {
+          rows: await instead(config.text, config.values ?? [], {
+            query: query as PoolClient['query'],
+          }),
+        };
+      }
+    }
+    return query(...args);
+  };
+  client.query = wrapped as PoolClient['query'];
+  // Back to the client's own query once the transaction ends (the client returns to the pool).
+  const release = runner.release.bind(runner);
+  runner.release = async () => {
+    client.query = query as PoolClient['query'];
+    return release();
+  };
+}
+
 /** One round through `appendToNewStreams`; with `explain`, its statement runs under EXPLAIN. */
 async function round(ds: DataSource, size: number, explain: boolean): Promise<Sample> {
   const events = Array.from({ length: size }, requested);
@@ -168,21 +211,13 @@ async function round(ds: DataSource, size: number, explain: boolean): Promise<Sa
     const batch: NewStream<DeletionRequested>[] = events
       .map((e) => ({ streamId: streams.deletionRequest(e.data.requestId).streamId, events: [e] }))
       .sort((a, b) => (a.streamId < b.streamId ? -1 : 1));
-    const runner = m.queryRunner;
-    if (explain && runner) {
-      const query = runner.query.bind(runner) as (
-        text: string,
-        params?: unknown[],
-        structured?: boolean,
-      ) => Promise<unknown>;
-      runner.query = (async (text: string, params?: unknown[], structured?: boolean) => {
-        if (!text.trimStart().startsWith('WITH')) return query(text, params, structured);
-        const res = (await query(
+    if (explain) {
+      await onAppendStatement(m, async (text, values, client) => {
+        const res = await client.query<{ 'QUERY PLAN': Explained[] }>(
           `EXPLAIN (ANALYZE, BUFFERS, WAL, FORMAT JSON) ${text}`,
-          params,
-          true,
-        )) as { records: { 'QUERY PLAN': Explained[] }[] };
-        const plan = res.records[0]?.['QUERY PLAN'][0];
+          values,
+        );
+        const plan = res.rows[0]?.['QUERY PLAN'][0];
         if (plan) {
           sample.execMs = plan['Execution Time'];
           sample.sharedRead = plan.Plan['Shared Read Blocks'] ?? 0;
@@ -190,8 +225,8 @@ async function round(ds: DataSource, size: number, explain: boolean): Promise<Sa
           collect(plan.Plan, sample);
         }
         // The statement's own result (skipped streams, NULL values): none in this bench.
-        return { records: [] };
-      }) as typeof runner.query;
+        return [];
+      });
     }
     await appendToNewStreams(m, batch, BUILT_IN_SQL);
   });
@@ -207,7 +242,7 @@ async function round(ds: DataSource, size: number, explain: boolean): Promise<Sa
 }
 
 /** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
-function backendTicks(pid: number): number {
+export function backendTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
@@ -304,7 +339,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
