@@ -2,6 +2,7 @@ import {
   appendToNewStreams,
   appendToStream,
   EventStoreDuplicateEventError,
+  PREPARED_MAX_EVENTS,
   readAll,
   readStream,
   START,
@@ -370,8 +371,10 @@ describe('appendToNewStreams with SQL-built rows: the one statement is prepared 
          FROM pg_prepared_statements WHERE name LIKE 'lethe\\_%'`,
     );
   const round = (streamId: string, event = ev('Requested', { kind: streamId })) =>
+    roundOf([{ streamId, events: [event] }]);
+  const roundOf = (streams: { streamId: string; events: ReturnType<typeof ev>[] }[]) =>
     store.dataSource.transaction(async (m) => {
-      await appendToNewStreams(m, [{ streamId, events: [event] }], inSql);
+      await appendToNewStreams(m, streams, inSql);
       return prepared(m);
     });
   beforeAll(async () => {
@@ -408,5 +411,23 @@ describe('appendToNewStreams with SQL-built rows: the one statement is prepared 
     expect(after[0]?.runs).toBeGreaterThan(second[0]?.runs ?? Infinity);
     expect((await readStream(store.dataSource, 'prep-4')).streamExists).toBe(false);
     expect((await readStream(store.dataSource, 'prep-5')).currentVersion).toBe(1);
+  });
+
+  it('sends a round of more than PREPARED_MAX_EVENTS events unnamed (planned for its values)', async () => {
+    const before = await round('prep-small');
+    const large = await roundOf(
+      Array.from({ length: PREPARED_MAX_EVENTS + 1 }, (_, i) => ({
+        streamId: `prep-large-${i}`,
+        events: [ev('Requested', { kind: 'large' })],
+      })),
+    );
+    // The named statement did not run for the large round; the round itself was stored.
+    expect(large).toEqual([
+      expect.objectContaining({ name: before[0]?.name, runs: before[0]?.runs }),
+    ]);
+    const last = await readStream(store.dataSource, `prep-large-${PREPARED_MAX_EVENTS}`);
+    expect(last.currentVersion).toBe(1);
+    const next = await round('prep-small-2');
+    expect(next[0]?.runs).toBe((before[0]?.runs ?? NaN) + 1);
   });
 });

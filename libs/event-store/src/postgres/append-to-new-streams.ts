@@ -128,6 +128,9 @@ export async function appendToNewStreams<E extends Event>(
   }
 }
 
+/** The largest round (in events) whose one statement is sent as a named prepared statement. */
+export const PREPARED_MAX_EVENTS = 128;
+
 /**
  * The whole append as ONE statement over ONE JSON parameter (the events): data-modifying CTEs
  * insert the streams (ON CONFLICT DO NOTHING, in input order: callers that may run concurrently
@@ -211,9 +214,12 @@ async function appendInOneStatement<E extends Event>(
     : inSql.outbox.value !== undefined
       ? '(SELECT count(*) FROM ob WHERE null_value)::int'
       : `(SELECT count(*) FROM new_events AS e WHERE NOT COALESCE(${inSql.outbox.buildable ?? 'false'}, false))::int`;
-  // Prepared: for the small rounds of a light load, parsing and planning this long statement was
-  // most of PostgreSQL's work per round (ADR 0013, "The intake statement, prepared").
-  const skippedRows = await sqlPrepared<{ stream_id: string | null; null_values: number }>(
+  // Prepared only for small rounds (ADR 0013, "The intake statement, prepared"): for the few
+  // events of a light load's round, parsing and planning this long statement was most of
+  // PostgreSQL's work, but the prepared statement's generic plan runs a round of 256 events or more
+  // 4–9 % slower than a plan made for its values (bench/intake/prepared-statement.bench.ts).
+  const send = eventRows.length <= PREPARED_MAX_EVENTS ? sqlPrepared : sql;
+  const skippedRows = await send<{ stream_id: string | null; null_values: number }>(
     manager,
     `WITH ${ctes.join(',\n')}
      SELECT DISTINCT t.s AS stream_id, 0 AS null_values FROM t
