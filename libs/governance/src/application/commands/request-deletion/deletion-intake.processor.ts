@@ -74,8 +74,9 @@ export class DeletionIntakeProcessor {
    * A group-commit round: like `processMany`, but a round of at least `2 × limits.minMessages`
    * messages is written by one transaction per group of whole partitions, at most
    * `limits.maxWriters` (`writeInGroups`), in flight together, and its refusals go to the DLQ
-   * only once every group has committed (ADR 0013, "parallel writers"). If a group fails, the round fails with nothing published; groups
-   * that did commit are absorbed as repeats when the round is redelivered.
+   * only once every group has committed (ADR 0013, "parallel writers"). If a group fails, the
+   * round fails with nothing published; groups that did commit are absorbed as repeats when the
+   * round is redelivered.
    */
   async processRound(
     chunks: readonly IntakeChunk[],
